@@ -1,0 +1,72 @@
+# Developer and CI entry points. `make test` is what .ci/run runs.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+PG_HOST ?= 127.0.0.1
+PG_PORT ?= 5432
+PG_VERSION ?= 15
+PG_URL ?= postgresql://postgres@$(PG_HOST):$(PG_PORT)/postgres
+
+# JupyterLab refuses to start as root without --allow-root (root is the norm on these machines).
+LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
+
+# Extra arguments for every pytest run, e.g. `make test PYTEST_ARGS="-x -k search"`.
+PYTEST_ARGS ?=
+
+PYTEST_SQLITE := LAMIN_CORE_TEST_DB=sqlite $(PY) -m pytest -q $(PYTEST_ARGS)
+PYTEST_POSTGRES := LAMIN_CORE_TEST_DB=$(PG_URL) $(PY) -m pytest -q $(PYTEST_ARGS)
+
+.PHONY: venv test test-sqlite test-postgres pg-up demo lab bench clean distclean
+
+venv: $(STAMP)
+
+# Reinstalls only when pyproject.toml changes; a failed install leaves no stamp, so it is retried.
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -e ".[dev]"
+	touch $@
+
+# Starting the cluster may fail because it is already running; pg_isready has the last word.
+pg-up:
+	@pg_isready -q -h $(PG_HOST) -p $(PG_PORT) \
+		|| pg_ctlcluster --skip-systemctl-redirect $(PG_VERSION) main start \
+		|| true
+	@for i in 1 2 3 4 5 6 7 8 9 10; do \
+		pg_isready -q -h $(PG_HOST) -p $(PG_PORT) && exit 0; sleep 1; \
+	done; \
+	echo "PostgreSQL is not accepting connections on $(PG_HOST):$(PG_PORT)" >&2; exit 1
+
+# Both runs always execute; any non-zero exit (pytest's 5, "no tests collected", included) fails.
+test: venv pg-up
+	@status=0; \
+	echo "=== pytest on SQLite ==="; \
+	$(PYTEST_SQLITE) || { rc=$$?; echo "*** SQLite run failed (pytest exit $$rc)"; status=1; }; \
+	echo "=== pytest on PostgreSQL ($(PG_URL)) ==="; \
+	$(PYTEST_POSTGRES) || { rc=$$?; echo "*** PostgreSQL run failed (pytest exit $$rc)"; status=1; }; \
+	exit $$status
+
+test-sqlite: venv
+	$(PYTEST_SQLITE)
+
+test-postgres: venv pg-up
+	$(PYTEST_POSTGRES)
+
+demo: venv
+	$(PY) -m lamindb_core.demo
+
+lab: venv
+	$(VENV)/bin/jupyter lab $(LAB_ARGS) notebooks
+
+bench: venv
+	$(PY) benchmarks/bench_core.py
+
+clean:
+	rm -rf build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache demo-instance notebooks/.executed
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+	find . -path ./$(VENV) -prune -o -name .ipynb_checkpoints -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,79 @@
+"""lamindb-core: a metadata registry for data in biology and machine learning.
+
+Import it as LaminDB 1.0 is imported::
+
+    import lamindb_core as ln
+
+    ln.setup.init(storage="./mydata")          # or let the first query set up a default
+    ln.ULabel(name="Candidate marker study 1").save()
+    ln.ULabel.filter(name__startswith="Candidate").df()
+
+Importing opens no database and loads no heavy library: registries are loaded
+(and Django configured) when first used, and the database is opened by the
+first query.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from . import errors
+
+__version__ = "0.1.0"
+
+# registries and helpers that need Django: loaded on first access
+_REGISTRIES = (
+    "Artifact",
+    "Collection",
+    "Feature",
+    "FeatureSet",
+    "FeatureValue",
+    "Record",
+    "Registry",
+    "Run",
+    "Space",
+    "Storage",
+    "Transform",
+    "ULabel",
+    "User",
+)
+_FUNCTIONS = {
+    "save": ("bulk", "save"),
+    "view": ("overview", "view"),
+    "track": ("tracking", "track"),
+    "finish": ("tracking", "finish"),
+}
+_MODULES = ("setup", "fields", "core", "models")
+
+__all__ = ["errors", "Q", *_REGISTRIES, *_FUNCTIONS, *_MODULES, "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _REGISTRIES:
+        from .instance import ensure_django
+
+        ensure_django()
+        models = importlib.import_module(".models", __name__)
+        return getattr(models, name)
+    if name in _FUNCTIONS:
+        from .instance import ensure_django
+
+        ensure_django()
+        module, attr = _FUNCTIONS[name]
+        return getattr(importlib.import_module(f".{module}", __name__), attr)
+    if name in _MODULES:
+        if name == "models":
+            from .instance import ensure_django
+
+            ensure_django()
+        return importlib.import_module(f".{name}", __name__)
+    if name == "Q":
+        from django.db.models import Q
+
+        return Q
+    raise AttributeError(f"module 'lamindb_core' has no attribute '{name}'")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,179 @@
+"""QuerySets as pandas DataFrames.
+
+``queryset_to_df`` builds the table of ``QuerySet.df()`` and ``Registry.df()``
+in a fixed number of queries: one for the direct fields and the to-one
+relations, one per to-many relation in ``include``. It never queries per row.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+
+from . import errors
+
+if TYPE_CHECKING:  # pandas is imported when a table is built, not at import time
+    import pandas as pd
+
+__all__ = ["display_field_names", "queryset_to_df", "resolve_path"]
+
+# fields that LaminDB lists after a registry's own fields, in this order
+TAIL_FIELDS = (
+    "version",
+    "is_latest",
+    "run_id",
+    "created_at",
+    "created_by_id",
+    "updated_at",
+    "aux",
+    "_branch_code",
+)
+TEXT_FIELDS = (models.CharField, models.TextField)
+
+
+def display_field_names(model: type[models.Model]) -> list[str]:
+    """The columns of ``df()`` in LaminDB's order: ``uid`` first, ``id``, the
+    registry's own fields, foreign keys as ``<name>_id``, then the tracking
+    fields (``version``, ``is_latest``, ``run_id``, ``created_at``,
+    ``created_by_id``, ``aux``, ``_branch_code``). ``updated_at`` is left out.
+    """
+    cached = model.__dict__.get("_display_field_names")
+    if cached is not None:
+        return list(cached)
+    concrete = model._meta.concrete_fields
+    names = [f.name for f in concrete if not f.is_relation]
+    names += [f.attname for f in concrete if f.is_relation]
+    for name in TAIL_FIELDS:
+        if name in names:
+            names.remove(name)
+            names.append(name)
+    if "uid" in names:
+        names.remove("uid")
+        names.insert(0, "uid")
+    if "updated_at" in names:
+        names.remove("updated_at")
+    model._display_field_names = tuple(names)
+    return names
+
+
+def _field_choices(model: type[models.Model]) -> list[str]:
+    names = []
+    for f in model._meta.get_fields():
+        if f.is_relation and f.auto_created and not f.concrete:
+            name = f.related_query_name() if hasattr(f, "related_query_name") else f.name
+            if name.endswith("+"):
+                continue
+            names.append(name)
+        else:
+            names.append(f.name)
+    return sorted(set(names))
+
+
+def resolve_path(model: type[models.Model], path: str) -> tuple[models.Field | None, bool]:
+    """Follow ``"created_by__name"`` from ``model``.
+
+    Returns:
+        The last field (None where the path ends at a relation's primary key)
+        and whether the path crosses a to-many relation.
+
+    Raises:
+        ln.errors.FieldValidationError: a part of the path does not exist; the
+            message names the closest field.
+    """
+    current = model
+    many = False
+    parts = path.split("__")
+    last: models.Field | None = None
+    for i, part in enumerate(parts):
+        is_last = i == len(parts) - 1
+        try:
+            field = current._meta.get_field(part)
+        except FieldDoesNotExist:
+            attnames = {f.attname: f for f in current._meta.concrete_fields}
+            if is_last and part in attnames:
+                return attnames[part], many
+            choices = _field_choices(current)
+            raise errors.FieldValidationError(
+                f"'{path}': {current.__name__} has no field '{part}'."
+                f"{errors.closest_match_hint(part, choices)} Valid fields: {', '.join(choices)}"
+            ) from None
+        if field.is_relation:
+            if field.many_to_many or field.one_to_many:
+                many = True
+            current = field.related_model
+            last = current._meta.pk if is_last else None
+        else:
+            if not is_last:
+                raise errors.FieldValidationError(
+                    f"'{path}': {current.__name__}.{part} is not a relation, so nothing follows '__'"
+                )
+            last = field
+    return last, many
+
+
+def _column(values: list, field: models.Field | None) -> pd.Series:
+    import pandas as pd
+
+    if field is not None and isinstance(field, TEXT_FIELDS):
+        # object dtype keeps None as None, as LaminDB shows it
+        return pd.Series(values, dtype=object)
+    return pd.Series(values)
+
+
+def queryset_to_df(qs, include: str | list[str] | None = None, features: bool | list[str] = False) -> pd.DataFrame:
+    """The records of ``qs`` as a DataFrame; see ``QuerySet.df``."""
+    import pandas as pd
+
+    model = qs.model
+    if isinstance(include, str):
+        include = [include]
+    include = list(include or [])
+    if features:
+        feature_table = getattr(model, "_features_df", None)
+        if feature_table is None:
+            raise errors.InvalidArgument(
+                f"features= is only available for Artifact, not for {model.__name__}"
+            )
+    names = display_field_names(model)
+    field_by_name = {}
+    for f in model._meta.concrete_fields:
+        field_by_name[f.name] = f
+        field_by_name[f.attname] = f
+    if include or features:
+        names = names[:4]
+    # one query for direct fields and to-one paths, one per to-many path
+    to_one: list[str] = []
+    to_many: list[str] = []
+    for path in include:
+        field, many = resolve_path(model, path)
+        field_by_name[path] = field
+        if path in names:
+            continue
+        (to_many if many else to_one).append(path)
+    columns = [n for n in names if n != "id"]
+    select = ["id", *columns, *to_one]
+    if not qs.ordered:
+        qs = qs.order_by("id")
+    rows = list(qs.values_list(*select))
+    if not rows:
+        ordered = [n for n in names] + [p for p in include if p not in names]
+        return pd.DataFrame(columns=ordered)
+    data = {}
+    transposed = list(zip(*rows))
+    ids = list(transposed[0])
+    for name, values in zip(select[1:], transposed[1:]):
+        data[name] = _column(list(values), field_by_name.get(name))
+    for path in to_many:
+        sets: dict[int, set] = {}
+        linked = model._base_manager.filter(pk__in=qs.values("pk")).values_list("pk", path)
+        for pk, value in linked:
+            sets.setdefault(pk, set()).add(value)
+        data[path] = pd.Series([sets.get(pk, {None}) for pk in ids], dtype=object)
+    order = [n for n in names if n != "id"] + [p for p in include if p not in names]
+    df = pd.DataFrame({name: data[name] for name in order})
+    df.index = pd.Index(ids, name="id")
+    if features:
+        df = feature_table(df, features)
+    return df

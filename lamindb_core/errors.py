@@ -1,0 +1,76 @@
+"""Exceptions that users see.
+
+Every error names the registry and what was wrong, and where a user likely
+mistyped a name it offers the closest valid one. ``DoesNotExist`` and
+``MultipleResultsFound`` subclass Django's own exceptions, so code written for
+Django catches them too.
+
+Example:
+    >>> import lamindb_core as ln
+    >>> try:
+    ...     ln.ULabel.get(name="no such label")
+    ... except ln.errors.DoesNotExist as e:
+    ...     print(e)
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+from django.core.exceptions import MultipleObjectsReturned, ObjectDoesNotExist
+
+__all__ = [
+    "DoesNotExist",
+    "MultipleResultsFound",
+    "FieldValidationError",
+    "InvalidArgument",
+    "ValidationError",
+    "InstanceNotFound",
+    "InstanceExists",
+    "SetupError",
+    "closest_match_hint",
+]
+
+
+class DoesNotExist(ObjectDoesNotExist):
+    """No record matches the query."""
+
+
+class MultipleResultsFound(MultipleObjectsReturned):
+    """More than one record matches a query that expects exactly one."""
+
+
+class InvalidArgument(ValueError):
+    """An argument has a value that the function does not accept."""
+
+
+class FieldValidationError(InvalidArgument):
+    """A field name that the registry does not have."""
+
+
+class ValidationError(InvalidArgument):
+    """A value that does not fit its field, or a record that cannot be saved as is."""
+
+
+class SetupError(RuntimeError):
+    """The instance is not set up, or cannot be set up as asked."""
+
+
+class InstanceNotFound(SetupError):
+    """No instance of that name is registered in the config folder."""
+
+
+class InstanceExists(SetupError):
+    """An instance of that name exists already."""
+
+
+def closest_match_hint(name: str, choices: Iterable[str]) -> str:
+    """Return ``" Did you mean 'x'?"`` for the closest of ``choices``, or ``""``.
+
+    Example:
+        >>> closest_match_hint("nme", ["name", "uid"])
+        " Did you mean 'name'?"
+    """
+    matches = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f" Did you mean '{matches[0]}'?" if matches else ""

@@ -1,0 +1,519 @@
+"""Instances: where they are recorded, how Django is configured, how the schema is made.
+
+This is the only module that configures Django. Importing ``lamindb_core``
+touches no database: Django is configured when a registry is first used, and
+the database is opened (and migrated) by the first query, through Django's
+``connection_created`` signal.
+
+An instance is a database plus a storage folder. Instances are recorded as JSON
+files in a config folder, ``~/.lamin-core`` by default, or the folder named by
+the environment variable ``LAMIN_CORE_HOME``::
+
+    $LAMIN_CORE_HOME/
+        user.json                       # the local user: handle, name, uid
+        current-instance                # "owner/name" of the last-connected one
+        instances/owner--name.json      # one file per instance
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import re
+import threading
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from .errors import InstanceExists, InstanceNotFound, SetupError
+from .logger import logger
+from .uids import base62_8, base62_12
+
+__all__ = [
+    "InstanceSettings",
+    "UserSettings",
+    "config_home",
+    "load_user",
+    "save_user",
+    "list_instances",
+    "load_instance",
+    "register_instance",
+    "unregister_instance",
+    "current_slug",
+    "set_current_slug",
+    "current_instance",
+    "ensure_django",
+    "activate",
+    "ensure_connected",
+    "ensure_custom_table",
+    "forget_if_current",
+    "reactivate_after_delete",
+    "current_user_id",
+    "django_db_config",
+    "drop_schema",
+    "KNOWN_MODULES",
+]
+
+KNOWN_MODULES = ("bio",)
+CORE_APPS = ("core",)
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+# ---------------------------------------------------------------------------
+# the config folder
+# ---------------------------------------------------------------------------
+
+
+def config_home() -> Path:
+    """The config folder: ``$LAMIN_CORE_HOME`` or ``~/.lamin-core``."""
+    home = os.environ.get("LAMIN_CORE_HOME")
+    path = Path(home) if home else Path.home() / ".lamin-core"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _write_json(path: Path, data: dict) -> None:
+    # write-then-rename so that a crash never leaves half a config file
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2))
+    os.replace(tmp, path)
+
+
+@dataclass
+class UserSettings:
+    """The local user: ``handle`` (as in ``owner/name``), display ``name``, ``uid``."""
+
+    handle: str
+    name: str
+    uid: str
+
+
+def _os_user() -> tuple[str, str]:
+    try:
+        login = getpass.getuser()
+    except Exception:  # no passwd entry, e.g. in some containers
+        login = "user"
+    handle = re.sub(r"[^a-z0-9_-]", "-", login.lower()).strip("-") or "user"
+    full_name = login
+    try:
+        import pwd
+
+        gecos = pwd.getpwnam(login).pw_gecos.split(",")[0].strip()
+        full_name = gecos or login
+    except Exception:
+        pass
+    return handle, full_name
+
+
+def load_user() -> UserSettings:
+    """The local user, from ``user.json``; made from the OS account the first time."""
+    path = config_home() / "user.json"
+    if path.exists():
+        data = json.loads(path.read_text())
+        return UserSettings(handle=data["handle"], name=data["name"], uid=data["uid"])
+    handle, name = _os_user()
+    user = UserSettings(handle=handle, name=name, uid=base62_8())
+    save_user(user)
+    return user
+
+
+def save_user(user: UserSettings) -> None:
+    """Write the local user to ``user.json``."""
+    _write_json(config_home() / "user.json", asdict(user))
+
+
+@dataclass
+class InstanceSettings:
+    """An instance: its identity, storage folder, database and modules.
+
+    ``db`` is ``None`` for the embedded default (an SQLite file inside the
+    storage folder) or a ``postgresql://`` URL.
+    """
+
+    owner: str
+    name: str
+    storage: str
+    db: str | None = None
+    modules: list[str] = field(default_factory=list)
+    uid: str = field(default_factory=base62_12)
+
+    @property
+    def slug(self) -> str:
+        """``owner/name``."""
+        return f"{self.owner}/{self.name}"
+
+    @property
+    def is_embedded(self) -> bool:
+        """True for an SQLite instance."""
+        return self.db is None
+
+    @property
+    def sqlite_path(self) -> Path:
+        """Where the SQLite file of an embedded instance lives."""
+        return Path(self.storage) / ".lamindb" / "lamin.db"
+
+    @property
+    def db_display(self) -> str:
+        """The database, for messages: the SQLite path or the URL without password."""
+        if self.db is None:
+            return f"sqlite:///{self.sqlite_path}"
+        parsed = urlparse(self.db)
+        netloc = parsed.hostname or ""
+        if parsed.port:
+            netloc += f":{parsed.port}"
+        if parsed.username:
+            netloc = f"{parsed.username}@{netloc}"
+        return f"{parsed.scheme}://{netloc}{parsed.path}"
+
+
+def _instance_file(slug: str) -> Path:
+    owner, name = slug.split("/", 1)
+    return config_home() / "instances" / f"{owner}--{name}.json"
+
+
+def _resolve_slug(identifier: str) -> str:
+    if "/" in identifier:
+        return identifier
+    return f"{load_user().handle}/{identifier}"
+
+
+def list_instances() -> list[InstanceSettings]:
+    """All instances recorded in the config folder, sorted by slug."""
+    folder = config_home() / "instances"
+    if not folder.exists():
+        return []
+    result = [InstanceSettings(**json.loads(p.read_text())) for p in folder.glob("*.json")]
+    return sorted(result, key=lambda s: s.slug)
+
+
+def load_instance(identifier: str) -> InstanceSettings:
+    """The instance ``owner/name`` (or ``name`` of the local user).
+
+    Raises:
+        InstanceNotFound: naming the instances that exist.
+    """
+    slug = _resolve_slug(identifier)
+    path = _instance_file(slug)
+    if not path.exists():
+        known = ", ".join(s.slug for s in list_instances()) or "none"
+        raise InstanceNotFound(
+            f"instance '{slug}' not found in {config_home()}; registered instances: {known}"
+        )
+    return InstanceSettings(**json.loads(path.read_text()))
+
+
+def register_instance(settings: InstanceSettings, overwrite: bool = False) -> None:
+    """Record an instance in the config folder."""
+    if not NAME_PATTERN.match(settings.name):
+        raise SetupError(
+            f"invalid instance name {settings.name!r}: use lowercase letters, digits, '-' and '_'"
+        )
+    path = _instance_file(settings.slug)
+    if path.exists() and not overwrite:
+        raise InstanceExists(f"instance '{settings.slug}' exists already")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_json(path, asdict(settings))
+
+
+def unregister_instance(slug: str) -> None:
+    """Forget an instance; if it was the current one, no instance is current."""
+    _instance_file(slug).unlink(missing_ok=True)
+    if current_slug() == slug:
+        (config_home() / "current-instance").unlink(missing_ok=True)
+
+
+def current_slug() -> str | None:
+    """``owner/name`` of the last-connected instance, or None."""
+    path = config_home() / "current-instance"
+    return path.read_text().strip() or None if path.exists() else None
+
+
+def set_current_slug(slug: str) -> None:
+    """Remember ``slug`` as the instance to use on the next import."""
+    path = config_home() / "current-instance"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(slug)
+    os.replace(tmp, path)
+
+
+# ---------------------------------------------------------------------------
+# Django
+# ---------------------------------------------------------------------------
+
+
+def django_db_config(settings: InstanceSettings) -> dict:
+    """Django's ``DATABASES`` entry for an instance."""
+    if settings.db is None:
+        settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(settings.sqlite_path),
+            "OPTIONS": {
+                # WAL lets readers and one writer work at once; the busy timeout
+                # lets a second writing process wait instead of failing
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "timeout": 30,
+                "transaction_mode": "IMMEDIATE",
+            },
+        }
+    parsed = urlparse(settings.db)
+    if parsed.scheme not in ("postgresql", "postgres", "postgresql+psycopg"):
+        raise SetupError(
+            f"unsupported database URL {settings.db_display!r}: use postgresql://user@host:port/dbname"
+        )
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": unquote(parsed.path.lstrip("/")) or "postgres",
+        "USER": unquote(parsed.username or ""),
+        "PASSWORD": unquote(parsed.password or ""),
+        "HOST": parsed.hostname or "",
+        "PORT": str(parsed.port or ""),
+    }
+
+
+class _State:
+    """What this process has configured and connected."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.django_ready = False
+        self.instance: InstanceSettings | None = None
+        self.schema_ready = False
+        self.ensuring = False
+        self.user_id: int | None = None
+        self.custom_models: dict[str, type] = {}
+
+
+_state = _State()
+
+
+def current_instance() -> InstanceSettings:
+    """The instance this process uses; sets up the embedded default if there is none.
+
+    The default instance is created the first time no instance is set up; a
+    one-line message says where it lives.
+    """
+    if _state.instance is not None:
+        return _state.instance
+    slug = current_slug()
+    if slug is not None:
+        try:
+            return load_instance(slug)
+        except InstanceNotFound:
+            pass
+    user = load_user()
+    default_slug = f"{user.handle}/default"
+    try:
+        settings = load_instance(default_slug)
+    except InstanceNotFound:
+        storage = config_home() / "default-instance"
+        settings = InstanceSettings(owner=user.handle, name="default", storage=str(storage))
+        register_instance(settings)
+        logger.important(
+            f"no instance was set up: created the embedded default instance "
+            f"'{settings.slug}' in {storage}"
+        )
+    set_current_slug(settings.slug)
+    return settings
+
+
+def ensure_django() -> None:
+    """Configure Django for the current instance (no database is opened)."""
+    if _state.django_ready:
+        return
+    with _state.lock:
+        if _state.django_ready:
+            return
+        import django
+        from django.conf import settings as django_settings
+        from django.db.backends.signals import connection_created
+
+        instance = current_instance()
+        if not django_settings.configured:
+            django_settings.configure(
+                INSTALLED_APPS=["lamindb_core", "lamindb_core.custom"],
+                DATABASES={"default": django_db_config(instance)},
+                USE_TZ=True,
+                TIME_ZONE="UTC",
+                DEFAULT_AUTO_FIELD="django.db.models.AutoField",
+                MIGRATION_MODULES={"custom": None},
+                LOGGING_CONFIG=None,
+            )
+        django.setup()
+        connection_created.connect(_on_connection_created, dispatch_uid="lamindb_core")
+        _state.instance = instance
+        _state.django_ready = True
+
+
+def activate(instance: InstanceSettings) -> None:
+    """Make ``instance`` the one this process uses, closing any open connection."""
+    with _state.lock:
+        set_current_slug(instance.slug)
+        if not _state.django_ready:
+            _state.instance = instance
+            return
+        from django.db import connections
+
+        connections["default"].close()
+        config = connections.configure_settings({"default": django_db_config(instance)})
+        connections.settings["default"] = config["default"]
+        del connections["default"]
+        _state.instance = instance
+        _state.schema_ready = False
+        _state.user_id = None
+
+
+def forget_if_current(instance: InstanceSettings) -> bool:
+    """Before ``instance`` is deleted: stop using it in this process.
+
+    If this process was using it, the connection is closed and the process
+    switches to the instance that a fresh process would use (the embedded
+    default when no other is current). Returns whether it was in use.
+    """
+    with _state.lock:
+        in_use = _state.instance is not None and _state.instance.slug == instance.slug
+        if current_slug() == instance.slug:
+            (config_home() / "current-instance").unlink(missing_ok=True)
+        if not in_use:
+            return False
+        if not _state.django_ready:
+            _state.instance = None
+            return True
+        from django.db import connections
+
+        connections["default"].close()
+        _state.instance = None
+        _state.schema_ready = False
+        _state.user_id = None
+    return True
+
+
+def reactivate_after_delete() -> None:
+    """After the current instance was deleted: point Django at the next current one."""
+    if _state.django_ready and _state.instance is None:
+        activate(current_instance())
+
+
+def _on_connection_created(sender, connection, **kwargs) -> None:
+    if connection.alias == "default" and not _state.schema_ready and not _state.ensuring:
+        _ensure_schema(connection)
+
+
+def ensure_connected() -> None:
+    """Open the database of the current instance, migrating it if needed."""
+    ensure_django()
+    from django.db import connection
+
+    connection.ensure_connection()
+    if not _state.schema_ready:
+        _ensure_schema(connection)
+
+
+def _ensure_schema(connection) -> None:
+    """Migrate the schema, add the local user, the default space and the storage."""
+    with _state.lock:
+        if _state.schema_ready or _state.ensuring:
+            return
+        _state.ensuring = True
+        try:
+            from django.db.migrations.executor import MigrationExecutor
+
+            executor = MigrationExecutor(connection)
+            targets = [
+                key for key in executor.loader.graph.leaf_nodes() if key[0] in CORE_APPS
+            ]
+            plan = executor.migration_plan(targets)
+            if plan:
+                executor.migrate(targets, plan=plan)
+            _seed(_state.instance)
+            for model in _state.custom_models.values():
+                _create_or_extend_table(connection, model)
+            _state.schema_ready = True
+        finally:
+            _state.ensuring = False
+
+
+def _seed(instance: InstanceSettings) -> None:
+    from django.apps import apps
+
+    User = apps.get_model("core", "User")
+    Space = apps.get_model("core", "Space")
+    Storage = apps.get_model("core", "Storage")
+    local = load_user()
+    user = User.objects.filter(uid=local.uid).first()
+    if user is None:
+        # the handle is unique: a second OS account with the same handle reuses it
+        user = User.objects.filter(handle=local.handle).first()
+    if user is None:
+        user = User(uid=local.uid, handle=local.handle, name=local.name)
+        user.save()
+    _state.user_id = user.id
+    if not Space.objects.filter(id=1).exists():
+        Space(id=1, uid="a" * 12, name="all", description="Every team member has access.", created_by_id=user.id).save()
+    root = str(Path(instance.storage).resolve())
+    if not Storage.objects.filter(root=root).exists():
+        Storage(root=root, type="local", instance_uid=instance.uid, created_by_id=user.id).save()
+
+
+def current_user_id() -> int:
+    """The id of the local user in the current instance's ``User`` registry."""
+    if _state.user_id is None:
+        ensure_connected()
+    return _state.user_id
+
+
+# ---------------------------------------------------------------------------
+# registries defined in user code (notebook cells, scripts)
+# ---------------------------------------------------------------------------
+
+
+def ensure_custom_table(model: type) -> None:
+    """Create the table of a registry defined in user code, or add new columns.
+
+    Called when such a class is defined; running the cell again with a field
+    added adds its column. Columns are never dropped: their data stays.
+    """
+    _state.custom_models[model._meta.label_lower] = model
+    ensure_django()
+    from django.db import connection
+
+    connection.ensure_connection()
+    if _state.schema_ready:
+        _create_or_extend_table(connection, model)
+
+
+def _create_or_extend_table(connection, model: type) -> None:
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        tables = set(connection.introspection.table_names(cursor))
+        if table not in tables:
+            with connection.schema_editor() as editor:
+                editor.create_model(model)
+            return
+        existing = {col.name for col in connection.introspection.get_table_description(cursor, table)}
+    with connection.schema_editor() as editor:
+        for f in model._meta.local_fields:
+            if f.column not in existing:
+                editor.add_field(model, f)
+        for f in model._meta.local_many_to_many:
+            if f.remote_field.through._meta.db_table not in tables:
+                editor.add_field(model, f)
+
+
+def drop_schema(instance: InstanceSettings) -> None:
+    """Drop every table of lamindb_core from a PostgreSQL instance's database."""
+    import psycopg
+
+    with psycopg.connect(instance.db, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+            "AND (tablename LIKE 'core\\_%' OR tablename LIKE 'bio\\_%' OR tablename LIKE 'custom\\_%')"
+        ).fetchall()
+        for (table,) in rows:
+            conn.execute(f'DROP TABLE IF EXISTS "{table}" CASCADE')
+        conn.execute(
+            "DELETE FROM django_migrations WHERE app IN ('core', 'bio')"
+            if conn.execute("SELECT to_regclass('django_migrations')").fetchone()[0]
+            else "SELECT 1"
+        )

@@ -1,0 +1,40 @@
+"""The core registries: one per module, with their link tables beside them."""
+
+from .artifact import Artifact, ArtifactFeatureSet, ArtifactFeatureValue, ArtifactULabel
+from .collection import Collection, CollectionArtifact
+from .feature import Feature
+from .feature_set import FeatureSet, FeatureSetFeature
+from .feature_value import FeatureValue
+from .record import BasicRecord, IsVersioned, Record, TracksRun, TracksUpdates
+from .registry import Registry
+from .run import Run
+from .space import Space
+from .storage import Storage
+from .transform import Transform
+from .ulabel import ULabel
+from .user import User
+
+__all__ = [
+    "Artifact",
+    "ArtifactFeatureSet",
+    "ArtifactFeatureValue",
+    "ArtifactULabel",
+    "BasicRecord",
+    "Collection",
+    "CollectionArtifact",
+    "Feature",
+    "FeatureSet",
+    "FeatureSetFeature",
+    "FeatureValue",
+    "IsVersioned",
+    "Record",
+    "Registry",
+    "Run",
+    "Space",
+    "Storage",
+    "Transform",
+    "TracksRun",
+    "TracksUpdates",
+    "ULabel",
+    "User",
+]

@@ -1,0 +1,41 @@
+"""``FeatureSet``: the set of features (or genes) that an artifact measures."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from ..uids import base62_20
+from .record import BasicRecord, Record, TracksRun
+
+
+class FeatureSet(Record, TracksRun):
+    """A set of features, identified by the hash of its members and shared
+    between artifacts that measure the same set.
+
+    Example:
+        >>> ln.FeatureSet.df()
+    """
+
+    id = models.AutoField(primary_key=True)
+    uid = models.CharField(unique=True, db_index=True, max_length=20, default=base62_20, help_text="Universal id.")
+    name = models.CharField(max_length=150, null=True, blank=True, default=None, db_index=True, help_text="A name.")
+    n = models.IntegerField(help_text="Number of members.")
+    dtype = models.CharField(max_length=64, null=True, blank=True, default=None, help_text="Dtype of the members' values.")
+    registry = models.CharField(max_length=120, db_index=True, help_text="Registry of the members, e.g. Feature or bio.Gene.")
+    hash = models.CharField(max_length=22, null=True, blank=True, default=None, db_index=True, unique=True, help_text="Hash of the members' uids.")
+    features = models.ManyToManyField(
+        "core.Feature", through="FeatureSetFeature", related_name="feature_sets", blank=True, help_text="The features."
+    )
+
+
+class FeatureSetFeature(BasicRecord):
+    """Links a ``FeatureSet`` to its features."""
+
+    _is_link_table = True
+
+    id = models.BigAutoField(primary_key=True)
+    featureset = models.ForeignKey(FeatureSet, models.CASCADE, related_name="+")
+    feature = models.ForeignKey("core.Feature", models.PROTECT, related_name="links_featureset")
+
+    class Meta:
+        unique_together = ("featureset", "feature")

@@ -1,0 +1,317 @@
+"""The abstract ``Record`` and the mixins that registries share.
+
+``BasicRecord`` is any registry; ``Record`` adds ``aux``, ``_branch_code`` and
+``space``. ``TracksRun`` adds ``run``, ``created_at`` and ``created_by``;
+``TracksUpdates`` adds ``updated_at``; ``IsVersioned`` adds ``version`` and
+``is_latest``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import numbers
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import IntegrityError, models, transaction
+from django.db.models import ProtectedError, Q, RestrictedError
+
+from .. import errors
+from ..context import current_run_id
+from ..instance import current_user_id
+from ..logger import logger
+from ..query import RecordManager
+from ..dataframe import display_field_names
+from .registry import Registry
+
+__all__ = ["BasicRecord", "Record", "TracksRun", "TracksUpdates", "IsVersioned", "record_repr"]
+
+_TYPE_CHECKS: tuple[tuple[type, tuple[type, ...], str], ...] = (
+    (models.BooleanField, (bool,), "bool"),
+    (models.CharField, (str,), "str"),
+    (models.TextField, (str,), "str"),
+    (models.DateTimeField, (dt.datetime,), "datetime"),
+    (models.DateField, (dt.date,), "date"),
+    (models.FloatField, (int, float), "float"),
+    (models.DecimalField, (int, float), "decimal"),
+    (models.IntegerField, (int,), "int"),  # also Big/Small/Positive/Auto fields
+)
+
+
+def _expected_type(field: models.Field) -> tuple[tuple[type, ...], str] | None:
+    for field_type, accepted, label in _TYPE_CHECKS:
+        if isinstance(field, field_type):
+            return accepted, label
+    return None
+
+
+def _check_value(model: type, field: models.Field, value: Any) -> None:
+    if value is None:
+        if not field.null and not field.has_default() and not field.primary_key:
+            raise errors.ValidationError(f"{model.__name__}.{field.name} cannot be None")
+        return
+    expected = _expected_type(field)
+    if expected is None:
+        return
+    accepted, label = expected
+    if label == "int":
+        bad = isinstance(value, bool) or not isinstance(value, numbers.Integral)
+    elif label in ("float", "decimal"):
+        bad = isinstance(value, bool) or not isinstance(value, (numbers.Real, decimal.Decimal))
+    elif label == "date":
+        bad = isinstance(value, dt.datetime) or not isinstance(value, dt.date)
+    else:
+        bad = not isinstance(value, accepted)
+    if bad:
+        raise errors.ValidationError(
+            f"{model.__name__}.{field.name} expects {label}, got {value!r} ({type(value).__name__})"
+        )
+    if label == "str" and field.max_length is not None and len(value) > field.max_length:
+        raise errors.ValidationError(
+            f"{model.__name__}.{field.name} takes at most {field.max_length} characters, "
+            f"got {len(value)}"
+        )
+
+
+def record_repr(record: models.Model) -> str:
+    """``ULabel(uid='C5PU6WG7', name='Candidate marker study 1', is_concept=False, created_by_id=1, run_id=1, space_id=1, created_at=2025-01-12 14:05:49 UTC)``.
+
+    Simple fields first, then foreign keys as ``<name>_id`` in alphabetical
+    order, then ``created_at``; fields that are None, private or ``id`` are
+    left out.
+    """
+    skip = {"id", "created_at", "updated_at", "aux", "_branch_code"}
+    concrete = record._meta.concrete_fields
+    relational = {f.attname for f in concrete if f.is_relation}
+    simple = [
+        name for name in display_field_names(type(record))
+        if name not in relational and name not in skip and not name.startswith("_")
+    ]
+    fks = sorted(f.attname for f in concrete if f.is_relation and not f.name.startswith("_"))
+    names = simple + fks + (["created_at"] if any(f.name == "created_at" for f in concrete) else [])
+    parts = []
+    deferred = record.get_deferred_fields()
+    for name in names:
+        if name in deferred:
+            continue
+        value = getattr(record, name, None)
+        if value is None:
+            continue
+        if isinstance(value, str):
+            text = repr(value)
+        elif isinstance(value, dt.datetime):
+            text = value.strftime("%Y-%m-%d %H:%M:%S %Z").strip()
+        else:
+            text = str(value)
+        parts.append(f"{name}={text}")
+    return f"{type(record).__name__}({', '.join(parts)})"
+
+
+class BasicRecord(models.Model, metaclass=Registry):
+    """Any registry: a Django model with LaminDB's query API and checks.
+
+    Constructor keywords are checked: an unknown field is an error that names
+    the closest field, and a value of the wrong type is an error that names the
+    field.
+    """
+
+    objects = RecordManager()
+
+    class Meta:
+        abstract = True
+
+    def __init__(self, *args, **kwargs):
+        # Django builds records from the database with positional values; only
+        # user construction passes keywords
+        if kwargs and not args:
+            self._check_kwargs(kwargs)
+        super().__init__(*args, **kwargs)
+
+    @classmethod
+    def _init_fields(cls) -> dict[str, models.Field]:
+        cached = cls.__dict__.get("_init_field_map")
+        if cached is None:
+            cached = {}
+            for f in cls._meta.concrete_fields:
+                cached[f.name] = f
+                cached[f.attname] = f
+            for f in cls._meta.many_to_many:
+                cached[f.name] = f
+            cls._init_field_map = cached
+        return cached
+
+    def _check_kwargs(self, kwargs: dict[str, Any]) -> None:
+        cls = type(self)
+        fields = cls._init_fields()
+        for key, value in kwargs.items():
+            field = fields.get(key)
+            if field is None:
+                if key in cls._meta._property_names:
+                    continue
+                valid = sorted(n for n in fields if not n.startswith("_") and n != "id")
+                raise errors.FieldValidationError(
+                    f"{cls.__name__} has no field '{key}'.{errors.closest_match_hint(key, valid)} "
+                    f"Valid fields: {', '.join(valid)}"
+                )
+            if field.many_to_many:
+                raise errors.FieldValidationError(
+                    f"{cls.__name__}.{key} is a many-to-many field: save the record first, "
+                    f"then call record.{key}.add(...)"
+                )
+            if field.is_relation:
+                if key == field.name and value is not None and not isinstance(value, field.related_model):
+                    raise errors.ValidationError(
+                        f"{cls.__name__}.{key} expects a {field.related_model.__name__} record, "
+                        f"got {value!r} ({type(value).__name__})"
+                    )
+                continue
+            _check_value(cls, field, value)
+
+    def __repr__(self) -> str:
+        return record_repr(self)
+
+    __str__ = __repr__
+
+    # -- saving --------------------------------------------------------------
+
+    def _unique_lookup(self) -> Q | None:
+        """A query for records that share a unique value with this one (not ``id``)."""
+        query = None
+        for f in self._meta.concrete_fields:
+            if f.unique and not f.primary_key:
+                value = getattr(self, f.attname)
+                if value is not None:
+                    part = Q(**{f.attname: value})
+                    query = part if query is None else query | part
+        for constraint in self._meta.total_unique_constraints:
+            if constraint.condition is None:
+                values = {name: getattr(self, self._meta.get_field(name).attname) for name in constraint.fields}
+                if all(v is not None for v in values.values()):
+                    part = Q(**values)
+                    query = part if query is None else query | part
+        return query
+
+    def _check_reuse(self, existing: BasicRecord) -> None:
+        """Raise if returning ``existing`` instead of saving this record would be wrong.
+
+        Registries override this: a ``Feature`` of the same name but another
+        dtype is an error, not a duplicate.
+        """
+
+    def _adopt(self, existing: BasicRecord) -> None:
+        self.__dict__.update({k: v for k, v in existing.__dict__.items() if k != "_state"})
+        self._state.adding = False
+        self._state.db = existing._state.db
+
+    def save(self, *args, **kwargs) -> BasicRecord:
+        """Save the record, and return it.
+
+        A new record whose unique field (a name, a uid) matches an existing record
+        is not duplicated: this record takes on the existing one's values, with a
+        warning. Where that would be wrong (same name, other meaning) a clear
+        error is raised instead.
+
+        Example:
+            >>> ulabel = ln.ULabel(name="my label").save()
+        """
+        if self._state.adding:
+            lookup = self._unique_lookup()
+            try:
+                with transaction.atomic():
+                    super().save(*args, **kwargs)
+            except IntegrityError as exc:
+                existing = type(self).objects.filter(lookup).first() if lookup is not None else None
+                if existing is None:
+                    raise errors.ValidationError(
+                        f"cannot save {type(self).__name__}: {exc}"
+                    ) from exc
+                self._check_reuse(existing)
+                logger.warning(f"returning the existing record with the same unique value: {existing!r}")
+                self._adopt(existing)
+        else:
+            super().save(*args, **kwargs)
+        return self
+
+    def delete(self, *args, **kwargs) -> None:
+        """Delete the record.
+
+        Raises:
+            ln.errors.ValidationError: other records still point to this one and
+                may not lose it; nothing is deleted.
+        """
+        try:
+            with transaction.atomic():
+                super().delete(*args, **kwargs)
+        except (ProtectedError, RestrictedError) as exc:
+            blockers = _describe_blockers(exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects)
+            raise errors.ValidationError(
+                f"cannot delete {self!r}: {blockers} still link to it; delete or relink them first"
+            ) from None
+
+
+def _describe_blockers(objects: Iterable[models.Model]) -> str:
+    counts: dict[str, int] = {}
+    for obj in objects:
+        counts[type(obj).__name__] = counts.get(type(obj).__name__, 0) + 1
+    return ", ".join(f"{n} {name} record{'s' if n != 1 else ''}" for name, n in counts.items())
+
+
+class Record(BasicRecord):
+    """Metadata record: the base class of every registry.
+
+    Subclassing ``Record`` creates a registry (an SQL table); instantiating it
+    creates a record.
+
+    Example:
+        >>> from lamindb_core import Record, fields
+        >>> class Experiment(Record):
+        ...     name: str = fields.CharField()
+        >>> Experiment(name="my experiment").save()
+        >>> Experiment.filter(name__startswith="my ").df()
+    """
+
+    aux = models.JSONField(default=None, null=True, blank=True, help_text="Auxiliary field for dictionary-like metadata.")
+    _branch_code = models.SmallIntegerField(default=1, db_index=True, help_text="1 main, 0 archive, -1 trash.")
+    space = models.ForeignKey(
+        "core.Space", models.PROTECT, default=1, related_name="+", help_text="The space in which the record lives."
+    )
+
+    class Meta:
+        abstract = True
+
+
+class TracksRun(models.Model):
+    """Adds ``run``, ``created_at`` and ``created_by``, filled in automatically."""
+
+    run = models.ForeignKey(
+        "core.Run", models.PROTECT, null=True, blank=True, default=current_run_id, related_name="+",
+        help_text="The run that created the record.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, help_text="Time of creation.")
+    created_by = models.ForeignKey(
+        "core.User", models.PROTECT, default=current_user_id, related_name="+",
+        help_text="The user who created the record.",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class TracksUpdates(models.Model):
+    """Adds ``updated_at``."""
+
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, help_text="Time of the last update.")
+
+    class Meta:
+        abstract = True
+
+
+class IsVersioned(models.Model):
+    """Adds ``version`` and ``is_latest``; the last 4 characters of ``uid`` count versions."""
+
+    version = models.CharField(max_length=30, null=True, blank=True, db_index=True, help_text="A version label.")
+    is_latest = models.BooleanField(default=True, db_index=True, help_text="Whether this is the latest version.")
+
+    class Meta:
+        abstract = True

@@ -1,0 +1,26 @@
+"""Write Django migrations for the schema of lamindb_core (developers only).
+
+Usage:
+    python scripts/makemigrations.py            # write new migrations
+    python scripts/makemigrations.py --check    # exit 1 if models and migrations differ
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+
+os.environ["LAMIN_CORE_HOME"] = tempfile.mkdtemp(prefix="lamin-makemigrations-")
+
+from django.core.management import call_command  # noqa: E402
+
+from lamindb_core.instance import ensure_django  # noqa: E402
+from lamindb_core.logger import logger  # noqa: E402
+
+logger.verbosity = 0
+ensure_django()
+args = ["core"]
+if "--check" in sys.argv:
+    args += ["--check", "--dry-run"]
+call_command("makemigrations", *args)
