@@ -155,6 +155,7 @@ def save(records: Any, batch_size: int | None = None) -> list:
                 for r in new:
                     # foreign keys to records saved earlier in this call
                     r._prepare_related_fields_for_save(operation_name="save")
+                    r._check_required()
                 for r in group:
                     if not r._state.adding:
                         r.save()

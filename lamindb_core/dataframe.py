@@ -61,13 +61,9 @@ def display_field_names(model: type[models.Model]) -> list[str]:
 def _field_choices(model: type[models.Model]) -> list[str]:
     names = []
     for f in model._meta.get_fields():
-        if f.is_relation and f.auto_created and not f.concrete:
-            name = f.related_query_name() if hasattr(f, "related_query_name") else f.name
-            if name.endswith("+"):
-                continue
-            names.append(name)
-        else:
-            names.append(f.name)
+        if f.name.endswith("+") or (f.is_relation and f.auto_created and f.related_name == "+"):
+            continue
+        names.append(f.name)
     return sorted(set(names))
 
 

@@ -9,35 +9,96 @@ their meaning. Related managers (``artifact.ulabels``) use the same class, so
 
 from __future__ import annotations
 
-import re
+import copy
 from contextlib import contextmanager
 
-from django.core.exceptions import FieldError, MultipleObjectsReturned, ObjectDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, FieldError, MultipleObjectsReturned, ObjectDoesNotExist
 from django.db import models
+from django.db.models import Q
 
 from . import errors
 from .dataframe import queryset_to_df
 
 __all__ = ["RecordQuerySet", "RecordManager"]
 
-_UNKNOWN_KEYWORD = re.compile(r"Cannot resolve keyword '([^']+)' into field\. Choices are: (.*)")
+def _explain_key(model: type, key: str) -> str | None:
+    """Why ``key`` (``"created_by__nam"``) is not a valid lookup on ``model``, or None."""
+    current, relation = model, None
+    parts = key.split("__")
+    for i, part in enumerate(parts):
+        try:
+            field = current._meta.get_field(part)
+        except FieldDoesNotExist:
+            if relation is not None and (relation.get_lookup(part) or relation.get_transform(part)):
+                return None
+            choices = sorted(
+                {f.name for f in current._meta.get_fields() if not f.name.endswith("+")}
+                | {f.attname for f in current._meta.concrete_fields}
+            )
+            return (
+                f"{current.__name__} has no field '{part}'.{errors.closest_match_hint(part, choices)} "
+                f"Valid fields: {', '.join(choices)}"
+            )
+        if field.is_relation and field.related_model is not None:
+            current, relation = field.related_model, field
+            continue
+        for lookup in parts[i + 1 :]:
+            if not (field.get_lookup(lookup) or field.get_transform(lookup)):
+                known = sorted(field.get_lookups())
+                return (
+                    f"'{lookup}' is no lookup of {current.__name__}.{part}."
+                    f"{errors.closest_match_hint(lookup, known)}"
+                )
+        return None
+    return None
+
+
+def _keys(args: tuple, kwargs: dict) -> list[str]:
+    keys = list(kwargs)
+    stack = [a for a in args if isinstance(a, Q)]
+    while stack:
+        q = stack.pop()
+        for child in q.children:
+            if isinstance(child, Q):
+                stack.append(child)
+            elif isinstance(child, tuple):
+                keys.append(child[0])
+    return keys
 
 
 @contextmanager
-def _field_errors(model: type):
+def _field_errors(model: type, args: tuple = (), kwargs: dict | None = None, names: tuple = ()):
     """Turn Django's ``FieldError`` into one that names the registry and the closest field."""
     try:
         yield
     except FieldError as exc:
-        message = str(exc)
-        match = _UNKNOWN_KEYWORD.search(message)
-        if match is None:
-            raise errors.FieldValidationError(f"{model.__name__}: {message}") from None
-        keyword, choices = match.group(1), [c.strip() for c in match.group(2).split(",")]
-        hint = errors.closest_match_hint(keyword, choices)
-        raise errors.FieldValidationError(
-            f"{model.__name__} has no field '{keyword}' here.{hint} Valid fields: {', '.join(choices)}"
-        ) from None
+        for key in [*_keys(args, kwargs or {}), *(n.lstrip("-") for n in names if isinstance(n, str))]:
+            reason = _explain_key(model, key)
+            if reason is not None:
+                raise errors.FieldValidationError(f"{reason} (in {key!r})") from None
+        raise errors.FieldValidationError(f"{model.__name__}: {exc}") from None
+
+
+def _rewrite_aliases(model: type, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+    """Apply a registry's field aliases (``Transform``: ``name`` means ``key``)."""
+    aliases = getattr(model, "_field_aliases", None)
+    if not aliases:
+        return args, kwargs
+
+    def rename(key: str) -> str:
+        head, sep, tail = key.partition("__")
+        return aliases.get(head, head) + sep + tail
+
+    def rewrite_q(q: Q) -> Q:
+        clone = copy.copy(q)
+        clone.children = [
+            rewrite_q(c) if isinstance(c, Q) else (rename(c[0]), c[1]) if isinstance(c, tuple) else c
+            for c in q.children
+        ]
+        return clone
+
+    new_args = tuple(rewrite_q(a) if isinstance(a, Q) else a for a in args)
+    return new_args, {rename(k): v for k, v in kwargs.items()}
 
 
 def _describe_query(args: tuple, kwargs: dict) -> str:
@@ -56,17 +117,19 @@ class RecordQuerySet(models.QuerySet):
 
     def filter(self, *args, **kwargs):
         """Narrow the query; see Django's ``QuerySet.filter``."""
-        with _field_errors(self.model):
+        args, kwargs = _rewrite_aliases(self.model, args, kwargs)
+        with _field_errors(self.model, args, kwargs):
             return super().filter(*args, **kwargs)
 
     def exclude(self, *args, **kwargs):
         """Leave out matching records; see Django's ``QuerySet.exclude``."""
-        with _field_errors(self.model):
+        args, kwargs = _rewrite_aliases(self.model, args, kwargs)
+        with _field_errors(self.model, args, kwargs):
             return super().exclude(*args, **kwargs)
 
     def order_by(self, *field_names):
         """Order the records, ``"-field"`` for descending."""
-        with _field_errors(self.model):
+        with _field_errors(self.model, names=field_names):
             return super().order_by(*field_names)
 
     def _idlike_filter(self, idlike: int | str) -> RecordQuerySet:

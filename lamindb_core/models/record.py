@@ -141,6 +141,31 @@ class BasicRecord(models.Model, metaclass=Registry):
             cls._init_field_map = cached
         return cached
 
+    @classmethod
+    def _required_fields(cls) -> list[models.Field]:
+        cached = cls.__dict__.get("_required_field_list")
+        if cached is None:
+            cached = [
+                f for f in cls._meta.concrete_fields
+                if not f.null and not f.has_default() and not f.primary_key
+                and not getattr(f, "auto_now", False) and not getattr(f, "auto_now_add", False)
+            ]
+            cls._required_field_list = cached
+        return cached
+
+    def _check_required(self) -> None:
+        """Raise if a field without default has no value (an empty name, a missing storage)."""
+        missing = [
+            f.name for f in self._required_fields()
+            if getattr(self, f.attname) is None or getattr(self, f.attname) == ""
+        ]
+        if missing:
+            cls = type(self)
+            raise errors.ValidationError(
+                f"cannot save {cls.__name__}: {', '.join(missing)} "
+                f"{'is' if len(missing) == 1 else 'are'} required"
+            )
+
     def _check_kwargs(self, kwargs: dict[str, Any]) -> None:
         cls = type(self)
         fields = cls._init_fields()
@@ -216,6 +241,7 @@ class BasicRecord(models.Model, metaclass=Registry):
             >>> ulabel = ln.ULabel(name="my label").save()
         """
         if self._state.adding:
+            self._check_required()
             lookup = self._unique_lookup()
             try:
                 with transaction.atomic():

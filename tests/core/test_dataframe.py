@@ -1,0 +1,143 @@
+"""The tables users see: df() columns, include, to-many sets, query counts."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+# the columns of the guide's tables (../shared/spec/004_*.txt), index "id"
+SPEC_COLUMNS = {
+    "Artifact": "uid key description suffix kind otype size hash n_files n_observations _hash_type "
+    "_key_is_virtual _curator _overwrite_versions space_id storage_id version is_latest run_id "
+    "created_at created_by_id aux _branch_code",
+    "Feature": "uid name dtype type unit description synonyms _expect_many space_id run_id created_at "
+    "created_by_id aux _branch_code",
+    "FeatureSet": "uid name n dtype registry hash space_id run_id created_at created_by_id aux _branch_code",
+    "FeatureValue": "value hash space_id feature_id run_id created_at created_by_id aux _branch_code",
+    "Run": "uid name started_at finished_at reference reference_type _is_consecutive _status_code space_id "
+    "transform_id report_id _logfile_id environment_id initiated_by_run_id created_at created_by_id aux "
+    "_branch_code",
+    "Storage": "uid root description type region instance_uid space_id run_id created_at created_by_id aux "
+    "_branch_code",
+    "Transform": "uid key description type source_code hash reference reference_type space_id _template_id "
+    "version is_latest created_at created_by_id aux _branch_code",
+    "ULabel": "uid name is_concept description reference reference_type space_id run_id created_at "
+    "created_by_id aux _branch_code",
+}
+
+
+def make_artifact(ln, key: str, suffix: str, size: int = 10):
+    storage = ln.Storage.filter().first()
+    return ln.Artifact(key=key, suffix=suffix, size=size, storage=storage).save()
+
+
+def make_feature_value(ln):
+    feature = ln.Feature(name="temperature", dtype="float").save()
+    return ln.FeatureValue(value=21.6, feature=feature).save()
+
+
+@pytest.mark.parametrize("registry", sorted(SPEC_COLUMNS))
+def test_df_columns_match_the_spec(instance, registry):
+    ln = instance
+    ln.track("pd7UR7Z8hoTq0000")
+    if registry == "Artifact":
+        make_artifact(ln, "images/my_image.jpg", ".jpg")
+    elif registry == "ULabel":
+        ln.ULabel(name="DMSO").save()
+    elif registry == "Feature":
+        ln.Feature(name="study", dtype="cat[ULabel]").save()
+    elif registry == "FeatureValue":
+        make_feature_value(ln)
+    elif registry == "FeatureSet":
+        ln.FeatureSet(n=0, registry="Feature").save()
+    df = getattr(ln, registry).df()
+    assert len(df) >= 1
+    assert list(df.columns) == SPEC_COLUMNS[registry].split()
+    assert df.index.name == "id"
+
+
+def test_df_of_empty_registry_lists_uid_and_id_as_columns(instance):
+    df = instance.Collection.df()
+    assert len(df) == 0
+    assert list(df.columns)[:3] == ["uid", "id", "key"]
+
+
+def test_df_shows_newest_first_and_respects_limit(instance):
+    ln = instance
+    ln.save([ln.ULabel(name=f"label {i}") for i in range(5)])
+    df = ln.ULabel.df(limit=3)
+    assert list(df["name"]) == ["label 4", "label 3", "label 2"]
+
+
+def test_queryset_df_keeps_query_order(instance):
+    ln = instance
+    ln.save([ln.ULabel(name=n) for n in ("b", "a", "c")])
+    assert list(ln.ULabel.filter(name__in=["a", "b", "c"]).order_by("name").df()["name"]) == ["a", "b", "c"]
+    assert list(ln.ULabel.filter(name__in=["a", "b", "c"]).order_by("-name").df()["name"]) == ["c", "b", "a"]
+    # no ordering given: ascending id, as in the guide's filter tables
+    assert list(ln.ULabel.filter(name__in=["a", "b", "c"]).df()["name"]) == ["b", "a", "c"]
+
+
+def test_df_missing_values_show_as_none(instance):
+    ln = instance
+    ln.ULabel(name="DMSO").save()
+    row = ln.ULabel.df().iloc[0]
+    assert row["description"] is None
+    assert row["aux"] is None
+
+
+def test_df_include_to_one_and_to_many(instance, labels):
+    ln = instance
+    dmso, ifng, study1 = labels
+    a1 = make_artifact(ln, "example_datasets/dataset1.h5ad", ".h5ad")
+    a2 = make_artifact(ln, "images/my_image.jpg", ".jpg")
+    a1.ulabels.add(dmso, ifng, study1)
+    df = ln.Artifact.df(include=["created_by__name", "ulabels__name", "suffix"])
+    assert list(df.columns) == ["uid", "key", "description", "created_by__name", "ulabels__name", "suffix"]
+    assert df.loc[a1.id, "ulabels__name"] == {"DMSO", "IFNG", "Candidate marker study 1"}
+    # an artifact with no labels shows {None}, as in the guide
+    assert df.loc[a2.id, "ulabels__name"] == {None}
+    assert df.loc[a1.id, "created_by__name"] == ln.setup.settings.user.name
+    assert df.loc[a2.id, "suffix"] == ".jpg"
+
+
+def test_df_include_takes_a_string(instance, labels):
+    df = instance.ULabel.df(include="created_by__handle")
+    assert list(df.columns) == ["uid", "name", "is_concept", "created_by__handle"]
+
+
+def test_df_include_unknown_field_names_the_closest(instance):
+    with pytest.raises(instance.errors.FieldValidationError) as info:
+        instance.Artifact.df(include="ulabels__nme")
+    assert "ULabel has no field 'nme'" in str(info.value)
+    assert "Did you mean 'name'?" in str(info.value)
+    with pytest.raises(instance.errors.FieldValidationError, match="Did you mean 'ulabels'"):
+        instance.Artifact.df(include="ulabel__name")
+
+
+def test_df_features_outside_artifact_is_a_clear_error(instance):
+    with pytest.raises(instance.errors.InvalidArgument, match="only available for Artifact"):
+        instance.ULabel.df(features=True)
+
+
+@pytest.mark.parametrize("n", [3, 30])
+def test_df_runs_a_fixed_number_of_queries(instance, labels, n):
+    ln = instance
+    artifacts = [make_artifact(ln, f"file_{i}.txt", ".txt") for i in range(n)]
+    for artifact in artifacts:
+        artifact.ulabels.add(*labels)
+    with CaptureQueriesContext(connection) as queries:
+        df = ln.Artifact.df(include=["created_by__name", "ulabels__name", "feature_sets__registry"])
+    assert len(df) == n
+    # one for the rows and to-one relations, one per to-many relation
+    assert len(queries) == 3
+
+
+def test_related_manager_has_the_queryset_methods(instance, labels):
+    ln = instance
+    artifact = make_artifact(ln, "raw/my_fastq.fastq", ".fastq.gz")
+    artifact.ulabels.add(*labels)
+    df = artifact.ulabels.filter(name__startswith="Candidate").df()
+    assert list(df["name"]) == ["Candidate marker study 1"]
+    assert artifact.ulabels.get(name="DMSO").name == "DMSO"

@@ -1,0 +1,186 @@
+"""The query API: filter, Q, get by id/uid/stub, one, one_or_none, errors."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import MultipleObjectsReturned, ObjectDoesNotExist
+
+
+@pytest.fixture
+def artifacts(instance, labels):
+    """The guide's five artifacts; the two .h5ad ones carry labels."""
+    ln = instance
+    storage = ln.Storage.filter().first()
+    dmso, ifng, study1 = labels
+    study2 = ln.ULabel(name="Candidate marker study 2").save()
+    rows = [
+        ("images/my_image.jpg", ".jpg", 29358),
+        ("raw/my_fastq.fastq", ".fastq.gz", 20),
+        ("iris/iris_collection.parquet", ".parquet", 5088),
+        ("example_datasets/dataset1.h5ad", ".h5ad", 25088),
+        ("example_datasets/dataset2.h5ad", ".h5ad", 22384),
+    ]
+    result = ln.save([ln.Artifact(key=k, suffix=s, size=n, storage=storage) for k, s, n in rows])
+    result[3].ulabels.add(dmso, ifng, study1)
+    result[4].ulabels.add(dmso, ifng, study2)
+    return result
+
+
+def keys(qs):
+    return sorted(qs.values_list("key", flat=True))
+
+
+def test_filter_and(instance, artifacts, labels):
+    study1 = labels[2]
+    assert keys(instance.Artifact.filter(suffix=".h5ad", ulabels=study1)) == ["example_datasets/dataset1.h5ad"]
+
+
+def test_filter_greater_than(instance, artifacts, labels):
+    assert keys(instance.Artifact.filter(ulabels=labels[2], size__gt=1e4)) == ["example_datasets/dataset1.h5ad"]
+    assert len(instance.Artifact.filter(size__gt=1e4)) == 3
+
+
+def test_filter_in(instance, artifacts):
+    df = instance.Artifact.filter(suffix__in=[".jpg", ".fastq.gz"]).df()
+    assert list(df["key"]) == ["images/my_image.jpg", "raw/my_fastq.fastq"]
+
+
+def test_filter_q_or_and_not(instance, artifacts):
+    ln = instance
+    either = ln.Artifact.filter(ln.Q(suffix=".jpg") | ln.Q(suffix=".fastq.gz"))
+    assert keys(either) == ["images/my_image.jpg", "raw/my_fastq.fastq"]
+    assert len(ln.Artifact.filter(~ln.Q(suffix=".jpg"))) == 4
+    both = ln.Artifact.filter(ln.Q(suffix=".h5ad") & ln.Q(size__lt=25000))
+    assert keys(both) == ["example_datasets/dataset2.h5ad"]
+
+
+def test_filter_relations_in_both_directions(instance, artifacts, labels):
+    ln = instance
+    dmso = labels[0]
+    assert len(ln.Artifact.filter(ulabels=dmso)) == 2
+    assert len(ln.Artifact.filter(ulabels__name="IFNG")) == 2
+    assert sorted(ln.ULabel.filter(artifacts__suffix=".h5ad").distinct().values_list("name", flat=True)) == [
+        "Candidate marker study 1", "Candidate marker study 2", "DMSO", "IFNG",
+    ]
+    user_name = ln.setup.settings.user.name
+    assert len(ln.Artifact.filter(created_by__name=user_name)) == 5
+
+
+def test_filter_chains_and_lookups(instance, artifacts):
+    ln = instance
+    qs = ln.Artifact.filter(suffix=".h5ad").filter(key__contains="dataset2")
+    assert keys(qs) == ["example_datasets/dataset2.h5ad"]
+    assert len(ln.Artifact.filter(key__icontains="DATASET")) == 2
+    assert len(ln.Artifact.filter(key__startswith="example")) == 2
+    assert len(ln.Artifact.filter(key__regex=r"\.h5ad$")) == 2
+
+
+def test_filter_order_by(instance, artifacts):
+    ln = instance
+    df = ln.Artifact.filter().order_by("-key").df()
+    assert list(df["key"])[:2] == ["raw/my_fastq.fastq", "iris/iris_collection.parquet"]
+
+
+def test_filter_unknown_field_names_the_closest(instance):
+    ln = instance
+    with pytest.raises(ln.errors.FieldValidationError) as info:
+        ln.ULabel.filter(nme="DMSO")
+    assert "ULabel has no field 'nme'" in str(info.value)
+    assert "Did you mean 'name'?" in str(info.value)
+    with pytest.raises(ln.errors.FieldValidationError, match="Did you mean 'name'"):
+        ln.Artifact.filter(created_by__nam="x")
+    with pytest.raises(ln.errors.FieldValidationError, match="'startwith' is no lookup of ULabel.name. Did you mean 'startswith'"):
+        ln.ULabel.filter(name__startwith="D")
+    with pytest.raises(ln.errors.FieldValidationError, match="Did you mean 'name'"):
+        ln.ULabel.filter().order_by("nam")
+
+
+def test_filter_transform_name_means_key(instance):
+    ln = instance
+    ln.Transform(key="registries.ipynb", description="Query & search registries", type="notebook").save()
+    assert len(ln.Transform.filter(name__contains="search")) == 0
+    assert len(ln.Transform.filter(name__contains="registries")) == 1
+
+
+def test_filter_leaves_out_the_trash(instance, labels):
+    ln = instance
+    labels[0]._branch_code = -1
+    labels[0].save()
+    assert "DMSO" not in set(ln.ULabel.filter().values_list("name", flat=True))
+    assert list(ln.ULabel.filter(_branch_code=-1).values_list("name", flat=True)) == ["DMSO"]
+    assert "DMSO" not in set(ln.ULabel.df()["name"])
+
+
+def test_get_by_id_uid_stub_and_field(instance, labels):
+    ln = instance
+    study1 = labels[2]
+    assert ln.ULabel.get(study1.id) == study1
+    assert ln.ULabel.get(study1.uid) == study1
+    assert ln.ULabel.get(name="Candidate marker study 1") == study1
+    stub = study1.uid[:5]
+    if ln.ULabel.filter(uid__startswith=stub).count() == 1:
+        assert ln.ULabel.get(stub) == study1
+
+
+def test_get_versioned_stem_returns_latest(instance):
+    ln = instance
+    storage = ln.Storage.filter().first()
+    v1 = ln.Artifact(uid="abcdefghijklmnop0000", key="x.txt", suffix=".txt", storage=storage, is_latest=False).save()
+    v2 = ln.Artifact(uid="abcdefghijklmnop0001", key="x.txt", suffix=".txt", storage=storage).save()
+    assert ln.Artifact.get("abcdefghijklmnop") == v2
+    assert ln.Artifact.get("abcdefghijklmnop0000") == v1
+
+
+def test_get_missing_raises_does_not_exist_naming_the_query(instance):
+    ln = instance
+    with pytest.raises(ln.errors.DoesNotExist) as info:
+        ln.ULabel.get(name="no such label")
+    assert str(info.value) == "No ULabel record matches name='no such label'"
+    # the same error is catchable the Django way and as ln.core.exceptions
+    assert isinstance(info.value, ObjectDoesNotExist)
+    assert isinstance(info.value, ln.ULabel.DoesNotExist)
+    assert isinstance(info.value, ln.core.exceptions.DoesNotExist)
+    with pytest.raises(ln.errors.DoesNotExist, match="No ULabel record matches 'zzzzzzzz'"):
+        ln.ULabel.get("zzzzzzzz")
+
+
+def test_get_several_raises_multiple_results_found(instance, labels):
+    ln = instance
+    with pytest.raises(ln.errors.MultipleResultsFound) as info:
+        ln.ULabel.get(is_concept=False)
+    assert "More than one ULabel record matches is_concept=False" in str(info.value)
+    assert isinstance(info.value, MultipleObjectsReturned)
+
+
+def test_get_with_too_long_uid_is_a_clear_error(instance):
+    with pytest.raises(instance.errors.InvalidArgument, match="ULabel uids have 8"):
+        instance.ULabel.get("x" * 9)
+
+
+def test_one_and_one_or_none(instance, labels):
+    ln = instance
+    assert ln.ULabel.filter(name="DMSO").one() == labels[0]
+    assert ln.ULabel.filter(name="nothing").one_or_none() is None
+    with pytest.raises(ln.errors.DoesNotExist):
+        ln.ULabel.filter(name="nothing").one()
+    with pytest.raises(ln.errors.MultipleResultsFound):
+        ln.ULabel.filter().one()
+    with pytest.raises(ln.errors.MultipleResultsFound):
+        ln.ULabel.filter().one_or_none()
+
+
+def test_queryset_delete(instance, labels):
+    ln = instance
+    ln.ULabel.filter(name__in=["DMSO", "IFNG"]).delete()
+    assert list(ln.ULabel.filter().values_list("name", flat=True)) == ["Candidate marker study 1"]
+
+
+def test_queryset_is_lazy_and_chainable(instance, labels):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ln = instance
+    with CaptureQueriesContext(connection) as queries:
+        qs = ln.ULabel.filter(name__startswith="D").filter(is_concept=False).order_by("name")
+    assert len(queries) == 0
+    assert [label.name for label in qs] == ["DMSO"]
