@@ -1,0 +1,101 @@
+"""ln.save: bulk, one transaction, all or nothing, no duplicates."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+
+def test_save_many_in_few_statements(instance):
+    ln = instance
+    records = [ln.ULabel(name=f"label {i}") for i in range(1200)]
+    with CaptureQueriesContext(connection) as queries:
+        saved = ln.save(records)
+    assert saved == records
+    assert all(r.id is not None and not r._state.adding for r in records)
+    assert ln.ULabel.filter(name__startswith="label ").count() == 1200
+    inserts = [q for q in queries if q["sql"].lstrip().upper().startswith("INSERT")]
+    # hundreds of rows per statement, never one per record
+    assert 3 <= len(inserts) <= 20
+
+
+def test_save_failing_part_way_leaves_the_database_as_it_was(instance):
+    ln = instance
+    ln.ULabel(name="kept").save()
+    storage = ln.Storage.filter().first()
+    good = [ln.ULabel(name=f"new {i}") for i in range(10)]
+    bad = ln.Artifact(key="x.txt", suffix=".txt")  # no storage: cannot be saved
+    ok_artifact = ln.Artifact(key="y.txt", suffix=".txt", storage=storage)
+    with pytest.raises(ln.errors.ValidationError, match="cannot save Artifact: storage is required"):
+        ln.save([*good, ok_artifact, bad])
+    assert ln.ULabel.filter(name__startswith="new ").count() == 0
+    assert ln.Artifact.filter().count() == 0
+    assert list(ln.ULabel.filter().values_list("name", flat=True)) == ["kept"]
+    # the records look unsaved, so fixing the bad one and saving again works
+    assert all(r._state.adding and r.id is None for r in good)
+    bad.storage = storage
+    ln.save([*good, ok_artifact, bad])
+    assert ln.ULabel.filter(name__startswith="new ").count() == 10
+    assert ln.Artifact.filter().count() == 2
+
+
+def test_save_database_error_part_way_rolls_back(instance):
+    ln = instance
+    storage = ln.Storage.filter().first()
+    ln.Artifact(key="a", suffix=".txt", storage=storage, hash="samehash").save()
+    labels = [ln.ULabel(name=f"x {i}") for i in range(5)]
+    # same hash as the saved artifact: reusing it is fine, but two new ones with
+    # one hash and different uids also resolve to the existing record
+    twin = ln.Artifact(key="b", suffix=".txt", storage=storage, hash="samehash")
+    ln.save([*labels, twin])
+    assert twin.key == "a"
+    assert ln.Artifact.filter().count() == 1
+
+
+def test_save_reuses_existing_unique_names_with_one_warning(instance, capsys):
+    ln = instance
+    ln.save([ln.ULabel(name="DMSO"), ln.ULabel(name="IFNG")])
+    capsys.readouterr()
+    records = [ln.ULabel(name="DMSO"), ln.ULabel(name="IFNG"), ln.ULabel(name="new one")]
+    ln.save(records)
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out == ["! returning 2 existing ULabel record(s) with the same unique value: 'DMSO', 'IFNG'"]
+    assert ln.ULabel.filter().count() == 3
+    assert records[0].id == ln.ULabel.get(name="DMSO").id
+
+
+def test_save_same_name_twice_in_one_call_saves_one(instance):
+    ln = instance
+    a, b = ln.ULabel(name="twin"), ln.ULabel(name="twin")
+    ln.save([a, b])
+    assert ln.ULabel.filter(name="twin").count() == 1
+    assert a.id == b.id
+
+
+def test_save_feature_reuse_with_other_dtype_fails_and_saves_nothing(instance):
+    ln = instance
+    ln.Feature(name="temperature", dtype="float").save()
+    with pytest.raises(ln.errors.ValidationError, match="exists with dtype 'float', not 'str'"):
+        ln.save([ln.ULabel(name="label"), ln.Feature(name="temperature", dtype="str")])
+    assert ln.ULabel.filter(name="label").count() == 0
+
+
+def test_save_orders_registries_by_foreign_keys(instance):
+    ln = instance
+    transform = ln.Transform(key="pipeline.py", type="script")
+    run = ln.Run(transform=transform)
+    ln.save([run, transform])
+    assert run.transform_id == transform.id is not None
+
+
+def test_save_updates_changed_records(instance, labels):
+    ln = instance
+    labels[0].description = "changed"
+    ln.save([labels[0], ln.ULabel(name="fresh")])
+    assert ln.ULabel.get(name="DMSO").description == "changed"
+
+
+def test_save_rejects_what_is_not_a_record(instance):
+    with pytest.raises(instance.errors.InvalidArgument, match="ln.save\\(\\) takes records, got 'DMSO'"):
+        instance.save(["DMSO"])
