@@ -17,7 +17,7 @@ from . import errors
 if TYPE_CHECKING:  # pandas is imported when a table is built, not at import time
     import pandas as pd
 
-__all__ = ["display_field_names", "queryset_to_df", "resolve_path"]
+__all__ = ["display_field_names", "queryset_to_df", "resolve_path", "annotate_dtypes", "field_dtype"]
 
 # fields that LaminDB lists after a registry's own fields, in this order
 TAIL_FIELDS = (
@@ -155,7 +155,9 @@ def queryset_to_df(qs, include: str | list[str] | None = None, features: bool | 
     rows = list(qs.values_list(*select))
     if not rows:
         ordered = [n for n in names] + [p for p in include if p not in names]
-        return pd.DataFrame(columns=ordered)
+        empty = pd.DataFrame(columns=ordered)
+        empty.attrs["registry"] = model._meta.label
+        return empty
     data = {}
     transposed = list(zip(*rows))
     ids = list(transposed[0])
@@ -170,6 +172,68 @@ def queryset_to_df(qs, include: str | list[str] | None = None, features: bool | 
     order = [n for n in names if n != "id"] + [p for p in include if p not in names]
     df = pd.DataFrame({name: data[name] for name in order})
     df.index = pd.Index(ids, name="id")
+    df.attrs["registry"] = model._meta.label
     if features:
-        df = feature_table(df, features)
+        df = feature_table(df, qs, features)
     return df
+
+
+_FIELD_DTYPES = (
+    (models.BooleanField, "bool"),
+    (models.CharField, "str"),
+    (models.TextField, "str"),
+    (models.DateTimeField, "datetime"),
+    (models.DateField, "date"),
+    (models.FloatField, "float"),
+    (models.DecimalField, "num"),
+    (models.IntegerField, "int"),
+    (models.JSONField, "dict"),
+)
+
+
+def field_dtype(field: models.Field | None) -> str:
+    """The dtype name of a field, as ``ln.view`` shows it (``str``, ``int``, ...)."""
+    if field is None:
+        return ""
+    if field.is_relation:
+        return "int"
+    for field_type, name in _FIELD_DTYPES:
+        if isinstance(field, field_type):
+            return name
+    return type(field).__name__
+
+
+def annotate_dtypes(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose header has a second row with each column's dtype:
+    the feature dtype (``cat[ULabel]``, ``float``) for feature columns, the field's
+    dtype (``str``) for the others.
+
+    Example:
+        >>> annotate_dtypes(ln.Artifact.df(features=True)).columns[3]
+        ('cell_medium', 'cat[ULabel]')
+    """
+    import pandas as pd
+    from django.apps import apps
+
+    feature_dtypes = df.attrs.get("feature_dtypes", {})
+    model = None
+    if df.attrs.get("registry"):
+        try:
+            model = apps.get_model(df.attrs["registry"])
+        except (LookupError, ValueError):
+            model = None
+    dtypes = []
+    for column in df.columns:
+        if column in feature_dtypes:
+            dtypes.append(feature_dtypes[column] or "")
+            continue
+        dtype = ""
+        if model is not None:
+            try:
+                dtype = field_dtype(resolve_path(model, str(column))[0])
+            except errors.FieldValidationError:
+                dtype = ""
+        dtypes.append(dtype)
+    annotated = df.copy()
+    annotated.columns = pd.MultiIndex.from_arrays([list(df.columns), dtypes])
+    return annotated

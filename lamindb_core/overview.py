@@ -6,6 +6,7 @@ from typing import Any
 
 from django.apps import apps
 
+from .dataframe import annotate_dtypes
 from .instance import current_instance
 
 __all__ = ["view", "registries_by_module"]
@@ -60,7 +61,8 @@ def view(df: Any = None, limit: int = 7, modules: str | list[str] | None = None,
     terminal as text.
 
     Args:
-        df: A DataFrame to show instead (``ln.view(ln.Artifact.df(features=True))``).
+        df: A DataFrame to show instead, with a dtype row under the header when it
+            comes from ``df()`` (``ln.view(ln.Artifact.df(features=True))``).
         limit: Records per registry.
         modules: Only these modules (``"core"``, ``"bio"``, ``"custom"``).
         registries: Only registries of these names.
@@ -74,7 +76,7 @@ def view(df: Any = None, limit: int = 7, modules: str | list[str] | None = None,
         ...
     """
     if df is not None:
-        _show(df)
+        _show(annotate_dtypes(df) if "feature_dtypes" in df.attrs or "registry" in df.attrs else df)
         return
     if isinstance(modules, str):
         modules = [modules]

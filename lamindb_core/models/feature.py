@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 
 from .. import errors
+from ..dtypes import normalize_dtype
 from ..uids import base62_12
 from .record import Record, TracksRun, TracksUpdates
 
@@ -29,6 +30,14 @@ class Feature(Record, TracksRun, TracksUpdates):
     description = models.TextField(null=True, blank=True, default=None, help_text="A description.")
     synonyms = models.TextField(null=True, blank=True, default=None, help_text="Bar-separated synonyms.")
     _expect_many = models.BooleanField(default=True, help_text="Whether an artifact has many values of it.")
+
+    def __init__(self, *args, **kwargs):
+        # a bad dtype is rejected at once, with the list of valid forms
+        if not args and isinstance(kwargs.get("dtype"), str):
+            kwargs["dtype"] = normalize_dtype(kwargs["dtype"])
+        elif not args and "dtype" in kwargs and kwargs["dtype"] is not None:
+            normalize_dtype(kwargs["dtype"])  # raises for a non-string
+        super().__init__(*args, **kwargs)
 
     def _check_reuse(self, existing: Feature) -> None:
         if self.dtype != existing.dtype:

@@ -1,0 +1,191 @@
+"""Feature dtypes: parse, validate and check values against them.
+
+A dtype is one of ``str``, ``int``, ``float``, ``num``, ``bool``, ``date``,
+``datetime``, ``dict``, or a categorical ``cat[...]`` that names the registries
+(and optionally the field) whose records are valid values::
+
+    cat                         # ULabel, by name
+    cat[ULabel]
+    cat[bio.CellType]           # LaminDB's "cat[bionty.CellType]" is accepted too
+    cat[bio.Gene.symbol]        # match values against Gene.symbol
+    cat[ULabel|bio.CellType]
+
+This module takes plain inputs (strings and values); registries are looked up
+in Django's app registry by name when needed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import numbers
+import re
+from dataclasses import dataclass
+
+from . import errors
+
+__all__ = ["SIMPLE_DTYPES", "CatTarget", "parse_dtype", "normalize_dtype", "check_value", "VALID_FORMS"]
+
+SIMPLE_DTYPES = ("str", "int", "float", "num", "bool", "date", "datetime", "dict")
+VALID_FORMS = (
+    "str, int, float, num, bool, date, datetime, dict, cat, cat[ULabel], cat[<Registry>], "
+    "cat[<Registry>.<field>], cat[<A>|<B>] (registries of modules as module.Registry, e.g. bio.CellType)"
+)
+_CAT = re.compile(r"^cat\[(.+)\]$")
+_MODULE_ALIASES = {"bionty": "bio"}
+
+
+@dataclass(frozen=True)
+class CatTarget:
+    """A registry (``app_label``, ``model name``) and the field that values are matched on."""
+
+    app_label: str
+    registry: str
+    field: str | None
+
+    @property
+    def model(self) -> type:
+        """The registry's class."""
+        from django.apps import apps
+
+        return apps.get_model(self.app_label, self.registry)
+
+    @property
+    def display(self) -> str:
+        """``ULabel`` or ``bio.CellType``, as in a dtype string."""
+        name = self.registry if self.app_label == "core" else f"{self.app_label}.{self.registry}"
+        return f"{name}.{self.field}" if self.field else name
+
+    def match_field(self) -> str:
+        """The field that values are matched on: the given one, or the registry's name field."""
+        if self.field:
+            return self.field
+        model = self.model
+        for candidate in ("name", "symbol", "key", "handle"):
+            try:
+                model._meta.get_field(candidate)
+                return candidate
+            except Exception:
+                continue
+        return "uid"
+
+
+def _resolve_target(part: str, dtype: str) -> CatTarget:
+    from django.apps import apps
+
+    pieces = part.strip().split(".")
+    if pieces[0] in _MODULE_ALIASES:
+        pieces[0] = _MODULE_ALIASES[pieces[0]]
+    labels = {config.label for config in apps.get_app_configs()}
+    if pieces[0] in labels and len(pieces) >= 2:
+        app_label, registry, rest = pieces[0], pieces[1], pieces[2:]
+    else:
+        app_label, registry, rest = "core", pieces[0], pieces[1:]
+    if len(rest) > 1:
+        raise errors.ValidationError(f"invalid dtype {dtype!r}: '{part}' has too many parts; valid forms: {VALID_FORMS}")
+    try:
+        model = apps.get_model(app_label, registry)
+    except LookupError:
+        known = sorted(
+            (m.__name__ if m._meta.app_label == "core" else f"{m._meta.app_label}.{m.__name__}")
+            for m in apps.get_models()
+            if not getattr(m, "_is_link_table", False) and not m._meta.auto_created
+        )
+        hint = errors.closest_match_hint(part.strip(), known)
+        raise errors.ValidationError(
+            f"invalid dtype {dtype!r}: no registry '{part.strip()}'.{hint} Registries: {', '.join(known)}"
+        ) from None
+    field = rest[0] if rest else None
+    if field is not None:
+        names = [f.name for f in model._meta.concrete_fields]
+        if field not in names:
+            raise errors.ValidationError(
+                f"invalid dtype {dtype!r}: {model.__name__} has no field '{field}'."
+                f"{errors.closest_match_hint(field, names)}"
+            )
+    return CatTarget(app_label=app_label, registry=model.__name__, field=field)
+
+
+def parse_dtype(dtype: str) -> list[CatTarget] | str:
+    """Parse a dtype: a simple dtype string, or the list of targets of a ``cat[...]``.
+
+    Raises:
+        ln.errors.ValidationError: not a valid dtype; the message lists the valid forms.
+
+    Example:
+        >>> parse_dtype("float")
+        'float'
+        >>> [t.display for t in parse_dtype("cat[ULabel|bio.CellType]")]
+        ['ULabel', 'bio.CellType']
+    """
+    if not isinstance(dtype, str):
+        raise errors.ValidationError(f"a dtype is a string, got {dtype!r}; valid forms: {VALID_FORMS}")
+    text = dtype.strip()
+    if text in SIMPLE_DTYPES:
+        return text
+    if text == "cat":
+        return [CatTarget("core", "ULabel", None)]
+    match = _CAT.match(text)
+    if match is None:
+        hint = errors.closest_match_hint(text, [*SIMPLE_DTYPES, "cat"])
+        raise errors.ValidationError(f"invalid dtype {dtype!r}.{hint} Valid forms: {VALID_FORMS}")
+    return [_resolve_target(part, dtype) for part in match.group(1).split("|")]
+
+
+def normalize_dtype(dtype: str) -> str:
+    """The canonical spelling of a dtype: ``cat[bionty.CellType]`` → ``cat[bio.CellType]``."""
+    parsed = parse_dtype(dtype)
+    if isinstance(parsed, str):
+        return parsed
+    return f"cat[{'|'.join(t.display for t in parsed)}]"
+
+
+def check_value(dtype: str, value):
+    """Check one non-categorical value against a simple dtype.
+
+    Returns:
+        The value as stored (dates as ISO strings).
+
+    Raises:
+        ValueError: with a short reason, for the caller to put into its message.
+    """
+    if dtype == "str":
+        if not isinstance(value, str):
+            raise ValueError(f"expected str, got {type(value).__name__}")
+        return value
+    if dtype == "int":
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise ValueError(f"expected int, got {type(value).__name__}")
+        return int(value)
+    if dtype in ("float", "num"):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise ValueError(f"expected {dtype}, got {type(value).__name__}")
+        return float(value) if dtype == "float" else value
+    if dtype == "bool":
+        if not isinstance(value, bool):
+            raise ValueError(f"expected bool, got {type(value).__name__}")
+        return value
+    if dtype == "date":
+        if isinstance(value, dt.datetime):
+            raise ValueError("expected a date, got a datetime")
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value).isoformat()
+            except ValueError:
+                raise ValueError("expected an ISO date such as 2024-12-01") from None
+        raise ValueError(f"expected a date, got {type(value).__name__}")
+    if dtype == "datetime":
+        if isinstance(value, dt.datetime):
+            return value.isoformat()
+        if isinstance(value, str):
+            try:
+                return dt.datetime.fromisoformat(value).isoformat()
+            except ValueError:
+                raise ValueError("expected an ISO datetime such as 2024-12-01T10:00:00") from None
+        raise ValueError(f"expected a datetime, got {type(value).__name__}")
+    if dtype == "dict":
+        if not isinstance(value, dict):
+            raise ValueError(f"expected dict, got {type(value).__name__}")
+        return value
+    raise ValueError(f"unknown dtype {dtype}")

@@ -1,0 +1,548 @@
+"""Annotate artifacts with features and labels, and read the annotations back.
+
+``artifact.features`` and ``artifact.labels`` are managers built here; so are
+the feature columns of ``Artifact.df(features=True)`` and ``artifact.describe()``.
+Every read is a fixed number of queries: one for feature values, one per
+label link table, one for the dtypes; never one per artifact or feature.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from django.apps import apps
+from django.db import models, transaction
+
+from . import errors
+from .dtypes import CatTarget, check_value, parse_dtype
+
+if TYPE_CHECKING:
+    from .models.feature import Feature
+
+__all__ = [
+    "FeatureManager",
+    "LabelManager",
+    "BulkFeatureManager",
+    "annotate",
+    "features_table",
+    "describe_artifact",
+    "label_links",
+    "display_field",
+]
+
+
+# the models are looked up by name: the Artifact model imports this module
+def _Feature():
+    return apps.get_model("core", "Feature")
+
+
+def _FeatureValue():
+    return apps.get_model("core", "FeatureValue")
+
+
+def _ArtifactFeatureValue():
+    return apps.get_model("core", "ArtifactFeatureValue")
+
+
+def display_field(model: type[models.Model]) -> str:
+    """The field that names a record: ``name``, ``symbol``, ``key`` or ``uid``."""
+    names = {f.name for f in model._meta.concrete_fields}
+    for candidate in ("name", "symbol", "key", "handle", "uid"):
+        if candidate in names:
+            return candidate
+    return "pk"
+
+
+def label_links(artifact_model: type[models.Model]) -> dict[type, tuple[str, type, str, str]]:
+    """For each label registry that artifacts link to with a feature: the many-to-many
+    field's name, its link table, and the link table's fields to the artifact and the label.
+
+    Example:
+        >>> label_links(ln.Artifact)[ln.ULabel]
+        ('ulabels', ArtifactULabel, 'artifact', 'ulabel')
+    """
+    result = {}
+    for f in artifact_model._meta.many_to_many:
+        through = f.remote_field.through
+        if any(tf.name == "feature" for tf in through._meta.concrete_fields):
+            result[f.related_model] = (f.name, through, f.m2m_field_name(), f.m2m_reverse_field_name())
+    return result
+
+
+def _hash_value(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, default=str)
+    return base64.urlsafe_b64encode(hashlib.md5(text.encode()).digest()).decode()[:22]
+
+
+def _as_list(value: Any, dtype: str) -> list:
+    if dtype == "dict" and isinstance(value, Mapping):
+        return [value]
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return list(value)
+    if hasattr(value, "tolist") and not isinstance(value, str):  # numpy arrays, pandas Series
+        converted = value.tolist()
+        return converted if isinstance(converted, list) else [converted]
+    return [value]
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars → Python scalars, so that checks and JSON work."""
+    return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value
+
+
+def _feature_map(names: Iterable[str]) -> dict[str, Feature]:
+    names = list(dict.fromkeys(names))
+    return {f.name: f for f in _Feature().objects.filter(name__in=names)}
+
+
+def annotate(pairs: Iterable[tuple[models.Model, Mapping[str, Any]]]) -> None:
+    """Add feature values to artifacts, all in one transaction.
+
+    Args:
+        pairs: ``(artifact, {feature name: value or list of values})`` pairs.
+
+    Raises:
+        ln.errors.ValidationError: listing every unknown feature and every invalid
+            value at once; nothing is written.
+    """
+    pairs = [(a, dict(v)) for a, v in pairs]
+    if not pairs:
+        return
+    artifact_model = type(pairs[0][0])
+    unsaved = [a for a, _ in pairs if a.pk is None or a._state.adding]
+    if unsaved:
+        raise errors.ValidationError(f"save the artifact first: {unsaved[0]!r} has no id yet")
+    features = _feature_map(name for _, values in pairs for name in values)
+    problems: list[str] = []
+    unknown = sorted({name for _, values in pairs for name in values} - set(features))
+    if unknown:
+        all_names = list(_Feature().objects.values_list("name", flat=True)[:1000])
+        hints = "".join(errors.closest_match_hint(n, all_names) for n in unknown[:3])
+        problems.append(
+            f"unknown feature(s) {', '.join(repr(n) for n in unknown)}.{hints} "
+            "Create them first: ln.Feature(name=..., dtype=...).save()"
+        )
+    parsed = {name: parse_dtype(f.dtype) for name, f in features.items()}
+    values_wanted: list[tuple[models.Model, Feature, Any, str]] = []
+    # per label registry: (artifact, feature, record or string to resolve)
+    labels_wanted: dict[type, list[tuple[models.Model, Feature, Any]]] = {}
+    strings: dict[tuple[CatTarget, ...], set[str]] = {}
+    for artifact, values in pairs:
+        for name, value in values.items():
+            feature = features.get(name)
+            if feature is None:
+                continue
+            dtype = parsed[name]
+            if isinstance(dtype, str):
+                for item in _as_list(value, dtype):
+                    item = _plain(item)
+                    if item is None or (isinstance(item, float) and math.isnan(item)):
+                        continue
+                    try:
+                        stored = check_value(dtype, item)
+                    except ValueError as exc:
+                        problems.append(f"{name} ({dtype}): {item!r}: {exc}")
+                        continue
+                    values_wanted.append((artifact, feature, stored, _hash_value(stored)))
+                continue
+            models_ok = tuple(t.model for t in dtype)
+            for item in _as_list(value, "cat"):
+                if isinstance(item, models.Model):
+                    if not isinstance(item, models_ok):
+                        problems.append(
+                            f"{name} ({feature.dtype}): {item!r} is a {type(item).__name__} record"
+                        )
+                    elif item.pk is None:
+                        problems.append(f"{name}: {item!r} is not saved yet")
+                    else:
+                        labels_wanted.setdefault(type(item), []).append((artifact, feature, item))
+                elif isinstance(item, str):
+                    strings.setdefault(tuple(dtype), set()).add(item)
+                    labels_wanted.setdefault(tuple(dtype), []).append((artifact, feature, item))
+                else:
+                    problems.append(
+                        f"{name} ({feature.dtype}): {item!r} is neither a record nor a string"
+                    )
+    # resolve strings against their registries: one query per registry
+    resolved: dict[tuple[tuple[CatTarget, ...], str], models.Model] = {}
+    for targets, wanted in strings.items():
+        remaining = set(wanted)
+        for target in targets:
+            if not remaining:
+                break
+            field = target.match_field()
+            for record in target.model.objects.filter(**{f"{field}__in": sorted(remaining)}):
+                key = getattr(record, field)
+                resolved[(targets, key)] = record
+                remaining.discard(key)
+        if remaining:
+            names = [n for n, f in features.items() if tuple(parsed[n]) == targets]
+            where = " or ".join(f"{t.model.__name__}.{t.match_field()}" for t in targets)
+            registry = targets[0].model.__name__
+            problems.append(
+                f"{', '.join(names)}: {', '.join(repr(v) for v in sorted(remaining))} not found in {where}; "
+                f"create them first, e.g. ln.save([ln.{registry}(name=v) for v in {sorted(remaining)!r}])"
+            )
+    if problems:
+        raise errors.ValidationError("cannot add feature values:\n  - " + "\n  - ".join(problems))
+    links = label_links(artifact_model)
+    with transaction.atomic():
+        _save_feature_values(values_wanted)
+        for key, items in labels_wanted.items():
+            by_registry: dict[type, list[tuple[models.Model, Feature, models.Model]]] = {}
+            for artifact, feature, item in items:
+                record = resolved[(key, item)] if isinstance(item, str) else item
+                by_registry.setdefault(type(record), []).append((artifact, feature, record))
+            for registry, triples in by_registry.items():
+                if registry not in links:
+                    raise errors.ValidationError(
+                        f"{artifact_model.__name__} has no link table to {registry.__name__}"
+                    )
+                _save_label_links(links[registry], triples)
+
+
+def _save_feature_values(wanted: list[tuple[models.Model, Feature, Any, str]]) -> None:
+    if not wanted:
+        return
+    keys = {(f.id, h) for _, f, _, h in wanted}
+    existing = {
+        (fv.feature_id, fv.hash): fv
+        for fv in _FeatureValue().objects.filter(
+            feature_id__in={k[0] for k in keys}, hash__in={k[1] for k in keys}
+        )
+    }
+    new = {}
+    for _, feature, value, h in wanted:
+        if (feature.id, h) not in existing and (feature.id, h) not in new:
+            new[(feature.id, h)] = _FeatureValue()(feature=feature, value=value, hash=h)
+    if new:
+        _FeatureValue().objects.bulk_create(list(new.values()))
+        existing.update(new)
+    artifact_ids = {a.id for a, _, _, _ in wanted}
+    fv_ids = {existing[(f.id, h)].id for _, f, _, h in wanted}
+    linked = set(
+        _ArtifactFeatureValue().objects.filter(artifact_id__in=artifact_ids, featurevalue_id__in=fv_ids)
+        .values_list("artifact_id", "featurevalue_id")
+    )
+    rows = {}
+    for artifact, feature, _, h in wanted:
+        pair = (artifact.id, existing[(feature.id, h)].id)
+        if pair not in linked and pair not in rows:
+            rows[pair] = _ArtifactFeatureValue()(artifact_id=pair[0], featurevalue_id=pair[1])
+    _ArtifactFeatureValue().objects.bulk_create(list(rows.values()))
+
+
+def _save_label_links(link: tuple[str, type, str, str], triples: list) -> None:
+    _, through, artifact_fk, label_fk = link
+    artifact_ids = {a.id for a, _, _ in triples}
+    label_ids = {r.id for _, _, r in triples}
+    existing = set(
+        through.objects.filter(**{f"{artifact_fk}_id__in": artifact_ids, f"{label_fk}_id__in": label_ids})
+        .values_list(f"{artifact_fk}_id", f"{label_fk}_id", "feature_id")
+    )
+    rows = {}
+    for artifact, feature, record in triples:
+        key = (artifact.id, record.id, feature.id if feature is not None else None)
+        if key not in existing and key not in rows:
+            rows[key] = through(**{f"{artifact_fk}_id": key[0], f"{label_fk}_id": key[1], "feature_id": key[2]})
+    through.objects.bulk_create(list(rows.values()))
+
+
+def _values_of(artifact_ids_or_subquery, names: list[str] | None, artifact_model: type) -> tuple[dict, dict]:
+    """``{feature name: {artifact id: set of values}}`` and ``{feature name: (id, dtype, is_cat)}``."""
+    cells: dict[str, dict[int, set]] = {}
+    fv = _ArtifactFeatureValue().objects.filter(artifact_id__in=artifact_ids_or_subquery)
+    if names is not None:
+        fv = fv.filter(featurevalue__feature__name__in=names)
+    for artifact_id, name, value in fv.values_list("artifact_id", "featurevalue__feature__name", "featurevalue__value"):
+        _add(cells, name, artifact_id, value)
+    for registry, (_, through, artifact_fk, label_fk) in label_links(artifact_model).items():
+        links = through.objects.filter(**{f"{artifact_fk}_id__in": artifact_ids_or_subquery, "feature__isnull": False})
+        if names is not None:
+            links = links.filter(feature__name__in=names)
+        field = f"{label_fk}__{display_field(registry)}"
+        for artifact_id, name, value in links.values_list(f"{artifact_fk}_id", "feature__name", field):
+            _add(cells, name, artifact_id, value)
+    meta = {
+        name: (fid, dtype, dtype.startswith("cat"))
+        for fid, name, dtype in _Feature().objects.filter(name__in=list(cells)).values_list("id", "name", "dtype")
+    } if cells else {}
+    return cells, meta
+
+
+def _add(cells: dict, name: str, artifact_id: int, value: Any) -> None:
+    try:
+        cells.setdefault(name, {}).setdefault(artifact_id, set()).add(value)
+    except TypeError:  # dicts are not hashable
+        cells[name][artifact_id].add(json.dumps(value, sort_keys=True))
+
+
+def features_table(df, qs, features: bool | list[str]):
+    """Add one column per feature to ``df`` (index: artifact ids): sets of values, NaN where none.
+
+    Categorical features come first, then the others, each in the order the
+    features were created. The dtypes go to ``df.attrs["feature_dtypes"]`` for
+    ``ln.view``.
+    """
+    names = None if features is True else list(features)
+    if names is not None:
+        known = set(_Feature().objects.filter(name__in=names).values_list("name", flat=True))
+        missing = [n for n in names if n not in known]
+        if missing:
+            all_names = list(_Feature().objects.values_list("name", flat=True)[:1000])
+            raise errors.FieldValidationError(
+                f"unknown feature(s) {', '.join(repr(n) for n in missing)}."
+                f"{errors.closest_match_hint(missing[0], all_names)}"
+            )
+    cells, meta = _values_of(qs.values("pk"), names, qs.model)
+    order = names if names is not None else sorted(meta, key=lambda n: (not meta[n][2], meta[n][0]))
+    dtypes = {}
+    for name in order:
+        column = cells.get(name, {})
+        df[name] = [column.get(i, math.nan) for i in df.index]
+        df[name] = df[name].astype(object)
+        dtypes[name] = meta[name][1] if name in meta else None
+    df.attrs["feature_dtypes"] = dtypes
+    return df
+
+
+def _single(values: set) -> Any:
+    return next(iter(values)) if len(values) == 1 else values
+
+
+class FeatureManager:
+    """``artifact.features``: add, read and remove feature values of one artifact.
+
+    Example:
+        >>> artifact.features.add_values({"temperature": 21.6, "study": "Candidate marker study 1"})
+        >>> artifact.features.get_values()
+        {'study': 'Candidate marker study 1', 'temperature': 21.6}
+    """
+
+    def __init__(self, artifact: models.Model):
+        self.artifact = artifact
+
+    def add_values(self, values: Mapping[str, Any]) -> None:
+        """Add values: numbers, strings, dates (ISO strings or dates), or labels
+        (records, or names of existing records) for categorical features.
+
+        The whole call is atomic; unknown features and invalid values raise one
+        error that lists all of them.
+        """
+        if not isinstance(values, Mapping):
+            raise errors.InvalidArgument(f"add_values() takes a dict of feature names to values, got {type(values).__name__}")
+        annotate([(self.artifact, values)])
+
+    def get_values(self) -> dict[str, Any]:
+        """``{feature name: value}``; a set where a feature has several values."""
+        cells, _ = _values_of([self.artifact.pk], None, type(self.artifact))
+        return {name: _single(by_id[self.artifact.pk]) for name, by_id in sorted(cells.items())}
+
+    def remove_values(self, feature: str | Feature, value: Any = None) -> None:
+        """Remove the values of a feature (or only ``value``) from this artifact."""
+        if isinstance(feature, str):
+            try:
+                feature = _Feature().objects.get(name=feature)
+            except _Feature().DoesNotExist:
+                raise errors.ValidationError(f"unknown feature {feature!r}") from None
+        artifact = self.artifact
+        with transaction.atomic():
+            fv_links = _ArtifactFeatureValue().objects.filter(artifact=artifact, featurevalue__feature=feature)
+            if value is not None and not feature.dtype.startswith("cat"):
+                fv_links = fv_links.filter(featurevalue__hash=_hash_value(check_value(feature.dtype, _plain(value))))
+            fv_links.delete()
+            for registry, (_, through, artifact_fk, label_fk) in label_links(type(artifact)).items():
+                links = through.objects.filter(**{artifact_fk: artifact, "feature": feature})
+                if value is not None:
+                    if isinstance(value, models.Model):
+                        if not isinstance(value, registry):
+                            continue
+                        links = links.filter(**{label_fk: value})
+                    else:
+                        links = links.filter(**{f"{label_fk}__{display_field(registry)}": value})
+                links.delete()
+            # values that no artifact has any more
+            _FeatureValue().objects.filter(feature=feature, links_artifact__isnull=True).delete()
+
+    def __repr__(self) -> str:
+        values = self.get_values()
+        if not values:
+            return "no feature values"
+        return "\n".join(f"{name}: {value!r}" for name, value in values.items())
+
+
+class BulkFeatureManager:
+    """``ln.Artifact.features``: annotate many artifacts in one transaction.
+
+    Example:
+        >>> ln.Artifact.features.add_values({a1: {"temperature": 21.6}, a2: {"temperature": 22.6}})
+    """
+
+    def __init__(self, model: type):
+        self.model = model
+
+    def add_values(self, values: Mapping[models.Model, Mapping[str, Any]] | Iterable[tuple]) -> None:
+        """Add values to many artifacts: a dict ``{artifact: {feature: value}}`` or
+        ``(artifact, values)`` pairs. A few statements in all, not per artifact."""
+        pairs = list(values.items()) if isinstance(values, Mapping) else list(values)
+        annotate(pairs)
+
+
+class FeaturesDescriptor:
+    """``Artifact.features``: a manager of one artifact's features, or on the
+    class the bulk manager."""
+
+    def __get__(self, instance, owner):
+        if instance is None:
+            return BulkFeatureManager(owner)
+        return FeatureManager(instance)
+
+
+class LabelManager:
+    """``artifact.labels``: add and get labels, optionally for a feature.
+
+    Example:
+        >>> artifact.labels.add(study1, feature=study)
+        >>> artifact.labels.get(study)
+    """
+
+    def __init__(self, artifact: models.Model):
+        self.artifact = artifact
+
+    def _feature(self, feature: str | Feature | None) -> Feature | None:
+        if feature is None or isinstance(feature, _Feature()):
+            return feature
+        try:
+            return _Feature().objects.get(name=feature)
+        except _Feature().DoesNotExist:
+            raise errors.ValidationError(f"unknown feature {feature!r}") from None
+
+    def add(self, records: models.Model | Iterable[models.Model], feature: str | Feature | None = None) -> None:
+        """Link labels (records of a label registry) to the artifact.
+
+        Raises:
+            ln.errors.ValidationError: the feature's dtype does not admit this registry,
+                or a record is unsaved.
+        """
+        items = [records] if isinstance(records, models.Model) else list(records)
+        feature = self._feature(feature)
+        links = label_links(type(self.artifact))
+        triples = []
+        for record in items:
+            if not isinstance(record, models.Model) or type(record) not in links:
+                names = ", ".join(m.__name__ for m in links)
+                raise errors.ValidationError(f"{record!r} is not a label; labels are records of {names}")
+            if record.pk is None:
+                raise errors.ValidationError(f"save the label first: {record!r}")
+            if feature is not None:
+                targets = parse_dtype(feature.dtype)
+                if isinstance(targets, str) or not any(type(record) is t.model for t in targets):
+                    raise errors.ValidationError(
+                        f"feature '{feature.name}' has dtype '{feature.dtype}': it takes no {type(record).__name__} records"
+                    )
+            triples.append((self.artifact, feature, record))
+        with transaction.atomic():
+            by_registry: dict[type, list] = {}
+            for triple in triples:
+                by_registry.setdefault(type(triple[2]), []).append(triple)
+            for registry, group in by_registry.items():
+                _save_label_links(links[registry], group)
+
+    def get(self, feature: str | Feature) -> models.QuerySet | dict[str, models.QuerySet]:
+        """The labels added for ``feature``: a QuerySet, or ``{registry: QuerySet}``
+        when the feature admits several registries."""
+        feature = self._feature(feature)
+        targets = parse_dtype(feature.dtype)
+        if isinstance(targets, str):
+            raise errors.ValidationError(f"feature '{feature.name}' has dtype '{feature.dtype}': it has values, not labels; use artifact.features.get_values()")
+        links = label_links(type(self.artifact))
+        result = {}
+        for target in targets:
+            model = target.model
+            _, through, artifact_fk, label_fk = links[model]
+            related_query = through._meta.get_field(label_fk).remote_field.related_name or through.__name__.lower()
+            result[target.display] = model.objects.filter(
+                **{f"{related_query}__{artifact_fk}": self.artifact, f"{related_query}__feature": feature}
+            ).distinct()
+        return next(iter(result.values())) if len(result) == 1 else result
+
+    def __repr__(self) -> str:
+        lines = []
+        for registry, (field, *_rest) in label_links(type(self.artifact)).items():
+            names = list(getattr(self.artifact, field).values_list(display_field(registry), flat=True)[:20])
+            if names:
+                lines.append(f".{field}: {', '.join(map(str, names))}")
+        return "\n".join(lines) or "no labels"
+
+
+class LabelsDescriptor:
+    """``artifact.labels``."""
+
+    def __get__(self, instance, owner):
+        if instance is None:
+            return self
+        return LabelManager(instance)
+
+
+def _tree(title: str, sections: list[tuple[str, list[str]]]) -> str:
+    lines = [title]
+    sections = [(name, items) for name, items in sections if items]
+    for i, (name, items) in enumerate(sections):
+        last = i == len(sections) - 1
+        lines.append(f"{'└──' if last else '├──'} {name}")
+        prefix = "    " if last else "│   "
+        for j, item in enumerate(items):
+            lines.append(f"{prefix}{'└──' if j == len(items) - 1 else '├──'} {item}")
+    return "\n".join(lines)
+
+
+def describe_artifact(artifact: models.Model) -> str:
+    """A readable tree: the artifact's fields, provenance, features with dtypes
+    and values, and labels.
+
+    Example:
+        >>> print(describe_artifact(artifact))
+        Artifact .h5ad · AnnData
+        ├── General
+        │   ├── .uid = 'jGN3p3eaCksf7tPQ0000'
+        ...
+    """
+    title = "Artifact " + " · ".join(x for x in (artifact.suffix, artifact.otype) if x)
+    general = []
+    for name in ("uid", "key", "description", "suffix", "kind", "otype", "size", "hash",
+                 "n_files", "n_observations", "version", "is_latest"):
+        value = getattr(artifact, name, None)
+        if value is not None and value != "":
+            general.append(f".{name} = {value!r}")
+    provenance = []
+    run = artifact.run
+    transform = run.transform if run is not None else None
+    creator = artifact.created_by
+    for label, value in (
+        ("storage", artifact.storage.root if artifact.storage_id else None),
+        ("transform", (transform.key or transform.uid) if transform is not None else None),
+        ("run", f"{run.uid} started {run.started_at:%Y-%m-%d %H:%M:%S %Z}" if run is not None else None),
+        ("created_by", f"{creator.handle} ({creator.name})" if creator is not None else None),
+        ("created_at", f"{artifact.created_at:%Y-%m-%d %H:%M:%S %Z}" if artifact.created_at else None),
+    ):
+        if value is not None:
+            provenance.append(f".{label} = {value}")
+    feature_lines = []
+    cells, meta = _values_of([artifact.pk], None, type(artifact))
+    if cells:
+        width = max(len(n) for n in cells)
+        dwidth = max(len(meta[n][1]) for n in cells)
+        for name in sorted(cells, key=lambda n: (not meta[n][2], meta[n][0])):
+            values = ", ".join(sorted(map(str, cells[name][artifact.pk])))
+            feature_lines.append(f"{name:<{width}}  {meta[name][1]:<{dwidth}}  {values}")
+    label_lines = []
+    for registry, (field, *_rest) in label_links(type(artifact)).items():
+        names = list(getattr(artifact, field).values_list(display_field(registry), flat=True).distinct()[:20])
+        if names:
+            label_lines.append(f".{field}  {registry.__name__}  {', '.join(map(str, sorted(names)))}")
+    return _tree(title, [("General", general), ("Provenance", provenance), ("Features", feature_lines), ("Labels", label_lines)])
