@@ -1,5 +1,5 @@
-"""The ``ln.core`` namespace of LaminDB 1.0: ``ln.core.exceptions``."""
+"""The ``ln.core`` namespace of LaminDB 1.0: ``ln.core.exceptions`` and ``ln.core.datasets``."""
 
-from . import exceptions
+from . import datasets, exceptions
 
-__all__ = ["exceptions"]
+__all__ = ["datasets", "exceptions"]
