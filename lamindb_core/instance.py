@@ -22,6 +22,8 @@ import json
 import os
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -38,6 +40,7 @@ __all__ = [
     "save_user",
     "list_instances",
     "load_instance",
+    "check_name",
     "register_instance",
     "unregister_instance",
     "current_slug",
@@ -52,6 +55,7 @@ __all__ = [
     "current_user_id",
     "django_db_config",
     "drop_schema",
+    "libpq_url",
     "KNOWN_MODULES",
 ]
 
@@ -73,11 +77,40 @@ def config_home() -> Path:
     return path
 
 
+def _tmp_path(path: Path) -> Path:
+    # one name per process and thread: two processes writing at once must not share it
+    return path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+
+
 def _write_json(path: Path, data: dict) -> None:
     # write-then-rename so that a crash never leaves half a config file
-    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp = _tmp_path(path)
     tmp.write_text(json.dumps(data, indent=2))
     os.replace(tmp, path)
+
+
+def _create_json(path: Path, data: dict) -> bool:
+    """Write ``path`` only if it does not exist, atomically; return whether this call wrote it.
+
+    Two processes that start at once (two notebooks) must agree on one user and
+    one default instance: the first to link its complete file wins.
+    """
+    tmp = _tmp_path(path)
+    tmp.write_text(json.dumps(data, indent=2))
+    try:
+        os.link(tmp, path)
+        return True
+    except FileExistsError:
+        return False
+    except OSError:  # a file system without hard links
+        try:
+            with open(path, "x") as handle:
+                handle.write(tmp.read_text())
+            return True
+        except FileExistsError:
+            return False
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 @dataclass
@@ -114,7 +147,8 @@ def load_user() -> UserSettings:
         return UserSettings(handle=data["handle"], name=data["name"], uid=data["uid"])
     handle, name = _os_user()
     user = UserSettings(handle=handle, name=name, uid=base62_8())
-    save_user(user)
+    if not _create_json(path, asdict(user)):
+        return load_user()  # another process made it first
     return user
 
 
@@ -203,17 +237,23 @@ def load_instance(identifier: str) -> InstanceSettings:
     return InstanceSettings(**json.loads(path.read_text()))
 
 
+def check_name(name: str) -> None:
+    """Raise ``SetupError`` unless ``name`` is a valid instance name (``my-data_2``)."""
+    if not NAME_PATTERN.match(name):
+        raise SetupError(
+            f"invalid instance name {name!r}: use lowercase letters, digits, '-' and '_'"
+        )
+
+
 def register_instance(settings: InstanceSettings, overwrite: bool = False) -> None:
     """Record an instance in the config folder."""
-    if not NAME_PATTERN.match(settings.name):
-        raise SetupError(
-            f"invalid instance name {settings.name!r}: use lowercase letters, digits, '-' and '_'"
-        )
+    check_name(settings.name)
     path = _instance_file(settings.slug)
-    if path.exists() and not overwrite:
-        raise InstanceExists(f"instance '{settings.slug}' exists already")
     path.parent.mkdir(parents=True, exist_ok=True)
-    _write_json(path, asdict(settings))
+    if overwrite:
+        _write_json(path, asdict(settings))
+    elif not _create_json(path, asdict(settings)):
+        raise InstanceExists(f"instance '{settings.slug}' exists already")
 
 
 def unregister_instance(slug: str) -> None:
@@ -232,7 +272,7 @@ def current_slug() -> str | None:
 def set_current_slug(slug: str) -> None:
     """Remember ``slug`` as the instance to use on the next import."""
     path = config_home() / "current-instance"
-    tmp = path.with_suffix(".tmp")
+    tmp = _tmp_path(path)
     tmp.write_text(slug)
     os.replace(tmp, path)
 
@@ -309,11 +349,15 @@ def current_instance() -> InstanceSettings:
     except InstanceNotFound:
         storage = config_home() / "default-instance"
         settings = InstanceSettings(owner=user.handle, name="default", storage=str(storage))
-        register_instance(settings)
-        logger.important(
-            f"no instance was set up: created the embedded default instance "
-            f"'{settings.slug}' in {storage}"
-        )
+        try:
+            register_instance(settings)
+        except InstanceExists:  # a process that started at the same time made it
+            settings = load_instance(default_slug)
+        else:
+            logger.important(
+                f"no instance was set up: created the embedded default instance "
+                f"'{settings.slug}' in {storage}"
+            )
     set_current_slug(settings.slug)
     return settings
 
@@ -369,14 +413,16 @@ def forget_if_current(instance: InstanceSettings) -> bool:
 
     If this process was using it, the connection is closed and the process
     switches to the instance that a fresh process would use (the embedded
-    default when no other is current). Returns whether it was in use.
+    default when no other is current). Returns whether it was current, in this
+    process or for the next one.
     """
     with _state.lock:
         in_use = _state.instance is not None and _state.instance.slug == instance.slug
-        if current_slug() == instance.slug:
+        was_current = current_slug() == instance.slug
+        if was_current:
             (config_home() / "current-instance").unlink(missing_ok=True)
         if not in_use:
-            return False
+            return was_current
         if not _state.django_ready:
             _state.instance = None
             return True
@@ -419,19 +465,59 @@ def _ensure_schema(connection) -> None:
         try:
             from django.db.migrations.executor import MigrationExecutor
 
-            executor = MigrationExecutor(connection)
-            targets = [
-                key for key in executor.loader.graph.leaf_nodes() if key[0] in CORE_APPS
-            ]
-            plan = executor.migration_plan(targets)
-            if plan:
-                executor.migrate(targets, plan=plan)
-            _seed(_state.instance)
-            for model in _state.custom_models.values():
-                _create_or_extend_table(connection, model)
+            with _schema_lock(connection, _state.instance):
+                executor = MigrationExecutor(connection)
+                targets = [
+                    key for key in executor.loader.graph.leaf_nodes() if key[0] in CORE_APPS
+                ]
+                plan = executor.migration_plan(targets)
+                if plan:
+                    executor.migrate(targets, plan=plan)
+                _seed(_state.instance)
+                for model in _state.custom_models.values():
+                    _create_or_extend_table(connection, model)
             _state.schema_ready = True
         finally:
             _state.ensuring = False
+
+
+# any fixed 64-bit number: the PostgreSQL advisory lock that guards migrations
+_PG_LOCK_KEY = 0x6C616D696E  # "lamin"
+
+
+@contextmanager
+def _schema_lock(connection, instance: InstanceSettings) -> Iterator[None]:
+    """Hold an inter-process lock while the schema is migrated and seeded.
+
+    Two processes connecting to a new database at once would otherwise both
+    find the migrations unapplied and both create the tables. SQLite: an
+    exclusive ``flock`` on ``lamin.db.lock`` beside the database file;
+    PostgreSQL: a session advisory lock.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [_PG_LOCK_KEY])
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [_PG_LOCK_KEY])
+        return
+    try:
+        import fcntl
+    except ImportError:  # Windows: no flock; SQLite's own locking is all there is
+        yield
+        return
+    lock_path = Path(str(instance.sqlite_path) + ".lock") if instance.is_embedded else None
+    if lock_path is None:
+        yield
+        return
+    with open(lock_path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _seed(instance: InstanceSettings) -> None:
@@ -501,19 +587,27 @@ def _create_or_extend_table(connection, model: type) -> None:
                 editor.add_field(model, f)
 
 
+def libpq_url(db: str) -> str:
+    """``db`` as psycopg takes it: ``postgresql+psycopg://`` becomes ``postgresql://``."""
+    scheme, sep, rest = db.partition("://")
+    return f"postgresql://{rest}" if sep and scheme == "postgresql+psycopg" else db
+
+
 def drop_schema(instance: InstanceSettings) -> None:
-    """Drop every table of lamindb_core from a PostgreSQL instance's database."""
+    """Drop every table of lamindb_core from a PostgreSQL instance's database.
+
+    ``django_migrations`` goes too once no other application has rows in it.
+    """
     import psycopg
 
-    with psycopg.connect(instance.db, autocommit=True) as conn:
+    with psycopg.connect(libpq_url(instance.db), autocommit=True) as conn, conn.transaction():
         rows = conn.execute(
             "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
             "AND (tablename LIKE 'core\\_%' OR tablename LIKE 'bio\\_%' OR tablename LIKE 'custom\\_%')"
         ).fetchall()
         for (table,) in rows:
             conn.execute(f'DROP TABLE IF EXISTS "{table}" CASCADE')
-        conn.execute(
-            "DELETE FROM django_migrations WHERE app IN ('core', 'bio')"
-            if conn.execute("SELECT to_regclass('django_migrations')").fetchone()[0]
-            else "SELECT 1"
-        )
+        if conn.execute("SELECT to_regclass('django_migrations')").fetchone()[0]:
+            conn.execute("DELETE FROM django_migrations WHERE app IN ('core', 'bio', 'custom')")
+            if conn.execute("SELECT count(*) FROM django_migrations").fetchone()[0] == 0:
+                conn.execute("DROP TABLE django_migrations")

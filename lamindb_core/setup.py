@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -37,8 +38,6 @@ def _normalize_modules(modules: str | list[str] | None) -> list[str]:
 
 
 def _name_from_storage(storage: Path) -> str:
-    import re
-
     name = re.sub(r"[^a-z0-9_-]", "-", storage.name.lower()).strip("-")
     return name or "default"
 
@@ -51,11 +50,13 @@ def _check_postgres(db: str) -> None:
             "a PostgreSQL instance needs the driver psycopg: pip install 'lamindb-core[postgres]'"
         ) from None
     try:
-        with psycopg.connect(db, connect_timeout=10):
+        with psycopg.connect(_instance.libpq_url(db), connect_timeout=10):
             pass
     except psycopg.Error as exc:
         display = InstanceSettings(owner="", name="x", storage="", db=db).db_display
-        raise SetupError(f"cannot connect to {display}: {str(exc).strip()}") from None
+        # psycopg's message spans lines; one line reads better after "error:"
+        reason = " ".join(str(exc).split())
+        raise SetupError(f"cannot connect to {display}: {reason}") from None
 
 
 def init(
@@ -83,7 +84,11 @@ def init(
     """
     storage_path = Path(storage).expanduser().resolve()
     name = name or _name_from_storage(storage_path)
+    _instance.check_name(name)
     modules = _normalize_modules(modules)
+    if db is not None:
+        # rejects a URL that is not PostgreSQL before anything is tried or written
+        _instance.django_db_config(InstanceSettings(owner="", name=name, storage="", db=db))
     user = _instance.load_user()
     slug = f"{user.handle}/{name}"
     try:
@@ -160,7 +165,7 @@ def delete(instance: str, force: bool = False) -> None:
         )
     was_current = _instance.forget_if_current(settings)
     if settings.is_embedded:
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-wal", "-shm", ".lock"):
             Path(str(settings.sqlite_path) + suffix).unlink(missing_ok=True)
         if force and lamindb_folder.exists():
             shutil.rmtree(lamindb_folder)
@@ -169,10 +174,10 @@ def delete(instance: str, force: bool = False) -> None:
     else:
         _instance.drop_schema(settings)
     _instance.unregister_instance(settings.slug)
+    logger.important(f"deleted instance {settings.slug}" + (" (it was the current one)" if was_current else ""))
     if was_current:
         context.reset()
         _instance.reactivate_after_delete()
-    logger.important(f"deleted instance {settings.slug}" + (" (it was the current one)" if was_current else ""))
 
 
 class Settings:
