@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from django.db import models
+import weakref
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from django.db import IntegrityError, models, transaction
+
+from .. import errors, files
 from ..context import current_run_id
-from ..uids import base62_16_v0
+from ..instance import current_instance
+from ..logger import logger
+from ..uids import base62_16_v0, increment_base62
 from .record import BasicRecord, IsVersioned, Record, TracksRun, TracksUpdates
+from .storage import Storage
+
+if TYPE_CHECKING:
+    from ..query import RecordQuerySet
 
 
 class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
@@ -16,7 +27,9 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
     4-character version suffix (``0000`` for the first).
 
     Example:
-        >>> ln.Artifact.filter(suffix=".h5ad").df()
+        >>> ln.Artifact(datasets.file_fastq(), key="raw/my_fastq.fastq").save()
+        >>> ln.Artifact.from_df(datasets.df_iris(), key="iris/iris_collection.parquet").save()
+        >>> ln.Artifact.filter(suffix=".parquet").one().load()
     """
 
     id = models.AutoField(primary_key=True)
@@ -51,6 +64,354 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
     input_of_runs = models.ManyToManyField(
         "core.Run", related_name="input_artifacts", blank=True, help_text="Runs that read it."
     )
+
+    # fields that ln.Artifact(data, ...) computes and does not take
+    _COMPUTED_FIELDS = frozenset({"suffix", "size", "hash", "_hash_type", "n_files"})
+    # Set on artifacts made from data, until they are saved. Class attributes, so
+    # that records loaded from the database have them too.
+    _local_data: files.LocalData | None = None
+    _revises: Artifact | None = None
+    _release_temp: Any = None
+
+    def __init__(self, *args, **kwargs):
+        """Create an artifact from a file, a folder, a DataFrame or an AnnData.
+
+        Args:
+            data: A local file or folder path (``str`` or ``Path``), a
+                ``pandas.DataFrame`` (stored as ``.parquet``) or an ``AnnData``
+                (stored as ``.h5ad``).
+            key: A path-like key, such as ``"images/my_image.jpg"``.
+            description: A description.
+            run: The run that creates it; the tracked run by default.
+            revises: An artifact of which this is a new version.
+            **fields: Other fields, such as ``version="2"`` or ``kind="model"``.
+
+        The data's ``suffix``, ``size``, ``hash``, ``n_files``, ``kind``,
+        ``otype`` and ``n_observations`` are computed here; nothing is written
+        to storage or to the database until ``save()``.
+
+        Without data, keywords create a bare record (``storage`` then defaults
+        to the instance's storage when it is saved).
+
+        Raises:
+            FileNotFoundError: the path does not exist.
+            ln.errors.InvalidArgument: the data is of another type, or a computed
+                field is passed as well.
+
+        Example:
+            >>> artifact = ln.Artifact("./reads.fastq.gz", key="raw/reads.fastq.gz").save()
+            >>> artifact.suffix, artifact.size
+            ('.fastq.gz', 20)
+        """
+        if len(args) == len(self._meta.concrete_fields):
+            # a row from the database: Django passes one value per column
+            super().__init__(*args)
+            return
+        if not args and "data" not in kwargs:
+            if "revises" in kwargs:
+                raise errors.InvalidArgument("revises needs data: ln.Artifact(data, revises=artifact)")
+            super().__init__(**kwargs)
+            return
+        if len(args) > 1 or (args and "data" in kwargs):
+            raise errors.InvalidArgument(
+                "ln.Artifact takes one positional argument, the data: "
+                "ln.Artifact(data, key=..., description=...)"
+            )
+        data = args[0] if args else kwargs.pop("data")
+        revises = kwargs.pop("revises", None)
+        computed = sorted(set(kwargs) & self._COMPUTED_FIELDS)
+        if computed:
+            raise errors.InvalidArgument(
+                f"{', '.join(computed)} {'is' if len(computed) == 1 else 'are'} computed from the data; "
+                "do not pass them to ln.Artifact(data, ...)"
+            )
+        if revises is not None:
+            if not isinstance(revises, Artifact) or revises._state.adding:
+                raise errors.InvalidArgument(f"revises expects a saved Artifact, got {revises!r}")
+            kwargs.setdefault("key", revises.key)
+            kwargs.setdefault("description", revises.description)
+        local = files.describe_data(data)
+        if local.is_temporary:
+            # an unsaved artifact of an in-memory object leaves no file behind
+            self._release_temp = weakref.finalize(self, files.remove_path, local.path)
+        fields = {**local.fields, "_key_is_virtual": True, **kwargs}
+        if fields.get("storage") is None and fields.get("storage_id") is None:
+            fields["storage"] = self._default_storage()
+        super().__init__(**fields)
+        self._local_data = local
+        self._revises = revises
+
+    @classmethod
+    def from_df(cls, df: Any, key: str | None = None, description: str | None = None, **kwargs) -> Artifact:
+        """Create an artifact from a ``pandas.DataFrame``, stored as a parquet file.
+
+        Args:
+            df: The DataFrame.
+            key: A path-like key, such as ``"iris/iris_collection.parquet"``.
+            description: A description.
+            **kwargs: ``run``, ``revises`` and other fields, as for ``ln.Artifact``.
+
+        Raises:
+            ln.errors.InvalidArgument: ``df`` is not a DataFrame.
+
+        Example:
+            >>> ln.Artifact.from_df(datasets.df_iris(), key="iris/iris_collection.parquet").save()
+        """
+        if not files.is_dataframe(df):
+            raise errors.InvalidArgument(
+                f"Artifact.from_df() expects a pandas DataFrame, got {type(df).__name__}"
+                + (": use Artifact.from_anndata()" if files.is_anndata(df) else "")
+            )
+        return cls(df, key=key, description=description, **kwargs)
+
+    @classmethod
+    def from_anndata(cls, adata: Any, key: str | None = None, description: str | None = None, **kwargs) -> Artifact:
+        """Create an artifact from an ``AnnData``, stored as an ``.h5ad`` file.
+
+        Args:
+            adata: The AnnData.
+            key: A path-like key, such as ``"example_datasets/dataset1.h5ad"``.
+            description: A description.
+            **kwargs: ``run``, ``revises`` and other fields, as for ``ln.Artifact``.
+
+        Raises:
+            ln.errors.InvalidArgument: ``adata`` is not an AnnData.
+
+        Example:
+            >>> adata = datasets.small_dataset1(format="anndata")
+            >>> ln.Artifact.from_anndata(adata, key="example_datasets/dataset1.h5ad").save()
+        """
+        if not files.is_anndata(adata):
+            raise errors.InvalidArgument(
+                f"Artifact.from_anndata() expects an AnnData, got {type(adata).__name__}"
+                + (": use Artifact.from_df()" if files.is_dataframe(adata) else "")
+            )
+        return cls(adata, key=key, description=description, **kwargs)
+
+    # -- where the data is ---------------------------------------------------
+
+    @property
+    def stem_uid(self) -> str:
+        """The first 16 characters of ``uid``, shared by all versions."""
+        return self.uid[:16]
+
+    @property
+    def path(self) -> Path:
+        """Where the data is: the stored file or folder, ``<storage>/.lamindb/<uid><suffix>``.
+
+        Before the artifact is saved, this is the local file it was made from.
+
+        Example:
+            >>> artifact.path
+            PosixPath('/home/me/mydata/.lamindb/7zehFvNzAqbgyKke0000.jpg')
+        """
+        if self._state.adding and self._local_data is not None:
+            return self._local_data.path
+        return self._storage_path()
+
+    def cache(self) -> Path:
+        """A local path to the data. Storage is local here, so this is ``path``.
+
+        Raises:
+            FileNotFoundError: the file is missing from storage.
+
+        Example:
+            >>> artifact.cache()
+            PosixPath('/home/me/mydata/.lamindb/7zehFvNzAqbgyKke0000.jpg')
+        """
+        path = self.path
+        if not path.exists():
+            raise FileNotFoundError(f"the data of {self!r} is missing: {path}")
+        return path
+
+    def load(self) -> Any:
+        """Load the data: a DataFrame for ``.parquet`` and ``.csv``, an AnnData
+        for ``.h5ad``, and the local path for anything else.
+
+        Example:
+            >>> ln.Artifact.get(key="iris/iris_collection.parquet").load().shape
+            (150, 5)
+        """
+        return files.load_file(self.cache(), self.suffix)
+
+    @property
+    def versions(self) -> RecordQuerySet:
+        """All versions of this artifact (not those in the trash), ordered by uid.
+
+        Example:
+            >>> artifact.versions.df()
+        """
+        return type(self).filter(uid__startswith=self.stem_uid).order_by("uid")
+
+    # -- saving and deleting -------------------------------------------------
+
+    def save(self, *args, **kwargs) -> Artifact:
+        """Save the artifact: copy its data into storage, then write its record.
+
+        The data goes to ``<storage>/.lamindb/<uid><suffix>`` under a temporary
+        name and is renamed when complete. If the copy fails, no record is
+        written; if the record cannot be written, the copy is removed.
+
+        Content that is already saved (same hash) is not saved again: this
+        artifact becomes the existing one, with a message. New content under
+        the key of a saved artifact (or with ``revises``) is a new version: the
+        same uid stem with the next version suffix, and ``is_latest`` moves to
+        it.
+
+        Returns:
+            The artifact.
+
+        Example:
+            >>> artifact = ln.Artifact("./reads.fastq.gz", key="raw/reads.fastq.gz").save()
+            >>> ln.Artifact("./reads.fastq.gz", key="raw/reads.fastq.gz").save()
+            ! returning existing artifact with same hash: Artifact(uid='...', ...)
+        """
+        if self._state.adding and self.storage_id is None:
+            self.storage = self._default_storage()
+        if not self._state.adding or self._local_data is None:
+            return super().save(*args, **kwargs)
+        cls = type(self)
+        existing = cls.objects.filter(hash=self.hash).first()
+        if existing is not None:
+            self._return_existing(existing)
+            return self
+        super()._check_required()  # not the override below, which refuses ln.save()
+        previous = self._revises
+        if previous is None and self.key is not None:
+            previous = cls.filter(key=self.key, is_latest=True).order_by("-created_at", "-id").first()
+        if previous is not None:
+            self.uid = self._next_version_uid(previous.stem_uid)
+        dest = self._storage_path()
+        if dest.exists():
+            if cls.objects.filter(uid=self.uid).exists():
+                raise errors.ValidationError(f"cannot save {self!r}: its uid is taken; try again")
+            # else a leftover of a save whose transaction was rolled back: overwritten
+        files.store_atomic(self._local_data.path, dest)
+        try:
+            with transaction.atomic():
+                if previous is not None:
+                    cls.objects.filter(uid__startswith=previous.stem_uid, is_latest=True).update(is_latest=False)
+                # the insert itself, without BasicRecord.save's reuse of a record
+                # with the same unique value: here a conflict must remove the copy
+                super(BasicRecord, self).save(*args, **kwargs)
+        except IntegrityError as exc:
+            self._state.adding, self.pk = True, None
+            files.remove_path(dest)
+            existing = cls.objects.filter(hash=self.hash).first()
+            if existing is None:
+                raise errors.ValidationError(f"cannot save {self!r}: {exc}") from exc
+            self._return_existing(existing)
+            return self
+        except BaseException:
+            self._state.adding, self.pk = True, None
+            files.remove_path(dest)
+            raise
+        if previous is not None:
+            previous.is_latest = False
+            logger.important(f"created version {self.uid[16:]} of artifact '{self.stem_uid}' (key {self.key!r})")
+        self._forget_local_data()
+        return self
+
+    def _check_required(self) -> None:
+        super()._check_required()
+        if self._state.adding and self._local_data is not None:
+            # ln.save() inserts rows in bulk and copies no data: refuse rather
+            # than write a record without its file
+            raise errors.ValidationError(
+                f"cannot save {self!r} with ln.save(): an artifact with data is saved with artifact.save()"
+            )
+
+    def _storage_path(self) -> Path:
+        # where save() puts the data
+        return Path(self.storage.root) / ".lamindb" / f"{self.uid}{self.suffix}"
+
+    def _next_version_uid(self, stem: str) -> str:
+        uids = type(self).objects.filter(uid__startswith=stem).values_list("uid", flat=True)
+        # base62 digits are in ASCII order, so the largest string is the latest
+        # version; the startswith check again because SQLite's LIKE ignores case
+        last = max(uid[16:] for uid in uids if uid.startswith(stem))
+        return stem + increment_base62(last)
+
+    def _return_existing(self, existing: Artifact) -> None:
+        note = "; it is in the trash: call .restore() to bring it back" if existing._branch_code == -1 else ""
+        logger.warning(f"returning existing artifact with same hash: {existing!r}{note}")
+        self._adopt(existing)
+        self._forget_local_data()
+
+    def _forget_local_data(self) -> None:
+        if self._release_temp is not None:
+            self._release_temp()
+            self._release_temp = None
+        self._local_data = None
+        self._revises = None
+
+    def delete(self, permanent: bool | None = None) -> None:
+        """Move the artifact to the trash, or delete it for good.
+
+        The first call moves it to the trash (``_branch_code = -1``): queries no
+        longer show it and its file stays, so ``restore()`` brings it back.
+        ``delete(permanent=True)`` deletes the record and then the stored file;
+        the file goes when the transaction commits, so a rolled-back delete
+        keeps both. If it was the latest version, the previous version becomes
+        the latest.
+
+        Args:
+            permanent: True deletes for good, even if the artifact is not in the
+                trash.
+
+        Raises:
+            ln.errors.ValidationError: other records still point to it (when
+                deleting for good); nothing is deleted.
+
+        Example:
+            >>> artifact.delete()                 # to the trash
+            >>> artifact.restore()                # back
+            >>> artifact.delete(permanent=True)   # record and file are gone
+        """
+        if self._state.adding:
+            raise errors.InvalidArgument(f"{self!r} is not saved: there is nothing to delete")
+        if not permanent:
+            if self._branch_code == -1:
+                logger.warning(
+                    f"{self!r} is in the trash already; delete(permanent=True) deletes it for good"
+                )
+                return
+            self._branch_code = -1
+            self.save(update_fields=["_branch_code", "updated_at"])
+            logger.important(f"moved artifact '{self.uid}' to the trash; .restore() brings it back")
+            return
+        path = self._storage_path()
+        cls = type(self)
+        with transaction.atomic():
+            if self.is_latest:
+                rest = cls.objects.filter(uid__startswith=self.stem_uid, _branch_code=1).exclude(pk=self.pk)
+                uids = [uid for uid in rest.values_list("uid", flat=True) if uid.startswith(self.stem_uid)]
+                if uids:
+                    cls.objects.filter(uid=max(uids)).update(is_latest=True)
+            super().delete()
+        # the file outlives the record only until the deletion is committed
+        transaction.on_commit(lambda: files.remove_path(path))
+
+    def restore(self) -> None:
+        """Bring the artifact back from the trash.
+
+        Example:
+            >>> artifact.delete()
+            >>> artifact.restore()
+        """
+        if self._state.adding:
+            raise errors.InvalidArgument(f"{self!r} is not saved: there is nothing to restore")
+        self._branch_code = 1
+        self.save(update_fields=["_branch_code", "updated_at"])
+
+    @staticmethod
+    def _default_storage() -> Storage:
+        # the Storage row of the current instance's folder, added on connect
+        root = str(Path(current_instance().storage).resolve())
+        storage = Storage.objects.filter(root=root).first()
+        if storage is None:
+            raise errors.SetupError(f"the storage {root} of the current instance is not registered")
+        return storage
 
 
 class ArtifactULabel(BasicRecord, TracksRun):
