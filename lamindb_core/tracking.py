@@ -70,12 +70,17 @@ def detect_transform() -> dict:
     script = getattr(main, "__file__", None)
     if script and shell is None:
         path = Path(script)
+        key = path.name
+        spec = getattr(main, "__spec__", None)
+        if path.name == "__main__.py" and spec is not None and spec.name:
+            # python -m package: the package is what ran
+            key = spec.name.removesuffix(".__main__")
         try:
             source = path.read_text()
         except OSError:
             source = None
         return {
-            "key": path.name,
+            "key": key,
             "description": None,
             "type": "script",
             "source_code": source,
