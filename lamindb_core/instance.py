@@ -62,6 +62,7 @@ __all__ = [
 KNOWN_MODULES = ("bio",)
 CORE_APPS = ("core",)
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+SLUG_PATTERN = re.compile(r"^[\w-]+/[\w-]+$")
 
 
 # ---------------------------------------------------------------------------
@@ -72,7 +73,7 @@ NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 def config_home() -> Path:
     """The config folder: ``$LAMIN_CORE_HOME`` or ``~/.lamin-core``."""
     home = os.environ.get("LAMIN_CORE_HOME")
-    path = Path(home) if home else Path.home() / ".lamin-core"
+    path = Path(home).expanduser() if home else Path.home() / ".lamin-core"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -207,9 +208,13 @@ def _instance_file(slug: str) -> Path:
 
 
 def _resolve_slug(identifier: str) -> str:
-    if "/" in identifier:
-        return identifier
-    return f"{load_user().handle}/{identifier}"
+    slug = identifier if "/" in identifier else f"{load_user().handle}/{identifier}"
+    # the slug becomes a file name: nothing that could leave the instances folder
+    if not SLUG_PATTERN.match(slug):
+        raise InstanceNotFound(
+            f"{identifier!r} is not an instance: use owner/name or name, e.g. 'testuser1/mydata'"
+        )
+    return slug
 
 
 def list_instances() -> list[InstanceSettings]:

@@ -174,6 +174,11 @@ def test_cli_connect_unknown_instance_is_one_line_error(run_cli, tmp_path):
     assert result.stderr.rstrip().endswith("registered instances: none")
 
 
+def test_cli_connect_path_like_identifier_is_one_line_error(run_cli):
+    result = run_cli("connect", "me/../../secrets")
+    assert_one_line_error(result, "'me/../../secrets' is not an instance: use owner/name or name")
+
+
 @pytest.mark.sqlite_only
 def test_cli_delete_removes_file_and_registration(run_cli, tmp_path):
     assert run_cli("init", "--storage", "mydata").returncode == 0
