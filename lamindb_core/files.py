@@ -249,21 +249,25 @@ def describe_data(data: Any) -> LocalData:
 
 
 def store_atomic(source: Path, dest: Path) -> None:
-    """Copy a file or folder to ``dest`` so that ``dest`` is either complete or absent.
+    """Copy a file or folder to a new path ``dest``, which is then complete or absent.
 
-    The copy goes to a hidden temporary name in ``dest``'s folder, then is
-    renamed to ``dest`` in one step (``os.replace``). If anything fails on the
-    way, the temporary copy is removed and ``dest`` is untouched.
+    The copy goes to a hidden temporary name in ``dest``'s folder and is renamed
+    to ``dest`` in one step once complete. If anything fails on the way, the
+    temporary copy is removed. An existing ``dest`` is never replaced: two
+    processes storing to the same path cannot overwrite each other.
+
+    Raises:
+        FileExistsError: ``dest`` exists.
     """
     dest.parent.mkdir(parents=True, exist_ok=True)
+    if dest.exists():
+        raise FileExistsError(f"{dest} exists")
     if source.is_dir():
         tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp"))
         try:
             shutil.copytree(source, tmp, dirs_exist_ok=True)
-            if dest.exists():
-                # a leftover that no record owns (the caller checked): replace it
-                remove_path(dest)
-            os.replace(tmp, dest)
+            # renaming onto a folder that appeared meanwhile fails unless it is empty
+            os.rename(tmp, dest)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -274,12 +278,18 @@ def store_atomic(source: Path, dest: Path) -> None:
         with os.fdopen(fd, "wb") as out, open(source, "rb") as inp:
             shutil.copyfileobj(inp, out, CHUNK_SIZE)
             out.flush()
-            # the bytes reach the disk before the name does: a crash leaves the old state
+            # the bytes reach the disk before the name does: a crash leaves no half file
             os.fsync(out.fileno())
-        os.replace(tmp, dest)
-    except BaseException:
+        try:
+            # a hard link creates dest only if it does not exist, in one step
+            os.link(tmp, dest)
+        except FileExistsError:
+            raise
+        except OSError:
+            # a file system without hard links
+            os.replace(tmp, dest)
+    finally:
         tmp.unlink(missing_ok=True)
-        raise
 
 
 def remove_path(path: Path) -> None:

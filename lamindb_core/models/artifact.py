@@ -281,12 +281,7 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
             previous = cls.filter(key=self.key, is_latest=True).order_by("-created_at", "-id").first()
         if previous is not None:
             self.uid = self._next_version_uid(previous.stem_uid)
-        dest = self._storage_path()
-        if dest.exists():
-            if cls.objects.filter(uid=self.uid).exists():
-                raise errors.ValidationError(f"cannot save {self!r}: its uid is taken; try again")
-            # else a leftover of a save whose transaction was rolled back: overwritten
-        files.store_atomic(self._local_data.path, dest)
+        dest = self._store_data(is_version=previous is not None)
         try:
             with transaction.atomic():
                 if previous is not None:
@@ -320,6 +315,20 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
             raise errors.ValidationError(
                 f"cannot save {self!r} with ln.save(): an artifact with data is saved with artifact.save()"
             )
+
+    def _store_data(self, is_version: bool) -> Path:
+        # copy the data to its path in storage; returns that path
+        while True:
+            dest = self._storage_path()
+            try:
+                files.store_atomic(self._local_data.path, dest)
+                return dest
+            except FileExistsError:
+                if not dest.exists():
+                    raise  # about a parent folder, not this uid
+                # another process's version with this uid, or what a rolled-back
+                # save left: both stay, this artifact takes the next free uid
+                self.uid = self.uid[:16] + increment_base62(self.uid[16:]) if is_version else base62_16_v0()
 
     def _storage_path(self) -> Path:
         # where save() puts the data

@@ -364,6 +364,26 @@ def test_artifact_failed_copy_writes_no_record(instance, tmp_path, monkeypatch, 
     assert storage_files() == [f"{artifact.uid}.txt"]
 
 
+def test_artifact_version_skips_a_uid_whose_file_exists(instance, tmp_path, lamindb_dir):
+    # a save whose transaction was rolled back leaves its file; it is never overwritten
+    ln = instance
+    v1 = ln.Artifact(write(tmp_path / "a.txt", b"one"), key="a.txt").save()
+    leftover = write(lamindb_dir / f"{v1.uid[:16]}0001.txt", b"left over")
+    v2 = ln.Artifact(write(tmp_path / "a.txt", b"two"), key="a.txt").save()
+    assert v2.uid == v1.uid[:16] + "0002"
+    assert leftover.read_bytes() == b"left over"
+    assert v2.path.read_bytes() == b"two"
+
+
+def test_files_store_atomic_never_replaces_an_existing_path(tmp_path):
+    source = write(tmp_path / "new.txt", b"new")
+    dest = write(tmp_path / "store" / "x.txt", b"old")
+    with pytest.raises(FileExistsError):
+        files.store_atomic(source, dest)
+    assert dest.read_bytes() == b"old"
+    assert [p.name for p in dest.parent.iterdir()] == ["x.txt"]  # no temporary copy left
+
+
 def test_artifact_unsaved_dataframe_leaves_no_temporary_file(instance):
     import gc
 
