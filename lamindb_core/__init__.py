@@ -43,6 +43,7 @@ _FUNCTIONS = {
     "view": ("overview", "view"),
     "track": ("tracking", "track"),
     "finish": ("tracking", "finish"),
+    "Curator": ("curators", "Curator"),
 }
 _MODULES = ("setup", "fields", "core", "models")
 

@@ -146,7 +146,9 @@ def save(records: Any, batch_size: int | None = None) -> list:
     groups: dict[type, list] = {}
     for record in items:
         groups.setdefault(type(record), []).append(record)
-    snapshot = [(r, r._state.adding, r.pk) for r in items]
+    # every record's attributes, to restore them if the save fails
+    snapshot = [(r, dict(r.__dict__), r._state.adding, r._state.db) for r in items]
+    saved_alone: list = []
     try:
         with transaction.atomic():
             for model in _dependency_order(groups):
@@ -159,12 +161,22 @@ def save(records: Any, batch_size: int | None = None) -> list:
                 for r in group:
                     if not r._state.adding:
                         r.save()
+                alone = [r for r in new if r._saves_alone()]
+                for r in alone:
+                    r.save()
+                    saved_alone.append(r)
+                alone_ids = {id(r) for r in alone}
+                new = [r for r in new if id(r) not in alone_ids]
                 if new:
                     _insert(model, new, batch_size)
     except Exception:
-        # all or nothing: the records look unsaved again
-        for record, adding, pk in snapshot:
+        # all or nothing: files stored on the way go, the records look unsaved again
+        for record in saved_alone:
+            record._discard_after_rollback()
+        for record, attributes, adding, db in snapshot:
+            record.__dict__.clear()
+            record.__dict__.update(attributes)
             record._state.adding = adding
-            record.pk = pk
+            record._state.db = db
         raise
     return items

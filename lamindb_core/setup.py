@@ -155,8 +155,9 @@ def delete(instance: str, force: bool = False) -> None:
     """
     settings = _instance.load_instance(instance)
     lamindb_folder = Path(settings.storage) / ".lamindb"
+    # stored artifacts: files and folders, but not the database and its lock
     artifact_files = [
-        p for p in lamindb_folder.iterdir() if p.is_file() and not p.name.startswith("lamin.db")
+        p for p in lamindb_folder.iterdir() if not p.name.startswith("lamin.db")
     ] if lamindb_folder.exists() else []
     if artifact_files and not force:
         raise SetupError(

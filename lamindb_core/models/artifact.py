@@ -10,6 +10,7 @@ from django.db import IntegrityError, models, transaction
 
 from .. import errors, files
 from ..context import current_run_id
+from ..features import FeaturesDescriptor, LabelsDescriptor, describe_artifact, features_table
 from ..instance import current_instance
 from ..logger import logger
 from ..uids import base62_16_v0, increment_base62
@@ -236,12 +237,13 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
 
     @property
     def versions(self) -> RecordQuerySet:
-        """All versions of this artifact (not those in the trash), ordered by uid.
+        """All versions of this artifact (not those in the trash), oldest first.
 
         Example:
             >>> artifact.versions.df()
         """
-        return type(self).filter(uid__startswith=self.stem_uid).order_by("uid")
+        # creation order is version order; uid order is not on every collation
+        return type(self).filter(uid__startswith=self.stem_uid).order_by("id")
 
     # -- saving and deleting -------------------------------------------------
 
@@ -275,7 +277,7 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         if existing is not None:
             self._return_existing(existing)
             return self
-        super()._check_required()  # not the override below, which refuses ln.save()
+        super()._check_required()
         previous = self._revises
         if previous is None and self.key is not None:
             previous = cls.filter(key=self.key, is_latest=True).order_by("-created_at", "-id").first()
@@ -307,15 +309,15 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         self._forget_local_data()
         return self
 
-    def _check_required(self) -> None:
-        super()._check_required()
-        if self._state.adding and self._local_data is not None:
-            # ln.save() inserts rows in bulk and copies no data: refuse rather
-            # than write a record without its file
-            raise errors.ValidationError(
-                f"cannot save {self!r} with ln.save(): an artifact with data is saved with artifact.save()"
-            )
+    def _saves_alone(self) -> bool:
+        # an artifact with data copies its file in save(): ln.save() calls it
+        return self._state.adding and self._local_data is not None
 
+    def _discard_after_rollback(self) -> None:
+        # ln.save() failed after this artifact stored its file: remove the file
+        # unless the record exists (then the file is an existing artifact's)
+        if self.uid and not type(self).objects.filter(uid=self.uid).exists():
+            files.remove_path(self.path)
     def _store_data(self, is_version: bool) -> Path:
         # copy the data to its path in storage; returns that path
         while True:
@@ -412,6 +414,33 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
             raise errors.InvalidArgument(f"{self!r} is not saved: there is nothing to restore")
         self._branch_code = 1
         self.save(update_fields=["_branch_code", "updated_at"])
+
+    # -- annotations -----------------------------------------------------------
+
+    features = FeaturesDescriptor()
+    """Feature values: ``artifact.features.add_values({...})``, ``.get_values()``,
+    ``.remove_values(...)``; on the class, ``ln.Artifact.features.add_values({artifact: {...}})``
+    annotates many artifacts at once."""
+
+    labels = LabelsDescriptor()
+    """Labels: ``artifact.labels.add(records, feature=...)``, ``artifact.labels.get(feature)``."""
+
+    def describe(self) -> None:
+        """Print the artifact's fields, provenance, features with dtypes and values, and labels.
+
+        Example:
+            >>> artifact.describe()
+            Artifact .h5ad · AnnData
+            ├── General
+            │   ├── .uid = 'jGN3p3eaCksf7tPQ0000'
+            ...
+        """
+        print(describe_artifact(self))
+
+    @classmethod
+    def _features_df(cls, df, qs, features):
+        # the feature columns of Artifact.df(features=...)
+        return features_table(df, qs, features)
 
     @staticmethod
     def _default_storage() -> Storage:

@@ -217,6 +217,14 @@ class BasicRecord(models.Model, metaclass=Registry):
                     query = part if query is None else query | part
         return query
 
+    def _saves_alone(self) -> bool:
+        """Whether ``ln.save()`` must call this record's ``save()`` instead of
+        inserting it in bulk (an artifact that copies its file)."""
+        return False
+
+    def _discard_after_rollback(self) -> None:
+        """Undo what ``save()`` did outside the database, after ``ln.save()`` failed."""
+
     def _check_reuse(self, existing: BasicRecord) -> None:
         """Raise if returning ``existing`` instead of saving this record would be wrong.
 

@@ -259,12 +259,22 @@ def test_artifact_keyword_construction_without_data_still_works(instance):
     assert loaded.path.name == f"{artifact.uid}.txt"
 
 
-def test_artifact_with_data_in_bulk_save_is_refused(instance, tmp_path, storage_files):
+def test_artifact_with_data_in_bulk_save_stores_its_file(instance, tmp_path, storage_files):
     ln = instance
     artifact = ln.Artifact(write(tmp_path / "a.txt", b"bulk"), key="a.txt")
-    with pytest.raises(ln.errors.ValidationError, match="an artifact with data is saved with artifact.save"):
-        ln.save([ln.ULabel(name="with it"), artifact])
-    assert ln.Artifact.filter().count() == 0 and not ln.ULabel.filter(name="with it").exists()
+    ln.save([ln.ULabel(name="with it"), artifact])
+    assert ln.Artifact.get(key="a.txt") == artifact
+    assert storage_files() == [f"{artifact.uid}.txt"]
+    assert artifact.path.read_bytes() == b"bulk"
+
+
+def test_artifact_bulk_save_failing_later_removes_the_stored_file(instance, tmp_path, storage_files):
+    ln = instance
+    artifact = ln.Artifact(write(tmp_path / "a.txt", b"bulk"), key="a.txt")
+    with pytest.raises(ln.errors.ValidationError, match="ULabel: name is required"):
+        ln.save([artifact, ln.ULabel()])
+    assert ln.Artifact.filter().count() == 0
+    assert storage_files() == []
     artifact.save()
     assert storage_files() == [f"{artifact.uid}.txt"]
 

@@ -299,6 +299,21 @@ def test_delete_removes_sqlite_file_and_registration(python, home, tmp_path):
     assert storage.is_dir()  # the storage folder is the user's: it stays
 
 
+@pytest.mark.sqlite_only
+def test_delete_refuses_while_artifacts_are_stored_unless_forced(python, home, tmp_path):
+    storage = tmp_path / "mydata"
+    folder = tmp_path / "a_folder"
+    folder.mkdir()
+    (folder / "x.txt").write_text("x")
+    python(_init_code(storage, None) + f"; ln.Artifact({str(folder)!r}, key='folder').save()")
+    result = python("import lamindb_core as ln; ln.setup.delete('mydata')", check=False)
+    assert result.returncode == 1
+    assert "holds 1 artifact file(s)" in result.stderr and "force=True" in result.stderr
+    assert (storage / ".lamindb" / "lamin.db").exists()
+    python("import lamindb_core as ln; ln.setup.delete('mydata', force=True)")
+    assert not (storage / ".lamindb").exists()
+
+
 def test_delete_unknown_instance_lists_registered(python, tmp_path):
     python(_init_code(tmp_path / "a", None) + "; ln.setup.init(storage=" + repr(str(tmp_path / "b")) + ")")
     result = python("import lamindb_core as ln; ln.setup.delete('nope')", check=False)
