@@ -59,18 +59,31 @@ def display_field(model: type[models.Model]) -> str:
 
 
 def label_links(artifact_model: type[models.Model]) -> dict[type, tuple[str, type, str, str]]:
-    """For each label registry that artifacts link to with a feature: the many-to-many
-    field's name, its link table, and the link table's fields to the artifact and the label.
+    """For each label registry that artifacts link to with a feature: the name of
+    the relation on the artifact, its link table, and the link table's fields to
+    the artifact and to the label.
+
+    Relations declared on the artifact (``Artifact.ulabels``) and on the label
+    registry (``CellType.artifacts``, whose reverse is ``artifact.cell_types``)
+    both count.
 
     Example:
         >>> label_links(ln.Artifact)[ln.ULabel]
         ('ulabels', ArtifactULabel, 'artifact', 'ulabel')
     """
     result = {}
-    for f in artifact_model._meta.many_to_many:
-        through = f.remote_field.through
+    for f in artifact_model._meta.get_fields():
+        if not f.many_to_many:
+            continue
+        if f.concrete:  # declared on the artifact
+            through, target = f.remote_field.through, f.related_model
+            artifact_fk, label_fk, name = f.m2m_field_name(), f.m2m_reverse_field_name(), f.name
+        else:  # declared on the label registry
+            through, target = f.through, f.related_model
+            artifact_fk, label_fk = f.field.m2m_reverse_field_name(), f.field.m2m_field_name()
+            name = f.get_accessor_name()
         if any(tf.name == "feature" for tf in through._meta.concrete_fields):
-            result[f.related_model] = (f.name, through, f.m2m_field_name(), f.m2m_reverse_field_name())
+            result[target] = (name, through, artifact_fk, label_fk)
     return result
 
 
