@@ -80,7 +80,7 @@ class _Column:
         pool = list(self.model.objects.values_list(self.field, flat=True)[:CLOSE_MATCH_POOL])
         result = {}
         for value in self.missing:
-            match = difflib.get_close_matches(value, pool, n=1, cutoff=0.8)
+            match = difflib.get_close_matches(value, pool, n=1, cutoff=0.7)
             if match:
                 result[value] = match[0]
         return result
