@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from . import errors
+from . import context, errors
 
 __version__ = "0.1.0"
 
@@ -47,7 +47,7 @@ _FUNCTIONS = {
 }
 _MODULES = ("setup", "fields", "core", "models")
 
-__all__ = ["errors", "Q", *_REGISTRIES, *_FUNCTIONS, *_MODULES, "__version__"]
+__all__ = ["errors", "context", "Q", *_REGISTRIES, *_FUNCTIONS, *_MODULES, "__version__"]
 
 
 def __getattr__(name: str) -> Any:

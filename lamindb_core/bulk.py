@@ -121,7 +121,7 @@ def _insert(model: type, new: list, batch_size: int) -> None:
             record._adopt(twin)
 
 
-def save(records: Any, batch_size: int | None = None) -> list:
+def save(records: Any, batch_size: int | None = None) -> None:
     """Save records in bulk: one transaction, a few statements per registry.
 
     New records are inserted with ``bulk_create``; changed ones are updated. A
@@ -132,8 +132,6 @@ def save(records: Any, batch_size: int | None = None) -> list:
         records: Records, or an iterable of them (lists may be nested).
         batch_size: Rows per INSERT statement.
 
-    Returns:
-        The list of records, saved.
 
     Example:
         >>> labels = [ln.ULabel(name=f"label {i}") for i in range(10_000)]
@@ -141,7 +139,7 @@ def save(records: Any, batch_size: int | None = None) -> list:
     """
     items = _flatten(records)
     if not items:
-        return []
+        return
     batch_size = batch_size or BATCH_SIZE
     groups: dict[type, list] = {}
     for record in items:
@@ -179,4 +177,3 @@ def save(records: Any, batch_size: int | None = None) -> list:
             record._state.adding = adding
             record._state.db = db
         raise
-    return items

@@ -1,4 +1,4 @@
-"""The run that this process is tracking, if any.
+"""The run that this process is tracking, if any: ``ln.context.run``, ``ln.context.transform``.
 
 ``ln.track()`` sets it; every record saved afterwards points to it through its
 ``run`` field. This module holds only that state, so that the models can read it
@@ -32,3 +32,10 @@ def current_run_id() -> int | None:
     """The id of the run being tracked, or None: the default of every ``run`` field."""
     run = context.run
     return run.id if run is not None else None
+
+
+def __getattr__(name: str):
+    # ln.context.run and ln.context.transform, as in LaminDB
+    if name in ("run", "transform"):
+        return getattr(context, name)
+    raise AttributeError(f"module 'lamindb_core.context' has no attribute '{name}'")

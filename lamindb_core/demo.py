@@ -24,8 +24,10 @@ __all__ = ["run_notebook", "main"]
 REPO = Path(__file__).resolve().parent.parent
 
 
-def run_notebook(path: Path, workdir: Path, timeout: int = 300):
+def run_notebook(path: Path, workdir: Path, timeout: int = 300, env: dict[str, str] | None = None):
     """Execute one notebook in a fresh kernel with ``workdir`` as its working directory.
+
+    ``env`` adds environment variables for the kernel (e.g. ``LAMIN_CORE_HOME``).
 
     Returns:
         The executed notebook and a list of ``(cell index, error text)`` for every
@@ -39,7 +41,7 @@ def run_notebook(path: Path, workdir: Path, timeout: int = 300):
         nb, timeout=timeout, kernel_name="python3", allow_errors=True,
         resources={"metadata": {"path": str(workdir)}},
     )
-    client.execute()
+    client.execute(env={**os.environ, **(env or {})})
     failures = []
     for index, cell in enumerate(nb.cells):
         for output in cell.get("outputs", []):

@@ -379,6 +379,9 @@ def ensure_django() -> None:
         from django.db.backends.signals import connection_created
 
         instance = current_instance()
+        # notebooks run cells inside an event loop: Django would refuse every query
+        # as "async unsafe" although the kernel runs them one at a time
+        os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         if not django_settings.configured:
             django_settings.configure(
                 INSTALLED_APPS=["lamindb_core", "lamindb_core.custom"],

@@ -89,10 +89,11 @@ def detect_transform() -> dict:
     return {"key": None, "description": None, "type": "notebook" if shell is not None else "script"}
 
 
-def track(uid: str | None = None, *, key: str | None = None, description: str | None = None) -> Run:
+def track(uid: str | None = None, *, key: str | None = None, description: str | None = None) -> None:
     """Track the running notebook or script: a ``Transform`` and a new ``Run``.
 
-    Records saved afterwards point to the run through their ``run`` field.
+    Records saved afterwards point to the run through their ``run`` field;
+    ``ln.context.run`` and ``ln.context.transform`` are the tracked ones.
 
     Args:
         uid: The transform's uid (16 characters), or its 12-character stem;
@@ -142,10 +143,9 @@ def track(uid: str | None = None, *, key: str | None = None, description: str | 
     logger.important(
         f"{verb} Transform('{transform.uid}'), started new Run('{run.uid[:8]}...') at {started}"
     )
-    return run
 
 
-def finish() -> Run:
+def finish() -> None:
     """Finish the tracked run: set ``finished_at``.
 
     Raises:
@@ -159,4 +159,3 @@ def finish() -> Run:
     seconds = (run.finished_at - run.started_at).total_seconds()
     logger.important(f"finished Run('{run.uid[:8]}...') after {seconds:.0f}s")
     context.reset()
-    return run

@@ -38,4 +38,6 @@ def rollback(request: pytest.FixtureRequest, instance):
 def labels(instance):
     """Three saved labels, as in the guide: DMSO, IFNG, Candidate marker study 1."""
     ln = instance
-    return ln.save([ln.ULabel(name=n) for n in ("DMSO", "IFNG", "Candidate marker study 1")])
+    records = [ln.ULabel(name=n) for n in ("DMSO", "IFNG", "Candidate marker study 1")]
+    ln.save(records)
+    return records

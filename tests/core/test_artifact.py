@@ -244,7 +244,8 @@ def test_artifact_rejects_data_it_cannot_store(instance, tmp_path):
 
 def test_artifact_run_is_the_tracked_run(instance, tmp_path):
     ln = instance
-    run = ln.track("pd7UR7Z8hoTq0000")
+    ln.track("pd7UR7Z8hoTq0000")
+    run = ln.context.run
     artifact = ln.Artifact(write(tmp_path / "a.txt", b"tracked"), key="a.txt").save()
     assert artifact.run == run
     assert ln.Artifact.get(key="a.txt").run_id == run.id

@@ -26,7 +26,9 @@ def setup_features(instance, labels):
 
 def make_artifacts(ln, n):
     storage = ln.Storage.filter().first()
-    return ln.save([ln.Artifact(key=f"dataset{i}.h5ad", suffix=".h5ad", storage=storage) for i in range(n)])
+    artifacts = [ln.Artifact(key=f"dataset{i}.h5ad", suffix=".h5ad", storage=storage) for i in range(n)]
+    ln.save(artifacts)
+    return artifacts
 
 
 UNS1 = {

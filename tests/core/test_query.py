@@ -20,7 +20,8 @@ def artifacts(instance, labels):
         ("example_datasets/dataset1.h5ad", ".h5ad", 25088),
         ("example_datasets/dataset2.h5ad", ".h5ad", 22384),
     ]
-    result = ln.save([ln.Artifact(key=k, suffix=s, size=n, storage=storage) for k, s, n in rows])
+    result = [ln.Artifact(key=k, suffix=s, size=n, storage=storage) for k, s, n in rows]
+    ln.save(result)
     result[3].ulabels.add(dmso, ifng, study1)
     result[4].ulabels.add(dmso, ifng, study2)
     return result

@@ -11,21 +11,26 @@ import pytest
 
 def test_track_creates_transform_and_run_and_links_records(instance, capsys):
     ln = instance
-    run = ln.track("pd7UR7Z8hoTq0000")
+    assert ln.track("pd7UR7Z8hoTq0000") is None
+    run = ln.context.run
     out = capsys.readouterr().out
     assert out.startswith("→ created Transform('pd7UR7Z8hoTq0000'), started new Run('")
     assert out.rstrip().endswith("UTC")
     label = ln.ULabel(name="tracked").save()
     assert label.run_id == run.id
     assert run.transform.uid == "pd7UR7Z8hoTq0000"
-    bulk = ln.save([ln.ULabel(name="tracked 2")])
+    bulk = [ln.ULabel(name="tracked 2")]
+    ln.save(bulk)
     assert bulk[0].run_id == run.id
+    assert ln.context.transform == run.transform
 
 
 def test_track_again_reuses_the_transform_and_starts_a_new_run(instance, capsys):
     ln = instance
-    first = ln.track("pd7UR7Z8hoTq0000")
-    second = ln.track("pd7UR7Z8hoTq0000")
+    ln.track("pd7UR7Z8hoTq0000")
+    first = ln.context.run
+    ln.track("pd7UR7Z8hoTq0000")
+    second = ln.context.run
     assert "loaded Transform('pd7UR7Z8hoTq0000')" in capsys.readouterr().out
     assert first.transform_id == second.transform_id
     assert first.id != second.id
@@ -40,7 +45,10 @@ def test_track_rejects_a_malformed_uid(instance):
 def test_finish_sets_finished_at(instance, capsys):
     ln = instance
     ln.track("pd7UR7Z8hoTq0000")
-    run = ln.finish()
+    run = ln.context.run
+    assert ln.finish() is None
+    run.refresh_from_db()
+    assert ln.context.run is None
     assert run.finished_at is not None and run.finished_at >= run.started_at
     assert "finished Run(" in capsys.readouterr().out
     assert ln.ULabel(name="after").save().run_id is None
@@ -54,7 +62,8 @@ def test_track_in_a_script_records_its_name_and_source(instance, tmp_path):
     script.write_text(textwrap.dedent(
         """
         import lamindb_core as ln
-        run = ln.track()
+        ln.track()
+        run = ln.context.run
         ln.ULabel(name="made by script").save()
         print("TRANSFORM", run.transform.key, run.transform.type, len(run.transform.source_code))
         """
