@@ -51,18 +51,21 @@ __all__ = ["errors", "context", "Q", *_REGISTRIES, *_FUNCTIONS, *_MODULES, "__ve
 
 
 def __getattr__(name: str) -> Any:
+    # each name is resolved once, then cached in the module: ln.ULabel in a loop is free
     if name in _REGISTRIES:
         from .instance import ensure_django
 
         ensure_django()
         models = importlib.import_module(".models", __name__)
-        return getattr(models, name)
+        value = globals()[name] = getattr(models, name)
+        return value
     if name in _FUNCTIONS:
         from .instance import ensure_django
 
         ensure_django()
         module, attr = _FUNCTIONS[name]
-        return getattr(importlib.import_module(f".{module}", __name__), attr)
+        value = globals()[name] = getattr(importlib.import_module(f".{module}", __name__), attr)
+        return value
     if name in _MODULES:
         if name == "models":
             from .instance import ensure_django
