@@ -1,0 +1,568 @@
+"""Benchmark of the core registry: ULabels at 10,000 and 100,000 records, on SQLite and PostgreSQL.
+
+Measures, in a fresh instance per backend and size:
+
+- constructing N ``ln.ULabel`` records (Python objects only) and saving them with ``ln.save``;
+- ``ln.ULabel.filter(name__startswith=...).df()`` with a prefix that matches 1% of the rows;
+- ``ln.ULabel.get(uid)`` and ``ln.ULabel.get(name=...)`` on random records;
+- ``ln.ULabel.df()`` (the latest 100) and ``ln.ULabel.filter().df()`` (all N rows);
+
+and, once, the time of ``python -c "import lamindb_core"`` in a fresh process. The results
+replace this script's section of ``BENCHMARKS.md`` (between its HTML comment markers).
+
+Example:
+    python benchmarks/bench_core.py                                  # both sizes, both backends
+    python benchmarks/bench_core.py --sizes 10000 --backends sqlite --repeat 3 --output -
+    python benchmarks/bench_core.py --profile /tmp/prof              # also write cProfile files
+
+Each (backend, size) runs in its own process with its own ``LAMIN_CORE_HOME``, so caches and
+connections never carry over. PostgreSQL databases are created as ``lamin_bench_<random>`` on
+the server of ``--pg-url`` and dropped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import importlib.util
+import json
+import os
+import platform
+import random
+import secrets
+import shutil
+import statistics
+import string
+import subprocess
+import sys
+import tempfile
+import time
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+REPO = Path(__file__).resolve().parent.parent
+BEGIN = "<!-- bench_core:begin -->"
+END = "<!-- bench_core:end -->"
+INTRO = """# Benchmarks
+
+The figures below are measured by the scripts in `benchmarks/` and written here by them; do not
+edit a section between its `<!-- ...:begin -->` and `<!-- ...:end -->` markers by hand, rerun its
+script instead. See `benchmarks/README.md`.
+
+The core registry section comes from `benchmarks/bench_core.py`; rerun it with
+
+    .venv/bin/python benchmarks/bench_core.py --sizes 10000 100000 --backends sqlite postgres
+
+(PostgreSQL on 127.0.0.1:5432, trust auth; `--pg-url` for another server). The aims are those of
+issue 2: constructing and saving 10,000 labels under 1 s (LaminDB 1.0 takes over 10 s on these
+machines), `get` under 1 ms, `import lamindb_core` under 0.3 s.
+"""
+
+DEFAULT_PG_URL = os.environ.get("LAMIN_CORE_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+# Names as a lab would give them: study, assay, tissue, treatment and a running number. Each
+# (study, assay) pair is 1% of the rows, so "<study> <assay> " is the prefix of the filter.
+STUDIES = (
+    "Candidate marker study", "Cohort expansion", "Dose finding", "Pilot screen",
+    "Perturbation atlas", "Longitudinal follow-up", "Biomarker validation", "Organoid panel",
+    "Knockout screen", "Reference atlas",
+)
+ASSAYS = (
+    "scRNA-seq", "bulk RNA-seq", "ATAC-seq", "CITE-seq", "flow cytometry", "mass spectrometry",
+    "imaging", "ChIP-seq", "whole-genome sequencing", "spatial transcriptomics",
+)
+TISSUES = (
+    "blood", "bone marrow", "liver", "lung", "kidney", "spleen", "brain", "skin", "colon",
+    "heart", "pancreas", "lymph node",
+)
+TREATMENTS = ("DMSO", "IFNG", "LPS", "dexamethasone", "TNF", "vehicle", "IL-2", "untreated")
+FILTER_PREFIX = f"{STUDIES[3]} {ASSAYS[7]} "
+
+TARGETS = {
+    "construct_save": 1.0,  # s, at 10,000 labels
+    "get_uid": 1e-3,  # s
+    "get_name": 1e-3,  # s
+    "import": 0.3,  # s, net of interpreter start-up
+}
+
+
+def label_names(n: int, seed: int = 0) -> list[str]:
+    """``n`` unique label names in shuffled order, 1% of them starting with ``FILTER_PREFIX``.
+
+    Example:
+        >>> label_names(2)
+        ['Candidate marker study scRNA-seq brain IL-2 1', 'Cohort expansion scRNA-seq blood TNF 2']
+    """
+    rng = random.Random(seed)
+    names = [
+        f"{STUDIES[i % 10]} {ASSAYS[(i // 10) % 10]} {rng.choice(TISSUES)} {rng.choice(TREATMENTS)} {i + 1}"
+        for i in range(n)
+    ]
+    rng.shuffle(names)
+    return names
+
+
+def summary(times: list[float]) -> dict:
+    """Median, min and number of runs of a list of durations in seconds."""
+    return {"median": statistics.median(times), "min": min(times), "runs": len(times)}
+
+
+# ---------------------------------------------------------------------------
+# one (backend, size): runs in its own process
+# ---------------------------------------------------------------------------
+
+
+def with_database(url: str, name: str) -> str:
+    """The same server URL pointing at database ``name``."""
+    return urlunsplit(urlsplit(url)._replace(path="/" + name))
+
+
+def pg_admin(url: str, statement: str) -> None:
+    """Run one statement (CREATE/DROP DATABASE) outside a transaction."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(statement)
+
+
+def check(condition: bool, message: str) -> None:
+    """Stop the benchmark if a query returned something else than expected (figures would lie)."""
+    if not condition:
+        raise RuntimeError(message)
+
+
+def timed_calls(func, args: list, warmup: int = 3) -> list[float]:
+    """Call ``func(arg)`` for each arg, after ``warmup`` untimed calls; one duration per call."""
+    for arg in args[:warmup]:
+        func(arg)
+    times = []
+    for arg in args:
+        start = time.perf_counter()
+        func(arg)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def analyzed(model) -> bool:
+    """Whether PostgreSQL has statistics of the registry's table (autovacuum ran ANALYZE)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT last_analyze IS NOT NULL OR last_autoanalyze IS NOT NULL "
+            "FROM pg_stat_user_tables WHERE relname = %s",
+            [model._meta.db_table],
+        )
+        row = cursor.fetchone()
+    return bool(row and row[0])
+
+
+def run_case(backend: str, size: int, repeat: int, samples: int, pg_url: str, profile_dir: Path | None) -> dict:
+    """Measure one backend at one size; the config folder is ``$LAMIN_CORE_HOME`` (set by the caller)."""
+    import lamindb_core as ln
+
+    profiler = None
+    if profile_dir is not None:
+        import cProfile
+
+        profile_dir.mkdir(parents=True, exist_ok=True)
+        profiler = cProfile.Profile()
+
+    def profiled(name: str, func):
+        # the profiled run is an extra one, so that the profiler's overhead is in no figure
+        if profiler is None:
+            return
+        profiler.enable()
+        func()
+        profiler.disable()
+        profiler.dump_stats(profile_dir / f"{backend}-{size}-{name}.prof")
+        profiler.clear()
+
+    workdir = Path(tempfile.mkdtemp(prefix=f"lamin-bench-{backend}-{size}-"))
+    databases: list[str] = []
+    result: dict = {"backend": backend, "size": size}
+    names = label_names(size)
+    try:
+        # constructing and saving: every run in a new, empty instance
+        construct, save, total, init = [], [], [], []
+        labels: list = []
+        for run in range(repeat + (1 if profiler else 0)):
+            db = None
+            if backend == "postgres":
+                database = "lamin_bench_" + "".join(secrets.choice(string.ascii_lowercase) for _ in range(8))
+                pg_admin(pg_url, f'CREATE DATABASE "{database}"')
+                databases.append(database)
+                db = with_database(pg_url, database)
+            start = time.perf_counter()
+            ln.setup.init(storage=workdir / f"storage{run}", db=db, name=f"bench-{run}")
+            init.append(time.perf_counter() - start)
+            if run:
+                # the previous instance goes now (init closed its connection): PostgreSQL's
+                # autovacuum would otherwise analyze its rows on the second core while we measure
+                if backend == "postgres":
+                    pg_admin(pg_url, f'DROP DATABASE IF EXISTS "{databases[-2]}" WITH (FORCE)')
+                shutil.rmtree(workdir / f"storage{run - 1}", ignore_errors=True)
+            labels = []
+            gc.collect()
+            if profiler is not None and run == repeat:
+                profiled("construct", lambda: labels.extend(ln.ULabel(name=name) for name in names))
+                profiled("save", lambda: ln.save(labels))
+                break
+            t0 = time.perf_counter()
+            labels = [ln.ULabel(name=name) for name in names]
+            t1 = time.perf_counter()
+            ln.save(labels)
+            t2 = time.perf_counter()
+            construct.append(t1 - t0)
+            save.append(t2 - t1)
+            total.append(t2 - t0)
+            print(f"  {backend} {size}: run {run + 1}/{repeat}: construct {t1 - t0:.3f} s, save {t2 - t1:.3f} s",
+                  file=sys.stderr, flush=True)
+        result["init"] = summary(init)
+        result["construct"] = summary(construct)
+        result["save"] = summary(save)
+        result["construct_save"] = summary(total)
+        check(ln.ULabel.filter().count() == size, "the instance should hold exactly the saved labels")
+
+        # queries, on the last instance: N labels and nothing else
+        stats_before = analyzed(ln.ULabel) if backend == "postgres" else None
+        start = time.perf_counter()
+        first = ln.ULabel.filter(name__startswith=FILTER_PREFIX).df()
+        result["first_df"] = time.perf_counter() - start
+        times = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            df = ln.ULabel.filter(name__startswith=FILTER_PREFIX).df()
+            times.append(time.perf_counter() - start)
+        check(len(df) == len(first) == size // 100, f"the filter found {len(df)} rows, not {size // 100}")
+        result["filter_df"] = {**summary(times), "rows": len(df)}
+        profiled("filter_df", lambda: ln.ULabel.filter(name__startswith=FILTER_PREFIX).df())
+
+        sample = random.Random(1).sample(labels, min(samples, size))
+        uids = [label.uid for label in sample]
+        by_name = [label.name for label in sample]
+        check(ln.ULabel.get(uids[0]).name == by_name[0], "get(uid) returned another label")
+        result["get_uid"] = summary(timed_calls(ln.ULabel.get, uids))
+        result["get_name"] = summary(timed_calls(lambda name: ln.ULabel.get(name=name), by_name))
+        profiled("get_uid", lambda: [ln.ULabel.get(uid) for uid in uids])
+        profiled("get_name", lambda: [ln.ULabel.get(name=name) for name in by_name])
+
+        for key, query, rows in (
+            ("registry_df", lambda: ln.ULabel.df(), min(100, size)),
+            ("filter_all_df", lambda: ln.ULabel.filter().df(), size),
+        ):
+            query()
+            times = []
+            for _ in range(repeat):
+                start = time.perf_counter()
+                df = query()
+                times.append(time.perf_counter() - start)
+            check(len(df) == rows, f"{key}: {len(df)} rows, not {rows}")
+            result[key] = {**summary(times), "rows": len(df)}
+            profiled(key, query)
+        if backend == "postgres":
+            # the planner's choices (and so some figures) differ before and after the first ANALYZE
+            result["analyzed"] = "before the queries" if stats_before else (
+                "during the queries" if analyzed(ln.ULabel) else "not yet")
+    finally:
+        if "django" in sys.modules:
+            from django.db import connections
+
+            connections.close_all()
+        for database in databases:
+            pg_admin(pg_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        shutil.rmtree(workdir, ignore_errors=True)
+    return result
+
+
+# ---------------------------------------------------------------------------
+# the driver: import time, one process per case, the report
+# ---------------------------------------------------------------------------
+
+
+def measure_import(runs: int) -> dict:
+    """Wall time of fresh interpreters: bare, ``import lamindb_core``, ``ln.ULabel`` (Django set
+    up, no database), and a first query on an existing embedded instance."""
+    commands = {
+        "bare": "pass",
+        "import": "import lamindb_core",
+        "registry": "import lamindb_core as ln; ln.ULabel",
+        "query": "import lamindb_core as ln; ln.ULabel.get(name='Candidate marker study')",
+    }
+    times: dict[str, list[float]] = {key: [] for key in commands}
+    with tempfile.TemporaryDirectory(prefix="lamin-bench-import-") as home:
+        env = {**os.environ, "LAMIN_CORE_HOME": home}
+        setup = "import lamindb_core as ln; ln.setup.init(storage='storage', name='startup'); "
+        setup += "ln.ULabel(name='Candidate marker study').save()"
+        subprocess.run([sys.executable, "-c", setup], env=env, cwd=home, check=True, stdout=subprocess.DEVNULL)
+        for run in range(runs + 1):  # the first round warms the file cache and the .pyc files
+            for key, code in commands.items():
+                start = time.perf_counter()
+                subprocess.run([sys.executable, "-c", code], env=env, cwd=home, check=True,
+                               stdout=subprocess.DEVNULL)
+                if run:
+                    times[key].append(time.perf_counter() - start)
+    return {key: summary(value) for key, value in times.items()}
+
+
+def machine_description(pg_url: str | None) -> dict:
+    """Cores, CPU, memory, OS and the versions that the figures depend on."""
+
+    def pkg(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "not installed"
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f"{kb / 2**20:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    import sqlite3
+
+    info = {
+        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "cores": os.cpu_count(),
+        "cpu": cpu,
+        "memory": memory,
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "django": pkg("django"),
+        "pandas": pkg("pandas"),
+        "numpy": pkg("numpy"),
+        "sqlite": sqlite3.sqlite_version,
+        "psycopg": pkg("psycopg"),
+        "commit": git_commit(),
+        "load": f"{os.getloadavg()[0]:.2f}",
+    }
+    if pg_url:
+        import psycopg
+
+        with psycopg.connect(pg_url) as conn:
+            info["postgres"] = conn.execute("SHOW server_version").fetchone()[0]
+    return info
+
+
+def git_commit() -> str:
+    """The short commit of the ``lamindb_core`` that is measured (the one on ``sys.path``, which
+    ``PYTHONPATH`` can point at another checkout), noting uncommitted changes to it."""
+    spec = importlib.util.find_spec("lamindb_core")
+    if spec is None or spec.origin is None:
+        return "unknown"
+    package = Path(spec.origin).resolve().parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=package, text=True,
+                                capture_output=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "."], cwd=package,
+                               text=True, capture_output=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return f"unknown ({package})"
+    return commit + (" +uncommitted changes in lamindb_core" if dirty else "")
+
+
+def fmt(seconds: float, unit: str) -> str:
+    """A duration in ``s`` or ``ms`` with three significant figures."""
+    value = seconds * 1000 if unit == "ms" else seconds
+    return f"{value:.3g}" if value < 100 else f"{value:.0f}"
+
+
+ROWS = (
+    # key, label, unit, target
+    ("construct", "construct N `ULabel` objects", "s", ""),
+    ("save", "`ln.save` of the N labels", "s", ""),
+    ("construct_save", "**construct + save**", "s", "< 1 s at 10,000 (LaminDB 1.0: > 10 s)"),
+    ("filter_df", "`filter(name__startswith=...).df()`, 1% of rows", "ms", ""),
+    ("get_uid", "`get(uid)`", "ms", "< 1 ms"),
+    ("get_name", "`get(name=...)`", "ms", "< 1 ms"),
+    ("registry_df", "`ULabel.df()` (latest 100)", "ms", ""),
+    ("filter_all_df", "`filter().df()`, all N rows", "ms", ""),
+)
+
+
+def meets(key: str, size: int, seconds: float) -> bool | None:
+    """Whether a median meets its target; None where there is no target."""
+    if key == "construct_save":
+        return seconds < TARGETS[key] if size == 10_000 else None
+    if key in TARGETS:
+        return seconds < TARGETS[key]
+    return None
+
+
+def render(results: list[dict], imports: dict | None, machine: dict, command: str, repeat: int, samples: int) -> str:
+    """The Markdown section, markers included."""
+    lines = [BEGIN, "## Core registry: ULabel (`benchmarks/bench_core.py`)", ""]
+    lines.append(f"Measured on {machine['date']} at commit {machine['commit']} with `{command}`.")
+    lines.append("")
+    pg = f", PostgreSQL {machine['postgres']} (local, 127.0.0.1) via psycopg {machine['psycopg']}" if "postgres" in machine else ""
+    lines.append(
+        f"Machine: {machine['cores']} cores ({machine['cpu']}), {machine['memory']}, {machine['os']}; "
+        f"Python {machine['python']}, Django {machine['django']}, pandas {machine['pandas']}, "
+        f"numpy {machine['numpy']}, SQLite {machine['sqlite']}{pg}. The machine is shared: its "
+        f"1-minute load average was {machine['load']}."
+    )
+    lines.append("")
+    if results:
+        lines.append(
+            "Each cell: median (min), over "
+            f"{repeat} runs; `get` over {samples} random records, one call each. "
+            "✗ marks a median over its target."
+        )
+        lines.append("")
+        heads = [f"{r['backend']}, {r['size']:,}" for r in results]
+        lines.append("| measurement | target | " + " | ".join(heads) + " |")
+        lines.append("|---|---|" + "---:|" * len(results))
+        for key, label, unit, target in ROWS:
+            cells = []
+            for r in results:
+                value = r[key]
+                ok = meets(key, r["size"], value["median"])
+                mark = " ✗" if ok is False else ""
+                cells.append(f"{fmt(value['median'], unit)} ({fmt(value['min'], unit)}){mark}")
+            lines.append(f"| {label} [{unit}] | {target} | " + " | ".join(cells) + " |")
+        lines.append("| rows returned by the `startswith` filter | | "
+                     + " | ".join(f"{r['filter_df']['rows']:,}" for r in results) + " |")
+        lines.append("| first `.df()` in the process (imports pandas) [ms] | | "
+                     + " | ".join(fmt(r["first_df"], "ms") for r in results) + " |")
+        lines.append("| `ln.setup.init` of an empty instance (migrations) [s] | | "
+                     + " | ".join(fmt(r["init"]["median"], "s") for r in results) + " |")
+        if any("analyzed" in r for r in results):
+            lines.append("| PostgreSQL table statistics (autovacuum's ANALYZE) | | "
+                         + " | ".join(r.get("analyzed", "") for r in results) + " |")
+        lines.append("")
+        lines.append(
+            f"Names look like `{label_names(1)[0]}`: study, assay, tissue, treatment and a "
+            f"running number; the filter's prefix is `{FILTER_PREFIX}`. Every construct + save "
+            "run starts from a new, empty instance; the queries run on the last one, which holds "
+            "exactly N labels. Each backend and size runs in its own process."
+        )
+        lines.append("")
+    if imports:
+        net = imports["import"]["median"] - imports["bare"]["median"]
+        net_registry = imports["registry"]["median"] - imports["bare"]["median"]
+        mark = " ✗" if net >= TARGETS["import"] else ""
+        lines.append(f"Start-up, wall time of a fresh `python -c ...`, median (min) over {imports['import']['runs']} runs:")
+        lines.append("")
+        lines.append("| command | wall time [s] | minus bare start-up [s] | target |")
+        lines.append("|---|---:|---:|---|")
+        lines.append(f"| `pass` (bare interpreter) | {fmt(imports['bare']['median'], 's')} ({fmt(imports['bare']['min'], 's')}) | | |")
+        lines.append(
+            f"| `import lamindb_core` | {fmt(imports['import']['median'], 's')} ({fmt(imports['import']['min'], 's')}) "
+            f"| **{fmt(net, 's')}**{mark} | < 0.3 s |"
+        )
+        lines.append(
+            f"| `import lamindb_core as ln; ln.ULabel` (configures Django, opens no database) "
+            f"| {fmt(imports['registry']['median'], 's')} ({fmt(imports['registry']['min'], 's')}) "
+            f"| {fmt(net_registry, 's')} | |"
+        )
+        net_query = imports["query"]["median"] - imports["bare"]["median"]
+        lines.append(
+            f"| `import lamindb_core as ln; ln.ULabel.get(name=...)` (first query: connects, checks "
+            f"migrations; existing embedded instance) | {fmt(imports['query']['median'], 's')} "
+            f"({fmt(imports['query']['min'], 's')}) | {fmt(net_query, 's')} | |"
+        )
+        lines.append("")
+    lines.append(END)
+    return "\n".join(lines) + "\n"
+
+
+def write_section(path: Path, section: str) -> None:
+    """Replace this script's section of ``path`` (or append it); create the file with an intro."""
+    text = path.read_text() if path.exists() else INTRO
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        tail = rest.split(END, 1)[1]
+        text = head + section.rstrip("\n") + tail
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Benchmark the core registry (ULabel) and write the results to BENCHMARKS.md.",
+        epilog="Example: python benchmarks/bench_core.py --sizes 10000 --backends sqlite --output -",
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000], help="numbers of ULabels")
+    parser.add_argument("--backends", nargs="+", choices=("sqlite", "postgres"), default=["sqlite", "postgres"])
+    parser.add_argument("--repeat", type=int, default=5, help="runs per measurement (default 5)")
+    parser.add_argument("--get-samples", type=int, default=200, help="random records for get (default 200)")
+    parser.add_argument("--import-runs", type=int, default=7, help="fresh processes for the import time")
+    parser.add_argument("--no-import", action="store_true", help="skip the import time")
+    parser.add_argument("--pg-url", default=DEFAULT_PG_URL,
+                        help="PostgreSQL server where throwaway databases are created (default: %(default)s)")
+    parser.add_argument("--output", default=str(REPO / "BENCHMARKS.md"),
+                        help="Markdown file whose section is replaced; '-' prints it only")
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="also write cProfile files (DIR/<backend>-<size>-<step>.prof) from one extra run")
+    parser.add_argument("--case", nargs=2, metavar=("BACKEND", "SIZE"), help=argparse.SUPPRESS)
+    parser.add_argument("--case-result", type=Path, help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.case:
+        # a child process: one backend at one size
+        result = run_case(args.case[0], int(args.case[1]), args.repeat, args.get_samples, args.pg_url, args.profile)
+        args.case_result.write_text(json.dumps(result))
+        return 0
+
+    if args.repeat < 1 or any(size < 100 for size in args.sizes):
+        print("--repeat must be at least 1 and every size at least 100", file=sys.stderr)
+        return 2
+    use_pg = "postgres" in args.backends
+    if use_pg:
+        try:
+            import psycopg
+
+            psycopg.connect(args.pg_url, connect_timeout=5).close()
+        except Exception as exc:  # noqa: BLE001 - any reason means the same to the user
+            print(f"cannot reach PostgreSQL at {args.pg_url}: {exc}\n"
+                  "start it, pass --pg-url, or run with --backends sqlite", file=sys.stderr)
+            return 1
+    machine = machine_description(args.pg_url if use_pg else None)
+    imports = None
+    if not args.no_import:
+        print("import time ...", file=sys.stderr, flush=True)
+        imports = measure_import(args.import_runs)
+    results = []
+    for backend in args.backends:
+        for size in args.sizes:
+            print(f"{backend}, {size:,} labels ...", file=sys.stderr, flush=True)
+            with tempfile.TemporaryDirectory(prefix="lamin-bench-home-") as home:
+                out = Path(home) / "result.json"
+                command = [
+                    sys.executable, __file__, "--case", backend, str(size), "--case-result", str(out),
+                    "--repeat", str(args.repeat), "--get-samples", str(args.get_samples), "--pg-url", args.pg_url,
+                ]
+                if args.profile:
+                    command += ["--profile", str(args.profile.resolve())]
+                # the library's messages go to stderr with the progress, so stdout holds only the report
+                subprocess.run(command, env={**os.environ, "LAMIN_CORE_HOME": home}, cwd=home,
+                               stdout=sys.stderr, check=True)
+                results.append(json.loads(out.read_text()))
+    shown = ["python benchmarks/bench_core.py", "--sizes", *map(str, args.sizes), "--backends", *args.backends,
+             "--repeat", str(args.repeat)]
+    machine["load"] = f"{machine['load']} at the start, {os.getloadavg()[0]:.2f} at the end"
+    section = render(results, imports, machine, " ".join(shown), args.repeat, args.get_samples)
+    print(section)
+    if args.output != "-":
+        write_section(Path(args.output), section)
+        print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
