@@ -274,12 +274,17 @@ def _values_of(artifact_ids_or_subquery, names: list[str] | None, artifact_model
         fv = fv.filter(featurevalue__feature__name__in=names)
     for artifact_id, name, value in fv.values_list("artifact_id", "featurevalue__feature__name", "featurevalue__value"):
         _add(cells, name, artifact_id, value)
+    # every label link table in one UNION ALL query
+    parts = []
     for registry, (_, through, artifact_fk, label_fk) in label_links(artifact_model).items():
         links = through.objects.filter(**{f"{artifact_fk}_id__in": artifact_ids_or_subquery, "feature__isnull": False})
         if names is not None:
             links = links.filter(feature__name__in=names)
         field = f"{label_fk}__{display_field(registry)}"
-        for artifact_id, name, value in links.values_list(f"{artifact_fk}_id", "feature__name", field):
+        parts.append(links.values_list(f"{artifact_fk}_id", "feature__name", field).order_by())
+    if parts:
+        union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        for artifact_id, name, value in union:
             _add(cells, name, artifact_id, value)
     meta = {
         name: (fid, dtype, dtype.startswith("cat"))

@@ -185,3 +185,18 @@ def test_queryset_is_lazy_and_chainable(instance, labels):
         qs = ln.ULabel.filter(name__startswith="D").filter(is_concept=False).order_by("name")
     assert len(queries) == 0
     assert [label.name for label in qs] == ["DMSO"]
+
+
+def test_filter_text_lookups_are_case_sensitive_on_every_backend(instance):
+    ln = instance
+    ln.save([ln.ULabel(name=n) for n in ("Candidate marker", "candidate x", "a*b?", "IFNG")])
+    names = lambda **kw: sorted(ln.ULabel.filter(**kw).values_list("name", flat=True))  # noqa: E731
+    assert names(name__startswith="Cand") == ["Candidate marker"]
+    assert names(name__istartswith="cand") == ["Candidate marker", "candidate x"]
+    assert names(name__contains="andi") == ["Candidate marker", "candidate x"]
+    assert names(name__contains="ANDI") == []
+    assert names(name__icontains="ANDI") == ["Candidate marker", "candidate x"]
+    assert names(name__endswith="NG") == ["IFNG"]
+    # GLOB's wildcards in the value match themselves
+    assert names(name__contains="*b?") == ["a*b?"]
+    assert names(name__startswith="a*") == ["a*b?"]

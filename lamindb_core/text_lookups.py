@@ -1,0 +1,63 @@
+"""Case-sensitive ``contains``/``startswith``/``endswith`` on SQLite, as on PostgreSQL.
+
+Django runs these lookups on SQLite as ``LIKE``, which SQLite compares without
+case for ASCII letters: ``name__startswith="cand"`` would find "Candidate" on
+SQLite and nothing on PostgreSQL, and ``name__contains`` would behave like
+``name__icontains``. Here they run as ``GLOB``, which is case-sensitive and, for
+a prefix, uses the column's index. The ``i``-lookups are unchanged.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import lookups
+
+__all__ = ["glob_escape", "register"]
+
+
+def glob_escape(text: str) -> str:
+    """Escape GLOB's special characters: ``*``, ``?`` and ``[`` match themselves.
+
+    Example:
+        >>> glob_escape("a*b?[c]")
+        'a[*]b[?][[]c]'
+    """
+    return "".join(f"[{c}]" if c in "*?[" else c for c in text)
+
+
+class _GlobMixin:
+    pattern = "{}"
+
+    def as_sqlite(self, compiler, connection):
+        if not isinstance(self.rhs, str):  # an expression (F(), a subquery): Django's way
+            return self.as_sql(compiler, connection)
+        lhs_sql, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs_sql} GLOB %s", [*lhs_params, self.pattern.format(glob_escape(self.rhs))]
+
+
+class Contains(_GlobMixin, lookups.Contains):
+    """``field__contains``: case-sensitive on every backend."""
+
+    pattern = "*{}*"
+
+
+class StartsWith(_GlobMixin, lookups.StartsWith):
+    """``field__startswith``: case-sensitive on every backend; uses the index on SQLite."""
+
+    pattern = "{}*"
+
+
+class EndsWith(_GlobMixin, lookups.EndsWith):
+    """``field__endswith``: case-sensitive on every backend."""
+
+    pattern = "*{}"
+
+
+def register() -> None:
+    """Use these lookups for text fields (idempotent)."""
+    for field in (models.CharField, models.TextField):
+        for lookup in (Contains, StartsWith, EndsWith):
+            field.register_lookup(lookup)
+
+
+register()
