@@ -61,7 +61,7 @@ __all__ = [
 ]
 
 KNOWN_MODULES = ("bio",)
-CORE_APPS = ("core",)
+CORE_APPS = ("core", "bio")  # migrated on connect; every instance has the bio tables
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 SLUG_PATTERN = re.compile(r"^[\w-]+/[\w-]+$")
 
@@ -385,7 +385,7 @@ def ensure_django() -> None:
         os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         if not django_settings.configured:
             django_settings.configure(
-                INSTALLED_APPS=["lamindb_core", "lamindb_core.custom"],
+                INSTALLED_APPS=["lamindb_core", "lamindb_core.bio", "lamindb_core.custom"],
                 DATABASES={"default": django_db_config(instance)},
                 USE_TZ=True,
                 TIME_ZONE="UTC",

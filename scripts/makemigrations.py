@@ -1,4 +1,4 @@
-"""Write Django migrations for the schema of lamindb_core (developers only).
+"""Write Django migrations for the schema of lamindb_core and lamindb_core.bio (developers only).
 
 Usage:
     python scripts/makemigrations.py            # write new migrations
@@ -20,7 +20,7 @@ from lamindb_core.logger import logger  # noqa: E402
 
 logger.verbosity = 0
 ensure_django()
-args = ["core"]
+args = ["core", "bio"]
 if "--check" in sys.argv:
     args += ["--check", "--dry-run"]
 call_command("makemigrations", *args)

@@ -116,7 +116,7 @@ def instance(tmp_path_factory: pytest.TempPathFactory, test_db_url: str | None) 
     import lamindb_core as ln
 
     storage = tmp_path_factory.mktemp("instance") / "teststorage"
-    ln.setup.init(storage=storage, db=test_db_url, name="pytest")
+    ln.setup.init(storage=storage, db=test_db_url, name="pytest", modules="bio")
     yield ln
     # Close Django's connections so the PostgreSQL database can be dropped cleanly.
     from django.db import connections

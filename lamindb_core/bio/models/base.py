@@ -1,0 +1,645 @@
+"""The abstract bio registries: ``BioRecord`` (a registry with a public source) and
+``OntologyRecord`` (its ontology fields and parents).
+
+``BioRecord`` adds the class methods that take a public source into account:
+``public``, ``from_source``, ``from_values``, ``validate``, ``inspect``,
+``standardize``. They are class methods on the model, so they take precedence
+over the generic methods of the metaclass for bio registries only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.db import models, transaction
+from django.db.models import Q
+
+from ... import errors
+from ...bulk import save as bulk_save
+from ...logger import logger
+from ...models.record import Record, TracksRun, TracksUpdates
+from ...uids import base62_8
+from ..public import InspectResult, PublicOntology
+from ..settings import settings
+from ..sources import SourceSpec, find_spec
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["BioRecord", "OntologyRecord", "RecordList"]
+
+# values per IN (...) query: well under SQLite's limit of host parameters
+CHUNK = 500
+# how many values a message lists
+SHOWN = 10
+
+
+_PUBLIC: dict[SourceSpec, PublicOntology] = {}
+
+
+class RecordList(list):
+    """A list of records with ``save()``: ``bt.CellType.from_values([...]).save()``."""
+
+    def save(self) -> RecordList:
+        """Save every record in one transaction (see ``ln.save``); return the list."""
+        bulk_save(list(self))
+        return self
+
+
+def _field_name(cls: type, field: Any) -> str:
+    """``bt.Gene.symbol`` (a field attribute), ``"symbol"`` or None → a field name of ``cls``."""
+    if field is None:
+        return cls._name_field
+    inner = getattr(field, "field", None)
+    if inner is not None:
+        if inner.model is not cls and not issubclass(cls, inner.model):
+            raise errors.FieldValidationError(
+                f"{inner.model.__name__}.{inner.name} is not a field of {cls.__name__}"
+            )
+        return inner.name
+    if not isinstance(field, str):
+        raise errors.FieldValidationError(f"field takes a field name or {cls.__name__}.<field>, got {field!r}")
+    names = [f.name for f in cls._meta.concrete_fields]
+    if field not in names:
+        raise errors.FieldValidationError(
+            f"{cls.__name__} has no field '{field}'.{errors.closest_match_hint(field, names)} "
+            f"Fields: {', '.join(n for n in names if not n.startswith('_'))}"
+        )
+    return field
+
+
+def _unique_strings(values: Any, cls: type) -> list[str]:
+    if isinstance(values, str):
+        values = [values]
+    if hasattr(values, "tolist"):
+        values = values.tolist()
+    result = []
+    for value in values:
+        if value is None or (isinstance(value, float) and value != value):
+            continue
+        if not isinstance(value, str):
+            raise errors.InvalidArgument(f"{cls.__name__}.from_values() takes strings, got {value!r} ({type(value).__name__})")
+        result.append(value)
+    return list(dict.fromkeys(result))
+
+
+def _closest_hint(value: str, pool: list) -> str:
+    """``" Did you mean 'x'?"`` for the closest string of a large pool (rapidfuzz, not difflib: 100x faster)."""
+    from rapidfuzz import fuzz, process
+
+    match = process.extractOne(value, [v for v in pool if isinstance(v, str)], scorer=fuzz.ratio, score_cutoff=75)
+    return f" Did you mean '{match[0]}'?" if match else ""
+
+
+def _shown(values: list[str]) -> str:
+    more = f" and {len(values) - SHOWN} more" if len(values) > SHOWN else ""
+    return ", ".join(repr(v) for v in values[:SHOWN]) + more
+
+
+class BioRecord(Record, TracksRun, TracksUpdates):
+    """A registry whose records can come from a public source.
+
+    Subclasses set ``_name_field`` (``name`` or ``symbol``), ``_id_field``
+    (``ontology_id`` or ``ensembl_gene_id``) and ``_organism_dependent``.
+    """
+
+    _name_field: ClassVar[str] = "name"
+    _id_field: ClassVar[str] = "ontology_id"
+    _organism_dependent: ClassVar[bool] = False
+    # set on records made from a public row: the ontology ids of their parents
+    _parent_ids: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+    # -- sources -------------------------------------------------------------
+
+    @classmethod
+    def _organism_name(cls, organism: Any) -> str | None:
+        if not cls._organism_dependent:
+            return None
+        if organism is None:
+            return settings.organism
+        name = getattr(organism, "name", organism)
+        if not isinstance(name, str):
+            raise errors.InvalidArgument(f"organism takes a name such as 'human' or an Organism record, got {organism!r}")
+        return name
+
+    @classmethod
+    def _spec(cls, organism: Any = None, source: Any = None) -> SourceSpec:
+        if source is not None:
+            return find_spec(cls.__name__, organism=getattr(source, "organism", None), name=getattr(source, "name", source))
+        return find_spec(cls.__name__, organism=cls._organism_name(organism))
+
+    @classmethod
+    def public(cls, organism: Any = None, source: Any = None) -> PublicOntology:
+        """The public source of this registry, in memory: search, inspect, validate it.
+
+        Args:
+            organism: For organism-dependent registries (``Gene``,
+                ``DevelopmentalStage``, ``Ethnicity``): a name or an ``Organism``
+                record; default ``bt.settings.organism``.
+            source: A ``Source`` record, to choose among several sources.
+
+        Raises:
+            lamindb_core.bio.sources.SourceUnavailable: no public source for this
+                organism, or its package is not installed.
+
+        Example:
+            >>> bt.CellType.public().search("P cell").head(3)
+            >>> bt.Gene.public(organism="mouse").validate(["Cd8a", "CD8A"])
+        """
+        spec = cls._spec(organism, source)
+        # one object per source and process: it keeps its lookup tables between calls
+        public = _PUBLIC.get(spec)
+        if public is None:
+            public = _PUBLIC[spec] = PublicOntology(spec, entity_label=cls.__name__)
+        return public
+
+    @classmethod
+    def _source_record(cls, spec: SourceSpec):
+        """The ``Source`` row of a public source, created the first time it is used."""
+        from .source import Source
+
+        entity = f"bio.{spec.entity}"
+        version = spec.version
+        record = Source.objects.filter(entity=entity, organism=spec.organism, name=spec.name, version=version).first()
+        if record is not None:
+            return record
+        with transaction.atomic():
+            Source.objects.filter(entity=entity, organism=spec.organism, name=spec.name, currently_used=True).update(
+                currently_used=False
+            )
+            record = Source(
+                entity=entity,
+                organism=spec.organism,
+                name=spec.name,
+                version=version,
+                in_db=False,
+                currently_used=True,
+                description=spec.description,
+                url=spec.url,
+                source_website=spec.website,
+                aux={"package": spec.package, "package_version": spec.package_version},
+            ).save()
+        return record
+
+    @classmethod
+    def _organism_record(cls, organism: Any):
+        """The saved ``Organism`` record for a name (created from the public taxonomy if needed)."""
+        from .organism import Organism
+
+        if isinstance(organism, Organism):
+            if organism._state.adding:
+                organism.save()
+            return organism
+        name = cls._organism_name(organism)
+        record = Organism.filter(name=name).first()
+        if record is None:
+            record = Organism.from_source(name=name, mute=True).save()
+        return record
+
+    @classmethod
+    def _record_from_row(cls, row, spec: SourceSpec, source_record, organism_record) -> BioRecord:
+        concrete = {f.name for f in cls._meta.concrete_fields}
+        fields = {cls._id_field: row.name}
+        for column, value in row.items():
+            if column in concrete and column != cls._id_field:
+                fields[column] = value if isinstance(value, str) and value != "" else None
+        fields["source"] = source_record
+        if organism_record is not None and "organism" in concrete:
+            fields["organism"] = organism_record
+        record = cls(**fields)
+        parents = row.get("parents") if hasattr(row, "get") else None
+        if isinstance(parents, str) and parents:
+            record._parent_ids = tuple(parents.split("|"))
+        return record
+
+    # -- from the source -------------------------------------------------------
+
+    @classmethod
+    def from_source(cls, *, organism: Any = None, source: Any = None, mute: bool = False, **kwargs) -> BioRecord:
+        """An unsaved record with the fields of a public term, found by one field.
+
+        An existing record with that value is returned instead. A value that is
+        only a synonym gives the record of the standardized term, with a warning.
+
+        Args:
+            organism: For ``Gene`` and other organism-dependent registries.
+            source: A ``Source`` record.
+            mute: Silence the warnings.
+            **kwargs: One field and value, e.g. ``ontology_id="CL:0000084"``,
+                ``name="T cell"`` or ``symbol="CD8A"``.
+
+        Raises:
+            ln.errors.DoesNotExist: the public source has no such term; the message
+                names the source and version, and the closest term.
+
+        Example:
+            >>> record = bt.CellType.from_source(ontology_id="CL:0000084")
+            >>> record.name, record.synonyms
+            ('T cell', 'T lymphocyte|T-cell|T-lymphocyte')
+            >>> record.save()
+        """
+        if len(kwargs) != 1:
+            raise errors.InvalidArgument(
+                f"{cls.__name__}.from_source() takes one field, e.g. "
+                f"{cls.__name__}.from_source({cls._id_field}=...) or ({cls._name_field}=...)"
+            )
+        (key, value), = kwargs.items()
+        field = _field_name(cls, key)
+        existing = cls._existing({value}, field, organism).get(value)
+        if existing is not None:
+            return existing
+        public = cls.public(organism=organism, source=source)
+        if field not in (public.id_field, *public._table.columns):
+            raise errors.FieldValidationError(
+                f"the public {cls.__name__} source has no field '{field}'; use {public.id_field} or {public.name_field}"
+            )
+        rows = public.rows_for([value], field)
+        if value not in rows:
+            standardized = public.synonym_matches([value], field).get(value)
+            if standardized is None:
+                hint = _closest_hint(str(value), public._column(field))
+                raise cls.DoesNotExist(
+                    f"No {cls.__name__} with {field}={value!r} in the public source "
+                    f"{public.source} ({public.version}).{hint}"
+                )
+            if not mute:
+                logger.warning(f"{value!r} is a synonym of {standardized!r}: returning the record of {standardized!r}")
+            rows = public.rows_for([standardized], field)
+            value = standardized
+        organism_record = cls._organism_record(organism) if "organism" in {f.name for f in cls._meta.concrete_fields} else None
+        return cls._record_from_row(rows[value], public.spec, cls._source_record(public.spec), organism_record)
+
+    # -- the database ---------------------------------------------------------
+
+    @classmethod
+    def _scope(cls, organism: Any):
+        qs = cls.filter()
+        if cls._organism_dependent and "organism" in {f.name for f in cls._meta.concrete_fields}:
+            name = cls._organism_name(organism)
+            qs = qs.filter(Q(organism__name=name) | Q(organism__isnull=True))
+        return qs
+
+    @classmethod
+    def _existing(cls, values: Iterable[str], field: str, organism: Any) -> dict[str, BioRecord]:
+        values = list(values)
+        found: dict[str, BioRecord] = {}
+        scope = cls._scope(organism)
+        for start in range(0, len(values), CHUNK):
+            for record in scope.filter(**{f"{field}__in": values[start : start + CHUNK]}):
+                found.setdefault(getattr(record, field), record)
+        return found
+
+    @classmethod
+    def _existing_by_synonym(cls, values: list[str], organism: Any) -> dict[str, BioRecord]:
+        """``{value: record}`` for values that are a synonym (or a case variant) of a record's name."""
+        if not values:
+            return {}
+        found: dict[str, BioRecord] = {}
+        wanted = {v.lower(): v for v in values}
+        scope = cls._scope(organism)
+        name = cls._name_field
+        for start in range(0, len(values), 100):
+            chunk = values[start : start + 100]
+            query = Q()
+            for value in chunk:
+                query |= Q(synonyms__icontains=value) | Q(**{f"{name}__iexact": value})
+            for record in scope.filter(query):
+                candidates = [getattr(record, name) or ""] + (record.synonyms or "").split("|")
+                for candidate in candidates:
+                    original = wanted.get(candidate.lower())
+                    if original is not None and original != getattr(record, name):
+                        found.setdefault(original, record)
+        return found
+
+    @classmethod
+    def from_values(
+        cls,
+        values: Any,
+        field: Any = None,
+        create: bool = False,
+        organism: Any = None,
+        source: Any = None,
+        mute: bool = False,
+    ) -> RecordList:
+        """Records for a list of values: existing ones first, then from the public source,
+        then (with ``create=True``) new plain records for the rest.
+
+        Values that are synonyms of an existing or public term give that term's record.
+        Nothing is saved: call ``.save()`` on the result (or ``ln.save``).
+
+        Args:
+            values: Strings (a list, a Series, an array).
+            field: The field they are values of, e.g. ``bt.Gene.symbol``; default the name field.
+            create: Make plain records for values found nowhere.
+            organism: For ``Gene``: a name or ``Organism`` record; default ``bt.settings.organism``.
+            source: A ``Source`` record, to choose the public source.
+            mute: Print nothing.
+
+        Example:
+            >>> genes = bt.Gene.from_values(["CD8A", "CD4", "CD14"], field=bt.Gene.symbol)
+            ✓ added 3 records from public with Gene.symbol: 'CD8A', 'CD4', 'CD14'
+            >>> [g.ensembl_gene_id for g in genes]
+            ['ENSG00000153563', 'ENSG00000010610', 'ENSG00000170458']
+            >>> bt.CellType.from_values(["B cell", "T cell"], create=True).save()
+        """
+        field = _field_name(cls, field)
+        values = _unique_strings(values, cls)
+        target = f"{cls.__name__}.{field}"
+        result: dict[str, BioRecord] = {}
+        existing = cls._existing(values, field, organism)
+        result.update(existing)
+        if existing and not mute:
+            logger.success(f"loaded {len(existing)} {cls.__name__} record{'s' if len(existing) != 1 else ''} matching {field}: {_shown(list(existing))}")
+        missing = [v for v in values if v not in result]
+        if missing and field == cls._name_field:
+            by_synonym = cls._existing_by_synonym(missing, organism)
+            result.update(by_synonym)
+            if by_synonym and not mute:
+                pairs = ", ".join(f"{k!r} → {getattr(r, field)!r}" for k, r in list(by_synonym.items())[:SHOWN])
+                logger.warning(f"loaded {len(by_synonym)} {cls.__name__} record{'s' if len(by_synonym) != 1 else ''} through synonyms: {pairs}")
+            missing = [v for v in values if v not in result]
+        if missing:
+            from_public = cls._from_public(missing, field, organism, source, mute)
+            result.update(from_public)
+            missing = [v for v in values if v not in result]
+        if missing:
+            if create:
+                organism_kw = {}
+                if "organism" in {f.name for f in cls._meta.concrete_fields} and cls._organism_dependent:
+                    organism_kw["organism"] = cls._organism_record(organism)
+                for value in missing:
+                    result[value] = cls(**{field: value}, **organism_kw)
+                if not mute:
+                    logger.success(f"created {len(missing)} {cls.__name__} record{'s' if len(missing) != 1 else ''} for {field}: {_shown(missing)}")
+            elif not mute:
+                logger.warning(
+                    f"did not create {cls.__name__} records for {len(missing)} non-validated "
+                    f"{field}{'s' if len(missing) != 1 else ''}: {_shown(missing)}; "
+                    f"pass create=True to create them"
+                )
+        seen: set[int] = set()
+        records = RecordList()
+        for value in values:
+            record = result.get(value)
+            if record is not None and id(record) not in seen:
+                seen.add(id(record))
+                records.append(record)
+        return records
+
+    @classmethod
+    def _from_public(cls, values: list[str], field: str, organism: Any, source: Any, mute: bool) -> dict[str, BioRecord]:
+        """Unsaved records for the values found in the public source (directly or through synonyms)."""
+        try:
+            public = cls.public(organism=organism, source=source)
+        except errors.InvalidArgument as exc:  # no source for this organism, or not installed
+            if not mute:
+                logger.warning(f"not looking in a public source: {exc}")
+            return {}
+        columns = {public.id_field, *public._table.columns}
+        if field not in columns:
+            return {}
+        rows = public.rows_for(values, field)
+        mapper = public.synonym_matches([v for v in values if v not in rows], field)
+        standardized_rows = public.rows_for(set(mapper.values()), field)
+        if not rows and not standardized_rows:
+            return {}
+        source_record = cls._source_record(public.spec)
+        organism_record = (
+            cls._organism_record(organism) if "organism" in {f.name for f in cls._meta.concrete_fields} else None
+        )
+        # the standardized terms may exist in the database already
+        existing = cls._existing(set(mapper.values()), field, organism) if mapper else {}
+        result: dict[str, BioRecord] = {}
+        by_id: dict[str, BioRecord] = {}
+        for value, row in rows.items():
+            result[value] = by_id.setdefault(row.name, cls._record_from_row(row, public.spec, source_record, organism_record))
+        for value, standardized in mapper.items():
+            if standardized in existing:
+                result[value] = existing[standardized]
+            elif standardized in standardized_rows:
+                row = standardized_rows[standardized]
+                result[value] = by_id.setdefault(row.name, cls._record_from_row(row, public.spec, source_record, organism_record))
+        if not mute:
+            direct = [v for v in values if v in rows]
+            if direct:
+                logger.success(
+                    f"added {len(direct)} record{'s' if len(direct) != 1 else ''} from public with "
+                    f"{cls.__name__}.{field}: {_shown(direct)}"
+                )
+            if mapper:
+                pairs = ", ".join(f"{k!r} → {v!r}" for k, v in list(mapper.items())[:SHOWN])
+                logger.warning(
+                    f"{len(mapper)} value{'s are synonyms' if len(mapper) != 1 else ' is a synonym'} in the public "
+                    f"{cls.__name__} source, standardized: {pairs}"
+                )
+        return result
+
+    @classmethod
+    def save_from_public(cls, values: Any, field: Any = None, organism: Any = None, key: str | None = None) -> list[str]:
+        """Save records for the values that the public source has exactly (not through
+        synonyms) and the registry lacks; return those values. Used by ``ln.Curator``.
+
+        Example:
+            >>> bt.Gene.save_from_public(["CD8A", "CD4", "CD14"], field="symbol", key="var_index")
+            ✓ added 3 records from public with Gene.symbol for "var_index": 'CD8A', 'CD4', 'CD14'
+        """
+        field = _field_name(cls, field)
+        values = _unique_strings(values, cls)
+        missing = [v for v in values if v not in cls._existing(values, field, organism)]
+        if not missing:
+            return []
+        try:
+            public = cls.public(organism=organism)
+        except errors.InvalidArgument:
+            return []
+        if field not in (public.id_field, *public._table.columns):
+            return []
+        rows = public.rows_for(missing, field)
+        if not rows:
+            return []
+        found = [v for v in missing if v in rows]
+        logger.info(f"saving validated records of {key!r}" if key else f"saving validated {cls.__name__} records")
+        source_record = cls._source_record(public.spec)
+        organism_record = cls._organism_record(organism) if "organism" in {f.name for f in cls._meta.concrete_fields} else None
+        by_id: dict[str, BioRecord] = {}
+        for value in found:
+            row = rows[value]
+            by_id.setdefault(row.name, cls._record_from_row(row, public.spec, source_record, organism_record))
+        bulk_save(list(by_id.values()))
+        where = f' for "{key}"' if key else ""
+        logger.success(
+            f"added {len(found)} record{'s' if len(found) != 1 else ''} from public with "
+            f"{cls.__name__}.{field}{where}: {_shown(found)}"
+        )
+        return found
+
+    @classmethod
+    def validate(cls, values: Any, field: Any = None, organism: Any = None, mute: bool = False) -> np.ndarray:
+        """A boolean array: which values are in the registry (the database, not the public source).
+
+        Example:
+            >>> bt.CellType.validate(["B cell", "my cell"])
+            array([ True, False])
+        """
+        import numpy as np
+
+        field = _field_name(cls, field)
+        raw = [values] if isinstance(values, str) else (values.tolist() if hasattr(values, "tolist") else list(values))
+        present = cls._existing({v for v in raw if isinstance(v, str)}, field, organism)
+        result = np.array([isinstance(v, str) and v in present for v in raw], dtype=bool)
+        if not mute:
+            invalid = list(dict.fromkeys(v for v, ok in zip(raw, result) if not ok))
+            if invalid:
+                logger.warning(
+                    f"{len(invalid)} term{'s are' if len(invalid) != 1 else ' is'} not validated for "
+                    f"{cls.__name__}.{field}: {_shown([str(v) for v in invalid])}"
+                )
+        return result
+
+    @classmethod
+    def inspect(cls, values: Any, field: Any = None, organism: Any = None, mute: bool = False) -> InspectResult:
+        """Which values are in the registry, which are not, and which are synonyms.
+
+        For values not in the registry, the public source is consulted: the message
+        says which can be added from it with ``from_values``, and which are synonyms
+        of a standardized name (``synonyms_mapper``).
+
+        Example:
+            >>> result = bt.CellType.inspect(["B cell", "T-cell", "my cell"])
+            >>> result.synonyms_mapper
+            {'T-cell': 'T cell'}
+        """
+        field = _field_name(cls, field)
+        values = _unique_strings(values, cls)
+        existing = cls._existing(values, field, organism)
+        validated = [v for v in values if v in existing]
+        non_validated = [v for v in values if v not in existing]
+        mapper = {}
+        if field == cls._name_field:
+            mapper = {v: getattr(r, field) for v, r in cls._existing_by_synonym(non_validated, organism).items()}
+        in_public: list[str] = []
+        try:
+            public = cls.public(organism=organism)
+            if field in {public.id_field, *public._table.columns}:
+                rest = [v for v in non_validated if v not in mapper]
+                rows = public.rows_for(rest, field)
+                in_public = [v for v in rest if v in rows]
+                for value, standardized in public.synonym_matches([v for v in rest if v not in rows], field).items():
+                    mapper[value] = standardized
+        except errors.InvalidArgument:
+            public = None
+        if not mute:
+            share = 100 * len(validated) / len(values) if values else 100.0
+            logger.success(
+                f"{len(validated)} unique term{'s' if len(validated) != 1 else ''} ({share:.0f}%) are validated "
+                f"for {cls.__name__}.{field}"
+            )
+            if mapper:
+                pairs = ", ".join(f"{k!r} → {v!r}" for k, v in list(mapper.items())[:SHOWN])
+                logger.warning(
+                    f"{len(mapper)} term{'s are synonyms' if len(mapper) != 1 else ' is a synonym'}: {pairs}; "
+                    f"standardize with {cls.__name__}.standardize(values)"
+                )
+            if in_public:
+                logger.warning(
+                    f"{len(in_public)} term{'s are' if len(in_public) != 1 else ' is'} not in the registry but in the "
+                    f"public source: {_shown(in_public)}; add with {cls.__name__}.from_values(values).save()"
+                )
+            unknown = [v for v in non_validated if v not in mapper and v not in in_public]
+            if unknown:
+                logger.warning(
+                    f"{len(unknown)} term{'s are' if len(unknown) != 1 else ' is'} found nowhere: {_shown(unknown)}; "
+                    f"create them with {cls.__name__}.from_values(values, create=True).save()"
+                )
+        return InspectResult(validated, non_validated, mapper)
+
+    @classmethod
+    def standardize(cls, values: Any, field: Any = None, organism: Any = None) -> list:
+        """The values, with synonyms replaced by the standardized name (registry first, then public)."""
+        raw = [values] if isinstance(values, str) else (values.tolist() if hasattr(values, "tolist") else list(values))
+        mapper = cls.inspect(raw, field=field, organism=organism, mute=True).synonyms_mapper
+        return [mapper.get(v, v) for v in raw]
+
+    # -- saving -----------------------------------------------------------------
+
+    def _saves_alone(self) -> bool:
+        return bool(settings.auto_save_parents and self._parent_ids)
+
+    def save(self, *args, parents: bool | None = None, **kwargs) -> BioRecord:
+        """Save the record; with ``parents=True`` (or ``bt.settings.auto_save_parents``) a
+        record from a public ontology also saves its ancestors and links its parents.
+
+        Example:
+            >>> bt.CellType.from_source(ontology_id="CL:0000084").save(parents=True)
+            >>> bt.CellType.get(name="T cell").parents.df()
+        """
+        super().save(*args, **kwargs)
+        if parents is None:
+            parents = settings.auto_save_parents
+        if parents and self._parent_ids and hasattr(self, "parents"):
+            self._save_ancestors()
+        return self
+
+
+class OntologyRecord(BioRecord):
+    """A term of a public ontology: ``name``, ``ontology_id``, ``abbr``, ``synonyms``,
+    ``description``, ``source``, and ``parents`` / ``children``."""
+
+    id = models.AutoField(primary_key=True)
+    uid = models.CharField(unique=True, db_index=True, max_length=8, default=base62_8, help_text="Universal id.")
+    name = models.CharField(max_length=256, db_index=True, help_text="Name of the term.")
+    ontology_id = models.CharField(
+        max_length=32, unique=True, null=True, blank=True, default=None, db_index=True,
+        help_text="Ontology id, e.g. CL:0000084.",
+    )
+    abbr = models.CharField(
+        max_length=32, unique=True, null=True, blank=True, default=None, db_index=True, help_text="An abbreviation."
+    )
+    synonyms = models.TextField(null=True, blank=True, default=None, help_text="Synonyms, separated by '|'.")
+    description = models.TextField(null=True, blank=True, default=None, help_text="A description.")
+    source = models.ForeignKey(
+        "bio.Source", models.PROTECT, null=True, blank=True, default=None, related_name="+",
+        help_text="The public source the record came from.",
+    )
+    parents = models.ManyToManyField(
+        "self", symmetrical=False, related_name="children", blank=True, help_text="Parent terms."
+    )
+
+    class Meta:
+        abstract = True
+
+    def _save_ancestors(self) -> None:
+        """Save the ancestors of this term from its public source and link every parent."""
+        public = type(self).public(source=self.source) if self.source_id else type(self).public()
+        table = public._table
+        wanted: list[str] = []
+        queue = list(self._parent_ids)
+        while queue:
+            term = queue.pop()
+            if term in wanted or term not in table.index:
+                continue
+            wanted.append(term)
+            parents = table.at[term, "parents"]
+            if isinstance(parents, str) and parents:
+                queue.extend(parents.split("|"))
+        if not wanted:
+            return
+        records = type(self).from_values(wanted, field="ontology_id", source=self.source, mute=True)
+        bulk_save(list(records))
+        by_id = {r.ontology_id: r for r in [*records, self]}
+        through = type(self).parents.through
+        model = type(self).__name__.lower()
+        rows = []
+        for record in by_id.values():
+            parent_ids = record._parent_ids or tuple(
+                (table.at[record.ontology_id, "parents"] or "").split("|") if record.ontology_id in table.index else ()
+            )
+            for parent in parent_ids:
+                if parent in by_id:
+                    rows.append(through(**{f"from_{model}_id": record.id, f"to_{model}_id": by_id[parent].id}))
+        through.objects.bulk_create(rows, ignore_conflicts=True)
+        logger.success(f"saved {len(wanted)} ancestor{'s' if len(wanted) != 1 else ''} of {self.name!r} and linked its parents")

@@ -1,0 +1,41 @@
+"""``CellLine``: cell lines, from Cellosaurus (ids like CVCL_0030)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from ...models.record import BasicRecord, TracksRun
+from .base import OntologyRecord
+
+
+class CellLine(OntologyRecord):
+    """Cell lines, from Cellosaurus (ids like CVCL_0030).
+
+    Example:
+        >>> import lamindb_core.bio as bt
+        >>> record = bt.CellLine.from_source(ontology_id="CVCL_0030").save()
+        >>> bt.CellLine.public().search("HeLa").head()
+    """
+
+    artifacts = models.ManyToManyField(
+        "core.Artifact", through="ArtifactCellLine", related_name="cell_lines", blank=True,
+        help_text="Artifacts labeled with this term.",
+    )
+
+
+class ArtifactCellLine(BasicRecord, TracksRun):
+    """Links an ``Artifact`` to a ``CellLine``, and to the feature it was added for."""
+
+    _is_link_table = True
+
+    id = models.BigAutoField(primary_key=True)
+    artifact = models.ForeignKey("core.Artifact", models.CASCADE, related_name="links_cell_line")
+    cellline = models.ForeignKey(CellLine, models.PROTECT, related_name="links_artifact")
+    feature = models.ForeignKey(
+        "core.Feature", models.PROTECT, null=True, blank=True, default=None, related_name="links_artifactcellline"
+    )
+    label_ref_is_name = models.BooleanField(null=True, blank=True, default=None)
+    feature_ref_is_name = models.BooleanField(null=True, blank=True, default=None)
+
+    class Meta:
+        unique_together = ("artifact", "cellline", "feature")

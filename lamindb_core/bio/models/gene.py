@@ -1,0 +1,87 @@
+"""``Gene``: genes of an organism, from Ensembl gene tables."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from ...models.record import BasicRecord, TracksRun
+from ...uids import base62_12
+from .base import BioRecord
+
+
+class Gene(BioRecord):
+    """Genes, from Ensembl (human: merged with HGNC symbols, names and NCBI gene ids).
+
+    Every gene belongs to an ``organism``; ``bt.settings.organism`` (``"human"``
+    by default) is used when none is passed.
+
+    Example:
+        >>> import lamindb_core.bio as bt
+        >>> genes = bt.Gene.from_values(["CD8A", "CD4", "CD14"], field=bt.Gene.symbol).save()
+        >>> bt.Gene.get(symbol="CD8A").ensembl_gene_id
+        'ENSG00000153563'
+    """
+
+    _name_field = "symbol"
+    _id_field = "ensembl_gene_id"
+    _organism_dependent = True
+
+    id = models.AutoField(primary_key=True)
+    uid = models.CharField(unique=True, db_index=True, max_length=12, default=base62_12, help_text="Universal id.")
+    symbol = models.CharField(max_length=64, null=True, blank=True, default=None, db_index=True, help_text="Gene symbol, e.g. CD8A.")
+    stable_id = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, default=None, db_index=True,
+        help_text="Stable id for organisms without Ensembl ids.",
+    )
+    ensembl_gene_id = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, default=None, db_index=True,
+        help_text="Ensembl gene id, e.g. ENSG00000153563.",
+    )
+    ncbi_gene_ids = models.TextField(null=True, blank=True, default=None, help_text="NCBI gene ids, separated by '|'.")
+    biotype = models.CharField(max_length=64, null=True, blank=True, default=None, db_index=True, help_text="e.g. protein_coding.")
+    synonyms = models.TextField(null=True, blank=True, default=None, help_text="Previous and alias symbols, separated by '|'.")
+    description = models.TextField(null=True, blank=True, default=None, help_text="The gene's name, e.g. CD8a molecule.")
+    source = models.ForeignKey(
+        "bio.Source", models.PROTECT, null=True, blank=True, default=None, related_name="+",
+        help_text="The public source the record came from.",
+    )
+    organism = models.ForeignKey("bio.Organism", models.PROTECT, related_name="genes", help_text="The organism.")
+    artifacts = models.ManyToManyField(
+        "core.Artifact", through="ArtifactGene", related_name="genes", blank=True,
+        help_text="Artifacts labeled with this gene.",
+    )
+    feature_sets = models.ManyToManyField(
+        "core.FeatureSet", through="FeatureSetGene", related_name="genes", blank=True,
+        help_text="Feature sets that hold this gene (the genes an artifact measures).",
+    )
+
+
+class ArtifactGene(BasicRecord, TracksRun):
+    """Links an ``Artifact`` to a ``Gene``, and to the feature it was added for."""
+
+    _is_link_table = True
+
+    id = models.BigAutoField(primary_key=True)
+    artifact = models.ForeignKey("core.Artifact", models.CASCADE, related_name="links_gene")
+    gene = models.ForeignKey(Gene, models.PROTECT, related_name="links_artifact")
+    feature = models.ForeignKey(
+        "core.Feature", models.PROTECT, null=True, blank=True, default=None, related_name="links_artifactgene"
+    )
+    label_ref_is_name = models.BooleanField(null=True, blank=True, default=None)
+    feature_ref_is_name = models.BooleanField(null=True, blank=True, default=None)
+
+    class Meta:
+        unique_together = ("artifact", "gene", "feature")
+
+
+class FeatureSetGene(BasicRecord):
+    """Links a ``FeatureSet`` (registry ``bio.Gene``) to its genes."""
+
+    _is_link_table = True
+
+    id = models.BigAutoField(primary_key=True)
+    featureset = models.ForeignKey("core.FeatureSet", models.CASCADE, related_name="links_gene")
+    gene = models.ForeignKey(Gene, models.PROTECT, related_name="links_featureset")
+
+    class Meta:
+        unique_together = ("featureset", "gene")

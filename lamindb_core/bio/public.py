@@ -1,0 +1,400 @@
+"""``bt.CellType.public()``: a public ontology or gene table as a searchable, inspectable object.
+
+It holds the whole public source in memory (read from the package's data, or
+from the parquet cache; see ``sources.py``) and answers without touching the
+database:
+
+    >>> cl = bt.CellType.public()
+    >>> cl
+    PublicOntology
+    Entity: CellType
+    Organism: all
+    Source: cl, v2026-03-26 (cellxgene-ontology-guide 1.11.1)
+    #terms: 3324
+    >>> cl.search("P cell").head(2)             # exact name or synonym first, then close ones
+    >>> cl.validate(["T cell", "T-cell"])      # array([ True, False])
+    >>> cl.inspect(["T cell", "T-cell"])       # T-cell is a synonym of T cell
+    >>> cl.standardize(["T-cell"])             # ['T cell']
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .. import errors
+from ..logger import logger
+from .sources import SourceSpec, load_table
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+__all__ = ["PublicOntology", "InspectResult", "rank"]
+
+# search: scores 0 to 100; an exact match is 100, a match of the whole query inside
+# a longer term 80 to 100 (higher the closer the lengths), otherwise the
+# normalized edit similarity
+EXACT = 100.0
+CONTAINS_BASE = 80.0
+
+
+def _to_list(values: Any) -> list:
+    if isinstance(values, str):
+        return [values]
+    if hasattr(values, "tolist"):
+        values = values.tolist()
+    return list(values)
+
+
+@dataclass
+class InspectResult:
+    """What ``inspect`` found: ``validated`` and ``non_validated`` values, and
+    ``synonyms_mapper`` from synonyms (or case variants) to standardized names."""
+
+    validated: list[str]
+    non_validated: list[str]
+    synonyms_mapper: dict[str, str] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return (
+            f"InspectResult(validated={self.validated!r}, non_validated={self.non_validated!r}, "
+            f"synonyms_mapper={self.synonyms_mapper!r})"
+        )
+
+
+def rank(query: str, names: list[str], synonyms: list[str | None], case_sensitive: bool = False) -> list[tuple[int, float, bool]]:
+    """Score each term for ``query``: ``(position, score, matched_by_synonym)``, best first.
+
+    A term's score is the best over its name and its ``|``-separated synonyms;
+    at equal scores a name match comes before a synonym match, then shorter terms.
+    Terms scoring 0 are left out.
+
+    Example:
+        >>> rank("P cell", ["PP cell", "nodal myocyte", "T cell"], [None, "P cell|myocytus nodalis", None])[:2]
+        [(1, 100.0, True), (0, 97.14..., False)]
+    """
+    from rapidfuzz import fuzz, process
+
+    fold = (lambda s: s) if case_sensitive else str.lower
+    q = fold(query.strip())
+    strings: list[str] = []
+    owners: list[int] = []
+    is_synonym: list[bool] = []
+    for i, name in enumerate(names):
+        if isinstance(name, str):
+            strings.append(fold(name))
+            owners.append(i)
+            is_synonym.append(False)
+        text = synonyms[i] if i < len(synonyms) else None
+        if isinstance(text, str) and text:
+            for synonym in text.split("|"):
+                strings.append(fold(synonym))
+                owners.append(i)
+                is_synonym.append(True)
+    scores = process.cdist([q], strings, scorer=fuzz.ratio, workers=1)[0] if strings else []
+    best: dict[int, tuple[float, bool, int]] = {}
+    for j, s in enumerate(strings):
+        score = float(scores[j])
+        if s == q:
+            score = EXACT
+        elif q and q in s:
+            score = max(score, CONTAINS_BASE + (EXACT - CONTAINS_BASE) * len(q) / len(s))
+        if score <= 0:
+            continue
+        owner = owners[j]
+        current = best.get(owner)
+        candidate = (score, is_synonym[j], len(s))
+        if current is None or (candidate[0], not candidate[1]) > (current[0], not current[1]):
+            best[owner] = candidate
+    ordered = sorted(best.items(), key=lambda item: (-item[1][0], item[1][1], item[1][2], item[0]))
+    return [(i, score, by_synonym) for i, (score, by_synonym, _) in ordered]
+
+
+class PublicOntology:
+    """A public source held in memory: ``df()``, ``search()``, ``inspect()``, ``validate()``,
+    ``standardize()``, ``lookup()``.
+
+    Made by ``bt.<Registry>.public(organism=...)``; the index of ``df()`` is the
+    ontology id (``ensembl_gene_id`` for genes).
+    """
+
+    def __init__(self, spec: SourceSpec, entity_label: str | None = None):
+        self.spec = spec
+        self._table = load_table(spec)
+        self._entity_label = entity_label or spec.entity
+        self._folded: dict[str, dict[str, int]] = {}
+
+    # -- description ---------------------------------------------------------
+
+    @property
+    def entity(self) -> str:
+        """The registry this source feeds, e.g. ``CellType``."""
+        return self._entity_label
+
+    @property
+    def organism(self) -> str:
+        """``all``, ``human`` or ``mouse``."""
+        return self.spec.organism
+
+    @property
+    def source(self) -> str:
+        """Short source name, e.g. ``cl``."""
+        return self.spec.name
+
+    @property
+    def version(self) -> str:
+        """The source's version, e.g. ``v2026-03-26``."""
+        return self.spec.version
+
+    @property
+    def name_field(self) -> str:
+        """The field that names a term: ``symbol`` for genes, ``name`` otherwise."""
+        return "symbol" if "symbol" in self._table.columns else "name"
+
+    @property
+    def id_field(self) -> str:
+        """The index: ``ontology_id``, or ``ensembl_gene_id`` for genes."""
+        return self._table.index.name
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+    def __repr__(self) -> str:
+        return (
+            f"PublicOntology\nEntity: {self.entity}\nOrganism: {self.organism}\n"
+            f"Source: {self.source}, {self.version} ({self.spec.package} {self.spec.package_version})\n"
+            f"#terms: {len(self)}"
+        )
+
+    def df(self) -> pd.DataFrame:
+        """The whole source as a DataFrame (a copy), indexed by ontology id."""
+        return self._table.copy()
+
+    # -- matching ---------------------------------------------------------
+
+    def _check_field(self, field: str | None) -> str:
+        if field is None:
+            return self.name_field
+        field = getattr(getattr(field, "field", None), "name", field)
+        columns = [self.id_field, *self._table.columns]
+        if field not in columns:
+            raise errors.FieldValidationError(
+                f"the public {self.entity} source has no field '{field}'."
+                f"{errors.closest_match_hint(field, columns)} Fields: {', '.join(columns)}"
+            )
+        return field
+
+    def _column(self, field: str) -> list:
+        if field == self.id_field:
+            return self._table.index.tolist()
+        return self._table[field].tolist()
+
+    def _positions(self, field: str, folded: bool = False) -> dict[str, int]:
+        """``{value: row position}``, first row wins; ``folded`` lowercases the keys."""
+        key = f"{field}:{folded}"
+        if key not in self._folded:
+            mapping: dict[str, int] = {}
+            for i, value in enumerate(self._column(field)):
+                if isinstance(value, str):
+                    mapping.setdefault(value.lower() if folded else value, i)
+            self._folded[key] = mapping
+        return self._folded[key]
+
+    def _synonym_positions(self) -> dict[str, int]:
+        """``{synonym (lowercased): row position}`` for unambiguous synonyms."""
+        key = "synonyms"
+        if key not in self._folded:
+            mapping: dict[str, int] = {}
+            ambiguous: set[str] = set()
+            for i, text in enumerate(self._table["synonyms"].tolist()):
+                if not isinstance(text, str):
+                    continue
+                for synonym in text.split("|"):
+                    s = synonym.lower()
+                    if s in mapping and mapping[s] != i:
+                        ambiguous.add(s)
+                    mapping.setdefault(s, i)
+            self._folded[key] = {k: v for k, v in mapping.items() if k not in ambiguous}
+        return self._folded[key]
+
+    def rows_for(self, values: Iterable[str], field: str | None = None) -> dict[str, pd.Series]:
+        """``{value: row}`` for the values that match ``field`` exactly (row name: the ontology id)."""
+        field = self._check_field(field)
+        positions = self._positions(field)
+        result = {}
+        for value in values:
+            i = positions.get(value) if isinstance(value, str) else None
+            if i is not None:
+                result[value] = self._table.iloc[i]
+        return result
+
+    def synonym_matches(self, values: Iterable[str], field: str | None = None) -> dict[str, str]:
+        """``{value: standardized value}`` for values that are not exact but match a
+        name case-insensitively or a synonym."""
+        field = self._check_field(field)
+        exact = self._positions(field)
+        folded = self._positions(field, folded=True)
+        synonyms = self._synonym_positions() if field == self.name_field and "synonyms" in self._table else {}
+        column = self._column(field)
+        result = {}
+        for value in values:
+            if not isinstance(value, str) or value in exact:
+                continue
+            i = folded.get(value.lower())
+            if i is None:
+                i = synonyms.get(value.lower())
+            if i is not None and isinstance(column[i], str):
+                result[value] = column[i]
+        return result
+
+    def validate(self, values: Any, field: str | None = None, mute: bool = False) -> np.ndarray:
+        """A boolean array: which values match ``field`` exactly (the name field by default).
+
+        Example:
+            >>> bt.CellType.public().validate(["T cell", "T-cell"])
+            array([ True, False])
+        """
+        import numpy as np
+
+        field = self._check_field(field)
+        values = _to_list(values)
+        positions = self._positions(field)
+        result = np.array([isinstance(v, str) and v in positions for v in values], dtype=bool)
+        if not mute:
+            unique = set(values)
+            valid = {v for v, ok in zip(values, result) if ok}
+            logger.info(f"{len(valid)} of {len(unique)} unique terms are validated for {field}")
+        return result
+
+    def inspect(self, values: Any, field: str | None = None, mute: bool = False) -> InspectResult:
+        """Which values are validated, which are not, and which are synonyms of a standardized name.
+
+        Example:
+            >>> result = bt.CellType.public().inspect(["T cell", "T-cell", "my cell"])
+            ! 1 term is a synonym: 'T-cell' → 'T cell'; standardize with .standardize(values)
+            >>> result.non_validated
+            ['T-cell', 'my cell']
+        """
+        field = self._check_field(field)
+        values = list(dict.fromkeys(_to_list(values)))
+        mask = self.validate(values, field=field, mute=True)
+        validated = [v for v, ok in zip(values, mask) if ok]
+        non_validated = [v for v, ok in zip(values, mask) if not ok]
+        mapper = self.synonym_matches(non_validated, field=field)
+        if not mute:
+            share = 100 * len(validated) / len(values) if values else 100.0
+            logger.success(f"{len(validated)} unique term{'s' if len(validated) != 1 else ''} ({share:.0f}%) are validated for {field}")
+            if mapper:
+                pairs = ", ".join(f"{k!r} → {v!r}" for k, v in list(mapper.items())[:10])
+                logger.warning(
+                    f"{len(mapper)} term{'s are synonyms' if len(mapper) > 1 else ' is a synonym'}: {pairs}; "
+                    "standardize with .standardize(values)"
+                )
+            rest = [v for v in non_validated if v not in mapper]
+            if rest:
+                logger.warning(
+                    f"{len(rest)} term{'s are' if len(rest) > 1 else ' is'} not in the public {self.entity} source: "
+                    + ", ".join(repr(v) for v in rest[:10])
+                )
+        return InspectResult(validated, non_validated, mapper)
+
+    def standardize(self, values: Any, field: str | None = None) -> list:
+        """The values with synonyms (and case variants) replaced by the standardized name."""
+        values = _to_list(values)
+        mapper = self.synonym_matches(values, field=field)
+        return [mapper.get(v, v) for v in values]
+
+    def search(self, string: str, field: str | list[str] | None = None, limit: int | None = 20, case_sensitive: bool = False) -> pd.DataFrame:
+        """Terms ranked by how well they match ``string``, with a ``score`` column (0-100).
+
+        An exact match of the name or of a synonym scores 100; a term that
+        contains the whole string scores 80-100; other terms their edit similarity.
+
+        Args:
+            string: The text to look for.
+            field: The field to search (default: the name, with its synonyms).
+            limit: How many rows to return (None: every row that scores above 0).
+            case_sensitive: Whether case must match.
+
+        Example:
+            >>> bt.CellType.public().search("P cell").head(2)
+                                   name  ...  score
+            ontology_id
+            CL:0002072        nodal myocyte  ...  100.0
+            CL:0000696              PP cell  ...   97.1
+        """
+        if not isinstance(string, str) or not string.strip():
+            raise errors.InvalidArgument(f"search() takes a non-empty string, got {string!r}")
+        fields = [field] if isinstance(field, str) or field is None else list(field)
+        names: list[str | None] = []
+        synonyms: list[str | None] = []
+        if fields == [None]:
+            names = self._column(self.name_field)
+            synonyms = self._column("synonyms") if "synonyms" in self._table else []
+        else:
+            # several fields: each term keeps its best score over them
+            columns = [self._column(self._check_field(f)) for f in fields]
+            names = columns[0]
+            synonyms = ["|".join(str(c[i]) for c in columns[1:] if isinstance(c[i], str)) or None for i in range(len(names))]
+        ranked = rank(string, names, synonyms, case_sensitive=case_sensitive)
+        if limit is not None:
+            ranked = ranked[:limit]
+        result = self._table.iloc[[i for i, _, _ in ranked]].copy()
+        result["score"] = [round(score, 1) for _, score, _ in ranked]
+        return result
+
+    def lookup(self, field: str | None = None):
+        """An object whose attributes are the values of ``field`` made into identifiers
+        (``t_cell``); each gives the term's row. ``.dict()`` maps the raw values to rows.
+
+        Example:
+            >>> cell_types = bt.CellType.public().lookup()
+            >>> cell_types.t_cell.name
+            'T cell'
+        """
+        field = self._check_field(field)
+        rows = {}
+        for i, value in enumerate(self._column(field)):
+            if isinstance(value, str):
+                rows.setdefault(value, i)
+        return PublicLookup({value: self._table.iloc[i] for value, i in rows.items()})
+
+
+def _identifier(value: str) -> str:
+    name = re.sub(r"\W+", "_", value.strip().lower()).strip("_") or "_"
+    if name[0].isdigit() or keyword.iskeyword(name):
+        name = f"_{name}"
+    return name
+
+
+class PublicLookup:
+    """Attribute access to public terms; see ``PublicOntology.lookup``."""
+
+    def __init__(self, rows: dict[str, Any]):
+        self._rows = rows
+        self._by_identifier: dict[str, Any] = {}
+        for value, row in rows.items():
+            self._by_identifier.setdefault(_identifier(value), row)
+
+    def __getattr__(self, name: str):
+        try:
+            return self.__dict__["_by_identifier"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __dir__(self) -> list[str]:
+        return sorted(self._by_identifier)
+
+    def __getitem__(self, value: str):
+        return self._rows[value]
+
+    def _ipython_key_completions_(self) -> list[str]:
+        return list(self._rows)
+
+    def dict(self) -> dict[str, Any]:
+        """``{raw value: row}``."""
+        return dict(self._rows)
