@@ -121,6 +121,10 @@ class DataFrameCurator:
         """
         ok = True
         for key, column in self._columns.items():
+            # a bio registry's values that its public source has are validated: they are saved from it
+            save_from_public = getattr(column.model, "save_from_public", None)
+            if not column.validate() and save_from_public is not None:
+                save_from_public(column.missing, field=column.field, organism=self._organism, key=key)
             if column.validate():
                 logger.success(f'"{key}" is validated against {column.target}')
                 continue
@@ -225,6 +229,8 @@ class DataFrameCurator:
         feature_set = FeatureSet(n=len(members), registry=registry, dtype=dtype, hash=digest).save()
         if registry == "Feature":
             feature_set.features.add(*members)
+        elif registry == "bio.Gene":
+            feature_set.genes.add(*members)
         return feature_set
 
 
