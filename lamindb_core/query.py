@@ -18,6 +18,8 @@ from django.db.models import Q
 
 from . import errors
 from .dataframe import queryset_to_df
+from .lookup import Lookup, build_lookup
+from .search import SearchMeta, field_name, name_field, search_display_df, search_queryset, search_repr
 
 __all__ = ["RecordQuerySet", "RecordManager"]
 
@@ -216,7 +218,84 @@ class RecordQuerySet(models.QuerySet):
         Example:
             >>> ln.Artifact.filter(suffix=".h5ad").df(include="ulabels__name")
         """
-        return queryset_to_df(self, include=include, features=features)
+        df = queryset_to_df(self, include=include, features=features)
+        if self._search_meta is not None:
+            df = self._search_meta.add_score(df)
+        return df
+
+    # -- search and lookup (search.py, lookup.py) ----------------------------
+
+    _search_meta: SearchMeta | None = None  # set on the result of search()
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._search_meta = self._search_meta
+        return clone
+
+    def search(self, string: str, *, field=None, limit: int | None = 20, case_sensitive: bool = False):
+        """Records that match ``string``, best first; ``.df()`` has a ``score`` column (0 to 100).
+
+        Ranking: an exact match (also of one of the ``|``-separated ``synonyms``)
+        first, then whole-word and prefix matches, then fuzzy ones that survive a
+        typo. A text index does the first cut, so this stays fast at a million records.
+
+        Args:
+            string: What to search for.
+            field: A field or a list of fields; all text fields by default.
+            limit: How many records, at most (None: all candidates).
+            case_sensitive: Whether case must match.
+
+        Returns:
+            A QuerySet ordered by relevance, annotated with ``score``; it shows a
+            table of the searched field, ``uid`` and ``score``.
+
+        Example:
+            >>> ln.ULabel.search("Candidate marker").df()
+            >>> artifact.ulabels.search("study", field="name")
+        """
+        return search_queryset(self, string, field=field, limit=limit, case_sensitive=case_sensitive)
+
+    def lookup(self, field=None, return_field=None) -> Lookup:
+        """An object whose attributes are the values of ``field``, for Tab completion.
+
+        Args:
+            field: The field to name the attributes after; by default the
+                registry's name field (``name``, ``key``, ...).
+            return_field: Give the values of this field instead of records.
+
+        Example:
+            >>> ulabels = ln.ULabel.filter(is_concept=False).lookup()
+            >>> ulabels.candidate_marker_study_1
+            >>> ulabels.dict()["Candidate marker study 1"]
+        """
+        model = self.model
+        if field is None:
+            fname = name_field(model)
+            if fname is None:
+                raise errors.FieldValidationError(
+                    f"{model.__name__} has no text field to look up; pass field= one of: "
+                    f"{', '.join(f.name for f in model._meta.concrete_fields)}"
+                )
+        else:
+            fname = field_name(model, field, purpose="lookup(field=...)")
+        rname = None if return_field is None else field_name(model, return_field, purpose="return_field")
+        rows = self.values_list(fname, rname or "pk")
+        fetch = None
+        if rname is None:
+            manager = model._base_manager.db_manager(self.db)
+            fetch = manager.in_bulk
+        return build_lookup(model.__name__, fname, rows, return_field=rname, fetch=fetch)
+
+    def __repr__(self) -> str:
+        if self._search_meta is not None:
+            return search_repr(self)
+        return super().__repr__()
+
+    def _repr_html_(self) -> str | None:
+        # a search result shows its table in a notebook; other querysets keep Django's repr
+        if self._search_meta is not None:
+            return search_display_df(self).to_html()
+        return None
 
 
 class RecordManager(models.Manager.from_queryset(RecordQuerySet)):

@@ -16,7 +16,7 @@ from __future__ import annotations
 from django.apps import apps
 from django.db.models.base import ModelBase
 
-from .. import errors
+from .. import errors, validation
 from ..instance import ensure_custom_table, ensure_django
 
 __all__ = ["Registry"]
@@ -159,3 +159,107 @@ class Registry(ModelBase):
         if limit is not None:
             qs = qs[:limit]
         return qs.df(include=include, features=features)
+
+    # -- search, lookup, values (search.py, lookup.py, validation.py) --------
+
+    def search(cls, string: str, *, field=None, limit: int | None = 20, case_sensitive: bool = False):
+        """Search the registry: records that match ``string``, best first.
+
+        An exact match comes first (also of one of the ``|``-separated
+        ``synonyms``), then whole-word and prefix matches, then fuzzy matches
+        that survive a typo ("T-cel", "b cel"). A text index (SQLite FTS5,
+        PostgreSQL ``pg_trgm``) does the first cut.
+
+        Args:
+            string: The text to search for.
+            field: The field or fields to search (a name, ``ln.ULabel.name``, or a
+                list); all text fields by default.
+            limit: Maximum number of records (None: all candidates).
+            case_sensitive: Whether case must match.
+
+        Returns:
+            A QuerySet ordered by relevance and annotated with ``score`` (0 to 100):
+            its ``.df()`` has a ``score`` column, and it displays as a table of the
+            searched field, ``uid`` and ``score``.
+
+        Raises:
+            ln.errors.InvalidArgument: ``string`` is None or empty.
+
+        Example:
+            >>> ln.ULabel.search("ULabel7", field="name")
+                        uid  score
+            name
+            ULabel7  g7Hk9b2v  100.0
+            ULabel5  t4Jm6s0q   60.0
+        """
+        return cls.filter().search(string, field=field, limit=limit, case_sensitive=case_sensitive)
+
+    def lookup(cls, field=None, return_field=None):
+        """An auto-complete object: one attribute per value of ``field``.
+
+        Args:
+            field: The field to look up; defaults to the registry's name field
+                (``name``; ``key`` for artifacts).
+            return_field: Return this field's value instead of the record.
+
+        Returns:
+            A ``Lookup``: ``lookup.candidate_marker_study_1`` is a record,
+            ``lookup["Candidate marker study 1"]`` too, ``lookup.dict()`` maps
+            values to records.
+
+        Example:
+            >>> ulabels = ln.ULabel.lookup()
+            >>> ulabels.candidate_marker_study_1
+            >>> ln.ULabel.lookup(return_field="uid").dmso
+        """
+        return cls.filter().lookup(field=field, return_field=return_field)
+
+    def from_values(cls, values, field=None, create: bool = False, organism=None, source=None, mute: bool = False):
+        """Records for a list of values: existing ones, and new unsaved ones with ``create=True``.
+
+        Existing records are found with one query per 500 values; for registries
+        with ``synonyms``, a value that names a record by a synonym (or in other
+        case) gives that record. A line says what was found and what was created.
+
+        Args:
+            values: Strings (a list, a pandas Series or Index, ...).
+            field: The field that holds the values; the name field by default.
+            create: Make new (unsaved) records for values that no record holds.
+            organism: For registries with organisms (``bio.Gene``).
+            source: For registries with public sources.
+            mute: Print nothing.
+
+        Returns:
+            A list of records with a ``save()`` method (``ln.save`` of the list).
+
+        Example:
+            >>> ln.ULabel.from_values(["DMSO", "IFNG"], create=True).save()
+        """
+        return validation.from_values(
+            cls.filter(), values, field=field, create=create, organism=organism, source=source, mute=mute
+        )
+
+    def validate(cls, values, field=None, mute: bool = False):
+        """Whether a record holds each value, exactly: a numpy boolean array.
+
+        Example:
+            >>> ln.ULabel.validate(["DMSO", "nope"])
+            array([ True, False])
+        """
+        return validation.validate(cls.filter(), values, field=field, mute=mute)
+
+    def inspect(cls, values, field=None, mute: bool = False):
+        """Which values are validated, which are not, and what they may mean.
+
+        Returns:
+            An ``InspectResult`` with ``validated``, ``non_validated``,
+            ``synonyms_mapper`` (values that name a record by a synonym or in other
+            case) and ``close_matches`` (what search finds for the others).
+
+        Example:
+            >>> result = ln.ULabel.inspect(["DMSO", "dmso", "DMS0"])
+            >>> result.non_validated, result.synonyms_mapper
+            (['dmso', 'DMS0'], {'dmso': 'DMSO'})
+        """
+        return validation.inspect(cls.filter(), values, field=field, mute=mute)
+

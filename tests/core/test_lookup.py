@@ -1,0 +1,154 @@
+"""``lookup``: attributes named after values, Tab completion, ``dict()``, duplicates, bad input."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from lamindb_core.lookup import to_identifier
+
+
+@pytest.fixture
+def guide_labels(instance):
+    """The guide's labels: DMSO, IFNG, Candidate marker study 1 and 2."""
+    ln = instance
+    records = [ln.ULabel(name=n) for n in ("DMSO", "IFNG", "Candidate marker study 1", "Candidate marker study 2")]
+    ln.save(records)
+    return records
+
+
+def test_lookup_attribute_gives_the_record_as_in_the_guide(instance, guide_labels):
+    ulabels = instance.ULabel.lookup()
+    study1 = ulabels.candidate_marker_study_1
+    assert isinstance(study1, instance.ULabel)
+    assert study1.name == "Candidate marker study 1"
+    assert study1.uid == guide_labels[2].uid
+    assert ulabels.dmso.name == "DMSO"
+
+
+def test_lookup_identifiers():
+    assert to_identifier("Candidate marker study 1") == "candidate_marker_study_1"
+    assert to_identifier("B cell") == "b_cell"
+    assert to_identifier("ADGB-DT") == "adgb_dt"
+    assert to_identifier("1st sample") == "ln_1st_sample"
+    assert to_identifier("class") == "ln_class"
+    assert to_identifier("dict") == "ln_dict"
+    assert to_identifier("  naïve T cell (CD4+) ") == "naive_t_cell_cd4"
+    assert to_identifier("???") is None
+
+
+def test_lookup_keywords_and_leading_digits_are_prefixed(instance):
+    ln = instance
+    ln.save([ln.ULabel(name=n) for n in ("class", "2nd screen", "dict")])
+    lookup = ln.ULabel.lookup()
+    assert lookup.ln_class.name == "class"
+    assert lookup.ln_2nd_screen.name == "2nd screen"
+    assert lookup.ln_dict.name == "dict"
+    assert callable(lookup.dict)
+
+
+def test_lookup_attributes_are_real_and_listed(instance, guide_labels):
+    lookup = instance.ULabel.lookup()
+    assert hasattr(type(lookup), "candidate_marker_study_2")  # a class attribute, not __getattr__
+    assert {"dmso", "ifng", "candidate_marker_study_1", "candidate_marker_study_2", "dict"} <= set(dir(lookup))
+    assert lookup._ipython_key_completions_() == [
+        "DMSO", "IFNG", "Candidate marker study 1", "Candidate marker study 2"
+    ]
+    with pytest.raises(AttributeError):
+        lookup.no_such_label
+
+
+def test_lookup_tab_completion_in_ipython(instance, guide_labels):
+    from IPython.core.completer import provisionalcompleter
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    shell.user_ns["ulabels"] = instance.ULabel.lookup()
+    with provisionalcompleter():
+        dotted = [c.text for c in shell.Completer.completions("ulabels.cand", 12)]
+        keyed = [c.text for c in shell.Completer.completions('ulabels["Cand', 13)]
+    assert "candidate_marker_study_1" in dotted and "candidate_marker_study_2" in dotted
+    assert any(text.startswith("Candidate marker study 1") for text in keyed)
+
+
+def test_lookup_getitem_by_raw_value(instance, guide_labels):
+    lookup = instance.ULabel.lookup()
+    assert lookup["Candidate marker study 1"].uid == guide_labels[2].uid
+    with pytest.raises(KeyError, match="'DMS0' is not a value of ULabel.name. Did you mean 'DMSO'?"):
+        lookup["DMS0"]
+
+
+def test_lookup_dict_maps_values_to_records(instance, guide_labels):
+    mapping = instance.ULabel.lookup().dict()
+    assert set(mapping) == {"DMSO", "IFNG", "Candidate marker study 1", "Candidate marker study 2"}
+    assert mapping["IFNG"].uid == guide_labels[1].uid
+
+
+def test_lookup_return_field(instance, guide_labels):
+    lookup = instance.ULabel.lookup(return_field="uid")
+    assert lookup.dmso == guide_labels[0].uid
+    assert lookup.dict()["IFNG"] == guide_labels[1].uid
+    by_uid = instance.ULabel.lookup(field="uid", return_field=instance.ULabel.name)
+    assert getattr(by_uid, to_identifier(guide_labels[0].uid)) == "DMSO"
+
+
+def test_lookup_duplicates_give_a_list_and_a_warning(instance, capsys):
+    ln = instance
+    ln.save([ln.ULabel(name=n) for n in ("B cell", "B-cell", "T cell")])
+    lookup = ln.ULabel.lookup()
+    out = capsys.readouterr().out
+    assert "! 1 attribute of the ULabel.name lookup stands for several records and gives a list" in out
+    assert "'B cell', 'B-cell'" in out
+    assert sorted(r.name for r in lookup.b_cell) == ["B cell", "B-cell"]
+    assert lookup.t_cell.name == "T cell"
+    assert lookup["B-cell"].name == "B-cell"
+
+
+def test_lookup_on_a_filtered_queryset(instance, guide_labels):
+    lookup = instance.ULabel.filter(name__startswith="Candidate").lookup()
+    assert sorted(dir(lookup)) == ["candidate_marker_study_1", "candidate_marker_study_2", "dict"]
+    assert len(lookup) == 2
+
+
+def test_lookup_default_field_of_other_registries(instance):
+    ln = instance
+    user_lookup = ln.User.lookup()
+    handle = ln.User.filter().first().handle
+    assert to_identifier(handle) in dir(user_lookup)
+    storage = ln.Storage.filter().first()
+    artifact = ln.Artifact(key="iris/iris_collection.parquet", suffix=".parquet", storage=storage).save()
+    assert ln.Artifact.lookup().iris_iris_collection_parquet.uid == artifact.uid
+
+
+def test_lookup_builds_from_one_query_and_loads_records_lazily(instance, guide_labels):
+    with CaptureQueriesContext(connection) as queries:
+        lookup = instance.ULabel.lookup()
+    assert len(queries) == 1
+    with CaptureQueriesContext(connection) as queries:
+        lookup.dmso
+        lookup.dmso  # the second read is cached
+    assert len(queries) == 1
+
+
+def test_lookup_repr(instance, guide_labels):
+    text = repr(instance.ULabel.lookup())
+    assert text.splitlines()[0] == "Lookup of ULabel.name: 4 values"
+    assert ".candidate_marker_study_1" in text
+
+
+def test_lookup_registry_without_text_field(instance):
+    from lamindb_core.models import ArtifactULabel
+
+    with pytest.raises(instance.errors.FieldValidationError) as info:
+        ArtifactULabel.lookup()
+    message = str(info.value)
+    assert message.startswith("ArtifactULabel has no text field to look up; pass field= one of:")
+    assert "artifact" in message and "ulabel" in message
+
+
+def test_lookup_unknown_field(instance):
+    with pytest.raises(instance.errors.FieldValidationError, match="ULabel has no field 'nam'. Did you mean 'name'?"):
+        instance.ULabel.lookup(field="nam")
+    with pytest.raises(instance.errors.FieldValidationError, match="Feature.name is not a field of ULabel"):
+        instance.ULabel.lookup(field=instance.Feature.name)

@@ -1,0 +1,296 @@
+"""``search``: ranking, typos, synonyms, fields, the result table, the text index, bad input."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from lamindb_core import text_index
+from lamindb_core.search import SearchQuery, rank_values, score_text
+
+
+@pytest.fixture
+def cells(instance):
+    """Labels that compete for "cell": whole words, prefixes, inside a word."""
+    ln = instance
+    names = [
+        "T cell", "B cell", "T cell receptor", "cellular assay", "intracellular staining",
+        "hepatocyte", "Candidate marker study 1", "Candidate marker study 2", "DMSO", "IFNG",
+    ]
+    records = [ln.ULabel(name=n) for n in names]
+    ln.save(records)
+    return records
+
+
+def names(qs) -> list[str]:
+    return [r.name for r in qs]
+
+
+# ---------------------------------------------------------------------------
+# ranking
+# ---------------------------------------------------------------------------
+
+
+def test_search_exact_match_first_with_score_100(instance, cells):
+    df = instance.ULabel.search("T cell").df()
+    assert df["name"].iloc[0] == "T cell"
+    assert df["score"].iloc[0] == 100.0
+    assert list(df["score"]) == sorted(df["score"], reverse=True)
+
+
+def test_search_whole_word_then_prefix_then_inside_a_word(instance, cells):
+    found = names(instance.ULabel.search("cell"))
+    assert found[:3] == ["B cell", "T cell", "T cell receptor"] or found[:3] == ["T cell", "B cell", "T cell receptor"]
+    assert found.index("cellular assay") > found.index("T cell receptor")
+    assert found.index("intracellular staining") > found.index("cellular assay")
+    assert "DMSO" not in found
+
+
+def test_search_survives_typos(instance, cells):
+    ln = instance
+    assert names(ln.ULabel.search("T-cel"))[0] == "T cell"
+    assert names(ln.ULabel.search("b cel"))[0] == "B cell"
+    assert names(ln.ULabel.search("hepatocite"))[0] == "hepatocyte"
+    assert set(names(ln.ULabel.search("candidte marker"))[:2]) == {
+        "Candidate marker study 1", "Candidate marker study 2"
+    }
+
+
+def test_search_typo_without_index_hit_uses_bounded_scan(instance, cells):
+    # no 3-letter piece of "dmos" occurs anywhere: only the fuzzy scan finds DMSO
+    found = instance.ULabel.search("dmos").df()
+    assert list(found["name"])[:1] == ["DMSO"]
+    assert 0 < found["score"].iloc[0] < 70
+
+
+def test_search_exact_synonym_first(instance):
+    ln = instance
+    ln.Feature(name="medium composition", dtype="str").save()
+    ln.Feature(name="cell_medium", dtype="str", synonyms="culture medium|medium").save()
+    df = ln.Feature.search("medium").df()
+    assert df["name"].iloc[0] == "cell_medium"
+    assert df["score"].iloc[0] == 100.0
+    assert "medium composition" in list(df["name"])
+
+
+def test_search_case_sensitive(instance, cells):
+    ln = instance
+    assert names(ln.ULabel.search("dmso"))[:1] == ["DMSO"]
+    assert ln.ULabel.search("dmso").df()["score"].iloc[0] == 100.0
+    assert 100.0 not in list(ln.ULabel.search("dmso", case_sensitive=True).df()["score"])
+    assert ln.ULabel.search("DMSO", case_sensitive=True).df()["score"].iloc[0] == 100.0
+
+
+def test_search_limit(instance, cells):
+    assert len(instance.ULabel.search("cell", limit=2)) == 2
+    assert len(instance.ULabel.search("cell", limit=None)) >= 5
+
+
+def test_score_text_tiers():
+    q = SearchQuery.make("cell")
+    assert score_text(q, "Cell") == 100.0
+    assert 90 <= score_text(q, "T cell") < 98
+    assert 80 <= score_text(q, "cellular") < 90
+    assert 70 <= score_text(q, "intracellular") < 80
+    assert score_text(q, "DMSO") == 0.0
+    assert score_text(SearchQuery.make("t cell"), "T-cell") == 98.0
+
+
+def test_rank_values_prefers_exact_synonym():
+    ranked = rank_values("P cell", [("PP cell", None), ("nodal myocyte", "P cell|myocytus nodalis")], synonyms_column=1)
+    assert [position for position, _ in ranked] == [1, 0]
+    assert ranked[0][1] == 100.0
+
+
+# ---------------------------------------------------------------------------
+# fields
+# ---------------------------------------------------------------------------
+
+
+def test_search_all_text_fields_by_default_and_field_narrows(instance, cells):
+    ln = instance
+    ln.ULabel(name="assay A", description="measured in hepatocytes").save()
+    assert "assay A" in names(ln.ULabel.search("hepatocytes"))
+    assert "assay A" not in names(ln.ULabel.search("hepatocytes", field="name"))
+    assert names(ln.ULabel.search("hepatocytes", field="description")) == ["assay A"]
+    assert "assay A" in names(ln.ULabel.search("hepatocytes", field=[ln.ULabel.name, "description"]))
+
+
+def test_search_finds_uid(instance, cells):
+    label = cells[0]
+    assert names(instance.ULabel.search(label.uid))[:1] == [label.name]
+
+
+def test_search_artifact_key_as_in_the_guide(instance):
+    ln = instance
+    storage = ln.Storage.filter().first()
+    ln.save([
+        ln.Artifact(key=k, suffix=s, storage=storage)
+        for k, s in [("images/my_image.jpg", ".jpg"), ("iris/iris_collection.parquet", ".parquet")]
+    ])
+    df = ln.Artifact.search("iris").df()
+    assert list(df["key"]) == ["iris/iris_collection.parquet"]
+    assert "score" in df.columns
+
+
+# ---------------------------------------------------------------------------
+# the result: a QuerySet, its table
+# ---------------------------------------------------------------------------
+
+
+def test_search_result_is_a_chainable_queryset(instance, cells):
+    ln = instance
+    result = ln.ULabel.search("cell")
+    assert result.model is ln.ULabel
+    assert result.first().name in ("T cell", "B cell")
+    narrowed = result.filter(name__startswith="T")
+    assert names(narrowed) == ["T cell", "T cell receptor"]
+    assert narrowed.df()["score"].iloc[0] == 95.3
+
+
+def test_search_df_has_all_columns_and_score_last(instance, cells):
+    df = instance.ULabel.search("cell").df()
+    assert df.index.name == "id"
+    assert list(df.columns)[:2] == ["uid", "name"]
+    assert list(df.columns)[-1] == "score"
+    assert df["score"].between(0, 100).all()
+
+
+def test_search_display_like_the_spec(instance):
+    ln = instance
+    ln.save([ln.ULabel(name=f"ULabel{i}") for i in range(1, 8)])
+    result = ln.ULabel.search("ULabel7", field="name")
+    lines = repr(result).splitlines()
+    assert lines[0].split() == ["uid", "score"]
+    assert lines[1].split() == ["name"]
+    first = lines[2].split()
+    assert first[0] == "ULabel7" and first[2] == "100.0"
+    assert len(first[1]) == 8  # the uid
+    assert "<table" in result._repr_html_()
+    assert ln.ULabel.filter()._repr_html_() is None  # other querysets keep Django's repr
+
+
+def test_search_no_match_shows_a_line(instance, cells):
+    result = instance.ULabel.search("zzzzqqqq")
+    assert len(result) == 0
+    assert repr(result) == "ULabel.search('zzzzqqqq'): no match"
+    assert list(result.df().columns)[-1] == "score"
+
+
+def test_search_through_a_related_manager(instance, cells):
+    ln = instance
+    artifact = ln.Artifact(key="a.h5ad", suffix=".h5ad", storage=ln.Storage.filter().first()).save()
+    by_name = {label.name: label for label in cells}
+    artifact.ulabels.add(by_name["B cell"], by_name["DMSO"])
+    assert names(artifact.ulabels.search("cell")) == ["B cell"]
+
+
+def test_search_many_matches_stay_bounded(instance):
+    ln = instance
+    ln.save([ln.ULabel(name=f"sample {i} cell") for i in range(3000)] + [ln.ULabel(name="sample")])
+    with CaptureQueriesContext(connection) as queries:
+        top = names(ln.ULabel.search("sample"))
+    assert top[0] == "sample"
+    assert len(top) == 20
+    assert len(queries) <= 8
+
+
+# ---------------------------------------------------------------------------
+# the text index
+# ---------------------------------------------------------------------------
+
+
+def test_search_index_exists_for_core_registries(instance):
+    info = text_index.index_info("default", "core_ulabel")
+    assert info.kind == ("trgm" if connection.vendor == "postgresql" else "fts5")
+    assert {"name", "description", "reference"} <= info.columns
+    assert "name" in info.lower_columns
+
+
+def test_search_index_follows_insert_update_delete(instance):
+    ln = instance
+    label = ln.ULabel(name="zebrafish retina").save()
+    assert names(ln.ULabel.search("zebrafish")) == ["zebrafish retina"]
+    label.name = "medaka retina"
+    label.save()
+    assert names(ln.ULabel.search("zebrafish")) == []
+    assert names(ln.ULabel.search("medaka")) == ["medaka retina"]
+    label.delete()
+    assert names(ln.ULabel.search("medaka")) == []
+
+
+@pytest.mark.sqlite_only
+def test_search_index_repaired_when_triggers_are_lost(instance):
+    # Django rebuilds an SQLite table to alter it, which drops its triggers
+    ln = instance
+    with connection.cursor() as cursor:
+        for suffix in ("ai", "ad", "au"):
+            cursor.execute(f'DROP TRIGGER "core_ulabel_fts_{suffix}"')
+    text_index.forget(connection)
+    ln.ULabel(name="axolotl limb").save()  # not indexed: no trigger
+    assert names(ln.ULabel.search("axolotl")) == ["axolotl limb"]  # repaired and rebuilt
+    ln.ULabel(name="axolotl tail").save()
+    assert sorted(names(ln.ULabel.search("axolotl"))) == ["axolotl limb", "axolotl tail"]
+
+
+@pytest.mark.no_rollback
+def test_search_registry_without_index_scans(instance):
+    from django.apps import apps
+
+    from lamindb_core import Record, fields
+
+    class Specimen(Record):
+        name: str = fields.CharField()
+        note: str = fields.TextField()
+
+    try:
+        Specimen(name="liver biopsy", note="frozen").save()
+        Specimen(name="kidney biopsy", note="fresh").save()
+        assert text_index.index_info("default", Specimen._meta.db_table).kind == ""
+        assert [r.name for r in Specimen.search("biopsy")] == ["liver biopsy", "kidney biopsy"]
+        assert [r.name for r in Specimen.search("livr")][:1] == ["liver biopsy"]
+        assert [r.name for r in Specimen.search("frozen")] == ["liver biopsy"]
+    finally:
+        apps.all_models["custom"].pop("specimen", None)
+        apps.clear_cache()
+        with connection.schema_editor() as editor:
+            editor.delete_model(Specimen)
+        from lamindb_core.instance import _state
+
+        _state.custom_models.pop("custom.specimen", None)
+
+
+# ---------------------------------------------------------------------------
+# bad input
+# ---------------------------------------------------------------------------
+
+
+def test_search_none_raises_value_error(instance):
+    with pytest.raises(ValueError, match=r"search\(\) needs a string to search for, got None"):
+        instance.ULabel.search(None)
+
+
+def test_search_empty_string_raises_invalid_argument(instance):
+    with pytest.raises(instance.errors.InvalidArgument, match="needs a non-empty string, got ''"):
+        instance.ULabel.search("")
+    with pytest.raises(instance.errors.InvalidArgument, match="non-empty string"):
+        instance.ULabel.search("   ")
+
+
+def test_search_unknown_field_names_the_valid_ones(instance):
+    with pytest.raises(instance.errors.FieldValidationError) as info:
+        instance.ULabel.search("x", field="nme")
+    message = str(info.value)
+    assert "ULabel has no field 'nme'. Did you mean 'name'?" in message
+    assert "description" in message and "name" in message
+
+
+def test_search_field_that_is_not_text(instance):
+    with pytest.raises(instance.errors.FieldValidationError, match="ULabel.is_concept does not hold text"):
+        instance.ULabel.search("x", field="is_concept")
+
+
+def test_search_bad_limit(instance):
+    with pytest.raises(instance.errors.InvalidArgument, match="limit takes a positive integer"):
+        instance.ULabel.search("x", limit=0)
