@@ -58,6 +58,7 @@ __all__ = [
     "drop_schema",
     "libpq_url",
     "KNOWN_MODULES",
+    "instance_alias",
 ]
 
 KNOWN_MODULES = ("bio",)
@@ -448,6 +449,46 @@ def reactivate_after_delete() -> None:
     """After the current instance was deleted: point Django at the next current one."""
     if _state.django_ready and _state.instance is None:
         activate(current_instance())
+
+
+def instance_alias(identifier: str) -> str:
+    """The Django database alias for reading another registered instance, added on first use.
+
+    The connection is read-only (SQLite ``PRAGMA query_only``, PostgreSQL
+    ``default_transaction_read_only``) and is never migrated. The current
+    instance is ``"default"``.
+
+    Raises:
+        InstanceNotFound: no such instance; the message lists the registered ones.
+        SetupError: its SQLite file does not exist.
+
+    Example:
+        >>> ln.ULabel.objects.using(instance_alias("testuser1/other")).count()
+    """
+    settings = load_instance(identifier)
+    ensure_django()
+    if settings.slug == current_instance().slug:
+        return "default"
+    from django.db import connections
+
+    alias = settings.slug
+    with _state.lock:
+        if alias in connections.settings:
+            return alias
+        if settings.is_embedded:
+            if not settings.sqlite_path.is_file():
+                raise SetupError(f"instance {settings.slug} has no database at {settings.sqlite_path}")
+            config = {
+                "ENGINE": "django.db.backends.sqlite3",
+                "NAME": str(settings.sqlite_path),
+                "OPTIONS": {"init_command": "PRAGMA query_only = ON;", "timeout": 30},
+            }
+        else:
+            config = django_db_config(settings)
+            config["OPTIONS"] = {"options": "-c default_transaction_read_only=on"}
+        configured = connections.configure_settings({"default": dict(config), alias: config})
+        connections.settings[alias] = configured[alias]
+    return alias
 
 
 def _on_connection_created(sender, connection, **kwargs) -> None:

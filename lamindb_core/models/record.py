@@ -14,7 +14,7 @@ import numbers
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import IntegrityError, models, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, models, transaction
 from django.db.models import ProtectedError, Q, RestrictedError
 
 from .. import errors
@@ -22,6 +22,7 @@ from ..context import current_run_id
 from ..instance import current_user_id
 from ..logger import logger
 from ..query import RecordManager
+from ..transfer import transfer_to_default
 from ..dataframe import display_field_names
 from .registry import Registry
 
@@ -240,14 +241,18 @@ class BasicRecord(models.Model, metaclass=Registry):
     def save(self, *args, **kwargs) -> BasicRecord:
         """Save the record, and return it.
 
-        A new record whose unique field (a name, a uid) matches an existing record
-        is not duplicated: this record takes on the existing one's values, with a
-        warning. Where that would be wrong (same name, other meaning) a clear
+        A record read from another instance (``Registry.using``) is copied into
+        the current instance, once. A new record whose unique field (a name, a
+        uid) matches an existing record is not duplicated: this record takes on
+        the existing one's values, with a warning. Where that would be wrong (same name, other meaning) a clear
         error is raised instead.
 
         Example:
             >>> ulabel = ln.ULabel(name="my label").save()
         """
+        if self._state.db not in (None, DEFAULT_DB_ALIAS) and kwargs.get("using") is None:
+            # read from another instance (Registry.using): copy it into this one
+            return transfer_to_default(self)
         if self._state.adding:
             self._check_required()
             lookup = self._unique_lookup()

@@ -17,7 +17,7 @@ from django.apps import apps
 from django.db.models.base import ModelBase
 
 from .. import errors, validation
-from ..instance import ensure_custom_table, ensure_django
+from ..instance import ensure_custom_table, ensure_django, instance_alias
 
 __all__ = ["Registry"]
 
@@ -263,3 +263,25 @@ class Registry(ModelBase):
         """
         return validation.inspect(cls.filter(), values, field=field, mute=mute)
 
+    def using(cls, instance: str):
+        """Query another registered instance, read-only.
+
+        The full query API works on the result (``filter``, ``get``, ``df``,
+        ``search``, ``lookup``). Saving a record read this way copies it (and
+        its parents) into the current instance, once.
+
+        Args:
+            instance: ``"owner/name"`` (or ``"name"`` of the local user).
+
+        Raises:
+            ln.errors.InstanceNotFound: no such instance; the message lists the
+                registered ones.
+
+        Example:
+            >>> ln.ULabel.using("testuser1/other").search("ULabel7", field="name")
+            >>> ln.ULabel.using("testuser1/other").get(name="DMSO").save()  # transfer
+        """
+        qs = cls.objects.using(instance_alias(instance)).all()
+        if hasattr(cls, "_branch_code"):
+            qs = qs.filter(_branch_code=1)
+        return qs
