@@ -1,0 +1,349 @@
+"""Rich display: records, QuerySets, search results and ``df()`` tables as HTML in notebooks.
+
+``register(ipython, settings)`` adds formatters to IPython's display formatters (it does
+not patch any class), and ``unregister(ipython)`` puts back what was there:
+
+- a record (any registry) shows its fields in a two-column table;
+- a QuerySet (search results too) shows the table of its ``df()``, at most
+  ``settings.limit`` rows, with a line that says when there are more;
+- a DataFrame made by ``df()`` (it has ``attrs["registry"]``) shows with a second
+  header row of dtypes when it has feature columns, as ``ln.view`` does.
+
+Tables longer than ``PAGE_ROWS`` are paginated and sortable with itables in offline mode:
+``load_itables(ipython)`` puts itables' JavaScript into the notebook once (no CDN, no network).
+Every value, header and caption is HTML-escaped. In a terminal, QuerySets print as text tables.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "register",
+    "unregister",
+    "load_itables",
+    "record_html",
+    "queryset_html",
+    "queryset_text",
+    "own_html",
+    "dataframe_html",
+    "table_html",
+    "PAGE_ROWS",
+]
+
+# tables with more rows than this are paginated and sortable (itables)
+PAGE_ROWS = 20
+MORE_ROWS = "lamindb_jupyter.more_rows"  # also in magics.py, which sets it
+STYLE = (
+    "<style>.lamindb-table th.ln-dtype{font-weight:normal;font-style:italic;color:#777}"
+    ".lamindb-table caption{text-align:left;font-weight:bold}"
+    ".lamindb-note{color:#777;font-size:90%}</style>"
+)
+
+# (formatter type, class module, class name): printers added by register()
+TARGETS = (
+    ("text/html", "lamindb_core.models.record", "BasicRecord"),
+    ("text/html", "lamindb_core.query", "RecordQuerySet"),
+    ("text/html", "pandas.core.frame", "DataFrame"),
+    ("text/plain", "lamindb_core.query", "RecordQuerySet"),
+)
+
+
+class Settings(Protocol):
+    """What the formatters read: ``LnMagic`` is one."""
+
+    limit: int | None
+
+
+class _Default:
+    limit: int | None = 100
+
+
+_state: dict[str, Any] = {"itables_loaded": False}
+
+
+def _escape(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+# -- static tables -------------------------------------------------------------------
+
+
+def table_html(df: pd.DataFrame, *, dtypes: list[str] | None = None, caption: str | None = None, note: str | None = None) -> str:
+    """A plain HTML table of ``df``, every cell escaped; ``dtypes`` adds a second header row.
+
+    Example:
+        >>> table_html(ln.ULabel.df(), caption="ULabel")
+    """
+    index_name = df.index.name or ""
+    head = ["<tr>", f"<th>{_escape(index_name)}</th>"]
+    head += [f"<th>{_escape(c)}</th>" for c in df.columns]
+    head.append("</tr>")
+    if dtypes is not None:
+        head += ["<tr><th></th>", *(f'<th class="ln-dtype">{_escape(d)}</th>' for d in dtypes), "</tr>"]
+    body = []
+    for index, row in zip(df.index, df.itertuples(index=False, name=None)):
+        cells = "".join(f"<td>{_escape(v)}</td>" for v in row)
+        body.append(f"<tr><th>{_escape(index)}</th>{cells}</tr>")
+    caption_html = f"<caption>{_escape(caption)}</caption>" if caption else ""
+    note_html = f'<div class="lamindb-note">{_escape(note)}</div>' if note else ""
+    return (
+        f'{STYLE}<table class="dataframe lamindb-table">{caption_html}<thead>{"".join(head)}</thead>'
+        f'<tbody>{"".join(body)}</tbody></table>{note_html}'
+    )
+
+
+def _itables_html(df: pd.DataFrame, dtypes: list[str] | None, caption: str | None, note: str | None) -> str:
+    from itables import to_html_datatable
+
+    shown = df
+    if dtypes is not None:
+        import pandas as pd
+
+        shown = df.copy()
+        shown.columns = pd.MultiIndex.from_arrays([[str(c) for c in df.columns], dtypes])
+    table = to_html_datatable(
+        shown, caption=caption, connected=False, allow_html=False, showIndex=True,
+        display_logo_when_loading=False,
+    )
+    note_html = f'<div class="lamindb-note">{_escape(note)}</div>' if note else ""
+    return table + note_html
+
+
+def _dtypes(df: pd.DataFrame) -> list[str] | None:
+    if "feature_dtypes" not in df.attrs:
+        return None
+    from lamindb_core.dataframe import annotate_dtypes
+
+    return [str(d) for d in annotate_dtypes(df).columns.get_level_values(1)]
+
+
+def dataframe_html(df: pd.DataFrame, limit: int | None = 100, caption: str | None = None, note: str | None = None) -> str:
+    """A registry table: static up to ``PAGE_ROWS`` rows, else itables (offline); at most ``limit`` rows.
+
+    Feature tables (``df(features=True)``) get the dtype row under the header.
+    """
+    notes = [note] if note else []
+    if limit is not None and len(df) > limit:
+        notes.append(f"{limit} of {len(df):,} rows shown; %config LnMagic.limit = N shows more")
+        df = df.iloc[:limit]
+    elif df.attrs.get(MORE_ROWS):
+        notes.append(f"the first {len(df):,} rows; --limit N or --limit none brings more")
+    note = "; ".join(notes) or None
+    dtypes = _dtypes(df)
+    if len(df) > PAGE_ROWS and _itables_available():
+        return _itables_html(df, dtypes, caption, note)
+    return table_html(df, dtypes=dtypes, caption=caption, note=note)
+
+
+def _itables_available() -> bool:
+    try:
+        import itables  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+# -- records and querysets --------------------------------------------------------------
+
+
+def record_html(record: Any) -> str:
+    """A record's fields, one per row, escaped; the registry's name as the caption."""
+    from lamindb_core.dataframe import display_field_names
+
+    deferred = record.get_deferred_fields()
+    rows = []
+    for name in display_field_names(type(record)):
+        if name in deferred:
+            continue
+        value = getattr(record, name, None)
+        rows.append(f"<tr><th>{_escape(name)}</th><td>{_escape(value)}</td></tr>")
+    return (
+        f'{STYLE}<table class="lamindb-table lamindb-record"><caption>{_escape(type(record).__name__)}</caption>'
+        f'<tbody>{"".join(rows)}</tbody></table>'
+    )
+
+
+_last: dict[str, Any] = {}
+
+
+def _queryset_frame(qs: Any, limit: int | None) -> tuple[pd.DataFrame, int | None]:
+    """The df of the first ``limit`` records and the total when there are more.
+
+    The HTML and the text formatter both ask for it when a QuerySet is shown: one query.
+    """
+    cached = _last.get("frame")
+    if cached is not None and cached[0] is qs and cached[1] == limit:
+        return cached[2], cached[3]
+    rows = qs
+    if limit is not None:
+        if not qs.ordered and not qs.query.is_sliced:
+            rows = qs.order_by("id")  # the order of QuerySet.df(); a slice needs it first
+        rows = rows[: limit + 1]
+    df = rows.df()
+    total = None
+    if limit is not None and len(df) > limit:
+        df = df.iloc[:limit]
+        total = qs.count()
+    _last["frame"] = (qs, limit, df, total)
+    return df, total
+
+
+def own_html(qs: Any) -> str | None:
+    """The HTML that the library gives this QuerySet itself, or None.
+
+    A search result shows its own table (the searched field, ``uid``, ``score``);
+    other QuerySets have none and get ``queryset_html``.
+    """
+    cached = _last.get("own")
+    if cached is not None and cached[0] is qs:
+        return cached[1]
+    method = getattr(qs, "_repr_html_", None)
+    result = method() if callable(method) else None
+    _last["own"] = (qs, result)
+    return result
+
+
+def queryset_html(qs: Any, limit: int | None = 100) -> str:
+    """The table of ``qs.df()``, at most ``limit`` rows, with the registry and count as caption."""
+    own = own_html(qs)
+    if own is not None:
+        return own
+    df, total = _queryset_frame(qs, limit)
+    name = qs.model.__name__
+    count = f"{total:,}" if total is not None else f"{len(df):,}"
+    caption = f"{name} QuerySet: {count} record{'s' if count != '1' else ''}"
+    note = f"the first {len(df):,} of {total:,} shown; %config LnMagic.limit = N shows more" if total else None
+    return dataframe_html(df, limit=None, caption=caption, note=note)
+
+
+def queryset_text(qs: Any, limit: int | None = 100) -> str:
+    """The text table of ``qs.df()`` for terminals, at most ``limit`` rows (a search result: its own text)."""
+    if own_html(qs) is not None:
+        return repr(qs)
+    df, total = _queryset_frame(qs, limit)
+    name = qs.model.__name__
+    head = f"{name} QuerySet: {total if total is not None else len(df)} record(s)"
+    if len(df) == 0:
+        return head
+    more = f"\n... the first {len(df)} of {total} shown" if total else ""
+    return f"{head}\n{df.to_string()}{more}"
+
+
+# -- registering --------------------------------------------------------------------------
+
+
+def _of_records(qs: Any) -> bool:
+    """Whether a QuerySet yields records (not ``values()`` or ``values_list()`` rows)."""
+    from django.db.models.query import ModelIterable
+
+    return getattr(qs, "_iterable_class", ModelIterable) is ModelIterable
+
+
+def _printers(settings: Settings) -> dict[tuple[str, str, str], Callable]:
+    # A printer that fails must not break the output: IPython falls back to the
+    # object's own representation when a printer returns None.
+    def html_record(record: Any) -> str | None:
+        try:
+            return record_html(record)
+        except Exception:
+            return None
+
+    def html_queryset(qs: Any) -> str | None:
+        if not _of_records(qs):
+            return None
+        try:
+            return queryset_html(qs, settings.limit)
+        except Exception:
+            return None
+
+    def html_dataframe(df: Any) -> str | None:
+        if df.attrs.get("registry"):
+            try:
+                return dataframe_html(df, settings.limit)
+            except Exception:
+                pass
+        # any other DataFrame keeps its own look (pandas, or itables if the user turned it on)
+        return df._repr_html_()
+
+    def text_queryset(qs: Any, p: Any, cycle: bool) -> None:
+        text = None
+        if not cycle and _of_records(qs):
+            try:
+                text = queryset_text(qs, settings.limit)
+            except Exception:
+                text = None
+        p.text(text if text is not None else object.__repr__(qs) if cycle else repr(qs))
+
+    return {
+        TARGETS[0]: html_record,
+        TARGETS[1]: html_queryset,
+        TARGETS[2]: html_dataframe,
+        TARGETS[3]: text_queryset,
+    }
+
+
+def _class_of(module: str, name: str) -> type | None:
+    import sys
+
+    return getattr(sys.modules.get(module), name, None)
+
+
+def register(ipython: Any, settings: Settings | None = None) -> None:
+    """Add the formatters to ``ipython``; classes that are not imported yet are named, not imported."""
+    settings = settings or _Default()
+    saved = {}
+    for target, printer in _printers(settings).items():
+        kind, module, name = target
+        formatter = ipython.display_formatter.formatters[kind]
+        cls = _class_of(module, name)
+        if cls is not None:
+            saved[target] = formatter.for_type(cls, printer)
+        else:
+            saved[target] = formatter.for_type_by_name(module, name, printer)
+    ipython._lamindb_jupyter_saved_printers = saved
+
+
+def unregister(ipython: Any) -> None:
+    """Remove the formatters that ``register`` added and put back the ones they replaced."""
+    saved = getattr(ipython, "_lamindb_jupyter_saved_printers", None)
+    if saved is None:
+        return
+    for (kind, module, name), previous in saved.items():
+        formatter = ipython.display_formatter.formatters[kind]
+        formatter.deferred_printers.pop((module, name), None)
+        cls = _class_of(module, name)
+        if cls is not None:
+            formatter.type_printers.pop(cls, None)
+        if previous is not None:
+            if cls is not None:
+                formatter.for_type(cls, previous)
+            else:
+                formatter.for_type_by_name(module, name, previous)
+    del ipython._lamindb_jupyter_saved_printers
+    _last.clear()
+
+
+def load_itables(ipython: Any) -> bool:
+    """Put itables' JavaScript into the notebook (offline: inlined, no CDN), once per kernel.
+
+    Only in a kernel with a notebook front end; a terminal shows text. Returns
+    whether it was loaded now.
+    """
+    if _state["itables_loaded"] or type(ipython).__name__ != "ZMQInteractiveShell":
+        return False
+    if not _itables_available():
+        return False
+    import pandas as pd
+    from itables import javascript, init_notebook_mode
+
+    # keep the user's choice: itables for every DataFrame, or not
+    everywhere = pd.DataFrame._repr_html_ is getattr(javascript, "_datatables_repr_", None)
+    init_notebook_mode(all_interactive=everywhere, connected=False)
+    _state["itables_loaded"] = True
+    return True

@@ -1,0 +1,643 @@
+"""Turn the words of ``%ln ...`` into the arguments of ORM calls.
+
+A line is split into words by ``shlex`` (quotes group words; nothing else is
+special, not even ``\\`` or ``#``), and every word remembers which of its
+characters were quoted, because quoting decides what a value means:
+
+- ``size__gt=1e4`` is a number, ``name="1"`` is text; ``True``, ``False`` and
+  ``None`` are Python's; a bare word is text (``suffix=.h5ad``); on a text field
+  an unquoted number stays text (``uid=12345678``).
+- ``suffix__in=[.jpg,.fastq.gz]`` is a list.
+- ``{var}`` and ``$var`` are the notebook's variables: a whole value becomes the
+  object itself (``ulabels={study1}``), inside text it becomes ``str(var)``.
+  ``{{`` and ``$$`` write a literal ``{`` and ``$``.
+- ``|``, ``&``, ``~`` and parentheses combine conditions into ``Q`` objects, in
+  a quoted expression (``"suffix=.jpg | suffix=.fastq.gz"``) or bare.
+
+Nothing here runs a query: the results are registries, ``Q`` objects and keyword
+arguments that ``magics.py`` hands to ``lamindb_core``. Every mistake raises
+``IPython.core.error.UsageError`` with one line that names what was wrong and the
+closest valid choice.
+
+Example:
+    >>> words = split_words('filter Artifact "suffix=.jpg | suffix=.fastq.gz" size__gt=1e4')
+    >>> parse_conditions(words[2:], namespace={}, model=None)
+    ([<Q: (OR: ('suffix', '.jpg'), ('suffix', '.fastq.gz'))>], {'size__gt': 10000.0})
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+import shlex
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from IPython.core.error import UsageError
+
+from lamindb_core.errors import closest_match_hint
+
+__all__ = [
+    "Word",
+    "Option",
+    "split_words",
+    "parse_options",
+    "parse_conditions",
+    "parse_value",
+    "expand_variables",
+    "registries",
+    "find_registry",
+    "field_for_key",
+    "snake_plural",
+]
+
+QUOTES = "'\""
+OPERATORS = "|&~()"
+# module names that users write in front of a registry: ln.ULabel, bt.CellType
+MODULE_ALIASES = {"ln": "core", "lamindb": "core", "core": "core", "bt": "bio", "bionty": "bio", "bio": "bio", "custom": "custom"}
+# a variable reference: a name with attributes or subscripts, never a call
+NAME_EXPR = r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*|\[[^\[\]{}()]*\])*"
+WHOLE_BRACE = re.compile(r"\{(" + NAME_EXPR + r")\}")
+WHOLE_DOLLAR = re.compile(r"\$([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)")
+INTERPOLATE = re.compile(r"\{\{|\}\}|\$\$|\{(" + NAME_EXPR + r")\}|\$([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)")
+INT = re.compile(r"[+-]?\d+")
+FLOAT = re.compile(r"[+-]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?")
+KEY = re.compile(r"[A-Za-z_]\w*")
+TEXT_LOOKUPS = {
+    "", "exact", "iexact", "contains", "icontains", "startswith", "istartswith", "endswith",
+    "iendswith", "in", "regex", "iregex", "gt", "gte", "lt", "lte", "range",
+}
+
+
+# -- words ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Word:
+    """A word of the command line and the spans ``(start, end)`` of it that were quoted."""
+
+    text: str
+    quoted: tuple[tuple[int, int], ...] = ()
+
+    def is_quoted(self, index: int) -> bool:
+        """Whether the character at ``index`` was inside quotes."""
+        return any(start <= index < end for start, end in self.quoted)
+
+    @property
+    def any_quoted(self) -> bool:
+        """Whether any part of the word was quoted (``""`` counts)."""
+        return bool(self.quoted)
+
+    @property
+    def fully_quoted(self) -> bool:
+        """Whether the word was one quoted string, ``"..."``."""
+        return len(self.quoted) == 1 and self.quoted[0] == (0, len(self.text))
+
+    def slice(self, start: int, end: int | None = None) -> Word:
+        """The part ``text[start:end]``, with its quoted spans."""
+        end = len(self.text) if end is None else end
+        spans = tuple(
+            (max(s, start) - start, min(e, end) - start)
+            for s, e in self.quoted
+            if min(e, end) > max(s, start) or (s == e and start <= s <= end)
+        )
+        return Word(self.text[start:end], spans)
+
+    def join(self, other: Word, sep: str = " ") -> Word:
+        """This word, ``sep`` and ``other`` as one word."""
+        offset = len(self.text) + len(sep)
+        return Word(self.text + sep + other.text, self.quoted + tuple((s + offset, e + offset) for s, e in other.quoted))
+
+    def find_unquoted(self, chars: str, start: int = 0) -> int:
+        """The index of the first unquoted character of ``chars``, or -1."""
+        for i in range(start, len(self.text)):
+            if self.text[i] in chars and not self.is_quoted(i):
+                return i
+        return -1
+
+    def startswith_option(self) -> bool:
+        """Whether the word is an option (``--limit``), not a value."""
+        return self.text.startswith("--") and not self.is_quoted(0)
+
+
+class _Lexer(shlex.shlex):
+    """``shlex`` in POSIX mode that records where quotes opened and closed."""
+
+    def __init__(self, text: str):
+        self.spans: list[tuple[int, int]] = []
+        self._open: int | None = None
+        super().__init__(text, posix=True)
+        self.whitespace_split = True
+        self.commenters = ""
+        self.escape = ""  # a backslash is a backslash: regexes, Windows paths
+
+    @property
+    def state(self):
+        return self.__dict__.get("_state")
+
+    @state.setter
+    def state(self, value):
+        old = self.__dict__.get("_state")
+        token = self.__dict__.get("token") or ""
+        if value is not None and value in QUOTES and (old is None or old not in QUOTES):
+            self._open = len(token)
+        elif old is not None and old in QUOTES and (value is None or value not in QUOTES):
+            self.spans.append((self._open if self._open is not None else 0, len(token)))
+            self._open = None
+        self.__dict__["_state"] = value
+
+
+def split_words(line: str) -> list[Word]:
+    """Split a command line into words, as a POSIX shell would.
+
+    Raises:
+        UsageError: a quote is not closed.
+
+    Example:
+        >>> [w.text for w in split_words('get ULabel name="Candidate marker study 1"')]
+        ['get', 'ULabel', 'name=Candidate marker study 1']
+    """
+    lexer = _Lexer(line)
+    words = []
+    while True:
+        lexer.spans = []
+        try:
+            token = lexer.get_token()
+        except ValueError as exc:
+            raise UsageError(f"{exc} in: {line.strip()}") from None
+        if token is None:
+            return words
+        words.append(Word(token, tuple(lexer.spans)))
+
+
+def open_quote(text: str) -> int:
+    """The index of a quote that ``text`` opens and does not close, or -1 (for Tab completion)."""
+    quote, start = None, -1
+    for i, char in enumerate(text):
+        if quote is None and char in QUOTES:
+            quote, start = char, i
+        elif char == quote:
+            quote, start = None, -1
+    return start
+
+
+# -- options -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Option:
+    """An option of a subcommand.
+
+    Attributes:
+        name: ``"--limit"``.
+        nargs: ``"flag"`` (no value), ``"one"``, ``"many"`` (values up to the next
+            option or condition) or ``"flag+"`` (a flag that may take values).
+        kind: what the values are, for parsing and Tab completion: ``"int"``,
+            ``"path"`` (a field path), ``"order"`` (a path, ``-`` for descending),
+            ``"field"`` (a field of the registry), ``"name"`` (an identifier),
+            ``"text"``, ``"feature"``.
+        help: one line for ``%ln help``.
+    """
+
+    name: str
+    nargs: str
+    kind: str
+    help: str
+    metavar: str = ""
+
+
+def _option_value(option: Option, word: Word) -> Any:
+    text = word.text
+    if option.kind == "int":
+        if text.lower() in ("none", "all"):
+            return None
+        try:
+            value = int(float(text)) if FLOAT.fullmatch(text) else int(text)
+        except ValueError:
+            raise UsageError(f"{option.name} takes a number (or none), got {text!r}") from None
+        if value < 0:
+            raise UsageError(f"{option.name} takes a number >= 0, got {text!r}")
+        return value
+    if option.kind == "name" and (not text.isidentifier() or keyword.iskeyword(text)):
+        raise UsageError(f"{option.name} takes a Python name, got {text!r}")
+    return text
+
+
+def parse_options(words: list[Word], options: Iterable[Option], command: str) -> tuple[dict[str, Any], list[Word]]:
+    """Take the options out of ``words``.
+
+    Returns:
+        The options by name without dashes and with ``_`` for ``-``
+        (``{"order_by": ["-created_at"], "limit": 50}``), and the other words in
+        their order.
+
+    Raises:
+        UsageError: an unknown option (naming the closest), or one without its value.
+    """
+    table = {o.name: o for o in options}
+    values: dict[str, Any] = {}
+    rest: list[Word] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        i += 1
+        if not word.startswith_option():
+            rest.append(word)
+            continue
+        name, sep, inline = word.text.partition("=")
+        option = table.get(name)
+        if option is None:
+            valid = ", ".join(table) or "none"
+            raise UsageError(
+                f"%ln {command} has no option {name}.{closest_match_hint(name, table)} Options: {valid}"
+            )
+        key = name[2:].replace("-", "_")
+        taken: list[Word] = [Word(inline)] if sep else []
+        if option.nargs in ("one", "many", "flag+") and not sep:
+            while i < len(words) and not words[i].startswith_option():
+                if option.nargs != "one" and ("=" in words[i].text or words[i].text.startswith(tuple(OPERATORS))):
+                    break  # a condition, not a value of the option
+                taken.append(words[i])
+                i += 1
+                if option.nargs == "one":
+                    break
+        if option.nargs == "flag":
+            if sep:
+                raise UsageError(f"{name} takes no value")
+            values[key] = True
+        elif option.nargs == "flag+":
+            values[key] = [_option_value(option, w) for w in taken] if taken else True
+        elif not taken:
+            what = option.metavar or option.kind
+            raise UsageError(f"{name} needs a value: {name} {what}")
+        elif option.nargs == "one":
+            values[key] = _option_value(option, taken[0])
+        else:
+            values[key] = [_option_value(option, w) for w in taken]
+    return values, rest
+
+
+# -- values ----------------------------------------------------------------------
+
+
+def _lookup_variable(expr: str, namespace: Mapping[str, Any], written: str) -> Any:
+    try:
+        # only a name with attributes or subscripts gets here (NAME_EXPR), never a call
+        return eval(expr, {"__builtins__": {}}, namespace)  # noqa: S307
+    except NameError as exc:
+        name = getattr(exc, "name", None) or expr.split(".")[0].split("[")[0]
+        names = [n for n in namespace if not n.startswith("_")]
+        raise UsageError(
+            f"{written}: there is no variable '{name}' in the notebook.{closest_match_hint(name, names)}"
+        ) from None
+    except Exception as exc:  # an attribute or key that is not there
+        raise UsageError(f"{written}: {type(exc).__name__}: {exc}") from None
+
+
+def expand_variables(text: str, namespace: Mapping[str, Any]) -> str:
+    """Put ``str(var)`` in place of ``{var}`` and ``$var``; ``{{``, ``}}``, ``$$`` are literal.
+
+    Example:
+        >>> expand_variables("{folder}/x.h5ad", {"folder": "raw"})
+        'raw/x.h5ad'
+    """
+    if "{" not in text and "}" not in text and "$" not in text:
+        return text
+
+    def replace(match: re.Match) -> str:
+        token = match.group(0)
+        if token in ("{{", "}}", "$$"):
+            return token[0]
+        expr = match.group(1) or match.group(2)
+        return str(_lookup_variable(expr, namespace, token))
+
+    return INTERPOLATE.sub(replace, text)
+
+
+def _split_list(word: Word) -> list[Word]:
+    inner = word.slice(1, len(word.text) - 1)
+    items, start, depth = [], 0, 0
+    for i, char in enumerate(inner.text):
+        if inner.is_quoted(i):
+            continue
+        if char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            items.append(inner.slice(start, i))
+            start = i + 1
+    items.append(inner.slice(start))
+    stripped = []
+    for item in items:
+        lead = len(item.text) - len(item.text.lstrip())
+        trail = len(item.text.rstrip())
+        item = item.slice(lead, trail)
+        if item.text or item.any_quoted:
+            stripped.append(item)
+    return stripped
+
+
+def parse_value(word: Word, namespace: Mapping[str, Any], text_field: bool = False, key: str = "") -> Any:
+    """What a value means: a number, a bool, None, a list, a variable, or text.
+
+    Args:
+        word: The value as written.
+        namespace: The notebook's variables, for ``{var}`` and ``$var``.
+        text_field: The value is compared with a text field: an unquoted number stays text.
+        key: The field it belongs to, for messages.
+
+    Example:
+        >>> parse_value(Word("1e4"), {})
+        10000.0
+        >>> parse_value(Word("[.jpg,.fastq.gz]"), {})
+        ['.jpg', '.fastq.gz']
+    """
+    text = word.text
+    if text.startswith("[") and not word.is_quoted(0):
+        if not text.endswith("]") or word.is_quoted(len(text) - 1):
+            raise UsageError(f"{key}={text}: a list ends with ']', as in {key or 'field'}__in=[a,b]")
+        return [parse_value(item, namespace, text_field, key) for item in _split_list(word)]
+    if word.any_quoted:
+        return expand_variables(text, namespace)
+    if text == "":
+        raise UsageError(f"{key}= has no value: write {key}=\"\" for empty text or {key}=None")
+    match = WHOLE_BRACE.fullmatch(text) or WHOLE_DOLLAR.fullmatch(text)
+    if match:
+        return _lookup_variable(match.group(1), namespace, text)
+    if text in ("True", "False", "None"):
+        return {"True": True, "False": False, "None": None}[text]
+    if not text_field:
+        if INT.fullmatch(text):
+            return int(text)
+        if FLOAT.fullmatch(text):
+            return float(text)
+    return expand_variables(text, namespace)
+
+
+# -- registries and fields ---------------------------------------------------------
+
+
+def registries() -> dict[str, type]:
+    """The registries of the current instance by name: ``"ULabel"`` and ``"core.ULabel"``.
+
+    Core registries come first, so a bare name means the core one if a module has
+    a registry of the same name; link tables are left out.
+    """
+    import lamindb_core as ln
+    from lamindb_core.overview import registries_by_module
+
+    by_module = registries_by_module()
+    by_module.setdefault("core", []).extend([ln.User, ln.Space])
+    table: dict[str, type] = {}
+    for module, models in by_module.items():
+        for model in sorted(models, key=lambda m: m.__name__):
+            table.setdefault(model.__name__, model)
+            table[f"{module}.{model.__name__}"] = model
+    return table
+
+
+def find_registry(name: str, table: Mapping[str, type] | None = None) -> type:
+    """The registry called ``name`` (``ULabel``, ``ln.ULabel``, ``bt.CellType``, ``ulabel``).
+
+    Raises:
+        UsageError: no such registry; names the closest and lists the others.
+    """
+    table = registries() if table is None else table
+    if name in table:
+        return table[name]
+    module, dot, bare = name.rpartition(".")
+    if dot and module in MODULE_ALIASES:
+        qualified = f"{MODULE_ALIASES[module]}.{bare}"
+        if qualified in table:
+            return table[qualified]
+        name = bare
+    folded = [n for n in table if "." not in n and n.lower() == name.lower()]
+    if len(folded) == 1:
+        return table[folded[0]]
+    simple = sorted(n for n in table if "." not in n)
+    raise UsageError(
+        f"unknown registry '{name}'.{closest_match_hint(name, simple)} Registries: {', '.join(simple)}"
+    )
+
+
+def field_for_key(model: type, key: str) -> tuple[Any, str]:
+    """The field that ``key`` compares and its lookup: ``("size__gt")`` → (size, ``"gt"``).
+
+    Returns ``(None, "")`` where the key is not a field path; the library names
+    the mistake when the query is built.
+    """
+    from lamindb_core.dataframe import resolve_path
+    from lamindb_core.errors import FieldValidationError
+
+    parts = key.split("__")
+    for n in range(len(parts), 0, -1):
+        try:
+            found, _ = resolve_path(model, "__".join(parts[:n]))
+        except FieldValidationError:
+            continue
+        return found, "__".join(parts[n:])
+    return None, ""
+
+
+def _is_text(model: type | None, key: str) -> bool:
+    if model is None:
+        return False
+    from django.db import models
+
+    found, lookup = field_for_key(model, key)
+    return isinstance(found, (models.CharField, models.TextField)) and lookup in TEXT_LOOKUPS
+
+
+def snake_plural(name: str) -> str:
+    """``ULabel`` → ``ulabels``, ``CellType`` → ``cell_types``: the name LaminDB's guide gives a lookup."""
+    if name.isupper() or re.fullmatch(r"[A-Z][A-Z]+[a-z]+", name):
+        snake = name.lower()
+    else:
+        snake = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+    return snake + "s"
+
+
+# -- conditions --------------------------------------------------------------------
+
+
+@dataclass
+class _Cond:
+    key: str
+    value: Word
+    written: str
+
+
+@dataclass
+class _Node:
+    op: str  # "and", "or", "not"
+    children: list = field(default_factory=list)
+
+
+def _split_operators(word: Word) -> list[Word | str]:
+    """``~suffix=.jpg`` → ``["~", Word("suffix=.jpg")]``; quoted text and ``{...}``, ``[...]`` stay whole."""
+    if word.fully_quoted:
+        return [word]
+    pieces: list[Word | str] = []
+    start = 0
+    depth = 0  # inside {...} or [...]
+    parens = 0  # parentheses that belong to a value, as in name=f(x)
+    text = word.text
+    for i, char in enumerate(text):
+        if word.is_quoted(i):
+            continue
+        if char in "{[":
+            depth += 1
+            continue
+        if char in "}]":
+            depth = max(depth - 1, 0)
+            continue
+        if depth:
+            continue
+        at_start = i == start
+        if char in "|&" or (char in "~(" and at_start) or (char == ")" and parens == 0):
+            if i > start:
+                pieces.append(word.slice(start, i))
+            pieces.append(char)
+            start = i + 1
+        elif char == "(":
+            parens += 1
+        elif char == ")":
+            parens -= 1
+    if start < len(text) or (start == 0 and word.any_quoted):
+        pieces.append(word.slice(start))
+    return pieces
+
+
+def _condition(word: Word, ns: Mapping[str, Any]) -> _Cond:
+    eq = word.find_unquoted("=")
+    text = word.text
+    if eq < 0:
+        for symbol, lookup in ((">=", "gte"), ("<=", "lte"), (">", "gt"), ("<", "lt")):
+            if symbol in text:
+                left, _, right = text.partition(symbol)
+                raise UsageError(f"{text!r}: write {left}__{lookup}={right}")
+        raise UsageError(
+            f"expected field=value, got {text!r} (quote values with spaces: name=\"{text} ...\")"
+        )
+    key = text[:eq]
+    if key.endswith("!"):
+        raise UsageError(f"{text!r}: write ~{key[:-1]}={text[eq + 1:]} to negate")
+    if key.endswith(("<", ">")):
+        lookup = {"<": "lte", ">": "gte"}[key[-1]]
+        raise UsageError(f"{text!r}: write {key[:-1]}__{lookup}={text[eq + 1:]}")
+    if not KEY.fullmatch(key) or word.any_quoted and any(s < eq for s, _ in word.quoted):
+        raise UsageError(f"{text!r}: {key!r} is not a field name")
+    return _Cond(key, word.slice(eq + 1), text)
+
+
+def _items(words: list[Word]) -> list[Word | str]:
+    """Words and operators; a quoted expression is opened up, bare words after a
+    condition inside it continue its value (``"name=Candidate marker study 1 | ..."``)."""
+    items: list[Word | str] = []
+    for word in words:
+        if word.fully_quoted and word.find_unquoted("=") < 0 and "=" in word.text:
+            inner: list[Word | str] = []
+            for piece in (p for w in split_words(word.text) for p in _split_operators(w)):
+                previous = inner[-1] if inner else None
+                if (
+                    isinstance(piece, Word) and piece.find_unquoted("=") < 0
+                    and isinstance(previous, Word) and previous.find_unquoted("=") >= 0
+                ):
+                    inner[-1] = previous.join(piece)
+                else:
+                    inner.append(piece)
+            items.append("(")
+            items.extend(inner)
+            items.append(")")
+        else:
+            items.extend(_split_operators(word))
+    return items
+
+
+class _Parser:
+    """Conditions joined by ``&`` (or nothing) bind tighter than ``|``; ``~`` negates."""
+
+    def __init__(self, items: list[Word | str], ns: Mapping[str, Any]):
+        self.items, self.pos, self.ns = items, 0, ns
+
+    def peek(self):
+        return self.items[self.pos] if self.pos < len(self.items) else None
+
+    def parse(self):
+        node = self.parse_or()
+        if self.peek() is not None:
+            raise UsageError(f"unexpected '{self.peek() if isinstance(self.peek(), str) else self.peek().text}'")
+        return node
+
+    def parse_or(self):
+        children = [self.parse_and()]
+        while self.peek() == "|":
+            self.pos += 1
+            children.append(self.parse_and())
+        return children[0] if len(children) == 1 else _Node("or", children)
+
+    def parse_and(self):
+        children = [self.parse_not()]
+        while self.peek() not in (None, "|", ")"):
+            if self.peek() == "&":
+                self.pos += 1
+            children.append(self.parse_not())
+        return children[0] if len(children) == 1 else _Node("and", children)
+
+    def parse_not(self):
+        item = self.peek()
+        if item is None:
+            raise UsageError("a condition is missing at the end, after '|', '&' or '~'")
+        self.pos += 1
+        if item == "~":
+            return _Node("not", [self.parse_not()])
+        if item == "(":
+            node = self.parse_or()
+            if self.peek() != ")":
+                raise UsageError("a '(' is not closed")
+            self.pos += 1
+            return node
+        if isinstance(item, str):
+            raise UsageError(f"unexpected '{item}': a condition field=value should come first")
+        return _condition(item, self.ns)
+
+
+def parse_conditions(
+    words: list[Word], namespace: Mapping[str, Any], model: type | None
+) -> tuple[list[Any], dict[str, Any]]:
+    """``field=value`` words, maybe joined by ``|``, ``&``, ``~``, as ``filter`` arguments.
+
+    Returns:
+        ``Q`` objects and keyword arguments: conditions that are simply and-ed go
+        into the keywords, the rest into ``Q`` objects.
+    """
+    from django.db.models import Q
+
+    if not words:
+        return [], {}
+    tree = _Parser(_items(words), namespace).parse()
+
+    def value_of(cond: _Cond) -> Any:
+        return parse_value(cond.value, namespace, _is_text(model, cond.key), cond.key)
+
+    def to_q(node) -> Q:
+        if isinstance(node, _Cond):
+            return Q(**{node.key: value_of(node)})
+        qs = [to_q(child) for child in node.children]
+        if node.op == "not":
+            return ~qs[0]
+        combined = qs[0]
+        for q in qs[1:]:
+            combined = combined | q if node.op == "or" else combined & q
+        return combined
+
+    top = tree.children if isinstance(tree, _Node) and tree.op == "and" else [tree]
+    queries, expressions = [], {}
+    for node in top:
+        if isinstance(node, _Cond) and node.key not in expressions:
+            expressions[node.key] = value_of(node)
+        else:
+            queries.append(to_q(node))
+    return queries, expressions
