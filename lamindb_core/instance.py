@@ -21,7 +21,6 @@ import getpass
 import json
 import os
 import re
-import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -495,7 +494,7 @@ def _on_connection_created(sender, connection, **kwargs) -> None:
     if connection.vendor == "sqlite":
         # Django assumes SQLite's old limit of 999 parameters per statement, which
         # cuts bulk inserts into batches of ~70 rows; SQLite >= 3.32 takes 32,766
-        if sqlite3.sqlite_version_info >= (3, 32):
+        if connection.Database.sqlite_version_info >= (3, 32):
             connection.features.max_query_params = 32766
     if connection.alias == "default" and not _state.schema_ready and not _state.ensuring:
         _ensure_schema(connection)
