@@ -1,0 +1,259 @@
+"""REST handlers of the Jupyter server extension: registries, pages of records, one record.
+
+Every route is under ``<base_url>/lamindb/`` and needs the server's
+authentication (token or cookie), as every Jupyter API does::
+
+    GET /lamindb/registries
+        {"instance": "owner/name", "registries": [{"name": "ULabel", "module": "core", ...}]}
+    GET /lamindb/registries/ULabel/records?q=Cand&offset=0&limit=20&name__startswith=Cand
+        {"registry": "ULabel", "records": [{"id": 3, "uid": ..., "name": ...}], "has_more": false,
+         "total": 1, "offset": 0, "limit": 20, "columns": [...]}
+    GET /lamindb/registries/ULabel/records/C5PU6WG7
+        {"registry": "ULabel", "id": 3, "fields": [...], "relations": [...], "describe": "..."}
+
+Filters are query arguments ``field`` or ``field__<op>`` (``contains``, ``startswith``,
+``endswith``, ``ne``, ``gt``, ``gte``, ``lt``, ``lte``, ``in``, ``isnull``) on the
+fields a registry offers; anything else is a 400 that says what is valid. The
+database is only read, in one worker thread, so a slow query never blocks the
+server's event loop.
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable
+
+from django.conf import settings as django_settings
+from django.db import close_old_connections
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.utils import url_path_join
+from tornado import web
+from tornado.ioloop import IOLoop
+from traitlets import Bool, Integer
+from traitlets.config import Configurable
+
+import lamindb_core as ln
+from lamindb_core import errors
+from lamindb_core.instance import current_slug, ensure_django, load_instance
+
+from . import records
+
+__all__ = ["LaminDBServer", "setup_handlers"]
+
+NAMESPACE = "lamindb"
+# query arguments that are not filters
+RESERVED = {"q", "offset", "limit", "include", "features", "count"}
+# lookup suffix in a query argument -> operator of a filter row
+LOOKUPS = {
+    "exact": "=",
+    "ne": "!=",
+    "contains": "contains",
+    "icontains": "contains",
+    "startswith": "starts with",
+    "istartswith": "starts with",
+    "endswith": "ends with",
+    "iendswith": "ends with",
+    "gt": ">",
+    "gte": ">=",
+    "lt": "<",
+    "lte": "<=",
+    "in": "in",
+    "isnull": "is null",
+}
+
+
+class LaminDBServer(Configurable):
+    """Settings of the server extension (``c.LaminDBServer.<name>`` in ``jupyter_server_config.py``)."""
+
+    follow_current_instance = Bool(
+        True,
+        help="Switch to the instance that is current in the config folder before each request, "
+        "so the panel follows ln.setup.connect() in a notebook. Off: keep the first instance used.",
+    ).tag(config=True)
+    default_limit = Integer(20, help="Records per page when a request gives no limit.").tag(config=True)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # one thread: Django connections are per thread, and reads one at a time are plenty
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lamindb-server")
+
+    def prepare_instance(self) -> str:
+        """Make sure the process uses the current instance; return its ``owner/name``.
+
+        Raises:
+            ln.errors.SetupError: no instance is set up, or the current one is gone.
+        """
+        if self.follow_current_instance or not django_settings.configured:
+            slug = current_slug()
+            if slug is None:
+                raise errors.SetupError(
+                    "no lamindb-core instance is set up: run ln.setup.init(storage=...) in a notebook "
+                    "or `lamin-core init --storage ...` in a terminal"
+                )
+            load_instance(slug)  # raises InstanceNotFound, naming the instances that exist
+            ensure_django()
+            if ln.setup.settings.instance.slug != slug:
+                ln.setup.connect(slug)
+        close_old_connections()
+        return ln.setup.settings.instance.slug
+
+    def run(self, func: Callable[..., Any], *args: Any) -> Any:
+        """Run ``func(*args)`` in the database thread, after ``prepare_instance``."""
+
+        def call() -> Any:
+            self.prepare_instance()
+            return func(*args)
+
+        return IOLoop.current().run_in_executor(self.executor, call)
+
+
+class BaseHandler(APIHandler):
+    """JSON in, JSON out; library errors become 400, 404 or 409 with their message."""
+
+    @property
+    def lamindb(self) -> LaminDBServer:
+        return self.settings["lamindb_server"]
+
+    async def call(self, func: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return await self.lamindb.run(func, *args)
+        except records.NotFound as exc:
+            raise web.HTTPError(404, str(exc)) from None
+        except errors.SetupError as exc:
+            raise web.HTTPError(409, str(exc)) from None
+        except errors.InvalidArgument as exc:
+            raise web.HTTPError(400, str(exc)) from None
+
+    def write_json(self, data: Any) -> None:
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(data, default=str))
+
+    def int_argument(self, name: str, default: int) -> int:
+        raw = self.get_argument(name, None)
+        if raw is None or raw == "":
+            return default
+        try:
+            return int(raw)
+        except ValueError:
+            raise web.HTTPError(400, f"{name} must be an integer, got {raw!r}") from None
+
+    def bool_argument(self, name: str, default: bool) -> bool:
+        raw = self.get_argument(name, None)
+        if raw is None or raw == "":
+            return default
+        if raw.lower() in records.TRUE_WORDS:
+            return True
+        if raw.lower() in records.FALSE_WORDS:
+            return False
+        raise web.HTTPError(400, f"{name} must be true or false, got {raw!r}")
+
+
+class RegistriesHandler(BaseHandler):
+    """``GET /lamindb/registries``: the registries of the current instance."""
+
+    @web.authenticated
+    async def get(self) -> None:
+        self.write_json(await self.call(list_registries))
+
+
+def list_registries() -> dict[str, Any]:
+    return {
+        "instance": ln.setup.settings.instance.slug,
+        "registries": [records.registry_info(model, name) for name, model in records.registries().items()],
+    }
+
+
+class RecordsHandler(BaseHandler):
+    """``GET /lamindb/registries/<name>/records``: a page of records, searched and filtered."""
+
+    @web.authenticated
+    async def get(self, name: str) -> None:
+        offset = self.int_argument("offset", 0)
+        limit = self.int_argument("limit", self.lamindb.default_limit)
+        features = self.bool_argument("features", False)
+        include = [p for value in self.get_arguments("include") for p in value.split(",") if p.strip()]
+        search = self.get_argument("q", "")
+        count = self.bool_argument("count", not search.strip())
+        conditions = []
+        for key in self.request.query_arguments:
+            # JupyterLab's ServerConnection adds a bare timestamp (?1795409286377) against caching
+            if key in RESERVED or key.isdigit():
+                continue
+            for value in self.get_arguments(key, strip=False):
+                conditions.append(parse_filter(key, value))
+        self.write_json(
+            await self.call(list_records, name, search, conditions, offset, limit, include, features, count)
+        )
+
+
+def parse_filter(key: str, value: str) -> records.Condition:
+    """``("name__startswith", "Cand")`` → ``Condition("name", "starts with", "Cand")``."""
+    path, _, suffix = key.rpartition("__")
+    if suffix in LOOKUPS and path:
+        return records.Condition(path, LOOKUPS[suffix], value)
+    return records.Condition(key, "=", value)
+
+
+def list_records(
+    name: str,
+    search: str,
+    conditions: list[records.Condition],
+    offset: int,
+    limit: int,
+    include: list[str],
+    features: bool,
+    count: bool,
+) -> dict[str, Any]:
+    model = records.registry_by_name(name)
+    allowed = set(records.include_paths(model))
+    for path in include:
+        if path not in allowed:
+            raise records.QueryError(
+                f"{model.__name__} cannot include {path!r}.{errors.closest_match_hint(path, allowed)} "
+                f"Valid: {', '.join(sorted(allowed))}"
+            )
+    if features and not records.supports_features(model):
+        raise records.QueryError(f"features=true is only available for Artifact, not for {model.__name__}")
+    records.check_page(offset, limit)
+    qs = records.build_query(model, search, conditions, search_limit=offset + limit + 1)
+    page = records.fetch_page(qs, offset, limit, include, features, count=count)
+    return {
+        "registry": model.__name__,
+        "offset": page.offset,
+        "limit": page.limit,
+        "has_more": page.has_more,
+        "total": page.total,
+        "columns": ["id", *page.columns],
+        "records": records.page_records(page),
+    }
+
+
+class RecordHandler(BaseHandler):
+    """``GET /lamindb/registries/<name>/records/<id or uid>``: one record in detail."""
+
+    @web.authenticated
+    async def get(self, name: str, idlike: str) -> None:
+        self.write_json(await self.call(record_detail, name, idlike))
+
+
+def record_detail(name: str, idlike: str) -> dict[str, Any]:
+    model = records.registry_by_name(name)
+    return records.record_detail(records.get_record(model, idlike))
+
+
+def setup_handlers(web_app: Any, config: Any = None) -> LaminDBServer:
+    """Add the routes to the server's tornado application."""
+    server = LaminDBServer(config=config)
+    web_app.settings["lamindb_server"] = server
+    base = url_path_join(web_app.settings["base_url"], NAMESPACE)
+    segment = r"([^/]+)"
+    web_app.add_handlers(
+        ".*$",
+        [
+            (url_path_join(base, "registries"), RegistriesHandler),
+            (url_path_join(base, "registries", segment, "records"), RecordsHandler),
+            (url_path_join(base, "registries", segment, "records", segment), RecordHandler),
+        ],
+    )
+    return server

@@ -1,0 +1,190 @@
+"""The REST API of the server extension, through a real Jupyter server (pytest-jupyter's jp_fetch)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from tornado.httpclient import HTTPClientError
+
+# the names of the labels that conftest.rest_labels commits
+PREFIX = "REST test "
+
+
+async def get(jp_fetch, *parts, **params):
+    response = await jp_fetch("lamindb", *parts, params=params or None, method="GET")
+    assert response.code == 200
+    assert response.headers["Content-Type"].startswith("application/json")
+    return json.loads(response.body)
+
+
+async def get_error(jp_fetch, *parts, **params) -> tuple[int, str]:
+    with pytest.raises(HTTPClientError) as info:
+        await jp_fetch("lamindb", *parts, params=params or None, method="GET")
+    body = json.loads(info.value.response.body)
+    return info.value.code, body["message"]
+
+
+async def test_registries_list_names_modules_and_fields(jp_fetch, instance):
+    data = await get(jp_fetch, "registries")
+    assert data["instance"] == instance.setup.settings.instance.slug
+    by_name = {r["name"]: r for r in data["registries"]}
+    assert {"Artifact", "ULabel", "Feature", "Run", "Transform"} <= set(by_name)
+    assert "User" not in by_name and "ArtifactULabel" not in by_name
+    ulabel = by_name["ULabel"]
+    assert ulabel["module"] == "core"
+    assert ulabel["display_field"] == "name"
+    assert "name" in ulabel["fields"] and "created_by__name" in ulabel["fields"]
+    assert "parents__name" in ulabel["include"]
+    assert ulabel["features"] is False and by_name["Artifact"]["features"] is True
+
+
+async def test_records_first_page_is_newest_first_with_total(jp_fetch, rest_labels):
+    data = await get(jp_fetch, "registries", "ULabel", "records", name__startswith=PREFIX, limit="10")
+    assert data["registry"] == "ULabel"
+    assert data["total"] == 26
+    assert data["has_more"] is True
+    names = [r["name"] for r in data["records"]]
+    assert len(names) == 10
+    assert names[0] == f"{PREFIX}<img src=x onerror=alert(1)>"
+    assert names[1:3] == [f"{PREFIX}24", f"{PREFIX}23"]
+    assert data["columns"][:3] == ["id", "uid", "name"]
+    assert all(r["id"] > s["id"] for r, s in zip(data["records"], data["records"][1:]))
+
+
+async def test_records_pages_cover_the_whole_query(jp_fetch, rest_labels):
+    seen = []
+    offset = 0
+    while True:
+        data = await get(
+            jp_fetch, "registries", "ULabel", "records", name__startswith=PREFIX, limit="7", offset=str(offset)
+        )
+        seen += [r["name"] for r in data["records"]]
+        if not data["has_more"]:
+            break
+        offset += 7
+    assert len(seen) == len(set(seen)) == 26
+    assert data["total"] == 26 and data["offset"] == 21
+
+
+async def test_records_search_finds_a_label_by_part_of_its_name(jp_fetch, rest_labels):
+    data = await get(jp_fetch, "registries", "ULabel", "records", q=f"{PREFIX}17")
+    assert [r["name"] for r in data["records"]][:1] == [f"{PREFIX}17"]
+
+
+async def test_records_filters_by_operators(jp_fetch, rest_labels):
+    ids = sorted(label.id for label in rest_labels)
+    data = await get(
+        jp_fetch, "registries", "ULabel", "records",
+        name__startswith=PREFIX, id__gte=str(ids[5]), id__lt=str(ids[8]),
+    )
+    assert sorted(r["id"] for r in data["records"]) == ids[5:8]
+    data = await get(jp_fetch, "registries", "ULabel", "records", name=f"{PREFIX}03")
+    assert [r["name"] for r in data["records"]] == [f"{PREFIX}03"]
+    data = await get(
+        jp_fetch, "registries", "ULabel", "records", name__in=f"{PREFIX}01,{PREFIX}02", is_concept="false"
+    )
+    assert sorted(r["name"] for r in data["records"]) == [f"{PREFIX}01", f"{PREFIX}02"]
+
+
+async def test_records_ignore_jupyterlabs_cache_busting_timestamp(jp_fetch, rest_labels):
+    response = await jp_fetch("lamindb", "registries", "ULabel", "records", params={"1795409286377": "", "name": f"{PREFIX}03"})
+    assert [r["name"] for r in json.loads(response.body)["records"]] == [f"{PREFIX}03"]
+
+
+async def test_records_include_relations_as_lists(jp_fetch, rest_labels):
+    data = await get(
+        jp_fetch, "registries", "ULabel", "records", name=f"{PREFIX}00", include="children__name,created_by__name"
+    )
+    (record,) = data["records"]
+    assert record["children__name"] == [f"{PREFIX}01", f"{PREFIX}02"]
+    assert isinstance(record["created_by__name"], str)
+
+
+async def test_record_detail_by_id_and_uid(jp_fetch, rest_labels):
+    parent = rest_labels[0]
+    data = await get(jp_fetch, "registries", "ULabel", "records", str(parent.id))
+    assert data["uid"] == parent.uid and data["label"] == parent.name
+    assert {"name": "name", "value": parent.name} in data["fields"]
+    children = next(r for r in data["relations"] if r["name"] == "children")
+    assert children["count"] == 2 and children["many"] is True
+    assert sorted(r["label"] for r in children["records"]) == [f"{PREFIX}01", f"{PREFIX}02"]
+    assert data["describe"].startswith(f"ULabel {PREFIX}00")
+    by_uid = await get(jp_fetch, "registries", "ULabel", "records", parent.uid)
+    assert by_uid["id"] == parent.id
+
+
+async def test_record_values_come_back_as_text_not_markup(jp_fetch, rest_labels):
+    html_label = rest_labels[-1]
+    data = await get(jp_fetch, "registries", "ULabel", "records", str(html_label.id))
+    assert data["label"] == f"{PREFIX}<img src=x onerror=alert(1)>"
+    assert {"name": "description", "value": "<b>bold</b>"} in data["fields"]
+
+
+@pytest.mark.parametrize(
+    ("parts", "params", "code", "message"),
+    [
+        (("ULabl", "records"), {}, 404, "no registry 'ULabl' in this instance. Did you mean 'ULabel'?"),
+        (("ULabel", "records", "99999999"), {}, 404, "no ULabel record with id or uid 99999999"),
+        (("ULabel", "records"), {"limit": "ten"}, 400, "limit must be an integer, got 'ten'"),
+        (("ULabel", "records"), {"limit": "5000"}, 400, "limit must be between 1 and 1000, got 5000"),
+        (("ULabel", "records"), {"offset": "-1"}, 400, "offset must be 0 or more, got -1"),
+        (("ULabel", "records"), {"nme": "x"}, 400, "ULabel has no filter field 'nme'. Did you mean 'name'?"),
+        (("ULabel", "records"), {"id__gt": "abc"}, 400, "id >: “abc” value must be an integer."),
+        (("ULabel", "records"), {"is_concept": "maybe"}, 400, "is_concept =: expected yes or no"),
+        (("ULabel", "records"), {"include": "parnts__name"}, 400, "ULabel cannot include 'parnts__name'. Did you mean 'parents__name'?"),
+        (("ULabel", "records"), {"features": "true"}, 400, "features=true is only available for Artifact"),
+        (("ULabel", "records"), {"features": "sure"}, 400, "features must be true or false, got 'sure'"),
+        (("ULabel", "records"), {"name__regex": ".*"}, 400, "ULabel has no filter field 'name__regex'"),
+    ],
+)
+async def test_bad_input_is_an_error_with_a_clear_message(jp_fetch, parts, params, code, message):
+    status, text = await get_error(jp_fetch, "registries", *parts, **params)
+    assert status == code
+    assert text.startswith(message), text
+
+
+async def test_no_sql_from_the_request_reaches_the_database(jp_fetch, rest_labels, instance):
+    before = instance.ULabel.filter(name__startswith=PREFIX).count()
+    data = await get(jp_fetch, "registries", "ULabel", "records", q="'; DROP TABLE core_ulabel; --")
+    assert data["records"] == []
+    status, _ = await get_error(jp_fetch, "registries", "ULabel", "records", **{"name; DROP TABLE x": "1"})
+    assert status == 400
+    assert instance.ULabel.filter(name__startswith=PREFIX).count() == before
+
+
+async def test_every_route_needs_authentication(jp_fetch, jp_serverapp, http_server_client, jp_base_url):
+    for path in ("lamindb/registries", "lamindb/registries/ULabel/records", "lamindb/registries/ULabel/records/1"):
+        with pytest.raises(HTTPClientError) as info:
+            await http_server_client.fetch(jp_base_url + path, headers={}, method="GET")
+        assert info.value.code == 403, path
+
+
+async def test_the_extension_is_listed_by_jupyter_server(jp_serverapp):
+    manager = jp_serverapp.extension_manager
+    assert manager.extensions["lamindb_jupyter.server"].enabled
+    assert "lamindb_jupyter.server" in [p.module_name for p in manager.extension_points.values()]
+
+
+async def test_without_an_instance_the_answer_says_how_to_set_one_up(jp_fetch, jp_serverapp, monkeypatch):
+    from lamindb_jupyter.server import handlers
+
+    server = jp_serverapp.web_app.settings["lamindb_server"]
+    monkeypatch.setattr(server, "follow_current_instance", True)
+    monkeypatch.setattr(handlers, "current_slug", lambda: None)
+    status, message = await get_error(jp_fetch, "registries")
+    assert status == 409
+    assert message.startswith("no lamindb-core instance is set up: run ln.setup.init(storage=...)")
+
+
+async def test_following_the_current_instance_keeps_the_one_in_use(jp_fetch, jp_serverapp, instance, monkeypatch):
+    from lamindb_jupyter.server import handlers
+
+    slug = instance.setup.settings.instance.slug
+    server = jp_serverapp.web_app.settings["lamindb_server"]
+    monkeypatch.setattr(server, "follow_current_instance", True)
+    # the config folder names the instance in use (other tests may have switched it)
+    monkeypatch.setattr(handlers, "current_slug", lambda: slug)
+    monkeypatch.setattr(instance.setup, "connect", lambda name: pytest.fail(f"reconnected to {name}"))
+    data = await get(jp_fetch, "registries")
+    assert data["instance"] == slug
