@@ -1,0 +1,459 @@
+"""``browse()``: an ipywidgets panel to search, filter and page through a registry.
+
+Everything it shows comes from ``lamindb_core`` through
+``lamindb_jupyter.server.records``, the same helpers the JupyterLab panel's REST
+API uses. Every value is HTML-escaped before it reaches the page.
+
+Example:
+    >>> import lamindb_core as ln
+    >>> from lamindb_jupyter.widgets import browse
+    >>> browser = browse(ln.ULabel)
+    >>> browser.search.value = "Cand"          # what typing in the search box does
+    >>> browser.page.total, browser.page.rows
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import keyword
+import time
+from typing import Any
+
+import ipywidgets as w
+from django.db import models
+
+from lamindb_core import errors
+from lamindb_core.features import display_field
+
+from ..server import records
+from ..server.records import Condition, Page
+
+__all__ = ["RegistryBrowser", "FilterRow", "browse"]
+
+PAGE_SIZES = (10, 20, 50, 100)
+# longer cell values are cut, with the whole value in the cell's tooltip
+CELL_CHARS = 60
+# a DataFrame export holds at most this many records; a QuerySet export has no limit
+EXPORT_MAX_ROWS = 100_000
+NO_RECORD = ("— pick a record to see its details —", None)
+
+TABLE_STYLE = """
+<style>
+.lamindb-browser-table {max-height: 28em; overflow: auto; border: 1px solid var(--jp-border-color2, #ddd);}
+.lamindb-browser-table table {border-collapse: collapse; font-size: var(--jp-ui-font-size1, 12px); width: 100%;}
+.lamindb-browser-table th {position: sticky; top: 0; background: var(--jp-layout-color2, #f3f3f3);
+  text-align: left; padding: 3px 8px; white-space: nowrap;}
+.lamindb-browser-table td {padding: 2px 8px; white-space: nowrap; border-top: 1px solid var(--jp-border-color3, #eee);}
+.lamindb-browser-table tr.lamindb-selected td {background: var(--jp-brand-color3, #c8e0f8);}
+.lamindb-browser-empty {padding: 8px; color: var(--jp-ui-font-color2, #777);}
+</style>
+"""
+
+
+def _escape(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def render_table(page: Page, selected: int | None = None) -> str:
+    """The page as an HTML table, every header and value escaped; long values cut."""
+    if page.rows == 0:
+        return TABLE_STYLE + '<div class="lamindb-browser-table"><div class="lamindb-browser-empty">No records match.</div></div>'
+    head = "".join(f"<th>{_escape(c)}</th>" for c in ["id", *page.columns])
+    body = []
+    for pk, row in zip(page.ids, page.df.itertuples(index=False, name=None)):
+        cells = [f"<td>{pk}</td>"]
+        for value in row:
+            text = records.format_value(value)
+            if len(text) > CELL_CHARS:
+                cells.append(f'<td title="{_escape(text)}">{_escape(text[: CELL_CHARS - 1])}…</td>')
+            else:
+                cells.append(f"<td>{_escape(text)}</td>")
+        css = ' class="lamindb-selected"' if pk == selected else ""
+        body.append(f"<tr data-id=\"{pk}\"{css}>{''.join(cells)}</tr>")
+    return (
+        TABLE_STYLE
+        + '<div class="lamindb-browser-table"><table><thead><tr>'
+        + head
+        + "</tr></thead><tbody>"
+        + "".join(body)
+        + "</tbody></table></div>"
+    )
+
+
+class FilterRow(w.HBox):
+    """One condition: field, operator, value, and a button that removes the row.
+
+    Example:
+        >>> row = browser.add_condition("name", "starts with", "Cand")
+        >>> row.value.value = "IFN"
+    """
+
+    def __init__(self, model: type[models.Model], browser: RegistryBrowser) -> None:
+        self.model = model
+        self.browser = browser
+        fields = records.filter_fields(model)
+        self.field = w.Dropdown(options=fields, value=fields[0] if fields else None, layout=w.Layout(width="220px"))
+        self.op = w.Dropdown(options=records.operators_for(model, self.field.value), layout=w.Layout(width="110px"))
+        self.value = w.Text(placeholder="value", continuous_update=True, layout=w.Layout(width="220px"))
+        self.remove = w.Button(icon="times", tooltip="remove this filter", layout=w.Layout(width="34px"))
+        super().__init__([self.field, self.op, self.value, self.remove])
+        self.field.observe(self._on_field, "value")
+        self.op.observe(self._on_change, "value")
+        self.value.observe(self._on_change, "value")
+        self.remove.on_click(lambda _: browser.remove_condition(self))
+
+    @property
+    def condition(self) -> Condition | None:
+        """The row's condition; None while its value is empty (except for ``is null``)."""
+        if self.op.value != "is null" and not self.value.value.strip():
+            return None
+        return Condition(self.field.value, self.op.value, self.value.value)
+
+    def _on_field(self, change: dict) -> None:
+        ops = records.operators_for(self.model, change["new"])
+        if self.op.value not in ops:
+            self.op.options = ops
+            self.op.value = ops[0]
+        else:
+            self.op.options = ops
+        self.browser.schedule_refresh()
+
+    def _on_change(self, change: dict) -> None:
+        self.browser.schedule_refresh()
+
+
+class RegistryBrowser(w.VBox):
+    """Browse a registry: search as you type, filter rows, include relations and features,
+    page through every record, see one record's details, export the selection.
+
+    Its parts are ordinary widgets, so code (and tests) can drive it by setting
+    their values: ``registry``, ``search``, ``features``, ``include``, ``page_size``,
+    ``record``; ``add_condition()`` adds a filter row; ``next_page()`` pages.
+
+    Args:
+        registry: A registry (``ln.ULabel``) or its name; the first registry if None.
+        page_size: Records per page.
+        debounce: Seconds to wait after a keystroke before querying; 0 queries at once.
+    """
+
+    def __init__(self, registry: type[models.Model] | str | None = None, page_size: int = 20, debounce: float = 0.15):
+        self.debounce = debounce
+        self._pending: asyncio.TimerHandle | None = None
+        self._models = records.registries()
+        model = self._resolve(registry)
+        self.model = model
+        self.offset = 0
+        self.page: Page | None = None
+        self.last_refresh_seconds = 0.0
+        self.exported: Any = None
+        self._quiet = True
+
+        self.registry = w.Dropdown(
+            options=list(self._models), value=self._name_of(model), description="Registry",
+            layout=w.Layout(width="250px"),
+        )
+        self.search = w.Text(
+            placeholder=f"Search {model.__name__}…", continuous_update=True, layout=w.Layout(width="300px"),
+        )
+        self.features = w.Checkbox(value=False, description="features", indent=False, layout=w.Layout(width="90px"))
+        self.include = w.TagsInput(
+            value=[], allowed_tags=records.include_paths(model), allow_duplicates=False,
+            placeholder="include relations…", layout=w.Layout(width="auto"),
+        )
+        self.add_filter = w.Button(description="filter", icon="plus", tooltip="add a filter row", layout=w.Layout(width="90px"))
+        self.filters = w.VBox([])
+        self.status = w.HTML()
+        self.table = w.HTML()
+        self.first = w.Button(icon="angle-double-left", tooltip="first page", layout=w.Layout(width="36px"))
+        self.previous = w.Button(icon="angle-left", tooltip="previous page", layout=w.Layout(width="36px"))
+        self.next = w.Button(icon="angle-right", tooltip="next page", layout=w.Layout(width="36px"))
+        self.last = w.Button(icon="angle-double-right", tooltip="last page", layout=w.Layout(width="36px"))
+        self.page_label = w.HTML()
+        self.page_size = w.Dropdown(
+            options=sorted({*PAGE_SIZES, page_size}), value=page_size, description="per page",
+            layout=w.Layout(width="160px"),
+        )
+        self.record = w.Dropdown(options=[NO_RECORD], value=None, description="Details", layout=w.Layout(width="560px"))
+        self.detail = w.HTML()
+        self.export_kind = w.ToggleButtons(options=["QuerySet", "DataFrame"], value="QuerySet", style={"button_width": "100px"})
+        self.export_name = w.Text(value="selection", description="as variable", layout=w.Layout(width="240px"))
+        self.export = w.Button(description="Export", icon="download", tooltip="put the current selection into the notebook")
+        self.export_status = w.HTML()
+
+        super().__init__(
+            [
+                w.HBox([self.registry, self.search, self.features, self.add_filter]),
+                self.include,
+                self.filters,
+                self.status,
+                self.table,
+                w.HBox([self.first, self.previous, self.page_label, self.next, self.last, self.page_size]),
+                self.record,
+                self.detail,
+                w.HBox([self.export_kind, self.export_name, self.export, self.export_status]),
+            ]
+        )
+        self.add_class("lamindb-browser")
+        self.registry.observe(self._on_registry, "value")
+        self.search.observe(lambda _: self.schedule_refresh(), "value")
+        self.features.observe(lambda _: self.refresh(), "value")
+        self.include.observe(lambda _: self.refresh(), "value")
+        self.page_size.observe(lambda _: self.refresh(), "value")
+        self.record.observe(lambda change: self.show_record(change["new"]), "value")
+        self.add_filter.on_click(lambda _: self.add_condition())
+        self.first.on_click(lambda _: self.first_page())
+        self.previous.on_click(lambda _: self.previous_page())
+        self.next.on_click(lambda _: self.next_page())
+        self.last.on_click(lambda _: self.last_page())
+        self.export.on_click(lambda _: self.export_selection())
+        self._configure_for(model)
+        self._quiet = False
+        self.refresh()
+
+    # -- registries -----------------------------------------------------------
+
+    def _resolve(self, registry: type[models.Model] | str | None) -> type[models.Model]:
+        if registry is None:
+            if not self._models:
+                raise errors.InvalidArgument("this instance has no registries to browse")
+            return self._models.get("Artifact", next(iter(self._models.values())))
+        if isinstance(registry, str):
+            try:
+                return records.registry_by_name(registry)
+            except records.NotFound as exc:
+                raise errors.InvalidArgument(str(exc)) from None
+        if isinstance(registry, type) and issubclass(registry, models.Model):
+            if registry not in self._models.values():
+                self._models[registry._meta.label] = registry
+            return registry
+        raise errors.InvalidArgument(
+            f"browse() takes a registry such as ln.ULabel or its name, got {registry!r}"
+        )
+
+    def _name_of(self, model: type[models.Model]) -> str:
+        return next(name for name, m in self._models.items() if m is model)
+
+    def _configure_for(self, model: type[models.Model]) -> None:
+        self.model = model
+        self.search.placeholder = f"Search {model.__name__}…"
+        self.features.disabled = not records.supports_features(model)
+        if self.features.disabled:
+            self.features.value = False
+        self.include.value = []
+        self.include.allowed_tags = records.include_paths(model)
+        self.filters.children = []
+        self.record.options = [NO_RECORD]
+        self.record.value = None
+        self.detail.value = ""
+
+    def _on_registry(self, change: dict) -> None:
+        self._quiet = True
+        try:
+            self._configure_for(self._models[change["new"]])
+        finally:
+            self._quiet = False
+        self.refresh()
+
+    # -- filters --------------------------------------------------------------
+
+    def add_condition(self, field: str | None = None, op: str | None = None, value: str = "") -> FilterRow:
+        """Add a filter row (by default: the first field, its first operator, no value)."""
+        row = FilterRow(self.model, self)
+        self._quiet = True
+        try:
+            if field is not None:
+                row.field.value = field
+            if op is not None:
+                row.op.value = op
+            row.value.value = value
+        finally:
+            self._quiet = False
+        self.filters.children = [*self.filters.children, row]
+        if row.condition is not None:
+            self.refresh()
+        return row
+
+    def remove_condition(self, row: FilterRow) -> None:
+        """Remove a filter row."""
+        self.filters.children = [r for r in self.filters.children if r is not row]
+        self.refresh()
+
+    @property
+    def conditions(self) -> list[Condition]:
+        """The complete filter rows' conditions."""
+        return [row.condition for row in self.filters.children if row.condition is not None]
+
+    # -- querying ---------------------------------------------------------------
+
+    @property
+    def queryset(self):
+        """The current selection (search and filters) as a QuerySet, best first; a search
+        keeps its best ``records.SEARCH_LIMIT`` (1,000) records."""
+        return records.build_query(self.model, self.search.value, self.conditions)
+
+    def schedule_refresh(self) -> None:
+        """Refresh after ``debounce`` seconds of quiet, or now outside an event loop."""
+        if self._quiet:
+            return
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if self.debounce <= 0 or loop is None:
+            self.refresh()
+            return
+        self._pending = loop.call_later(self.debounce, self.refresh)
+
+    def refresh(self, offset: int = 0) -> None:
+        """Query the page at ``offset`` and show it; problems show as a message, not a traceback."""
+        if self._quiet:
+            return
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
+        start = time.perf_counter()
+        text = self.search.value.strip()
+        size = self.page_size.value
+        try:
+            qs = records.build_query(
+                self.model, text, self.conditions, search_limit=offset + size + 1
+            )
+            page = records.fetch_page(
+                qs, offset, size, include=self.include.value, features=self.features.value, count=not text,
+            )
+        except (errors.InvalidArgument, records.NotFound) as exc:
+            self.status.value = f'<span style="color: var(--jp-error-color1, #c00)">{_escape(exc)}</span>'
+            return
+        self.offset = offset
+        self.page = page
+        self.status.value = ""
+        self._show_page(page)
+        self.last_refresh_seconds = time.perf_counter() - start
+
+    def _show_page(self, page: Page) -> None:
+        selected = self.record.value if self.record.value in page.ids else None
+        self.table.value = render_table(page, selected)
+        if page.rows:
+            first, last = page.offset + 1, page.offset + page.rows
+            of = f"{page.total:,}" if page.total is not None else "many"
+            self.page_label.value = f"records {first:,}–{last:,} of {of}"
+        else:
+            self.page_label.value = "no records"
+        self.first.disabled = self.previous.disabled = page.offset == 0
+        self.next.disabled = not page.has_more
+        self.last.disabled = not page.has_more or page.total is None
+        label_field = display_field(self.model)
+        options = [NO_RECORD]
+        for pk, row in zip(page.ids, page.df.to_dict("records")):
+            parts = [str(row[c]) for c in ("uid", label_field) if c in row and row[c] not in (None, "")]
+            options.append((" · ".join(parts) or str(pk), pk))
+        self._quiet = True
+        try:
+            self.record.options = options
+            self.record.value = selected
+        finally:
+            self._quiet = False
+        if selected is None:
+            self.detail.value = ""
+
+    # -- paging -----------------------------------------------------------------
+
+    def next_page(self) -> None:
+        """Show the next page, if there is one."""
+        if self.page is not None and self.page.has_more:
+            self.refresh(self.offset + self.page_size.value)
+
+    def previous_page(self) -> None:
+        """Show the previous page."""
+        self.refresh(max(0, self.offset - self.page_size.value))
+
+    def first_page(self) -> None:
+        """Show the first page."""
+        self.refresh(0)
+
+    def last_page(self) -> None:
+        """Show the last page (when the number of records is known)."""
+        if self.page is not None and self.page.total:
+            size = self.page_size.value
+            self.refresh((self.page.total - 1) // size * size)
+
+    # -- details and export -----------------------------------------------------
+
+    def show_record(self, pk: int | None) -> None:
+        """Show a record's ``describe()`` in the detail pane (``None`` clears it)."""
+        if self._quiet:
+            return
+        if pk is None:
+            self.detail.value = ""
+        else:
+            try:
+                record = records.get_record(self.model, pk)
+            except records.NotFound as exc:
+                self.detail.value = f"<i>{_escape(exc)}</i>"
+                return
+            self.detail.value = (
+                '<pre style="font-size: var(--jp-code-font-size, 12px); line-height: 1.35; '
+                'margin: 4px 0; white-space: pre-wrap;">'
+                + _escape(records.describe_record(record))
+                + "</pre>"
+            )
+        if self.page is not None:
+            self.table.value = render_table(self.page, pk)
+
+    def export_selection(self) -> Any:
+        """Bind the current selection (search and filters, all pages) to the variable named
+        in ``export_name``, as a QuerySet or a DataFrame (with the chosen includes and
+        features), and return it."""
+        name = self.export_name.value.strip()
+        if not name.isidentifier() or keyword.iskeyword(name):
+            self.export_status.value = f"<i>{_escape(name or 'an empty name')} is not a valid variable name</i>"
+            return None
+        try:
+            qs = self.queryset
+            if self.export_kind.value == "DataFrame":
+                value = qs[: EXPORT_MAX_ROWS + 1].df(include=self.include.value or None, features=self.features.value)
+                if len(value) > EXPORT_MAX_ROWS:
+                    self.export_status.value = (
+                        f"<i>more than {EXPORT_MAX_ROWS:,} records: narrow the selection or export a QuerySet</i>"
+                    )
+                    return None
+            else:
+                value = qs
+        except errors.InvalidArgument as exc:
+            self.export_status.value = f"<i>{_escape(exc)}</i>"
+            return None
+        self.exported = value
+        shell = _shell()
+        if shell is not None:
+            shell.user_ns[name] = value
+            what = f"{len(value):,} rows" if self.export_kind.value == "DataFrame" else "a QuerySet"
+            self.export_status.value = f"<code>{_escape(name)}</code> = {what}"
+        else:
+            self.export_status.value = "<i>no IPython session: the value is in browser.exported</i>"
+        return value
+
+
+def _shell():
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
+        return None
+    return get_ipython()
+
+
+def browse(registry: type[models.Model] | str | None = None, **kwargs: Any) -> RegistryBrowser:
+    """A widget to search, filter and page through a registry, and see each record's details.
+
+    Args:
+        registry: ``ln.ULabel``, ``"ULabel"``, or None for the first registry (``Artifact``).
+        **kwargs: ``page_size`` (default 20), ``debounce`` (seconds, default 0.15).
+
+    Example:
+        >>> import lamindb_jupyter
+        >>> lamindb_jupyter.widgets.browse(ln.ULabel)   # as the last line of a cell, it displays
+    """
+    return RegistryBrowser(registry, **kwargs)

@@ -1,0 +1,263 @@
+"""The widget registry browser, driven by setting its widgets' values as a user's clicks do."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+
+import pytest
+
+from lamindb_core.features import describe_artifact
+from lamindb_core.overview import registries_by_module
+from lamindb_jupyter.server import records
+from lamindb_jupyter.widgets import RegistryBrowser, browse
+
+
+def table_names(browser: RegistryBrowser) -> list[str]:
+    """The name column of the rendered table, unescaped as a person reads it."""
+    names = []
+    header = re.findall(r"<th>(.*?)</th>", browser.table.value)
+    column = header.index("name")
+    for row in re.findall(r"<tr data-id=.*?</tr>", browser.table.value):
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
+        names.append(html.unescape(cells[column]))
+    return names
+
+
+def test_browse_shows_the_newest_records_first(instance, labels):
+    browser = browse(instance.ULabel)
+    assert browser.registry.value == "ULabel"
+    assert table_names(browser)[:3] == ["<img src=x onerror=alert(1)>", "Candidate marker study 2", "Candidate marker study 1"]
+    total = instance.ULabel.filter().count()
+    assert browser.page.total == total
+    assert browser.page_label.value == f"records 1–{total} of {total}"
+    assert "<th>uid</th><th>name</th>" in browser.table.value
+    assert "_branch_code" not in browser.table.value
+
+
+def test_browse_takes_a_name_and_lists_every_registry(instance):
+    browser = browse("ULabel")
+    assert browser.model is instance.ULabel
+    expected = {m.__name__ for ms in registries_by_module().values() for m in ms}
+    assert set(browser.registry.options) == expected
+    assert browse().registry.value == "Artifact"
+
+
+def test_browse_unknown_registry_names_the_closest(instance):
+    with pytest.raises(instance.errors.InvalidArgument, match="no registry 'ULabl' in this instance. Did you mean 'ULabel'"):
+        browse("ULabl")
+    with pytest.raises(instance.errors.InvalidArgument, match="takes a registry such as ln.ULabel"):
+        browse(42)
+
+
+def test_values_are_html_escaped(instance, labels):
+    browser = browse(instance.ULabel)
+    assert "<img" not in browser.table.value
+    assert "&lt;img src=x onerror=alert(1)&gt;" in browser.table.value
+    browser.record.value = labels[-1].id
+    assert "<img" not in browser.detail.value
+    assert "&lt;img src=x onerror=alert(1)&gt;" in browser.detail.value
+
+
+def test_search_updates_the_table_as_the_user_types(instance, labels):
+    browser = browse(instance.ULabel, debounce=0)
+    browser.search.value = "Cand"
+    assert sorted(table_names(browser)) == ["Candidate marker study 1", "Candidate marker study 2"]
+    browser.search.value = "Candidate marker study 2"
+    assert table_names(browser)[0] == "Candidate marker study 2"
+    browser.search.value = "no such label at all"
+    assert browser.page.rows == 0
+    assert "No records match." in browser.table.value
+    assert browser.page_label.value == "no records"
+    browser.search.value = ""
+    assert browser.page.rows == instance.ULabel.filter().count()
+
+
+def test_search_uses_the_registrys_search_when_it_has_one(instance, labels, monkeypatch):
+    from lamindb_core.query import RecordQuerySet
+
+    calls = []
+
+    def fake_search(self, string, *, field=None, limit=20, case_sensitive=False):
+        calls.append((string, limit))
+        return self.filter(name="IFNG").order_by("-id")
+
+    monkeypatch.setattr(RecordQuerySet, "search", fake_search, raising=False)
+    browser = browse(instance.ULabel, debounce=0)
+    browser.search.value = "IFN"
+    assert calls and calls[-1][0] == "IFN" and calls[-1][1] >= 21
+    assert table_names(browser) == ["IFNG"]
+    # no count for a ranked search: the pager says "of many" only when more follow
+    assert browser.page.total == 1
+
+
+def test_keystrokes_are_debounced_into_one_query(instance, labels, monkeypatch):
+    browser = browse(instance.ULabel, debounce=0.05)
+    page = browser.page
+    searched = []
+
+    def spy(qs, *args, **kwargs):
+        searched.append(browser.search.value)
+        return page
+
+    # Django gives code inside an event loop its own connection, which cannot see this
+    # test's uncommitted rows: count the queries instead of running them
+    monkeypatch.setattr(records, "fetch_page", spy)
+
+    async def type_quickly():
+        for prefix in ("C", "Ca", "Can", "Cand"):
+            browser.search.value = prefix
+            await asyncio.sleep(0.001)
+        assert searched == []
+        await asyncio.sleep(0.2)
+
+    asyncio.run(type_quickly())
+    assert searched == ["Cand"]
+    assert browser.status.value == ""
+
+
+def test_filter_rows_narrow_the_records(instance, labels):
+    browser = browse(instance.ULabel, debounce=0)
+    row = browser.add_condition("name", "starts with", "Cand")
+    assert sorted(table_names(browser)) == ["Candidate marker study 1", "Candidate marker study 2"]
+    row.value.value = "DMS"
+    assert table_names(browser) == ["DMSO"]
+    row.op.value = "!="
+    row.value.value = "DMSO"
+    assert "DMSO" not in table_names(browser) and "IFNG" in table_names(browser)
+    browser.add_condition("name", "in", "IFNG, DMSO")
+    assert table_names(browser) == ["IFNG"]
+    browser.remove_condition(row)
+    assert sorted(table_names(browser)) == ["DMSO", "IFNG"]
+
+
+def test_filter_rows_offer_the_registrys_fields_and_fitting_operators(instance, labels):
+    browser = browse(instance.ULabel, debounce=0)
+    row = browser.add_condition()
+    assert row.field.options[:4] == ("uid", "id", "name", "is_concept")
+    assert "created_by__name" in row.field.options
+    row.field.value = "is_concept"
+    assert row.op.options == ("=", "is null")
+    row.field.value = "created_at"
+    assert ">" in row.op.options and "contains" not in row.op.options
+    row.field.value = "name"
+    assert row.op.options[0] == "contains"
+
+
+def test_a_bad_filter_value_shows_a_message_and_keeps_the_table(instance, labels):
+    browser = browse(instance.ULabel, debounce=0)
+    before = browser.table.value
+    row = browser.add_condition("is_concept", "=", "maybe")
+    assert "is_concept =: expected yes or no" in browser.status.value
+    assert browser.table.value == before
+    row.value.value = "no"
+    assert browser.status.value == ""
+    assert browser.page.rows == instance.ULabel.filter(is_concept=False).count()
+
+
+def test_include_adds_related_columns(instance, labels):
+    dmso, ifng = labels[0], labels[1]
+    dmso.parents.add(ifng)
+    browser = browse(instance.ULabel, debounce=0)
+    assert "parents__name" in browser.include.allowed_tags
+    browser.include.value = ["parents__name", "created_by__name"]
+    assert "<th>parents__name</th>" in browser.table.value
+    df = browser.page.df
+    assert df.loc[dmso.id, "parents__name"] == {"IFNG"}
+    assert isinstance(df.loc[dmso.id, "created_by__name"], str)
+
+
+def test_paging_reaches_every_record_beyond_the_first_hundred(instance):
+    ln = instance
+    ln.save([ln.ULabel(name=f"paging label {i:03d}") for i in range(250)])
+    total = ln.ULabel.filter().count()
+    browser = browse(ln.ULabel, page_size=100, debounce=0)
+    browser.search.value = ""
+    seen = list(browser.page.ids)
+    assert browser.page_label.value == f"records 1–100 of {total:,}"
+    assert browser.first.disabled and browser.previous.disabled and not browser.next.disabled
+    while not browser.next.disabled:
+        browser.next.click()
+        seen += browser.page.ids
+    assert len(seen) == len(set(seen)) == total
+    assert browser.next.disabled and browser.last.disabled
+    assert browser.page_label.value.endswith(f"–{total:,} of {total:,}")
+    browser.first.click()
+    assert browser.page.offset == 0
+    browser.last.click()
+    assert browser.page.offset == (total - 1) // 100 * 100
+    browser.previous.click()
+    assert browser.page.offset == (total - 1) // 100 * 100 - 100
+    browser.page_size.value = 50
+    assert browser.page.offset == 0 and browser.page.rows == 50
+
+
+def test_details_show_describe_with_relations(instance, labels):
+    dmso, ifng = labels[0], labels[1]
+    dmso.parents.add(ifng)
+    browser = browse(instance.ULabel, debounce=0)
+    assert browser.detail.value == ""
+    browser.record.value = dmso.id
+    assert "ULabel DMSO" in browser.detail.value
+    assert ".parents  ULabel  IFNG" in browser.detail.value
+    assert f"&#x27;{dmso.uid}&#x27;" in browser.detail.value
+    assert 'class="lamindb-selected"' in browser.table.value
+    labels_in_picker = [label for label, _ in browser.record.options]
+    assert f"{dmso.uid} · DMSO" in labels_in_picker
+
+
+def test_artifact_details_are_describe_artifact_and_features_toggle(instance, labels):
+    ln = instance
+    ln.Feature(name="temperature", dtype="float").save()
+    storage = ln.Storage.filter().first()
+    artifact = ln.Artifact(key="browser/data.h5ad", suffix=".h5ad", storage=storage).save()
+    artifact.features.add_values({"temperature": 21.5})
+    browser = browse(ln.Artifact, debounce=0)
+    assert not browser.features.disabled
+    browser.features.value = True
+    assert "<th>temperature</th>" in browser.table.value
+    assert browser.page.df.loc[artifact.id, "temperature"] == {21.5}
+    browser.record.value = artifact.id
+    assert html.unescape(browser.detail.value).count(describe_artifact(artifact)) == 1
+    assert "temperature" in browser.detail.value
+    browser.registry.value = "ULabel"
+    assert browser.features.disabled and browser.features.value is False
+    assert browser.filters.children == () and browser.include.value == []
+
+
+def test_export_hands_the_selection_to_the_notebook(instance, labels, shell):
+    browser = browse(instance.ULabel, debounce=0)
+    browser.search.value = "Cand"
+    browser.export.click()
+    qs = shell.user_ns["selection"]
+    assert sorted(qs.values_list("name", flat=True)) == ["Candidate marker study 1", "Candidate marker study 2"]
+    assert "<code>selection</code> = a QuerySet" in browser.export_status.value
+    browser.export_kind.value = "DataFrame"
+    browser.export_name.value = "cand_df"
+    browser.include.value = ["created_by__name"]
+    browser.export.click()
+    df = shell.user_ns.pop("cand_df")
+    assert sorted(df["name"]) == ["Candidate marker study 1", "Candidate marker study 2"]
+    assert "created_by__name" in df.columns
+    assert "= 2 rows" in browser.export_status.value
+    browser.export_name.value = "class"
+    assert browser.export_selection() is None
+    assert "class is not a valid variable name" in browser.export_status.value
+
+
+def test_registry_switch_resets_filters_and_shows_the_other_registry(instance, labels):
+    browser = browse(instance.ULabel, debounce=0)
+    browser.add_condition("name", "contains", "DMSO")
+    browser.registry.value = "Feature"
+    assert browser.model is instance.Feature
+    assert browser.filters.children == ()
+    assert browser.search.placeholder == "Search Feature…"
+    assert browser.page.total == instance.Feature.filter().count()
+
+
+def test_long_values_are_cut_with_the_whole_value_as_tooltip(instance):
+    long = "A very long description " * 10
+    instance.ULabel(name="long", description=long).save()
+    browser = browse(instance.ULabel, debounce=0)
+    assert f'<td title="{long}">A very long description A very long description A very long…</td>' in browser.table.value
