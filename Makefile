@@ -19,12 +19,16 @@ PYTEST_ARGS ?=
 PYTEST_SQLITE := LAMIN_CORE_TEST_DB=sqlite $(PY) -m pytest -q $(PYTEST_ARGS)
 PYTEST_POSTGRES := LAMIN_CORE_TEST_DB=$(PG_URL) $(PY) -m pytest -q $(PYTEST_ARGS)
 
-.PHONY: venv test test-sqlite test-postgres pg-up demo lab bench clean distclean
+.PHONY: venv test test-sqlite test-postgres pg-up demo lab bench labextension clean distclean
 
 venv: $(STAMP)
 
-# Reinstalls only when pyproject.toml changes; a failed install leaves no stamp, so it is retried.
-$(STAMP): pyproject.toml
+# The JupyterLab extension's sources: the install builds them (npm) when they are newer than the build.
+LABEXTENSION_SRC := labextension/package.json $(wildcard labextension/src/*.ts labextension/style/*)
+
+# Reinstalls only when pyproject.toml or the extension changes; a failed install leaves no stamp,
+# so it is retried.
+$(STAMP): pyproject.toml $(LABEXTENSION_SRC)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -e ".[dev]"
 	touch $@
@@ -53,6 +57,12 @@ test-sqlite: venv
 
 test-postgres: venv pg-up
 	$(PYTEST_POSTGRES)
+
+# Rebuild the JupyterLab extension from labextension/ and install the build into .venv (as the
+# wheel ships it: share/jupyter/labextensions/lamindb-jupyter); reload JupyterLab to see it.
+labextension: venv
+	cd labextension && npm install && npm run build:prod
+	$(PY) -m pip install --no-deps -e .
 
 demo: venv
 	$(PY) -m lamindb_core.demo
