@@ -6,9 +6,10 @@ Load it in a notebook or an IPython terminal::
     %ln help
     df = %ln filter ULabel name__startswith=Cand
 
-Loading registers the ``%ln``/``%%ln`` magics (``LnMagic``), a Tab-completion matcher
-and display formatters for records, QuerySets and registry tables; unloading
-(``%unload_ext lamindb_jupyter``) removes all three. Importing this package imports
+Loading registers the ``%ln``/``%%ln`` magics (``LnMagic``), a Tab-completion matcher,
+display formatters for records, QuerySets and registry tables, and an input transformer
+that reads ``%ln filter?`` as ``%ln help filter``; unloading (``%unload_ext
+lamindb_jupyter``) removes them all. Importing this package imports
 nothing heavy: IPython, Django and pandas come with ``%load_ext``.
 """
 
@@ -23,12 +24,13 @@ def load_ipython_extension(ipython: Any) -> None:
     """Register ``%ln``, its Tab completion and the display formatters with ``ipython``."""
     from . import display
     from .completer import matcher
-    from .magics import LnMagic
+    from .magics import LnMagic, help_transformer
 
     if getattr(ipython, "_lamindb_jupyter", None) is not None:
         return
     magic = LnMagic(shell=ipython)
     ipython.register_magics(magic)
+    ipython.input_transformers_cleanup.append(help_transformer)
     ln_matcher = matcher(ipython)
     ipython.Completer.custom_matchers.append(ln_matcher)
     display.register(ipython, settings=magic)
@@ -37,8 +39,9 @@ def load_ipython_extension(ipython: Any) -> None:
 
 
 def unload_ipython_extension(ipython: Any) -> None:
-    """Remove what ``load_ipython_extension`` added: magics, matcher, formatters."""
+    """Remove what ``load_ipython_extension`` added: magics, transformer, matcher, formatters."""
     from . import display
+    from .magics import help_transformer
 
     state = getattr(ipython, "_lamindb_jupyter", None)
     if state is None:
@@ -50,6 +53,8 @@ def unload_ipython_extension(ipython: Any) -> None:
     manager.registry.pop(type(state["magic"]).__name__, None)
     if state["magic"] in ipython.configurables:
         ipython.configurables.remove(state["magic"])
+    if help_transformer in ipython.input_transformers_cleanup:
+        ipython.input_transformers_cleanup.remove(help_transformer)
     if state["matcher"] in ipython.Completer.custom_matchers:
         ipython.Completer.custom_matchers.remove(state["matcher"])
     display.unregister(ipython)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -45,7 +46,7 @@ from .parsing import (
     split_words,
 )
 
-__all__ = ["LnMagic", "Subcommand", "SUBCOMMANDS", "MORE_ROWS"]
+__all__ = ["LnMagic", "Subcommand", "SUBCOMMANDS", "MORE_ROWS", "help_transformer"]
 
 # set on a DataFrame the magic cut at its limit: display.py says that there is more
 MORE_ROWS = "lamindb_jupyter.more_rows"
@@ -227,7 +228,7 @@ def overview() -> str:
         "",
         VALUES_HELP,
         "Settings: %config LnMagic.limit = 50 (rows, default 100), %config LnMagic.features = True.",
-        "%ln help <subcommand> shows its options and more examples.",
+        "%ln help <subcommand> (or %ln <subcommand>?) shows its options and more examples.",
     ]
     return "\n".join(lines)
 
@@ -479,6 +480,23 @@ class LnMagic(Magics):
                 f"Subcommands: {', '.join(SUBCOMMANDS)}"
             )
         print(SUBCOMMANDS[name].help())
+
+
+HELP_SUFFIX = re.compile(r"^(\s*%ln)\s+([A-Za-z_]+)\s*\?{1,2}\s*$")
+
+
+def help_transformer(lines: list[str]) -> list[str]:
+    """``%ln filter?`` means ``%ln help filter`` (IPython would show Python's ``filter``).
+
+    An input transformer (``ipython.input_transformers_cleanup``), added on load.
+    """
+    result = []
+    for line in lines:
+        match = HELP_SUFFIX.match(line) if "%ln" in line else None
+        if match:
+            line = f"{match.group(1)} help {match.group(2)}" + ("\n" if line.endswith("\n") else "")
+        result.append(line)
+    return result
 
 
 def _without_semicolon(line: str) -> str:

@@ -32,6 +32,7 @@ import re
 import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -80,9 +81,16 @@ class Word:
     text: str
     quoted: tuple[tuple[int, int], ...] = ()
 
+    @cached_property
+    def _mask(self) -> bytes:
+        mask = bytearray(len(self.text))
+        for start, end in self.quoted:
+            mask[start:end] = b"\x01" * (end - start)
+        return bytes(mask)
+
     def is_quoted(self, index: int) -> bool:
         """Whether the character at ``index`` was inside quotes."""
-        return any(start <= index < end for start, end in self.quoted)
+        return 0 <= index < len(self.text) and self._mask[index] == 1
 
     @property
     def any_quoted(self) -> bool:
@@ -111,8 +119,9 @@ class Word:
 
     def find_unquoted(self, chars: str, start: int = 0) -> int:
         """The index of the first unquoted character of ``chars``, or -1."""
+        mask = self._mask
         for i in range(start, len(self.text)):
-            if self.text[i] in chars and not self.is_quoted(i):
+            if self.text[i] in chars and not mask[i]:
                 return i
         return -1
 
@@ -132,20 +141,16 @@ class _Lexer(shlex.shlex):
         self.commenters = ""
         self.escape = ""  # a backslash is a backslash: regexes, Windows paths
 
-    @property
-    def state(self):
-        return self.__dict__.get("_state")
-
-    @state.setter
-    def state(self, value):
-        old = self.__dict__.get("_state")
-        token = self.__dict__.get("token") or ""
-        if value is not None and value in QUOTES and (old is None or old not in QUOTES):
-            self._open = len(token)
-        elif old is not None and old in QUOTES and (value is None or value not in QUOTES):
-            self.spans.append((self._open if self._open is not None else 0, len(token)))
-            self._open = None
-        self.__dict__["_state"] = value
+    def __setattr__(self, name, value):
+        # shlex reads self.state for every character: watch the assignments, not the reads
+        if name == "state":
+            old = self.__dict__.get("state")
+            token = self.__dict__.get("token") or ""
+            if value is not None and value in QUOTES and (old is None or old not in QUOTES):
+                self.__dict__["_open"] = len(token)
+            elif old is not None and old in QUOTES and (value is None or value not in QUOTES):
+                self.spans.append((self.__dict__.get("_open") or 0, len(token)))
+        self.__dict__[name] = value
 
 
 def split_words(line: str) -> list[Word]:

@@ -58,6 +58,10 @@ def test_completer_options_and_their_values(completions):
     assert "name" in completions("%ln search ULabel cand --field ")
 
 
+def test_completer_feature_names_after_features(completions, artifacts):
+    assert completions("%ln filter Artifact suffix=.h5ad --features te") == ["temperature"]
+
+
 def test_completer_values_of_an_indexed_text_field(shell, completions, labels):
     text = '%ln get ULabel name="Cand'
     assert completions(text) == ['"Candidate marker study 1"', '"Candidate marker study 2"']

@@ -42,3 +42,12 @@ def test_extension_unload_removes_the_magic(shell):
     assert isinstance(result.error_in_exec, UsageError)
     shell.run_cell("%load_ext lamindb_jupyter")
     assert shell.run_cell("%ln help").success
+
+
+def test_extension_unload_removes_the_help_transformer(shell):
+    from lamindb_jupyter.magics import help_transformer
+
+    assert help_transformer in shell.input_transformers_cleanup
+    shell.run_cell("%unload_ext lamindb_jupyter")
+    assert help_transformer not in shell.input_transformers_cleanup
+    shell.run_cell("%load_ext lamindb_jupyter")

@@ -332,3 +332,11 @@ def test_semicolon_silences_the_output(shell, run, labels, capsys):
     result = run("%ln get ULabel name=DMSO;")  # the ; is not part of the value: DMSO is found
     assert result.result is None
     assert run("%%ln\nfilter ULabel name=DMSO\nget ULabel name=IFNG;").result is None
+
+
+def test_question_mark_after_a_subcommand_shows_its_help(shell, run, capsys):
+    run("%ln filter?")
+    assert capsys.readouterr().out.startswith("%ln filter Registry")
+    run("%ln get ??\n")
+    assert capsys.readouterr().out.startswith("%ln get Registry")
+    assert shell.transform_cell("x = 1 # %ln filter?\n") == "x = 1 # %ln filter?\n"
