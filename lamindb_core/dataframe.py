@@ -150,7 +150,7 @@ def queryset_to_df(qs, include: str | list[str] | None = None, features: bool | 
         (to_many if many else to_one).append(path)
     columns = [n for n in names if n != "id"]
     select = ["id", *columns, *to_one]
-    if not qs.ordered:
+    if not qs.ordered and not qs.query.is_sliced:
         qs = qs.order_by("id")
     rows = list(qs.values_list(*select))
     if not rows:

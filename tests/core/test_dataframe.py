@@ -141,3 +141,8 @@ def test_related_manager_has_the_queryset_methods(instance, labels):
     df = artifact.ulabels.filter(name__startswith="Candidate").df()
     assert list(df["name"]) == ["Candidate marker study 1"]
     assert artifact.ulabels.get(name="DMSO").name == "DMSO"
+
+
+def test_df_of_a_sliced_queryset(instance, labels):
+    df = instance.ULabel.filter()[:2].df()
+    assert len(df) == 2
