@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-__all__ = ["PublicOntology", "InspectResult", "rank"]
+__all__ = ["PublicOntology", "InspectResult", "SearchIndex", "rank"]
 
 # search: scores 0 to 100; an exact match is 100, a match of the whole query inside
 # a longer term 80 to 100 (higher the closer the lengths), otherwise the
@@ -66,52 +66,92 @@ class InspectResult:
         )
 
 
+class SearchIndex:
+    """The strings of a source's terms, flattened once for fast ranking: every name and
+    every ``|``-separated synonym, folded to lower case unless ``case_sensitive``."""
+
+    def __init__(self, names: list, synonyms: list, case_sensitive: bool = False):
+        import numpy as np
+
+        fold = (lambda x: x) if case_sensitive else str.lower
+        self.case_sensitive = case_sensitive
+        strings: list[str] = []
+        owners: list[int] = []
+        is_synonym: list[bool] = []
+        for i, name in enumerate(names):
+            if isinstance(name, str):
+                strings.append(fold(name))
+                owners.append(i)
+                is_synonym.append(False)
+            text = synonyms[i] if i < len(synonyms) else None
+            if isinstance(text, str) and text:
+                for synonym in text.split("|"):
+                    strings.append(fold(synonym))
+                    owners.append(i)
+                    is_synonym.append(True)
+        self.strings = strings
+        self.owners = np.array(owners, dtype=np.int64)
+        self.is_synonym = np.array(is_synonym, dtype=bool)
+        self.lengths = np.array([len(x) for x in strings], dtype=np.int64)
+        # one text with a separator that no query contains: str.find scans it in C
+        self.text = "\n".join(strings)
+        self.starts = np.cumsum([0] + [len(x) + 1 for x in strings[:-1]]) if strings else np.zeros(0, dtype=np.int64)
+
+    def rank(self, query: str, limit: int | None = None) -> list[tuple[int, float, bool]]:
+        """``(term position, score, matched by synonym)``, best first, at most ``limit``; see ``rank``."""
+        import numpy as np
+        from rapidfuzz import fuzz, process
+
+        if not self.strings:
+            return []
+        q = query.strip() if self.case_sensitive else query.strip().lower()
+        scores = process.cdist([q], self.strings, scorer=fuzz.ratio, workers=1, dtype=np.float32)[0].astype(np.float64)
+        if q and "\n" not in q:
+            hits = []
+            position = self.text.find(q)
+            while position != -1:
+                hits.append(position)
+                position = self.text.find(q, position + 1)
+            if hits:
+                index = np.unique(np.searchsorted(self.starts, np.array(hits), side="right") - 1)
+                contained = CONTAINS_BASE + (EXACT - CONTAINS_BASE) * len(q) / self.lengths[index]
+                scores[index] = np.maximum(scores[index], contained)
+                exact = index[self.lengths[index] == len(q)]
+                scores[exact] = EXACT
+        keep = np.flatnonzero(scores > 0)
+        if limit is not None and len(keep) > 50 * limit:
+            # the best strings only: a term's best string is among them if the term is in the top
+            # `limit`, unless many strings of few terms crowd the cut; then all are ranked
+            top = keep[np.argpartition(-scores[keep], 50 * limit)[: 50 * limit]]
+            if len(np.unique(self.owners[top])) >= limit:
+                cut = scores[top].min()
+                above = keep[scores[keep] > cut]
+                # strings tied at the cut are all kept unless the terms above it suffice
+                keep = above if len(np.unique(self.owners[above])) >= limit else keep[scores[keep] >= cut]
+        # per term its best string: higher score, then a name before a synonym, then shorter
+        order = keep[np.lexsort((self.lengths[keep], self.is_synonym[keep], -scores[keep], self.owners[keep]))]
+        _, first = np.unique(self.owners[order], return_index=True)
+        best = order[first]
+        best = best[np.lexsort((self.owners[best], self.lengths[best], self.is_synonym[best], -scores[best]))]
+        if limit is not None:
+            best = best[:limit]
+        return [(int(self.owners[j]), float(scores[j]), bool(self.is_synonym[j])) for j in best]
+
+
 def rank(query: str, names: list[str], synonyms: list[str | None], case_sensitive: bool = False) -> list[tuple[int, float, bool]]:
     """Score each term for ``query``: ``(position, score, matched_by_synonym)``, best first.
 
-    A term's score is the best over its name and its ``|``-separated synonyms;
-    at equal scores a name match comes before a synonym match, then shorter terms.
-    Terms scoring 0 are left out.
+    A term's score is the best over its name and its ``|``-separated synonyms:
+    100 for an exact match, 80-100 for a string that contains the whole query
+    (the closer the lengths, the higher), else the normalized edit similarity
+    (rapidfuzz's ``ratio``). At equal scores a name match comes before a synonym
+    match, then shorter strings. Terms scoring 0 are left out.
 
     Example:
         >>> rank("P cell", ["PP cell", "nodal myocyte", "T cell"], [None, "P cell|myocytus nodalis", None])[:2]
         [(1, 100.0, True), (0, 97.14..., False)]
     """
-    from rapidfuzz import fuzz, process
-
-    fold = (lambda s: s) if case_sensitive else str.lower
-    q = fold(query.strip())
-    strings: list[str] = []
-    owners: list[int] = []
-    is_synonym: list[bool] = []
-    for i, name in enumerate(names):
-        if isinstance(name, str):
-            strings.append(fold(name))
-            owners.append(i)
-            is_synonym.append(False)
-        text = synonyms[i] if i < len(synonyms) else None
-        if isinstance(text, str) and text:
-            for synonym in text.split("|"):
-                strings.append(fold(synonym))
-                owners.append(i)
-                is_synonym.append(True)
-    scores = process.cdist([q], strings, scorer=fuzz.ratio, workers=1)[0] if strings else []
-    best: dict[int, tuple[float, bool, int]] = {}
-    for j, s in enumerate(strings):
-        score = float(scores[j])
-        if s == q:
-            score = EXACT
-        elif q and q in s:
-            score = max(score, CONTAINS_BASE + (EXACT - CONTAINS_BASE) * len(q) / len(s))
-        if score <= 0:
-            continue
-        owner = owners[j]
-        current = best.get(owner)
-        candidate = (score, is_synonym[j], len(s))
-        if current is None or (candidate[0], not candidate[1]) > (current[0], not current[1]):
-            best[owner] = candidate
-    ordered = sorted(best.items(), key=lambda item: (-item[1][0], item[1][1], item[1][2], item[0]))
-    return [(i, score, by_synonym) for i, (score, by_synonym, _) in ordered]
+    return SearchIndex(names, synonyms, case_sensitive).rank(query)
 
 
 class PublicOntology:
@@ -127,6 +167,7 @@ class PublicOntology:
         self._table = load_table(spec)
         self._entity_label = entity_label or spec.entity
         self._folded: dict[str, dict[str, int]] = {}
+        self._indexes: dict[str, SearchIndex] = {}
 
     # -- description ---------------------------------------------------------
 
@@ -330,19 +371,23 @@ class PublicOntology:
         if not isinstance(string, str) or not string.strip():
             raise errors.InvalidArgument(f"search() takes a non-empty string, got {string!r}")
         fields = [field] if isinstance(field, str) or field is None else list(field)
-        names: list[str | None] = []
-        synonyms: list[str | None] = []
-        if fields == [None]:
-            names = self._column(self.name_field)
-            synonyms = self._column("synonyms") if "synonyms" in self._table else []
-        else:
-            # several fields: each term keeps its best score over them
-            columns = [self._column(self._check_field(f)) for f in fields]
-            names = columns[0]
-            synonyms = ["|".join(str(c[i]) for c in columns[1:] if isinstance(c[i], str)) or None for i in range(len(names))]
-        ranked = rank(string, names, synonyms, case_sensitive=case_sensitive)
-        if limit is not None:
-            ranked = ranked[:limit]
+        if fields != [None]:
+            fields = [self._check_field(f) for f in fields]
+        key = f"search:{fields}:{case_sensitive}"
+        index = self._indexes.get(key)
+        if index is None:
+            if fields == [None]:
+                names = self._column(self.name_field)
+                synonyms = self._column("synonyms") if "synonyms" in self._table else []
+            else:
+                # several fields: the first counts as the name, the others as synonyms
+                columns = [self._column(f) for f in fields]
+                names = columns[0]
+                synonyms = [
+                    "|".join(str(c[i]) for c in columns[1:] if isinstance(c[i], str)) or None for i in range(len(names))
+                ]
+            index = self._indexes[key] = SearchIndex(names, synonyms, case_sensitive)
+        ranked = index.rank(string, limit=limit)
         result = self._table.iloc[[i for i, _, _ in ranked]].copy()
         result["score"] = [round(score, 1) for _, score, _ in ranked]
         return result

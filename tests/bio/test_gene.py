@@ -20,7 +20,7 @@ def test_gene_from_values_finds_ensembl_ids_offline(bt, capsys):
     # a second call takes the saved records
     again = bt.Gene.from_values(["CD8A", "CD4"], field="symbol")
     assert [g.id for g in again] == [genes[0].id, genes[1].id]
-    assert "loaded 2 Gene records matching symbol" in capsys.readouterr().out
+    assert "Gene.from_values: 2 found by symbol" in capsys.readouterr().out
 
 
 def test_gene_from_values_by_ensembl_id_and_mouse(bt):
@@ -32,7 +32,7 @@ def test_gene_from_values_by_ensembl_id_and_mouse(bt):
 
 def test_gene_unknown_values_are_created_only_when_asked(bt, capsys):
     assert bt.Gene.from_values(["NOT-A-GENE"], field="symbol") == []
-    assert "did not create Gene records for 1 non-validated symbol: 'NOT-A-GENE'" in capsys.readouterr().out
+    assert "1 value without a record: 'NOT-A-GENE' (pass create=True to create it)" in capsys.readouterr().out
     created = bt.Gene.from_values(["NOT-A-GENE"], field="symbol", create=True)
     assert created[0].symbol == "NOT-A-GENE" and created[0].ensembl_gene_id is None
     assert created[0].organism.name == "human"

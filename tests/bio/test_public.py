@@ -153,3 +153,20 @@ def test_import_of_bio_stays_light(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
     assert not (tmp_path / "instances").exists()
+
+
+@pytest.mark.parametrize(("registry", "organism", "query"), [("Gene", "human", "CD8"), ("Disease", None, "breast cancer")])
+def test_public_search_top_is_the_head_of_the_full_ranking(bt, registry, organism, query):
+    public = getattr(bt, registry).public(organism=organism)
+    full = public.search(query, limit=None)
+    top = public.search(query, limit=20)
+    assert top.index.tolist() == full.index[:20].tolist()
+    assert top["score"].tolist() == full["score"][:20].tolist()
+
+
+def test_public_search_by_field(bt):
+    public = bt.Gene.public()
+    assert public.search("ENSG00000153563", field="ensembl_gene_id").index[0] == "ENSG00000153563"
+    assert public.search("CD8a molecule", field=["description", "symbol"])["symbol"].iloc[0] == "CD8A"
+    with pytest.raises(ValueError, match="no field 'symbl'. Did you mean 'symbol'"):
+        public.search("CD8A", field="symbl")

@@ -51,9 +51,11 @@ def test_from_values_existing_then_public_then_created(bt, capsys):
     capsys.readouterr()
     records = bt.CellType.from_values(["B cell", "T cell", "my new cell"], create=True)
     out = capsys.readouterr().out
-    assert "loaded 1 CellType record matching name: 'B cell'" in out
     assert "added 1 record from public with CellType.name: 'T cell'" in out
-    assert "created 1 CellType record for name: 'my new cell'" in out
+    assert (
+        "CellType.from_values: 1 found by name, 1 from the public source (not yet saved), "
+        "1 created (not yet saved): 'my new cell'"
+    ) in out
     assert [r.ontology_id for r in records] == ["CL:0000236", "CL:0000084", None]
     assert [r._state.adding for r in records] == [False, True, True]
 
@@ -72,7 +74,8 @@ def test_validate_and_inspect_against_the_registry(bt, capsys):
     assert result.synonyms_mapper == {"B-cell": "B cell"}
     out = capsys.readouterr().out
     assert "'T cell'; add with CellType.from_values(values).save()" in out
-    assert "found nowhere: 'my cell'" in out
+    assert "3 of 4 unique values are not validated against CellType.name" in out
+    assert "my cell" in result.non_validated and "my cell" not in result.synonyms_mapper
     assert bt.CellType.standardize(["B-cell", "x"]) == ["B cell", "x"]
 
 
@@ -91,6 +94,9 @@ def test_bio_records_search_and_lookup_fields(bt):
     bt.CellType.from_values(["B cell", "T cell"]).save()
     assert bt.CellType.filter(synonyms__contains="T-lymphocyte").one().name == "T cell"
     assert bt.CellType.get(ontology_id="CL:0000236").name == "B cell"
+    # the generic search and lookup work on bio registries, synonyms included
+    assert bt.CellType.search("T-lymphocyte").first().name == "T cell"
+    assert bt.CellType.lookup().b_cell.ontology_id == "CL:0000236"
 
 
 def test_view_lists_the_bio_module(bt, instance, capsys):
@@ -108,3 +114,24 @@ def test_settings_organism(bt):
     assert bt.Gene.public().organism == "mouse"
     with pytest.raises(ValueError, match="organism name"):
         bt.settings.organism = ""
+
+
+def test_bio_on_an_instance_without_the_module_works_with_a_hint(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import lamindb_core as ln, lamindb_core.bio as bt\n"
+        "ln.setup.init(storage='./plain')\n"
+        "bt.Organism(name='my organism').save()\n"
+        "bt.CellType\n"
+        "print(bt.Organism.filter().count())\n"
+    )
+    env = {**os.environ, "LAMIN_CORE_HOME": str(tmp_path / "home")}
+    result = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines[-1] == "1"
+    hints = [line for line in lines if "the module 'bio' is not enabled on instance" in line]
+    assert len(hints) == 1 and "modules='bio'" in hints[0]

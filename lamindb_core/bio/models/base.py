@@ -9,25 +9,26 @@ over the generic methods of the metaclass for bio registries only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.db import models, transaction
 from django.db.models import Q
 
-from ... import errors
+from ... import errors, validation
 from ...bulk import save as bulk_save
 from ...logger import logger
 from ...models.record import Record, TracksRun, TracksUpdates
 from ...uids import base62_8
-from ..public import InspectResult, PublicOntology
+from ...validation import InspectResult, RecordList
+from ..public import PublicOntology
 from ..settings import settings
 from ..sources import SourceSpec, find_spec
 
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["BioRecord", "OntologyRecord", "RecordList"]
+__all__ = ["BioRecord", "OntologyRecord", "RecordList"]  # RecordList: the generic one, re-exported
 
 # values per IN (...) query: well under SQLite's limit of host parameters
 CHUNK = 500
@@ -36,15 +37,8 @@ SHOWN = 10
 
 
 _PUBLIC: dict[SourceSpec, PublicOntology] = {}
-
-
-class RecordList(list):
-    """A list of records with ``save()``: ``bt.CellType.from_values([...]).save()``."""
-
-    def save(self) -> RecordList:
-        """Save every record in one transaction (see ``ln.save``); return the list."""
-        bulk_save(list(self))
-        return self
+# from_values(mute=...) for the public-source hook, which the generic from_values calls
+_MUTE: ContextVar[bool] = ContextVar("bio_from_values_mute", default=False)
 
 
 def _field_name(cls: type, field: Any) -> str:
@@ -249,7 +243,7 @@ class BioRecord(Record, TracksRun, TracksUpdates):
             )
         (key, value), = kwargs.items()
         field = _field_name(cls, key)
-        existing = cls._existing({value}, field, organism).get(value)
+        existing = cls._existing([value], field, organism).get(value)
         if existing is not None:
             return existing
         public = cls.public(organism=organism, source=source)
@@ -277,43 +271,17 @@ class BioRecord(Record, TracksRun, TracksUpdates):
 
     @classmethod
     def _scope(cls, organism: Any):
+        """The registry's records, of the organism for organism-dependent registries with an ``organism`` field."""
         qs = cls.filter()
         if cls._organism_dependent and "organism" in {f.name for f in cls._meta.concrete_fields}:
-            name = cls._organism_name(organism)
-            qs = qs.filter(Q(organism__name=name) | Q(organism__isnull=True))
+            qs = qs.filter(organism__name=cls._organism_name(organism))
         return qs
 
     @classmethod
-    def _existing(cls, values: Iterable[str], field: str, organism: Any) -> dict[str, BioRecord]:
-        values = list(values)
-        found: dict[str, BioRecord] = {}
-        scope = cls._scope(organism)
-        for start in range(0, len(values), CHUNK):
-            for record in scope.filter(**{f"{field}__in": values[start : start + CHUNK]}):
-                found.setdefault(getattr(record, field), record)
-        return found
-
-    @classmethod
-    def _existing_by_synonym(cls, values: list[str], organism: Any) -> dict[str, BioRecord]:
-        """``{value: record}`` for values that are a synonym (or a case variant) of a record's name."""
-        if not values:
-            return {}
-        found: dict[str, BioRecord] = {}
-        wanted = {v.lower(): v for v in values}
-        scope = cls._scope(organism)
-        name = cls._name_field
-        for start in range(0, len(values), 100):
-            chunk = values[start : start + 100]
-            query = Q()
-            for value in chunk:
-                query |= Q(synonyms__icontains=value) | Q(**{f"{name}__iexact": value})
-            for record in scope.filter(query):
-                candidates = [getattr(record, name) or ""] + (record.synonyms or "").split("|")
-                for candidate in candidates:
-                    original = wanted.get(candidate.lower())
-                    if original is not None and original != getattr(record, name):
-                        found.setdefault(original, record)
-        return found
+    def _existing(cls, values, field: str, organism: Any) -> dict[str, BioRecord]:
+        """``{value: record}`` for the values that a record holds exactly (the generic lookup)."""
+        found = validation.existing_records(cls._scope(organism), list(values), field)
+        return {value: records[0] for value, records in found.items()}
 
     @classmethod
     def from_values(
@@ -328,7 +296,9 @@ class BioRecord(Record, TracksRun, TracksUpdates):
         """Records for a list of values: existing ones first, then from the public source,
         then (with ``create=True``) new plain records for the rest.
 
-        Values that are synonyms of an existing or public term give that term's record.
+        The generic ``Registry.from_values`` does the database part (exact values,
+        then synonyms and case), scoped to the organism for genes; values found in
+        no record are looked up in the public source, exactly or by synonym.
         Nothing is saved: call ``.save()`` on the result (or ``ln.save``).
 
         Args:
@@ -347,48 +317,26 @@ class BioRecord(Record, TracksRun, TracksUpdates):
             >>> bt.CellType.from_values(["B cell", "T cell"], create=True).save()
         """
         field = _field_name(cls, field)
-        values = _unique_strings(values, cls)
-        target = f"{cls.__name__}.{field}"
-        result: dict[str, BioRecord] = {}
-        existing = cls._existing(values, field, organism)
-        result.update(existing)
-        if existing and not mute:
-            logger.success(f"loaded {len(existing)} {cls.__name__} record{'s' if len(existing) != 1 else ''} matching {field}: {_shown(list(existing))}")
-        missing = [v for v in values if v not in result]
-        if missing and field == cls._name_field:
-            by_synonym = cls._existing_by_synonym(missing, organism)
-            result.update(by_synonym)
-            if by_synonym and not mute:
-                pairs = ", ".join(f"{k!r} → {getattr(r, field)!r}" for k, r in list(by_synonym.items())[:SHOWN])
-                logger.warning(f"loaded {len(by_synonym)} {cls.__name__} record{'s' if len(by_synonym) != 1 else ''} through synonyms: {pairs}")
-            missing = [v for v in values if v not in result]
-        if missing:
-            from_public = cls._from_public(missing, field, organism, source, mute)
-            result.update(from_public)
-            missing = [v for v in values if v not in result]
-        if missing:
-            if create:
-                organism_kw = {}
-                if "organism" in {f.name for f in cls._meta.concrete_fields} and cls._organism_dependent:
-                    organism_kw["organism"] = cls._organism_record(organism)
-                for value in missing:
-                    result[value] = cls(**{field: value}, **organism_kw)
-                if not mute:
-                    logger.success(f"created {len(missing)} {cls.__name__} record{'s' if len(missing) != 1 else ''} for {field}: {_shown(missing)}")
-            elif not mute:
-                logger.warning(
-                    f"did not create {cls.__name__} records for {len(missing)} non-validated "
-                    f"{field}{'s' if len(missing) != 1 else ''}: {_shown(missing)}; "
-                    f"pass create=True to create them"
-                )
-        seen: set[int] = set()
-        records = RecordList()
-        for value in values:
-            record = result.get(value)
-            if record is not None and id(record) not in seen:
-                seen.add(id(record))
-                records.append(record)
+        token = _MUTE.set(mute)
+        try:
+            records = validation.from_values(
+                cls._scope(organism), values, field=field, create=create, organism=organism, source=source, mute=mute
+            )
+        finally:
+            _MUTE.reset(token)
+        if create and cls._organism_dependent and "organism" in {f.name for f in cls._meta.concrete_fields}:
+            # plain records of an organism-dependent registry belong to the organism too
+            plain = [r for r in records if r._state.adding and r.organism_id is None]
+            if plain:
+                organism_record = cls._organism_record(organism)
+                for record in plain:
+                    record.organism = organism_record
         return records
+
+    @classmethod
+    def _records_from_source(cls, values: list, field: str, organism: Any = None, source: Any = None) -> dict[str, BioRecord]:
+        """The hook of the generic ``from_values``: records for values found in the public source."""
+        return cls._from_public([v for v in values if isinstance(v, str)], field, organism, source, _MUTE.get())
 
     @classmethod
     def _from_public(cls, values: list[str], field: str, organism: Any, source: Any, mute: bool) -> dict[str, BioRecord]:
@@ -449,7 +397,8 @@ class BioRecord(Record, TracksRun, TracksUpdates):
         """
         field = _field_name(cls, field)
         values = _unique_strings(values, cls)
-        missing = [v for v in values if v not in cls._existing(values, field, organism)]
+        present = validation.existing_values(cls._scope(organism), values, field)
+        missing = [v for v in values if v not in present]
         if not missing:
             return []
         try:
@@ -479,34 +428,23 @@ class BioRecord(Record, TracksRun, TracksUpdates):
 
     @classmethod
     def validate(cls, values: Any, field: Any = None, organism: Any = None, mute: bool = False) -> np.ndarray:
-        """A boolean array: which values are in the registry (the database, not the public source).
+        """A boolean array: which values a record of the registry holds, exactly (the
+        database, not the public source; genes of the organism).
 
         Example:
             >>> bt.CellType.validate(["B cell", "my cell"])
             array([ True, False])
         """
-        import numpy as np
-
-        field = _field_name(cls, field)
-        raw = [values] if isinstance(values, str) else (values.tolist() if hasattr(values, "tolist") else list(values))
-        present = cls._existing({v for v in raw if isinstance(v, str)}, field, organism)
-        result = np.array([isinstance(v, str) and v in present for v in raw], dtype=bool)
-        if not mute:
-            invalid = list(dict.fromkeys(v for v, ok in zip(raw, result) if not ok))
-            if invalid:
-                logger.warning(
-                    f"{len(invalid)} term{'s are' if len(invalid) != 1 else ' is'} not validated for "
-                    f"{cls.__name__}.{field}: {_shown([str(v) for v in invalid])}"
-                )
-        return result
+        return validation.validate(cls._scope(organism), values, field=_field_name(cls, field), mute=mute)
 
     @classmethod
     def inspect(cls, values: Any, field: Any = None, organism: Any = None, mute: bool = False) -> InspectResult:
         """Which values are in the registry, which are not, and which are synonyms.
 
-        For values not in the registry, the public source is consulted: the message
-        says which can be added from it with ``from_values``, and which are synonyms
-        of a standardized name (``synonyms_mapper``).
+        The generic ``Registry.inspect`` checks the database; for the values it
+        does not validate, the public source is consulted too: its synonyms join
+        ``synonyms_mapper``, and a message says which values can be added from it
+        with ``from_values``.
 
         Example:
             >>> result = bt.CellType.inspect(["B cell", "T-cell", "my cell"])
@@ -514,48 +452,33 @@ class BioRecord(Record, TracksRun, TracksUpdates):
             {'T-cell': 'T cell'}
         """
         field = _field_name(cls, field)
-        values = _unique_strings(values, cls)
-        existing = cls._existing(values, field, organism)
-        validated = [v for v in values if v in existing]
-        non_validated = [v for v in values if v not in existing]
-        mapper = {}
-        if field == cls._name_field:
-            mapper = {v: getattr(r, field) for v, r in cls._existing_by_synonym(non_validated, organism).items()}
-        in_public: list[str] = []
+        result = validation.inspect(cls._scope(organism), values, field=field, mute=mute)
+        rest = [v for v in result.non_validated if v not in result.synonyms_mapper and isinstance(v, str)]
+        if not rest:
+            return result
         try:
             public = cls.public(organism=organism)
-            if field in {public.id_field, *public._table.columns}:
-                rest = [v for v in non_validated if v not in mapper]
-                rows = public.rows_for(rest, field)
-                in_public = [v for v in rest if v in rows]
-                for value, standardized in public.synonym_matches([v for v in rest if v not in rows], field).items():
-                    mapper[value] = standardized
         except errors.InvalidArgument:
-            public = None
+            return result
+        if field not in (public.id_field, *public._table.columns):
+            return result
+        rows = public.rows_for(rest, field)
+        in_public = [v for v in rest if v in rows]
+        public_synonyms = public.synonym_matches([v for v in rest if v not in rows], field)
+        result.synonyms_mapper.update(public_synonyms)
         if not mute:
-            share = 100 * len(validated) / len(values) if values else 100.0
-            logger.success(
-                f"{len(validated)} unique term{'s' if len(validated) != 1 else ''} ({share:.0f}%) are validated "
-                f"for {cls.__name__}.{field}"
-            )
-            if mapper:
-                pairs = ", ".join(f"{k!r} → {v!r}" for k, v in list(mapper.items())[:SHOWN])
+            if public_synonyms:
+                pairs = ", ".join(f"{k!r} → {v!r}" for k, v in list(public_synonyms.items())[:SHOWN])
                 logger.warning(
-                    f"{len(mapper)} term{'s are synonyms' if len(mapper) != 1 else ' is a synonym'}: {pairs}; "
-                    f"standardize with {cls.__name__}.standardize(values)"
+                    f"{len(public_synonyms)} term{'s are synonyms' if len(public_synonyms) != 1 else ' is a synonym'} "
+                    f"in the public source: {pairs}; standardize with {cls.__name__}.standardize(values)"
                 )
             if in_public:
                 logger.warning(
                     f"{len(in_public)} term{'s are' if len(in_public) != 1 else ' is'} not in the registry but in the "
                     f"public source: {_shown(in_public)}; add with {cls.__name__}.from_values(values).save()"
                 )
-            unknown = [v for v in non_validated if v not in mapper and v not in in_public]
-            if unknown:
-                logger.warning(
-                    f"{len(unknown)} term{'s are' if len(unknown) != 1 else ' is'} found nowhere: {_shown(unknown)}; "
-                    f"create them with {cls.__name__}.from_values(values, create=True).save()"
-                )
-        return InspectResult(validated, non_validated, mapper)
+        return result
 
     @classmethod
     def standardize(cls, values: Any, field: Any = None, organism: Any = None) -> list:

@@ -11,8 +11,9 @@ from ...uids import base62_4
 class Source(Record, TracksRun, TracksUpdates):
     """A public source of a bio registry in a given version, e.g. the Cell Ontology v2026-03-26.
 
-    A row is written the first time a registry uses a source (``public()``,
-    ``from_source``, ``from_values``); ``currently_used`` marks the version in use.
+    A row is written the first time records are made from a source
+    (``from_source``, ``from_values``, curation); ``currently_used`` marks the
+    version in use.
     ``aux`` records the package that shipped the data and its version.
 
     Example:
