@@ -34,6 +34,8 @@ __all__ = ["Lookup", "to_identifier", "build_lookup", "PREFIX"]
 PREFIX = "ln_"  # for values that would not be identifiers (a leading digit, a keyword, a method name)
 _NON_WORD = re.compile(r"[^0-9a-zA-Z]+")
 _RESERVED = frozenset({"dict"})
+_KEYWORDS_AND_RESERVED = frozenset(keyword.kwlist) | _RESERVED
+_NON_WORD_OR_SEP = re.compile(r"[^0-9a-zA-Z\x00]+")
 
 
 def to_identifier(value: Any) -> str | None:
@@ -47,8 +49,9 @@ def to_identifier(value: Any) -> str | None:
         >>> to_identifier("Candidate marker study 1"), to_identifier("B-cell"), to_identifier("1st"), to_identifier("class")
         ('candidate_marker_study_1', 'b_cell', 'ln_1st', 'ln_class')
     """
-    text = unicodedata.normalize("NFKD", str(value))
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = str(value)
+    if not text.isascii():  # "naïve" -> "naive"; what has no ASCII form goes
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     ident = _NON_WORD.sub("_", text).strip("_").lower()
     if not ident:
         return None
@@ -57,19 +60,34 @@ def to_identifier(value: Any) -> str | None:
     return ident
 
 
-class _Entry:
-    """A lookup attribute: resolves to its record(s) on first read, then stays."""
+def to_identifiers(values: Sequence[Any]) -> list[str | None]:
+    """:func:`to_identifier` of many values at once (one regex pass over all of them)."""
+    texts = [v if isinstance(v, str) and v.isascii() else None for v in values]
+    if any(t is None or "\x00" in t for t in texts):
+        return [to_identifier(v) for v in values]
+    joined = _NON_WORD_OR_SEP.sub("_", "\x00".join(texts)).lower()
+    result: list[str | None] = []
+    for ident in joined.split("\x00"):
+        ident = ident.strip("_")
+        if not ident:
+            result.append(None)
+        elif ident[0].isdigit() or ident in _KEYWORDS_AND_RESERVED:
+            result.append(PREFIX + ident)
+        else:
+            result.append(ident)
+    return result
 
-    __slots__ = ("ident",)
 
-    def __init__(self, ident: str):
-        self.ident = ident
+class _Entry(str):
+    """A lookup attribute (a ``str``, its name): resolves to its record(s) on first read, then stays."""
+
+    __slots__ = ()
 
     def __get__(self, obj, owner=None):
         if obj is None:
             return self
-        value = obj._resolve(obj._rows_by_ident[self.ident])
-        obj.__dict__[self.ident] = value  # the instance attribute now shadows this descriptor
+        value = obj._resolve(obj._rows_by_ident[self])
+        obj.__dict__[self] = value  # the instance attribute now shadows this descriptor
         return value
 
 
@@ -102,7 +120,9 @@ class Lookup:
         self._rows_by_ident = rows_by_ident
         self._rows_by_value = rows_by_value
 
-    def _resolve(self, rows: list[int]) -> Any:
+    def _resolve(self, rows: int | list[int]) -> Any:
+        if isinstance(rows, int):
+            rows = [rows]
         if self._return_field is not None or self._fetch is None:
             found = [self._items[i] for i in rows]
         else:
@@ -143,15 +163,13 @@ class Lookup:
         Example:
             >>> ln.ULabel.lookup().dict()["Candidate marker study 1"]
         """
+        items = self._items
         if self._return_field is None and self._fetch is not None:
-            records = self._fetch([self._items[i] for rows in self._rows_by_value.values() for i in rows])
-            resolve = lambda rows: [records[self._items[i]] for i in rows if self._items[i] in records]  # noqa: E731
-        else:
-            resolve = lambda rows: [self._items[i] for i in rows]  # noqa: E731
+            records = self._fetch(list(items))
+            items = [records.get(pk) for pk in items]
         result = {}
         for value, rows in self._rows_by_value.items():
-            found = resolve(rows)
-            result[value] = found[0] if len(found) == 1 else found
+            result[value] = items[rows] if isinstance(rows, int) else [items[i] for i in rows]
         return result
 
     def __repr__(self) -> str:
@@ -163,6 +181,17 @@ class Lookup:
             f"  {shown or '(empty)'}\n"
             f"  .dict() maps the values to {target}"
         )
+
+
+def _collect_duplicates(index: dict, keys: list) -> None:
+    """Turn the entries of ``index`` whose key several positions share into lists of positions."""
+    groups: dict = {}
+    for i, key in enumerate(keys):
+        if key is not None:
+            groups.setdefault(key, []).append(i)
+    for key, positions in groups.items():
+        if len(positions) > 1:
+            index[key] = positions
 
 
 def build_lookup(
@@ -182,21 +211,19 @@ def build_lookup(
         return_field: The field whose values the attributes give instead of records.
         fetch: Loads records by pk (``{pk: record}``), used when ``return_field`` is None.
     """
-    values: list[Any] = []
-    items: list[Any] = []
-    by_ident: dict[str, list[int]] = {}
-    by_value: dict[Any, list[int]] = {}
-    for value, item in rows:
-        if value is None:
-            continue
-        i = len(values)
-        values.append(value)
-        items.append(item)
-        by_value.setdefault(value, []).append(i)
-        ident = to_identifier(value)
-        if ident is not None:
-            by_ident.setdefault(ident, []).append(i)
-    shared = [(ident, rs) for ident, rs in by_ident.items() if len(rs) > 1]
+    pairs = [row for row in rows if row[0] is not None]
+    values = [row[0] for row in pairs]
+    items = [row[1] for row in pairs]
+    idents = to_identifiers(values)
+    # {key: row} at C speed; the few keys that several rows share get a list of rows
+    by_value: dict[Any, int | list[int]] = dict(zip(values, range(len(values))))
+    if len(by_value) < len(values):
+        _collect_duplicates(by_value, values)
+    by_ident: dict[str, int | list[int]] = dict(zip(idents, range(len(idents))))
+    by_ident.pop(None, None)
+    if len(by_ident) < sum(1 for i in idents if i is not None):
+        _collect_duplicates(by_ident, idents)
+    shared = [(ident, rs) for ident, rs in by_ident.items() if isinstance(rs, list)]
     if shared:
         examples = "; ".join(
             f".{ident}: {', '.join(repr(values[i]) for i in rs[:3])}" for ident, rs in shared[:3]
@@ -207,6 +234,6 @@ def build_lookup(
             f"a list ({examples})"
         )
     # one class per lookup, so that every value is a real attribute
-    namespace = {ident: _Entry(ident) for ident in by_ident}
+    namespace = dict(zip(by_ident, map(_Entry, by_ident)))
     cls = type(f"{registry}Lookup", (Lookup,), namespace)
     return cls(registry, field, return_field, values, items, fetch, by_ident, by_value)

@@ -33,8 +33,8 @@ from dataclasses import dataclass, field as dataclass_field
 from typing import TYPE_CHECKING, Any
 
 from django.db import connections, models
-from django.db.models import Case, FloatField, IntegerField, Q, Value, When
-from django.db.models.functions import Lower
+from django.db.models import FloatField, IntegerField, Q
+from django.db.models.expressions import RawSQL
 
 from . import errors, text_index
 
@@ -50,6 +50,7 @@ __all__ = [
     "synonyms_field",
     "score_text",
     "score_synonyms",
+    "score_row",
     "rank_values",
     "search_queryset",
     "search_display_df",
@@ -197,8 +198,8 @@ def _similarity(a: str, b: str) -> float:
     return 100.0 * difflib.SequenceMatcher(None, a, b).ratio()
 
 
-def score_text(query: SearchQuery, value: Any) -> float:
-    """How well ``value`` matches ``query``, 0 to 100.
+def score_text(query: SearchQuery, value: Any, fuzzy: bool = True) -> float:
+    """How well ``value`` matches ``query``, 0 to 100; without ``fuzzy``, under 70 is 0.
 
     Example:
         >>> q = SearchQuery.make("cell")
@@ -226,7 +227,7 @@ def score_text(query: SearchQuery, value: Any) -> float:
         if starts_word:
             return 80.0 + 9.0 * ratio
         return 70.0 + 9.0 * ratio
-    if query.words:
+    if query.words and all(w in v for w in query.words):  # a word's prefix is a substring
         words = _WORD.findall(v)
         ratio = min(1.0, query.n_word_chars / max(1, sum(len(w) for w in words)))
         if tuple(words) == query.words:
@@ -235,15 +236,39 @@ def score_text(query: SearchQuery, value: Any) -> float:
             return 90.0 + 7.0 * ratio
         if all(any(x.startswith(w) for x in words) for w in query.words):
             return 80.0 + 8.0 * ratio
+    if not fuzzy:
+        return 0.0
     similarity = _similarity(t, v)
     return FUZZY_WEIGHT * similarity if similarity >= FUZZY_CUTOFF else 0.0
 
 
-def score_synonyms(query: SearchQuery, synonyms: str | None) -> float:
+def score_synonyms(query: SearchQuery, synonyms: str | None, fuzzy: bool = True) -> float:
     """The best score of one of the ``|``-separated ``synonyms``."""
     if not synonyms:
         return 0.0
-    return max((score_text(query, s) for s in str(synonyms).split("|") if s.strip()), default=0.0)
+    return max((score_text(query, s, fuzzy) for s in str(synonyms).split("|") if s.strip()), default=0.0)
+
+
+def score_row(
+    query: SearchQuery, row: Sequence[Any], synonyms_column: int | None = None, no_fuzzy: frozenset[int] = frozenset()
+) -> tuple[float, int, int]:
+    """``(score, column, length)`` of a row's best column; columns in ``no_fuzzy``
+    (a uid) are not matched fuzzily. The fuzzy matcher runs only if no column
+    matches otherwise."""
+    best, best_column, best_length = 0.0, 0, 0
+    for fuzzy in (False, True):
+        for column, value in enumerate(row):
+            if value is None or (fuzzy and column in no_fuzzy):
+                continue
+            if column == synonyms_column:
+                s = score_synonyms(query, value, fuzzy)
+            else:
+                s = score_text(query, value, fuzzy)
+            if s > best:
+                best, best_column, best_length = s, column, len(str(value))
+        if best > 0:
+            break
+    return round(best, 1), best_column, best_length
 
 
 def rank_values(
@@ -260,21 +285,16 @@ def rank_values(
 
     Example:
         >>> rank_values("P cell", [("PP cell", None), ("nodal myocyte", "P cell|myocytus")], synonyms_column=1)
-        [(1, 100.0), (0, 87.7...)]
+        [(1, 100.0), (0, 87.7)]
     """
     if isinstance(query, str):
         query = SearchQuery.make(query)
-    scored = []
-    for position, row in enumerate(rows):
-        best, best_column, best_length = 0.0, 0, 0
-        for column, value in enumerate(row):
-            if value is None:
-                continue
-            s = score_synonyms(query, value) if column == synonyms_column else score_text(query, value)
-            if s > best:
-                best, best_column, best_length = s, column, len(str(value))
-        if best > 0:
-            scored.append((-round(best, 1), best_column, best_length, position))
+    scored = [
+        (-score, column, length, position)
+        for position, row in enumerate(rows)
+        for score, column, length in [score_row(query, row, synonyms_column)]
+        if score > 0
+    ]
     scored.sort()
     if limit is not None:
         scored = scored[:limit]
@@ -336,84 +356,93 @@ def _search_fields(model, field) -> tuple[list[str], bool]:
 
 
 class _Candidates:
-    """Rows ``(pk, *values)`` gathered by the candidate queries, each pk once."""
+    """Rows ``(pk, *values)`` gathered by the candidate queries, each pk once, each scored once."""
 
-    def __init__(self, qs, value_fields: list[str]):
-        self.qs = qs
+    def __init__(self, query: SearchQuery, value_fields: list[str], synonyms: str | None, fuzzy_fields: list[str]):
+        self.query = query
         self.value_fields = value_fields
+        self.synonyms_column = value_fields.index(synonyms) if synonyms in value_fields else None
+        self.fuzzy_fields = fuzzy_fields
+        self.no_fuzzy = frozenset(i for i, n in enumerate(value_fields) if n not in fuzzy_fields)
         self.rows: dict[Any, tuple] = {}
+        self.scores: dict[Any, tuple[float, int, int]] = {}
 
     def add(self, qs, cap: int | None) -> int:
-        sliced = qs.values_list("pk", *self.value_fields)
+        """Run ``qs`` for the value fields (at most ``cap`` rows); return how many rows came."""
+        rows = qs.values_list("pk", *self.value_fields)
         if cap is not None:
-            sliced = sliced[:cap]
+            rows = rows[:cap]
         n = 0
-        for row in sliced:
+        for row in rows:
             n += 1
-            self.rows.setdefault(row[0], row[1:])
+            pk = row[0]
+            if pk not in self.rows:
+                self.rows[pk] = row[1:]
+                self.scores[pk] = score_row(self.query, row[1:], self.synonyms_column, self.no_fuzzy)
         return n
 
+    def good(self) -> int:
+        """How many candidates match better than fuzzily (score >= 70)."""
+        return sum(1 for score in self.scores.values() if score[0] >= 70.0)
 
-def _gather(qs, query: SearchQuery, fields: list[str], named: bool, value_fields: list[str], limit: int | None) -> tuple[dict, bool]:
-    """Candidate rows for ``query``; and whether the fuzzy fallbacks ran."""
+    def top(self, limit: int | None) -> list[tuple[Any, float]]:
+        ranked = sorted(
+            (-score, column, length, i, pk)
+            for i, (pk, (score, column, length)) in enumerate(self.scores.items())
+            if score > 0
+        )
+        if limit is not None:
+            ranked = ranked[:limit]
+        return [(pk, -neg) for neg, _, _, _, pk in ranked]
+
+
+def _gather(qs, query: SearchQuery, fields: list[str], named: bool, found: _Candidates, limit: int | None) -> None:
+    """Fill ``found`` with the candidate rows for ``query``."""
     model = qs.model
     meta = model._meta
     alias = qs.db
-    vendor = connections[alias].vendor
     info = text_index.index_info(alias, meta.db_table)
     cap = max(MIN_CAP, 10 * (limit or 100))
     narrowed = _narrowed(qs)
-    found = _Candidates(qs, value_fields)
-    text, lowered = query.text, query.text.lower()
+    text = query.text
     column = {n: meta.get_field(n).column for n in fields}
     lower_fields = [n for n in fields if column[n] in info.lower_columns]
-    name = name_field(model)
-    synonyms = synonyms_field(model) if synonyms_field(model) in value_fields else None
+    synonyms = synonyms_field(model) if synonyms_field(model) in found.value_fields else None
 
-    # 1. exact: lower() indexes, and btree-indexed fields such as uid
-    exact = Q()
-    annotated = qs
-    for i, n in enumerate(fields):
-        if n in lower_fields:
-            annotated = annotated.alias(**{f"_lower{i}": Lower(n)})
-            exact |= Q(**{f"_lower{i}": lowered})
-        elif meta.get_field(n).db_index or meta.get_field(n).unique or (named and not info.kind):
-            exact |= Q(**{n: text})
+    inner_cap = None if narrowed else cap  # a narrowed queryset may hold none of the first ids
+
+    # 1. exact matches of indexed identifier-like fields (uid), unless a text index serves them
+    exact = [
+        n for n in fields
+        if n not in lower_fields and not info.covers(column[n])
+        and (meta.get_field(n).db_index or meta.get_field(n).unique)
+    ]
     if exact:
-        found.add(annotated.filter(exact), cap)
+        found.add(qs.filter(text_index.equals_condition(model, exact, text, inner_cap)), cap)
 
-    # 2. prefix of the name-like fields
-    for i, n in enumerate(lower_fields):
-        prefixed = qs.alias(_prefix=Lower(n))
-        if vendor == "postgresql":
-            prefixed = prefixed.filter(_prefix__startswith=lowered)
-        else:  # a range, which SQLite serves from the lower() index
-            prefixed = prefixed.filter(_prefix__gte=lowered, _prefix__lt=lowered + "\U0010ffff").order_by("_prefix")
-        found.add(prefixed, cap)
+    # 2. prefix (and exact) matches of the name-like fields, through their lower() index
+    for n in lower_fields:
+        found.add(qs.filter(text_index.prefix_condition(alias, model, n, text, inner_cap)), cap)
 
-    # 3. contains: the name, the synonyms, the other indexed fields (each group bounded)
+    # 3. contains: the synonyms on their own (an exact synonym must not be crowded out), the rest together
     searchable = [n for n in fields if info.covers(column[n])]
     if named or not info.kind:
         searchable = list(fields)  # the user named them, or nothing is indexed: scan
-    groups = [[n] for n in (name, synonyms) if n in searchable]
-    rest = [n for n in searchable if n not in (name, synonyms)]
+    groups = [[synonyms]] if synonyms in searchable else []
+    rest = [n for n in searchable if n != synonyms and (n != "uid" or not info.kind)]
     if rest:
-        groups.append(rest)
+        groups.insert(0, rest)
     for group in groups:
         _add_contains(found, qs, alias, info, group, [text], cap, narrowed)
 
-    # 4. a typo: words and word halves
-    fuzzy = False
-    good = sum(1 for row in found.rows.values() if _best(query, row, value_fields, synonyms) >= 70.0)
-    if good < (limit or 1):
-        fuzzy = True
+    # 4. a typo: pieces of words in the names (where typos are looked for), then the bounded scan
+    if found.good() < (limit or 1):
         pieces = _pieces(query)
-        if pieces and searchable:
-            _add_contains(found, qs, alias, info, searchable, pieces, cap, narrowed)
-        # 5. the bounded scan, when the index found nothing that matches
-        if not any(_best(query, row, value_fields, synonyms) > 0 for row in found.rows.values()):
-            _scan(found, qs, query, value_fields, limit)
-    return found.rows, fuzzy
+        typo_fields = [n for n in searchable if n in found.fuzzy_fields] or searchable
+        if pieces and typo_fields:
+            _add_contains(found, qs, alias, info, typo_fields, pieces, max(2 * (limit or 20), 40), narrowed)
+        if not any(score[0] > 0 for score in found.scores.values()):
+            _scan(found, qs, query, limit)
 
 
 def _add_contains(found: _Candidates, qs, alias, info, names, texts, cap, narrowed) -> None:
@@ -422,44 +451,40 @@ def _add_contains(found: _Candidates, qs, alias, info, names, texts, cap, narrow
         found.add(qs.filter(condition), cap)
 
 
-def _best(query: SearchQuery, row: tuple, value_fields: list[str], synonyms: str | None) -> float:
-    best = 0.0
-    for name, value in zip(value_fields, row):
-        if value is None:
-            continue
-        s = score_synonyms(query, value) if name == synonyms else score_text(query, value)
-        best = max(best, s)
-    return best
-
-
 def _pieces(query: SearchQuery) -> list[str]:
-    """Words of 3+ characters and the halves of words of 5+: one survives a typo."""
+    """The halves of words of 5+ characters, and words of 3 or 4: one of them survives a typo.
+
+    (A whole long word is left out: where it occurs, both its halves do.)
+    """
     pieces: list[str] = []
     for word in query.words:
-        if len(word) >= 3:
-            pieces.append(word)
         if len(word) >= 5:
             half = max(3, len(word) // 2)
             pieces += [word[:half], word[-half:]]
+        elif len(word) >= 3:
+            pieces.append(word)
     return list(dict.fromkeys(pieces))
 
 
-def _scan(found: _Candidates, qs, query: SearchQuery, value_fields: list[str], limit: int | None) -> None:
+def _scan(found: _Candidates, qs, query: SearchQuery, limit: int | None) -> None:
     """Fuzzy-match the latest ``SCAN_ROWS`` rows; keep the best few as candidates."""
+    value_fields = found.value_fields
     rows = list(qs.order_by("-pk").values_list("pk", *value_fields)[:SCAN_ROWS])
     if not rows:
         return
     keep = max(5 * (limit or 20), 50)
     best: dict[Any, float] = {}
+    fuzz, process = _rapidfuzz()
     for i in range(1, len(value_fields) + 1):
+        if i - 1 in found.no_fuzzy:
+            continue
         choices = {}
         for row in rows:
             value = row[i]
             if value is not None:
-                choices[row[0]] = value if query.case_sensitive else str(value).casefold()
+                choices[row[0]] = str(value) if query.case_sensitive else str(value).casefold()
         if not choices:
             continue
-        fuzz, process = _rapidfuzz()
         if process is not None:
             matches = process.extract(
                 query.folded, choices, scorer=fuzz.WRatio, score_cutoff=FUZZY_CUTOFF, limit=keep
@@ -473,7 +498,9 @@ def _scan(found: _Candidates, qs, query: SearchQuery, value_fields: list[str], l
                     best[pk] = max(best.get(pk, 0.0), score)
     by_pk = {row[0]: row[1:] for row in rows}
     for pk in sorted(best, key=best.get, reverse=True)[:keep]:
-        found.rows.setdefault(pk, by_pk[pk])
+        if pk not in found.rows:
+            found.rows[pk] = by_pk[pk]
+            found.scores[pk] = score_row(query, by_pk[pk], found.synonyms_column, found.no_fuzzy)
 
 
 # ---------------------------------------------------------------------------
@@ -511,35 +538,38 @@ def search_queryset(qs, string: str, *, field=None, limit: int | None = 20, case
     value_fields = list(fields)
     if synonyms and synonyms not in value_fields and name_field(model) in fields:
         value_fields.append(synonyms)  # a synonym names the record as well as its name
-    rows, _ = _gather(qs, query, fields, named, value_fields, limit)
-    pks = list(rows)
-    ranked = rank_values(
-        query,
-        (rows[pk] for pk in pks),
-        synonyms_column=value_fields.index(synonyms) if synonyms in value_fields else None,
-        limit=limit,
-    )
-    top = [(pks[position], score) for position, score in ranked]
+    # typos are looked for in names (and synonyms): fuzzy-matching every description costs time
+    name = name_field(model)
+    fuzzy_fields = [n for n in value_fields if n in (name, synonyms)] or [n for n in value_fields if n != "uid"]
+    found = _Candidates(query, value_fields, synonyms, fuzzy_fields)
+    _gather(qs, query, fields, named, found, limit)
+    top = found.top(limit)
     display = fields[0] if named else name_field(model)
     annotation = "score" if not any(f.name == "score" for f in model._meta.get_fields()) else "search_score"
     meta = SearchMeta(query=string, display_field=display, scores=dict(top), annotation=annotation)
     return _result(qs, top, meta)
 
 
+def _case_sql(qs, mapping: list[tuple[Any, Any]]) -> tuple[str, list]:
+    """``CASE <table>.<pk> WHEN %s THEN %s ... END`` and its parameters."""
+    ops = connections[qs.db].ops
+    meta = qs.model._meta
+    column = f"{ops.quote_name(meta.db_table)}.{ops.quote_name(meta.pk.column)}"
+    params: list = []
+    for key, value in mapping:
+        params += [key, value]
+    return f"CASE {column}" + " WHEN %s THEN %s" * len(mapping) + " END", params
+
+
 def _result(qs, top: list[tuple[Any, float]], meta: SearchMeta):
+    # plain SQL CASEs: compiling 20 When() expressions costs more than the search itself
     ids = [pk for pk, _ in top]
-    by_score: dict[float, list] = {}
-    for pk, score in top:
-        by_score.setdefault(score, []).append(pk)
     result = qs.filter(pk__in=ids)
     if ids:
-        score = Case(
-            *[When(pk__in=group, then=Value(s)) for s, group in by_score.items()],
-            default=Value(0.0),
-            output_field=FloatField(),
-        )
-        rank = Case(*[When(pk=pk, then=Value(i)) for i, pk in enumerate(ids)], output_field=IntegerField())
-        result = result.annotate(**{meta.annotation: score}).order_by(rank)
+        score_sql, score_params = _case_sql(qs, [(pk, float(score)) for pk, score in top])
+        rank_sql, rank_params = _case_sql(qs, [(pk, i) for i, pk in enumerate(ids)])
+        result = result.annotate(**{meta.annotation: RawSQL(score_sql, score_params, output_field=FloatField())})
+        result = result.order_by(RawSQL(rank_sql, rank_params, output_field=IntegerField()).asc())
     result._search_meta = meta
     return result
 

@@ -57,6 +57,8 @@ __all__ = [
     "index_info",
     "migration_operation",
     "contains_condition",
+    "prefix_condition",
+    "equals_condition",
     "TRIGRAM_SQLITE",
 ]
 
@@ -393,3 +395,38 @@ def contains_condition(
         for t in texts:
             condition |= Q(**{f"{n}__icontains": t})
     return condition
+
+
+# The conditions below select the matching ids in a subquery that reads only the
+# index (``pk IN (SELECT pk FROM table WHERE <indexed condition> LIMIT n)``), so
+# that no other filter of the queryset (``_branch_code = 1``) can lead the
+# planner to another index, and so that at most ``cap`` ids are read.
+
+
+def _ids_sql(model, where: str, order: str = "", cap: int | None = None) -> str:
+    meta = model._meta
+    limit = f" LIMIT {int(cap)}" if cap else ""
+    order = f" ORDER BY {order}" if order else ""
+    return f"SELECT {_q(meta.pk.column)} FROM {_q(meta.db_table)} WHERE {where}{order}{limit}"
+
+
+def prefix_condition(alias: str, model, name: str, text: str, cap: int | None) -> Q:
+    """Records whose ``name`` starts with ``text``, ignoring case, through its ``lower()`` index.
+
+    Both read them from the index in order, so the exact match (the shortest) comes first.
+    """
+    column = _q(model._meta.get_field(name).column)
+    lowered = text.lower()
+    if connections[alias].vendor == "postgresql":
+        # "USING ~<~" is the order of the text_pattern_ops index: read in order, exact match first
+        sql = _ids_sql(model, f"lower({column}) LIKE %s", order=f"lower({column}) USING ~<~", cap=cap)
+        return Q(pk__in=RawSQL(sql, [like_escape(lowered) + "%"]))
+    sql = _ids_sql(model, f"lower({column}) >= %s AND lower({column}) < %s", order=f"lower({column})", cap=cap)
+    return Q(pk__in=RawSQL(sql, [lowered, lowered + "\U0010ffff"]))
+
+
+def equals_condition(model, names: Sequence[str], text: str, cap: int | None) -> Q:
+    """Records where one of the fields ``names`` equals ``text`` exactly (their btree indexes)."""
+    meta = model._meta
+    where = " OR ".join(f"{_q(meta.get_field(n).column)} = %s" for n in names)
+    return Q(pk__in=RawSQL(_ids_sql(model, where, cap=cap), [text] * len(names)))
