@@ -66,8 +66,6 @@ artifact2.features.add_values(adata2.uns)
 
 def test_guide_setup_runs_offline_and_shows_the_feature_columns(instance, tmp_path, monkeypatch, capsys):
     pytest.importorskip("anndata")
-    if not hasattr(instance.ULabel, "from_values"):
-        pytest.skip("the guide calls ln.ULabel.from_values, the generic Registry.from_values of issue 4")
     monkeypatch.chdir(tmp_path)
     namespace: dict = {}
     exec(compile(GUIDE_SETUP, "guide-setup", "exec"), namespace)
