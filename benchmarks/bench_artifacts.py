@@ -1,0 +1,522 @@
+"""Benchmark of artifacts and features: 2,000 and 10,000 artifacts, on SQLite and PostgreSQL.
+
+Measures, in a fresh instance per run, backend and size:
+
+- constructing N ``ln.Artifact(path, key=f"dataset_{i}.csv")`` from N small, distinct CSV files
+  (a few hundred bytes each, written before any timing) and saving them with ``ln.save``;
+- annotating all N with one value for each of five features (``str``, ``float``, ``date``,
+  ``int``, ``cat[ULabel]`` with 20 labels, all created before timing) in one call of the bulk
+  path ``ln.Artifact.features.add_values({artifact: {feature: value}})``;
+
+and then, on the last instance (exactly N annotated artifacts):
+
+- ``ln.Artifact.df(features=True, limit=None)`` over all N, checked to be N rows of 3 fields and
+  5 feature columns with the right values, and ``ln.Artifact.df(features=True)`` (latest 100);
+- for a sample of new artifacts (200 by default): ``artifact.save()`` one by one and
+  ``artifact.features.add_values({...})`` one by one, per artifact, extrapolated to N.
+
+The results replace this script's section of ``BENCHMARKS.md`` (between its HTML comment
+markers). The helpers (PostgreSQL databases, machine description, formatting) are those of
+``bench_core.py``.
+
+Example:
+    python benchmarks/bench_artifacts.py                                 # both sizes, both backends
+    python benchmarks/bench_artifacts.py --sizes 2000 --backends sqlite --repeat 1 --output -
+    python benchmarks/bench_artifacts.py --profile /tmp/prof             # also write cProfile files
+
+Each (backend, size) runs in its own process with its own ``LAMIN_CORE_HOME``, so caches and
+connections never carry over. PostgreSQL databases are created as ``lamin_bench_<random>`` on
+the server of ``--pg-url`` and dropped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import json
+import os
+import random
+import secrets
+import shutil
+import statistics
+import string
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench_core import (
+    DEFAULT_PG_URL,
+    REPO,
+    analyzed,
+    check,
+    fmt,
+    machine_description,
+    pg_admin,
+    summary,
+    with_database,
+)
+
+BEGIN = "<!-- bench_artifacts:begin -->"
+END = "<!-- bench_artifacts:end -->"
+
+# the five features, in creation order: (name, dtype)
+FEATURES = (
+    ("study", "str"),
+    ("temperature", "float"),
+    ("date_of_study", "date"),
+    ("n_cells", "int"),
+    ("cell_medium", "cat[ULabel]"),
+)
+N_LABELS = 20
+MEDIA = ("DMSO", "IFNG", "LPS", "dexamethasone", "TNF", "vehicle", "IL-2", "untreated")
+# the columns of Artifact.df(features=True): three fields, then the categorical features, then
+# the others in creation order
+FIELD_COLUMNS = ["uid", "key", "description"]
+FEATURE_COLUMNS = ["cell_medium", "study", "temperature", "date_of_study", "n_cells"]
+
+TARGETS = {
+    "annotate_bulk": (2_000, 2.0),  # s at 2,000 artifacts: 25 times LaminDB 1.0's ~50 s
+    "df_all": (10_000, 0.3),  # s at 10,000 artifacts
+}
+
+
+def label_names() -> list[str]:
+    """The 20 labels that ``cell_medium`` takes, such as ``'DMSO 1'``.
+
+    Example:
+        >>> label_names()[:3]
+        ['DMSO 1', 'IFNG 1', 'LPS 1']
+    """
+    return [f"{MEDIA[k % len(MEDIA)]} {k // len(MEDIA) + 1}" for k in range(N_LABELS)]
+
+
+def feature_values(i: int) -> dict:
+    """The values that artifact ``i`` is annotated with: some shared between artifacts (study,
+    medium), some distinct (temperature, n_cells), as in a lab's records.
+
+    Example:
+        >>> feature_values(7)
+        {'study': 'Candidate marker study 8', 'temperature': 21.7, 'date_of_study': datetime.date(2024, 1, 8), 'n_cells': 1007, 'cell_medium': 'untreated 1'}
+    """
+    return {
+        "study": f"Candidate marker study {i % 50 + 1}",
+        "temperature": round(21.0 + (i % 500) / 10, 1),
+        "date_of_study": dt.date(2024, 1, 1) + dt.timedelta(days=i % 366),
+        "n_cells": 1000 + i,
+        "cell_medium": label_names()[i % N_LABELS],
+    }
+
+
+def expected_cells(i: int) -> dict:
+    """The cells of artifact ``i``'s row in ``Artifact.df(features=True)``: sets, dates as ISO strings."""
+    values = feature_values(i)
+    values["date_of_study"] = values["date_of_study"].isoformat()
+    return {name: {value} for name, value in values.items()}
+
+
+def write_files(folder: Path, count: int) -> list[Path]:
+    """``count`` small CSV files ``dataset_<i>.csv`` (300 to 400 bytes), each with other content."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(count):
+        rows = "".join(f"{i}_{r},GENE{(i * 7 + r) % 997},{(i * 31 + r * 17) % 1009}\n" for r in range(14))
+        path = folder / f"dataset_{i}.csv"
+        path.write_text("cell_id,gene,count\n" + rows)
+        paths.append(path)
+    return paths
+
+
+# ---------------------------------------------------------------------------
+# one (backend, size): runs in its own process
+# ---------------------------------------------------------------------------
+
+
+def run_case(backend: str, size: int, repeat: int, df_repeat: int, samples: int, pg_url: str,
+             profile_dir: Path | None) -> dict:
+    """Measure one backend at one size; the config folder is ``$LAMIN_CORE_HOME`` (set by the caller)."""
+    import lamindb_core as ln
+    from django.apps import apps
+
+    profiler = None
+    if profile_dir is not None:
+        import cProfile
+
+        profile_dir.mkdir(parents=True, exist_ok=True)
+        profiler = cProfile.Profile()
+
+    def profiled(name: str, func):
+        # the profiled run is an extra one, so that the profiler's overhead is in no figure
+        profiler.enable()
+        func()
+        profiler.disable()
+        profiler.dump_stats(profile_dir / f"artifacts-{backend}-{size}-{name}.prof")
+        profiler.clear()
+
+    def count(model_name: str) -> int:
+        return apps.get_model("core", model_name)._base_manager.count()
+
+    workdir = Path(tempfile.mkdtemp(prefix=f"lamin-bench-artifacts-{backend}-{size}-"))
+    databases: list[str] = []
+    result: dict = {"backend": backend, "size": size, "samples": samples}
+    extra = 50 if profiler else 0  # artifacts for the profiles of the one-by-one loops
+    try:
+        paths = write_files(workdir / "files", size + samples + extra)
+        values = [feature_values(i) for i in range(size + samples + extra)]
+
+        # constructing, saving and annotating: every run in a new, empty instance
+        init, construct, save, total, annotate, annotate_cpu = [], [], [], [], [], []
+        artifacts: list = []
+        runs = repeat + (1 if profiler else 0)
+        for run in range(runs):
+            db = None
+            if backend == "postgres":
+                database = "lamin_bench_" + "".join(secrets.choice(string.ascii_lowercase) for _ in range(8))
+                pg_admin(pg_url, f'CREATE DATABASE "{database}"')
+                databases.append(database)
+                db = with_database(pg_url, database)
+            start = time.perf_counter()
+            ln.setup.init(storage=workdir / f"storage{run}", db=db, name=f"bench-{run}")
+            init.append(time.perf_counter() - start)
+            if run:
+                # the previous instance goes now (init closed its connection): PostgreSQL's
+                # autovacuum would otherwise analyze its rows on the second core while we measure
+                if backend == "postgres":
+                    pg_admin(pg_url, f'DROP DATABASE IF EXISTS "{databases[-2]}" WITH (FORCE)')
+                shutil.rmtree(workdir / f"storage{run - 1}", ignore_errors=True)
+            # the features and their labels exist before the artifacts, as in the guide
+            ln.save([ln.ULabel(name=name) for name in label_names()])
+            ln.save([ln.Feature(name=name, dtype=dtype) for name, dtype in FEATURES])
+            artifacts = []
+            gc.collect()
+            if profiler is not None and run == repeat:
+                profiled("construct", lambda: artifacts.extend(
+                    ln.Artifact(paths[i], key=f"dataset_{i}.csv") for i in range(size)))
+                profiled("save", lambda: ln.save(artifacts))
+                gc.collect()
+                profiled("annotate_bulk", lambda: ln.Artifact.features.add_values(
+                    {artifact: values[i] for i, artifact in enumerate(artifacts)}))
+                break
+            t0 = time.perf_counter()
+            artifacts = [ln.Artifact(paths[i], key=f"dataset_{i}.csv") for i in range(size)]
+            t1 = time.perf_counter()
+            ln.save(artifacts)
+            t2 = time.perf_counter()
+            construct.append(t1 - t0)
+            save.append(t2 - t1)
+            total.append(t2 - t0)
+            annotations = {artifact: values[i] for i, artifact in enumerate(artifacts)}
+            gc.collect()
+            t3, c3 = time.perf_counter(), time.process_time()
+            ln.Artifact.features.add_values(annotations)
+            annotate.append(time.perf_counter() - t3)
+            annotate_cpu.append(time.process_time() - c3)
+            print(f"  {backend} {size}: run {run + 1}/{repeat}: construct {t1 - t0:.2f} s, "
+                  f"ln.save {t2 - t1:.2f} s, annotate {annotate[-1]:.3f} s", file=sys.stderr, flush=True)
+        result["init"] = summary(init)
+        result["construct"] = summary(construct)
+        result["save"] = summary(save)
+        result["construct_save"] = summary(total)
+        result["annotate_bulk"] = {**summary(annotate), "cpu": summary(annotate_cpu)}
+        check(count("Artifact") == size, f"the instance should hold {size} artifacts, not {count('Artifact')}")
+        check(all(a.pk is not None and not a._state.adding for a in artifacts), "ln.save left artifacts unsaved")
+        check(count("ArtifactFeatureValue") == 4 * size,
+              f"{count('ArtifactFeatureValue')} feature value links, not {4 * size}")
+        check(count("ArtifactULabel") == size, f"{count('ArtifactULabel')} label links, not {size}")
+        check(Path(artifacts[-1].path).read_bytes() == paths[size - 1].read_bytes(), "the stored file differs")
+
+        # the tables, on the last instance: N annotated artifacts and nothing else
+        stats_before = analyzed(ln.Artifact) if backend == "postgres" else None
+        index_of = {artifact.pk: i for i, artifact in enumerate(artifacts)}
+        rng = random.Random(size)
+        spot = [artifacts[0], artifacts[-1], *rng.sample(artifacts, min(20, size))]
+
+        def check_table(df, ids: list[int]) -> None:
+            columns = FIELD_COLUMNS + FEATURE_COLUMNS
+            check(list(df.columns) == columns, f"columns {list(df.columns)}, not {columns}")
+            check(df.shape == (len(ids), len(columns)), f"shape {df.shape}, not {(len(ids), len(columns))}")
+            check(list(df.index) == ids, "the rows are not the artifacts, newest first")
+            for artifact in spot:
+                if artifact.pk not in df.index:
+                    continue
+                i = index_of[artifact.pk]
+                row = df.loc[artifact.pk]
+                check(row["key"] == f"dataset_{i}.csv" and row["uid"] == artifact.uid, f"row {artifact.pk}: {row}")
+                for name, cell in expected_cells(i).items():
+                    check(row[name] == cell, f"artifact {artifact.pk}, {name}: {row[name]!r}, not {cell!r}")
+            for name in FEATURE_COLUMNS:
+                check(all(isinstance(v, set) and len(v) == 1 for v in df[name]), f"{name}: a cell without one value")
+
+        all_ids = sorted((a.pk for a in artifacts), reverse=True)
+        for key, query, ids in (
+            ("df_all", lambda: ln.Artifact.df(features=True, limit=None), all_ids),
+            ("df_latest", lambda: ln.Artifact.df(features=True), all_ids[:100]),
+        ):
+            start = time.perf_counter()
+            df = query()
+            if key == "df_all":
+                result["first_df"] = time.perf_counter() - start
+            check_table(df, ids)
+            times, cpu = [], []
+            for _ in range(df_repeat):
+                gc.collect()
+                start, start_cpu = time.perf_counter(), time.process_time()
+                df = query()
+                times.append(time.perf_counter() - start)
+                cpu.append(time.process_time() - start_cpu)
+            check_table(df, ids)
+            result[key] = {**summary(times), "cpu": summary(cpu), "rows": df.shape[0], "columns": df.shape[1]}
+            if profiler is not None:
+                profiled(key, query)
+        if backend == "postgres":
+            # the planner's choices (and so some figures) differ before and after the first ANALYZE
+            result["analyzed"] = "before the tables" if stats_before else (
+                "during the tables" if analyzed(ln.Artifact) else "not yet")
+
+        # one by one, on new artifacts in the same instance: save, then annotate
+        new = [ln.Artifact(paths[i], key=f"dataset_{i}.csv") for i in range(size, size + samples)]
+        gc.collect()
+        times = []
+        for artifact in new:
+            start = time.perf_counter()
+            artifact.save()
+            times.append(time.perf_counter() - start)
+        result["save_one"] = {**summary(times), "mean": statistics.fmean(times)}
+        times = []
+        for i, artifact in enumerate(new, start=size):
+            start = time.perf_counter()
+            artifact.features.add_values(values[i])
+            times.append(time.perf_counter() - start)
+        result["annotate_one"] = {**summary(times), "mean": statistics.fmean(times)}
+        check(count("Artifact") == size + samples, "the one-by-one saves should add one artifact each")
+        check(count("ArtifactULabel") == size + samples, "the one-by-one annotations should add one label link each")
+        check(new[-1].features.get_values() == {
+            name: next(iter(cell)) for name, cell in expected_cells(size + samples - 1).items()
+        }, f"get_values() of the last annotated artifact: {new[-1].features.get_values()}")
+        if profiler is not None:
+            more = [ln.Artifact(paths[i], key=f"dataset_{i}.csv") for i in range(size + samples, size + samples + extra)]
+            profiled("save_one", lambda: [artifact.save() for artifact in more])
+            profiled("annotate_one", lambda: [artifact.features.add_values(values[i])
+                                              for i, artifact in enumerate(more, start=size + samples)])
+    finally:
+        if "django" in sys.modules:
+            from django.db import connections
+
+            connections.close_all()
+        for database in databases:
+            pg_admin(pg_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        shutil.rmtree(workdir, ignore_errors=True)
+    return result
+
+
+# ---------------------------------------------------------------------------
+# the driver: one process per case, the report
+# ---------------------------------------------------------------------------
+
+
+def target_text(key: str) -> str:
+    """The aim of issue 3 next to a measurement."""
+    if key == "annotate_bulk":
+        return "< 2 s at 2,000 (LaminDB 1.0: ~50 s); pro rata < 10 s at 10,000"
+    if key == "df_all":
+        return "< 0.3 s at 10,000 (LaminDB 1.0: 0.12 s at 2,000)"
+    return ""
+
+
+def meets(key: str, size: int, seconds: float) -> bool | None:
+    """Whether a median meets its target; None where there is no target at this size.
+
+    The annotation aim is a rate (25 times LaminDB 1.0's 25 ms per artifact), so it is checked
+    pro rata at larger sizes (a smaller one is dominated by fixed costs); the table's aim is for
+    10,000 artifacts only.
+    """
+    if key == "annotate_bulk":
+        at, limit = TARGETS[key]
+        return seconds < limit * size / at if size >= at else None
+    if key == "df_all":
+        at, limit = TARGETS[key]
+        return seconds < limit if size == at else None
+    return None
+
+
+ROWS = (
+    # key, label, unit; "per" divides by N, "extrapolated" multiplies the mean per artifact by N,
+    # "cpu" shows the CPU time of the benchmark's process
+    ("construct", "construct N `ln.Artifact(path, key=...)` (hashes the files)", "s", None),
+    ("save", "`ln.save` of the N artifacts (copies the files)", "s", None),
+    ("construct_save", "**construct + save**", "s", None),
+    ("construct_save", "construct + save, per artifact", "ms", "per"),
+    ("save_one", "`artifact.save()` one by one, per artifact (sample)", "ms", None),
+    ("save_one", "`artifact.save()` one by one, N artifacts, *extrapolated*", "s", "extrapolated"),
+    ("annotate_bulk", "**annotate N: `ln.Artifact.features.add_values({...})`**", "s", None),
+    ("annotate_bulk", "annotate N in bulk, CPU time of the Python process", "s", "cpu"),
+    ("annotate_bulk", "annotate N in bulk, per artifact", "ms", "per"),
+    ("annotate_one", "`artifact.features.add_values({...})` one by one, per artifact (sample)", "ms", None),
+    ("annotate_one", "`artifact.features.add_values({...})` one by one, N artifacts, *extrapolated*", "s", "extrapolated"),
+    ("df_all", "**`Artifact.df(features=True, limit=None)`, all N**", "s", None),
+    ("df_all", "`Artifact.df(features=True, limit=None)`, CPU time of the Python process", "s", "cpu"),
+    ("df_latest", "`Artifact.df(features=True)`, latest 100", "ms", None),
+)
+
+
+def render(results: list[dict], machine: dict, command: str, repeat: int, df_repeat: int) -> str:
+    """The Markdown section, markers included."""
+    lines = [BEGIN, "## Artifacts and features (`benchmarks/bench_artifacts.py`)", ""]
+    lines.append(f"Measured on {machine['date']} at commit {machine['commit']} with `{command}`.")
+    lines.append("")
+    pg = f", PostgreSQL {machine['postgres']} (local, 127.0.0.1) via psycopg {machine['psycopg']}" if "postgres" in machine else ""
+    lines.append(
+        f"Machine: {machine['cores']} cores ({machine['cpu']}), {machine['memory']}, {machine['os']}; "
+        f"Python {machine['python']}, Django {machine['django']}, pandas {machine['pandas']}, "
+        f"numpy {machine['numpy']}, SQLite {machine['sqlite']}{pg}. The machine is shared: its "
+        f"1-minute load average was {machine['load']}."
+    )
+    lines.append("")
+    if results:
+        samples = results[0]["samples"]
+        lines.append(
+            f"Each cell: median (min). Construct, save and bulk annotation: over {repeat} runs, each in "
+            f"a new, empty instance; tables: over {df_repeat} calls; one by one: over {samples} "
+            "artifacts, one call each. *Extrapolated* rows are N times the mean per artifact of the "
+            "one-by-one sample, not measurements. ✗ marks a median over its target. The CPU rows "
+            "are the time the benchmark's own process spent on a core (`time.process_time`): on a "
+            "busy machine it stays close to what a quiet one would show as wall time for SQLite, "
+            "which runs in the process; PostgreSQL's server work is not in it."
+        )
+        lines.append("")
+        heads = [f"{r['backend']}, {r['size']:,}" for r in results]
+        lines.append("| measurement | target | " + " | ".join(heads) + " |")
+        lines.append("|---|---|" + "---:|" * len(results))
+        for key, label, unit, how in ROWS:
+            cells = []
+            for r in results:
+                value, n = r[key], r["size"]
+                if how == "extrapolated":
+                    cells.append(f"*{fmt(value['mean'] * n, unit)}*")
+                    continue
+                if how == "cpu":
+                    value = value["cpu"]
+                scale = 1 / n if how == "per" else 1
+                ok = meets(key, n, value["median"]) if how is None else None
+                mark = " ✗" if ok is False else ""
+                cells.append(f"{fmt(value['median'] * scale, unit)} ({fmt(value['min'] * scale, unit)}){mark}")
+            target = target_text(key) if how is None else ""
+            lines.append(f"| {label} [{unit}] | {target} | " + " | ".join(cells) + " |")
+        lines.append("| rows × columns of the full table (checked) | N × (3 + 5) | "
+                     + " | ".join(f"{r['df_all']['rows']:,} × {r['df_all']['columns']}" for r in results) + " |")
+        lines.append("| first `Artifact.df(features=True, limit=None)` in the process (imports pandas) [s] | | "
+                     + " | ".join(fmt(r["first_df"], "s") for r in results) + " |")
+        lines.append("| `ln.setup.init` of an empty instance (migrations) [s] | | "
+                     + " | ".join(fmt(r["init"]["median"], "s") for r in results) + " |")
+        if any("analyzed" in r for r in results):
+            lines.append("| PostgreSQL statistics of the artifact table (autovacuum's ANALYZE) | | "
+                         + " | ".join(r.get("analyzed", "") for r in results) + " |")
+        lines.append("")
+        example = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in feature_values(7).items()}
+        lines.append(
+            "Artifacts are CSV files of 300 to 400 bytes, each with other content, written before "
+            "timing, saved as `ln.Artifact(path, key=f\"dataset_{i}.csv\")`. The features "
+            + ", ".join(f"`{name}: {dtype}`" for name, dtype in FEATURES)
+            + f" and {N_LABELS} ULabels exist before the artifacts; each artifact gets one value per "
+            f"feature, such as `{example}` (labels by name, as in the guide). The tables run on the "
+            "last instance, which holds exactly the N annotated artifacts, and are checked: columns "
+            f"`{FIELD_COLUMNS + FEATURE_COLUMNS}`, one row per artifact newest first, one value in "
+            "every cell, and the values of 22 artifacts. The one-by-one rows then save "
+            f"{results[0]['samples']} more artifacts in that instance and annotate them. Each backend "
+            "and size runs in its own process."
+        )
+        lines.append("")
+    lines.append(END)
+    return "\n".join(lines) + "\n"
+
+
+def write_section(path: Path, section: str) -> None:
+    """Replace this script's section of ``path`` (or append it); every other section stays."""
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        tail = rest.split(END, 1)[1]
+        text = head + section.rstrip("\n") + tail
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Benchmark artifacts and features and write the results to BENCHMARKS.md.",
+        epilog="Example: python benchmarks/bench_artifacts.py --sizes 2000 --backends sqlite --output -",
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[2_000, 10_000], help="numbers of artifacts")
+    parser.add_argument("--backends", nargs="+", choices=("sqlite", "postgres"), default=["sqlite", "postgres"])
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of construct, save and annotate, each in a new instance (default 3)")
+    parser.add_argument("--df-repeat", type=int, default=7, help="calls per table (default 7)")
+    parser.add_argument("--samples", type=int, default=200,
+                        help="artifacts saved and annotated one by one (default 200)")
+    parser.add_argument("--pg-url", default=DEFAULT_PG_URL,
+                        help="PostgreSQL server where throwaway databases are created (default: %(default)s)")
+    parser.add_argument("--output", default=str(REPO / "BENCHMARKS.md"),
+                        help="Markdown file whose section is replaced; '-' prints it only")
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="also write cProfile files (DIR/artifacts-<backend>-<size>-<step>.prof) from extra runs")
+    parser.add_argument("--case", nargs=2, metavar=("BACKEND", "SIZE"), help=argparse.SUPPRESS)
+    parser.add_argument("--case-result", type=Path, help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.case:
+        # a child process: one backend at one size
+        result = run_case(args.case[0], int(args.case[1]), args.repeat, args.df_repeat, args.samples,
+                          args.pg_url, args.profile)
+        args.case_result.write_text(json.dumps(result))
+        return 0
+
+    if args.repeat < 1 or args.df_repeat < 1 or args.samples < 1 or any(size < 100 for size in args.sizes):
+        print("--repeat, --df-repeat and --samples must be at least 1, every size at least 100", file=sys.stderr)
+        return 2
+    use_pg = "postgres" in args.backends
+    if use_pg:
+        try:
+            import psycopg
+
+            psycopg.connect(args.pg_url, connect_timeout=5).close()
+        except Exception as exc:  # noqa: BLE001 - any reason means the same to the user
+            print(f"cannot reach PostgreSQL at {args.pg_url}: {exc}\n"
+                  "start it, pass --pg-url, or run with --backends sqlite", file=sys.stderr)
+            return 1
+    machine = machine_description(args.pg_url if use_pg else None)
+    results = []
+    for backend in args.backends:
+        for size in args.sizes:
+            print(f"{backend}, {size:,} artifacts ...", file=sys.stderr, flush=True)
+            with tempfile.TemporaryDirectory(prefix="lamin-bench-home-") as home:
+                out = Path(home) / "result.json"
+                command = [
+                    sys.executable, __file__, "--case", backend, str(size), "--case-result", str(out),
+                    "--repeat", str(args.repeat), "--df-repeat", str(args.df_repeat),
+                    "--samples", str(args.samples), "--pg-url", args.pg_url,
+                ]
+                if args.profile:
+                    command += ["--profile", str(args.profile.resolve())]
+                # the library's messages go to stderr with the progress, so stdout holds only the report
+                subprocess.run(command, env={**os.environ, "LAMIN_CORE_HOME": home}, cwd=home,
+                               stdout=sys.stderr, check=True)
+                results.append(json.loads(out.read_text()))
+    shown = ["python benchmarks/bench_artifacts.py", "--sizes", *map(str, args.sizes), "--backends", *args.backends,
+             "--repeat", str(args.repeat), "--df-repeat", str(args.df_repeat), "--samples", str(args.samples)]
+    machine["load"] = f"{machine['load']} at the start, {os.getloadavg()[0]:.2f} at the end"
+    section = render(results, machine, " ".join(shown), args.repeat, args.df_repeat)
+    print(section)
+    if args.output != "-":
+        write_section(Path(args.output), section)
+        print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
