@@ -220,6 +220,14 @@ def test_search_index_follows_insert_update_delete(instance):
     assert names(ln.ULabel.search("medaka")) == []
 
 
+def test_search_after_bulk_insert_folds_pending_index_entries(instance):
+    ln = instance
+    ln.ULabel.objects.bulk_create([ln.ULabel(name=f"bulk sample {i}") for i in range(50)])
+    text_index.after_bulk_insert(connection, "core_ulabel")  # PostgreSQL: gin_clean_pending_list
+    assert len(ln.ULabel.search("bulk sample")) == 20
+    assert names(ln.ULabel.search("bulk sample 7"))[0] == "bulk sample 7"
+
+
 @pytest.mark.sqlite_only
 def test_search_index_repaired_when_triggers_are_lost(instance):
     # Django rebuilds an SQLite table to alter it, which drops its triggers
