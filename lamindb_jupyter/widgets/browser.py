@@ -147,6 +147,7 @@ class RegistryBrowser(w.VBox):
         self.page: Page | None = None
         self.last_refresh_seconds = 0.0
         self.exported: Any = None
+        self._total: tuple[tuple, int] | None = None
         self._quiet = True
 
         self.registry = w.Dropdown(
@@ -306,7 +307,17 @@ class RegistryBrowser(w.VBox):
         if self.debounce <= 0 or loop is None:
             self.refresh()
             return
-        self._pending = loop.call_later(self.debounce, self.refresh)
+        self._pending = loop.call_later(self.debounce, self._refresh_later)
+
+    def _refresh_later(self) -> None:
+        # runs from the event loop, where an exception would only reach the kernel's log
+        self._pending = None
+        try:
+            self.refresh()
+        except Exception as exc:  # noqa: BLE001 - shown to the user instead of lost
+            self.status.value = (
+                f'<span style="color: var(--jp-error-color1, #c00)">{_escape(type(exc).__name__)}: {_escape(exc)}</span>'
+            )
 
     def refresh(self, offset: int = 0) -> None:
         """Query the page at ``offset`` and show it; problems show as a message, not a traceback."""
@@ -319,15 +330,21 @@ class RegistryBrowser(w.VBox):
         text = self.search.value.strip()
         size = self.page_size.value
         try:
-            qs = records.build_query(
-                self.model, text, self.conditions, search_limit=offset + size + 1
-            )
+            conditions = self.conditions
+            # the total is counted on the first page and kept while paging through the same query
+            key = (self.model, text, tuple(conditions))
+            known = self._total[1] if self._total is not None and self._total[0] == key and offset else None
+            qs = records.build_query(self.model, text, conditions, search_limit=offset + size + 1)
             page = records.fetch_page(
-                qs, offset, size, include=self.include.value, features=self.features.value, count=not text,
+                qs, offset, size, include=self.include.value, features=self.features.value,
+                count=not text and known is None,
             )
         except (errors.InvalidArgument, records.NotFound) as exc:
             self.status.value = f'<span style="color: var(--jp-error-color1, #c00)">{_escape(exc)}</span>'
             return
+        if page.total is None and known is not None:
+            page.total = known
+        self._total = (key, page.total) if page.total is not None else None
         self.offset = offset
         self.page = page
         self.status.value = ""

@@ -117,6 +117,22 @@ def test_keystrokes_are_debounced_into_one_query(instance, labels, monkeypatch):
     assert browser.status.value == ""
 
 
+def test_an_error_while_refreshing_later_shows_in_the_status(instance, labels, monkeypatch):
+    browser = browse(instance.ULabel, debounce=0.01)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(records, "fetch_page", broken)
+
+    async def type_one_key():
+        browser.search.value = "D"
+        await asyncio.sleep(0.1)
+
+    asyncio.run(type_one_key())
+    assert "RuntimeError: the database went away" in browser.status.value
+
+
 def test_filter_rows_narrow_the_records(instance, labels):
     browser = browse(instance.ULabel, debounce=0)
     row = browser.add_condition("name", "starts with", "Cand")
@@ -191,6 +207,22 @@ def test_paging_reaches_every_record_beyond_the_first_hundred(instance):
     assert browser.page.offset == (total - 1) // 100 * 100 - 100
     browser.page_size.value = 50
     assert browser.page.offset == 0 and browser.page.rows == 50
+
+
+def test_paging_counts_on_the_first_page_only(instance):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    instance.save([instance.ULabel(name=f"counted label {i:02d}") for i in range(30)])
+    total = instance.ULabel.filter().count()
+    browser = browse(instance.ULabel, page_size=10, debounce=0)
+    with CaptureQueriesContext(connection) as queries:
+        browser.next.click()
+    assert not any("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
+    assert browser.page.total == total and browser.page_label.value == f"records 11–20 of {total}"
+    with CaptureQueriesContext(connection) as queries:
+        browser.first.click()
+    assert any("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
 
 
 def test_details_show_describe_with_relations(instance, labels):
