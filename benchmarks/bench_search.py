@@ -1,0 +1,449 @@
+"""Benchmark of search, lookup, from_values and using: ULabels at 10,000 to 1,000,000, on SQLite and PostgreSQL.
+
+Measures, per backend and size, in an instance that holds N labels (and N/10 features, half of
+them with synonyms):
+
+- ``ln.ULabel.search(q)`` top 20, records fetched, for a rare word (in 5 labels), a common word
+  (in about a third of them), a typo of a word that is in 2% of them, and an exact full name;
+  ``.df()`` of the common-word search; ``ln.Feature.search(<a synonym>)``;
+- ``ln.ULabel.lookup()`` (built, one attribute read);
+- ``ln.ULabel.from_values(<1,000 names>, create=True)``: 900 existing, 100 new (not saved);
+- ``ln.ULabel.using(<that instance>).search(q)`` from a second, empty instance.
+
+The labels are inserted with Django's ``bulk_create`` in one transaction (the text index is
+kept by its triggers, or PostgreSQL's GIN indexes, as for any insert), followed by ``ANALYZE``,
+as ``ln.save`` does after a big save. The results replace this script's section of
+``BENCHMARKS.md`` (between its HTML comment markers); other sections stay.
+
+Example:
+    python benchmarks/bench_search.py                                     # 10k, 100k, 1M, both backends
+    python benchmarks/bench_search.py --sizes 10000 --backends sqlite --output -
+    python benchmarks/bench_search.py --profile /tmp/prof                 # cProfile files per step
+
+Each (backend, size) runs in its own process with its own ``LAMIN_CORE_HOME``. PostgreSQL
+databases are created as ``lamin_bench_<random>`` on the server of ``--pg-url`` and dropped at
+the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import random
+import secrets
+import shutil
+import string
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench_core import DEFAULT_PG_URL, check, fmt, machine_description, pg_admin, summary, with_database
+
+REPO = Path(__file__).resolve().parent.parent
+BEGIN = "<!-- bench_search:begin -->"
+END = "<!-- bench_search:end -->"
+
+# ---------------------------------------------------------------------------
+# the labels: names as a lab would give them
+# ---------------------------------------------------------------------------
+
+CELLS = (
+    "T cell", "B cell", "natural killer cell", "macrophage", "monocyte", "dendritic cell", "neutrophil",
+    "fibroblast", "hepatocyte", "neuron", "astrocyte", "microglial cell", "endothelial cell",
+    "epithelial cell", "keratinocyte", "cardiomyocyte", "erythrocyte", "mast cell", "plasma cell",
+    "regulatory T cell", "memory B cell", "stem cell", "progenitor cell", "adipocyte", "osteoblast",
+    "chondrocyte", "myoblast", "podocyte", "enterocyte", "pericyte",
+)
+TISSUES = (
+    "brain", "liver", "lung", "kidney", "heart", "spleen", "bone marrow", "blood", "skin", "colon",
+    "pancreas", "retina", "lymph node", "thymus", "muscle", "adipose tissue", "intestine", "stomach",
+    "breast", "prostate",
+)
+ASSAYS = (
+    "scRNA-seq", "bulk RNA-seq", "ATAC-seq", "ChIP-seq", "CITE-seq", "flow cytometry",
+    "mass spectrometry", "imaging", "whole-genome sequencing", "proteomics", "spatial transcriptomics", "Hi-C",
+)
+TREATMENTS = (
+    "DMSO", "IFNG", "IL-2", "TNF-alpha", "LPS", "dexamethasone", "rapamycin", "control", "vehicle",
+    "heat shock", "hypoxia", "CRISPR knockout", "siRNA", "untreated",
+)
+STUDIES = (
+    "Candidate marker study", "Pilot screen", "Perturbation atlas", "Time course", "Dose response",
+    "Validation cohort", "Patient cohort", "Organoid panel", "Mouse model", "Reference atlas",
+)
+GENES = ("CD8A", "CD4", "CD14", "CD38", "PTPRC", "FOXP3", "GAPDH", "ACTB", "MKI67", "TP53", "EGFR", "KRAS",
+         "MYC", "SOX2", "PAX6", "NANOG", "GATA1", "SPI1", "CD19", "MS4A1")
+TEMPLATES = (
+    lambda r: f"{r.choice(STUDIES)} {r.choice(ASSAYS)} {r.choice(TISSUES)}",
+    lambda r: f"{r.choice(CELLS)} {r.choice(TISSUES)} {r.choice(TREATMENTS)}",
+    lambda r: f"{r.choice(GENES)} {r.choice(('knockout', 'overexpression', 'reporter', 'high', 'low'))} {r.choice(CELLS)}",
+    lambda r: f"{r.choice(TISSUES)} {r.choice(ASSAYS)} batch",
+    lambda r: f"{r.choice(TREATMENTS)} treated {r.choice(TISSUES)} sample",
+)
+RARE = "axolotl"  # in exactly RARE_COUNT names
+RARE_COUNT = 5
+QUERIES = {
+    "rare": RARE,
+    "common": "cell",
+    "typo": "hepatocite",  # hepatocyte
+}
+MATCHED_WORDS = {"rare": RARE, "common": "cell", "typo": "hepatocyte"}  # what each query is after
+
+
+def label_names(n: int, seed: int = 0) -> list[str]:
+    """``n`` unique label names; ``RARE`` is in exactly ``RARE_COUNT`` of them.
+
+    A repeated combination gets a running number ("T cell liver DMSO 17").
+
+    Example:
+        >>> label_names(2)
+        ['...', '...']
+    """
+    rng = random.Random(seed)
+    seen: set[str] = set()
+    names: list[str] = []
+    i = 0
+    while len(names) < n - RARE_COUNT:
+        base = rng.choice(TEMPLATES)(rng)
+        name = base if base not in seen else f"{base} {i}"
+        i += 1
+        if name not in seen:
+            seen.add(name)
+            names.append(name)
+    for k in range(RARE_COUNT):
+        names.insert(rng.randrange(len(names) + 1), f"{RARE} limb regeneration {rng.choice(ASSAYS)} {k}")
+    return names
+
+
+def feature_rows(n: int) -> list[tuple[str, str | None]]:
+    """``n`` feature names, half of them with two ``|``-separated synonyms."""
+    rows = []
+    for i in range(n):
+        name = f"feature_{i}_{CELLS[i % len(CELLS)].replace(' ', '_')}"
+        synonyms = f"synonym {i}|alias {CELLS[i % len(CELLS)]} {i}" if i % 2 == 0 else None
+        rows.append((name, synonyms))
+    return rows
+
+
+# ---------------------------------------------------------------------------
+# one (backend, size): runs in its own process
+# ---------------------------------------------------------------------------
+
+
+def timed(func, repeat: int, warmup: int = 2) -> tuple[list[float], object]:
+    """Durations of ``repeat`` calls of ``func`` after ``warmup`` untimed ones; and the last result."""
+    result = None
+    for _ in range(warmup):
+        result = func()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = func()
+        times.append(time.perf_counter() - start)
+    return times, result
+
+
+def fill(ln, size: int) -> dict:
+    """Insert ``size`` labels (5% with a description) and ``size // 10`` features; return timings."""
+    from django.db import connection, transaction
+
+    from lamindb_core.bulk import _analyze
+
+    names = label_names(size)
+    user = ln.User.filter().first().id
+    start = time.perf_counter()
+    with transaction.atomic():
+        for begin in range(0, size, 10_000):
+            batch = [
+                ln.ULabel(name=name, created_by_id=user,
+                          description=f"measured in {name.split()[0]} samples" if (begin + k) % 20 == 0 else None)
+                for k, name in enumerate(names[begin: begin + 10_000])
+            ]
+            ln.ULabel.objects.bulk_create(batch, batch_size=2_000)
+        features = [ln.Feature(name=n, dtype="str", synonyms=s, created_by_id=user)
+                    for n, s in feature_rows(max(size // 10, 100))]
+        ln.Feature.objects.bulk_create(features, batch_size=2_000)
+    insert = time.perf_counter() - start
+    start = time.perf_counter()
+    _analyze(ln.ULabel)
+    _analyze(ln.Feature)
+    if connection.vendor == "postgresql":
+        # what autovacuum does within a minute or so: visibility map, GIN pending lists merged
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE core_ulabel")
+            cursor.execute("VACUUM ANALYZE core_feature")
+    analyze = time.perf_counter() - start
+    return {"insert": insert, "analyze": analyze, "names": names}
+
+
+def run_case(backend: str, size: int, repeat: int, pg_url: str, profile_dir: Path | None) -> dict:
+    """Measure one backend at one size; the config folder is ``$LAMIN_CORE_HOME`` (set by the caller)."""
+    import lamindb_core as ln
+    from lamindb_core.logger import logger
+
+    logger.verbosity = 0
+    profiler = None
+    if profile_dir is not None:
+        import cProfile
+
+        profile_dir.mkdir(parents=True, exist_ok=True)
+        profiler = cProfile.Profile()
+
+    def profiled(name: str, func) -> None:
+        if profiler is None:
+            return
+        profiler.enable()
+        for _ in range(5):
+            func()
+        profiler.disable()
+        profiler.dump_stats(profile_dir / f"search-{backend}-{size}-{name}.prof")
+        profiler.clear()
+
+    workdir = Path(tempfile.mkdtemp(prefix=f"lamin-bench-search-{backend}-{size}-"))
+    databases: list[str] = []
+
+    def new_db() -> str | None:
+        if backend != "postgres":
+            return None
+        database = "lamin_bench_" + "".join(secrets.choice(string.ascii_lowercase) for _ in range(8))
+        pg_admin(pg_url, f'CREATE DATABASE "{database}"')
+        databases.append(database)
+        return with_database(pg_url, database)
+
+    result: dict = {"backend": backend, "size": size}
+    try:
+        ln.setup.init(storage=workdir / "labels", db=new_db(), name="bench-labels")
+        filled = fill(ln, size)
+        names = filled.pop("names")
+        result.update(filled)
+        check(ln.ULabel.filter().count() == size, "the instance should hold exactly N labels")
+        print(f"  {backend} {size}: inserted in {filled['insert']:.1f} s", file=sys.stderr, flush=True)
+
+        # search, top 20
+        rng = random.Random(1)
+        exact = rng.choice(names)
+        queries = {**QUERIES, "exact": exact}
+        for key, query in queries.items():
+            times, found = timed(lambda q=query: list(ln.ULabel.search(q)), repeat)
+            result[f"search_{key}"] = {**summary(times), "rows": len(found)}
+            if key in MATCHED_WORDS:
+                result[f"matches_{key}"] = ln.ULabel.filter(name__icontains=MATCHED_WORDS[key]).count()
+            profiled(f"search_{key}", lambda q=query: list(ln.ULabel.search(q)))
+        top = [r.name for r in ln.ULabel.search(RARE)]
+        check(sorted(top) == sorted(n for n in names if RARE in n), f"rare-word search found {top}")
+        top = [r.name for r in ln.ULabel.search("cell")]
+        check(len(top) == 20 and all("cell" in n.lower() for n in top), f"common-word search found {top}")
+        top = [r.name for r in ln.ULabel.search(QUERIES["typo"])]
+        check(bool(top) and "hepatocyte" in top[0], f"typo search found {top[:3]}")
+        first = ln.ULabel.search(exact).df()
+        check(first["name"].iloc[0] == exact and first["score"].iloc[0] == 100.0, "exact search: not first")
+        times, _ = timed(lambda: ln.ULabel.search("cell").df(), repeat)
+        result["search_df"] = summary(times)
+
+        synonym = "synonym 42"
+        times, found = timed(lambda: list(ln.Feature.search(synonym)), repeat)
+        check(found[0].synonyms.split("|")[0] == synonym, f"synonym search found {found[0]!r}")
+        result["search_synonym"] = {**summary(times), "rows": len(found)}
+
+        # lookup
+        lookup_repeat = max(3, repeat // 4) if size <= 100_000 else 3
+        times, lookup = timed(lambda: ln.ULabel.lookup(), lookup_repeat, warmup=1)
+        check(lookup[names[0]].name == names[0], "lookup: wrong record")
+        result["lookup"] = summary(times)
+        del lookup
+        gc.collect()
+        profiled("lookup", lambda: ln.ULabel.lookup())
+
+        # from_values: 900 existing, 100 new
+        values = rng.sample(names, 900) + [f"new label {i}" for i in range(100)]
+        times, records = timed(lambda: ln.ULabel.from_values(values, create=True), repeat)
+        check(len(records) == 1000 and sum(r._state.adding for r in records) == 100, "from_values: wrong records")
+        result["from_values"] = summary(times)
+        profiled("from_values", lambda: ln.ULabel.from_values(values, create=True))
+
+        # using: from a second, empty instance
+        labels_slug = ln.setup.settings.instance.slug
+        ln.setup.init(storage=workdir / "empty", db=new_db(), name="bench-empty")
+        for key, query in QUERIES.items():
+            times, found = timed(lambda q=query: list(ln.ULabel.using(labels_slug).search(q)), repeat)
+            result[f"using_{key}"] = {**summary(times), "rows": len(found)}
+        check(ln.ULabel.filter().count() == 0, "the second instance should be empty")
+    finally:
+        if "django" in sys.modules:
+            from django.db import connections
+
+            connections.close_all()
+        for database in databases:
+            pg_admin(pg_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        shutil.rmtree(workdir, ignore_errors=True)
+    return result
+
+
+# ---------------------------------------------------------------------------
+# the report
+# ---------------------------------------------------------------------------
+
+SEARCH_TARGET = 0.020  # s, at 1,000,000 labels
+LOOKUP_TARGET = 0.1  # s, at 10,000 labels
+
+ROWS = (
+    # key, label, unit, target
+    ("search_rare", f"`ULabel.search(\"{RARE}\")`, rare word, top 20", "ms", "< 20 ms at 1M"),
+    ("search_common", "`ULabel.search(\"cell\")`, common word, top 20", "ms", "< 20 ms at 1M"),
+    ("search_typo", f"`ULabel.search(\"{QUERIES['typo']}\")`, typo, top 20", "ms", "< 20 ms at 1M"),
+    ("search_exact", "`ULabel.search(<a full name>)`, top 20", "ms", "< 20 ms at 1M"),
+    ("search_df", "`ULabel.search(\"cell\").df()`", "ms", ""),
+    ("search_synonym", "`Feature.search(<a synonym>)` (N/10 features)", "ms", ""),
+    ("lookup", "`ULabel.lookup()` build", "ms", "< 100 ms at 10k (LaminDB 1.0: 600 ms)"),
+    ("from_values", "`ULabel.from_values(1,000 names, create=True)`", "ms", ""),
+    ("using_rare", "`ULabel.using(...).search(\"axolotl\")`", "ms", ""),
+    ("using_common", "`ULabel.using(...).search(\"cell\")`", "ms", ""),
+    ("using_typo", f"`ULabel.using(...).search(\"{QUERIES['typo']}\")`", "ms", ""),
+)
+
+
+def meets(key: str, size: int, seconds: float) -> bool | None:
+    """Whether a median meets its aim; None where there is none."""
+    if key.startswith("search_") and key not in ("search_df", "search_synonym") and size == 1_000_000:
+        return seconds < SEARCH_TARGET
+    if key == "lookup" and size == 10_000:
+        return seconds < LOOKUP_TARGET
+    return None
+
+
+def render(results: list[dict], machine: dict, command: str, repeat: int) -> str:
+    """The Markdown section, markers included."""
+    lines = [BEGIN, "## Search, lookup, from_values, using (`benchmarks/bench_search.py`)", ""]
+    lines.append(f"Measured on {machine['date']} at commit {machine['commit']} with `{command}`.")
+    lines.append("")
+    pg = (f", PostgreSQL {machine['postgres']} (local, 127.0.0.1) via psycopg {machine['psycopg']}"
+          if "postgres" in machine else "")
+    lines.append(
+        f"Machine: {machine['cores']} cores ({machine['cpu']}), {machine['memory']}, {machine['os']}; "
+        f"Python {machine['python']}, Django {machine['django']}, SQLite {machine['sqlite']}{pg}. The "
+        f"machine is shared: its 1-minute load average was {machine['load']}."
+    )
+    lines.append("")
+    lines.append(
+        f"Each cell: median (min) over {repeat} calls after 2 warm-up calls (lookup: fewer, see the "
+        "script). A search is `list(Registry.search(q))`: the candidate queries, the ranking and "
+        "the query that fetches the top 20 records. ✗ marks a median over its aim."
+    )
+    lines.append("")
+    heads = [f"{r['backend']}, {r['size']:,}" for r in results]
+    lines.append("| measurement | aim | " + " | ".join(heads) + " |")
+    lines.append("|---|---|" + "---:|" * len(results))
+    for key, label, unit, target in ROWS:
+        cells = []
+        for r in results:
+            value = r[key]
+            ok = meets(key, r["size"], value["median"])
+            cells.append(f"{fmt(value['median'], unit)} ({fmt(value['min'], unit)}){' ✗' if ok is False else ''}")
+        lines.append(f"| {label} [{unit}] | {target} | " + " | ".join(cells) + " |")
+    for key, label in MATCHED_WORDS.items():
+        lines.append(f"| labels whose name contains `{label}` | | "
+                     + " | ".join(f"{r[f'matches_{key}']:,}" for r in results) + " |")
+    lines.append("| insert N labels + N/10 features (`bulk_create`, index kept up) [s] | | "
+                 + " | ".join(fmt(r["insert"], "s") for r in results) + " |")
+    lines.append("| `ANALYZE` after the insert (PostgreSQL: `VACUUM ANALYZE`) [s] | | "
+                 + " | ".join(fmt(r["analyze"], "s") for r in results) + " |")
+    lines.append("")
+    lines.append(
+        f"Names look like `{label_names(6)[0]}` or `T cell liver DMSO`: study, assay, tissue, cell "
+        f"type, treatment, gene; `{RARE}` is in {RARE_COUNT} names (the table gives how many "
+        "contain `cell` and `hepatocyte`); 5% of the labels have a description. Features are named "
+        "`feature_<i>_<cell type>`, every other one with synonyms `synonym <i>|alias <cell type> <i>`; "
+        "ULabel has no synonyms field, so the synonym search runs on Feature. The `using` rows run "
+        "from a second, empty instance (another SQLite file or PostgreSQL database) on the "
+        "instance with the labels. LaminDB 1.0 on these machines: about 16 ms per search and "
+        "0.6 s per lookup build at 10,000 labels (issue 4)."
+    )
+    lines.append("")
+    lines.append(END)
+    return "\n".join(lines) + "\n"
+
+
+def write_section(path: Path, section: str) -> None:
+    """Replace this script's section of ``path`` (or append it); every other section stays."""
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        tail = rest.split(END, 1)[1]
+        text = head + section.rstrip("\n") + tail
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Benchmark search, lookup, from_values and using, and write the results to BENCHMARKS.md.",
+        epilog="Example: python benchmarks/bench_search.py --sizes 10000 --backends sqlite --output -",
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000],
+                        help="numbers of ULabels")
+    parser.add_argument("--backends", nargs="+", choices=("sqlite", "postgres"), default=["sqlite", "postgres"])
+    parser.add_argument("--repeat", type=int, default=20, help="timed calls per measurement (default 20)")
+    parser.add_argument("--pg-url", default=DEFAULT_PG_URL,
+                        help="PostgreSQL server where throwaway databases are created (default: %(default)s)")
+    parser.add_argument("--output", default=str(REPO / "BENCHMARKS.md"),
+                        help="Markdown file whose section is replaced; '-' prints it only")
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="also write cProfile files (DIR/search-<backend>-<size>-<step>.prof)")
+    parser.add_argument("--case", nargs=2, metavar=("BACKEND", "SIZE"), help=argparse.SUPPRESS)
+    parser.add_argument("--case-result", type=Path, help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.case:
+        result = run_case(args.case[0], int(args.case[1]), args.repeat, args.pg_url, args.profile)
+        args.case_result.write_text(json.dumps(result))
+        return 0
+    if args.repeat < 1 or any(size < 1000 for size in args.sizes):
+        print("--repeat must be at least 1 and every size at least 1000", file=sys.stderr)
+        return 2
+    use_pg = "postgres" in args.backends
+    if use_pg:
+        try:
+            import psycopg
+
+            psycopg.connect(args.pg_url, connect_timeout=5).close()
+        except Exception as exc:  # noqa: BLE001 - any reason means the same to the user
+            print(f"cannot reach PostgreSQL at {args.pg_url}: {exc}\n"
+                  "start it, pass --pg-url, or run with --backends sqlite", file=sys.stderr)
+            return 1
+    machine = machine_description(args.pg_url if use_pg else None)
+    results = []
+    for backend in args.backends:
+        for size in args.sizes:
+            print(f"{backend}, {size:,} labels ...", file=sys.stderr, flush=True)
+            with tempfile.TemporaryDirectory(prefix="lamin-bench-home-") as home:
+                out = Path(home) / "result.json"
+                command = [
+                    sys.executable, __file__, "--case", backend, str(size), "--case-result", str(out),
+                    "--repeat", str(args.repeat), "--pg-url", args.pg_url,
+                ]
+                if args.profile:
+                    command += ["--profile", str(args.profile.resolve())]
+                subprocess.run(command, env={**os.environ, "LAMIN_CORE_HOME": home}, cwd=home,
+                               stdout=sys.stderr, check=True)
+                results.append(json.loads(out.read_text()))
+    shown = ["python benchmarks/bench_search.py", "--sizes", *map(str, args.sizes), "--backends", *args.backends,
+             "--repeat", str(args.repeat)]
+    machine["load"] = f"{machine['load']} at the start, {os.getloadavg()[0]:.2f} at the end"
+    section = render(results, machine, " ".join(shown), args.repeat)
+    print(section)
+    if args.output != "-":
+        write_section(Path(args.output), section)
+        print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
