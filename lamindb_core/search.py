@@ -411,12 +411,10 @@ def _gather(qs, query: SearchQuery, fields: list[str], named: bool, found: _Cand
 
     inner_cap = None if narrowed else cap  # a narrowed queryset may hold none of the first ids
 
-    # 1. exact matches of indexed identifier-like fields (uid), unless a text index serves them
-    exact = [
-        n for n in fields
-        if n not in lower_fields and not info.covers(column[n])
-        and (meta.get_field(n).db_index or meta.get_field(n).unique)
-    ]
+    # 1. exact matches of unique identifier-like fields (uid), unless a text index serves them;
+    # (a non-unique indexed field, mostly NULL, looks to SQLite's statistics like one value
+    # held by every row, and its "= x" became a scan of the table)
+    exact = [n for n in fields if n not in lower_fields and not info.covers(column[n]) and meta.get_field(n).unique]
     if exact:
         found.add(qs.filter(text_index.equals_condition(model, exact, text, inner_cap)), cap)
 
