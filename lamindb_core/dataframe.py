@@ -165,7 +165,8 @@ def queryset_to_df(qs, include: str | list[str] | None = None, features: bool | 
         data[name] = _column(list(values), field_by_name.get(name))
     for path in to_many:
         sets: dict[int, set] = {}
-        linked = model._base_manager.filter(pk__in=qs.values("pk")).values_list("pk", path)
+        # the queryset's database: another instance's for Registry.using(...)
+        linked = model._base_manager.db_manager(qs.db).filter(pk__in=qs.values("pk")).values_list("pk", path)
         for pk, value in linked:
             sets.setdefault(pk, set()).add(value)
         data[path] = pd.Series([sets.get(pk, {None}) for pk in ids], dtype=object)

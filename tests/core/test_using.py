@@ -27,7 +27,8 @@ def _pg(statement: str) -> None:
 @pytest.fixture(scope="module")
 def other(instance, tmp_path_factory):
     """A second instance, ``<handle>/other``, made by another process: seven labels
-    ``ULabel1`` ... ``ULabel7``, a feature with synonyms, a label made in a run, an artifact.
+    ``ULabel1`` ... ``ULabel7``, a feature with synonyms, a label made in a run, an artifact
+    labelled ``ULabel1``.
 
     Its database is an SQLite file, or a throwaway PostgreSQL database that is
     dropped at the end. The session's instance stays the current one.
@@ -49,7 +50,9 @@ def other(instance, tmp_path_factory):
         transform = ln.Transform(key="pipeline.py", type="pipeline").save()
         run = ln.Run(transform=transform).save()
         ln.ULabel(name="made in a run", run=run).save()
-        ln.Artifact(key="iris/iris_collection.parquet", suffix=".parquet", storage=ln.Storage.filter().first()).save()
+        artifact = ln.Artifact(key="iris/iris_collection.parquet", suffix=".parquet", storage=ln.Storage.filter().first())
+        artifact.save()
+        artifact.ulabels.add(ln.ULabel.get(name="ULabel1"))
     """
     result = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)], env=os.environ.copy(), capture_output=True, text=True, timeout=120
@@ -95,6 +98,13 @@ def test_using_search_synonyms_and_lookup(instance, other):
     record = lookup.ulabel7
     assert record.name == "ULabel7"
     assert record._state.db == other
+
+
+def test_using_df_includes_related_fields_from_that_instance(instance, other):
+    df = instance.Artifact.using(other).search("iris").df(include=["created_by__handle", "ulabels__name"])
+    assert list(df["key"]) == ["iris/iris_collection.parquet"]
+    assert df["ulabels__name"].iloc[0] == {"ULabel1"}  # the links of the other instance
+    assert list(df.columns)[-1] == "score"
 
 
 def test_using_is_read_only(instance, other):
