@@ -172,9 +172,8 @@ def save(records: Any, batch_size: int | None = None) -> None:
                     if not r._state.adding:
                         r.save()
                 alone = [r for r in new if r._saves_alone()]
-                for r in alone:
-                    r.save()
-                    saved_alone.append(r)
+                if alone:
+                    model._save_alone_many(alone, saved_alone)
                 alone_ids = {id(r) for r in alone}
                 new = [r for r in new if id(r) not in alone_ids]
                 if new:

@@ -17,6 +17,7 @@ the environment variable ``LAMIN_CORE_HOME``::
 
 from __future__ import annotations
 
+import copy
 import getpass
 import json
 import os
@@ -26,6 +27,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 from .errors import InstanceExists, InstanceNotFound, SetupError
@@ -328,6 +330,8 @@ class _State:
         self.schema_ready = False
         self.ensuring = False
         self.user_id: int | None = None
+        # the current instance's Storage record, read when the schema is ready
+        self.storage: Any = None
         self.custom_models: dict[str, type] = {}
 
 
@@ -415,6 +419,7 @@ def activate(instance: InstanceSettings) -> None:
         _state.instance = instance
         _state.schema_ready = False
         _state.user_id = None
+        _state.storage = None
 
 
 def forget_if_current(instance: InstanceSettings) -> bool:
@@ -441,6 +446,7 @@ def forget_if_current(instance: InstanceSettings) -> bool:
         _state.instance = None
         _state.schema_ready = False
         _state.user_id = None
+        _state.storage = None
     return True
 
 
@@ -592,8 +598,25 @@ def _seed(instance: InstanceSettings) -> None:
     if not Space.objects.filter(id=1).exists():
         Space(id=1, uid="a" * 12, name="all", description="Every team member has access.", created_by_id=user.id).save()
     root = str(Path(instance.storage).resolve())
-    if not Storage.objects.filter(root=root).exists():
-        Storage(root=root, type="local", instance_uid=instance.uid, created_by_id=user.id).save()
+    storage = Storage.objects.filter(root=root).first()
+    if storage is None:
+        storage = Storage(root=root, type="local", instance_uid=instance.uid, created_by_id=user.id)
+        storage.save()
+    _state.storage = storage
+
+
+def current_storage() -> Any:
+    """The ``Storage`` record of the current instance's folder (a copy: changing it
+    changes no other artifact's).
+
+    It is read once per connection to an instance, not once per artifact.
+    """
+    if _state.storage is None or not _state.schema_ready:
+        ensure_connected()
+    storage = _state.storage
+    if storage is None:
+        raise SetupError(f"the storage of the instance {current_instance().slug} is not registered")
+    return copy.copy(storage)
 
 
 def current_user_id() -> int:

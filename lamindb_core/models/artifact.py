@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any
 from django.db import IntegrityError, models, transaction
 
 from .. import errors, files
+from ..bulk import BATCH_SIZE
 from ..context import current_run_id
 from ..features import FeaturesDescriptor, LabelsDescriptor, describe_artifact, features_table
-from ..instance import current_instance
+from ..instance import current_storage
 from ..logger import logger
 from ..uids import base62_16_v0, increment_base62
 from .record import BasicRecord, IsVersioned, Record, TracksRun, TracksUpdates
@@ -310,14 +311,93 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         return self
 
     def _saves_alone(self) -> bool:
-        # an artifact with data copies its file in save(): ln.save() calls it
+        # an artifact with data copies its file when saved: ln.save() hands it to
+        # _save_alone_many
         return self._state.adding and self._local_data is not None
+
+    @classmethod
+    def _save_alone_many(cls, artifacts: list[Artifact], saved: list) -> None:
+        """``ln.save``'s path for new artifacts with data: what ``save()`` does for
+        each, with the lookups, the file copies and the inserts done in batches.
+
+        Artifacts whose content is saved already, that are new versions (a saved
+        key, ``revises``) or that repeat a key or content of an earlier one in the
+        list are saved one by one afterwards, in their order, so that each sees
+        the ones before it, as a loop of ``save()`` would. Each artifact whose file
+        is stored is appended to ``saved`` at once, so that ``ln.save`` can remove
+        the file if the transaction fails later.
+        """
+        if len(artifacts) < 2:
+            for artifact in artifacts:
+                artifact.save()
+                saved.append(artifact)
+            return
+        for artifact in artifacts:
+            if artifact.storage_id is None:
+                artifact.storage = cls._default_storage()
+        step = BATCH_SIZE
+        hashes = sorted({a.hash for a in artifacts})
+        known_hashes = set()
+        for start in range(0, len(hashes), step):
+            known_hashes.update(
+                cls.objects.filter(hash__in=hashes[start : start + step]).values_list("hash", flat=True)
+            )
+        keys = sorted({a.key for a in artifacts if a.key is not None})
+        versioned_keys = set()
+        for start in range(0, len(keys), step):
+            versioned_keys.update(
+                cls.filter(key__in=keys[start : start + step], is_latest=True).values_list("key", flat=True)
+            )
+        batch, later, seen = [], [], set()
+        for artifact in artifacts:
+            key = artifact.key
+            if (
+                artifact.hash in known_hashes or artifact.hash in seen or artifact._revises is not None
+                or (key is not None and (key in versioned_keys or ("key", key) in seen))
+            ):
+                later.append(artifact)
+                continue
+            seen.add(artifact.hash)
+            if key is not None:
+                seen.add(("key", key))
+            batch.append(artifact)
+        if batch:
+            pending = batch
+            while pending:
+                # a uid whose path exists (another process's file, or what a
+                # rolled-back save left) takes a new uid, as in _store_data
+                done = files.store_many([(a._local_data.path, a._storage_path()) for a in pending])
+                saved.extend(a for a, ok in zip(pending, done) if ok)
+                pending = [a for a, ok in zip(pending, done) if not ok]
+                for artifact in pending:
+                    artifact.uid = base62_16_v0()
+            try:
+                with transaction.atomic():
+                    cls._base_manager.bulk_create(batch, batch_size=step)
+            except IntegrityError:
+                # another process saved the same content or key meanwhile: save
+                # these one by one, which returns the existing artifacts
+                stored = {id(a) for a in batch}
+                saved[:] = [a for a in saved if id(a) not in stored]
+                for artifact in batch:
+                    files.remove_path(artifact._storage_path())
+                    artifact._state.adding, artifact.pk = True, None
+                order = {id(a): i for i, a in enumerate(artifacts)}
+                later = sorted(later + batch, key=lambda a: order[id(a)])
+            else:
+                for artifact in batch:
+                    artifact._forget_local_data()
+        for artifact in later:
+            artifact.save()
+            if not artifact._state.adding and artifact._local_data is None:
+                saved.append(artifact)
 
     def _discard_after_rollback(self) -> None:
         # ln.save() failed after this artifact stored its file: remove the file
         # unless the record exists (then the file is an existing artifact's)
+        # (the stored copy: never the data it was made from)
         if self.uid and not type(self).objects.filter(uid=self.uid).exists():
-            files.remove_path(self.path)
+            files.remove_path(self._storage_path())
     def _store_data(self, is_version: bool) -> Path:
         # copy the data to its path in storage; returns that path
         while True:
@@ -445,11 +525,7 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
     @staticmethod
     def _default_storage() -> Storage:
         # the Storage row of the current instance's folder, added on connect
-        root = str(Path(current_instance().storage).resolve())
-        storage = Storage.objects.filter(root=root).first()
-        if storage is None:
-            raise errors.SetupError(f"the storage {root} of the current instance is not registered")
-        return storage
+        return current_storage()
 
 
 class ArtifactULabel(BasicRecord, TracksRun):

@@ -223,6 +223,14 @@ class BasicRecord(models.Model, metaclass=Registry):
         inserting it in bulk (an artifact that copies its file)."""
         return False
 
+    @classmethod
+    def _save_alone_many(cls, records: list, saved: list) -> None:
+        """Save records that ``_saves_alone``, appending each to ``saved`` once it
+        is saved; registries override this to save many at once."""
+        for record in records:
+            record.save()
+            saved.append(record)
+
     def _discard_after_rollback(self) -> None:
         """Undo what ``save()`` did outside the database, after ``ln.save()`` failed."""
 

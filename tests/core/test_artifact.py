@@ -280,6 +280,84 @@ def test_artifact_bulk_save_failing_later_removes_the_stored_file(instance, tmp_
     assert storage_files() == [f"{artifact.uid}.txt"]
 
 
+def test_artifact_bulk_save_of_many_is_what_a_loop_of_save_does(instance, tmp_path, capsys, storage_files):
+    # ln.save stores many artifacts in batches; content saved before, content and
+    # keys repeated in the list, and new versions come out as from one save() each
+    ln = instance
+    saved_before = ln.Artifact(write(tmp_path / "old.txt", b"old content"), key="old.txt").save()
+    versioned = ln.Artifact(write(tmp_path / "v.txt", b"v1"), key="v.txt").save()
+    capsys.readouterr()
+    artifacts = [ln.Artifact(write(tmp_path / f"f{i}.txt", f"file {i}".encode()), key=f"many/f{i}.txt")
+                 for i in range(40)]
+    same_as_before = ln.Artifact(write(tmp_path / "again.txt", b"old content"), key="again.txt")
+    twin = ln.Artifact(write(tmp_path / "twin.txt", b"file 3"), key="many/twin.txt")
+    new_version = ln.Artifact(write(tmp_path / "v2.txt", b"v2"), key="v.txt")
+    key_again = ln.Artifact(write(tmp_path / "f0b.txt", b"file 0, second version"), key="many/f0.txt")
+    ln.save([*artifacts[:20], same_as_before, twin, new_version, key_again, *artifacts[20:]])
+    out = capsys.readouterr().out
+    assert all(not a._state.adding for a in artifacts)
+    assert [a.path.read_bytes() for a in artifacts] == [f"file {i}".encode() for i in range(40)]
+    assert same_as_before.id == saved_before.id and twin.id == artifacts[3].id
+    assert out.count("returning existing artifact with same hash") == 2
+    assert new_version.uid == versioned.uid[:16] + "0001" and new_version.is_latest
+    assert key_again.uid == artifacts[0].uid[:16] + "0001"
+    assert list(ln.Artifact.filter(key="many/f0.txt").order_by("id").values_list("is_latest", flat=True)) == [False, True]
+    assert ln.Artifact.filter().count() == 2 + 40 + 2
+    assert len(storage_files()) == 2 + 40 + 2  # no temporary copies
+
+
+def test_artifact_bulk_save_takes_a_new_uid_where_a_file_exists(instance, tmp_path, lamindb_dir):
+    ln = instance
+    artifacts = [ln.Artifact(write(tmp_path / f"f{i}.txt", f"f{i}".encode())) for i in range(3)]
+    taken = artifacts[1].uid
+    leftover = write(lamindb_dir / f"{taken}.txt", b"left over")
+    ln.save(artifacts)
+    assert artifacts[1].uid != taken and artifacts[1].path.read_bytes() == b"f1"
+    assert leftover.read_bytes() == b"left over"
+    leftover.unlink()
+
+
+def test_artifact_bulk_save_failing_copy_leaves_nothing(instance, tmp_path, monkeypatch, storage_files):
+    ln = instance
+    artifacts = [ln.Artifact(write(tmp_path / f"f{i}.txt", f"copy {i}".encode()), key=f"f{i}.txt") for i in range(6)]
+    publish = files._publish
+    calls = []
+
+    def fail_on_the_fourth(tmp, dest):
+        calls.append(dest)
+        if len(calls) == 4:
+            raise OSError(28, "No space left on device")
+        publish(tmp, dest)
+
+    monkeypatch.setattr(files, "_publish", fail_on_the_fourth)
+    with pytest.raises(OSError, match="No space left on device"):
+        ln.save(artifacts)
+    monkeypatch.undo()
+    assert storage_files() == []  # the three stored files and every temporary copy are gone
+    assert ln.Artifact.filter().count() == 0
+    assert all(a._state.adding for a in artifacts)
+    ln.save(artifacts)  # saving again works
+    assert len(storage_files()) == 6
+
+
+def test_artifact_bulk_save_failing_insert_leaves_nothing(instance, tmp_path, monkeypatch, storage_files):
+    ln = instance
+    artifacts = [ln.Artifact(write(tmp_path / f"f{i}.txt", f"insert {i}".encode())) for i in range(5)]
+    uids = [a.uid for a in artifacts]
+
+    def fail(*args, **kwargs):
+        raise DatabaseError("database is locked")
+
+    monkeypatch.setattr(type(ln.Artifact._base_manager), "bulk_create", fail)
+    with pytest.raises(DatabaseError, match="database is locked"):
+        ln.save(artifacts)
+    monkeypatch.undo()
+    assert storage_files() == []
+    assert ln.Artifact.filter().count() == 0
+    assert all(a.path.exists() for a in artifacts)  # the data they were made from stays
+    assert [a.uid for a in artifacts] == uids and all(a._state.adding and a.pk is None for a in artifacts)
+
+
 # -- same content, new versions ------------------------------------------------
 
 
