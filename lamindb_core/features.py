@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
-from django.db import models, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 
 from . import errors
 from .dtypes import CatTarget, check_value, parse_dtype
@@ -266,38 +266,92 @@ def _save_label_links(link: tuple[str, type, str, str], triples: list) -> None:
     through.objects.bulk_create(list(rows.values()))
 
 
-def _values_of(artifact_ids_or_subquery, names: list[str] | None, artifact_model: type) -> tuple[dict, dict]:
-    """``{feature name: {artifact id: set of values}}`` and ``{feature name: (id, dtype, is_cat)}``."""
-    cells: dict[str, dict[int, set]] = {}
-    fv = _ArtifactFeatureValue().objects.filter(artifact_id__in=artifact_ids_or_subquery)
+def _rows(queryset: models.QuerySet) -> list[tuple]:
+    """The rows of a ``values_list`` queryset as the database returns them, without
+    Django's per-value converters (a JSON column stays JSON text)."""
+    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _values_of(
+    artifact_ids_or_subquery, names: list[str] | None, artifact_model: type, using: str = DEFAULT_DB_ALIAS
+) -> tuple[dict, dict]:
+    """``{feature name: {artifact id: set of values}}`` and ``{feature name: (id, dtype, is_cat)}``.
+
+    Feature values come in one query, one row per link; each distinct JSON text
+    is decoded once. Labels come in one ``UNION ALL`` query over the link tables
+    of the registries that the features' dtypes name, and only those. With the
+    query for the features (or their categorical dtypes), three or four queries.
+    """
+    features = _Feature().objects.using(using)
+    meta_by_id: dict[int, tuple[str, str]] = {}
     if names is not None:
-        fv = fv.filter(featurevalue__feature__name__in=names)
-    for artifact_id, name, value in fv.values_list("artifact_id", "featurevalue__feature__name", "featurevalue__value"):
-        _add(cells, name, artifact_id, value)
-    # every label link table in one UNION ALL query
+        meta_by_id = {fid: (name, dtype) for fid, name, dtype in features.filter(name__in=names).values_list("id", "name", "dtype")}
+        if not meta_by_id:
+            return {}, {}
+        cat_dtypes = {dtype for _, dtype in meta_by_id.values() if dtype.startswith("cat")}
+    else:
+        cat_dtypes = set(features.filter(dtype__startswith="cat").values_list("dtype", flat=True).distinct())
+    cells: dict[int, dict[int, set]] = {}
+    fv = _ArtifactFeatureValue().objects.using(using).filter(artifact_id__in=artifact_ids_or_subquery)
+    if names is not None:
+        fv = fv.filter(featurevalue__feature_id__in=list(meta_by_id))
+    decoded: dict[str, Any] = {}
+    for artifact_id, feature_id, text in _rows(
+        fv.values_list("artifact_id", "featurevalue__feature_id", "featurevalue__value").order_by()
+    ):
+        value = decoded.get(text, _MISSING)
+        if value is _MISSING:
+            value = json.loads(text) if isinstance(text, (str, bytes)) else text
+            if isinstance(value, (dict, list)):  # not hashable: shown as its JSON
+                value = json.dumps(value, sort_keys=True)
+            decoded[text] = value
+        column = cells.get(feature_id)
+        if column is None:
+            column = cells[feature_id] = {}
+        found = column.get(artifact_id)
+        if found is None:
+            column[artifact_id] = {value}
+        else:
+            found.add(value)
+    registries = set()
+    for dtype in cat_dtypes:
+        try:
+            registries.update(t.model for t in parse_dtype(dtype))
+        except (ValueError, LookupError):  # a registry that is not installed any more
+            continue
     parts = []
     for registry, (_, through, artifact_fk, label_fk) in label_links(artifact_model).items():
-        links = through.objects.filter(**{f"{artifact_fk}_id__in": artifact_ids_or_subquery, "feature__isnull": False})
+        if registry not in registries:
+            continue
+        links = through.objects.using(using).filter(**{f"{artifact_fk}_id__in": artifact_ids_or_subquery})
         if names is not None:
-            links = links.filter(feature__name__in=names)
+            links = links.filter(feature_id__in=list(meta_by_id))
+        else:
+            links = links.filter(feature__isnull=False)
         field = f"{label_fk}__{display_field(registry)}"
-        parts.append(links.values_list(f"{artifact_fk}_id", "feature__name", field).order_by())
+        parts.append(links.values_list(f"{artifact_fk}_id", "feature_id", field).order_by())
     if parts:
         union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-        for artifact_id, name, value in union:
-            _add(cells, name, artifact_id, value)
-    meta = {
-        name: (fid, dtype, dtype.startswith("cat"))
-        for fid, name, dtype in _Feature().objects.filter(name__in=list(cells)).values_list("id", "name", "dtype")
-    } if cells else {}
-    return cells, meta
+        for artifact_id, feature_id, value in _rows(union):
+            column = cells.get(feature_id)
+            if column is None:
+                column = cells[feature_id] = {}
+            found = column.get(artifact_id)
+            if found is None:
+                column[artifact_id] = {value}
+            else:
+                found.add(value)
+    if names is None and cells:
+        meta_by_id = {fid: (name, dtype) for fid, name, dtype in features.filter(id__in=list(cells)).values_list("id", "name", "dtype")}
+    by_name = {meta_by_id[fid][0]: column for fid, column in cells.items() if fid in meta_by_id}
+    meta = {name: (fid, dtype, dtype.startswith("cat")) for fid, (name, dtype) in meta_by_id.items() if name in by_name or names is not None}
+    return by_name, meta
 
 
-def _add(cells: dict, name: str, artifact_id: int, value: Any) -> None:
-    try:
-        cells.setdefault(name, {}).setdefault(artifact_id, set()).add(value)
-    except TypeError:  # dicts are not hashable
-        cells[name][artifact_id].add(json.dumps(value, sort_keys=True))
+_MISSING = object()
 
 
 def features_table(df, qs, features: bool | list[str]):
@@ -307,26 +361,32 @@ def features_table(df, qs, features: bool | list[str]):
     features were created. The dtypes go to ``df.attrs["feature_dtypes"]`` for
     ``ln.view``.
     """
-    names = None if features is True else list(features)
+    names = None if features is True else list(dict.fromkeys(features))
+    cells, meta = _values_of(qs.values("pk"), names, qs.model, using=qs.db)
     if names is not None:
-        known = set(_Feature().objects.filter(name__in=names).values_list("name", flat=True))
-        missing = [n for n in names if n not in known]
+        missing = [n for n in names if n not in meta]
         if missing:
-            all_names = list(_Feature().objects.values_list("name", flat=True)[:1000])
+            all_names = list(_Feature().objects.using(qs.db).values_list("name", flat=True)[:1000])
             raise errors.FieldValidationError(
                 f"unknown feature(s) {', '.join(repr(n) for n in missing)}."
                 f"{errors.closest_match_hint(missing[0], all_names)}"
             )
-    cells, meta = _values_of(qs.values("pk"), names, qs.model)
     order = names if names is not None else sorted(meta, key=lambda n: (not meta[n][2], meta[n][0]))
+    index = df.index.tolist()
     dtypes = {}
     for name in order:
         column = cells.get(name, {})
-        df[name] = [column.get(i, math.nan) for i in df.index]
-        df[name] = df[name].astype(object)
+        df[name] = _object_column([column.get(i, math.nan) for i in index], df.index)
         dtypes[name] = meta[name][1] if name in meta else None
     df.attrs["feature_dtypes"] = dtypes
     return df
+
+
+def _object_column(values: list, index):
+    # a column of dtype object: sets stay sets
+    import pandas as pd
+
+    return pd.Series(values, index=index, dtype=object)
 
 
 def _single(values: set) -> Any:

@@ -165,7 +165,11 @@ def test_df_features_and_bulk_annotation_use_a_fixed_number_of_queries(setup_fea
         df = ln.Artifact.df(features=True, limit=None)
     assert len(df) == n
     assert df["n_cells"].map(lambda s: next(iter(s))).tolist() == list(range(n))[::-1]
-    assert len(table_queries) == 4  # rows, feature values, label links, dtypes
+    # rows, the categorical dtypes, feature values, label links, the features' dtypes
+    assert len(table_queries) == 5
+    links_query = table_queries.captured_queries[3]["sql"]
+    # only the link tables of registries that a feature's dtype names (cat[ULabel])
+    assert "core_artifactulabel" in links_query and "bio_" not in links_query
     assert len(annotate_queries) <= 14  # independent of the number of artifacts
 
 

@@ -28,7 +28,7 @@ def _pg(statement: str) -> None:
 def other(instance, tmp_path_factory):
     """A second instance, ``<handle>/other``, made by another process: seven labels
     ``ULabel1`` ... ``ULabel7``, a feature with synonyms, a label made in a run, an artifact
-    labelled ``ULabel1``.
+    labelled ``ULabel1`` and annotated with two features.
 
     Its database is an SQLite file, or a throwaway PostgreSQL database that is
     dropped at the end. The session's instance stays the current one.
@@ -53,6 +53,8 @@ def other(instance, tmp_path_factory):
         artifact = ln.Artifact(key="iris/iris_collection.parquet", suffix=".parquet", storage=ln.Storage.filter().first())
         artifact.save()
         artifact.ulabels.add(ln.ULabel.get(name="ULabel1"))
+        ln.Feature(name="using_batch", dtype="cat[ULabel]").save()
+        artifact.features.add_values({{"cell_medium": "DMEM", "using_batch": "ULabel2"}})
     """
     result = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)], env=os.environ.copy(), capture_output=True, text=True, timeout=120
@@ -103,8 +105,16 @@ def test_using_search_synonyms_and_lookup(instance, other):
 def test_using_df_includes_related_fields_from_that_instance(instance, other):
     df = instance.Artifact.using(other).search("iris").df(include=["created_by__handle", "ulabels__name"])
     assert list(df["key"]) == ["iris/iris_collection.parquet"]
-    assert df["ulabels__name"].iloc[0] == {"ULabel1"}  # the links of the other instance
+    assert df["ulabels__name"].iloc[0] == {"ULabel1", "ULabel2"}  # the links of the other instance
     assert list(df.columns)[-1] == "score"
+
+
+def test_using_df_features_reads_that_instances_annotations(instance, other):
+    df = instance.Artifact.using(other).df(features=True)
+    assert list(df.columns) == ["uid", "key", "description", "using_batch", "cell_medium"]
+    assert (df["using_batch"].iloc[0], df["cell_medium"].iloc[0]) == ({"ULabel2"}, {"DMEM"})
+    assert df.attrs["feature_dtypes"] == {"using_batch": "cat[ULabel]", "cell_medium": "str"}
+    assert not instance.Feature.filter(name="using_batch").exists()
 
 
 def test_using_is_read_only(instance, other):
