@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import IntegrityError, connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, models, transaction
 from django.db.models import Q
 
 from . import errors
 from .logger import logger
 
-__all__ = ["save"]
+__all__ = ["save", "insert_link_rows"]
 
 # rows per INSERT: well under SQLite's limit of host parameters per statement
 BATCH_SIZE = 500
@@ -190,3 +190,56 @@ def save(records: Any, batch_size: int | None = None) -> None:
             record._state.adding = adding
             record._state.db = db
         raise
+
+
+def insert_link_rows(
+    model: type, columns: tuple[str, ...], rows: list[tuple], using: str = DEFAULT_DB_ALIAS,
+    skip_existing: bool = False,
+) -> None:
+    """Insert rows of a link table, given as tuples of ids for ``columns`` (the
+    ``*_id`` columns), without building a model instance per row.
+
+    Every other column gets its default, computed once for all rows: the same
+    ``created_at``, ``run`` and ``created_by``, as one ``bulk_create`` call would
+    give them. On PostgreSQL the rows go as one array per column (``INSERT ... SELECT FROM UNNEST``); on SQLite, one statement is executed for each row (``executemany``). Rows that exist
+    already are otherwise the caller's to leave out: a unique constraint refuses
+    them (``IntegrityError``).
+
+    Example:
+        >>> insert_link_rows(ArtifactULabel, ("artifact_id", "ulabel_id", "feature_id"), [(1, 2, 3)])
+    """
+    if not rows:
+        return
+    conn = connections[using]
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    unknown = [c for c in columns if c not in by_attname]
+    if unknown:
+        raise errors.InvalidArgument(f"{model.__name__} has no column {', '.join(unknown)}")
+    prototype = model()  # the defaults: callables (the run, the user) called once
+    rest = [f for f in model._meta.concrete_fields if f.attname not in columns and not f.primary_key]
+    constants = tuple(f.get_db_prep_save(f.pre_save(prototype, add=True), conn) for f in rest)
+    quote = conn.ops.quote_name
+    names = ", ".join(quote(c) for c in (*columns, *(f.column for f in rest)))
+    table = quote(model._meta.db_table)
+    conflict = " ON CONFLICT DO NOTHING" if skip_existing else ""
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            # one statement per batch with one array per column, as Django's
+            # bulk_create does on PostgreSQL, without a model instance per row
+            aliases = [f"c{i}" for i in range(len(columns))]
+            arrays = ", ".join(f"%s::{by_attname[c].db_type(conn)}[]" for c in columns)
+            selected = ", ".join([*aliases, *(f"%s::{f.db_type(conn)}" for f in rest)])
+            sql = (f"INSERT INTO {table} ({names}) SELECT {selected} "
+                   f"FROM UNNEST({arrays}) AS t({', '.join(aliases)}){conflict}")
+            step = 50_000
+            for start in range(0, len(rows), step):
+                chunk = rows[start : start + step]
+                # the constants come first in the statement, then the arrays
+                cursor.execute(sql, [*constants, *(list(column) for column in zip(*chunk))])
+        else:
+            # one statement, parsed once and stepped per row by sqlite3
+            placeholders = ", ".join(["%s"] * (len(columns) + len(rest)))
+            cursor.executemany(
+                f"INSERT INTO {table} ({names}) VALUES ({placeholders}){conflict}",
+                [(*row, *constants) for row in rows],
+            )

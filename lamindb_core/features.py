@@ -19,6 +19,7 @@ from django.apps import apps
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 
 from . import errors
+from .bulk import insert_link_rows
 from .dtypes import CatTarget, check_value, parse_dtype
 
 if TYPE_CHECKING:
@@ -223,11 +224,12 @@ def _save_feature_values(wanted: list[tuple[models.Model, Feature, Any, str]]) -
     if not wanted:
         return
     keys = {(f.id, h) for _, f, _, h in wanted}
+    # (feature id, hash) -> FeatureValue id
     existing = {
-        (fv.feature_id, fv.hash): fv
-        for fv in _FeatureValue().objects.filter(
+        (fid, h): pk
+        for fid, h, pk in _FeatureValue().objects.filter(
             feature_id__in={k[0] for k in keys}, hash__in={k[1] for k in keys}
-        )
+        ).values_list("feature_id", "hash", "id")
     }
     new = {}
     for _, feature, value, h in wanted:
@@ -235,19 +237,10 @@ def _save_feature_values(wanted: list[tuple[models.Model, Feature, Any, str]]) -
             new[(feature.id, h)] = _FeatureValue()(feature=feature, value=value, hash=h)
     if new:
         _FeatureValue().objects.bulk_create(list(new.values()))
-        existing.update(new)
-    artifact_ids = {a.id for a, _, _, _ in wanted}
-    fv_ids = {existing[(f.id, h)].id for _, f, _, h in wanted}
-    linked = set(
-        _ArtifactFeatureValue().objects.filter(artifact_id__in=artifact_ids, featurevalue_id__in=fv_ids)
-        .values_list("artifact_id", "featurevalue_id")
-    )
-    rows = {}
-    for artifact, feature, _, h in wanted:
-        pair = (artifact.id, existing[(feature.id, h)].id)
-        if pair not in linked and pair not in rows:
-            rows[pair] = _ArtifactFeatureValue()(artifact_id=pair[0], featurevalue_id=pair[1])
-    _ArtifactFeatureValue().objects.bulk_create(list(rows.values()))
+        existing.update((key, fv.id) for key, fv in new.items())
+    # links that exist already are skipped by the database
+    rows = dict.fromkeys((artifact.id, existing[(feature.id, h)]) for artifact, feature, _, h in wanted)
+    insert_link_rows(_ArtifactFeatureValue(), ("artifact_id", "featurevalue_id"), list(rows), skip_existing=True)
 
 
 def _save_label_links(link: tuple[str, type, str, str], triples: list) -> None:
@@ -261,9 +254,9 @@ def _save_label_links(link: tuple[str, type, str, str], triples: list) -> None:
     rows = {}
     for artifact, feature, record in triples:
         key = (artifact.id, record.id, feature.id if feature is not None else None)
-        if key not in existing and key not in rows:
-            rows[key] = through(**{f"{artifact_fk}_id": key[0], f"{label_fk}_id": key[1], "feature_id": key[2]})
-    through.objects.bulk_create(list(rows.values()))
+        if key not in existing:
+            rows[key] = None
+    insert_link_rows(through, (f"{artifact_fk}_id", f"{label_fk}_id", "feature_id"), list(rows))
 
 
 def _rows(queryset: models.QuerySet) -> list[tuple]:

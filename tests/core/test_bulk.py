@@ -98,3 +98,36 @@ def test_save_updates_changed_records(instance, labels):
 def test_save_rejects_what_is_not_a_record(instance):
     with pytest.raises(instance.errors.InvalidArgument, match="ln.save\\(\\) takes records, got 'DMSO'"):
         instance.save(["DMSO"])
+
+
+def test_insert_link_rows_fills_defaults_like_bulk_create(instance):
+    from django.db import IntegrityError, transaction
+
+    from lamindb_core.bulk import insert_link_rows
+    from lamindb_core.models.artifact import ArtifactULabel
+
+    ln = instance
+    storage = ln.Storage.filter().first()
+    artifacts = [ln.Artifact(key=f"links/{i}.txt", suffix=".txt", storage=storage).save() for i in range(3)]
+    labels = [ln.ULabel(name=f"link label {i}") for i in range(2)]
+    ln.save(labels)
+    feature = ln.Feature(name="link_feature", dtype="cat[ULabel]").save()
+    columns = ("artifact_id", "ulabel_id", "feature_id")
+    insert_link_rows(ArtifactULabel, columns, [(a.id, labels[0].id, feature.id) for a in artifacts])
+    expected = ln.ULabel.filter(name="link label 0").one()
+    links = ArtifactULabel.objects.filter(ulabel=expected).order_by("artifact_id")
+    assert [link.artifact_id for link in links] == [a.id for a in artifacts]
+    user = ln.User.get(handle=ln.setup.settings.user.handle)
+    assert all(link.created_by_id == user.id and link.created_at is not None and link.feature == feature
+               for link in links)
+    assert len({link.created_at for link in links}) == 1  # one timestamp for the call
+    # a link that exists: refused, unless it is to be skipped
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_link_rows(ArtifactULabel, columns, [(artifacts[0].id, labels[0].id, feature.id)])
+    insert_link_rows(
+        ArtifactULabel, columns, [(artifacts[0].id, labels[0].id, feature.id), (artifacts[0].id, labels[1].id, feature.id)],
+        skip_existing=True,
+    )
+    assert ArtifactULabel.objects.filter(artifact=artifacts[0]).count() == 2
+    with pytest.raises(ln.errors.InvalidArgument, match="ArtifactULabel has no column label_id"):
+        insert_link_rows(ArtifactULabel, ("artifact_id", "label_id"), [(1, 2)])
