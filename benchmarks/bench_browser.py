@@ -116,7 +116,8 @@ def run_case(backend: str, size: int, repeat: int, pg_url: str) -> dict:
             db = with_database(pg_url, database)
         ln.setup.init(storage=workdir / "storage", db=db, name="bench-browser")
         result["fill"] = fill(ln, size)
-        from lamindb_jupyter.server import handlers, records
+        from lamindb_core import browsing
+        from lamindb_jupyter.server import handlers
         from lamindb_jupyter.widgets import RegistryBrowser
 
         result["search"] = "Registry.search" if hasattr(ln.ULabel, "search") else "name icontains (no search)"
@@ -129,8 +130,8 @@ def run_case(backend: str, size: int, repeat: int, pg_url: str) -> dict:
             times.append(time.perf_counter() - start)
         assert browser.page.total == ln.ULabel.filter().count() and browser.page.rows == 20
         result["first_page"] = summary(times)
-        qs = records.build_query(ln.ULabel)
-        result["page_query"] = summary(timed(lambda: records.fetch_page(qs, 0, 20, count=False), repeat))
+        qs = browsing.build_query(ln.ULabel)
+        result["page_query"] = summary(timed(lambda: browsing.fetch_page(qs, 0, 20, count=False), repeat))
         result["count"] = summary(timed(lambda: ln.ULabel.filter().count(), repeat))
 
         # keystrokes: the refresh that one more character causes

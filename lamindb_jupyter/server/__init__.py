@@ -7,8 +7,9 @@ with the server's token::
 
     curl -H "Authorization: token $TOKEN" http://127.0.0.1:8888/lamindb/registries
 
-Routes, parameters and answers: ``lamindb_jupyter.server.handlers``. The query
-helpers that it shares with the widget browser: ``lamindb_jupyter.server.records``.
+Routes, parameters and answers: ``lamindb_jupyter.server.handlers``. What it shares
+with the widget browser: the queries in ``lamindb_core.browsing`` and the shaping of
+their results in ``lamindb_jupyter.server.records``.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ def _jupyter_server_extension_points() -> list[dict[str, str]]:
 
 def _load_jupyter_server_extension(server_app: Any) -> None:
     """Add the REST routes to a running Jupyter server."""
-    # imported here, not at the top: kernels import ``server.records`` for the widget
-    # browser and should not pay for loading jupyter_server
+    # imported here, not at the top: kernels import ``server.records`` (presentation) for
+    # the widget browser and should not pay for loading jupyter_server
     from .handlers import setup_handlers
 
     setup_handlers(server_app.web_app, config=server_app.config)

@@ -34,7 +34,7 @@ from traitlets import Bool, Integer
 from traitlets.config import Configurable
 
 import lamindb_core as ln
-from lamindb_core import errors
+from lamindb_core import browsing, errors
 from lamindb_core.instance import current_slug, ensure_django, load_instance
 
 from . import records
@@ -118,7 +118,7 @@ class BaseHandler(APIHandler):
     async def call(self, func: Callable[..., Any], *args: Any) -> Any:
         try:
             return await self.lamindb.run(func, *args)
-        except records.NotFound as exc:
+        except browsing.NotFound as exc:
             raise web.HTTPError(404, str(exc)) from None
         except errors.SetupError as exc:
             raise web.HTTPError(409, str(exc)) from None
@@ -142,9 +142,9 @@ class BaseHandler(APIHandler):
         raw = self.get_argument(name, None)
         if raw is None or raw == "":
             return default
-        if raw.lower() in records.TRUE_WORDS:
+        if raw.lower() in browsing.TRUE_WORDS:
             return True
-        if raw.lower() in records.FALSE_WORDS:
+        if raw.lower() in browsing.FALSE_WORDS:
             return False
         raise web.HTTPError(400, f"{name} must be true or false, got {raw!r}")
 
@@ -160,7 +160,7 @@ class RegistriesHandler(BaseHandler):
 def list_registries() -> dict[str, Any]:
     return {
         "instance": ln.setup.settings.instance.slug,
-        "registries": [records.registry_info(model, name) for name, model in records.registries().items()],
+        "registries": [records.registry_info(model, name) for name, model in browsing.registries().items()],
     }
 
 
@@ -187,37 +187,37 @@ class RecordsHandler(BaseHandler):
         )
 
 
-def parse_filter(key: str, value: str) -> records.Condition:
+def parse_filter(key: str, value: str) -> browsing.Condition:
     """``("name__startswith", "Cand")`` → ``Condition("name", "starts with", "Cand")``."""
     path, _, suffix = key.rpartition("__")
     if suffix in LOOKUPS and path:
-        return records.Condition(path, LOOKUPS[suffix], value)
-    return records.Condition(key, "=", value)
+        return browsing.Condition(path, LOOKUPS[suffix], value)
+    return browsing.Condition(key, "=", value)
 
 
 def list_records(
     name: str,
     search: str,
-    conditions: list[records.Condition],
+    conditions: list[browsing.Condition],
     offset: int,
     limit: int,
     include: list[str],
     features: bool,
     count: bool,
 ) -> dict[str, Any]:
-    model = records.registry_by_name(name)
-    allowed = set(records.include_paths(model))
+    model = browsing.registry_by_name(name)
+    allowed = set(browsing.include_paths(model))
     for path in include:
         if path not in allowed:
-            raise records.QueryError(
+            raise browsing.QueryError(
                 f"{model.__name__} cannot include {path!r}.{errors.closest_match_hint(path, allowed)} "
                 f"Valid: {', '.join(sorted(allowed))}"
             )
-    if features and not records.supports_features(model):
-        raise records.QueryError(f"features=true is only available for Artifact, not for {model.__name__}")
-    records.check_page(offset, limit)
-    qs = records.build_query(model, search, conditions, search_limit=offset + limit + 1)
-    page = records.fetch_page(qs, offset, limit, include, features, count=count)
+    if features and not browsing.supports_features(model):
+        raise browsing.QueryError(f"features=true is only available for Artifact, not for {model.__name__}")
+    browsing.check_page(offset, limit)
+    qs = browsing.build_query(model, search, conditions, search_limit=offset + limit + 1)
+    page = browsing.fetch_page(qs, offset, limit, include, features, count=count)
     return {
         "registry": model.__name__,
         "offset": page.offset,
@@ -238,8 +238,8 @@ class RecordHandler(BaseHandler):
 
 
 def record_detail(name: str, idlike: str) -> dict[str, Any]:
-    model = records.registry_by_name(name)
-    return records.record_detail(records.get_record(model, idlike))
+    model = browsing.registry_by_name(name)
+    return records.record_detail(browsing.get_record(model, idlike))
 
 
 def setup_handlers(web_app: Any, config: Any = None) -> LaminDBServer:

@@ -1,17 +1,15 @@
-"""Registries and records as the browsers see them: plain functions over ``lamindb_core``.
+"""Registries and records as the browsers show them: JSON for the REST API, text for the widget.
 
-The widget browser (``lamindb_jupyter.widgets``) and the REST handlers
-(``lamindb_jupyter.server.handlers``) both turn a user's choices (a registry
-name, a search text, filter conditions, a page) into ``lamindb_core`` calls
-here, so both show the same records in the same order. Nothing here builds
-SQL: field names are checked against the registry and conditions become
-Django lookups.
+The queries (which registry, which records, which page) are ``lamindb_core.browsing``'s;
+this module only shapes what they return for the JupyterLab panel and the widget
+browser, so both show the same values the same way.
 
 Example:
+    >>> from lamindb_core.browsing import build_query, fetch_page, get_record, registry_by_name
     >>> model = registry_by_name("ULabel")
-    >>> qs = build_query(model, search="Cand", conditions=[Condition("is_concept", "=", "False")])
-    >>> page = fetch_page(qs, offset=0, limit=20)
-    >>> page.rows, page.has_more
+    >>> page = fetch_page(build_query(model, search="Cand"), offset=0, limit=20)
+    >>> page_records(page)                      # JSON-able dicts, ``id`` first
+    >>> record_detail(get_record(model, page.ids[0]))["describe"]
 """
 
 from __future__ import annotations
@@ -20,190 +18,33 @@ import datetime as dt
 import decimal
 import json
 import math
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
-from django.db.models import Q
-from django.utils import timezone
 
-from lamindb_core import errors
-from lamindb_core.dataframe import display_field_names, resolve_path
+from lamindb_core.browsing import (
+    Page,
+    filter_fields,
+    include_paths,
+    is_visible,
+    module_of,
+    supports_features,
+    to_many_relations,
+    to_one_relations,
+)
+from lamindb_core.dataframe import display_field_names
 from lamindb_core.features import describe_artifact, display_field
-from lamindb_core.instance import ensure_django
-from lamindb_core.overview import registries_by_module
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 __all__ = [
-    "OPERATORS",
-    "Condition",
-    "NotFound",
-    "Page",
-    "QueryError",
-    "build_query",
-    "check_page",
     "describe_record",
-    "fetch_page",
-    "filter_fields",
     "format_value",
-    "get_record",
-    "include_paths",
+    "page_records",
     "record_detail",
-    "registries",
-    "registry_by_name",
     "registry_info",
-    "supports_features",
 ]
 
-# operator shown to users -> Django lookup; "!=" excludes, "is null" takes yes/no
-OPERATORS = {
-    "=": "exact",
-    "!=": "exact",
-    "contains": "icontains",
-    "starts with": "istartswith",
-    "ends with": "iendswith",
-    ">": "gt",
-    ">=": "gte",
-    "<": "lt",
-    "<=": "lte",
-    "in": "in",
-    "is null": "isnull",
-}
-TEXT_OPERATORS = ("contains", "=", "!=", "starts with", "ends with", "in", "is null")
-ORDER_OPERATORS = ("=", "!=", ">", ">=", "<", "<=", "in", "is null")
-BOOL_OPERATORS = ("=", "is null")
 # the records of a to-many relation listed in a record's details
 RELATED_SHOWN = 5
-# how many ranked search results can be paged through, unless a page asks for more
-SEARCH_LIMIT = 1000
-# df() columns that the browsers leave out: bookkeeping, not data
-HIDDEN_COLUMNS = {"aux", "space_id", "_branch_code"}
-# the largest page
-MAX_LIMIT = 1000
-TRUE_WORDS = {"true", "yes", "1", "y", "t"}
-FALSE_WORDS = {"false", "no", "0", "n", "f"}
-
-
-class QueryError(errors.InvalidArgument):
-    """A registry, field, operator or value that the browsers cannot use; the message says why."""
-
-
-class NotFound(LookupError):
-    """No registry or record of that name or id."""
-
-
-# -- registries --------------------------------------------------------------
-
-
-def registries() -> dict[str, type[models.Model]]:
-    """The registries of the current instance by name (``"ULabel"``), core first.
-
-    A registry whose name is taken by another module's is listed as
-    ``module.Name`` (``"bio.Gene"``).
-    """
-    ensure_django()
-    result: dict[str, type[models.Model]] = {}
-    for module, models_ in registries_by_module().items():
-        for model in models_:
-            name = model.__name__ if model.__name__ not in result else f"{module}.{model.__name__}"
-            result[name] = model
-    return result
-
-
-def module_of(model: type[models.Model]) -> str:
-    """The module a registry belongs to: ``core``, ``bio``, ``custom``, ..."""
-    return model._meta.app_label
-
-
-def registry_by_name(name: str) -> type[models.Model]:
-    """The registry called ``name`` (``"ULabel"``, ``"core.ULabel"``, ``"ulabel"``).
-
-    Raises:
-        NotFound: no such registry; the message names the closest one.
-    """
-    known = registries()
-    if name in known:
-        return known[name]
-    for key, model in known.items():
-        if name.lower() in (key.lower(), model._meta.label.lower(), model._meta.label_lower):
-            return model
-    raise NotFound(
-        f"no registry {name!r} in this instance.{errors.closest_match_hint(name, known)} "
-        f"Registries: {', '.join(known)}"
-    )
-
-
-def supports_features(model: type[models.Model]) -> bool:
-    """Whether ``df(features=True)`` works for the registry (``Artifact``)."""
-    return getattr(model, "_features_df", None) is not None
-
-
-def _visible(f: models.Field) -> bool:
-    return not f.name.startswith("_") and f.name not in ("space", "aux")
-
-
-def _to_one(model: type[models.Model]) -> list[models.Field]:
-    return [
-        f for f in model._meta.concrete_fields
-        if f.is_relation and f.related_model is not None and _visible(f)
-    ]
-
-
-def _to_many(model: type[models.Model]) -> list:
-    fields = []
-    for f in model._meta.get_fields():
-        if not f.is_relation or not (f.many_to_many or f.one_to_many) or not _visible(f):
-            continue
-        related = f.related_model
-        if related is None or getattr(related, "_is_link_table", False) or f.name.endswith("+"):
-            continue
-        fields.append(f)
-    return fields
-
-
-def filter_fields(model: type[models.Model]) -> list[str]:
-    """The fields a filter row offers: the registry's own fields, then the name of
-    each record it points to (``created_by__handle``, ``run__uid``)."""
-    simple = {f.name for f in model._meta.concrete_fields if not f.is_relation and _visible(f)}
-    names = [name for name in display_field_names(model) if name in simple]
-    names += [f"{f.name}__{display_field(f.related_model)}" for f in _to_one(model)]
-    return names
-
-
-def include_paths(model: type[models.Model]) -> list[str]:
-    """Related fields that ``df(include=...)`` can add: one per relation, its display
-    field (``created_by__handle``, ``ulabels__name``, ``parents__name``)."""
-    paths = [f"{f.name}__{display_field(f.related_model)}" for f in _to_one(model)]
-    paths += [f"{f.name}__{display_field(f.related_model)}" for f in _to_many(model)]
-    return paths
-
-
-def field_kind(model: type[models.Model], path: str) -> str:
-    """``text``, ``number``, ``bool``, ``datetime`` or ``other`` for a filter field."""
-    target, _ = resolve_path(model, path)
-    if isinstance(target, models.BooleanField):
-        return "bool"
-    if isinstance(target, (models.CharField, models.TextField)):
-        return "text"
-    if isinstance(target, (models.DateTimeField, models.DateField)):
-        return "datetime"
-    if isinstance(target, (models.IntegerField, models.FloatField, models.DecimalField)) or target is None:
-        return "number"
-    return "other"
-
-
-def operators_for(model: type[models.Model], path: str) -> tuple[str, ...]:
-    """The operators that make sense for a field: ``contains`` for text, ``>`` for numbers."""
-    kind = field_kind(model, path)
-    if kind == "text":
-        return TEXT_OPERATORS
-    if kind == "bool":
-        return BOOL_OPERATORS
-    return ORDER_OPERATORS
 
 
 def registry_info(model: type[models.Model], name: str | None = None) -> dict[str, Any]:
@@ -218,198 +59,6 @@ def registry_info(model: type[models.Model], name: str | None = None) -> dict[st
         "features": supports_features(model),
         "searchable": hasattr(model, "search"),
     }
-
-
-# -- queries -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Condition:
-    """One filter row: ``Condition("name", "starts with", "Cand")``.
-
-    ``value`` is text as a user types it; it is converted to the field's type.
-    """
-
-    field: str
-    op: str
-    value: Any = ""
-
-
-def _parse_bool(value: Any, what: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in TRUE_WORDS:
-        return True
-    if text in FALSE_WORDS:
-        return False
-    raise QueryError(f"{what}: expected yes or no (true/false), got {value!r}")
-
-
-def _convert(target: models.Field | None, value: Any, what: str) -> Any:
-    if target is None:  # the primary key of a related registry
-        target = models.IntegerField()
-    if isinstance(target, models.BooleanField):
-        return _parse_bool(value, what)
-    if isinstance(value, str) and not isinstance(target, (models.CharField, models.TextField)):
-        value = value.strip()
-        if value == "":
-            raise QueryError(f"{what}: a value is missing")
-    try:
-        converted = target.to_python(value)
-    except DjangoValidationError as exc:
-        raise QueryError(f"{what}: {' '.join(exc.messages)}") from None
-    if isinstance(converted, dt.datetime) and timezone.is_naive(converted):
-        converted = timezone.make_aware(converted, dt.timezone.utc)
-    return converted
-
-
-def condition_q(model: type[models.Model], condition: Condition) -> Q:
-    """The ``Q`` of a filter row.
-
-    Raises:
-        QueryError: an unknown field or operator, or a value that does not fit the field.
-    """
-    allowed = filter_fields(model)
-    if condition.field not in allowed:
-        raise QueryError(
-            f"{model.__name__} has no filter field {condition.field!r}."
-            f"{errors.closest_match_hint(condition.field, allowed)} Fields: {', '.join(allowed)}"
-        )
-    if condition.op not in OPERATORS:
-        raise QueryError(
-            f"unknown operator {condition.op!r}; use one of: {', '.join(OPERATORS)}"
-        )
-    target, _ = resolve_path(model, condition.field)
-    what = f"{condition.field} {condition.op}"
-    lookup = OPERATORS[condition.op]
-    if lookup == "isnull":
-        value: Any = True if condition.value in ("", None) else _parse_bool(condition.value, what)
-    elif lookup == "in":
-        items = condition.value if isinstance(condition.value, (list, tuple)) else str(condition.value).split(",")
-        value = [_convert(target, v.strip() if isinstance(v, str) else v, what) for v in items if str(v).strip()]
-        if not value:
-            raise QueryError(f"{what}: list the values, separated by commas")
-    else:
-        value = _convert(target, condition.value, what)
-    q = Q(**{f"{condition.field}__{lookup}": value})
-    return ~q if condition.op == "!=" else q
-
-
-def build_query(
-    model: type[models.Model],
-    search: str = "",
-    conditions: Iterable[Condition] = (),
-    search_limit: int = SEARCH_LIMIT,
-):
-    """The records that match the conditions and the search text, best first.
-
-    A search uses the registry's ``search`` where it has one (ranked by relevance,
-    at most ``search_limit`` records) and otherwise keeps the records whose display
-    field contains the text, newest first. Without a search, the newest records
-    come first.
-
-    Raises:
-        QueryError: a condition that does not fit the registry.
-    """
-    qs = model.filter()
-    for condition in conditions:
-        qs = qs.filter(condition_q(model, condition))
-    text = (search or "").strip()
-    if not text:
-        return qs.order_by("-id")
-    if hasattr(qs, "search"):
-        return qs.search(text, limit=search_limit)
-    return qs.filter(**{f"{display_field(model)}__icontains": text}).order_by("-id")
-
-
-@dataclass
-class Page:
-    """One page of a query: its records as a DataFrame (index ``id``)."""
-
-    df: pd.DataFrame
-    offset: int
-    limit: int
-    has_more: bool
-    total: int | None = None
-    columns: list[str] = field(default_factory=list)
-
-    @property
-    def rows(self) -> int:
-        """How many records the page holds."""
-        return len(self.df)
-
-    @property
-    def ids(self) -> list[int]:
-        """The ids of the page's records, in order."""
-        return [int(i) for i in self.df.index]
-
-
-def check_page(offset: int, limit: int) -> None:
-    """Raise ``QueryError`` unless ``offset >= 0`` and ``1 <= limit <= MAX_LIMIT``."""
-    if offset < 0:
-        raise QueryError(f"offset must be 0 or more, got {offset}")
-    if not 1 <= limit <= MAX_LIMIT:
-        raise QueryError(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
-
-
-def fetch_page(
-    qs,
-    offset: int = 0,
-    limit: int = 20,
-    include: Sequence[str] = (),
-    features: bool = False,
-    count: bool = True,
-) -> Page:
-    """The records ``offset`` to ``offset + limit`` of an ordered query.
-
-    One query for the page (LIMIT/OFFSET, one row more to know whether more
-    follow), one per to-many ``include``, and a ``COUNT`` when ``count`` is true
-    and more records follow (pass false for a search, whose count can be slow).
-
-    Raises:
-        QueryError: a negative offset, a limit out of range, an unknown include path.
-    """
-    check_page(offset, limit)
-    if not qs.ordered:  # a search that found nothing; df() cannot order a sliced query
-        qs = qs.order_by("-id")
-    try:
-        df = qs[offset : offset + limit + 1].df(include=list(include) or None, features=features)
-    except errors.InvalidArgument as exc:
-        raise QueryError(str(exc)) from None
-    has_more = len(df) > limit
-    if has_more:
-        df = df.iloc[:limit]
-    hidden = [c for c in df.columns if str(c) in HIDDEN_COLUMNS or str(c).startswith("_")]
-    if hidden:
-        df = df.drop(columns=hidden)
-    total = None
-    if not has_more:
-        total = offset + len(df)
-    elif count:
-        total = qs.count()
-    return Page(df=df, offset=offset, limit=limit, has_more=has_more, total=total, columns=[str(c) for c in df.columns])
-
-
-# -- records ---------------------------------------------------------------------
-
-
-def get_record(model: type[models.Model], idlike: int | str):
-    """One record by id, uid or uid stub.
-
-    Raises:
-        NotFound: no record, or several for a uid stub.
-    """
-    if isinstance(idlike, str) and idlike.isdigit():
-        idlike = int(idlike)
-    try:
-        return model.filter().get(idlike)
-    except errors.DoesNotExist:
-        raise NotFound(f"no {model.__name__} record with id or uid {idlike!r}") from None
-    except errors.MultipleResultsFound:
-        raise NotFound(f"{idlike!r} matches several {model.__name__} records; give the full uid") from None
-    except errors.InvalidArgument as exc:
-        raise NotFound(str(exc)) from None
 
 
 def format_value(value: Any) -> str:
@@ -462,7 +111,7 @@ def page_records(page: Page) -> list[dict[str, Any]]:
 
 def _simple_fields(model: type[models.Model]) -> list[models.Field]:
     # the registry's own fields in df()'s order, then updated_at, which df() leaves out
-    by_name = {f.name: f for f in model._meta.concrete_fields if not f.is_relation and _visible(f) and f.name != "id"}
+    by_name = {f.name: f for f in model._meta.concrete_fields if not f.is_relation and is_visible(f) and f.name != "id"}
     names = [n for n in display_field_names(model) if n in by_name]
     return [by_name[n] for n in names] + [f for n, f in by_name.items() if n not in names]
 
@@ -481,7 +130,7 @@ def record_detail(record: models.Model) -> dict[str, Any]:
     model = type(record)
     fields = [{"name": f.name, "value": _jsonable(getattr(record, f.attname))} for f in _simple_fields(model)]
     relations = []
-    for f in _to_one(model):
+    for f in to_one_relations(model):
         related_id = getattr(record, f.attname)
         related = getattr(record, f.name) if related_id is not None else None
         relations.append({
@@ -491,7 +140,7 @@ def record_detail(record: models.Model) -> dict[str, Any]:
             "count": int(related is not None),
             "records": [{"id": related.pk, "label": _label(related)}] if related is not None else [],
         })
-    for f in _to_many(model):
+    for f in to_many_relations(model):
         manager = getattr(record, f.get_accessor_name() if f.auto_created else f.name)
         shown = list(manager.all().order_by("-pk")[: RELATED_SHOWN + 1])
         count = len(shown) if len(shown) <= RELATED_SHOWN else manager.count()

@@ -1,7 +1,7 @@
 """``browse()``: an ipywidgets panel to search, filter and page through a registry.
 
-Everything it shows comes from ``lamindb_core`` through
-``lamindb_jupyter.server.records``, the same helpers the JupyterLab panel's REST
+Its queries are ``lamindb_core.browsing``'s and its values are shaped by
+``lamindb_jupyter.server.records``: the same helpers the JupyterLab panel's REST
 API uses. Every value is HTML-escaped before it reaches the page.
 
 Example:
@@ -23,11 +23,11 @@ from typing import Any
 import ipywidgets as w
 from django.db import models
 
-from lamindb_core import errors
+from lamindb_core import browsing, errors
+from lamindb_core.browsing import Condition, Page
 from lamindb_core.features import display_field
 
 from ..server import records
-from ..server.records import Condition, Page
 
 __all__ = ["RegistryBrowser", "FilterRow", "browse"]
 
@@ -92,9 +92,9 @@ class FilterRow(w.HBox):
     def __init__(self, model: type[models.Model], browser: RegistryBrowser) -> None:
         self.model = model
         self.browser = browser
-        fields = records.filter_fields(model)
+        fields = browsing.filter_fields(model)
         self.field = w.Dropdown(options=fields, value=fields[0] if fields else None, layout=w.Layout(width="220px"))
-        self.op = w.Dropdown(options=records.operators_for(model, self.field.value), layout=w.Layout(width="110px"))
+        self.op = w.Dropdown(options=browsing.operators_for(model, self.field.value), layout=w.Layout(width="110px"))
         self.value = w.Text(placeholder="value", continuous_update=True, layout=w.Layout(width="220px"))
         self.remove = w.Button(icon="times", tooltip="remove this filter", layout=w.Layout(width="34px"))
         super().__init__([self.field, self.op, self.value, self.remove])
@@ -111,7 +111,7 @@ class FilterRow(w.HBox):
         return Condition(self.field.value, self.op.value, self.value.value)
 
     def _on_field(self, change: dict) -> None:
-        ops = records.operators_for(self.model, change["new"])
+        ops = browsing.operators_for(self.model, change["new"])
         if self.op.value not in ops:
             self.op.options = ops
             self.op.value = ops[0]
@@ -140,7 +140,7 @@ class RegistryBrowser(w.VBox):
     def __init__(self, registry: type[models.Model] | str | None = None, page_size: int = 20, debounce: float = 0.15):
         self.debounce = debounce
         self._pending: asyncio.TimerHandle | None = None
-        self._models = records.registries()
+        self._models = browsing.registries()
         model = self._resolve(registry)
         self.model = model
         self.offset = 0
@@ -159,7 +159,7 @@ class RegistryBrowser(w.VBox):
         )
         self.features = w.Checkbox(value=False, description="features", indent=False, layout=w.Layout(width="90px"))
         self.include = w.TagsInput(
-            value=[], allowed_tags=records.include_paths(model), allow_duplicates=False,
+            value=[], allowed_tags=browsing.include_paths(model), allow_duplicates=False,
             placeholder="include relations…", layout=w.Layout(width="auto"),
         )
         self.add_filter = w.Button(description="filter", icon="plus", tooltip="add a filter row", layout=w.Layout(width="90px"))
@@ -221,8 +221,8 @@ class RegistryBrowser(w.VBox):
             return self._models.get("Artifact", next(iter(self._models.values())))
         if isinstance(registry, str):
             try:
-                return records.registry_by_name(registry)
-            except records.NotFound as exc:
+                return browsing.registry_by_name(registry)
+            except browsing.NotFound as exc:
                 raise errors.InvalidArgument(str(exc)) from None
         if isinstance(registry, type) and issubclass(registry, models.Model):
             if registry not in self._models.values():
@@ -238,11 +238,11 @@ class RegistryBrowser(w.VBox):
     def _configure_for(self, model: type[models.Model]) -> None:
         self.model = model
         self.search.placeholder = f"Search {model.__name__}…"
-        self.features.disabled = not records.supports_features(model)
+        self.features.disabled = not browsing.supports_features(model)
         if self.features.disabled:
             self.features.value = False
         self.include.value = []
-        self.include.allowed_tags = records.include_paths(model)
+        self.include.allowed_tags = browsing.include_paths(model)
         self.filters.children = []
         self.record.options = [NO_RECORD]
         self.record.value = None
@@ -290,8 +290,8 @@ class RegistryBrowser(w.VBox):
     @property
     def queryset(self):
         """The current selection (search and filters) as a QuerySet, best first; a search
-        keeps its best ``records.SEARCH_LIMIT`` (1,000) records."""
-        return records.build_query(self.model, self.search.value, self.conditions)
+        keeps its best ``browsing.SEARCH_LIMIT`` (1,000) records."""
+        return browsing.build_query(self.model, self.search.value, self.conditions)
 
     def schedule_refresh(self) -> None:
         """Refresh after ``debounce`` seconds of quiet, or now outside an event loop."""
@@ -334,12 +334,12 @@ class RegistryBrowser(w.VBox):
             # the total is counted on the first page and kept while paging through the same query
             key = (self.model, text, tuple(conditions))
             known = self._total[1] if self._total is not None and self._total[0] == key and offset else None
-            qs = records.build_query(self.model, text, conditions, search_limit=offset + size + 1)
-            page = records.fetch_page(
+            qs = browsing.build_query(self.model, text, conditions, search_limit=offset + size + 1)
+            page = browsing.fetch_page(
                 qs, offset, size, include=self.include.value, features=self.features.value,
                 count=not text and known is None,
             )
-        except (errors.InvalidArgument, records.NotFound) as exc:
+        except (errors.InvalidArgument, browsing.NotFound) as exc:
             self.status.value = f'<span style="color: var(--jp-error-color1, #c00)">{_escape(exc)}</span>'
             return
         if page.total is None and known is not None:
@@ -408,8 +408,8 @@ class RegistryBrowser(w.VBox):
             self.detail.value = ""
         else:
             try:
-                record = records.get_record(self.model, pk)
-            except records.NotFound as exc:
+                record = browsing.get_record(self.model, pk)
+            except browsing.NotFound as exc:
                 self.detail.value = f"<i>{_escape(exc)}</i>"
                 return
             self.detail.value = (

@@ -100,3 +100,19 @@ def test_import_first_registry_access_configures_django_without_querying(fresh):
     )
     assert result.stdout.splitlines()[-1] == "True True"
     assert not list(fresh.home.rglob("*.db"))
+
+
+def test_import_browsing_loads_no_pandas_and_nothing_of_the_notebook_side(fresh):
+    # the browsers' queries sit in layer 4: they need Django, but pandas waits for the first
+    # page, and nothing of lamindb_jupyter (or Jupyter itself) comes along
+    result = fresh(
+        """
+        import json, sys
+        import lamindb_core.browsing
+        print(json.dumps(sorted(sys.modules)))
+        """
+    )
+    loaded = json.loads(result.stdout)
+    for name in ("pandas", "numpy", "IPython", "ipywidgets", "jupyter_server", "lamindb_jupyter"):
+        assert not any(m == name or m.startswith(name + ".") for m in loaded), name
+    assert not list(fresh.home.rglob("*.db"))

@@ -8,9 +8,9 @@ import re
 
 import pytest
 
+from lamindb_core import browsing
 from lamindb_core.features import describe_artifact
 from lamindb_core.overview import registries_by_module
-from lamindb_jupyter.server import records
 from lamindb_jupyter.widgets import RegistryBrowser, browse
 
 
@@ -103,7 +103,7 @@ def test_keystrokes_are_debounced_into_one_query(instance, labels, monkeypatch):
 
     # Django gives code inside an event loop its own connection, which cannot see this
     # test's uncommitted rows: count the queries instead of running them
-    monkeypatch.setattr(records, "fetch_page", spy)
+    monkeypatch.setattr(browsing, "fetch_page", spy)
 
     async def type_quickly():
         for prefix in ("C", "Ca", "Can", "Cand"):
@@ -123,7 +123,7 @@ def test_an_error_while_refreshing_later_shows_in_the_status(instance, labels, m
     def broken(*args, **kwargs):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(records, "fetch_page", broken)
+    monkeypatch.setattr(browsing, "fetch_page", broken)
 
     async def type_one_key():
         browser.search.value = "D"

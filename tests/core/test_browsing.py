@@ -1,0 +1,252 @@
+"""The browsers' queries (``lamindb_core.browsing``): registries by name, filter rows, pages, records."""
+
+from __future__ import annotations
+
+import pytest
+
+from lamindb_core import errors
+from lamindb_core.browsing import (
+    MAX_LIMIT,
+    Condition,
+    NotFound,
+    QueryError,
+    build_query,
+    check_page,
+    condition_q,
+    fetch_page,
+    field_kind,
+    filter_fields,
+    get_record,
+    include_paths,
+    operators_for,
+    registries,
+    registry_by_name,
+    supports_features,
+)
+
+PREFIX = "Browsing test "
+
+
+@pytest.fixture
+def many(instance):
+    """25 labels ``Browsing test 00`` ... ``Browsing test 24``, saved in that order."""
+    ln = instance
+    records = [ln.ULabel(name=f"{PREFIX}{i:02d}") for i in range(25)]
+    ln.save(records)
+    return records
+
+
+def names(qs) -> list[str]:
+    return list(qs.values_list("name", flat=True))
+
+
+# -- registries -------------------------------------------------------------------------------
+
+
+def test_registries_list_core_and_bio_without_link_tables(instance):
+    known = registries()
+    assert known["ULabel"] is instance.ULabel
+    assert {"Artifact", "Feature", "Run", "Transform", "Gene"} <= set(known)
+    assert "ArtifactULabel" not in known
+
+
+def test_registry_by_name_accepts_the_name_the_label_and_any_case(instance):
+    for name in ("ULabel", "core.ULabel", "ulabel", "CORE.ULABEL"):
+        assert registry_by_name(name) is instance.ULabel
+
+
+def test_registry_by_name_unknown_names_the_closest(instance):
+    with pytest.raises(NotFound, match=r"^no registry 'ULabl' in this instance\. Did you mean 'ULabel'\? Registries: "):
+        registry_by_name("ULabl")
+
+
+def test_supports_features_only_for_artifact(instance):
+    assert supports_features(instance.Artifact)
+    assert not supports_features(instance.ULabel)
+
+
+# -- fields and operators ---------------------------------------------------------------------
+
+
+def test_filter_fields_are_own_fields_then_related_names(instance):
+    fields = filter_fields(instance.ULabel)
+    assert fields == [
+        "uid", "id", "name", "is_concept", "description", "reference", "reference_type", "created_at",
+        "run__name", "created_by__name",
+    ]
+
+
+def test_include_paths_name_every_relation_by_its_display_field(instance):
+    paths = include_paths(instance.ULabel)
+    assert {"created_by__name", "parents__name", "children__name", "artifacts__key"} <= set(paths)
+    assert not any(p.startswith("space") for p in paths)
+
+
+def test_field_kind_and_operators_fit_the_field(instance):
+    ULabel = instance.ULabel
+    assert field_kind(ULabel, "name") == "text"
+    assert field_kind(ULabel, "is_concept") == "bool"
+    assert field_kind(ULabel, "created_at") == "datetime"
+    assert field_kind(ULabel, "id") == "number"
+    assert "contains" in operators_for(ULabel, "name")
+    assert operators_for(ULabel, "is_concept") == ("=", "is null")
+    assert ">" in operators_for(ULabel, "created_at") and "contains" not in operators_for(ULabel, "id")
+
+
+# -- conditions -------------------------------------------------------------------------------
+
+
+def test_condition_q_unknown_field_names_the_closest(instance):
+    with pytest.raises(QueryError, match=r"^ULabel has no filter field 'nme'\. Did you mean 'name'\? Fields: uid, id, name, is_concept"):
+        condition_q(instance.ULabel, Condition("nme", "=", "x"))
+
+
+def test_condition_q_refuses_lookups_hidden_in_the_field_name(instance):
+    with pytest.raises(QueryError, match=r"ULabel has no filter field 'name__regex'"):
+        condition_q(instance.ULabel, Condition("name__regex", "=", ".*"))
+
+
+def test_condition_q_unknown_operator_lists_the_operators(instance):
+    with pytest.raises(QueryError, match=r"^unknown operator 'like'; use one of: =, !=, contains, starts with"):
+        condition_q(instance.ULabel, Condition("name", "like", "x"))
+
+
+def test_condition_on_a_boolean_with_a_bad_word_says_what_it_expects(instance):
+    with pytest.raises(QueryError) as info:
+        condition_q(instance.ULabel, Condition("is_concept", "=", "maybe"))
+    assert str(info.value) == "is_concept =: expected yes or no (true/false), got 'maybe'"
+    # a QueryError is an InvalidArgument: callers that catch the library's errors catch it
+    assert isinstance(info.value, errors.InvalidArgument)
+
+
+def test_condition_values_are_converted_to_the_fields_type(instance, labels):
+    ULabel = instance.ULabel
+    dmso, ifng, study1 = labels
+    study1.is_concept = True
+    study1.save()
+
+    def matching(*conditions: Condition) -> list[str]:
+        return sorted(names(build_query(ULabel, conditions=conditions)))
+
+    assert matching(Condition("is_concept", "=", "yes")) == ["Candidate marker study 1"]
+    assert matching(Condition("is_concept", "=", "F"), Condition("name", "starts with", "d")) == ["DMSO"]
+    assert matching(Condition("name", "!=", "DMSO")) == ["Candidate marker study 1", "IFNG"]
+    assert matching(Condition("name", "in", "DMSO, IFNG,")) == ["DMSO", "IFNG"]
+    assert matching(Condition("id", "in", [dmso.id, ifng.id])) == ["DMSO", "IFNG"]
+    assert matching(Condition("id", ">=", str(ifng.id))) == ["Candidate marker study 1", "IFNG"]
+    assert matching(Condition("description", "is null", ""), Condition("name", "ends with", "NG")) == ["IFNG"]
+    assert matching(Condition("description", "is null", "no")) == []
+    # a date without a time or zone is midnight UTC
+    assert matching(Condition("created_at", ">", "2000-01-01")) == ["Candidate marker study 1", "DMSO", "IFNG"]
+
+
+@pytest.mark.parametrize(
+    ("condition", "message"),
+    [
+        (Condition("id", ">", "abc"), "id >: “abc” value must be an integer."),
+        (Condition("id", ">", "  "), "id >: a value is missing"),
+        (Condition("name", "in", " , "), "name in: list the values, separated by commas"),
+        (Condition("created_at", "<", "yesterday"), "created_at <: "),
+        (Condition("is_concept", "is null", "perhaps"), "is_concept is null: expected yes or no"),
+    ],
+)
+def test_condition_bad_values_name_the_field_and_operator(instance, condition, message):
+    with pytest.raises(QueryError) as info:
+        condition_q(instance.ULabel, condition)
+    assert str(info.value).startswith(message)
+
+
+# -- queries and pages ------------------------------------------------------------------------
+
+
+def test_build_query_is_newest_first_and_searches_the_registry(instance, labels):
+    ULabel = instance.ULabel
+    assert names(build_query(ULabel))[:3] == ["Candidate marker study 1", "IFNG", "DMSO"]
+    assert names(build_query(ULabel, search="  "))[:3] == ["Candidate marker study 1", "IFNG", "DMSO"]
+    assert names(build_query(ULabel, search="Cand"))[:1] == ["Candidate marker study 1"]
+
+
+def test_build_query_with_a_bad_condition_raises_before_querying(instance):
+    with pytest.raises(QueryError, match="Did you mean 'name'"):
+        build_query(instance.ULabel, conditions=[Condition("nmae", "=", "x")])
+
+
+def test_fetch_page_walks_through_every_record_with_has_more_and_totals(instance, many):
+    qs = build_query(instance.ULabel, conditions=[Condition("name", "starts with", PREFIX)])
+    pages = [fetch_page(qs, offset, 10) for offset in (0, 10, 20)]
+    assert [p.offset for p in pages] == [0, 10, 20]
+    assert [p.rows for p in pages] == [10, 10, 5]
+    assert [p.has_more for p in pages] == [True, True, False]
+    assert [p.total for p in pages] == [25, 25, 25]
+    seen = [name for p in pages for name in p.df["name"]]
+    assert seen == [f"{PREFIX}{i:02d}" for i in range(24, -1, -1)]
+    assert [i for p in pages for i in p.ids] == [r.id for r in reversed(many)]
+    # a page exactly at the end has nothing more; past the end is empty with the total known
+    last = fetch_page(qs, 15, 10)
+    assert (last.rows, last.has_more, last.total) == (10, False, 25)
+    beyond = fetch_page(qs, 40, 10)
+    assert (beyond.rows, beyond.has_more, beyond.total) == (0, False, 40)
+
+
+def test_fetch_page_without_count_knows_the_total_only_on_the_last_page(instance, many):
+    qs = build_query(instance.ULabel, conditions=[Condition("name", "starts with", PREFIX)])
+    first = fetch_page(qs, 0, 10, count=False)
+    assert first.has_more and first.total is None
+    assert fetch_page(qs, 20, 10, count=False).total == 25
+
+
+def test_fetch_page_leaves_out_bookkeeping_columns_and_adds_includes(instance, labels):
+    dmso, ifng, _ = labels
+    dmso.children.add(ifng)
+    qs = build_query(instance.ULabel, conditions=[Condition("name", "=", "DMSO")])
+    page = fetch_page(qs, 0, 5, include=["children__name"])
+    assert page.columns == [str(c) for c in page.df.columns]
+    assert {"uid", "name", "children__name"} <= set(page.columns)
+    assert not {"aux", "space_id", "_branch_code"} & set(page.columns)
+    assert page.columns[0] == "uid" and "id" not in page.columns  # the id is the index
+    assert page.ids == [dmso.id]
+    assert set(page.df["children__name"].iloc[0]) == {"IFNG"}
+
+
+def test_fetch_page_unknown_include_is_a_query_error(instance, labels):
+    with pytest.raises(QueryError, match="parnts__name"):
+        fetch_page(build_query(instance.ULabel), 0, 5, include=["parnts__name"])
+
+
+def test_fetch_page_orders_a_search_that_found_nothing(instance, labels):
+    page = fetch_page(build_query(instance.ULabel, search="zzzzqqqq no such label"), 0, 5)
+    assert (page.rows, page.has_more, page.total) == (0, False, 0)
+
+
+@pytest.mark.parametrize(
+    ("offset", "limit", "message"),
+    [
+        (-1, 10, "offset must be 0 or more, got -1"),
+        (0, 0, f"limit must be between 1 and {MAX_LIMIT}, got 0"),
+        (0, MAX_LIMIT + 1, f"limit must be between 1 and {MAX_LIMIT}, got {MAX_LIMIT + 1}"),
+    ],
+)
+def test_check_page_says_what_is_out_of_range(instance, offset, limit, message):
+    with pytest.raises(QueryError) as info:
+        check_page(offset, limit)
+    assert str(info.value) == message
+    with pytest.raises(QueryError):
+        fetch_page(build_query(instance.ULabel), offset, limit)
+
+
+# -- records ----------------------------------------------------------------------------------
+
+
+def test_get_record_by_id_uid_or_stub(instance, labels):
+    dmso = labels[0]
+    ULabel = instance.ULabel
+    assert get_record(ULabel, dmso.id) == dmso
+    assert get_record(ULabel, str(dmso.id)) == dmso
+    assert get_record(ULabel, dmso.uid) == dmso
+
+
+def test_get_record_unknown_is_not_found(instance, labels):
+    with pytest.raises(NotFound, match=r"^no ULabel record with id or uid 99999999$"):
+        get_record(instance.ULabel, "99999999")
+    with pytest.raises(NotFound, match=r"^no ULabel record with id or uid 'zzzzzzzz'$"):
+        get_record(instance.ULabel, "zzzzzzzz")
