@@ -58,7 +58,8 @@ class _Column:
 
     def __init__(self, key: str, values: list[str], model: type, field: str):
         self.key = key
-        self.values = sorted({str(v) for v in values if v is not None and v == v})
+        # unique, in the order of the data (messages list them so)
+        self.values = list(dict.fromkeys(str(v) for v in values if v is not None and v == v))
         self.model = model
         self.field = field
         self.missing: list[str] = list(self.values)
@@ -121,6 +122,9 @@ class DataFrameCurator:
         """
         ok = True
         for key, column in self._columns.items():
+            warning = getattr(column.model, "_curation_warnings", {}).get(column.field)
+            if warning:
+                logger.warning(warning)
             # a bio registry's values that its public source has are validated: they are saved from it
             save_from_public = getattr(column.model, "save_from_public", None)
             if not column.validate() and save_from_public is not None:

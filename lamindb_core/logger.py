@@ -3,7 +3,8 @@
 
 Messages go to standard output so that they appear under a notebook cell, as in
 the specification. ``settings.verbosity`` silences them: 0 warnings only, 1
-also successes and important steps (the default), 2 everything.
+also successes, important steps and details (the default, as in the
+specification's output), 2 everything.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ class Logger:
 
     def info(self, message: str) -> None:
         """A detail."""
-        if self.verbosity >= 2:
+        if self.verbosity >= 1:
             self._print("•", message)
 
     def warning(self, message: str) -> None:

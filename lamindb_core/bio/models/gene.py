@@ -25,6 +25,10 @@ class Gene(BioRecord):
     _name_field = "symbol"
     _id_field = "ensembl_gene_id"
     _organism_dependent = True
+    # what ln.Curator warns about when data is validated against a field
+    _curation_warnings = {
+        "symbol": "indexing datasets with gene symbols can be problematic: https://docs.lamin.ai/faq/symbol-mapping",
+    }
 
     id = models.AutoField(primary_key=True)
     uid = models.CharField(unique=True, db_index=True, max_length=12, default=base62_12, help_text="Universal id.")
