@@ -90,6 +90,27 @@ def test_save_parents_links_the_ancestors(bt):
     assert bt.CellType.get(name="B cell").parents.count() == 0
 
 
+def test_bulk_save_with_auto_save_parents_saves_every_ancestor_once(bt, capsys):
+    import lamindb_core as ln
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    bt.settings.auto_save_parents = True
+    records = bt.CellType.from_values(["CD8-positive, alpha-beta T cell", "B cell"], mute=True)
+    capsys.readouterr()
+    with CaptureQueriesContext(connection) as queries:
+        ln.save(records)
+    out = capsys.readouterr().out
+    # one batch for both records' ancestors, no record saved twice
+    assert out.splitlines() == ["✓ saved 14 ancestors of 2 CellType records and linked their parents"]
+    assert bt.CellType.filter().count() == 16
+    assert list(bt.CellType.get(name="B cell").parents.values_list("name", flat=True)) == ["lymphocyte of B lineage"]
+    cd8 = bt.CellType.get(name="CD8-positive, alpha-beta T cell")
+    assert list(cd8.parents.values_list("name", flat=True)) == ["mature alpha-beta T cell"]
+    assert bt.CellType.get(name="lymphocyte").children.filter(name="T cell").exists()
+    assert len(queries) < 40  # not a query per ancestor
+
+
 def test_bio_records_search_and_lookup_fields(bt):
     bt.CellType.from_values(["B cell", "T cell"]).save()
     assert bt.CellType.filter(synonyms__contains="T-lymphocyte").one().name == "T cell"

@@ -490,7 +490,23 @@ class BioRecord(Record, TracksRun, TracksUpdates):
     # -- saving -----------------------------------------------------------------
 
     def _saves_alone(self) -> bool:
-        return bool(settings.auto_save_parents and self._parent_ids)
+        # ln.save() hands records whose ancestors are to be saved to _save_alone_many
+        return bool(settings.auto_save_parents and self._parent_ids and hasattr(type(self), "parents"))
+
+    @classmethod
+    def _save_alone_many(cls, records: list, saved: list) -> None:
+        """``ln.save`` with ``bt.settings.auto_save_parents``: insert the records in
+        bulk, then the ancestors of all of them at once, then every parent link."""
+        parent_ids = [r._parent_ids for r in records]
+        for record in records:
+            record._parent_ids = ()  # inserted in bulk, without saving ancestors one by one
+        try:
+            bulk_save(records)
+        finally:
+            for record, ids in zip(records, parent_ids):
+                record._parent_ids = ids
+        saved.extend(records)
+        cls._save_ancestors_of(records)
 
     def save(self, *args, parents: bool | None = None, **kwargs) -> BioRecord:
         """Save the record; with ``parents=True`` (or ``bt.settings.auto_save_parents``) a
@@ -503,8 +519,8 @@ class BioRecord(Record, TracksRun, TracksUpdates):
         super().save(*args, **kwargs)
         if parents is None:
             parents = settings.auto_save_parents
-        if parents and self._parent_ids and hasattr(self, "parents"):
-            self._save_ancestors()
+        if parents and self._parent_ids and hasattr(type(self), "parents"):
+            type(self)._save_ancestors_of([self])
         return self
 
 
@@ -535,34 +551,52 @@ class OntologyRecord(BioRecord):
     class Meta:
         abstract = True
 
-    def _save_ancestors(self) -> None:
-        """Save the ancestors of this term from its public source and link every parent."""
-        public = type(self).public(source=self.source) if self.source_id else type(self).public()
-        table = public._table
-        wanted: list[str] = []
-        queue = list(self._parent_ids)
-        while queue:
-            term = queue.pop()
-            if term in wanted or term not in table.index:
-                continue
-            wanted.append(term)
-            parents = table.at[term, "parents"]
-            if isinstance(parents, str) and parents:
-                queue.extend(parents.split("|"))
-        if not wanted:
-            return
-        records = type(self).from_values(wanted, field="ontology_id", source=self.source, mute=True)
-        bulk_save(list(records))
-        by_id = {r.ontology_id: r for r in [*records, self]}
-        through = type(self).parents.through
-        model = type(self).__name__.lower()
-        rows = []
-        for record in by_id.values():
-            parent_ids = record._parent_ids or tuple(
-                (table.at[record.ontology_id, "parents"] or "").split("|") if record.ontology_id in table.index else ()
-            )
-            for parent in parent_ids:
-                if parent in by_id:
-                    rows.append(through(**{f"from_{model}_id": record.id, f"to_{model}_id": by_id[parent].id}))
-        through.objects.bulk_create(rows, ignore_conflicts=True)
-        logger.success(f"saved {len(wanted)} ancestor{'s' if len(wanted) != 1 else ''} of {self.name!r} and linked its parents")
+    @classmethod
+    def _save_ancestors_of(cls, records: list) -> None:
+        """Save the ancestors of saved terms from their public source and link every
+        parent: one ``from_values`` and one bulk save per source, however many terms."""
+        by_source: dict[Any, list] = {}
+        for record in records:
+            if record._parent_ids and record.pk is not None:
+                by_source.setdefault(record.source_id, []).append(record)
+        through = cls.parents.through
+        model = cls.__name__.lower()
+        for source_id, terms in by_source.items():
+            source = terms[0].source if source_id else None
+            public = cls.public(source=source) if source is not None else cls.public()
+            table = public._table
+            own = {t.ontology_id for t in terms}
+            wanted: list[str] = []
+            seen: set[str] = set()
+            queue = [p for t in terms for p in t._parent_ids]
+            while queue:
+                term = queue.pop()
+                if term in seen or term not in table.index:
+                    continue
+                seen.add(term)
+                if term not in own:
+                    wanted.append(term)
+                parents = table.at[term, "parents"]
+                if isinstance(parents, str) and parents:
+                    queue.extend(parents.split("|"))
+            ancestors = list(cls.from_values(wanted, field="ontology_id", source=source, mute=True)) if wanted else []
+            for ancestor in ancestors:
+                ancestor._parent_ids = ()  # their parents are linked below, with everyone's
+            bulk_save(ancestors)
+            by_id = {r.ontology_id: r for r in [*ancestors, *terms]}
+            rows = []
+            for record in by_id.values():
+                if record.ontology_id in table.index:
+                    parent_ids = (table.at[record.ontology_id, "parents"] or "").split("|")
+                else:
+                    parent_ids = record._parent_ids
+                rows.extend(
+                    through(**{f"from_{model}_id": record.id, f"to_{model}_id": by_id[p].id})
+                    for p in parent_ids if p in by_id
+                )
+            through.objects.bulk_create(rows, ignore_conflicts=True)
+            if len(terms) == 1:
+                what = f"of {terms[0].name!r} and linked its parents"
+            else:
+                what = f"of {len(terms)} {cls.__name__} records and linked their parents"
+            logger.success(f"saved {len(wanted)} ancestor{'s' if len(wanted) != 1 else ''} {what}")
