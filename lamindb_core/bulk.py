@@ -190,6 +190,8 @@ def save(records: Any, batch_size: int | None = None) -> None:
             record._state.adding = adding
             record._state.db = db
         raise
+    for record in saved_alone:
+        record._after_bulk_save()
 
 
 def insert_link_rows(

@@ -404,7 +404,14 @@ def ensure_django() -> None:
 
 
 def activate(instance: InstanceSettings) -> None:
-    """Make ``instance`` the one this process uses, closing any open connection."""
+    """Make ``instance`` the one this process uses, closing any open connection.
+
+    Django's connections are per thread: this thread's connection is replaced
+    at once, and a thread that opens its first connection afterwards gets the new
+    instance. A thread that already holds a connection keeps the old instance until
+    it closes it (``django.db.connection.close()``); the Jupyter server extension
+    therefore runs every query, and every switch, in one thread of its own.
+    """
     with _state.lock:
         set_current_slug(instance.slug)
         if not _state.django_ready:

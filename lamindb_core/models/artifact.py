@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, models, transaction
+from django.db.models import Case, Q, When
 
 from .. import errors, files
 from ..bulk import BATCH_SIZE
@@ -274,14 +275,21 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         if not self._state.adding or self._local_data is None:
             return super().save(*args, **kwargs)
         cls = type(self)
-        existing = cls.objects.filter(hash=self.hash).first()
+        # one query for both: the same content (in the trash too), and the latest
+        # version under this key
+        wanted = Q(hash=self.hash)
+        if self._revises is None and self.key is not None:
+            wanted |= Q(key=self.key, is_latest=True, _branch_code=1)
+        same_content_first = Case(When(hash=self.hash, then=0), default=1)
+        found = list(cls.objects.filter(wanted).order_by(same_content_first, "-created_at", "-id")[:1])
+        existing = next((a for a in found if a.hash == self.hash), None)
         if existing is not None:
             self._return_existing(existing)
             return self
         super()._check_required()
         previous = self._revises
         if previous is None and self.key is not None:
-            previous = cls.filter(key=self.key, is_latest=True).order_by("-created_at", "-id").first()
+            previous = next((a for a in found if a.key == self.key), None)
         if previous is not None:
             self.uid = self._next_version_uid(previous.stem_uid)
         dest = self._store_data(is_version=previous is not None)
@@ -384,13 +392,17 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
                     artifact._state.adding, artifact.pk = True, None
                 order = {id(a): i for i, a in enumerate(artifacts)}
                 later = sorted(later + batch, key=lambda a: order[id(a)])
-            else:
-                for artifact in batch:
-                    artifact._forget_local_data()
         for artifact in later:
+            # its data (a DataFrame's temporary file) is released in _after_bulk_save,
+            # so that it is still there if the rest of ln.save() fails
+            artifact._defer_forget = True
             artifact.save()
-            if not artifact._state.adding and artifact._local_data is None:
+            if not artifact._state.adding:
                 saved.append(artifact)
+
+    def _after_bulk_save(self) -> None:
+        self.__dict__.pop("_defer_forget", None)
+        self._forget_local_data()
 
     def _discard_after_rollback(self) -> None:
         # ln.save() failed after this artifact stored its file: remove the file
@@ -430,6 +442,8 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         self._forget_local_data()
 
     def _forget_local_data(self) -> None:
+        if self.__dict__.get("_defer_forget"):
+            return
         if self._release_temp is not None:
             self._release_temp()
             self._release_temp = None

@@ -231,6 +231,9 @@ class BasicRecord(models.Model, metaclass=Registry):
             record.save()
             saved.append(record)
 
+    def _after_bulk_save(self) -> None:
+        """Called once ``ln.save()`` succeeded, for each record it saved alone."""
+
     def _discard_after_rollback(self) -> None:
         """Undo what ``save()`` did outside the database, after ``ln.save()`` failed."""
 

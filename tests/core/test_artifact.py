@@ -358,6 +358,21 @@ def test_artifact_bulk_save_failing_insert_leaves_nothing(instance, tmp_path, mo
     assert [a.uid for a in artifacts] == uids and all(a._state.adding and a.pk is None for a in artifacts)
 
 
+def test_artifact_of_dataframes_bulk_save_failing_later_can_be_saved_again(instance, storage_files):
+    # the temporary files of in-memory data stay until ln.save() has succeeded
+    import pandas as pd
+
+    ln = instance
+    artifacts = [ln.Artifact.from_df(pd.DataFrame({"a": [i, i + 1]}), key=f"df{i}.parquet") for i in range(3)]
+    with pytest.raises(ln.errors.ValidationError, match="ULabel: name is required"):
+        ln.save([*artifacts, ln.ULabel()])
+    assert storage_files() == [] and all(a.path.exists() for a in artifacts)
+    temps = [a.path for a in artifacts]
+    ln.save(artifacts)
+    assert [a.load()["a"].tolist() for a in artifacts] == [[0, 1], [1, 2], [2, 3]]
+    assert not any(t.exists() for t in temps)  # released once saved
+
+
 # -- same content, new versions ------------------------------------------------
 
 
