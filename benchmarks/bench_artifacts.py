@@ -57,6 +57,7 @@ from bench_core import (
     pg_admin,
     summary,
     with_database,
+    write_section,
 )
 
 BEGIN = "<!-- bench_artifacts:begin -->"
@@ -430,18 +431,6 @@ def render(results: list[dict], machine: dict, command: str, repeat: int, df_rep
         lines.append("")
     lines.append(END)
     return "\n".join(lines) + "\n"
-
-
-def write_section(path: Path, section: str) -> None:
-    """Replace this script's section of ``path`` (or append it); every other section stays."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1]
-        text = head + section.rstrip("\n") + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -34,6 +34,8 @@ import tempfile
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from bench_core import write_section
+
 REPO = Path(__file__).resolve().parents[1]
 BEGIN = "<!-- bench_bio:begin -->"
 END = "<!-- bench_bio:end -->"
@@ -205,18 +207,6 @@ def render(results: list[dict], info: dict, command: str, repeat: int) -> str:
         END,
     ]
     return "\n".join(lines) + "\n"
-
-
-def write_section(path: Path, section: str) -> None:
-    """Replace this script's section of ``path`` (or append it), leaving other sections alone."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1]
-        text = head + section.rstrip("\n") + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,6 +30,7 @@ import json
 import os
 import platform
 import random
+import re
 import secrets
 import shutil
 import statistics
@@ -478,12 +479,22 @@ def render(results: list[dict], imports: dict | None, machine: dict, command: st
 
 
 def write_section(path: Path, section: str) -> None:
-    """Replace this script's section of ``path`` (or append it); create the file with an intro."""
+    """Replace, in ``path``, the section that ``section`` is a new version of (or append it).
+
+    A section starts with its ``<!-- NAME:begin -->`` line and ends with its
+    ``<!-- NAME:end -->`` line; every other section stays as it is. A missing file
+    is created with an introduction. Every benchmark script writes through this.
+    """
+    lines = section.strip("\n").splitlines()
+    begin, end = lines[0].strip(), lines[-1].strip()
+    match = re.fullmatch(r"<!-- ([\w-]+):begin -->", begin)
+    if match is None or end != f"<!-- {match.group(1)}:end -->":
+        raise ValueError(f"a section starts with <!-- NAME:begin --> and ends with <!-- NAME:end -->, got {begin!r} ... {end!r}")
     text = path.read_text() if path.exists() else INTRO
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1]
-        text = head + section.rstrip("\n") + tail
+    if begin in text and end in text.split(begin, 1)[1]:
+        head, rest = text.split(begin, 1)
+        tail = rest.split(end, 1)[1]
+        text = head + section.strip("\n") + tail
     else:
         text = text.rstrip("\n") + "\n\n" + section
     path.write_text(text)

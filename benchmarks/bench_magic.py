@@ -55,6 +55,7 @@ from bench_core import (
     machine_description,
     pg_admin,
     with_database,
+    write_section,
 )
 
 REPO = Path(__file__).resolve().parent.parent
@@ -285,18 +286,6 @@ def render(results: list[dict], machine: dict, command: str) -> str:
         lines.append(f"| for comparison: pandas' own `_repr_html_()` of it | {r['pandas_html_ms']:.3g} |")
     lines += ["", END, ""]
     return "\n".join(lines)
-
-
-def write_section(path: Path, section: str) -> None:
-    """Replace this script's section of ``path`` (or append it); every other section stays."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1]
-        text = head + section.rstrip("\n") + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -41,7 +41,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_core import DEFAULT_PG_URL, check, fmt, machine_description, pg_admin, summary, with_database
+from bench_core import DEFAULT_PG_URL, check, fmt, machine_description, pg_admin, summary, with_database, write_section
 
 REPO = Path(__file__).resolve().parent.parent
 BEGIN = "<!-- bench_search:begin -->"
@@ -365,18 +365,6 @@ def render(results: list[dict], machine: dict, command: str, repeat: int) -> str
     lines.append("")
     lines.append(END)
     return "\n".join(lines) + "\n"
-
-
-def write_section(path: Path, section: str) -> None:
-    """Replace this script's section of ``path`` (or append it); every other section stays."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1]
-        text = head + section.rstrip("\n") + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
