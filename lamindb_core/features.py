@@ -34,6 +34,7 @@ __all__ = [
     "describe_artifact",
     "label_links",
     "display_field",
+    "tree_text",
 ]
 
 
@@ -301,14 +302,7 @@ def _values_of(
             if isinstance(value, (dict, list)):  # not hashable: shown as its JSON
                 value = json.dumps(value, sort_keys=True)
             decoded[text] = value
-        column = cells.get(feature_id)
-        if column is None:
-            column = cells[feature_id] = {}
-        found = column.get(artifact_id)
-        if found is None:
-            column[artifact_id] = {value}
-        else:
-            found.add(value)
+        _add_cell(cells, feature_id, artifact_id, value)
     registries = set()
     for dtype in cat_dtypes:
         try:
@@ -329,14 +323,7 @@ def _values_of(
     if parts:
         union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
         for artifact_id, feature_id, value in _rows(union):
-            column = cells.get(feature_id)
-            if column is None:
-                column = cells[feature_id] = {}
-            found = column.get(artifact_id)
-            if found is None:
-                column[artifact_id] = {value}
-            else:
-                found.add(value)
+            _add_cell(cells, feature_id, artifact_id, value)
     if names is None and cells:
         meta_by_id = {fid: (name, dtype) for fid, name, dtype in features.filter(id__in=list(cells)).values_list("id", "name", "dtype")}
     by_name = {meta_by_id[fid][0]: column for fid, column in cells.items() if fid in meta_by_id}
@@ -345,6 +332,19 @@ def _values_of(
 
 
 _MISSING = object()
+
+
+def _add_cell(cells: dict[int, dict[int, set]], feature_id: int, artifact_id: int, value: Any) -> None:
+    # one set per (feature, artifact); called once per link row, so no setdefault
+    # that builds a throwaway dict and set each time
+    column = cells.get(feature_id)
+    if column is None:
+        column = cells[feature_id] = {}
+    found = column.get(artifact_id)
+    if found is None:
+        column[artifact_id] = {value}
+    else:
+        found.add(value)
 
 
 def features_table(df, qs, features: bool | list[str]):
@@ -560,7 +560,15 @@ class LabelsDescriptor:
         return LabelManager(instance)
 
 
-def _tree(title: str, sections: list[tuple[str, list[str]]]) -> str:
+def tree_text(title: str, sections: list[tuple[str, list[str]]]) -> str:
+    """A title and its sections as a tree drawn with box characters; empty sections are left out.
+
+    Example:
+        >>> print(tree_text("Artifact .h5ad", [("General", [".uid = 'jGN3...'"]), ("Labels", [])]))
+        Artifact .h5ad
+        └── General
+            └── .uid = 'jGN3...'
+    """
     lines = [title]
     sections = [(name, items) for name, items in sections if items]
     for i, (name, items) in enumerate(sections):
@@ -616,4 +624,4 @@ def describe_artifact(artifact: models.Model) -> str:
         names = list(getattr(artifact, field).values_list(display_field(registry), flat=True).distinct()[:20])
         if names:
             label_lines.append(f".{field}  {registry.__name__}  {', '.join(map(str, sorted(names)))}")
-    return _tree(title, [("General", general), ("Provenance", provenance), ("Features", feature_lines), ("Labels", label_lines)])
+    return tree_text(title, [("General", general), ("Provenance", provenance), ("Features", feature_lines), ("Labels", label_lines)])

@@ -33,7 +33,7 @@ from lamindb_core.browsing import (
     to_one_relations,
 )
 from lamindb_core.dataframe import display_field_names
-from lamindb_core.features import describe_artifact, display_field
+from lamindb_core.features import describe_artifact, display_field, tree_text
 
 __all__ = [
     "describe_record",
@@ -162,18 +162,6 @@ def record_detail(record: models.Model) -> dict[str, Any]:
     }
 
 
-def _tree(title: str, sections: list[tuple[str, list[str]]]) -> str:
-    lines = [title]
-    sections = [(name, items) for name, items in sections if items]
-    for i, (name, items) in enumerate(sections):
-        last = i == len(sections) - 1
-        lines.append(f"{'└──' if last else '├──'} {name}")
-        prefix = "    " if last else "│   "
-        for j, item in enumerate(items):
-            lines.append(f"{prefix}{'└──' if j == len(items) - 1 else '├──'} {item}")
-    return "\n".join(lines)
-
-
 def describe_record(record: models.Model, relations: list[dict[str, Any]] | None = None) -> str:
     """``record.describe()`` as text: for an ``Artifact`` its fields, provenance,
     features and labels (``lamindb_core.features.describe_artifact``); for other
@@ -199,4 +187,4 @@ def describe_record(record: models.Model, relations: list[dict[str, Any]] | None
         if more > 0:
             names += f", … ({more} more)"
         linked.append(f".{rel['name']}  {rel['registry']}  {names}")
-    return _tree(f"{model.__name__} {_label(record)}", [("General", general), ("Relations", linked)])
+    return tree_text(f"{model.__name__} {_label(record)}", [("General", general), ("Relations", linked)])
