@@ -8,7 +8,8 @@ The backend is chosen by ``LAMIN_CORE_TEST_DB``:
   worker) and dropped at the end, so runs never see each other's rows.
 
 Tests marked ``postgres_only`` or ``sqlite_only`` are skipped on the other backend.
-Fixtures for particular packages live next to their tests (``tests/core/conftest.py``, ...).
+Fixtures for particular packages live next to their tests (``tests/core/conftest.py``, ...);
+their per-test rollback is built from ``rolled_back`` here.
 """
 
 import os
@@ -19,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -50,11 +52,15 @@ def with_database(url: str, name: str) -> str:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Reject an unknown backend before any test runs."""
+    """Reject an unknown backend before any test runs; register the ``no_rollback`` marker."""
     if TEST_DB != "sqlite" and not is_postgres(TEST_DB):
         raise pytest.UsageError(
             f"LAMIN_CORE_TEST_DB={TEST_DB!r}: expected 'sqlite' or a postgresql:// URL"
         )
+    config.addinivalue_line(
+        "markers",
+        "no_rollback: the test commits; it cleans up itself (in tests/core and tests/jupyter)",
+    )
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -122,6 +128,51 @@ def instance(tmp_path_factory: pytest.TempPathFactory, test_db_url: str | None) 
     from django.db import connections
 
     connections.close_all()
+
+
+@pytest.fixture
+def rolled_back(
+    request: pytest.FixtureRequest, instance
+) -> Callable[..., AbstractContextManager[None]]:
+    """``rolled_back()``: a context manager that undoes every row written inside it.
+
+    Each test folder's autouse ``rollback`` fixture wraps its test in it. Keywords:
+
+    - ``honour_no_rollback`` (default ``True``): a test marked ``no_rollback`` runs outside a
+      transaction and commits. Tests that change the schema (registries defined in the test)
+      cannot run inside a transaction on SQLite; they clean up what they make.
+    - ``reset_context`` (default ``True``): afterwards, forget the run the test tracked
+      (``context.reset()``), also for a ``no_rollback`` test.
+
+    Example:
+        >>> @pytest.fixture(autouse=True)
+        ... def rollback(rolled_back):
+        ...     with rolled_back():
+        ...         yield
+    """
+
+    @contextmanager
+    def rolled_back_block(
+        *, honour_no_rollback: bool = True, reset_context: bool = True
+    ) -> Iterator[None]:
+        from django.db import transaction
+
+        from lamindb_core.context import context
+
+        try:
+            if honour_no_rollback and request.node.get_closest_marker("no_rollback"):
+                yield
+            else:
+                with transaction.atomic():
+                    try:
+                        yield
+                    finally:
+                        transaction.set_rollback(True)
+        finally:
+            if reset_context:
+                context.reset()
+
+    return rolled_back_block
 
 
 @pytest.fixture

@@ -10,22 +10,18 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def rollback(request: pytest.FixtureRequest, instance):
-    """Undo every row a test writes, forget the run it tracked, restore bt.settings."""
-    from django.db import transaction
+def rollback(rolled_back):
+    """Undo every row a test writes, forget the run it tracked, restore bt.settings.
 
+    Every bio test rolls back: ``no_rollback`` does not apply here.
+    """
     import lamindb_core.bio as bt
-    from lamindb_core.context import context
 
     organism, auto_save_parents = bt.settings.organism, bt.settings.auto_save_parents
-    atomic = transaction.atomic()
-    atomic.__enter__()
     try:
-        yield
+        with rolled_back(honour_no_rollback=False):
+            yield
     finally:
-        transaction.set_rollback(True)
-        atomic.__exit__(None, None, None)
-        context.reset()
         bt.settings.organism, bt.settings.auto_save_parents = organism, auto_save_parents
 
 

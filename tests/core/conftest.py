@@ -2,6 +2,7 @@
 
 Tests that change the schema (registries defined in the test) cannot run inside
 a transaction on SQLite; mark them ``no_rollback`` and clean up what they make.
+The rollback itself is ``rolled_back`` in ``tests/conftest.py``.
 """
 
 from __future__ import annotations
@@ -9,29 +10,11 @@ from __future__ import annotations
 import pytest
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "no_rollback: the test commits; it cleans up itself")
-
-
 @pytest.fixture(autouse=True)
-def rollback(request: pytest.FixtureRequest, instance):
-    """Undo every row a test writes, and forget the run it tracked."""
-    from django.db import transaction
-
-    from lamindb_core.context import context
-
-    if request.node.get_closest_marker("no_rollback"):
+def rollback(rolled_back):
+    """Undo every row a test writes (unless it is marked ``no_rollback``); forget its run."""
+    with rolled_back():
         yield
-        context.reset()
-        return
-    atomic = transaction.atomic()
-    atomic.__enter__()
-    try:
-        yield
-    finally:
-        transaction.set_rollback(True)
-        atomic.__exit__(None, None, None)
-        context.reset()
 
 
 @pytest.fixture

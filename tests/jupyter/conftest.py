@@ -16,29 +16,11 @@ import pytest
 os.environ.setdefault("IPYTHONDIR", tempfile.mkdtemp(prefix="ipython-"))
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "no_rollback: the test commits; it cleans up itself")
-
-
 @pytest.fixture(autouse=True)
-def rollback(request: pytest.FixtureRequest, instance):
-    """Undo every row a test writes, and forget the run it tracked."""
-    from django.db import transaction
-
-    from lamindb_core.context import context
-
-    if request.node.get_closest_marker("no_rollback"):
+def rollback(rolled_back):
+    """Undo every row a test writes (unless it is marked ``no_rollback``); forget its run."""
+    with rolled_back():
         yield
-        context.reset()
-        return
-    atomic = transaction.atomic()
-    atomic.__enter__()
-    try:
-        yield
-    finally:
-        transaction.set_rollback(True)
-        atomic.__exit__(None, None, None)
-        context.reset()
 
 
 @pytest.fixture(scope="session")

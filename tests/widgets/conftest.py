@@ -9,17 +9,10 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def rollback(instance):
-    """Undo every row a test writes."""
-    from django.db import transaction
-
-    atomic = transaction.atomic()
-    atomic.__enter__()
-    try:
+def rollback(rolled_back):
+    """Undo every row a test writes (every widget test; the tracking context is left as it is)."""
+    with rolled_back(honour_no_rollback=False, reset_context=False):
         yield
-    finally:
-        transaction.set_rollback(True)
-        atomic.__exit__(None, None, None)
 
 
 @pytest.fixture
