@@ -34,30 +34,32 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
-import json
-import os
 import random
-import secrets
-import shutil
 import statistics
-import string
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from bench_core import (
-    DEFAULT_PG_URL,
-    REPO,
+    Profiler,
+    Scratch,
+    add_backends,
+    add_run_options,
     analyzed,
     check,
+    cli_options,
     fmt,
-    machine_description,
-    pg_admin,
+    load_span,
+    machine_for_run,
+    machine_text,
+    publish,
+    run_cases,
+    section_head,
+    shown_command,
     summary,
-    with_database,
-    write_section,
+    table_head,
+    usage_error,
+    write_result,
 )
 
 BEGIN = "<!-- bench_artifacts:begin -->"
@@ -141,58 +143,33 @@ def run_case(backend: str, size: int, repeat: int, df_repeat: int, samples: int,
     import lamindb_core as ln
     from django.apps import apps
 
-    profiler = None
-    if profile_dir is not None:
-        import cProfile
-
-        profile_dir.mkdir(parents=True, exist_ok=True)
-        profiler = cProfile.Profile()
-
-    def profiled(name: str, func):
-        # the profiled run is an extra one, so that the profiler's overhead is in no figure
-        profiler.enable()
-        func()
-        profiler.disable()
-        profiler.dump_stats(profile_dir / f"artifacts-{backend}-{size}-{name}.prof")
-        profiler.clear()
+    profiled = Profiler(profile_dir, f"artifacts-{backend}-{size}")
 
     def count(model_name: str) -> int:
         return apps.get_model("core", model_name)._base_manager.count()
 
-    workdir = Path(tempfile.mkdtemp(prefix=f"lamin-bench-artifacts-{backend}-{size}-"))
-    databases: list[str] = []
     result: dict = {"backend": backend, "size": size, "samples": samples}
-    extra = 50 if profiler else 0  # artifacts for the profiles of the one-by-one loops
-    try:
-        paths = write_files(workdir / "files", size + samples + extra)
+    extra = 50 if profiled.enabled else 0  # artifacts for the profiles of the one-by-one loops
+    with Scratch(backend, pg_url, f"lamin-bench-artifacts-{backend}-{size}-") as scratch:
+        paths = write_files(scratch.workdir / "files", size + samples + extra)
         values = [feature_values(i) for i in range(size + samples + extra)]
 
         # constructing, saving and annotating: every run in a new, empty instance
         init, construct, save, total, annotate, annotate_cpu = [], [], [], [], [], []
         artifacts: list = []
-        runs = repeat + (1 if profiler else 0)
+        runs = repeat + (1 if profiled.enabled else 0)
         for run in range(runs):
-            db = None
-            if backend == "postgres":
-                database = "lamin_bench_" + "".join(secrets.choice(string.ascii_lowercase) for _ in range(8))
-                pg_admin(pg_url, f'CREATE DATABASE "{database}"')
-                databases.append(database)
-                db = with_database(pg_url, database)
-            start = time.perf_counter()
-            ln.setup.init(storage=workdir / f"storage{run}", db=db, name=f"bench-{run}")
-            init.append(time.perf_counter() - start)
-            if run:
-                # the previous instance goes now (init closed its connection): PostgreSQL's
-                # autovacuum would otherwise analyze its rows on the second core while we measure
-                if backend == "postgres":
-                    pg_admin(pg_url, f'DROP DATABASE IF EXISTS "{databases[-2]}" WITH (FORCE)')
-                shutil.rmtree(workdir / f"storage{run - 1}", ignore_errors=True)
+            init.append(scratch.init(ln, f"storage{run}", f"bench-{run}"))
+            # the previous instance goes now (init closed its connection): PostgreSQL's
+            # autovacuum would otherwise analyze its rows on the second core while we measure
+            scratch.drop_older()
             # the features and their labels exist before the artifacts, as in the guide
             ln.save([ln.ULabel(name=name) for name in label_names()])
             ln.save([ln.Feature(name=name, dtype=dtype) for name, dtype in FEATURES])
             artifacts = []
             gc.collect()
-            if profiler is not None and run == repeat:
+            if profiled.enabled and run == repeat:
+                # the profiled run is an extra one, so that the profiler's overhead is in no figure
                 profiled("construct", lambda: artifacts.extend(
                     ln.Artifact(paths[i], key=f"dataset_{i}.csv") for i in range(size)))
                 profiled("save", lambda: ln.save(artifacts))
@@ -269,8 +246,7 @@ def run_case(backend: str, size: int, repeat: int, df_repeat: int, samples: int,
                 cpu.append(time.process_time() - start_cpu)
             check_table(df, ids)
             result[key] = {**summary(times), "cpu": summary(cpu), "rows": df.shape[0], "columns": df.shape[1]}
-            if profiler is not None:
-                profiled(key, query)
+            profiled(key, query)
         if backend == "postgres":
             # the planner's choices (and so some figures) differ before and after the first ANALYZE
             result["analyzed"] = "before the tables" if stats_before else (
@@ -296,19 +272,11 @@ def run_case(backend: str, size: int, repeat: int, df_repeat: int, samples: int,
         check(new[-1].features.get_values() == {
             name: next(iter(cell)) for name, cell in expected_cells(size + samples - 1).items()
         }, f"get_values() of the last annotated artifact: {new[-1].features.get_values()}")
-        if profiler is not None:
+        if profiled.enabled:
             more = [ln.Artifact(paths[i], key=f"dataset_{i}.csv") for i in range(size + samples, size + samples + extra)]
             profiled("save_one", lambda: [artifact.save() for artifact in more])
             profiled("annotate_one", lambda: [artifact.features.add_values(values[i])
                                               for i, artifact in enumerate(more, start=size + samples)])
-    finally:
-        if "django" in sys.modules:
-            from django.db import connections
-
-            connections.close_all()
-        for database in databases:
-            pg_admin(pg_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        shutil.rmtree(workdir, ignore_errors=True)
     return result
 
 
@@ -364,17 +332,8 @@ ROWS = (
 
 def render(results: list[dict], machine: dict, command: str, repeat: int, df_repeat: int) -> str:
     """The Markdown section, markers included."""
-    lines = [BEGIN, "## Artifacts and features (`benchmarks/bench_artifacts.py`)", ""]
-    lines.append(f"Measured on {machine['date']} at commit {machine['commit']} with `{command}`.")
-    lines.append("")
-    pg = f", PostgreSQL {machine['postgres']} (local, 127.0.0.1) via psycopg {machine['psycopg']}" if "postgres" in machine else ""
-    lines.append(
-        f"Machine: {machine['cores']} cores ({machine['cpu']}), {machine['memory']}, {machine['os']}; "
-        f"Python {machine['python']}, Django {machine['django']}, pandas {machine['pandas']}, "
-        f"numpy {machine['numpy']}, SQLite {machine['sqlite']}{pg}. The machine is shared: its "
-        f"1-minute load average was {machine['load']}."
-    )
-    lines.append("")
+    lines = section_head(BEGIN, "## Artifacts and features (`benchmarks/bench_artifacts.py`)", machine, command)
+    lines += [machine_text(machine, "Django", "pandas", "numpy"), ""]
     if results:
         samples = results[0]["samples"]
         lines.append(
@@ -387,9 +346,7 @@ def render(results: list[dict], machine: dict, command: str, repeat: int, df_rep
             "which runs in the process; PostgreSQL's server work is not in it."
         )
         lines.append("")
-        heads = [f"{r['backend']}, {r['size']:,}" for r in results]
-        lines.append("| measurement | target | " + " | ".join(heads) + " |")
-        lines.append("|---|---|" + "---:|" * len(results))
+        lines += table_head(results)
         for key, label, unit, how in ROWS:
             cells = []
             for r in results:
@@ -439,20 +396,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         epilog="Example: python benchmarks/bench_artifacts.py --sizes 2000 --backends sqlite --output -",
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[2_000, 10_000], help="numbers of artifacts")
-    parser.add_argument("--backends", nargs="+", choices=("sqlite", "postgres"), default=["sqlite", "postgres"])
+    add_backends(parser)
     parser.add_argument("--repeat", type=int, default=3,
                         help="runs of construct, save and annotate, each in a new instance (default 3)")
     parser.add_argument("--df-repeat", type=int, default=7, help="calls per table (default 7)")
     parser.add_argument("--samples", type=int, default=200,
                         help="artifacts saved and annotated one by one (default 200)")
-    parser.add_argument("--pg-url", default=DEFAULT_PG_URL,
-                        help="PostgreSQL server where throwaway databases are created (default: %(default)s)")
-    parser.add_argument("--output", default=str(REPO / "BENCHMARKS.md"),
-                        help="Markdown file whose section is replaced; '-' prints it only")
-    parser.add_argument("--profile", type=Path, metavar="DIR",
-                        help="also write cProfile files (DIR/artifacts-<backend>-<size>-<step>.prof) from extra runs")
-    parser.add_argument("--case", nargs=2, metavar=("BACKEND", "SIZE"), help=argparse.SUPPRESS)
-    parser.add_argument("--case-result", type=Path, help=argparse.SUPPRESS)
+    add_run_options(parser, profile_help="also write cProfile files (DIR/artifacts-<backend>-<size>-<step>.prof) from extra runs")
     return parser.parse_args(argv)
 
 
@@ -460,51 +410,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.case:
         # a child process: one backend at one size
-        result = run_case(args.case[0], int(args.case[1]), args.repeat, args.df_repeat, args.samples,
-                          args.pg_url, args.profile)
-        args.case_result.write_text(json.dumps(result))
-        return 0
-
+        return write_result(args.case_result, run_case(
+            args.case[0], int(args.case[1]), args.repeat, args.df_repeat, args.samples, args.pg_url, args.profile))
     if args.repeat < 1 or args.df_repeat < 1 or args.samples < 1 or any(size < 100 for size in args.sizes):
-        print("--repeat, --df-repeat and --samples must be at least 1, every size at least 100", file=sys.stderr)
-        return 2
-    use_pg = "postgres" in args.backends
-    if use_pg:
-        try:
-            import psycopg
-
-            psycopg.connect(args.pg_url, connect_timeout=5).close()
-        except Exception as exc:  # noqa: BLE001 - any reason means the same to the user
-            print(f"cannot reach PostgreSQL at {args.pg_url}: {exc}\n"
-                  "start it, pass --pg-url, or run with --backends sqlite", file=sys.stderr)
-            return 1
-    machine = machine_description(args.pg_url if use_pg else None)
-    results = []
-    for backend in args.backends:
-        for size in args.sizes:
-            print(f"{backend}, {size:,} artifacts ...", file=sys.stderr, flush=True)
-            with tempfile.TemporaryDirectory(prefix="lamin-bench-home-") as home:
-                out = Path(home) / "result.json"
-                command = [
-                    sys.executable, __file__, "--case", backend, str(size), "--case-result", str(out),
-                    "--repeat", str(args.repeat), "--df-repeat", str(args.df_repeat),
-                    "--samples", str(args.samples), "--pg-url", args.pg_url,
-                ]
-                if args.profile:
-                    command += ["--profile", str(args.profile.resolve())]
-                # the library's messages go to stderr with the progress, so stdout holds only the report
-                subprocess.run(command, env={**os.environ, "LAMIN_CORE_HOME": home}, cwd=home,
-                               stdout=sys.stderr, check=True)
-                results.append(json.loads(out.read_text()))
-    shown = ["python benchmarks/bench_artifacts.py", "--sizes", *map(str, args.sizes), "--backends", *args.backends,
-             "--repeat", str(args.repeat), "--df-repeat", str(args.df_repeat), "--samples", str(args.samples)]
-    machine["load"] = f"{machine['load']} at the start, {os.getloadavg()[0]:.2f} at the end"
-    section = render(results, machine, " ".join(shown), args.repeat, args.df_repeat)
-    print(section)
-    if args.output != "-":
-        write_section(Path(args.output), section)
-        print(f"wrote {args.output}", file=sys.stderr)
-    return 0
+        return usage_error("--repeat, --df-repeat and --samples must be at least 1, every size at least 100")
+    machine = machine_for_run(args)
+    if machine is None:
+        return 1
+    results = run_cases(__file__, args.backends, args.sizes, "artifacts",
+                        cli_options(args, "repeat", "df_repeat", "samples", "pg_url", "profile"))
+    machine["load"] = load_span(machine["load"])
+    command = shown_command(__file__, args, "sizes", "backends", "repeat", "df_repeat", "samples")
+    return publish(render(results, machine, command, args.repeat, args.df_repeat), args.output)
 
 
 if __name__ == "__main__":

@@ -23,20 +23,16 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import tempfile
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from bench_core import write_section
+from bench_core import REPO, fmt, git_commit, load_span, machine_description, package_version, publish, section_head
 
-REPO = Path(__file__).resolve().parents[1]
 BEGIN = "<!-- bench_bio:begin -->"
 END = "<!-- bench_bio:end -->"
 AIM_CACHED_CL = 0.5  # seconds, issue 6
@@ -123,58 +119,13 @@ def measure(source: str, repeat: int) -> dict:
     }
 
 
-def fmt(seconds: float, unit: str = "s") -> str:
-    value = seconds * 1000 if unit == "ms" else seconds
-    return f"{value:.3g}"
-
-
 def pair(values, unit="s") -> str:
     return f"{fmt(values[0], unit)} ({fmt(values[1], unit)})"
 
 
-def machine() -> dict:
-    def pkg(name: str) -> str:
-        try:
-            return version(name)
-        except PackageNotFoundError:
-            return "not installed"
-
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    commit = "unknown"
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, text=True,
-                                capture_output=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "lamindb_core/bio"], cwd=REPO,
-                               text=True, capture_output=True, check=True).stdout.strip()
-        commit += " +uncommitted changes in lamindb_core/bio" if dirty else ""
-    except (OSError, subprocess.CalledProcessError):
-        pass
-    return {
-        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "cores": os.cpu_count(),
-        "cpu": cpu,
-        "python": platform.python_version(),
-        "pandas": pkg("pandas"),
-        "pyarrow": pkg("pyarrow"),
-        "rapidfuzz": pkg("rapidfuzz"),
-        "commit": commit,
-    }
-
-
 def render(results: list[dict], info: dict, command: str, repeat: int) -> str:
-    lines = [
-        BEGIN,
-        "## Public sources of `lamindb_core.bio` (`benchmarks/bench_bio.py`)",
-        "",
-        f"Measured on {info['date']} at commit {info['commit']} with `{command}`.",
-        "",
+    lines = section_head(BEGIN, "## Public sources of `lamindb_core.bio` (`benchmarks/bench_bio.py`)", info, command)
+    lines += [
         f"Machine: {info['cores']} cores ({info['cpu']}), load average {info['load']}; "
         f"Python {info['python']}, pandas {info['pandas']}, pyarrow {info['pyarrow']}, rapidfuzz {info['rapidfuzz']}.",
         "",
@@ -194,7 +145,7 @@ def render(results: list[dict], info: dict, command: str, repeat: int) -> str:
             cached = f"**{cached}**" + (" ✗" if r["cached"][0] >= AIM_CACHED_CL else "")
         top = ", ".join(r["top"])
         lines.append(
-            f"| {r['source']} ({r['name']}) | {r['version']} ({r['package']}) | {r['rows']:,} | {fmt(r['first'])} "
+            f"| {r['source']} ({r['name']}) | {r['version']} ({r['package']}) | {r['rows']:,} | {fmt(r['first'], 's')} "
             f"| {cached} | {pair(r['cached_total'])} | {r['parquet_bytes'] / 1e6:.2f} | {pair(r['again'], 'ms')} "
             f"| {pair(r['search'], 'ms')} | {pair(r['validate'], 'ms')} | {SOURCES[r['source']]!r} → {top} |"
         )
@@ -216,7 +167,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="processes / calls per figure (default 5)")
     parser.add_argument("--output", default=str(REPO / "BENCHMARKS.md"), help="file to write, or - to print")
     args = parser.parse_args(argv)
-    start_load = os.getloadavg()[0]
+    info = machine_description(None)
+    info["commit"] = git_commit("bio")
+    info["pyarrow"] = package_version("pyarrow")
+    info["rapidfuzz"] = package_version("rapidfuzz")
     results = []
     for source in args.sources:
         print(f"measuring {source} ...", file=sys.stderr, flush=True)
@@ -224,16 +178,9 @@ def main(argv: list[str] | None = None) -> int:
     command = "python benchmarks/bench_bio.py" + (f" --repeat {args.repeat}" if args.repeat != 5 else "")
     if args.sources != list(SOURCES):
         command += " --sources " + " ".join(args.sources)
-    info = machine()
     # the machine is shared: the load says how much else ran meanwhile
-    info["load"] = f"{start_load:.2f} at the start, {os.getloadavg()[0]:.2f} at the end"
-    section = render(results, info, command, args.repeat)
-    if args.output == "-":
-        print(section)
-    else:
-        write_section(Path(args.output), section)
-        print(f"wrote the bench_bio section of {args.output}", file=sys.stderr)
-    return 0
+    info["load"] = load_span(info["load"])
+    return publish(render(results, info, command, args.repeat), args.output)
 
 
 if __name__ == "__main__":

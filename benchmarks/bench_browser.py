@@ -25,15 +25,8 @@ Each backend runs in its own process with its own ``LAMIN_CORE_HOME``; PostgreSQ
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import secrets
-import shutil
 import statistics
-import string
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -41,15 +34,25 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from bench_core import (  # noqa: E402  the sibling script: same names, machine and report helpers
-    DEFAULT_PG_URL,
+    Scratch,
+    add_backends,
+    add_run_options,
+    cli_options,
+    fmt,
     label_names,
-    machine_description,
-    pg_admin,
-    with_database,
-    write_section,
+    load_span,
+    machine_for_run,
+    publish,
+    run_cases,
+    section_head,
+    shown_command,
+    summary,
+    table_head,
+    timed,
+    usage_error,
+    write_result,
 )
 
-REPO = HERE.parent
 BEGIN = "<!-- bench_browser:begin -->"
 END = "<!-- bench_browser:end -->"
 TARGETS = {"first_page": 0.3, "keystroke": 0.1}  # s, at 1,000,000 labels
@@ -60,10 +63,6 @@ TYPED = {
     "typo": "Candidat markr",
 }
 BATCH = 50_000
-
-
-def summary(times: list[float]) -> dict:
-    return {"median": statistics.median(times), "min": min(times), "max": max(times), "runs": len(times)}
 
 
 def fill(ln, size: int) -> float:
@@ -105,16 +104,9 @@ def run_case(backend: str, size: int, repeat: int, pg_url: str) -> dict:
     """Fill one instance and measure the browser on it (``$LAMIN_CORE_HOME`` set by the caller)."""
     import lamindb_core as ln
 
-    workdir = Path(tempfile.mkdtemp(prefix=f"lamin-bench-browser-{backend}-"))
-    database = None
     result: dict = {"backend": backend, "size": size}
-    try:
-        db = None
-        if backend == "postgres":
-            database = "lamin_bench_" + "".join(secrets.choice(string.ascii_lowercase) for _ in range(8))
-            pg_admin(pg_url, f'CREATE DATABASE "{database}"')
-            db = with_database(pg_url, database)
-        ln.setup.init(storage=workdir / "storage", db=db, name="bench-browser")
+    with Scratch(backend, pg_url, f"lamin-bench-browser-{backend}-") as scratch:
+        scratch.init(ln, "storage", "bench-browser")
         result["fill"] = fill(ln, size)
         from lamindb_core import browsing
         from lamindb_jupyter.server import handlers
@@ -122,17 +114,12 @@ def run_case(backend: str, size: int, repeat: int, pg_url: str) -> dict:
 
         result["search"] = "Registry.search" if hasattr(ln.ULabel, "search") else "name icontains (no search)"
         # first page: a new browser each time, as `browse(ln.ULabel)` in a new cell
-        RegistryBrowser(ln.ULabel, debounce=0)
-        times = []
-        for _ in range(repeat):
-            start = time.perf_counter()
-            browser = RegistryBrowser(ln.ULabel, debounce=0)
-            times.append(time.perf_counter() - start)
+        times, browser = timed(lambda: RegistryBrowser(ln.ULabel, debounce=0), repeat, warmup=1)
         assert browser.page.total == ln.ULabel.filter().count() and browser.page.rows == 20
         result["first_page"] = summary(times)
         qs = browsing.build_query(ln.ULabel)
-        result["page_query"] = summary(timed(lambda: browsing.fetch_page(qs, 0, 20, count=False), repeat))
-        result["count"] = summary(timed(lambda: ln.ULabel.filter().count(), repeat))
+        result["page_query"] = summary(timed(lambda: browsing.fetch_page(qs, 0, 20, count=False), repeat, warmup=1)[0])
+        result["count"] = summary(timed(lambda: ln.ULabel.filter().count(), repeat, warmup=1)[0])
 
         # keystrokes: the refresh that one more character causes
         for key, phrase in TYPED.items():
@@ -142,11 +129,11 @@ def run_case(backend: str, size: int, repeat: int, pg_url: str) -> dict:
                                "max": max(k["max"] for k in all_keys)}
 
         browser.search.value = ""
-        result["next_page"] = summary(timed(lambda: browser.refresh(20), repeat))
-        result["last_page"] = summary(timed(browser.last_page, repeat))
+        result["next_page"] = summary(timed(lambda: browser.refresh(20), repeat, warmup=1)[0])
+        result["last_page"] = summary(timed(browser.last_page, repeat, warmup=1)[0])
         assert browser.page.offset == (browser.page.total - 1) // 20 * 20
         result["rest_page"] = summary(timed(
-            lambda: handlers.list_records("ULabel", "", [], 0, 20, [], False, True), repeat))
+            lambda: handlers.list_records("ULabel", "", [], 0, 20, [], False, True), repeat, warmup=1)[0])
         if backend == "sqlite":
             # statistics of every row (`ANALYZE` by hand, or `PRAGMA optimize`) change SQLite's plans
             from django.db import connection
@@ -156,31 +143,7 @@ def run_case(backend: str, size: int, repeat: int, pg_url: str) -> dict:
                 cursor.execute("ANALYZE core_ulabel")
             connection.close()
             result["keystroke_full_stats"] = type_phrase(browser, TYPED["common"], repeat)
-    finally:
-        if "django" in sys.modules:
-            from django.db import connections
-
-            connections.close_all()
-        if database is not None:
-            pg_admin(pg_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        shutil.rmtree(workdir, ignore_errors=True)
     return result
-
-
-def timed(func, repeat: int) -> list[float]:
-    """Durations of ``repeat`` calls after one untimed call."""
-    func()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return times
-
-
-def ms(seconds: float) -> str:
-    value = seconds * 1000
-    return f"{value:.3g}" if value < 100 else f"{value:.0f}"
 
 
 ROWS = (
@@ -199,9 +162,7 @@ ROWS = (
 
 
 def render(results: list[dict], machine: dict, command: str, repeat: int) -> str:
-    lines = [BEGIN, "## Registry browser (`benchmarks/bench_browser.py`)", ""]
-    lines.append(f"Measured on {machine['date']} at commit {machine['commit']} with `{command}`.")
-    lines.append("")
+    lines = section_head(BEGIN, "## Registry browser (`benchmarks/bench_browser.py`)", machine, command)
     pg = f", PostgreSQL {machine['postgres']} (local) via psycopg {machine['psycopg']}" if "postgres" in machine else ""
     lines.append(
         f"Machine: {machine['cores']} cores ({machine['cpu']}), {machine['memory']}; Python {machine['python']}, "
@@ -216,8 +177,7 @@ def render(results: list[dict], machine: dict, command: str, repeat: int) -> str
         "✗ marks a median over its target."
     )
     lines.append("")
-    header = "| measurement | target | " + " | ".join(f"{r['backend']}, {r['size']:,}" for r in results) + " |"
-    lines += [header, "|---|---|" + "---:|" * len(results)]
+    lines += table_head(results)
     for key, label, target in ROWS:
         cells = []
         for r in results:
@@ -225,7 +185,7 @@ def render(results: list[dict], machine: dict, command: str, repeat: int) -> str
             if value is None:
                 cells.append("—")
                 continue
-            cell = f"{ms(value['median'])} ({ms(value['min'])}–{ms(value['max'])})"
+            cell = f"{fmt(value['median'], 'ms')} ({fmt(value['min'], 'ms')}–{fmt(value['max'], 'ms')})"
             limit = TARGETS.get("keystroke" if key.startswith("keystroke") else key)
             if limit is not None and r["size"] >= 1_000_000 and value["median"] > limit:
                 cell += " ✗"
@@ -247,44 +207,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         epilog="Example: python benchmarks/bench_browser.py --sizes 10000 --backends sqlite --output -",
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000], help="numbers of ULabels")
-    parser.add_argument("--backends", nargs="+", choices=("sqlite", "postgres"), default=["sqlite", "postgres"])
+    add_backends(parser)
     parser.add_argument("--repeat", type=int, default=5, help="runs per measurement (default 5)")
-    parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help="PostgreSQL server (default: %(default)s)")
-    parser.add_argument("--output", default=str(REPO / "BENCHMARKS.md"),
-                        help="Markdown file whose section is replaced; '-' prints it only")
-    parser.add_argument("--case", nargs=2, metavar=("BACKEND", "SIZE"), help=argparse.SUPPRESS)
-    parser.add_argument("--case-result", type=Path, help=argparse.SUPPRESS)
+    add_run_options(parser, pg_help="PostgreSQL server (default: %(default)s)")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.case:
-        result = run_case(args.case[0], int(args.case[1]), args.repeat, args.pg_url)
-        args.case_result.write_text(json.dumps(result))
-        return 0
-    use_pg = "postgres" in args.backends
-    machine = machine_description(args.pg_url if use_pg else None)
-    results = []
-    for backend in args.backends:
-        for size in args.sizes:
-            print(f"{backend}, {size:,} labels ...", file=sys.stderr, flush=True)
-            with tempfile.TemporaryDirectory(prefix="lamin-bench-home-") as home:
-                out = Path(home) / "result.json"
-                command = [sys.executable, __file__, "--case", backend, str(size), "--case-result", str(out),
-                           "--repeat", str(args.repeat), "--pg-url", args.pg_url]
-                subprocess.run(command, env={**os.environ, "LAMIN_CORE_HOME": home}, cwd=home,
-                               stdout=sys.stderr, check=True)
-                results.append(json.loads(out.read_text()))
-    shown = ["python benchmarks/bench_browser.py", "--sizes", *map(str, args.sizes),
-             "--backends", *args.backends, "--repeat", str(args.repeat)]
-    machine["load"] = f"{machine['load']} at the start, {os.getloadavg()[0]:.2f} at the end"
-    section = render(results, machine, " ".join(shown), args.repeat)
-    print(section)
-    if args.output != "-":
-        write_section(Path(args.output), section)
-        print(f"wrote {args.output}", file=sys.stderr)
-    return 0
+        return write_result(args.case_result, run_case(args.case[0], int(args.case[1]), args.repeat, args.pg_url))
+    if args.repeat < 1:
+        # checked before a case fills its instance, which takes minutes at the default size
+        return usage_error("--repeat must be at least 1")
+    machine = machine_for_run(args)
+    if machine is None:
+        return 1
+    results = run_cases(__file__, args.backends, args.sizes, "labels", cli_options(args, "repeat", "pg_url"))
+    machine["load"] = load_span(machine["load"])
+    command = shown_command(__file__, args, "sizes", "backends", "repeat")
+    return publish(render(results, machine, command, args.repeat), args.output)
 
 
 if __name__ == "__main__":

@@ -18,11 +18,18 @@ Example:
 Each (backend, size) runs in its own process with its own ``LAMIN_CORE_HOME``, so caches and
 connections never carry over. PostgreSQL databases are created as ``lamin_bench_<random>`` on
 the server of ``--pg-url`` and dropped at the end.
+
+The other scripts in ``benchmarks/`` build on what this one shares: ``add_backends`` and
+``add_run_options`` (the common options), ``run_cases`` and ``write_result`` (one child process
+per backend and size), ``Scratch`` (throwaway instances), ``Profiler``, ``timed`` and ``summary``,
+``machine_for_run`` and ``machine_description``, ``section_head`` and ``machine_text``, and
+``publish`` (print the section, write it with ``write_section``).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import datetime as dt
 import gc
 import importlib.util
@@ -105,14 +112,51 @@ def label_names(n: int, seed: int = 0) -> list[str]:
     return names
 
 
+# ---------------------------------------------------------------------------
+# shared by the benchmark scripts: in the process of one (backend, size)
+# ---------------------------------------------------------------------------
+
+
 def summary(times: list[float]) -> dict:
-    """Median, min and number of runs of a list of durations in seconds."""
-    return {"median": statistics.median(times), "min": min(times), "runs": len(times)}
+    """Median, min, max and number of runs of a list of durations in seconds."""
+    return {"median": statistics.median(times), "min": min(times), "max": max(times), "runs": len(times)}
 
 
-# ---------------------------------------------------------------------------
-# one (backend, size): runs in its own process
-# ---------------------------------------------------------------------------
+def timed(func, repeat: int, warmup: int = 2) -> tuple[list[float], object]:
+    """Durations of ``repeat`` calls of ``func`` after ``warmup`` untimed ones; and the last result.
+
+    Example:
+        >>> times, value = timed(lambda: 6 * 7, 3)
+        >>> len(times), value
+        (3, 42)
+    """
+    result = None
+    for _ in range(warmup):
+        result = func()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = func()
+        times.append(time.perf_counter() - start)
+    return times, result
+
+
+def timed_calls(func, args: list, warmup: int = 3) -> list[float]:
+    """Call ``func(arg)`` for each arg, after ``warmup`` untimed calls; one duration per call."""
+    for arg in args[:warmup]:
+        func(arg)
+    times = []
+    for arg in args:
+        start = time.perf_counter()
+        func(arg)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def check(condition: bool, message: str) -> None:
+    """Stop the benchmark if a query returned something else than expected (figures would lie)."""
+    if not condition:
+        raise RuntimeError(message)
 
 
 def with_database(url: str, name: str) -> str:
@@ -128,22 +172,87 @@ def pg_admin(url: str, statement: str) -> None:
         conn.execute(statement)
 
 
-def check(condition: bool, message: str) -> None:
-    """Stop the benchmark if a query returned something else than expected (figures would lie)."""
-    if not condition:
-        raise RuntimeError(message)
+class Scratch:
+    """The throwaway instances of one case, all removed when the ``with`` block ends.
 
+    Each instance has a storage folder in one temporary folder (``workdir``, where a case may put
+    files of its own) and, on PostgreSQL, its own ``lamin_bench_<random>`` database on the server
+    of ``pg_url``. At the end Django's connections are closed first, so the databases can go.
 
-def timed_calls(func, args: list, warmup: int = 3) -> list[float]:
-    """Call ``func(arg)`` for each arg, after ``warmup`` untimed calls; one duration per call."""
-    for arg in args[:warmup]:
-        func(arg)
-    times = []
-    for arg in args:
+    Example:
+        with Scratch("postgres", pg_url, "lamin-bench-search-postgres-") as scratch:
+            seconds = scratch.init(ln, "labels", "bench-labels")
+    """
+
+    def __init__(self, backend: str, pg_url: str, prefix: str):
+        self.backend = backend
+        self.pg_url = pg_url
+        self.prefix = prefix
+        self.instances: list[tuple[Path, str | None]] = []  # (storage folder, database)
+
+    def __enter__(self) -> Scratch:
+        self.workdir = Path(tempfile.mkdtemp(prefix=self.prefix))
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if "django" in sys.modules:
+            from django.db import connections
+
+            connections.close_all()
+        for _, database in self.instances:
+            if database is not None:
+                pg_admin(self.pg_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def init(self, ln, storage: str, name: str) -> float:
+        """``ln.setup.init`` of a new, empty instance with storage ``workdir/storage``; the
+        seconds it took (on PostgreSQL, its database is created before the clock starts)."""
+        database = db = None
+        if self.backend == "postgres":
+            database = "lamin_bench_" + "".join(secrets.choice(string.ascii_lowercase) for _ in range(8))
+            pg_admin(self.pg_url, f'CREATE DATABASE "{database}"')
+            db = with_database(self.pg_url, database)
+        self.instances.append((self.workdir / storage, database))
         start = time.perf_counter()
-        func(arg)
-        times.append(time.perf_counter() - start)
-    return times
+        ln.setup.init(storage=self.workdir / storage, db=db, name=name)
+        return time.perf_counter() - start
+
+    def drop_older(self) -> None:
+        """Remove every instance but the latest: its database and its storage folder."""
+        for storage, database in self.instances[:-1]:
+            if database is not None:
+                pg_admin(self.pg_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            shutil.rmtree(storage, ignore_errors=True)
+        del self.instances[:-1]
+
+
+class Profiler:
+    """cProfile files of extra runs, ``<folder>/<stem>-<step>.prof``, so that the profiler's
+    overhead is in no figure; without a folder it does nothing.
+
+    Example:
+        profiled = Profiler(Path("/tmp/prof"), "search-sqlite-10000", calls=5)
+        profiled("lookup", lambda: ln.ULabel.lookup())  # /tmp/prof/search-sqlite-10000-lookup.prof
+    """
+
+    def __init__(self, folder: Path | None, stem: str, calls: int = 1):
+        self.folder = folder
+        self.stem = stem
+        self.calls = calls
+        self.enabled = folder is not None
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+
+    def __call__(self, step: str, func) -> None:
+        """Profile ``calls`` calls of ``func`` into the file of ``step``."""
+        if self.folder is None:
+            return
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(self.calls):
+            func()
+        profiler.disable()
+        profiler.dump_stats(self.folder / f"{self.stem}-{step}.prof")
 
 
 def analyzed(model) -> bool:
@@ -160,54 +269,31 @@ def analyzed(model) -> bool:
     return bool(row and row[0])
 
 
+# ---------------------------------------------------------------------------
+# one (backend, size): runs in its own process
+# ---------------------------------------------------------------------------
+
+
 def run_case(backend: str, size: int, repeat: int, samples: int, pg_url: str, profile_dir: Path | None) -> dict:
     """Measure one backend at one size; the config folder is ``$LAMIN_CORE_HOME`` (set by the caller)."""
     import lamindb_core as ln
 
-    profiler = None
-    if profile_dir is not None:
-        import cProfile
-
-        profile_dir.mkdir(parents=True, exist_ok=True)
-        profiler = cProfile.Profile()
-
-    def profiled(name: str, func):
-        # the profiled run is an extra one, so that the profiler's overhead is in no figure
-        if profiler is None:
-            return
-        profiler.enable()
-        func()
-        profiler.disable()
-        profiler.dump_stats(profile_dir / f"{backend}-{size}-{name}.prof")
-        profiler.clear()
-
-    workdir = Path(tempfile.mkdtemp(prefix=f"lamin-bench-{backend}-{size}-"))
-    databases: list[str] = []
+    profiled = Profiler(profile_dir, f"{backend}-{size}")
     result: dict = {"backend": backend, "size": size}
     names = label_names(size)
-    try:
+    with Scratch(backend, pg_url, f"lamin-bench-{backend}-{size}-") as scratch:
         # constructing and saving: every run in a new, empty instance
         construct, save, total, init = [], [], [], []
         labels: list = []
-        for run in range(repeat + (1 if profiler else 0)):
-            db = None
-            if backend == "postgres":
-                database = "lamin_bench_" + "".join(secrets.choice(string.ascii_lowercase) for _ in range(8))
-                pg_admin(pg_url, f'CREATE DATABASE "{database}"')
-                databases.append(database)
-                db = with_database(pg_url, database)
-            start = time.perf_counter()
-            ln.setup.init(storage=workdir / f"storage{run}", db=db, name=f"bench-{run}")
-            init.append(time.perf_counter() - start)
-            if run:
-                # the previous instance goes now (init closed its connection): PostgreSQL's
-                # autovacuum would otherwise analyze its rows on the second core while we measure
-                if backend == "postgres":
-                    pg_admin(pg_url, f'DROP DATABASE IF EXISTS "{databases[-2]}" WITH (FORCE)')
-                shutil.rmtree(workdir / f"storage{run - 1}", ignore_errors=True)
+        for run in range(repeat + (1 if profiled.enabled else 0)):
+            init.append(scratch.init(ln, f"storage{run}", f"bench-{run}"))
+            # the previous instance goes now (init closed its connection): PostgreSQL's
+            # autovacuum would otherwise analyze its rows on the second core while we measure
+            scratch.drop_older()
             labels = []
             gc.collect()
-            if profiler is not None and run == repeat:
+            if profiled.enabled and run == repeat:
+                # the profiled run is an extra one, so that the profiler's overhead is in no figure
                 profiled("construct", lambda: labels.extend(ln.ULabel(name=name) for name in names))
                 profiled("save", lambda: ln.save(labels))
                 break
@@ -232,11 +318,7 @@ def run_case(backend: str, size: int, repeat: int, samples: int, pg_url: str, pr
         start = time.perf_counter()
         first = ln.ULabel.filter(name__startswith=FILTER_PREFIX).df()
         result["first_df"] = time.perf_counter() - start
-        times = []
-        for _ in range(repeat):
-            start = time.perf_counter()
-            df = ln.ULabel.filter(name__startswith=FILTER_PREFIX).df()
-            times.append(time.perf_counter() - start)
+        times, df = timed(lambda: ln.ULabel.filter(name__startswith=FILTER_PREFIX).df(), repeat, warmup=0)
         check(len(df) == len(first) == size // 100, f"the filter found {len(df)} rows, not {size // 100}")
         result["filter_df"] = {**summary(times), "rows": len(df)}
         profiled("filter_df", lambda: ln.ULabel.filter(name__startswith=FILTER_PREFIX).df())
@@ -254,12 +336,7 @@ def run_case(backend: str, size: int, repeat: int, samples: int, pg_url: str, pr
             ("registry_df", lambda: ln.ULabel.df(), min(100, size)),
             ("filter_all_df", lambda: ln.ULabel.filter().df(), size),
         ):
-            query()
-            times = []
-            for _ in range(repeat):
-                start = time.perf_counter()
-                df = query()
-                times.append(time.perf_counter() - start)
+            times, df = timed(query, repeat, warmup=1)
             check(len(df) == rows, f"{key}: {len(df)} rows, not {rows}")
             result[key] = {**summary(times), "rows": len(df)}
             profiled(key, query)
@@ -267,15 +344,240 @@ def run_case(backend: str, size: int, repeat: int, samples: int, pg_url: str, pr
             # the planner's choices (and so some figures) differ before and after the first ANALYZE
             result["analyzed"] = "before the queries" if stats_before else (
                 "during the queries" if analyzed(ln.ULabel) else "not yet")
-    finally:
-        if "django" in sys.modules:
-            from django.db import connections
-
-            connections.close_all()
-        for database in databases:
-            pg_admin(pg_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        shutil.rmtree(workdir, ignore_errors=True)
     return result
+
+
+# ---------------------------------------------------------------------------
+# shared by the benchmark scripts: options, one process per case, the report
+# ---------------------------------------------------------------------------
+
+BACKENDS = ("sqlite", "postgres")
+PG_HELP = "PostgreSQL server where throwaway databases are created (default: %(default)s)"
+
+
+def add_backends(parser: argparse.ArgumentParser) -> None:
+    """``--backends``: SQLite, PostgreSQL or both (the default)."""
+    parser.add_argument("--backends", nargs="+", choices=BACKENDS, default=list(BACKENDS))
+
+
+def add_run_options(parser: argparse.ArgumentParser, pg_help: str = PG_HELP, profile_help: str | None = None) -> None:
+    """The options that end a case-running script's list: ``--pg-url``, ``--output``,
+    ``--profile`` (where ``profile_help`` is given), and the hidden ``--case BACKEND SIZE`` and
+    ``--case-result FILE`` with which ``run_cases`` starts one case in a child process."""
+    parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help=pg_help)
+    parser.add_argument("--output", default=str(REPO / "BENCHMARKS.md"),
+                        help="Markdown file whose section is replaced; '-' prints it only")
+    if profile_help is not None:
+        parser.add_argument("--profile", type=Path, metavar="DIR", help=profile_help)
+    parser.add_argument("--case", nargs=2, metavar=("BACKEND", "SIZE"), help=argparse.SUPPRESS)
+    parser.add_argument("--case-result", type=Path, help=argparse.SUPPRESS)
+
+
+def cli_options(args: argparse.Namespace, *names: str) -> list[str]:
+    """The words that give the options ``names`` their values in ``args``: unset ones left out,
+    paths made absolute (a case's process runs in another folder).
+
+    Example:
+        >>> cli_options(argparse.Namespace(sizes=[100, 1000], get_samples=3, profile=None), "sizes", "get_samples", "profile")
+        ['--sizes', '100', '1000', '--get-samples', '3']
+    """
+    words: list[str] = []
+    for name in names:
+        value = getattr(args, name)
+        if value is None:
+            continue
+        values = value if isinstance(value, list) else [value]
+        words += ["--" + name.replace("_", "-"), *(str(v.resolve()) if isinstance(v, Path) else str(v) for v in values)]
+    return words
+
+
+def shown_command(script: str, args: argparse.Namespace, *names: str) -> str:
+    """The command that a section says it was measured with: ``python benchmarks/<script> <options>``."""
+    return " ".join(["python", f"benchmarks/{Path(script).name}", *cli_options(args, *names)])
+
+
+def usage_error(message: str) -> int:
+    """Say what is wrong with the options; the exit status."""
+    print(message, file=sys.stderr)
+    return 2
+
+
+def machine_for_run(args: argparse.Namespace) -> dict | None:
+    """``machine_description`` for a run on ``args.backends``; None, after saying why, where
+    PostgreSQL is among them and does not answer at ``args.pg_url``."""
+    if "postgres" not in args.backends:
+        return machine_description(None)
+    try:
+        import psycopg
+
+        psycopg.connect(args.pg_url, connect_timeout=5).close()
+    except Exception as exc:  # noqa: BLE001 - any reason means the same to the user
+        print(f"cannot reach PostgreSQL at {args.pg_url}: {exc}\n"
+              "start it, pass --pg-url, or run with --backends sqlite", file=sys.stderr)
+        return None
+    return machine_description(args.pg_url)
+
+
+def run_cases(script: str, backends: list[str], sizes: list[int], noun: str, options: list[str]) -> list[dict]:
+    """Run ``script --case BACKEND SIZE ... options`` for every backend and size, each in a new
+    process with its own temporary ``LAMIN_CORE_HOME`` (and ``IPYTHONDIR``); their results.
+
+    The case's output goes to stderr with the progress, so that stdout holds only the report.
+
+    Example:
+        results = run_cases(__file__, ["sqlite"], [10_000], "labels", cli_options(args, "repeat", "pg_url"))
+    """
+    results = []
+    for backend in backends:
+        for size in sizes:
+            print(f"{backend}, {size:,} {noun} ...", file=sys.stderr, flush=True)
+            with tempfile.TemporaryDirectory(prefix="lamin-bench-home-") as home:
+                out = Path(home) / "result.json"
+                command = [sys.executable, script, "--case", backend, str(size), "--case-result", str(out), *options]
+                env = {**os.environ, "LAMIN_CORE_HOME": home, "IPYTHONDIR": str(Path(home) / "ipython")}
+                subprocess.run(command, env=env, cwd=home, stdout=sys.stderr, check=True)
+                results.append(json.loads(out.read_text()))
+    return results
+
+
+def write_result(path: Path, result: dict) -> int:
+    """The end of a case's process: its result, as JSON for ``run_cases``; the exit status."""
+    path.write_text(json.dumps(result))
+    return 0
+
+
+def load_span(start: str) -> str:
+    """The 1-minute load average at the start (as measured then) and now: the machine is shared."""
+    return f"{start} at the start, {os.getloadavg()[0]:.2f} at the end"
+
+
+def publish(section: str, output: str) -> int:
+    """Print the section and, unless ``output`` is ``-``, write it into that file; the exit status."""
+    print(section)
+    if output != "-":
+        write_section(Path(output), section)
+        print(f"wrote {output}", file=sys.stderr)
+    return 0
+
+
+def package_version(name: str) -> str:
+    """The installed version of a distribution, or ``not installed``."""
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def machine_description(pg_url: str | None) -> dict:
+    """Cores, CPU, memory, OS and the versions that the figures depend on."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f"{kb / 2**20:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    import sqlite3
+
+    info = {
+        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "cores": os.cpu_count(),
+        "cpu": cpu,
+        "memory": memory,
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "django": package_version("django"),
+        "pandas": package_version("pandas"),
+        "numpy": package_version("numpy"),
+        "sqlite": sqlite3.sqlite_version,
+        "psycopg": package_version("psycopg"),
+        "commit": git_commit(),
+        "load": f"{os.getloadavg()[0]:.2f}",
+    }
+    if pg_url:
+        import psycopg
+
+        with psycopg.connect(pg_url) as conn:
+            info["postgres"] = conn.execute("SHOW server_version").fetchone()[0]
+    return info
+
+
+def git_commit(part: str = "") -> str:
+    """The short commit of the ``lamindb_core`` that is measured (the one on ``sys.path``, which
+    ``PYTHONPATH`` can point at another checkout), noting uncommitted changes to it, or only to
+    its subpackage ``part`` (such as ``"bio"``) where one is given."""
+    spec = importlib.util.find_spec("lamindb_core")
+    if spec is None or spec.origin is None:
+        return "unknown"
+    package = Path(spec.origin).resolve().parent / part
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=package, text=True,
+                                capture_output=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "."], cwd=package,
+                               text=True, capture_output=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return f"unknown ({package})"
+    changed = "lamindb_core/" + part if part else "lamindb_core"
+    return commit + (f" +uncommitted changes in {changed}" if dirty else "")
+
+
+def fmt(seconds: float, unit: str) -> str:
+    """A duration in ``s`` or ``ms`` with three significant figures."""
+    value = seconds * 1000 if unit == "ms" else seconds
+    return f"{value:.3g}" if value < 100 else f"{value:.0f}"
+
+
+def section_head(begin: str, title: str, machine: dict, command: str) -> list[str]:
+    """A section's first lines: its begin marker, its title, and when, at which commit and with
+    which command it was measured."""
+    return [begin, title, "", f"Measured on {machine['date']} at commit {machine['commit']} with `{command}`.", ""]
+
+
+def machine_text(machine: dict, *packages: str) -> str:
+    """The paragraph on the machine: hardware, Python, ``packages`` (as named in the text, such
+    as ``"Django"``; lower-cased, the keys of ``machine``), SQLite, PostgreSQL and the load."""
+    pg = f", PostgreSQL {machine['postgres']} (local, 127.0.0.1) via psycopg {machine['psycopg']}" if "postgres" in machine else ""
+    versions = "".join(f", {package} {machine[package.lower()]}" for package in packages)
+    return (
+        f"Machine: {machine['cores']} cores ({machine['cpu']}), {machine['memory']}, {machine['os']}; "
+        f"Python {machine['python']}{versions}, SQLite {machine['sqlite']}{pg}. The machine is shared: its "
+        f"1-minute load average was {machine['load']}."
+    )
+
+
+def table_head(results: list[dict], aim: str = "target") -> list[str]:
+    """The head of a table with a column per case (``sqlite, 10,000``) and one for the aims."""
+    heads = [f"{r['backend']}, {r['size']:,}" for r in results]
+    return [f"| measurement | {aim} | " + " | ".join(heads) + " |", "|---|---|" + "---:|" * len(results)]
+
+
+def write_section(path: Path, section: str) -> None:
+    """Replace, in ``path``, the section that ``section`` is a new version of (or append it).
+
+    A section starts with its ``<!-- NAME:begin -->`` line and ends with its
+    ``<!-- NAME:end -->`` line; every other section stays as it is. A missing file
+    is created with an introduction. Every benchmark script writes through this.
+    """
+    lines = section.strip("\n").splitlines()
+    begin, end = lines[0].strip(), lines[-1].strip()
+    match = re.fullmatch(r"<!-- ([\w-]+):begin -->", begin)
+    if match is None or end != f"<!-- {match.group(1)}:end -->":
+        raise ValueError(f"a section starts with <!-- NAME:begin --> and ends with <!-- NAME:end -->, got {begin!r} ... {end!r}")
+    text = path.read_text() if path.exists() else INTRO
+    if begin in text and end in text.split(begin, 1)[1]:
+        head, rest = text.split(begin, 1)
+        tail = rest.split(end, 1)[1]
+        text = head + section.strip("\n") + tail
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text)
 
 
 # ---------------------------------------------------------------------------
@@ -308,77 +610,6 @@ def measure_import(runs: int) -> dict:
     return {key: summary(value) for key, value in times.items()}
 
 
-def machine_description(pg_url: str | None) -> dict:
-    """Cores, CPU, memory, OS and the versions that the figures depend on."""
-
-    def pkg(name: str) -> str:
-        try:
-            return version(name)
-        except PackageNotFoundError:
-            return "not installed"
-
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = ""
-    try:
-        kb = int(Path("/proc/meminfo").read_text().split()[1])
-        memory = f"{kb / 2**20:.0f} GiB"
-    except (OSError, ValueError, IndexError):
-        pass
-    import sqlite3
-
-    info = {
-        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "cores": os.cpu_count(),
-        "cpu": cpu,
-        "memory": memory,
-        "os": f"{platform.system()} {platform.release()}",
-        "python": platform.python_version(),
-        "django": pkg("django"),
-        "pandas": pkg("pandas"),
-        "numpy": pkg("numpy"),
-        "sqlite": sqlite3.sqlite_version,
-        "psycopg": pkg("psycopg"),
-        "commit": git_commit(),
-        "load": f"{os.getloadavg()[0]:.2f}",
-    }
-    if pg_url:
-        import psycopg
-
-        with psycopg.connect(pg_url) as conn:
-            info["postgres"] = conn.execute("SHOW server_version").fetchone()[0]
-    return info
-
-
-def git_commit() -> str:
-    """The short commit of the ``lamindb_core`` that is measured (the one on ``sys.path``, which
-    ``PYTHONPATH`` can point at another checkout), noting uncommitted changes to it."""
-    spec = importlib.util.find_spec("lamindb_core")
-    if spec is None or spec.origin is None:
-        return "unknown"
-    package = Path(spec.origin).resolve().parent
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=package, text=True,
-                                capture_output=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "."], cwd=package,
-                               text=True, capture_output=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return f"unknown ({package})"
-    return commit + (" +uncommitted changes in lamindb_core" if dirty else "")
-
-
-def fmt(seconds: float, unit: str) -> str:
-    """A duration in ``s`` or ``ms`` with three significant figures."""
-    value = seconds * 1000 if unit == "ms" else seconds
-    return f"{value:.3g}" if value < 100 else f"{value:.0f}"
-
-
 ROWS = (
     # key, label, unit, target
     ("construct", "construct N `ULabel` objects", "s", ""),
@@ -403,17 +634,8 @@ def meets(key: str, size: int, seconds: float) -> bool | None:
 
 def render(results: list[dict], imports: dict | None, machine: dict, command: str, repeat: int, samples: int) -> str:
     """The Markdown section, markers included."""
-    lines = [BEGIN, "## Core registry: ULabel (`benchmarks/bench_core.py`)", ""]
-    lines.append(f"Measured on {machine['date']} at commit {machine['commit']} with `{command}`.")
-    lines.append("")
-    pg = f", PostgreSQL {machine['postgres']} (local, 127.0.0.1) via psycopg {machine['psycopg']}" if "postgres" in machine else ""
-    lines.append(
-        f"Machine: {machine['cores']} cores ({machine['cpu']}), {machine['memory']}, {machine['os']}; "
-        f"Python {machine['python']}, Django {machine['django']}, pandas {machine['pandas']}, "
-        f"numpy {machine['numpy']}, SQLite {machine['sqlite']}{pg}. The machine is shared: its "
-        f"1-minute load average was {machine['load']}."
-    )
-    lines.append("")
+    lines = section_head(BEGIN, "## Core registry: ULabel (`benchmarks/bench_core.py`)", machine, command)
+    lines += [machine_text(machine, "Django", "pandas", "numpy"), ""]
     if results:
         lines.append(
             "Each cell: median (min), over "
@@ -421,9 +643,7 @@ def render(results: list[dict], imports: dict | None, machine: dict, command: st
             "✗ marks a median over its target."
         )
         lines.append("")
-        heads = [f"{r['backend']}, {r['size']:,}" for r in results]
-        lines.append("| measurement | target | " + " | ".join(heads) + " |")
-        lines.append("|---|---|" + "---:|" * len(results))
+        lines += table_head(results)
         for key, label, unit, target in ROWS:
             cells = []
             for r in results:
@@ -478,47 +698,18 @@ def render(results: list[dict], imports: dict | None, machine: dict, command: st
     return "\n".join(lines) + "\n"
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace, in ``path``, the section that ``section`` is a new version of (or append it).
-
-    A section starts with its ``<!-- NAME:begin -->`` line and ends with its
-    ``<!-- NAME:end -->`` line; every other section stays as it is. A missing file
-    is created with an introduction. Every benchmark script writes through this.
-    """
-    lines = section.strip("\n").splitlines()
-    begin, end = lines[0].strip(), lines[-1].strip()
-    match = re.fullmatch(r"<!-- ([\w-]+):begin -->", begin)
-    if match is None or end != f"<!-- {match.group(1)}:end -->":
-        raise ValueError(f"a section starts with <!-- NAME:begin --> and ends with <!-- NAME:end -->, got {begin!r} ... {end!r}")
-    text = path.read_text() if path.exists() else INTRO
-    if begin in text and end in text.split(begin, 1)[1]:
-        head, rest = text.split(begin, 1)
-        tail = rest.split(end, 1)[1]
-        text = head + section.strip("\n") + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Benchmark the core registry (ULabel) and write the results to BENCHMARKS.md.",
         epilog="Example: python benchmarks/bench_core.py --sizes 10000 --backends sqlite --output -",
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000], help="numbers of ULabels")
-    parser.add_argument("--backends", nargs="+", choices=("sqlite", "postgres"), default=["sqlite", "postgres"])
+    add_backends(parser)
     parser.add_argument("--repeat", type=int, default=5, help="runs per measurement (default 5)")
     parser.add_argument("--get-samples", type=int, default=200, help="random records for get (default 200)")
     parser.add_argument("--import-runs", type=int, default=7, help="fresh processes for the import time")
     parser.add_argument("--no-import", action="store_true", help="skip the import time")
-    parser.add_argument("--pg-url", default=DEFAULT_PG_URL,
-                        help="PostgreSQL server where throwaway databases are created (default: %(default)s)")
-    parser.add_argument("--output", default=str(REPO / "BENCHMARKS.md"),
-                        help="Markdown file whose section is replaced; '-' prints it only")
-    parser.add_argument("--profile", type=Path, metavar="DIR",
-                        help="also write cProfile files (DIR/<backend>-<size>-<step>.prof) from one extra run")
-    parser.add_argument("--case", nargs=2, metavar=("BACKEND", "SIZE"), help=argparse.SUPPRESS)
-    parser.add_argument("--case-result", type=Path, help=argparse.SUPPRESS)
+    add_run_options(parser, profile_help="also write cProfile files (DIR/<backend>-<size>-<step>.prof) from one extra run")
     return parser.parse_args(argv)
 
 
@@ -526,53 +717,22 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.case:
         # a child process: one backend at one size
-        result = run_case(args.case[0], int(args.case[1]), args.repeat, args.get_samples, args.pg_url, args.profile)
-        args.case_result.write_text(json.dumps(result))
-        return 0
-
+        return write_result(args.case_result, run_case(
+            args.case[0], int(args.case[1]), args.repeat, args.get_samples, args.pg_url, args.profile))
     if args.repeat < 1 or any(size < 100 for size in args.sizes):
-        print("--repeat must be at least 1 and every size at least 100", file=sys.stderr)
-        return 2
-    use_pg = "postgres" in args.backends
-    if use_pg:
-        try:
-            import psycopg
-
-            psycopg.connect(args.pg_url, connect_timeout=5).close()
-        except Exception as exc:  # noqa: BLE001 - any reason means the same to the user
-            print(f"cannot reach PostgreSQL at {args.pg_url}: {exc}\n"
-                  "start it, pass --pg-url, or run with --backends sqlite", file=sys.stderr)
-            return 1
-    machine = machine_description(args.pg_url if use_pg else None)
+        return usage_error("--repeat must be at least 1 and every size at least 100")
+    machine = machine_for_run(args)
+    if machine is None:
+        return 1
     imports = None
     if not args.no_import:
         print("import time ...", file=sys.stderr, flush=True)
         imports = measure_import(args.import_runs)
-    results = []
-    for backend in args.backends:
-        for size in args.sizes:
-            print(f"{backend}, {size:,} labels ...", file=sys.stderr, flush=True)
-            with tempfile.TemporaryDirectory(prefix="lamin-bench-home-") as home:
-                out = Path(home) / "result.json"
-                command = [
-                    sys.executable, __file__, "--case", backend, str(size), "--case-result", str(out),
-                    "--repeat", str(args.repeat), "--get-samples", str(args.get_samples), "--pg-url", args.pg_url,
-                ]
-                if args.profile:
-                    command += ["--profile", str(args.profile.resolve())]
-                # the library's messages go to stderr with the progress, so stdout holds only the report
-                subprocess.run(command, env={**os.environ, "LAMIN_CORE_HOME": home}, cwd=home,
-                               stdout=sys.stderr, check=True)
-                results.append(json.loads(out.read_text()))
-    shown = ["python benchmarks/bench_core.py", "--sizes", *map(str, args.sizes), "--backends", *args.backends,
-             "--repeat", str(args.repeat)]
-    machine["load"] = f"{machine['load']} at the start, {os.getloadavg()[0]:.2f} at the end"
-    section = render(results, imports, machine, " ".join(shown), args.repeat, args.get_samples)
-    print(section)
-    if args.output != "-":
-        write_section(Path(args.output), section)
-        print(f"wrote {args.output}", file=sys.stderr)
-    return 0
+    results = run_cases(__file__, args.backends, args.sizes, "labels",
+                        cli_options(args, "repeat", "get_samples", "pg_url", "profile"))
+    machine["load"] = load_span(machine["load"])
+    command = shown_command(__file__, args, "sizes", "backends", "repeat")
+    return publish(render(results, imports, machine, command, args.repeat, args.get_samples), args.output)
 
 
 if __name__ == "__main__":

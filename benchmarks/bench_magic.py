@@ -33,32 +33,33 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
-import os
-import secrets
-import shutil
 import statistics
-import string
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 from bench_core import (
     ASSAYS,
-    DEFAULT_PG_URL,
     FILTER_PREFIX,
     STUDIES,
+    Scratch,
+    add_backends,
+    add_run_options,
     check,
+    cli_options,
     label_names,
-    machine_description,
-    pg_admin,
-    with_database,
-    write_section,
+    load_span,
+    machine_for_run,
+    machine_text,
+    package_version,
+    publish,
+    run_cases,
+    section_head,
+    shown_command,
+    timed,
+    usage_error,
+    write_result,
 )
 
-REPO = Path(__file__).resolve().parent.parent
 BEGIN = "<!-- bench_magic:begin -->"
 END = "<!-- bench_magic:end -->"
 TARGET_MS = 5.0
@@ -83,17 +84,6 @@ def paired(first, second, rounds: int, warmup: int = 5) -> tuple[list[float], li
     return a, b
 
 
-def timed(func, rounds: int, warmup: int = 3) -> list[float]:
-    for _ in range(warmup):
-        func()
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return times
-
-
 def ms(times: list[float]) -> float:
     return statistics.median(times) * 1000
 
@@ -115,16 +105,9 @@ def run_case(backend: str, size: int, rounds: int, pg_url: str) -> dict:
     from lamindb_jupyter.parsing import find_registry, parse_conditions, parse_options, split_words
 
     logger.verbosity = 0
-    workdir = Path(tempfile.mkdtemp(prefix=f"lamin-bench-magic-{backend}-"))
-    database = None
-    db_url = None
-    if backend == "postgres":
-        database = "lamin_bench_" + "".join(secrets.choice(string.ascii_lowercase) for _ in range(8))
-        pg_admin(pg_url, f'CREATE DATABASE "{database}"')
-        db_url = with_database(pg_url, database)
     result: dict = {"backend": backend, "size": size, "rounds": rounds}
-    try:
-        ln.setup.init(storage=workdir / "storage", db=db_url, name="bench-magic")
+    with Scratch(backend, pg_url, f"lamin-bench-magic-{backend}-") as scratch:
+        scratch.init(ln, "storage", "bench-magic")
         names = label_names(size)
         ln.save([ln.ULabel(name=n) for n in names])
         check(ln.ULabel.filter().count() == size, "the instance should hold exactly N labels")
@@ -209,7 +192,7 @@ def run_case(backend: str, size: int, rounds: int, pg_url: str) -> dict:
             model = find_registry(words[1].text)
             parse_conditions(rest, shell.user_ns, model)
 
-        result["parse_ms"] = ms(timed(parse, rounds * 5))
+        result["parse_ms"] = ms(timed(parse, rounds * 5, warmup=3)[0])
 
         # Tab completion inside the magic
         completions = []
@@ -223,22 +206,15 @@ def run_case(backend: str, size: int, rounds: int, pg_url: str) -> dict:
                     return list(shell.Completer.completions(text, len(text)))
 
             check(len(complete()) > 0, f"no completions for {text!r}")
-            completions.append({"label": label, "ms": ms(timed(complete, max(rounds // 4, 10)))})
+            completions.append({"label": label, "ms": ms(timed(complete, max(rounds // 4, 10), warmup=3)[0])})
         result["completions"] = completions
 
         # rendering a result in a notebook
         df = shell.run_line_magic("ln", f'filter ULabel name__startswith="{FILTER_PREFIX}"')
         check(len(df) == min(size // 100, 100), "the display case should have 1% of the rows, at most 100")
         to_html = shell.display_formatter.formatters["text/html"]
-        result["display_ms"] = ms(timed(lambda: to_html(df), max(rounds // 4, 10)))
-        result["pandas_html_ms"] = ms(timed(df._repr_html_, max(rounds // 4, 10)))
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        shutil.rmtree(workdir, ignore_errors=True)
-        if database is not None:
-            pg_admin(pg_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        result["display_ms"] = ms(timed(lambda: to_html(df), max(rounds // 4, 10), warmup=3)[0])
+        result["pandas_html_ms"] = ms(timed(df._repr_html_, max(rounds // 4, 10), warmup=3)[0])
     return result
 
 
@@ -246,18 +222,9 @@ def render(results: list[dict], machine: dict, command: str) -> str:
     """The Markdown section, markers included."""
     from lamindb_jupyter.display import PAGE_ROWS
 
-    lines = [BEGIN, "## The `%ln` magic: overhead over the library call (`benchmarks/bench_magic.py`)", ""]
-    lines.append(f"Measured on {machine['date']} at commit {machine['commit']} with `{command}`.")
-    lines.append("")
-    pg = (f", PostgreSQL {machine['postgres']} (local, 127.0.0.1) via psycopg {machine['psycopg']}"
-          if "postgres" in machine else "")
-    lines.append(
-        f"Machine: {machine['cores']} cores ({machine['cpu']}), {machine['memory']}, {machine['os']}; "
-        f"Python {machine['python']}, IPython {machine['ipython']}, Django {machine['django']}, "
-        f"pandas {machine['pandas']}, SQLite {machine['sqlite']}{pg}. The machine is shared: its "
-        f"1-minute load average was {machine['load']}."
-    )
-    lines.append("")
+    title = "## The `%ln` magic: overhead over the library call (`benchmarks/bench_magic.py`)"
+    lines = section_head(BEGIN, title, machine, command)
+    lines += [machine_text(machine, "IPython", "Django", "pandas"), ""]
     lines.append(
         f"Medians in ms. **Overhead** is the median of the differences between a magic call and "
         f"the direct call timed right next to it; the aim is under {TARGET_MS:g} ms (JupySQL's "
@@ -294,61 +261,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         epilog="Example: python benchmarks/bench_magic.py --backends sqlite --rounds 50 --output -",
     )
     parser.add_argument("--size", type=int, default=10_000, help="number of ULabels (default 10,000)")
-    parser.add_argument("--backends", nargs="+", choices=("sqlite", "postgres"), default=["sqlite", "postgres"])
+    add_backends(parser)
     parser.add_argument("--rounds", type=int, default=200, help="timed pairs per command (default 200)")
-    parser.add_argument("--pg-url", default=DEFAULT_PG_URL,
-                        help="PostgreSQL server where a throwaway database is created (default: %(default)s)")
-    parser.add_argument("--output", default=str(REPO / "BENCHMARKS.md"),
-                        help="Markdown file whose section is replaced; '-' prints it only")
-    parser.add_argument("--case", metavar="BACKEND", help=argparse.SUPPRESS)
-    parser.add_argument("--case-result", type=Path, help=argparse.SUPPRESS)
+    add_run_options(parser, pg_help="PostgreSQL server where a throwaway database is created (default: %(default)s)")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.case:
-        result = run_case(args.case, args.size, args.rounds, args.pg_url)
-        args.case_result.write_text(json.dumps(result))
-        return 0
+        return write_result(args.case_result, run_case(args.case[0], int(args.case[1]), args.rounds, args.pg_url))
     if args.rounds < 10 or args.size < 1000:
-        print("--rounds must be at least 10 and --size at least 1000", file=sys.stderr)
-        return 2
-    use_pg = "postgres" in args.backends
-    if use_pg:
-        try:
-            import psycopg
-
-            psycopg.connect(args.pg_url, connect_timeout=5).close()
-        except Exception as exc:  # noqa: BLE001 - any reason means the same to the user
-            print(f"cannot reach PostgreSQL at {args.pg_url}: {exc}\n"
-                  "start it, pass --pg-url, or run with --backends sqlite", file=sys.stderr)
-            return 1
-    machine = machine_description(args.pg_url if use_pg else None)
-    from importlib.metadata import version
-
-    machine["ipython"] = version("ipython")
-    results = []
-    for backend in args.backends:
-        print(f"{backend}, {args.size:,} labels ...", file=sys.stderr, flush=True)
-        with tempfile.TemporaryDirectory(prefix="lamin-bench-home-") as home:
-            out = Path(home) / "result.json"
-            command = [
-                sys.executable, __file__, "--case", backend, "--case-result", str(out),
-                "--size", str(args.size), "--rounds", str(args.rounds), "--pg-url", args.pg_url,
-            ]
-            env = {**os.environ, "LAMIN_CORE_HOME": home, "IPYTHONDIR": str(Path(home) / "ipython")}
-            subprocess.run(command, env=env, cwd=home, stdout=sys.stderr, check=True)
-            results.append(json.loads(out.read_text()))
-    shown = ["python benchmarks/bench_magic.py", "--size", str(args.size), "--backends", *args.backends,
-             "--rounds", str(args.rounds)]
-    machine["load"] = f"{machine['load']} at the start, {os.getloadavg()[0]:.2f} at the end"
-    section = render(results, machine, " ".join(shown))
-    print(section)
-    if args.output != "-":
-        write_section(Path(args.output), section)
-        print(f"wrote {args.output}", file=sys.stderr)
-    return 0
+        return usage_error("--rounds must be at least 10 and --size at least 1000")
+    machine = machine_for_run(args)
+    if machine is None:
+        return 1
+    machine["ipython"] = package_version("ipython")
+    results = run_cases(__file__, args.backends, [args.size], "labels", cli_options(args, "rounds", "pg_url"))
+    machine["load"] = load_span(machine["load"])
+    command = shown_command(__file__, args, "size", "backends", "rounds")
+    return publish(render(results, machine, command), args.output)
 
 
 if __name__ == "__main__":

@@ -29,21 +29,33 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
-import os
 import random
-import secrets
-import shutil
-import string
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from bench_core import DEFAULT_PG_URL, check, fmt, machine_description, pg_admin, summary, with_database, write_section
+from bench_core import (
+    Profiler,
+    Scratch,
+    add_backends,
+    add_run_options,
+    check,
+    cli_options,
+    fmt,
+    load_span,
+    machine_for_run,
+    machine_text,
+    publish,
+    run_cases,
+    section_head,
+    shown_command,
+    summary,
+    table_head,
+    timed,
+    usage_error,
+    write_result,
+)
 
-REPO = Path(__file__).resolve().parent.parent
 BEGIN = "<!-- bench_search:begin -->"
 END = "<!-- bench_search:end -->"
 
@@ -134,19 +146,6 @@ def feature_rows(n: int) -> list[tuple[str, str | None]]:
 # ---------------------------------------------------------------------------
 
 
-def timed(func, repeat: int, warmup: int = 2) -> tuple[list[float], object]:
-    """Durations of ``repeat`` calls of ``func`` after ``warmup`` untimed ones; and the last result."""
-    result = None
-    for _ in range(warmup):
-        result = func()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = func()
-        times.append(time.perf_counter() - start)
-    return times, result
-
-
 def fill(ln, size: int) -> dict:
     """Insert ``size`` labels (5% with a description) and ``size // 10`` features; return timings."""
     from django.db import connection, transaction
@@ -186,37 +185,10 @@ def run_case(backend: str, size: int, repeat: int, pg_url: str, profile_dir: Pat
     from lamindb_core.logger import logger
 
     logger.verbosity = 0
-    profiler = None
-    if profile_dir is not None:
-        import cProfile
-
-        profile_dir.mkdir(parents=True, exist_ok=True)
-        profiler = cProfile.Profile()
-
-    def profiled(name: str, func) -> None:
-        if profiler is None:
-            return
-        profiler.enable()
-        for _ in range(5):
-            func()
-        profiler.disable()
-        profiler.dump_stats(profile_dir / f"search-{backend}-{size}-{name}.prof")
-        profiler.clear()
-
-    workdir = Path(tempfile.mkdtemp(prefix=f"lamin-bench-search-{backend}-{size}-"))
-    databases: list[str] = []
-
-    def new_db() -> str | None:
-        if backend != "postgres":
-            return None
-        database = "lamin_bench_" + "".join(secrets.choice(string.ascii_lowercase) for _ in range(8))
-        pg_admin(pg_url, f'CREATE DATABASE "{database}"')
-        databases.append(database)
-        return with_database(pg_url, database)
-
+    profiled = Profiler(profile_dir, f"search-{backend}-{size}", calls=5)
     result: dict = {"backend": backend, "size": size}
-    try:
-        ln.setup.init(storage=workdir / "labels", db=new_db(), name="bench-labels")
+    with Scratch(backend, pg_url, f"lamin-bench-search-{backend}-{size}-") as scratch:
+        scratch.init(ln, "labels", "bench-labels")
         filled = fill(ln, size)
         names = filled.pop("names")
         result.update(filled)
@@ -267,19 +239,11 @@ def run_case(backend: str, size: int, repeat: int, pg_url: str, profile_dir: Pat
 
         # using: from a second, empty instance
         labels_slug = ln.setup.settings.instance.slug
-        ln.setup.init(storage=workdir / "empty", db=new_db(), name="bench-empty")
+        scratch.init(ln, "empty", "bench-empty")
         for key, query in QUERIES.items():
             times, found = timed(lambda q=query: list(ln.ULabel.using(labels_slug).search(q)), repeat)
             result[f"using_{key}"] = {**summary(times), "rows": len(found)}
         check(ln.ULabel.filter().count() == 0, "the second instance should be empty")
-    finally:
-        if "django" in sys.modules:
-            from django.db import connections
-
-            connections.close_all()
-        for database in databases:
-            pg_admin(pg_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        shutil.rmtree(workdir, ignore_errors=True)
     return result
 
 
@@ -317,26 +281,15 @@ def meets(key: str, size: int, seconds: float) -> bool | None:
 
 def render(results: list[dict], machine: dict, command: str, repeat: int) -> str:
     """The Markdown section, markers included."""
-    lines = [BEGIN, "## Search, lookup, from_values, using (`benchmarks/bench_search.py`)", ""]
-    lines.append(f"Measured on {machine['date']} at commit {machine['commit']} with `{command}`.")
-    lines.append("")
-    pg = (f", PostgreSQL {machine['postgres']} (local, 127.0.0.1) via psycopg {machine['psycopg']}"
-          if "postgres" in machine else "")
-    lines.append(
-        f"Machine: {machine['cores']} cores ({machine['cpu']}), {machine['memory']}, {machine['os']}; "
-        f"Python {machine['python']}, Django {machine['django']}, SQLite {machine['sqlite']}{pg}. The "
-        f"machine is shared: its 1-minute load average was {machine['load']}."
-    )
-    lines.append("")
+    lines = section_head(BEGIN, "## Search, lookup, from_values, using (`benchmarks/bench_search.py`)", machine, command)
+    lines += [machine_text(machine, "Django"), ""]
     lines.append(
         f"Each cell: median (min) over {repeat} calls after 2 warm-up calls (lookup: fewer, see the "
         "script). A search is `list(Registry.search(q))`: the candidate queries, the ranking and "
         "the query that fetches the top 20 records. ✗ marks a median over its aim."
     )
     lines.append("")
-    heads = [f"{r['backend']}, {r['size']:,}" for r in results]
-    lines.append("| measurement | aim | " + " | ".join(heads) + " |")
-    lines.append("|---|---|" + "---:|" * len(results))
+    lines += table_head(results, aim="aim")
     for key, label, unit, target in ROWS:
         cells = []
         for r in results:
@@ -374,63 +327,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000],
                         help="numbers of ULabels")
-    parser.add_argument("--backends", nargs="+", choices=("sqlite", "postgres"), default=["sqlite", "postgres"])
+    add_backends(parser)
     parser.add_argument("--repeat", type=int, default=20, help="timed calls per measurement (default 20)")
-    parser.add_argument("--pg-url", default=DEFAULT_PG_URL,
-                        help="PostgreSQL server where throwaway databases are created (default: %(default)s)")
-    parser.add_argument("--output", default=str(REPO / "BENCHMARKS.md"),
-                        help="Markdown file whose section is replaced; '-' prints it only")
-    parser.add_argument("--profile", type=Path, metavar="DIR",
-                        help="also write cProfile files (DIR/search-<backend>-<size>-<step>.prof)")
-    parser.add_argument("--case", nargs=2, metavar=("BACKEND", "SIZE"), help=argparse.SUPPRESS)
-    parser.add_argument("--case-result", type=Path, help=argparse.SUPPRESS)
+    add_run_options(parser, profile_help="also write cProfile files (DIR/search-<backend>-<size>-<step>.prof)")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.case:
-        result = run_case(args.case[0], int(args.case[1]), args.repeat, args.pg_url, args.profile)
-        args.case_result.write_text(json.dumps(result))
-        return 0
+        return write_result(args.case_result, run_case(
+            args.case[0], int(args.case[1]), args.repeat, args.pg_url, args.profile))
     if args.repeat < 1 or any(size < 1000 for size in args.sizes):
-        print("--repeat must be at least 1 and every size at least 1000", file=sys.stderr)
-        return 2
-    use_pg = "postgres" in args.backends
-    if use_pg:
-        try:
-            import psycopg
-
-            psycopg.connect(args.pg_url, connect_timeout=5).close()
-        except Exception as exc:  # noqa: BLE001 - any reason means the same to the user
-            print(f"cannot reach PostgreSQL at {args.pg_url}: {exc}\n"
-                  "start it, pass --pg-url, or run with --backends sqlite", file=sys.stderr)
-            return 1
-    machine = machine_description(args.pg_url if use_pg else None)
-    results = []
-    for backend in args.backends:
-        for size in args.sizes:
-            print(f"{backend}, {size:,} labels ...", file=sys.stderr, flush=True)
-            with tempfile.TemporaryDirectory(prefix="lamin-bench-home-") as home:
-                out = Path(home) / "result.json"
-                command = [
-                    sys.executable, __file__, "--case", backend, str(size), "--case-result", str(out),
-                    "--repeat", str(args.repeat), "--pg-url", args.pg_url,
-                ]
-                if args.profile:
-                    command += ["--profile", str(args.profile.resolve())]
-                subprocess.run(command, env={**os.environ, "LAMIN_CORE_HOME": home}, cwd=home,
-                               stdout=sys.stderr, check=True)
-                results.append(json.loads(out.read_text()))
-    shown = ["python benchmarks/bench_search.py", "--sizes", *map(str, args.sizes), "--backends", *args.backends,
-             "--repeat", str(args.repeat)]
-    machine["load"] = f"{machine['load']} at the start, {os.getloadavg()[0]:.2f} at the end"
-    section = render(results, machine, " ".join(shown), args.repeat)
-    print(section)
-    if args.output != "-":
-        write_section(Path(args.output), section)
-        print(f"wrote {args.output}", file=sys.stderr)
-    return 0
+        return usage_error("--repeat must be at least 1 and every size at least 1000")
+    machine = machine_for_run(args)
+    if machine is None:
+        return 1
+    results = run_cases(__file__, args.backends, args.sizes, "labels", cli_options(args, "repeat", "pg_url", "profile"))
+    machine["load"] = load_span(machine["load"])
+    command = shown_command(__file__, args, "sizes", "backends", "repeat")
+    return publish(render(results, machine, command, args.repeat), args.output)
 
 
 if __name__ == "__main__":
