@@ -358,6 +358,33 @@ def test_artifact_bulk_save_failing_insert_leaves_nothing(instance, tmp_path, mo
     assert [a.uid for a in artifacts] == uids and all(a._state.adding and a.pk is None for a in artifacts)
 
 
+def test_artifact_bulk_save_when_another_process_saved_the_same_content_meanwhile(
+    instance, tmp_path, monkeypatch, storage_files, capsys
+):
+    # between the lookup of hashes and the INSERT, another process saves one of the
+    # contents: the batch falls back to saving one by one, which returns that record
+    ln = instance
+    artifacts = [ln.Artifact(write(tmp_path / f"f{i}.txt", f"race {i}".encode()), key=f"race/{i}.txt") for i in range(4)]
+    store_many = files.store_many
+    storage = ln.Storage.filter().first()
+
+    def store_and_race(pairs):
+        result = store_many(pairs)
+        rival = ln.Artifact(key="rival.txt", suffix=".txt", storage=storage, size=6, hash=artifacts[2].hash)
+        rival.save()
+        return result
+
+    monkeypatch.setattr(files, "store_many", store_and_race)
+    ln.save(artifacts)
+    monkeypatch.undo()
+    rival = ln.Artifact.get(key="rival.txt")
+    assert artifacts[2].id == rival.id
+    assert "returning existing artifact with same hash" in capsys.readouterr().out
+    assert [a.path.read_bytes() for a in (artifacts[0], artifacts[1], artifacts[3])] == [b"race 0", b"race 1", b"race 3"]
+    assert ln.Artifact.filter(key__startswith="race/").count() == 3
+    assert len(storage_files()) == 3  # the batch's copy of the rival's content is gone
+
+
 def test_artifact_of_dataframes_bulk_save_failing_later_can_be_saved_again(instance, storage_files):
     # the temporary files of in-memory data stay until ln.save() has succeeded
     import pandas as pd
