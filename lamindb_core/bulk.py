@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, models, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
 from django.db.models import Q
 
 from . import errors
@@ -124,10 +124,11 @@ def _insert(model: type, new: list, batch_size: int) -> None:
             record._adopt(twin)
 
 
-def _analyze(model: type) -> None:
-    table = connection.ops.quote_name(model._meta.db_table)
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
+def _analyze(model: type, using: str = DEFAULT_DB_ALIAS) -> None:
+    conn = connections[using]
+    table = conn.ops.quote_name(model._meta.db_table)
+    with conn.cursor() as cursor:
+        if conn.vendor == "sqlite":
             # a sample, so that the cost stays flat however big the table
             cursor.execute("PRAGMA analysis_limit = 1000")
         cursor.execute(f"ANALYZE {table}")
@@ -178,7 +179,7 @@ def save(records: Any, batch_size: int | None = None) -> None:
                 new = [r for r in new if id(r) not in alone_ids]
                 if new:
                     _insert(model, new, batch_size)
-                if len(new) >= ANALYZE_AFTER:
+                if len(new) + len(alone) >= ANALYZE_AFTER:
                     _analyze(model)
     except Exception:
         # all or nothing: files stored on the way go, the records look unsaved again
@@ -245,3 +246,5 @@ def insert_link_rows(
                 f"INSERT INTO {table} ({names}) VALUES ({placeholders}){conflict}",
                 [(*row, *constants) for row in rows],
             )
+    if len(rows) >= ANALYZE_AFTER:
+        _analyze(model, using)

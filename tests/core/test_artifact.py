@@ -634,3 +634,23 @@ def test_artifact_guide_first_artifacts(instance, cwd):
     assert (fastq.size, fastq.hash) == (20, "hi7ZmAzz8sfMd3vIQr-57Q")  # as in the guide
     assert ln.Artifact.filter(suffix__in=[".jpg", ".fastq.gz"]).count() == 2
     assert ln.Artifact.get(key="iris/iris_collection.parquet").load().shape == (150, 5)
+
+
+def test_artifact_bulk_save_of_many_refreshes_the_planner_statistics(instance, tmp_path, storage_files):
+    # a table that grew by thousands of rows without statistics gets poor plans
+    from django.db import connection
+
+    ln = instance
+    artifacts = [ln.Artifact(write(tmp_path / f"s{i}.txt", f"stats {i}".encode())) for i in range(1000)]
+    ln.save(artifacts)
+    ln.Feature(name="stats_n", dtype="int").save()
+    ln.Artifact.features.add_values({a: {"stats_n": i} for i, a in enumerate(artifacts)})
+    with connection.cursor() as cursor:
+        for table in ("core_artifact", "core_artifactfeaturevalue"):
+            if connection.vendor == "sqlite":
+                cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = %s", [table])
+                rows = int(cursor.fetchone()[0].split()[0])
+            else:
+                cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
+                rows = cursor.fetchone()[0]
+            assert rows >= 1000, table
