@@ -654,3 +654,21 @@ def test_artifact_bulk_save_of_many_refreshes_the_planner_statistics(instance, t
                 cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
                 rows = cursor.fetchone()[0]
             assert rows >= 1000, table
+
+
+def test_artifact_bulk_save_of_files_and_folders_together(instance, tmp_path, storage_files):
+    ln = instance
+    folder = tmp_path / "plate.zarr"
+    write(folder / "0" / "a.bin", b"chunk a")
+    write(folder / ".zattrs", b"{}")
+    artifacts = [
+        ln.Artifact(write(tmp_path / "one.txt", b"one"), key="mixed/one.txt"),
+        ln.Artifact(folder, key="mixed/plate.zarr"),
+        ln.Artifact(write(tmp_path / "two.txt", b"two"), key="mixed/two.txt"),
+    ]
+    ln.save(artifacts)
+    stored = artifacts[1].path
+    assert stored.is_dir() and (stored / "0" / "a.bin").read_bytes() == b"chunk a"
+    assert artifacts[1].n_files == 2 and artifacts[1].suffix == ".zarr"
+    assert [a.path.read_bytes() for a in (artifacts[0], artifacts[2])] == [b"one", b"two"]
+    assert sorted(storage_files()) == sorted(a.path.name for a in artifacts)
