@@ -369,7 +369,7 @@ def render(results: list[dict], machine: dict, command: str, repeat: int, df_rep
         lines.append("| `ln.setup.init` of an empty instance (migrations) [s] | | "
                      + " | ".join(fmt(r["init"]["median"], "s") for r in results) + " |")
         if any("analyzed" in r for r in results):
-            lines.append("| PostgreSQL statistics of the artifact table (autovacuum's ANALYZE) | | "
+            lines.append("| PostgreSQL statistics of the artifact table (the ANALYZE of `ln.save` or autovacuum) | | "
                          + " | ".join(r.get("analyzed", "") for r in results) + " |")
         lines.append("")
         example = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in feature_values(7).items()}
