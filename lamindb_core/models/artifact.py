@@ -335,10 +335,8 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         is stored is appended to ``saved`` at once, so that ``ln.save`` can remove
         the file if the transaction fails later.
         """
-        if len(artifacts) < 2:
-            for artifact in artifacts:
-                artifact.save()
-                saved.append(artifact)
+        if len(artifacts) < 2:  # one: save() needs fewer queries
+            cls._save_each(artifacts, saved)
             return
         for artifact in artifacts:
             if artifact.storage_id is None:
@@ -392,7 +390,11 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
                     artifact._state.adding, artifact.pk = True, None
                 order = {id(a): i for i, a in enumerate(artifacts)}
                 later = sorted(later + batch, key=lambda a: order[id(a)])
-        for artifact in later:
+        cls._save_each(later, saved)
+
+    @staticmethod
+    def _save_each(artifacts: list[Artifact], saved: list) -> None:
+        for artifact in artifacts:
             # its data (a DataFrame's temporary file) is released in _after_bulk_save,
             # so that it is still there if the rest of ln.save() fails
             artifact._defer_forget = True

@@ -393,6 +393,8 @@ def test_artifact_of_dataframes_bulk_save_failing_later_can_be_saved_again(insta
     artifacts = [ln.Artifact.from_df(pd.DataFrame({"a": [i, i + 1]}), key=f"df{i}.parquet") for i in range(3)]
     with pytest.raises(ln.errors.ValidationError, match="ULabel: name is required"):
         ln.save([*artifacts, ln.ULabel()])
+    with pytest.raises(ln.errors.ValidationError, match="ULabel: name is required"):
+        ln.save([artifacts[0], ln.ULabel()])  # one artifact alone, too
     assert storage_files() == [] and all(a.path.exists() for a in artifacts)
     temps = [a.path for a in artifacts]
     ln.save(artifacts)
