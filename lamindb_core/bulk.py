@@ -168,6 +168,7 @@ def save(records: Any, batch_size: int | None = None) -> None:
                 for r in new:
                     # foreign keys to records saved earlier in this call
                     r._prepare_related_fields_for_save(operation_name="save")
+                    r._fill_defaults()
                     r._check_required()
                 for r in group:
                     if not r._state.adding:

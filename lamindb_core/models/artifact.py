@@ -270,8 +270,7 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
             >>> ln.Artifact("./reads.fastq.gz", key="raw/reads.fastq.gz").save()
             ! returning existing artifact with same hash: Artifact(uid='...', ...)
         """
-        if self._state.adding and self.storage_id is None:
-            self.storage = self._default_storage()
+        self._fill_defaults()
         if not self._state.adding or self._local_data is None:
             return super().save(*args, **kwargs)
         cls = type(self)
@@ -318,6 +317,11 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         self._forget_local_data()
         return self
 
+    def _fill_defaults(self) -> None:
+        # a new artifact without a storage goes to the instance's
+        if self._state.adding and self.storage_id is None:
+            self.storage = self._default_storage()
+
     def _saves_alone(self) -> bool:
         # an artifact with data copies its file when saved: ln.save() hands it to
         # _save_alone_many
@@ -339,8 +343,7 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
             cls._save_each(artifacts, saved)
             return
         for artifact in artifacts:
-            if artifact.storage_id is None:
-                artifact.storage = cls._default_storage()
+            artifact._fill_defaults()
         step = BATCH_SIZE
         hashes = sorted({a.hash for a in artifacts})
         known_hashes = set()

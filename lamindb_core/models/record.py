@@ -218,6 +218,10 @@ class BasicRecord(models.Model, metaclass=Registry):
                     query = part if query is None else query | part
         return query
 
+    def _fill_defaults(self) -> None:
+        """Fill in values that a registry supplies when a new record is saved
+        (an artifact's storage); ``save()`` and ``ln.save()`` both call it."""
+
     def _saves_alone(self) -> bool:
         """Whether ``ln.save()`` must call this record's ``save()`` instead of
         inserting it in bulk (an artifact that copies its file)."""
@@ -265,6 +269,7 @@ class BasicRecord(models.Model, metaclass=Registry):
             # read from another instance (Registry.using): copy it into this one
             return transfer_to_default(self)
         if self._state.adding:
+            self._fill_defaults()
             self._check_required()
             lookup = self._unique_lookup()
             try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -24,19 +26,29 @@ def test_save_failing_part_way_leaves_the_database_as_it_was(instance):
     ln.ULabel(name="kept").save()
     storage = ln.Storage.filter().first()
     good = [ln.ULabel(name=f"new {i}") for i in range(10)]
-    bad = ln.Artifact(key="x.txt", suffix=".txt")  # no storage: cannot be saved
+    bad = ln.Run()  # no transform: cannot be saved
     ok_artifact = ln.Artifact(key="y.txt", suffix=".txt", storage=storage)
-    with pytest.raises(ln.errors.ValidationError, match="cannot save Artifact: storage is required"):
+    with pytest.raises(ln.errors.ValidationError, match="cannot save Run: transform is required"):
         ln.save([*good, ok_artifact, bad])
     assert ln.ULabel.filter(name__startswith="new ").count() == 0
     assert ln.Artifact.filter().count() == 0
     assert list(ln.ULabel.filter().values_list("name", flat=True)) == ["kept"]
     # the records look unsaved, so fixing the bad one and saving again works
     assert all(r._state.adding and r.id is None for r in good)
-    bad.storage = storage
+    bad.transform = ln.Transform(key="fix.py").save()
     ln.save([*good, ok_artifact, bad])
     assert ln.ULabel.filter(name__startswith="new ").count() == 10
-    assert ln.Artifact.filter().count() == 2
+    assert ln.Artifact.filter().count() == 1 and bad.id is not None
+
+
+def test_save_fills_an_artifacts_default_storage_as_save_does(instance):
+    # a bare artifact (no data) gets the instance's storage in ln.save() as in .save()
+    ln = instance
+    artifacts = [ln.Artifact(key=f"bare/{i}.txt", suffix=".txt") for i in range(3)]
+    ln.save(artifacts)
+    root = str(Path(ln.setup.settings.storage).resolve())
+    assert [a.storage.root for a in artifacts] == [root] * 3
+    assert ln.Artifact.filter(key__startswith="bare/").count() == 3
 
 
 def test_save_database_error_part_way_rolls_back(instance):
