@@ -144,6 +144,7 @@ def annotate(pairs: Iterable[tuple[models.Model, Mapping[str, Any]]]) -> None:
         )
     parsed = {name: parse_dtype(f.dtype) for name, f in features.items()}
     values_wanted: list[tuple[models.Model, Feature, Any, str]] = []
+    hashes: dict[tuple[type, Any], str] = {}
     # per label registry: (artifact, feature, record or string to resolve)
     labels_wanted: dict[type, list[tuple[models.Model, Feature, Any]]] = {}
     strings: dict[tuple[CatTarget, ...], set[str]] = {}
@@ -163,7 +164,14 @@ def annotate(pairs: Iterable[tuple[models.Model, Mapping[str, Any]]]) -> None:
                     except ValueError as exc:
                         problems.append(f"{name} ({dtype}): {item!r}: {exc}")
                         continue
-                    values_wanted.append((artifact, feature, stored, _hash_value(stored)))
+                    try:  # the same value for many artifacts: hashed once
+                        key = (type(stored), stored)
+                        h = hashes.get(key)
+                        if h is None:
+                            h = hashes[key] = _hash_value(stored)
+                    except TypeError:  # a dict
+                        h = _hash_value(stored)
+                    values_wanted.append((artifact, feature, stored, h))
                 continue
             models_ok = tuple(t.model for t in dtype)
             for item in _as_list(value, "cat"):
@@ -233,11 +241,12 @@ def _save_feature_values(wanted: list[tuple[models.Model, Feature, Any, str]]) -
         ).values_list("feature_id", "hash", "id")
     }
     new = {}
+    feature_value = _FeatureValue()
     for _, feature, value, h in wanted:
         if (feature.id, h) not in existing and (feature.id, h) not in new:
-            new[(feature.id, h)] = _FeatureValue()(feature=feature, value=value, hash=h)
+            new[(feature.id, h)] = feature_value(feature=feature, value=value, hash=h)
     if new:
-        _FeatureValue().objects.bulk_create(list(new.values()))
+        feature_value.objects.bulk_create(list(new.values()))
         existing.update((key, fv.id) for key, fv in new.items())
     # links that exist already are skipped by the database
     rows = dict.fromkeys((artifact.id, existing[(feature.id, h)]) for artifact, feature, _, h in wanted)
