@@ -628,9 +628,13 @@ def describe_artifact(artifact: models.Model) -> str:
         for name in sorted(cells, key=lambda n: (not meta[n][2], meta[n][0])):
             values = ", ".join(sorted(map(str, cells[name][artifact.pk])))
             feature_lines.append(f"{name:<{width}}  {meta[name][1]:<{dwidth}}  {values}")
-    label_lines = []
+    labels = []
     for registry, (field, *_rest) in label_links(type(artifact)).items():
         names = list(getattr(artifact, field).values_list(display_field(registry), flat=True).distinct()[:20])
         if names:
-            label_lines.append(f".{field}  {registry.__name__}  {', '.join(map(str, sorted(names)))}")
+            labels.append((f".{field}", registry.__name__, ", ".join(map(str, sorted(names)))))
+    # in columns, as the features are
+    fwidth = max((len(f) for f, _, _ in labels), default=0)
+    rwidth = max((len(r) for _, r, _ in labels), default=0)
+    label_lines = [f"{f:<{fwidth}}  {r:<{rwidth}}  {names}" for f, r, names in labels]
     return tree_text(title, [("General", general), ("Provenance", provenance), ("Features", feature_lines), ("Labels", label_lines)])

@@ -91,6 +91,15 @@ def test_guide_setup_runs_offline_and_shows_the_feature_columns(instance, tmp_pa
     assert lines[start : start + 13] == spec.splitlines()
 
     ln, bt = namespace["ln"], namespace["bt"]
+    namespace["artifact"].describe()
+    described = capsys.readouterr().out.splitlines()
+    # labels in columns, as the features are
+    assert described[-4:] == [
+        "└── Labels",
+        "    ├── .cell_types  CellType  B cell, T cell",
+        "    ├── .genes       Gene      CD14, CD4, CD8A",
+        "    └── .ulabels     ULabel    Candidate marker study 1, DMSO, IFNG",
+    ]
     df = ln.Artifact.df(features=True)
     assert {
         "cell_type_by_expert", "cell_type_by_model", "study", "cell_medium", "temperature", "study_note",
