@@ -26,6 +26,7 @@ __all__ = [
     "FieldValidationError",
     "InvalidArgument",
     "ValidationError",
+    "ContentChanged",
     "InstanceNotFound",
     "InstanceExists",
     "SetupError",
@@ -51,6 +52,14 @@ class FieldValidationError(InvalidArgument):
 
 class ValidationError(InvalidArgument):
     """A value that does not fit its field, or a record that cannot be saved as is."""
+
+
+class ContentChanged(ValidationError):
+    """The data of an artifact changed between ``ln.Artifact(...)`` and ``save()``.
+
+    Nothing is saved: the stored bytes must be the bytes whose hash is recorded.
+    Create the artifact again from the data as it is now.
+    """
 
 
 class SetupError(RuntimeError):

@@ -6,8 +6,19 @@ created and to store it when it is saved.
 
 Hashes are LaminDB's: the MD5 digest in URL-safe base64 without padding, 22
 characters. A file is read in chunks, so hashing a file of any size needs the
-same small amount of memory. A folder's hash is the hash of its files' sorted
-hashes (``_hash_type="md5-d"``).
+same small amount of memory. A folder's hash covers each file's relative path
+and content (``_hash_type="md5-d"``): two folders with the same files under
+other names differ.
+
+What is hashed is what is stored: a copy into storage hashes the bytes it
+copies and refuses the copy (:class:`~lamindb_core.errors.ContentChanged`) if
+they differ from what the artifact recorded, so the stored bytes and the
+recorded hash always agree.
+
+Symbolic links inside a folder: a link to a file inside the folder counts as
+that file; any other link (to a folder, out of the folder, dangling, a loop)
+and any special file (a FIFO, a socket, a device) is left out of the hash,
+the size, the count and the copy alike, with a warning that names it.
 
 Example:
     >>> from lamindb_core import files
@@ -24,6 +35,7 @@ import hashlib
 import os
 import re
 import shutil
+import stat
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -32,18 +44,23 @@ from pathlib import Path
 from typing import Any
 
 from . import errors
+from .logger import logger
 
 __all__ = [
     "CHUNK_SIZE",
     "COMPRESSION_SUFFIXES",
     "FOLDER_SUFFIXES",
     "LocalData",
+    "FolderListing",
     "b64_md5",
+    "check_source",
     "describe_data",
+    "folder_hash",
     "hash_dir",
     "hash_file",
     "is_anndata",
     "is_dataframe",
+    "list_folder",
     "load_file",
     "remove_path",
     "store_atomic",
@@ -107,48 +124,148 @@ def suffix_of(path: Path, is_dir: bool | None = None) -> str:
     return last
 
 
+def _open_regular(path: Path) -> int:
+    # a descriptor of path, which must be a regular file: opening a FIFO for
+    # reading would block until a writer comes, reading /dev/zero never ends
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+    except BaseException:
+        os.close(fd)
+        raise
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise errors.InvalidArgument(f"{path} is not a regular file or folder ({_kind_of(mode)})")
+    return fd
+
+
+def _kind_of(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a special file"
+
+
+def _read_hashing(fd: int, out: Any = None, chunk_size: int = CHUNK_SIZE) -> tuple[int, str]:
+    # read fd to its end, writing each chunk to out (a binary file) if given;
+    # returns the size and MD5 hash of what was read, so a copy is hashed in the
+    # same pass that makes it
+    md5 = hashlib.md5()
+    size = 0
+    buffer = bytearray(chunk_size)
+    view = memoryview(buffer)
+    with open(fd, "rb", buffering=0, closefd=False) as source:
+        while True:
+            n = source.readinto(buffer)
+            if not n:
+                break
+            md5.update(view[:n])
+            if out is not None:
+                out.write(view[:n])
+            size += n
+    return size, b64_md5(md5.digest())
+
+
 def hash_file(path: Path, chunk_size: int = CHUNK_SIZE) -> tuple[int, str]:
     """Size in bytes and MD5 hash of a file, read ``chunk_size`` bytes at a time.
+
+    Raises:
+        ln.errors.InvalidArgument: ``path`` is not a regular file (a FIFO, a device).
 
     Example:
         >>> hash_file(Path("input.fastq.gz"))
         (20, 'hi7ZmAzz8sfMd3vIQr-57Q')
     """
+    fd = _open_regular(path)
+    try:
+        return _read_hashing(fd, chunk_size=chunk_size)
+    finally:
+        os.close(fd)
+
+
+@dataclass
+class FolderListing:
+    """The files of a folder that an artifact holds, and what it leaves out.
+
+    ``files`` pairs each file's relative path (``/``-separated) with the path
+    to read it from, sorted by relative path; ``left_out`` lists the relative
+    paths of links and special files that are not part of the artifact.
+    """
+
+    files: list[tuple[str, Path]]
+    left_out: list[str]
+
+
+def list_folder(folder: Path) -> FolderListing:
+    """The files of ``folder``, by the rule of this module's docstring.
+
+    Raises:
+        OSError: a subfolder cannot be read (nothing is left out silently).
+    """
+    root = Path(os.path.realpath(folder))
+    found: list[tuple[str, Path]] = []
+    left_out: list[str] = []
+
+    def fail(error: OSError) -> None:
+        raise error
+
+    for dirpath, dirnames, filenames in os.walk(folder, onerror=fail, followlinks=False):
+        here = Path(dirpath)
+        rel_dir = here.relative_to(folder)
+        for name in list(dirnames):
+            if (here / name).is_symlink():
+                dirnames.remove(name)
+                left_out.append((rel_dir / name).as_posix())
+        for name in filenames:
+            path = here / name
+            rel = (rel_dir / name).as_posix()
+            mode = os.lstat(path).st_mode
+            if stat.S_ISLNK(mode):
+                try:
+                    target = Path(os.path.realpath(path, strict=True))
+                    inside = target.is_relative_to(root) and stat.S_ISREG(os.stat(target).st_mode)
+                except (OSError, RuntimeError):
+                    inside = False  # dangling, a loop, unreadable
+                if inside:
+                    found.append((rel, target))
+                else:
+                    left_out.append(rel)
+            elif stat.S_ISREG(mode):
+                found.append((rel, path))
+            else:
+                left_out.append(rel)
+    found.sort(key=lambda item: item[0])
+    return FolderListing(files=found, left_out=sorted(left_out))
+
+
+def folder_hash(entries: list[tuple[str, str]]) -> str:
+    """The hash of a folder from its files' ``(relative path, hash)`` pairs, sorted by path."""
     md5 = hashlib.md5()
-    size = 0
-    buffer = bytearray(chunk_size)
-    view = memoryview(buffer)
-    with open(path, "rb", buffering=0) as f:
-        while True:
-            n = f.readinto(buffer)
-            if not n:
-                break
-            md5.update(view[:n])
-            size += n
-    return size, b64_md5(md5.digest())
+    for rel, file_hash in entries:
+        md5.update(f"{rel}\0{file_hash}\n".encode("utf-8", "surrogateescape"))
+    return b64_md5(md5.digest())
 
 
-def _files_in(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file())
-
-
-def hash_dir(folder: Path) -> tuple[int, str, int]:
+def hash_dir(folder: Path, listing: FolderListing | None = None) -> tuple[int, str, int]:
     """Total size, hash and number of files of a folder.
 
-    The hash is the MD5 of the folder's file hashes, sorted: it depends on the
-    files' contents only, not on their names or the order the system lists them.
+    The hash covers each file's relative path and content: renaming or moving a
+    file changes it, the order the system lists files in does not.
 
     Example:
         >>> hash_dir(Path("my_folder"))
         (1234, 'xJbsbXTmgdcWU2Yu2lfvKA', 3)
     """
-    size, hashes = 0, []
-    for file in _files_in(folder):
-        file_size, file_hash = hash_file(file)
+    listing = listing or list_folder(folder)
+    size, entries = 0, []
+    for rel, path in listing.files:
+        file_size, file_hash = hash_file(path)
         size += file_size
-        hashes.append(file_hash)
-    digest = hashlib.md5("".join(sorted(hashes)).encode()).digest()
-    return size, b64_md5(digest), len(hashes)
+        entries.append((rel, file_hash))
+    return size, folder_hash(entries), len(entries)
 
 
 def is_dataframe(obj: Any) -> bool:
@@ -199,23 +316,100 @@ class LocalData:
 
     ``path`` is the file or folder to copy into storage; ``is_temporary`` says
     that it was written for this artifact (an in-memory object) and is removed
-    once stored.
+    once stored. ``fingerprint`` is what the file system said of the data just
+    before it was hashed (sizes and modification times), to notice a change
+    before ``save()`` relies on the hash.
     """
 
     path: Path
     is_temporary: bool
     fields: dict[str, Any]
+    fingerprint: Any = None
+
+    @property
+    def expected(self) -> tuple[int, str]:
+        """The size and hash that the stored copy must have."""
+        return self.fields["size"], self.fields["hash"]
+
+    def check_unchanged(self) -> None:
+        """Raise ``ContentChanged`` if the data was changed since it was hashed.
+
+        A cheap check (no reading): sizes and modification times. The copy into
+        storage checks the bytes themselves.
+        """
+        if self.fingerprint is None:
+            return
+        try:
+            now = _fingerprint(self.path)
+        except FileNotFoundError:
+            raise errors.ContentChanged(
+                f"{self.path} was removed after ln.Artifact() read it: nothing was saved"
+            ) from None
+        if now != self.fingerprint:
+            raise errors.ContentChanged(
+                f"{self.path} changed after ln.Artifact() read it: nothing was saved; create the "
+                f"artifact again from the {'folder' if self.fields.get('n_files') is not None else 'file'} "
+                "as it is now"
+            )
 
 
-def describe_data(data: Any) -> LocalData:
+def _fingerprint(path: Path) -> Any:
+    st = os.stat(path)
+    if not stat.S_ISDIR(st.st_mode):
+        return (st.st_size, st.st_mtime_ns, st.st_ino)
+    listing = list_folder(path)
+    return tuple((rel, *_fingerprint(source)) for rel, source in listing.files)
+
+
+def check_source(path: Path, storage_root: Path | None = None) -> None:
+    """Refuse a path that cannot be an artifact's data, with a message that names it.
+
+    Refused: a path that is not a regular file or folder (a FIFO, a socket, a
+    device: reading it could block forever), anything inside the storage's
+    ``.lamindb`` folder (stored artifacts and the database live there), and a
+    folder that contains it (the storage folder itself, or a folder above it).
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist.
+        ln.errors.InvalidArgument: it is refused.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no such file or folder: {path}") from None
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise errors.InvalidArgument(
+            f"{path} is not a regular file or folder ({_kind_of(mode)}): only files and folders can be artifacts"
+        )
+    if storage_root is None:
+        return
+    real = Path(os.path.realpath(path))
+    managed = Path(os.path.realpath(storage_root)) / ".lamindb"
+    if real.is_relative_to(managed):
+        raise errors.InvalidArgument(
+            f"{path} is inside {managed}, where the instance keeps its stored artifacts and its "
+            "database: an artifact's data must come from outside it"
+        )
+    if managed.is_relative_to(real):
+        raise errors.InvalidArgument(
+            f"the folder {path} contains {managed}, where the instance keeps its stored artifacts "
+            "and its database: store a folder that does not contain the storage's .lamindb folder"
+        )
+
+
+def describe_data(data: Any, storage_root: Path | None = None) -> LocalData:
     """Inspect ``data`` (a path, a DataFrame or an AnnData): the artifact's computed fields.
 
     Returns the fields ``suffix``, ``size``, ``hash``, ``_hash_type``, and, where
-    they apply, ``n_files``, ``kind``, ``otype`` and ``n_observations``.
+    they apply, ``n_files``, ``kind``, ``otype`` and ``n_observations``. A path
+    keeps the name it was given: a symbolic link takes its suffix from its own
+    name, and its target's bytes are read. ``storage_root`` is the storage the
+    data is for (see :func:`check_source`).
 
     Raises:
         FileNotFoundError: ``data`` names a path that does not exist.
-        ln.errors.InvalidArgument: ``data`` is of another type, or a URL.
+        ln.errors.InvalidArgument: ``data`` is of another type, a URL, an empty
+            path, or a path that :func:`check_source` refuses.
     """
     if isinstance(data, (str, Path)):
         text = str(data)
@@ -223,17 +417,28 @@ def describe_data(data: Any) -> LocalData:
             raise errors.InvalidArgument(
                 f"only local files and folders can be artifacts here, got {text!r}"
             )
-        path = Path(data).expanduser().resolve()
-        if not path.exists():
-            raise FileNotFoundError(f"no such file or folder: {path}")
+        if isinstance(data, str) and not text.strip():
+            raise errors.InvalidArgument(
+                "the path is empty: pass the file or folder to store, e.g. ln.Artifact('./data.csv')"
+            )
+        path = Path(os.path.abspath(Path(data).expanduser()))
+        check_source(path, storage_root)
+        fingerprint = _fingerprint(path)
         if path.is_dir():
-            size, hash_, n_files = hash_dir(path)
+            listing = list_folder(path)
+            if listing.left_out:
+                shown = ", ".join(listing.left_out[:5]) + (", ..." if len(listing.left_out) > 5 else "")
+                logger.warning(
+                    f"left out {len(listing.left_out)} symbolic link(s) or special file(s) of {path} that "
+                    f"are not files inside it: {shown}"
+                )
+            size, hash_, n_files = hash_dir(path, listing)
             fields = {"suffix": suffix_of(path, is_dir=True), "size": size, "hash": hash_,
                       "_hash_type": "md5-d", "n_files": n_files}
         else:
             size, hash_ = hash_file(path)
             fields = {"suffix": suffix_of(path, is_dir=False), "size": size, "hash": hash_, "_hash_type": "md5"}
-        return LocalData(path=path, is_temporary=False, fields=fields)
+        return LocalData(path=path, is_temporary=False, fields=fields, fingerprint=fingerprint)
     if is_dataframe(data):
         suffix, otype, n_obs = ".parquet", "DataFrame", len(data)
     elif is_anndata(data):
@@ -250,31 +455,36 @@ def describe_data(data: Any) -> LocalData:
     return LocalData(path=path, is_temporary=True, fields=fields)
 
 
-def store_atomic(source: Path, dest: Path) -> None:
+def store_atomic(source: Path, dest: Path, expected: tuple[int, str] | None = None) -> None:
     """Copy a file or folder to a new path ``dest``, which is then complete or absent.
 
     The copy goes to a hidden temporary name in ``dest``'s folder and is renamed
-    to ``dest`` in one step once complete. If anything fails on the way, the
-    temporary copy is removed. An existing ``dest`` is never replaced: two
-    processes storing to the same path cannot overwrite each other.
+    to ``dest`` in one step once complete and on disk. The bytes are hashed as
+    they are copied: if ``expected`` (size, hash) is given and the copy differs,
+    nothing is stored and ``ContentChanged`` is raised. If anything fails on the
+    way, the temporary copy is removed. An existing ``dest`` is never replaced:
+    two processes storing to the same path cannot overwrite each other.
 
     Raises:
         FileExistsError: ``dest`` exists.
+        ln.errors.ContentChanged: the source's bytes are not the expected ones.
     """
     dest.parent.mkdir(parents=True, exist_ok=True)
     if dest.exists():
         raise FileExistsError(f"{dest} exists")
     if source.is_dir():
-        tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp"))
+        tmp = _copy_folder_to_temp(source, dest, expected)
         try:
-            shutil.copytree(source, tmp, dirs_exist_ok=True)
+            if dest.exists():
+                raise FileExistsError(f"{dest} exists")
             # renaming onto a folder that appeared meanwhile fails unless it is empty
             os.rename(tmp, dest)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+        _fsync_dir(dest.parent)
         return
-    tmp, fd = _copy_to_temp(source, dest)
+    tmp, fd = _copy_to_temp(source, dest, expected)
     try:
         # the bytes reach the disk before the name does: a crash leaves no half file
         os.fsync(fd)
@@ -293,40 +503,44 @@ _STORE_BATCH = 256
 _FSYNC_THREADS = 16
 
 
-def store_many(pairs: list[tuple[Path, Path]]) -> list[bool]:
-    """``store_atomic`` for many ``(source, dest)`` pairs of files, with the
-    fsyncs run side by side instead of one after another.
+def _fsync_all(fds: list[int]) -> None:
+    if len(fds) > 1:
+        with ThreadPoolExecutor(min(_FSYNC_THREADS, len(fds))) as pool:
+            list(pool.map(os.fsync, fds))
+    elif fds:
+        os.fsync(fds[0])
+
+
+def store_many(items: list[tuple]) -> list[bool]:
+    """``store_atomic`` for many ``(source, dest)`` or ``(source, dest, expected)``
+    items of files, with the fsyncs run side by side instead of one after another.
 
     Each ``dest`` is complete or absent, and never replaced. Returns, for each
-    pair, whether it was stored: ``False`` means ``dest`` exists (the caller picks
-    another name). If anything else fails, every file this call stored is
-    removed and the error is raised.
+    item, whether it was stored: ``False`` means ``dest`` exists (the caller picks
+    another name). If anything else fails (``ContentChanged`` included), every
+    file this call stored is removed and the error is raised.
 
     Folders are copied one by one, as ``store_atomic`` does.
     """
+    items = [(item[0], item[1], item[2] if len(item) > 2 else None) for item in items]
     stored: list[Path] = []
     result: list[bool] = []
     try:
-        for start in range(0, len(pairs), _STORE_BATCH):
-            chunk = pairs[start : start + _STORE_BATCH]
+        for start in range(0, len(items), _STORE_BATCH):
+            chunk = items[start : start + _STORE_BATCH]
             temps: list[tuple[Path, int] | None] = []
             try:
-                for source, dest in chunk:
+                for source, dest, expected in chunk:
                     if source.is_dir():
                         temps.append(None)
                         continue
                     dest.parent.mkdir(parents=True, exist_ok=True)
-                    temps.append(_copy_to_temp(source, dest))
-                fds = [t[1] for t in temps if t is not None]
-                if len(fds) > 1:
-                    with ThreadPoolExecutor(min(_FSYNC_THREADS, len(fds))) as pool:
-                        list(pool.map(os.fsync, fds))
-                elif fds:
-                    os.fsync(fds[0])
-                for (source, dest), temp in zip(chunk, temps):
+                    temps.append(_copy_to_temp(source, dest, expected))
+                _fsync_all([t[1] for t in temps if t is not None])
+                for (source, dest, expected), temp in zip(chunk, temps):
                     try:
                         if temp is None:
-                            store_atomic(source, dest)
+                            store_atomic(source, dest, expected)
                         else:
                             _publish(temp[0], dest)
                     except FileExistsError:
@@ -350,19 +564,74 @@ def store_many(pairs: list[tuple[Path, Path]]) -> list[bool]:
     return result
 
 
-def _copy_to_temp(source: Path, dest: Path) -> tuple[Path, int]:
-    # a hidden temporary file beside dest with source's bytes; returns it and its
-    # open descriptor, to be synced and closed by the caller
-    fd, name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
+def _check_copy(source: Path, expected: tuple[int, str] | None, got: tuple[int, str]) -> None:
+    if expected is None or tuple(expected) == got:
+        return
+    raise errors.ContentChanged(
+        f"{source} changed after ln.Artifact() read it (it had {expected[0]} bytes with hash "
+        f"{expected[1]}, the copy has {got[0]} bytes with hash {got[1]}): nothing was saved; "
+        "create the artifact again from the data as it is now"
+    )
+
+
+def _copy_to_temp(source: Path, dest: Path, expected: tuple[int, str] | None = None) -> tuple[Path, int]:
+    # a hidden temporary file beside dest with source's bytes, hashed as they are
+    # copied; returns it and its open descriptor, to be synced and closed by the caller
+    src = _open_regular(source)
+    try:
+        fd, name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
+    except BaseException:
+        os.close(src)
+        raise
     tmp = Path(name)
     try:
-        with open(fd, "wb", closefd=False) as out, open(source, "rb") as inp:
-            shutil.copyfileobj(inp, out, CHUNK_SIZE)
+        with open(fd, "wb", closefd=False) as out:
+            got = _read_hashing(src, out)
+        _check_copy(source, expected, got)
     except BaseException:
         os.close(fd)
         tmp.unlink(missing_ok=True)
         raise
+    finally:
+        os.close(src)
     return tmp, fd
+
+
+def _copy_folder_to_temp(source: Path, dest: Path, expected: tuple[int, str] | None) -> Path:
+    # a hidden temporary folder beside dest with the files of source (by the
+    # rule of list_folder), each hashed as it is copied and synced to disk
+    tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp"))
+    try:
+        listing = list_folder(source)
+        entries: list[tuple[str, str]] = []
+        size = 0
+        for start in range(0, len(listing.files), _STORE_BATCH):
+            fds: list[int] = []
+            try:
+                for rel, path in listing.files[start : start + _STORE_BATCH]:
+                    target = tmp.joinpath(*rel.split("/"))
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    src = _open_regular(path)
+                    try:
+                        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
+                        fds.append(fd)
+                        with open(fd, "wb", closefd=False) as out:
+                            file_size, file_hash = _read_hashing(src, out)
+                    finally:
+                        os.close(src)
+                    size += file_size
+                    entries.append((rel, file_hash))
+                _fsync_all(fds)
+            finally:
+                for fd in fds:
+                    os.close(fd)
+        _check_copy(source, expected, (size, folder_hash(entries)))
+        for folder in {tmp.joinpath(*rel.split("/")).parent for rel, _ in listing.files}:
+            _fsync_dir(folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return tmp
 
 
 def _publish(tmp: Path, dest: Path) -> None:

@@ -133,13 +133,14 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
                 raise errors.InvalidArgument(f"revises expects a saved Artifact, got {revises!r}")
             kwargs.setdefault("key", revises.key)
             kwargs.setdefault("description", revises.description)
-        local = files.describe_data(data)
+        if kwargs.get("storage") is None and kwargs.get("storage_id") is None:
+            kwargs["storage"] = self._default_storage()
+        storage = kwargs.get("storage")
+        local = files.describe_data(data, storage_root=Path(storage.root) if storage is not None else None)
         if local.is_temporary:
             # an unsaved artifact of an in-memory object leaves no file behind
             self._release_temp = weakref.finalize(self, files.remove_path, local.path)
         fields = {**local.fields, "_key_is_virtual": True, **kwargs}
-        if fields.get("storage") is None and fields.get("storage_id") is None:
-            fields["storage"] = self._default_storage()
         super().__init__(**fields)
         self._local_data = local
         self._revises = revises
@@ -273,6 +274,8 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         self._fill_defaults()
         if not self._state.adding or self._local_data is None:
             return super().save(*args, **kwargs)
+        # the hash below finds same content: it must still be the data's
+        self._local_data.check_unchanged()
         cls = type(self)
         # one query for both: the same content (in the trash too), and the latest
         # version under this key
@@ -344,6 +347,7 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
             return
         for artifact in artifacts:
             artifact._fill_defaults()
+            artifact._local_data.check_unchanged()
         step = BATCH_SIZE
         hashes = sorted({a.hash for a in artifacts})
         known_hashes = set()
@@ -375,7 +379,7 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
             while pending:
                 # a uid whose path exists (another process's file, or what a
                 # rolled-back save left) takes a new uid, as in _store_data
-                done = files.store_many([(a._local_data.path, a._storage_path()) for a in pending])
+                done = files.store_many([(a._local_data.path, a._storage_path(), a._expected()) for a in pending])
                 saved.extend(a for a, ok in zip(pending, done) if ok)
                 pending = [a for a, ok in zip(pending, done) if not ok]
                 for artifact in pending:
@@ -420,7 +424,7 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         while True:
             dest = self._storage_path()
             try:
-                files.store_atomic(self._local_data.path, dest)
+                files.store_atomic(self._local_data.path, dest, self._expected())
                 return dest
             except FileExistsError:
                 if not dest.exists():
@@ -428,6 +432,10 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
                 # another process's version with this uid, or what a rolled-back
                 # save left: both stay, this artifact takes the next free uid
                 self.uid = self.uid[:16] + increment_base62(self.uid[16:]) if is_version else base62_16_v0()
+
+    def _expected(self) -> tuple[int, str]:
+        # what the stored copy must be: the recorded size and hash
+        return self.size, self.hash
 
     def _storage_path(self) -> Path:
         # where save() puts the data

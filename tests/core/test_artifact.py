@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import shutil
 import tracemalloc
 from pathlib import Path
 
@@ -131,7 +130,9 @@ def test_artifact_from_folder_hashes_files_and_stores_the_folder(instance, tmp_p
     assert artifact.n_files == 3
     assert artifact.size == sum(len(c) for c in contents.values())
     assert artifact._hash_type == "md5-d"
-    expected = b64_md5("".join(sorted(b64_md5(c) for c in contents.values())).encode())
+    # each file's relative path and content, in path order
+    listing = "".join(f"{name}\0{b64_md5(contents[name])}\n" for name in sorted(contents))
+    expected = b64_md5(listing.encode())
     assert artifact.hash == expected
     assert artifact.suffix == ""
     artifact.save()
@@ -482,11 +483,15 @@ def test_artifact_failed_insert_leaves_no_file_and_no_record(instance, tmp_path,
 def test_artifact_failed_copy_writes_no_record(instance, tmp_path, monkeypatch, storage_files):
     ln = instance
 
-    def fail(*args, **kwargs):
-        raise OSError(28, "No space left on device")
+    read_hashing = files._read_hashing
+
+    def fail_when_writing(fd, out=None, **kwargs):
+        if out is not None:
+            raise OSError(28, "No space left on device")
+        return read_hashing(fd, out, **kwargs)
 
     artifact = ln.Artifact(write(tmp_path / "a.txt", b"content"), key="a.txt")
-    monkeypatch.setattr(shutil, "copyfileobj", fail)
+    monkeypatch.setattr(files, "_read_hashing", fail_when_writing)
     with pytest.raises(OSError, match="No space left on device"):
         artifact.save()
     monkeypatch.undo()
