@@ -67,7 +67,22 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 
 def _cmd_delete(args: argparse.Namespace) -> int:
-    setup.delete(args.instance, force=args.force)
+    if args.force:
+        setup.delete(args.instance, force=True)
+        return 0
+    summary = setup.deletion_summary(args.instance)
+    if summary is None:
+        setup.delete(args.instance)
+        return 0
+    print(f"{summary}. Delete the instance with them? [y/N] ", end="", flush=True)
+    try:
+        answer = input().strip().lower()
+    except EOFError:
+        answer = ""
+        print()
+    if answer not in ("y", "yes"):
+        raise SetupError(f"not deleted: {summary}; answer y, or pass --force")
+    setup.delete(args.instance, force=True)
     return 0
 
 
@@ -94,8 +109,8 @@ COMMANDS: dict[str, tuple] = {
     "delete": (
         _cmd_delete,
         "Delete an instance: its database (SQLite file or PostgreSQL tables) and its registration.",
-        "  lamin-core delete mydata\n"
-        "  lamin-core delete testuser1/mydata --force   # also delete its artifact files",
+        "  lamin-core delete mydata                     # asks if it holds records or files\n"
+        "  lamin-core delete testuser1/mydata --force   # without asking",
     ),
 }
 
@@ -138,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("instance", metavar="NAME", help="owner/name, or name of the local user.")
     p.add_argument(
         "--force", action="store_true",
-        help="Also delete artifact files in the storage's .lamindb folder.",
+        help="Delete its records and stored artifact files without asking.",
     )
     return parser
 

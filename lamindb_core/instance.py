@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from . import ownership
 from .errors import InstanceExists, InstanceNotFound, SetupError
 from .logger import logger
 from .uids import base62_8, base62_12
@@ -53,10 +54,10 @@ __all__ = [
     "ensure_connected",
     "ensure_custom_table",
     "forget_if_current",
+    "deactivate",
     "reactivate_after_delete",
     "current_user_id",
     "django_db_config",
-    "drop_schema",
     "libpq_url",
     "KNOWN_MODULES",
     "instance_alias",
@@ -77,8 +78,29 @@ def config_home() -> Path:
     """The config folder: ``$LAMIN_CORE_HOME`` or ``~/.lamin-core``."""
     home = os.environ.get("LAMIN_CORE_HOME")
     path = Path(home).expanduser() if home else Path.home() / ".lamin-core"
-    path.mkdir(parents=True, exist_ok=True)
+    where = f"LAMIN_CORE_HOME={home}" if home else str(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise SetupError(f"the config folder {where} is a file, not a folder: point LAMIN_CORE_HOME at a folder") from None
+    except OSError as exc:
+        raise SetupError(f"cannot create the config folder {where}: {exc.strerror or exc}") from None
     return path
+
+
+def _read_json(path: Path, what: str) -> dict:
+    # a config file as a dict; a damaged one is an error that names it
+    try:
+        data = json.loads(path.read_text())
+    except OSError as exc:
+        raise SetupError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise SetupError(
+            f"{what} {path} is damaged ({exc}): repair it, or remove it to start afresh"
+        ) from None
+    if not isinstance(data, dict):
+        raise SetupError(f"{what} {path} is damaged (not a JSON object): repair it, or remove it to start afresh")
+    return data
 
 
 def _tmp_path(path: Path) -> Path:
@@ -147,7 +169,13 @@ def load_user() -> UserSettings:
     """The local user, from ``user.json``; made from the OS account the first time."""
     path = config_home() / "user.json"
     if path.exists():
-        data = json.loads(path.read_text())
+        data = _read_json(path, "the user file")
+        missing = [k for k in ("handle", "name", "uid") if not isinstance(data.get(k), str)]
+        if missing:
+            raise SetupError(
+                f"the user file {path} is damaged (no {', '.join(missing)}): repair it, or remove it "
+                "to make a new local user"
+            )
         return UserSettings(handle=data["handle"], name=data["name"], uid=data["uid"])
     handle, name = _os_user()
     user = UserSettings(handle=handle, name=name, uid=base62_8())
@@ -225,8 +253,32 @@ def list_instances() -> list[InstanceSettings]:
     folder = config_home() / "instances"
     if not folder.exists():
         return []
-    result = [InstanceSettings(**json.loads(p.read_text())) for p in folder.glob("*.json")]
+    result = []
+    for path in folder.glob("*.json"):
+        try:
+            result.append(_settings_from_file(path))
+        except SetupError as exc:
+            logger.warning(f"skipping a registration: {exc}")
     return sorted(result, key=lambda s: s.slug)
+
+
+_INSTANCE_KEYS = {f for f in InstanceSettings.__dataclass_fields__}
+
+
+def _settings_from_file(path: Path) -> InstanceSettings:
+    # an instance's JSON file; keys that a newer version may write are left out
+    data = _read_json(path, "the instance file")
+    unknown = sorted(set(data) - _INSTANCE_KEYS)
+    if unknown:
+        logger.warning(f"ignoring unknown key(s) {', '.join(map(repr, unknown))} in {path}")
+    missing = [k for k in ("owner", "name", "storage") if not isinstance(data.get(k), str)]
+    if missing:
+        raise SetupError(f"the instance file {path} is damaged (no {', '.join(missing)}): repair or remove it")
+    settings = InstanceSettings(**{k: v for k, v in data.items() if k in _INSTANCE_KEYS})
+    if not isinstance(data.get("uid"), str):
+        # its identity must stay the same from one process to the next
+        _write_json(path, asdict(settings))
+    return settings
 
 
 def load_instance(identifier: str) -> InstanceSettings:
@@ -242,7 +294,7 @@ def load_instance(identifier: str) -> InstanceSettings:
         raise InstanceNotFound(
             f"instance '{slug}' not found in {config_home()}; registered instances: {known}"
         )
-    return InstanceSettings(**json.loads(path.read_text()))
+    return _settings_from_file(path)
 
 
 def check_name(name: str) -> None:
@@ -290,13 +342,23 @@ def set_current_slug(slug: str) -> None:
 # ---------------------------------------------------------------------------
 
 
-def django_db_config(settings: InstanceSettings) -> dict:
-    """Django's ``DATABASES`` entry for an instance."""
+def django_db_config(settings: InstanceSettings, create: bool = False) -> dict:
+    """Django's ``DATABASES`` entry for an instance.
+
+    An SQLite file is opened read-write and never created (``mode=rw``) unless
+    ``create`` is True: only ``init`` (and the first use of the embedded
+    default) creates a database; a missing file is an error, not a new empty
+    instance.
+    """
     if settings.db is None:
-        settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        if create:
+            settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+            name = str(settings.sqlite_path)
+        else:
+            name = settings.sqlite_path.absolute().as_uri() + "?mode=rw"
         return {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": str(settings.sqlite_path),
+            "NAME": name,
             "OPTIONS": {
                 # WAL lets readers and one writer work at once; the busy timeout
                 # lets a second writing process wait instead of failing
@@ -333,6 +395,11 @@ class _State:
         # the current instance's Storage record, read when the schema is ready
         self.storage: Any = None
         self.custom_models: dict[str, type] = {}
+        # whether the current instance is being created: only then may its
+        # database be created (see check_openable)
+        self.may_create = False
+        # why this process has no instance after a failed init or connect (deactivate)
+        self.blocked: str | None = None
 
 
 _state = _State()
@@ -346,6 +413,8 @@ def current_instance() -> InstanceSettings:
     """
     if _state.instance is not None:
         return _state.instance
+    if _state.blocked is not None:
+        raise SetupError(_state.blocked)
     slug = current_slug()
     if slug is not None:
         try:
@@ -364,12 +433,52 @@ def current_instance() -> InstanceSettings:
         except InstanceExists:  # a process that started at the same time made it
             settings = load_instance(default_slug)
         else:
+            ownership.write_storage_marker(settings, created=False)
             logger.important(
                 f"no instance was set up: created the embedded default instance "
                 f"'{settings.slug}' in {storage}"
             )
     set_current_slug(settings.slug)
     return settings
+
+
+def check_openable(instance: InstanceSettings) -> bool:
+    """Whether this process may create the database of ``instance`` (it is being set up).
+
+    An instance whose storage marker says its database was created, or that
+    was made before markers existed, must find its database: a missing SQLite
+    file or storage folder is an error that names it, never a new empty
+    instance.
+
+    Raises:
+        SetupError: the database or the storage folder is missing, or another
+            instance uses the storage folder.
+    """
+    storage = Path(instance.storage)
+    marker = ownership.read_storage_marker(storage)
+    if marker is not None and marker["uid"] != instance.uid:
+        raise SetupError(
+            f"the storage folder {storage} of the instance {instance.slug} is used by the instance "
+            f"{marker.get('slug', '?')} (uid {marker['uid']}): was the folder replaced? Restore it, or "
+            f"remove the registration: ln.setup.delete('{instance.slug}')"
+        )
+    if marker is not None and not marker.get("created"):
+        return True
+    if instance.is_embedded and not instance.sqlite_path.is_file():
+        hint = (
+            f"only ln.setup.init creates databases: restore it, or remove the registration with "
+            f"ln.setup.delete('{instance.slug}')"
+        )
+        if not storage.is_dir():
+            raise SetupError(
+                f"the storage folder {storage} of the instance {instance.slug} is missing (moved, "
+                f"renamed or unmounted?), and with it the database {instance.sqlite_path}; {hint}"
+            )
+        raise SetupError(
+            f"the database of the instance {instance.slug} is missing: {instance.sqlite_path} "
+            f"does not exist; {hint}"
+        )
+    return False
 
 
 def ensure_django() -> None:
@@ -384,13 +493,14 @@ def ensure_django() -> None:
         from django.db.backends.signals import connection_created
 
         instance = current_instance()
+        may_create = check_openable(instance)
         # notebooks run cells inside an event loop: Django would refuse every query
         # as "async unsafe" although the kernel runs them one at a time
         os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         if not django_settings.configured:
             django_settings.configure(
                 INSTALLED_APPS=["lamindb_core", "lamindb_core.bio", "lamindb_core.custom"],
-                DATABASES={"default": django_db_config(instance)},
+                DATABASES={"default": django_db_config(instance, create=may_create)},
                 USE_TZ=True,
                 TIME_ZONE="UTC",
                 DEFAULT_AUTO_FIELD="django.db.models.AutoField",
@@ -400,6 +510,7 @@ def ensure_django() -> None:
         django.setup()
         connection_created.connect(_on_connection_created, dispatch_uid="lamindb_core")
         _state.instance = instance
+        _state.may_create = may_create
         _state.django_ready = True
 
 
@@ -413,20 +524,50 @@ def activate(instance: InstanceSettings) -> None:
     therefore runs every query, and every switch, in one thread of its own.
     """
     with _state.lock:
+        may_create = check_openable(instance)
         set_current_slug(instance.slug)
         if not _state.django_ready:
             _state.instance = instance
+            _state.blocked = None
             return
         from django.db import connections
 
         connections["default"].close()
-        config = connections.configure_settings({"default": django_db_config(instance)})
+        config = connections.configure_settings({"default": django_db_config(instance, create=may_create)})
         connections.settings["default"] = config["default"]
         del connections["default"]
         _state.instance = instance
+        _state.may_create = may_create
+        _state.blocked = None
         _state.schema_ready = False
         _state.user_id = None
         _state.storage = None
+
+
+def deactivate(reason: str) -> None:
+    """Leave this process without an instance: every query raises ``SetupError(reason)``
+    until ``activate`` (``init`` or ``connect``) succeeds.
+
+    For a failed ``init`` or ``connect``: the process must neither go on writing
+    into the instance it used before nor create one that nobody asked for.
+    """
+    with _state.lock:
+        _state.instance = None
+        _state.schema_ready = False
+        _state.user_id = None
+        _state.storage = None
+        _state.may_create = False
+        _state.blocked = reason
+        if not _state.django_ready:
+            return
+        from django.db import connections
+
+        connections["default"].close()
+        config = connections.configure_settings(
+            {"default": {"ENGINE": "lamindb_core.noinstance", "NAME": "", "OPTIONS": {"reason": reason}}}
+        )
+        connections.settings["default"] = config["default"]
+        del connections["default"]
 
 
 def forget_if_current(instance: InstanceSettings) -> bool:
@@ -516,9 +657,20 @@ def _on_connection_created(sender, connection, **kwargs) -> None:
 def ensure_connected() -> None:
     """Open the database of the current instance, migrating it if needed."""
     ensure_django()
-    from django.db import connection
+    from django.db import OperationalError, connection
 
-    connection.ensure_connection()
+    try:
+        connection.ensure_connection()
+    except OperationalError as exc:
+        instance = _state.instance
+        reason = " ".join(str(exc).split())
+        if _state.may_create:
+            raise SetupError(f"cannot create the database {instance.db_display}: {reason}") from None
+        raise SetupError(
+            f"cannot connect to the database {instance.db_display} of the instance {instance.slug}: "
+            f"{reason}; if the database is gone for good, remove the registration: "
+            f"ln.setup.delete('{instance.slug}')"
+        ) from None
     if not _state.schema_ready:
         _ensure_schema(connection)
 
@@ -532,20 +684,101 @@ def _ensure_schema(connection) -> None:
         try:
             from django.db.migrations.executor import MigrationExecutor
 
-            with _schema_lock(connection, _state.instance):
-                executor = MigrationExecutor(connection)
-                targets = [
-                    key for key in executor.loader.graph.leaf_nodes() if key[0] in CORE_APPS
-                ]
-                plan = executor.migration_plan(targets)
-                if plan:
-                    executor.migrate(targets, plan=plan)
-                _seed(_state.instance)
-                for model in _state.custom_models.values():
-                    _create_or_extend_table(connection, model)
+            instance = _state.instance
+            with _schema_lock(connection, instance):
+                before = _claim_database(connection, instance)
+                try:
+                    executor = MigrationExecutor(connection)
+                    targets = [
+                        key for key in executor.loader.graph.leaf_nodes() if key[0] in CORE_APPS
+                    ]
+                    plan = executor.migration_plan(targets)
+                    if plan:
+                        executor.migrate(targets, plan=plan)
+                    _seed(instance)
+                    for model in _state.custom_models.values():
+                        _create_or_extend_table(connection, model)
+                finally:
+                    # also after a failure: what was made is the instance's, to drop
+                    _record_new_tables(connection, instance, before)
+                _claim_storage(instance)
             _state.schema_ready = True
         finally:
             _state.ensuring = False
+
+
+def _table_names(connection) -> set[str]:
+    with connection.cursor() as cursor:
+        return set(connection.introspection.table_names(cursor))
+
+
+def _model_tables() -> set[str]:
+    # the tables of the registries of lamindb_core and its modules, link tables included
+    from django.apps import apps
+
+    tables = set()
+    for label in CORE_APPS:
+        for model in apps.get_app_config(label).get_models(include_auto_created=True):
+            tables.add(model._meta.db_table)
+    return tables
+
+
+def _claim_database(connection, instance: InstanceSettings) -> set[str]:
+    """Check that the database is this instance's, or mark it so; return its tables.
+
+    Raises:
+        SetupError: another instance owns it; or it holds no instance although
+            this one was created (dropped, emptied or replaced); or, while this
+            instance is being created, it holds the tables of an instance made
+            before ownership was recorded.
+    """
+    marker = ownership.read_db_marker(connection)
+    if marker is not None:
+        if marker["uid"] != instance.uid:
+            raise SetupError(
+                f"the database {instance.db_display} belongs to the instance {marker['slug']} "
+                f"(uid {marker['uid']}), not to {instance.slug}: two instances cannot share a "
+                f"database; use another database, or connect to {marker['slug']}"
+            )
+        return _table_names(connection)
+    before = _table_names(connection)
+    legacy = sorted(before & _model_tables())
+    if legacy and _state.may_create:
+        raise SetupError(
+            f"the database {instance.db_display} holds the tables of another lamindb-core instance "
+            f"({', '.join(legacy[:3])}, ...): two instances cannot share a database; use another database"
+        )
+    if not legacy and not _state.may_create:
+        raise SetupError(
+            f"the database {instance.db_display} of the instance {instance.slug} holds no instance "
+            f"(was it dropped, emptied or replaced?); only ln.setup.init creates databases: restore it, "
+            f"or remove the registration with ln.setup.delete('{instance.slug}')"
+        )
+    # an instance made before ownership was recorded owns the tables of its registries
+    ownership.create_db_marker(connection, instance, legacy)
+    return _table_names(connection)
+
+
+def _record_new_tables(connection, instance: InstanceSettings, before: set[str]) -> None:
+    try:
+        ownership.record_tables(connection, instance.uid, _table_names(connection) - before)
+    except Exception:
+        if connection.in_atomic_block or not connection.is_usable():
+            return  # a failed migration's error is the one to show
+        raise
+
+
+def _claim_storage(instance: InstanceSettings) -> None:
+    # the database exists now: say so in the storage marker (made at registration,
+    # or now for an instance made before markers existed)
+    storage = Path(instance.storage)
+    marker = ownership.read_storage_marker(storage)
+    if marker is not None and marker.get("created"):
+        return
+    if marker is None and not storage.is_dir():
+        return  # a PostgreSQL instance whose storage folder is not there (yet)
+    ownership.write_storage_marker(instance, created=True)
+    _state.may_create = False
 
 
 # any fixed 64-bit number: the PostgreSQL advisory lock that guards migrations
@@ -660,6 +893,8 @@ def _create_or_extend_table(connection, model: type) -> None:
         if table not in tables:
             with connection.schema_editor() as editor:
                 editor.create_model(model)
+            if _state.instance is not None:
+                ownership.record_tables(connection, _state.instance.uid, _table_names(connection) - tables)
             return
         existing = {col.name for col in connection.introspection.get_table_description(cursor, table)}
     with connection.schema_editor() as editor:
@@ -669,29 +904,8 @@ def _create_or_extend_table(connection, model: type) -> None:
         for f in model._meta.local_many_to_many:
             if f.remote_field.through._meta.db_table not in tables:
                 editor.add_field(model, f)
+    if _state.instance is not None:
+        ownership.record_tables(connection, _state.instance.uid, _table_names(connection) - tables)
 
 
-def libpq_url(db: str) -> str:
-    """``db`` as psycopg takes it: ``postgresql+psycopg://`` becomes ``postgresql://``."""
-    scheme, sep, rest = db.partition("://")
-    return f"postgresql://{rest}" if sep and scheme == "postgresql+psycopg" else db
-
-
-def drop_schema(instance: InstanceSettings) -> None:
-    """Drop every table of lamindb_core from a PostgreSQL instance's database.
-
-    ``django_migrations`` goes too once no other application has rows in it.
-    """
-    import psycopg
-
-    with psycopg.connect(libpq_url(instance.db), autocommit=True) as conn, conn.transaction():
-        rows = conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
-            "AND (tablename LIKE 'core\\_%' OR tablename LIKE 'bio\\_%' OR tablename LIKE 'custom\\_%')"
-        ).fetchall()
-        for (table,) in rows:
-            conn.execute(f'DROP TABLE IF EXISTS "{table}" CASCADE')
-        if conn.execute("SELECT to_regclass('django_migrations')").fetchone()[0]:
-            conn.execute("DELETE FROM django_migrations WHERE app IN ('core', 'bio', 'custom')")
-            if conn.execute("SELECT count(*) FROM django_migrations").fetchone()[0] == 0:
-                conn.execute("DROP TABLE django_migrations")
+libpq_url = ownership.libpq_url

@@ -14,14 +14,16 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
+from urllib.parse import urlparse
 
 from . import instance as _instance
+from . import ownership
 from .context import context
 from .errors import InstanceExists, SetupError
 from .instance import KNOWN_MODULES, InstanceSettings, UserSettings
 from .logger import logger
 
-__all__ = ["init", "connect", "delete", "settings", "InstanceSettings", "UserSettings"]
+__all__ = ["init", "connect", "delete", "deletion_summary", "settings", "InstanceSettings", "UserSettings"]
 
 
 def _normalize_modules(modules: str | list[str] | None) -> list[str]:
@@ -81,7 +83,21 @@ def init(
     Example:
         >>> ln.setup.init(storage="./test-registries", modules="bio")
         → initialized lamindb: testuser1/test-registries
+
+    If it fails, nothing of the new instance is left behind, and this process
+    uses no instance (queries raise ``SetupError``) until an ``init`` or a
+    ``connect`` succeeds: a cell that failed to create an instance does not go
+    on writing into the one used before.
     """
+    previous = _instance.current_slug()
+    try:
+        return _init(storage, db, name, modules)
+    except BaseException:
+        _after_failed_switch(f"ln.setup.init(storage={str(storage)!r}) failed", previous)
+        raise
+
+
+def _init(storage: str | Path, db: str | None, name: str | None, modules) -> InstanceSettings:
     storage_path = Path(storage).expanduser().resolve()
     name = name or _name_from_storage(storage_path)
     _instance.check_name(name)
@@ -106,18 +122,99 @@ def init(
             f"instance '{slug}' exists already with storage {existing.storage} and database "
             f"{existing.db_display}; choose another name or delete it: ln.setup.delete('{name}')"
         )
+    settings = InstanceSettings(owner=user.handle, name=name, storage=str(storage_path), db=db, modules=modules)
+    _check_not_shared(settings)
     if db is not None:
         _check_postgres(db)
-    storage_path.mkdir(parents=True, exist_ok=True)
-    settings = InstanceSettings(owner=user.handle, name=name, storage=str(storage_path), db=db, modules=modules)
+    storage_existed = storage_path.exists()
+    try:
+        storage_path.mkdir(parents=True, exist_ok=True)
+        (storage_path / ".lamindb").mkdir(exist_ok=True)
+    except OSError as exc:
+        if not storage_existed and storage_path.is_dir() and not any(storage_path.iterdir()):
+            storage_path.rmdir()
+        raise SetupError(f"cannot create the storage folder {storage_path / '.lamindb'}: {exc.strerror or exc}") from None
+    sqlite_existed = settings.is_embedded and settings.sqlite_path.exists()
     _instance.register_instance(settings)
     try:
+        ownership.write_storage_marker(settings, created=False)
         _switch(settings)
-    except Exception:
-        _instance.unregister_instance(settings.slug)
-        raise
+    except BaseException as exc:
+        _undo_init(settings, storage_existed, sqlite_existed)
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise SetupError(
+            f"could not create the instance {settings.slug} in {storage_path}: {reason}; "
+            "nothing of it was left behind"
+        ) from exc
     logger.important(f"initialized lamindb: {settings.slug}")
     return settings
+
+
+def _same_database(a: InstanceSettings, b: InstanceSettings) -> bool:
+    if a.is_embedded or b.is_embedded:
+        return a.is_embedded and b.is_embedded and a.sqlite_path.resolve() == b.sqlite_path.resolve()
+    pa, pb = urlparse(a.db), urlparse(b.db)
+    return ((pa.hostname or "localhost"), pa.port or 5432, pa.path.strip("/")) == (
+        (pb.hostname or "localhost"), pb.port or 5432, pb.path.strip("/"))
+
+
+def _check_not_shared(settings: InstanceSettings) -> None:
+    """Refuse a storage folder or database that another instance uses, naming it."""
+    storage = Path(settings.storage)
+    for other in _instance.list_instances():
+        if other.slug == settings.slug:
+            continue
+        if Path(other.storage).resolve() == storage:
+            raise SetupError(
+                f"the storage folder {storage} is used by the instance {other.slug}: two instances "
+                f"cannot share a storage folder; choose another folder, or connect: "
+                f"ln.setup.connect('{other.slug}')"
+            )
+        if _same_database(settings, other):
+            raise SetupError(
+                f"the database {settings.db_display} is used by the instance {other.slug}: two instances "
+                f"cannot share a database; use another database, or connect: ln.setup.connect('{other.slug}')"
+            )
+    ownership.check_storage_is_free(storage, settings)
+
+
+def _undo_init(settings: InstanceSettings, storage_existed: bool, sqlite_existed: bool) -> None:
+    """After a failed ``init``: leave nothing half-made."""
+    _instance.forget_if_current(settings)
+    try:
+        if settings.is_embedded:
+            if not sqlite_existed:
+                for suffix in ("", "-wal", "-shm", "-journal", ".lock"):
+                    Path(str(settings.sqlite_path) + suffix).unlink(missing_ok=True)
+        else:
+            try:
+                ownership.drop_owned_tables(settings)
+            except SetupError:
+                pass  # it recorded nothing: it created nothing
+        ownership.remove_storage_marker(settings)
+        lamindb_folder = Path(settings.storage) / ".lamindb"
+        if lamindb_folder.is_dir() and not any(lamindb_folder.iterdir()):
+            lamindb_folder.rmdir()
+        if not storage_existed and Path(settings.storage).is_dir() and not any(Path(settings.storage).iterdir()):
+            Path(settings.storage).rmdir()
+    except OSError:
+        pass  # the original error is the one to show
+    finally:
+        _instance.unregister_instance(settings.slug)
+
+
+def _after_failed_switch(what: str, previous: str | None) -> None:
+    # the next process uses the instance that was current before; this one uses
+    # none until an init or connect succeeds (it must not write into the previous
+    # instance as if nothing had happened)
+    if previous is not None and _instance.current_slug() != previous:
+        _instance.set_current_slug(previous)
+    _instance.deactivate(
+        f"{what}: this process has no instance until ln.setup.connect(...) or ln.setup.init(...) succeeds"
+        + (f" (the last connected instance was {previous})" if previous else "")
+    )
 
 
 def _switch(settings: InstanceSettings) -> InstanceSettings:
@@ -138,44 +235,144 @@ def connect(instance: str) -> InstanceSettings:
         → connected lamindb: testuser1/test-registries
     """
     settings = _instance.load_instance(instance)
-    _switch(settings)
+    previous = _instance.current_slug()
+    try:
+        _switch(settings)
+    except BaseException:
+        _instance.forget_if_current(settings)
+        _after_failed_switch(f"ln.setup.connect('{settings.slug}') failed", previous if previous != settings.slug else None)
+        raise
     logger.important(f"connected lamindb: {settings.slug}")
     return settings
 
 
-def delete(instance: str, force: bool = False) -> None:
-    """Delete an instance: its database and its registration.
+def deletion_summary(instance: str) -> str | None:
+    """What ``delete(instance)`` would remove that a user made, in words (for a
+    confirmation); None if it holds no records and no stored files.
 
-    For an embedded instance the SQLite file goes; files that artifacts saved in
-    the storage folder stay unless ``force=True``. For PostgreSQL the instance's
-    tables are dropped from the database.
-
-    Raises:
-        ln.errors.SetupError: the storage holds artifact files and ``force`` is False.
+    Example:
+        >>> ln.setup.deletion_summary("mydata")
+        'testuser1/mydata holds 3 record(s) (core_ulabel: 3) and 1 artifact file(s) in /home/me/mydata/.lamindb'
     """
     settings = _instance.load_instance(instance)
-    lamindb_folder = Path(settings.storage) / ".lamindb"
-    # stored artifacts: files and folders, but not the database and its lock
-    artifact_files = [
-        p for p in lamindb_folder.iterdir() if not p.name.startswith("lamin.db")
-    ] if lamindb_folder.exists() else []
-    if artifact_files and not force:
+    if _foreign_owner(settings) is not None:
+        return None
+    state = ownership.inspect_database(settings)
+    if not state.exists or (state.owner is not None and state.owner["uid"] != settings.uid):
+        return None
+    text, n_records, n_files = _what_is_deleted(settings, state)
+    return text if n_records or n_files else None
+
+
+def _artifact_files(settings: InstanceSettings) -> list[Path]:
+    folder = Path(settings.storage) / ".lamindb"
+    # stored artifacts: files and folders, but not the database, its lock and the marker
+    return [p for p in folder.iterdir() if not p.name.startswith("lamin.")] if folder.is_dir() else []
+
+
+def _what_is_deleted(settings: InstanceSettings, state) -> tuple[str, int, int]:
+    files = _artifact_files(settings)
+    n_records = sum(state.records.values())
+    details = ", ".join(f"{t}: {n}" for t, n in sorted(state.records.items(), key=lambda kv: -kv[1])[:5])
+    parts = []
+    if n_records:
+        parts.append(f"{n_records} record(s) ({details})")
+    if files:
+        parts.append(f"{len(files)} artifact file(s) in {Path(settings.storage) / '.lamindb'}")
+    text = f"{settings.slug} holds " + " and ".join(parts) if parts else f"{settings.slug} holds no records"
+    return text, n_records, len(files)
+
+
+def delete(instance: str, force: bool = False) -> None:
+    """Delete an instance: its database, its stored artifact files and its registration.
+
+    Only what the instance created goes: an embedded instance's SQLite file, or
+    the PostgreSQL tables that it recorded as its own (tables of other
+    applications in the same database stay). An instance that holds records or
+    stored files is deleted only with ``force=True`` (``lamin-core delete`` asks
+    instead). The storage folder itself, and files in it outside ``.lamindb``,
+    stay: they are the user's.
+
+    A registration whose database is gone (a dropped PostgreSQL database, a
+    deleted SQLite file), or whose storage folder or database is now another
+    instance's, is removed without touching anything else, with a warning.
+
+    Raises:
+        ln.errors.SetupError: it holds records or files and ``force`` is False;
+            or its database cannot be reached (nothing is deleted).
+
+    Example:
+        >>> ln.setup.delete("mydata")               # an empty instance
+        >>> ln.setup.delete("mydata", force=True)   # with its records and files
+    """
+    settings = _instance.load_instance(instance)
+    foreign = _foreign_owner(settings)
+    if foreign is not None:
+        _unregister(settings, f"only its registration was removed: {foreign}")
+        return
+    state = ownership.inspect_database(settings)
+    if not state.exists:
+        _unregister(settings, f"its database {settings.db_display} does not exist anymore; only its registration was removed")
+        return
+    if state.owner is not None and state.owner["uid"] != settings.uid:
+        _unregister(settings, f"only its registration was removed: its database belongs to the instance "
+                    f"{state.owner['slug']} (uid {state.owner['uid']})")
+        return
+    if state.owner is None and state.legacy and not settings.is_embedded:
         raise SetupError(
-            f"the storage of {settings.slug} holds {len(artifact_files)} artifact file(s) in "
-            f"{lamindb_folder}; pass force=True to delete them with the instance"
+            f"the database {settings.db_display} has no record of the tables that {settings.slug} created "
+            f"(it was made by an older lamindb-core): connect to it once (ln.setup.connect('{settings.slug}')) "
+            "so that it records them, then delete it"
+        )
+    summary, n_records, n_files = _what_is_deleted(settings, state)
+    if (n_records or n_files) and not force:
+        raise SetupError(
+            f"{summary}; deleting the instance deletes them: pass force=True "
+            "(lamin-core delete --force)"
         )
     was_current = _instance.forget_if_current(settings)
+    lamindb_folder = Path(settings.storage) / ".lamindb"
     if settings.is_embedded:
-        for suffix in ("", "-wal", "-shm", ".lock"):
+        for suffix in ("", "-wal", "-shm", "-journal", ".lock"):
             Path(str(settings.sqlite_path) + suffix).unlink(missing_ok=True)
-        if force and lamindb_folder.exists():
-            shutil.rmtree(lamindb_folder)
-        elif lamindb_folder.exists() and not any(lamindb_folder.iterdir()):
-            lamindb_folder.rmdir()
-    else:
-        _instance.drop_schema(settings)
+    elif state.owner is not None:
+        ownership.drop_owned_tables(settings)
+    for path in _artifact_files(settings):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+    ownership.remove_storage_marker(settings)
+    if lamindb_folder.is_dir() and not any(lamindb_folder.iterdir()):
+        lamindb_folder.rmdir()
     _instance.unregister_instance(settings.slug)
     logger.important(f"deleted instance {settings.slug}" + (" (it was the current one)" if was_current else ""))
+    if was_current:
+        context.reset()
+        _instance.reactivate_after_delete()
+
+
+def _foreign_owner(settings: InstanceSettings) -> str | None:
+    # another registered instance with the same storage or database, or another
+    # instance's marker in the storage folder: deleting would wipe its data
+    for other in _instance.list_instances():
+        if other.slug != settings.slug and (
+            Path(other.storage).resolve() == Path(settings.storage).resolve() or _same_database(settings, other)
+        ):
+            return f"the instance {other.slug} uses the same storage folder or database"
+    try:
+        marker = ownership.read_storage_marker(settings.storage)
+    except SetupError:
+        return None
+    if marker is not None and marker["uid"] != settings.uid:
+        return f"its storage folder {settings.storage} belongs to the instance {marker.get('slug', '?')}"
+    return None
+
+
+def _unregister(settings: InstanceSettings, why: str) -> None:
+    was_current = _instance.forget_if_current(settings)
+    _instance.unregister_instance(settings.slug)
+    logger.warning(f"deleted the registration of {settings.slug}: {why}")
     if was_current:
         context.reset()
         _instance.reactivate_after_delete()

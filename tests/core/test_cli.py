@@ -241,3 +241,20 @@ def test_cli_init_requires_storage(run_cli):
     result = run_cli("init")
     assert result.returncode == 2
     assert "the following arguments are required: --storage" in result.stderr
+
+
+@pytest.mark.sqlite_only
+def test_cli_delete_of_an_instance_with_records_asks(run_cli, tmp_path):
+    assert run_cli("init", "--storage", "mydata").returncode == 0
+    code = "import lamindb_core as ln; ln.save([ln.ULabel(name=n) for n in 'ab'])"
+    subprocess.run([sys.executable, "-c", code], env={**os.environ, "LAMIN_CORE_HOME": str(tmp_path / "cli-home")}, check=True)
+    question = f"{OS_HANDLE}/mydata holds 2 record(s) (core_ulabel: 2). Delete the instance with them? [y/N] "
+    result = run_cli("delete", "mydata", input="n\n")
+    assert result.stdout == question
+    assert_one_line_error(result, f"not deleted: {OS_HANDLE}/mydata holds 2 record(s) (core_ulabel: 2); answer y, or pass --force")
+    result = run_cli("delete", "mydata", input="")  # no answer (no terminal): nothing is deleted
+    assert result.returncode == 1 and (tmp_path / "mydata" / ".lamindb" / "lamin.db").is_file()
+    result = run_cli("delete", "mydata", input="y\n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == question + f"→ deleted instance {OS_HANDLE}/mydata (it was the current one)\n"
+    assert not (tmp_path / "mydata" / ".lamindb").exists()

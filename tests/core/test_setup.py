@@ -308,7 +308,12 @@ def test_delete_refuses_while_artifacts_are_stored_unless_forced(python, home, t
     python(_init_code(storage, None) + f"; ln.Artifact({str(folder)!r}, key='folder').save()")
     result = python("import lamindb_core as ln; ln.setup.delete('mydata')", check=False)
     assert result.returncode == 1
-    assert "holds 1 artifact file(s)" in result.stderr and "force=True" in result.stderr
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert last_line == (
+        f"lamindb_core.errors.SetupError: {OS_HANDLE}/mydata holds 1 record(s) (core_artifact: 1) and "
+        f"1 artifact file(s) in {storage / '.lamindb'}; deleting the instance deletes them: pass force=True "
+        "(lamin-core delete --force)"
+    )
     assert (storage / ".lamindb" / "lamin.db").exists()
     python("import lamindb_core as ln; ln.setup.delete('mydata', force=True)")
     assert not (storage / ".lamindb").exists()
@@ -331,7 +336,7 @@ def test_delete_current_instance_in_process_falls_back_to_default(python, home, 
         import lamindb_core as ln
         ln.setup.init(storage={str(tmp_path / 'a')!r}, db={db!r})
         ln.ULabel(name="in a").save()
-        ln.setup.delete("a")
+        ln.setup.delete("a", force=True)
         print(ln.ULabel.filter().count())
         print(ln.setup.settings.instance.slug)
         """
@@ -375,7 +380,7 @@ def test_init_postgres_migrates_and_delete_drops_tables(python, home, tmp_path):
         result = python("import lamindb_core as ln; print(ln.ULabel.get(name='on postgres').name)")
         assert result.stdout == "on postgres\n"
 
-        python("import lamindb_core as ln; ln.setup.delete('pg')")
+        python("import lamindb_core as ln; ln.setup.delete('pg', force=True)")
         assert _pg_tables(name) == []
         assert not (home / "instances" / f"{OS_HANDLE}--pg.json").exists()
     finally:
@@ -501,7 +506,259 @@ def test_processes_connecting_to_a_new_database_together_migrate_once(home, tmp_
     (home / "instances").mkdir()
     (home / "instances" / f"{OS_HANDLE}--fresh.json").write_text(json.dumps(settings))
     (home / "current-instance").write_text(f"{OS_HANDLE}/fresh")
-    (tmp_path / "fresh").mkdir()
+    # what init writes when it registers an instance: its mark on the storage folder,
+    # saying that the database is yet to be created
+    (tmp_path / "fresh" / ".lamindb").mkdir(parents=True)
+    (tmp_path / "fresh" / ".lamindb" / "lamin.instance.json").write_text(
+        json.dumps({"uid": "abcdefghijkl", "slug": f"{OS_HANDLE}/fresh", "created": False})
+    )
     results = _start_at_once(home, FIRST_QUERY, 3)
     assert [rc for rc, _, err in results] == [0, 0, 0], [err for _, _, err in results]
     assert all(out.splitlines()[-1].startswith("1 ") for _, out, _ in results)
+
+
+# ---------------------------------------------------------------------------
+# what an instance owns (issue 10: 3, 14, 15, 16)
+# ---------------------------------------------------------------------------
+
+
+def _last_line(result: subprocess.CompletedProcess) -> str:
+    return result.stderr.strip().splitlines()[-1]
+
+
+def _in_home(other_home: Path, code: str) -> str:
+    # the code runs with another config folder: another machine, or another user
+    return f"import os; os.environ['LAMIN_CORE_HOME'] = {str(other_home)!r}\n" + textwrap.dedent(code)
+
+
+def test_init_refuses_a_storage_folder_that_a_registered_instance_uses(python, home, tmp_path, new_db):
+    python(_init_code(tmp_path / "shared", new_db(), name="first") + "; ln.ULabel(name='kept').save()")
+    result = python(_init_code(tmp_path / "shared", new_db(), name="second"), check=False)
+    assert _last_line(result) == (
+        f"lamindb_core.errors.SetupError: the storage folder {tmp_path / 'shared'} is used by the instance "
+        f"{OS_HANDLE}/first: two instances cannot share a storage folder; choose another folder, or connect: "
+        f"ln.setup.connect('{OS_HANDLE}/first')"
+    )
+    assert not (home / "instances" / f"{OS_HANDLE}--second.json").exists()
+    # deleting the refused name cannot touch the first
+    assert python("import lamindb_core as ln; print(ln.ULabel.get(name='kept').name)").stdout == "kept\n"
+
+
+def test_init_refuses_a_storage_folder_of_an_instance_registered_elsewhere(python, home, tmp_path, new_db):
+    # another config folder (another user, another machine) made an instance in this folder
+    python(_in_home(tmp_path / "elsewhere", _init_code(tmp_path / "shared", new_db(), name="theirs")))
+    result = python(_init_code(tmp_path / "shared", new_db(), name="mine"), check=False)
+    assert _last_line(result).startswith(
+        f"lamindb_core.errors.SetupError: the storage folder {tmp_path / 'shared'} is used by the instance "
+        f"{OS_HANDLE}/theirs (uid "
+    )
+    assert not (home / "instances" / f"{OS_HANDLE}--mine.json").exists()
+    assert (tmp_path / "shared" / ".lamindb" / "lamin.instance.json").is_file()
+
+
+@pytest.mark.postgres_only
+def test_init_refuses_a_database_that_another_instance_uses(python, home, tmp_path, new_db):
+    db = new_db()
+    python(_in_home(tmp_path / "elsewhere", _init_code(tmp_path / "a", db, name="theirs") + "; ln.ULabel(name='theirs').save()"))
+    result = python(_init_code(tmp_path / "b", db, name="mine"), check=False)
+    assert _last_line(result).startswith(
+        f"lamindb_core.errors.SetupError: could not create the instance {OS_HANDLE}/mine in {tmp_path / 'b'}: "
+        f"the database {_display(db)} belongs to the instance {OS_HANDLE}/theirs (uid "
+    )
+    assert _last_line(result).endswith("nothing of it was left behind")
+    assert not (home / "instances" / f"{OS_HANDLE}--mine.json").exists()
+    assert not (tmp_path / "b" / ".lamindb" / "lamin.instance.json").exists()
+    # their label is untouched, and so is their registration of the database
+    check = python(_in_home(tmp_path / "elsewhere", "import lamindb_core as ln; print(ln.ULabel.get(name='theirs').name)"))
+    assert check.stdout == "theirs\n"
+    # in the config folder that registered it, the database is refused before connecting
+    result = python(_in_home(tmp_path / "elsewhere", _init_code(tmp_path / "d", db, name="again")), check=False)
+    assert f"the database {_display(db)} is used by the instance {OS_HANDLE}/theirs" in _last_line(result)
+
+
+def _display(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(query=""))
+
+
+@pytest.mark.postgres_only
+def test_delete_drops_only_the_tables_the_instance_created(python, home, tmp_path, new_db):
+    import psycopg
+
+    db = new_db()
+    with psycopg.connect(db, autocommit=True) as conn:
+        # another application's tables, one of them named like ours
+        conn.execute("CREATE TABLE core_inventory (id int)")
+        conn.execute("CREATE TABLE bio_samples (id int)")
+        conn.execute("CREATE TABLE django_migrations (id serial, app varchar(255), name varchar(255), applied timestamptz)")
+        conn.execute("INSERT INTO django_migrations (app, name, applied) VALUES ('inventory', '0001_initial', now())")
+    python(_init_code(tmp_path / "pg", db, name="pg") + "; ln.ULabel(name='x').save()")
+    python("import lamindb_core as ln; ln.setup.delete('pg', force=True)")
+    name = urlsplit(db).path.lstrip("/")
+    assert _pg_tables(name) == ["bio_samples", "core_inventory", "django_migrations"]
+    with psycopg.connect(db) as conn:
+        assert conn.execute("SELECT app FROM django_migrations").fetchall() == [("inventory",)]
+
+
+@pytest.mark.sqlite_only
+def test_connect_to_an_instance_whose_database_file_is_gone_fails_and_creates_nothing(python, home, tmp_path):
+    storage = tmp_path / "mydata"
+    python(_init_code(storage, None) + "; ln.ULabel(name='x').save()")
+    db_file = storage / ".lamindb" / "lamin.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db_file) + suffix).unlink(missing_ok=True)
+    expected = (
+        f"lamindb_core.errors.SetupError: the database of the instance {OS_HANDLE}/mydata is missing: "
+        f"{db_file} does not exist; only ln.setup.init creates databases: restore it, or remove the "
+        f"registration with ln.setup.delete('{OS_HANDLE}/mydata')"
+    )
+    result = python("import lamindb_core as ln; print(ln.ULabel.filter().count())", check=False)
+    assert _last_line(result) == expected
+    result = python("import lamindb_core as ln; ln.setup.connect('mydata')", check=False)
+    assert _last_line(result) == expected
+    assert not db_file.exists()
+    # the registration goes without a force: there is nothing left to lose
+    result = python("import lamindb_core as ln; ln.setup.delete('mydata')")
+    assert "database sqlite:///" in result.stdout and "does not exist anymore" in result.stdout
+    assert not (home / "instances" / f"{OS_HANDLE}--mydata.json").exists()
+
+
+@pytest.mark.sqlite_only
+def test_connect_to_an_instance_whose_storage_was_moved_fails(python, home, tmp_path):
+    storage = tmp_path / "mydata"
+    python(_init_code(storage, None))
+    storage.rename(tmp_path / "moved")
+    result = python("import lamindb_core as ln; print(ln.ULabel.filter().count())", check=False)
+    assert _last_line(result).startswith(
+        f"lamindb_core.errors.SetupError: the storage folder {storage} of the instance {OS_HANDLE}/mydata is "
+        "missing (moved, renamed or unmounted?)"
+    )
+    assert not storage.exists()
+
+
+@pytest.mark.postgres_only
+def test_connect_and_delete_of_an_instance_whose_database_was_dropped(python, run_cli, home, tmp_path):
+    name = _create_pg_database()
+    db = _pg_url(name)
+    python(_init_code(tmp_path / "pg", db, name="pg"))
+    python(_init_code(tmp_path / "other", None, name="other"))
+    _drop_pg_database(name)
+    result = python("import lamindb_core as ln; ln.setup.connect('pg')", check=False)
+    assert _last_line(result).startswith(
+        f"lamindb_core.errors.SetupError: cannot connect to the database {_display(db)} of the instance "
+        f"{OS_HANDLE}/pg: "
+    )
+    assert "does not exist" in _last_line(result)
+    assert (home / "current-instance").read_text() == f"{OS_HANDLE}/other"  # a failed connect changes nothing
+    result = python("import lamindb_core as ln; ln.setup.delete('pg')")
+    assert f"deleted the registration of {OS_HANDLE}/pg: its database" in result.stdout
+    assert not (home / "instances" / f"{OS_HANDLE}--pg.json").exists()
+
+
+def test_delete_of_an_instance_with_records_needs_force(python, home, tmp_path, new_db):
+    python(_init_code(tmp_path / "mydata", new_db()) + "; ln.save([ln.ULabel(name=n) for n in 'abc'])")
+    result = python("import lamindb_core as ln; ln.setup.delete('mydata')", check=False)
+    assert _last_line(result) == (
+        f"lamindb_core.errors.SetupError: {OS_HANDLE}/mydata holds 3 record(s) (core_ulabel: 3); deleting the "
+        "instance deletes them: pass force=True (lamin-core delete --force)"
+    )
+    assert python("import lamindb_core as ln; print(ln.ULabel.filter().count())").stdout == "3\n"
+    python("import lamindb_core as ln; ln.setup.delete('mydata', force=True)")
+    assert not (home / "instances" / f"{OS_HANDLE}--mydata.json").exists()
+
+
+# ---------------------------------------------------------------------------
+# damaged config files, unusable folders, a full disk (issue 10: 25)
+# ---------------------------------------------------------------------------
+
+
+def test_truncated_user_file_is_a_clear_error(python, home):
+    (home / "user.json").write_text('{"handle": "me", "na')
+    result = python("import lamindb_core as ln; ln.ULabel.filter().count()", check=False)
+    assert _last_line(result).startswith(
+        f"lamindb_core.errors.SetupError: the user file {home / 'user.json'} is damaged ("
+    )
+    assert _last_line(result).endswith("repair it, or remove it to start afresh")
+
+
+def test_unknown_key_in_an_instance_file_is_ignored_with_a_warning(python, home, tmp_path):
+    python(_init_code(tmp_path / "mydata", None))
+    path = home / "instances" / f"{OS_HANDLE}--mydata.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), "color": "blue"}))
+    result = python("import lamindb_core as ln; print(ln.ULabel.filter().count())")
+    assert result.stdout.splitlines() == [f"! ignoring unknown key(s) 'color' in {path}", "0"]
+
+
+def test_config_home_that_is_a_file_is_a_clear_error(python, tmp_path):
+    not_a_folder = tmp_path / "config.txt"
+    not_a_folder.write_text("x")
+    code = f"import os; os.environ['LAMIN_CORE_HOME'] = {str(not_a_folder)!r}\nimport lamindb_core as ln; ln.ULabel.filter().count()"
+    result = python(code, check=False)
+    assert _last_line(result) == (
+        f"lamindb_core.errors.SetupError: the config folder LAMIN_CORE_HOME={not_a_folder} is a file, not a "
+        "folder: point LAMIN_CORE_HOME at a folder"
+    )
+
+
+def test_init_where_lamindb_cannot_be_a_folder_is_a_clear_error(python, home, tmp_path):
+    storage = tmp_path / "mydata"
+    storage.mkdir()
+    (storage / ".lamindb").write_text("not a folder")
+    result = python(_init_code(storage, None), check=False)
+    assert _last_line(result) == (
+        f"lamindb_core.errors.SetupError: cannot create the storage folder {storage / '.lamindb'}: File exists"
+    )
+    assert not (home / "instances").exists() or not any((home / "instances").iterdir())
+
+
+@pytest.mark.sqlite_only
+def test_init_on_a_full_disk_leaves_nothing_half_made(python, home, tmp_path):
+    # files this process writes may not grow past 64 KiB: SQLite finds the disk full
+    storage = tmp_path / "mydata"
+    code = (
+        "import resource, signal\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))\n"
+        + _init_code(storage, None)
+    )
+    result = python(code, check=False)
+    assert _last_line(result).startswith(
+        f"lamindb_core.errors.SetupError: could not create the instance {OS_HANDLE}/mydata in {storage}: "
+    )
+    assert _last_line(result).endswith("nothing of it was left behind")
+    assert not storage.exists()
+    assert not (home / "instances").exists() or not any((home / "instances").iterdir())
+    assert not (home / "current-instance").exists()
+    # with room again, init works
+    python(_init_code(storage, None))
+
+
+def test_a_failed_init_does_not_go_on_writing_into_the_previous_instance(python, home, tmp_path):
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / ".lamindb").write_text("not a folder")
+    result = python(
+        f"""
+        import lamindb_core as ln
+        ln.setup.init(storage={str(tmp_path / 'first')!r})
+        ln.ULabel(name="in first").save()
+        try:
+            ln.setup.init(storage={str(broken)!r})
+        except ln.errors.SetupError as e:
+            print("init:", e)
+        try:
+            ln.ULabel(name="meant for broken").save()
+        except ln.errors.SetupError as e:
+            print("save:", e)
+        ln.setup.connect("first")
+        print(list(ln.ULabel.filter().values_list("name", flat=True)))
+        """
+    )
+    lines = result.stdout.splitlines()
+    assert lines[1] == f"init: cannot create the storage folder {broken / '.lamindb'}: File exists"
+    assert lines[2] == (
+        f"save: ln.setup.init(storage={str(broken)!r}) failed: this process has no instance until "
+        f"ln.setup.connect(...) or ln.setup.init(...) succeeds (the last connected instance was {OS_HANDLE}/first)"
+    )
+    assert lines[-1] == "['in first']"
+    assert (home / "current-instance").read_text() == f"{OS_HANDLE}/first"
