@@ -212,8 +212,8 @@ def _one_line(exc: BaseException) -> str:
 def _instance_slug() -> str:
     try:
         return ln.setup.settings.instance.slug
-    except errors.SetupError:
-        return "(none)"
+    except Exception:  # noqa: BLE001 - it only names the instance in a message about another error
+        return "(unknown)"
 
 
 def parse_filter(key: str, value: str) -> browsing.Condition:

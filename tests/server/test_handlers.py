@@ -254,3 +254,19 @@ async def test_a_broken_database_is_503_with_the_reason_and_recovers(jp_fetch, t
     monkeypatch.undo()
     data = await get(jp_fetch, "registries", "ULabel", "records", limit="1")
     assert data["registry"] == "ULabel"
+
+
+async def test_a_value_the_database_refuses_is_400_not_503(jp_fetch, monkeypatch):
+    # the checks of the request should let no such value through; if one gets past them,
+    # the answer still blames the request, not the instance
+    from django.db import DataError
+
+    from lamindb_jupyter.server import handlers
+
+    def refuse(*args, **kwargs):
+        raise DataError("value out of range for type bigint")
+
+    monkeypatch.setattr(handlers.browsing, "fetch_page", refuse)
+    status, message = await get_error(jp_fetch, "registries", "ULabel", "records")
+    assert status == 400
+    assert message == "the database refused a value of the request: value out of range for type bigint"
