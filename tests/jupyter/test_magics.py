@@ -355,6 +355,7 @@ LIMIT_MESSAGE = "--limit must be a positive whole number (at most 1000000000) or
         ("found = %ln search ULabel {Jr3{J1 ~x[", "'{' in '{Jr3{J1' is not closed"),
         ("%%ln\nsearch ULabel {Jr3{J1 ~x[", "line 1: '{' in '{Jr3{J1' is not closed"),
         ("%ln search ULabel (a;", "'(' in '(a' is not closed"),
+        ('%ln search ULabel """abc', 'No closing quotation in: search ULabel """abc'),
         ("%ln filter ULabel name=[DMSO", "'[' in 'name=[DMSO' is not closed: close it, or put text with brackets in quotes"),
         # the message spoke of search__in
         ("%ln search ULabel [T cell", '\'[\' in \'[T\' is not closed: close it, or put text with brackets in quotes, as in "[T"'),
