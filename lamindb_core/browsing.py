@@ -19,6 +19,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -38,10 +39,14 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "BIGINT_MAX",
+    "BIGINT_MIN",
     "BOOL_OPERATORS",
     "FALSE_WORDS",
     "HIDDEN_COLUMNS",
     "MAX_LIMIT",
+    "MAX_OFFSET",
+    "MAX_SEARCH_LIMIT",
     "OPERATORS",
     "ORDER_OPERATORS",
     "SEARCH_LIMIT",
@@ -67,6 +72,7 @@ __all__ = [
     "supports_features",
     "to_many_relations",
     "to_one_relations",
+    "whole_number",
 ]
 
 # operator shown to users -> Django lookup; "!=" excludes, "is null" takes yes/no
@@ -88,6 +94,15 @@ ORDER_OPERATORS = ("=", "!=", ">", ">=", "<", "<=", "in", "is null")
 BOOL_OPERATORS = ("=", "is null")
 # how many ranked search results can be paged through, unless a page asks for more
 SEARCH_LIMIT = 1000
+# however far a page reaches, a search ranks at most this many records: a search's
+# queries fetch a multiple of its limit, and the databases count in bigints
+MAX_SEARCH_LIMIT = 1_000_000
+# PostgreSQL's bigint, the widest integer a column, a LIMIT or an OFFSET holds (SQLite's too)
+BIGINT_MIN = -(2**63)
+BIGINT_MAX = 2**63 - 1
+MAX_OFFSET = BIGINT_MAX
+# a whole number as the databases read it: digits 0-9, no "²", "١٢" or "1_000" as int() takes
+WHOLE_NUMBER = re.compile(r"([+-]?)0*([0-9]+)", re.ASCII)
 # df() columns that the browsers leave out: bookkeeping, not data
 HIDDEN_COLUMNS = {"aux", "space_id", "_branch_code"}
 # the largest page
@@ -103,6 +118,37 @@ class QueryError(errors.InvalidArgument):
 
 class NotFound(LookupError):
     """No registry or record of that name or id."""
+
+
+def _shown(sign: str, digits: str) -> str:
+    # a number of thousands of digits is cut: int() would not even print it
+    return sign + (digits if len(digits) <= 30 else f"{digits[:20]}… ({len(digits)} digits)")
+
+
+def whole_number(text: str, what: str, low: int = BIGINT_MIN, high: int = BIGINT_MAX) -> int:
+    """``text`` as an integer: the digits 0-9 with an optional sign, from ``low`` to ``high``.
+
+    ``int()`` also reads ``"١٢"``, ``"1_000"`` and numbers beyond any database
+    column; this is what a page offset, a limit or a record id may be.
+
+    Raises:
+        QueryError: ``"offset must be a whole number (digits 0-9), got '²'"`` or
+            ``"offset must be between 0 and 9223372036854775807, got 9223372036854775808"``.
+
+    Example:
+        >>> whole_number("20", "limit", 1, MAX_LIMIT)
+        20
+    """
+    match = WHOLE_NUMBER.fullmatch(text.strip()) if isinstance(text, str) else None
+    if match is None:
+        shown = text if not isinstance(text, str) or len(text) <= 40 else text[:40] + "…"
+        raise QueryError(f"{what} must be a whole number (digits 0-9), got {shown!r}")
+    sign, digits = match.groups()
+    sign = "" if sign == "+" or digits == "0" else sign
+    value = int(sign + digits) if len(digits) <= 20 else None
+    if value is None or not low <= value <= high:
+        raise QueryError(f"{what} must be between {low} and {high}, got {_shown(sign, digits)}")
+    return value
 
 
 # -- registries --------------------------------------------------------------
@@ -255,6 +301,8 @@ def _convert(target: models.Field | None, value: Any, what: str) -> Any:
         value = value.strip()
         if value == "":
             raise QueryError(f"{what}: a value is missing")
+    if isinstance(target, models.IntegerField):
+        return _convert_integer(value, what)
     try:
         converted = target.to_python(value)
     except DjangoValidationError as exc:
@@ -262,6 +310,25 @@ def _convert(target: models.Field | None, value: Any, what: str) -> Any:
     if isinstance(converted, dt.datetime) and timezone.is_naive(converted):
         converted = timezone.make_aware(converted, dt.timezone.utc)
     return converted
+
+
+def _convert_integer(value: Any, what: str) -> int:
+    # Django's IntegerField.to_python is int(): it reads "١٢" as 12 and any number of digits
+    if isinstance(value, str):
+        match = WHOLE_NUMBER.fullmatch(value)
+        if match is None:
+            raise QueryError(f"{what}: “{value}” value must be an integer.")
+        sign, digits = match.groups()
+        if len(digits) > 20:
+            raise QueryError(
+                f"{what}: {_shown(sign, digits)} is out of range: whole numbers from {BIGINT_MIN} to {BIGINT_MAX}"
+            )
+        value = int(sign + digits)
+    elif not isinstance(value, int) or isinstance(value, bool):
+        raise QueryError(f"{what}: {value!r} is not a whole number")
+    if not BIGINT_MIN <= value <= BIGINT_MAX:
+        raise QueryError(f"{what}: {value} is out of range: whole numbers from {BIGINT_MIN} to {BIGINT_MAX}")
+    return value
 
 
 def condition_q(model: type[models.Model], condition: Condition) -> Q:
@@ -319,7 +386,7 @@ def build_query(
     if not text:
         return qs.order_by("-id")
     if hasattr(qs, "search"):
-        return qs.search(text, limit=search_limit)
+        return qs.search(text, limit=max(1, min(search_limit, MAX_SEARCH_LIMIT)))
     return qs.filter(**{f"{display_field(model)}__icontains": text}).order_by("-id")
 
 
@@ -346,9 +413,9 @@ class Page:
 
 
 def check_page(offset: int, limit: int) -> None:
-    """Raise ``QueryError`` unless ``offset >= 0`` and ``1 <= limit <= MAX_LIMIT``."""
-    if offset < 0:
-        raise QueryError(f"offset must be 0 or more, got {offset}")
+    """Raise ``QueryError`` unless ``0 <= offset <= MAX_OFFSET`` and ``1 <= limit <= MAX_LIMIT``."""
+    if not 0 <= offset <= MAX_OFFSET:
+        raise QueryError(f"offset must be between 0 and {MAX_OFFSET}, got {offset}")
     if not 1 <= limit <= MAX_LIMIT:
         raise QueryError(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
 
@@ -380,12 +447,17 @@ def fetch_page(
     has_more = len(df) > limit
     if has_more:
         df = df.iloc[:limit]
+    if "id" in df.columns:  # df() of no records lists the id as a column, not as the index
+        df = df.set_index("id")
     hidden = [c for c in df.columns if str(c) in HIDDEN_COLUMNS or str(c).startswith("_")]
     if hidden:
         df = df.drop(columns=hidden)
     total = None
-    if not has_more:
+    if not has_more and (len(df) or offset == 0):
         total = offset + len(df)
+    elif not has_more:
+        # past the end: the records are fewer than the offset, so counting them is cheap
+        total = qs.count()
     elif count:
         total = qs.count()
     return Page(df=df, offset=offset, limit=limit, has_more=has_more, total=total, columns=[str(c) for c in df.columns])
@@ -399,9 +471,13 @@ def get_record(model: type[models.Model], idlike: int | str):
 
     Raises:
         NotFound: no record, or several for a uid stub.
+        QueryError: an id that is no whole number in the digits 0-9 (``"²"``), or is beyond
+            the largest id a database holds.
     """
-    if isinstance(idlike, str) and idlike.isdigit():
-        idlike = int(idlike)
+    if isinstance(idlike, str) and idlike.isdigit():  # also "²" and "١٢", refused here
+        idlike = whole_number(idlike, "a record id", 1, BIGINT_MAX)
+    elif isinstance(idlike, int) and not isinstance(idlike, bool) and not 1 <= idlike <= BIGINT_MAX:
+        raise QueryError(f"a record id must be between 1 and {BIGINT_MAX}, got {idlike}")
     try:
         return model.filter().get(idlike)
     except errors.DoesNotExist:

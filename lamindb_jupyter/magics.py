@@ -29,18 +29,20 @@ from IPython.core.magic import (
     magics_class,
     needs_local_scope,
     no_var_expand,
-    output_can_be_silenced,
 )
 from traitlets import Bool, Int
 
 from lamindb_core.errors import closest_match_hint
 
 from .parsing import (
+    MAX_LIMIT,
     Option,
     Word,
     find_registry,
     parse_conditions,
     parse_options,
+    check_brackets,
+    expand_variables,
     parse_value,
     snake_plural,
     split_words,
@@ -145,8 +147,11 @@ SUBCOMMANDS: dict[str, Subcommand] = {
             "search", "Registry text",
             "Records ranked by how well they match a text, with a score",
             "Runs ln.Registry.search(text, field=..., limit=...): a QuerySet, best match first, that\n"
-            "shows as a table with a score (its .df() has every field). Quote a text with spaces.",
-            ('%ln search ULabel "cand marker"', '%ln search Artifact iris --field key --limit 5'),
+            "shows as a table with a score (its .df() has every field). The words after the registry\n"
+            "are the text as written ({var} and $var put in a variable, {{ is a literal {);\n"
+            'put text with brackets in quotes: %ln search ULabel "[T cell".',
+            ('%ln search ULabel "cand marker"', '%ln search Artifact iris --field key --limit 5',
+             '%ln search ULabel "[T cell"'),
             "required", "text",
             (FIELD, LIMIT, Option("--case-sensitive", "flag", "", "match upper and lower case exactly")),
             "do_search",
@@ -214,7 +219,8 @@ SUBCOMMANDS: dict[str, Subcommand] = {
 VALUES_HELP = """\
 Values mean what they look like: numbers (size__gt=1e4), True/False/None, "quoted text",
 bare words (suffix=.h5ad), lists (suffix__in=[.jpg,.fastq.gz]), and the notebook's variables
-as {var} or $var (ulabels={study1}). %%ln runs one command per line."""
+as {var} or $var (ulabels={study1}). Brackets outside quotes pair up: quote text with a lone
+one (name="[T cell"). --limit N takes a whole number. %%ln runs one command per line."""
 
 
 def overview() -> str:
@@ -256,28 +262,35 @@ class LnMagic(Magics):
     """``%ln`` and ``%%ln``: query lamindb_core registries; see ``%ln help``."""
 
     limit = Int(
-        100, allow_none=True, min=0,
+        100, allow_none=True, min=0, max=MAX_LIMIT,
         help="Rows that %ln filter brings back and that a registry table shows (None: all).",
     ).tag(config=True)
     features = Bool(
         False, help="Whether %ln filter Artifact adds a column per feature, as --features does.",
     ).tag(config=True)
 
+    # no @output_can_be_silenced: IPython's check for a trailing ; reads the line as Python,
+    # and a lone bracket (%ln search ULabel [T cell) made it raise tokenize.TokenError
+    # after the command had run; the magic looks for the ; itself
     @no_var_expand
     @needs_local_scope
-    @output_can_be_silenced
     @line_cell_magic
     def ln(self, line: str, cell: str | None = None, local_ns: dict | None = None) -> Any:
         namespace = self._namespace(local_ns)
         if cell is None:
-            return self.run(_without_semicolon(line), namespace)
+            command = _without_semicolon(line)
+            result = self.run(command, namespace)
+            return None if command != line else result  # a ; at the end silences the output
         from IPython.display import display
 
         commands = [(0, line)] if line.strip() else []
         commands += [(n, text) for n, text in enumerate(cell.splitlines(), start=1)]
         commands = [(n, text) for n, text in commands if text.strip() and not text.lstrip().startswith("#")]
+        silenced = False
         if commands:  # a ; at the end silences the output, as in Python
-            commands[-1] = (commands[-1][0], _without_semicolon(commands[-1][1]))
+            last = _without_semicolon(commands[-1][1])
+            silenced = last != commands[-1][1]
+            commands[-1] = (commands[-1][0], last)
         result = None
         for index, (number, text) in enumerate(commands):
             try:
@@ -286,7 +299,7 @@ class LnMagic(Magics):
                 raise UsageError(f"line {number}: {exc}") from None
             if result is not None and index < len(commands) - 1:
                 display(result)
-        return result
+        return None if silenced else result
 
     def _namespace(self, local_ns: dict | None) -> dict:
         user_ns = self.shell.user_ns if self.shell is not None else {}
@@ -302,6 +315,7 @@ class LnMagic(Magics):
         """
         namespace = self._namespace(None) if namespace is None else namespace
         words = split_words(line)
+        check_brackets(words)
         if not words:
             print(overview())
             return None
@@ -388,7 +402,8 @@ class LnMagic(Magics):
             raise UsageError("search is not available: this lamindb_core has no Registry.search")
         if not words:
             raise UsageError(f"%ln search needs a text, as in: {sub.examples[0]}")
-        text = " ".join(str(parse_value(w, ns, text_field=True, key="search")) for w in words)
+        # text as written: [a,b] is no list here, True no bool; only variables are put in
+        text = " ".join(expand_variables(w.text, ns) for w in words)
         kwargs: dict[str, Any] = {}
         if "field" in options:
             fields = options["field"]
@@ -500,7 +515,7 @@ def help_transformer(lines: list[str]) -> list[str]:
 
 
 def _without_semicolon(line: str) -> str:
-    # IPython hides the output of `%ln ...;` itself; the ; is not part of the command
+    # `%ln ...;` shows no output (the magic returns None); the ; is not part of the command
     stripped = line.rstrip()
     return stripped[:-1] if stripped.endswith(";") else line
 

@@ -13,6 +13,9 @@ characters were quoted, because quoting decides what a value means:
   ``{{`` and ``$$`` write a literal ``{`` and ``$``.
 - ``|``, ``&``, ``~`` and parentheses combine conditions into ``Q`` objects, in
   a quoted expression (``"suffix=.jpg | suffix=.fastq.gz"``) or bare.
+- Brackets outside quotes pair up (``check_brackets``): a lone ``[``, ``(`` or ``{``
+  is a mistake to point at, not text to guess at; text that holds one is quoted
+  (``name="[T cell"``).
 
 Nothing here runs a query: the results are registries, ``Q`` objects and keyword
 arguments that ``magics.py`` hands to ``lamindb_core``. Every mistake raises
@@ -43,6 +46,7 @@ __all__ = [
     "Word",
     "Option",
     "split_words",
+    "check_brackets",
     "parse_options",
     "parse_conditions",
     "parse_value",
@@ -57,6 +61,13 @@ QUOTES = "'\""
 OPERATORS = "|&~()"
 # module names that users write in front of a registry: ln.ULabel, bt.CellType
 MODULE_ALIASES = {"ln": "core", "lamindb": "core", "core": "core", "bt": "bio", "bionty": "bio", "bio": "bio", "custom": "custom"}
+# a whole number as --limit takes it: digits 0-9 (int() also reads "١٢" and "1_0")
+DIGITS = re.compile(r"[0-9]+", re.ASCII)
+# the largest --limit: more rows than a notebook holds, and far from the databases' bigint,
+# which a search's queries (10 x its limit) and filter's LIMIT must stay within
+MAX_LIMIT = 1_000_000_000
+BRACKETS = {"(": ")", "[": "]", "{": "}"}
+CLOSERS = {close: open_ for open_, close in BRACKETS.items()}
 # a variable reference: a name with attributes or subscripts, never a call
 NAME_EXPR = r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*|\[[^\[\]{}()]*\])*"
 WHOLE_BRACE = re.compile(r"\{(" + NAME_EXPR + r")\}")
@@ -176,6 +187,67 @@ def split_words(line: str) -> list[Word]:
         words.append(Word(token, tuple(lexer.spans)))
 
 
+def _quoted_suggestion(word: Word) -> str:
+    # the word as it would work: its value (after an unquoted =) in quotes
+    eq = word.find_unquoted("=")
+    key, value = (word.text[: eq + 1], word.text[eq + 1 :]) if eq > 0 else ("", word.text)
+    quote = "'" if '"' in value else '"'
+    return f"{key}{quote}{value}{quote}"
+
+
+def check_brackets(words: list[Word]) -> None:
+    """Make sure that every ``(``, ``[`` and ``{`` outside quotes is closed, in order.
+
+    Parentheses may span words (``( name=a | name=b )``); ``{{`` and ``}}`` are a
+    literal brace. A lone bracket is a ``UsageError`` that names it and says how to
+    write it as text. (IPython itself stumbled over them: it read the line as Python
+    to find a trailing ``;``.)
+
+    Raises:
+        UsageError: ``'[' in '[T' is not closed: close it, or put text with brackets in
+            quotes, as in "[T"``.
+    """
+    stack: list[tuple[str, Word]] = []
+    for word in words:
+        text = word.text
+        i = 0
+        while i < len(text):
+            char = text[i]
+            if word.is_quoted(i) or (char not in BRACKETS and char not in CLOSERS):
+                i += 1
+                continue
+            if char in "{}" and text[i : i + 2] == char * 2 and not word.is_quoted(i + 1):
+                i += 2  # {{ and }} write a literal brace
+                continue
+            if char in BRACKETS:
+                stack.append((char, word))
+            elif not stack:
+                raise UsageError(
+                    f"{char!r} in {text!r} closes nothing: put text with brackets in quotes, "
+                    f"as in {_quoted_suggestion(word)}"
+                )
+            elif stack[-1][0] != CLOSERS[char]:
+                opened = stack[-1][0]
+                raise UsageError(
+                    f"{char!r} in {text!r} does not close {opened!r}: close {opened!r} with "
+                    f"{BRACKETS[opened]!r}, or put text with brackets in quotes"
+                )
+            else:
+                stack.pop()
+            i += 1
+    if stack:
+        char, word = stack[0]
+        if char == "{":
+            raise UsageError(
+                f"'{{' in {word.text!r} is not closed: write {{var}} for a variable, {{{{ for a literal {{, "
+                f"or quote the text, as in {_quoted_suggestion(word)}"
+            )
+        raise UsageError(
+            f"{char!r} in {word.text!r} is not closed: close it, or put text with brackets in quotes, "
+            f"as in {_quoted_suggestion(word)}"
+        )
+
+
 def open_quote(text: str) -> int:
     """The index of a quote that ``text`` opens and does not close, or -1 (for Tab completion)."""
     quote, start = None, -1
@@ -217,12 +289,11 @@ def _option_value(option: Option, word: Word) -> Any:
     if option.kind == "int":
         if text.lower() in ("none", "all"):
             return None
-        try:
-            value = int(float(text)) if FLOAT.fullmatch(text) else int(text)
-        except ValueError:
-            raise UsageError(f"{option.name} takes a number (or none), got {text!r}") from None
-        if value < 0:
-            raise UsageError(f"{option.name} takes a number >= 0, got {text!r}")
+        value = int(text) if DIGITS.fullmatch(text) and len(text.lstrip("0")) <= 10 else 0
+        if not 1 <= value <= MAX_LIMIT:
+            raise UsageError(
+                f"{option.name} must be a positive whole number (at most {MAX_LIMIT}) or none, got {text!r}"
+            )
         return value
     if option.kind == "name" and (not text.isidentifier() or keyword.iskeyword(text)):
         raise UsageError(f"{option.name} takes a Python name, got {text!r}")

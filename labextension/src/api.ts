@@ -75,7 +75,7 @@ export interface IRecordsQuery {
 /**
  * Call the server extension: `requestAPI<T>('registries')` → `GET <base>/lamindb/registries`.
  *
- * @throws ServerConnection.ResponseError with the server's message (400, 404, 409),
+ * @throws ServerConnection.ResponseError with the server's message (400, 404, 409, 503),
  *   or ServerConnection.NetworkError when the server cannot be reached.
  */
 export async function requestAPI<T>(

@@ -13,19 +13,22 @@ authentication (token or cookie), as every Jupyter API does::
 
 Filters are query arguments ``field`` or ``field__<op>`` (``contains``, ``startswith``,
 ``endswith``, ``ne``, ``gt``, ``gte``, ``lt``, ``lte``, ``in``, ``isnull``) on the
-fields a registry offers; anything else is a 400 that says what is valid. The
-database is only read, in one worker thread, so a slow query never blocks the
-server's event loop.
+fields a registry offers; anything else is a 400 that says what is valid. Numbers
+(``offset``, ``limit``, a record id, a value on an integer field) are written with the
+digits 0-9 and fit in a bigint. A database that cannot be read (a SQLite file
+overwritten, a PostgreSQL database gone) is a 503 that says why. The database is only
+read, in one worker thread, so a slow query never blocks the server's event loop.
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 from django.conf import settings as django_settings
-from django.db import close_old_connections
+from django.db import DatabaseError, DataError, IntegrityError, close_old_connections, connections
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 from tornado import web
@@ -102,14 +105,19 @@ class LaminDBServer(Configurable):
         """Run ``func(*args)`` in the database thread, after ``prepare_instance``."""
 
         def call() -> Any:
-            self.prepare_instance()
-            return func(*args)
+            try:
+                self.prepare_instance()
+                return func(*args)
+            except (DatabaseError, sqlite3.DatabaseError):
+                # reconnect on the next request: the database may be back by then
+                connections.close_all()
+                raise
 
         return IOLoop.current().run_in_executor(self.executor, call)
 
 
 class BaseHandler(APIHandler):
-    """JSON in, JSON out; library errors become 400, 404 or 409 with their message."""
+    """JSON in, JSON out; library errors become 400, 404, 409 or 503 with their message."""
 
     @property
     def lamindb(self) -> LaminDBServer:
@@ -124,19 +132,29 @@ class BaseHandler(APIHandler):
             raise web.HTTPError(409, str(exc)) from None
         except errors.InvalidArgument as exc:
             raise web.HTTPError(400, str(exc)) from None
+        except (DataError, IntegrityError) as exc:
+            # a value the checks let through and the database refused; reading changes nothing
+            raise web.HTTPError(400, f"the database refused a value of the request: {_one_line(exc)}") from None
+        except (DatabaseError, sqlite3.DatabaseError) as exc:
+            self.log.warning("lamindb_jupyter.server: the database cannot be read", exc_info=True)
+            raise web.HTTPError(
+                503,
+                f"cannot read the database of instance {_instance_slug()}: {_one_line(exc)}. "
+                "Restore its database, or connect to another instance.",
+            ) from None
 
     def write_json(self, data: Any) -> None:
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(data, default=str))
 
-    def int_argument(self, name: str, default: int) -> int:
+    def int_argument(self, name: str, default: int, low: int, high: int) -> int:
         raw = self.get_argument(name, None)
         if raw is None or raw == "":
             return default
         try:
-            return int(raw)
-        except ValueError:
-            raise web.HTTPError(400, f"{name} must be an integer, got {raw!r}") from None
+            return browsing.whole_number(raw, name, low, high)
+        except browsing.QueryError as exc:
+            raise web.HTTPError(400, str(exc)) from None
 
     def bool_argument(self, name: str, default: bool) -> bool:
         raw = self.get_argument(name, None)
@@ -169,8 +187,8 @@ class RecordsHandler(BaseHandler):
 
     @web.authenticated
     async def get(self, name: str) -> None:
-        offset = self.int_argument("offset", 0)
-        limit = self.int_argument("limit", self.lamindb.default_limit)
+        offset = self.int_argument("offset", 0, 0, browsing.MAX_OFFSET)
+        limit = self.int_argument("limit", self.lamindb.default_limit, 1, browsing.MAX_LIMIT)
         features = self.bool_argument("features", False)
         include = [p for value in self.get_arguments("include") for p in value.split(",") if p.strip()]
         search = self.get_argument("q", "")
@@ -185,6 +203,17 @@ class RecordsHandler(BaseHandler):
         self.write_json(
             await self.call(list_records, name, search, conditions, offset, limit, include, features, count)
         )
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _instance_slug() -> str:
+    try:
+        return ln.setup.settings.instance.slug
+    except Exception:  # noqa: BLE001 - it only names the instance in a message about another error
+        return "(unknown)"
 
 
 def parse_filter(key: str, value: str) -> browsing.Condition:

@@ -15,9 +15,12 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import builtins
 import html
 import keyword
+import re
 import time
+import weakref
 from typing import Any
 
 import ipywidgets as w
@@ -29,7 +32,7 @@ from lamindb_core.features import display_field
 
 from ..server import records
 
-__all__ = ["RegistryBrowser", "FilterRow", "browse"]
+__all__ = ["RegistryBrowser", "FilterRow", "browse", "name_problem"]
 
 PAGE_SIZES = (10, 20, 50, 100)
 # longer cell values are cut, with the whole value in the cell's tooltip
@@ -37,6 +40,10 @@ CELL_CHARS = 60
 # a DataFrame export holds at most this many records; a QuerySet export has no limit
 EXPORT_MAX_ROWS = 100_000
 NO_RECORD = ("— pick a record to see its details —", None)
+# names IPython binds itself (_, __, _i, _i3, _7) beside its hidden ones (In, Out, get_ipython)
+IPYTHON_NAMES = re.compile(r"_+|_i+|_i?\d+|__\w+__")
+# the value that an Export last bound to each name: an Export may replace it, nothing else
+_exported: dict[str, weakref.ref] = {}
 
 TABLE_STYLE = """
 <style>
@@ -424,10 +431,21 @@ class RegistryBrowser(w.VBox):
     def export_selection(self) -> Any:
         """Bind the current selection (search and filters, all pages) to the variable named
         in ``export_name``, as a QuerySet or a DataFrame (with the chosen includes and
-        features), and return it."""
+        features), and return it.
+
+        The name must be one a notebook can use: an identifier that is no keyword, no
+        builtin (``print``) and none of the names Python and IPython keep (``__builtins__``,
+        ``In``, ``_``). An Export replaces what an Export bound before, never a variable of
+        the notebook's own; a refused name is a message beside the button, and nothing in
+        the notebook changes.
+        """
         name = self.export_name.value.strip()
-        if not name.isidentifier() or keyword.iskeyword(name):
-            self.export_status.value = f"<i>{_escape(name or 'an empty name')} is not a valid variable name</i>"
+        shell = _shell()
+        problem = name_problem(name, shell.user_ns_hidden if shell is not None else ())
+        if problem is None and shell is not None and name in shell.user_ns:
+            problem = _taken(name, shell.user_ns[name])
+        if problem is not None:
+            self.export_status.value = f"<i>{_escape(problem)}</i>"
             return None
         try:
             qs = self.queryset
@@ -444,14 +462,44 @@ class RegistryBrowser(w.VBox):
             self.export_status.value = f"<i>{_escape(exc)}</i>"
             return None
         self.exported = value
-        shell = _shell()
         if shell is not None:
             shell.user_ns[name] = value
+            _exported[name] = weakref.ref(value)
             what = f"{len(value):,} rows" if self.export_kind.value == "DataFrame" else "a QuerySet"
             self.export_status.value = f"<code>{_escape(name)}</code> = {what}"
         else:
             self.export_status.value = "<i>no IPython session: the value is in browser.exported</i>"
         return value
+
+
+def name_problem(name: str, hidden: Any = ()) -> str | None:
+    """Why ``name`` cannot be an Export's variable, or None if it can.
+
+    ``hidden`` are the names IPython put into the namespace (``shell.user_ns_hidden``).
+
+    Example:
+        >>> name_problem("print")
+        'print is not a valid variable name: it is a Python builtin, which the export would hide'
+    """
+    if not name:
+        return "an empty name is not a valid variable name"
+    if not name.isidentifier():
+        return f"{name} is not a valid variable name: use letters, digits and _, not starting with a digit"
+    if keyword.iskeyword(name):
+        return f"{name} is not a valid variable name: it is a Python keyword"
+    if name in hidden or IPYTHON_NAMES.fullmatch(name):
+        return f"{name} is not a valid variable name: Python and IPython keep it for themselves"
+    if hasattr(builtins, name):
+        return f"{name} is not a valid variable name: it is a Python builtin, which the export would hide"
+    return None
+
+
+def _taken(name: str, current: Any) -> str | None:
+    # a variable that an Export bound may be replaced; one the notebook bound is kept
+    ref = _exported.get(name)
+    if ref is not None and ref() is current:
+        return None
+    return f"{name} already holds a {type(current).__name__} of the notebook: pick another name, or del {name} first"
 
 
 def _shell():

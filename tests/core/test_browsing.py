@@ -22,6 +22,7 @@ from lamindb_core.browsing import (
     registries,
     registry_by_name,
     supports_features,
+    whole_number,
 )
 
 PREFIX = "Browsing test "
@@ -148,6 +149,12 @@ def test_condition_values_are_converted_to_the_fields_type(instance, labels):
         (Condition("name", "in", " , "), "name in: list the values, separated by commas"),
         (Condition("created_at", "<", "yesterday"), "created_at <: "),
         (Condition("is_concept", "is null", "perhaps"), "is_concept is null: expected yes or no"),
+        # int() reads these; no database does (issue 10, item 17)
+        (Condition("id", ">", "١٢"), "id >: “١٢” value must be an integer."),
+        (Condition("id", "=", "1_000"), "id =: “1_000” value must be an integer."),
+        (Condition("id", "in", f"1,{2**64}"), f"id in: {2**64} is out of range: whole numbers from {-2**63} to {2**63 - 1}"),
+        (Condition("id", "in", [1, 2**63]), f"id in: {2**63} is out of range"),
+        (Condition("id", "<", "9" * 5000), "id <: 99999999999999999999… (5000 digits) is out of range"),
     ],
 )
 def test_condition_bad_values_name_the_field_and_operator(instance, condition, message):
@@ -181,11 +188,13 @@ def test_fetch_page_walks_through_every_record_with_has_more_and_totals(instance
     seen = [name for p in pages for name in p.df["name"]]
     assert seen == [f"{PREFIX}{i:02d}" for i in range(24, -1, -1)]
     assert [i for p in pages for i in p.ids] == [r.id for r in reversed(many)]
-    # a page exactly at the end has nothing more; past the end is empty with the total known
+    # a page exactly at the end has nothing more; past the end is empty with the real total
     last = fetch_page(qs, 15, 10)
     assert (last.rows, last.has_more, last.total) == (10, False, 25)
     beyond = fetch_page(qs, 40, 10)
-    assert (beyond.rows, beyond.has_more, beyond.total) == (0, False, 40)
+    assert (beyond.rows, beyond.has_more, beyond.total) == (0, False, 25)
+    assert beyond.columns == pages[0].columns and "id" not in beyond.columns
+    assert fetch_page(qs, 40, 10, count=False).total == 25
 
 
 def test_fetch_page_without_count_knows_the_total_only_on_the_last_page(instance, many):
@@ -221,7 +230,8 @@ def test_fetch_page_orders_a_search_that_found_nothing(instance, labels):
 @pytest.mark.parametrize(
     ("offset", "limit", "message"),
     [
-        (-1, 10, "offset must be 0 or more, got -1"),
+        (-1, 10, f"offset must be between 0 and {2**63 - 1}, got -1"),
+        (2**63, 10, f"offset must be between 0 and {2**63 - 1}, got {2**63}"),
         (0, 0, f"limit must be between 1 and {MAX_LIMIT}, got 0"),
         (0, MAX_LIMIT + 1, f"limit must be between 1 and {MAX_LIMIT}, got {MAX_LIMIT + 1}"),
     ],
@@ -250,3 +260,53 @@ def test_get_record_unknown_is_not_found(instance, labels):
         get_record(instance.ULabel, "99999999")
     with pytest.raises(NotFound, match=r"^no ULabel record with id or uid 'zzzzzzzz'$"):
         get_record(instance.ULabel, "zzzzzzzz")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("0", 0), ("20", 20), ("+7", 7), ("007", 7), (" 12 ", 12), ("-0", 0), (str(2**63 - 1), 2**63 - 1)],
+)
+def test_whole_number_reads_the_digits_0_to_9(text, expected):
+    assert whole_number(text, "offset", 0, 2**63 - 1) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("²", "offset must be a whole number (digits 0-9), got '²'"),
+        ("١٢", "offset must be a whole number (digits 0-9), got '١٢'"),
+        ("1_000", "offset must be a whole number (digits 0-9), got '1_000'"),
+        ("1e3", "offset must be a whole number (digits 0-9), got '1e3'"),
+        ("", "offset must be a whole number (digits 0-9), got ''"),
+        ("-1", f"offset must be between 0 and {2**63 - 1}, got -1"),
+        (str(2**63), f"offset must be between 0 and {2**63 - 1}, got {2**63}"),
+        ("9" * 5000, f"offset must be between 0 and {2**63 - 1}, got 99999999999999999999… (5000 digits)"),
+    ],
+)
+def test_whole_number_says_what_is_wrong(text, message):
+    with pytest.raises(QueryError) as info:
+        whole_number(text, "offset", 0, 2**63 - 1)
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize(
+    ("idlike", "message"),
+    [
+        ("²", "a record id must be a whole number (digits 0-9), got '²'"),
+        ("١٢", "a record id must be a whole number (digits 0-9), got '١٢'"),
+        (str(2**63), f"a record id must be between 1 and {2**63 - 1}, got {2**63}"),
+        (2**63, f"a record id must be between 1 and {2**63 - 1}, got {2**63}"),
+    ],
+)
+def test_get_record_refuses_ids_no_database_holds(instance, labels, idlike, message):
+    with pytest.raises(QueryError) as info:
+        get_record(instance.ULabel, idlike)
+    assert str(info.value) == message
+
+
+def test_a_search_page_far_past_the_end_is_empty_with_the_real_total(instance, many):
+    # the search fetched 10 x (offset + limit) candidates: beyond a bigint at large offsets
+    offset = 2**63 - 1
+    page = fetch_page(build_query(instance.ULabel, search=PREFIX, search_limit=offset + 21), offset, 20)
+    assert (page.rows, page.has_more) == (0, False)
+    assert page.total == build_query(instance.ULabel, search=PREFIX).count()

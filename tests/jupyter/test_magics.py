@@ -340,3 +340,55 @@ def test_question_mark_after_a_subcommand_shows_its_help(shell, run, capsys):
     run("%ln get ??\n")
     assert capsys.readouterr().out.startswith("%ln get Registry")
     assert shell.transform_cell("x = 1 # %ln filter?\n") == "x = 1 # %ln filter?\n"
+
+
+# -- brackets and limits (issue 10, items 19 and 22) ------------------------------------------
+
+LIMIT_MESSAGE = "--limit must be a positive whole number (at most 1000000000) or none, got "
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        # IPython's check for a trailing ; tokenized the line as Python: a TokenError traceback
+        ("%ln search ULabel {Jr3{J1 ~x[", "'{' in '{Jr3{J1' is not closed: write {var} for a variable"),
+        ("found = %ln search ULabel {Jr3{J1 ~x[", "'{' in '{Jr3{J1' is not closed"),
+        ("%%ln\nsearch ULabel {Jr3{J1 ~x[", "line 1: '{' in '{Jr3{J1' is not closed"),
+        ("%ln search ULabel (a;", "'(' in '(a' is not closed"),
+        ('%ln search ULabel """abc', 'No closing quotation in: search ULabel """abc'),
+        ("%ln filter ULabel name=[DMSO", "'[' in 'name=[DMSO' is not closed: close it, or put text with brackets in quotes"),
+        # the message spoke of search__in
+        ("%ln search ULabel [T cell", '\'[\' in \'[T\' is not closed: close it, or put text with brackets in quotes, as in "[T"'),
+        ("%ln filter ULabel --limit 1e99", LIMIT_MESSAGE + "'1e99'"),
+        ("%ln search ULabel DMSO --limit 1e99", LIMIT_MESSAGE + "'1e99'"),
+        ("%ln view ULabel --limit 0", LIMIT_MESSAGE + "'0'"),
+    ],
+)
+def test_lone_brackets_and_bad_limits_are_usage_errors_without_traceback(shell, usage_error, capsys, labels, cell, message):
+    assert usage_error(cell).startswith(message)
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.out + captured.err
+    assert "TokenError" not in captured.out + captured.err
+    assert "UsageError: " in captured.err
+
+
+def test_search_text_with_brackets_in_quotes_is_searched_as_written(shell, run, instance):
+    instance.ULabel(name="[T cell] activated").save()
+    instance.ULabel(name="{curly} label").save()
+    run('found = %ln search ULabel "[T cell"')
+    assert [r.name for r in shell.user_ns["found"]][:1] == ["[T cell] activated"]
+    run("found = %ln search ULabel [T cell]")  # balanced: text too, never a list
+    assert [r.name for r in shell.user_ns["found"]][:1] == ["[T cell] activated"]
+    run("found = %ln search ULabel {{curly}}")
+    assert [r.name for r in shell.user_ns["found"]][:1] == ["{curly} label"]
+    run('found = %ln search ULabel "{Jr3{J1 ~x["')  # nothing like it: found nothing, no error
+    assert list(shell.user_ns["found"]) == []
+    assert run('%ln search ULabel "[T cell" ;').result is None
+
+
+def test_help_says_how_to_write_text_with_brackets(shell, run, capsys):
+    run("%ln help search")
+    out = capsys.readouterr().out
+    assert 'put text with brackets in quotes: %ln search ULabel "[T cell"' in out
+    run("%ln help")
+    assert "Brackets outside quotes pair up" in capsys.readouterr().out

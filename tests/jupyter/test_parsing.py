@@ -9,6 +9,7 @@ from IPython.core.error import UsageError
 from lamindb_jupyter.parsing import (
     Option,
     Word,
+    check_brackets,
     expand_variables,
     find_registry,
     parse_conditions,
@@ -227,8 +228,14 @@ def test_parse_options_flag_with_optional_values_and_inline_values():
     [
         ("--limt 5", "%ln filter has no option --limt. Did you mean '--limit'?"),
         ("--limit", "--limit needs a value: --limit N"),
-        ("--limit ten", "--limit takes a number (or none), got 'ten'"),
-        ("--limit -1", "--limit takes a number >= 0"),
+        ("--limit ten", "--limit must be a positive whole number (at most 1000000000) or none, got 'ten'"),
+        ("--limit -1", "--limit must be a positive whole number (at most 1000000000) or none, got '-1'"),
+        # issue 10, item 22: 1e99 reached the database ("datatype mismatch")
+        ("--limit 1e99", "--limit must be a positive whole number (at most 1000000000) or none, got '1e99'"),
+        ("--limit 1.5", "--limit must be a positive whole number (at most 1000000000) or none, got '1.5'"),
+        ("--limit 0", "--limit must be a positive whole number (at most 1000000000) or none, got '0'"),
+        ("--limit ١٢", "--limit must be a positive whole number (at most 1000000000) or none, got '١٢'"),
+        ("--limit 1000000001", "--limit must be a positive whole number (at most 1000000000) or none"),
         ("--as 1abc", "--as takes a Python name, got '1abc'"),
     ],
 )
@@ -262,3 +269,47 @@ def test_snake_plural_is_the_guides_lookup_name():
     assert [snake_plural(n) for n in ("ULabel", "CellType", "Artifact", "FeatureSet")] == [
         "ulabels", "cell_types", "artifacts", "feature_sets",
     ]
+
+
+def test_parse_options_limit_is_a_whole_number_of_digits():
+    assert options("--limit 1000000000")[0] == {"limit": 1_000_000_000}
+    assert options("--limit 007")[0] == {"limit": 7}
+    assert options("--limit all")[0] == {"limit": None}
+
+
+# -- brackets (issue 10, items 19 and 22) ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "filter ULabel name=f(x) suffix__in=[.jpg,.gz] ulabels={study1}",
+        "filter ULabel ( name=a | name=b ) & ~(name=c)",
+        'search ULabel "[T cell" "{Jr3{J1 ~x["',
+        "filter ULabel name={{literal",
+        "filter ULabel name=literal}}",
+        "filter ULabel name={x[0]}",
+    ],
+)
+def test_check_brackets_accepts_pairs_quotes_and_escaped_braces(line):
+    check_brackets(split_words(line))
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("search ULabel {Jr3{J1 ~x[",
+         "'{' in '{Jr3{J1' is not closed: write {var} for a variable, {{ for a literal {, or quote the text"),
+        ("search ULabel [T cell",
+         "'[' in '[T' is not closed: close it, or put text with brackets in quotes, as in \"[T\""),
+        ("search ULabel (a", "'(' in '(a' is not closed: close it, or put text with brackets in quotes, as in \"(a\""),
+        ("filter ULabel name=[a", "'[' in 'name=[a' is not closed: close it, or put text with brackets in quotes, as in name=\"[a\""),
+        ("filter ULabel name=a)", "')' in 'name=a)' closes nothing: put text with brackets in quotes, as in name=\"a)\""),
+        ("filter ULabel name=[a}", "'}' in 'name=[a}' does not close '[': close '[' with ']'"),
+        ("filter ULabel name='x\"[' y=[", "'[' in 'y=[' is not closed"),
+    ],
+)
+def test_check_brackets_names_the_lone_bracket(line, message):
+    with pytest.raises(UsageError) as info:
+        check_brackets(split_words(line))
+    assert str(info.value).startswith(message), str(info.value)

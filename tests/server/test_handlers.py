@@ -126,9 +126,9 @@ async def test_record_values_come_back_as_text_not_markup(jp_fetch, rest_labels)
     [
         (("ULabl", "records"), {}, 404, "no registry 'ULabl' in this instance. Did you mean 'ULabel'?"),
         (("ULabel", "records", "99999999"), {}, 404, "no ULabel record with id or uid 99999999"),
-        (("ULabel", "records"), {"limit": "ten"}, 400, "limit must be an integer, got 'ten'"),
+        (("ULabel", "records"), {"limit": "ten"}, 400, "limit must be a whole number (digits 0-9), got 'ten'"),
         (("ULabel", "records"), {"limit": "5000"}, 400, "limit must be between 1 and 1000, got 5000"),
-        (("ULabel", "records"), {"offset": "-1"}, 400, "offset must be 0 or more, got -1"),
+        (("ULabel", "records"), {"offset": "-1"}, 400, f"offset must be between 0 and {2**63 - 1}, got -1"),
         (("ULabel", "records"), {"nme": "x"}, 400, "ULabel has no filter field 'nme'. Did you mean 'name'?"),
         (("ULabel", "records"), {"id__gt": "abc"}, 400, "id >: “abc” value must be an integer."),
         (("ULabel", "records"), {"is_concept": "maybe"}, 400, "is_concept =: expected yes or no"),
@@ -136,6 +136,22 @@ async def test_record_values_come_back_as_text_not_markup(jp_fetch, rest_labels)
         (("ULabel", "records"), {"features": "true"}, 400, "features=true is only available for Artifact"),
         (("ULabel", "records"), {"features": "sure"}, 400, "features must be true or false, got 'sure'"),
         (("ULabel", "records"), {"name__regex": ".*"}, 400, "ULabel has no filter field 'name__regex'"),
+        # numbers: the digits 0-9 only, and within PostgreSQL's bigint (issue 10, item 17)
+        (("ULabel", "records"), {"offset": str(2**63)}, 400,
+         f"offset must be between 0 and {2**63 - 1}, got {2**63}"),
+        (("ULabel", "records"), {"offset": "²"}, 400, "offset must be a whole number (digits 0-9), got '²'"),
+        (("ULabel", "records"), {"offset": "١٢"}, 400, "offset must be a whole number (digits 0-9), got '١٢'"),
+        (("ULabel", "records"), {"limit": "1_0"}, 400, "limit must be a whole number (digits 0-9), got '1_0'"),
+        (("ULabel", "records"), {"limit": "1e99"}, 400, "limit must be a whole number (digits 0-9), got '1e99'"),
+        (("ULabel", "records"), {"offset": "9" * 5000}, 400, "offset must be between 0 and 9223372036854775807, got 9999"),
+        (("ULabel", "records", "²"), {}, 400, "a record id must be a whole number (digits 0-9), got '²'"),
+        (("ULabel", "records", "١٢"), {}, 400, "a record id must be a whole number (digits 0-9), got '١٢'"),
+        (("ULabel", "records", str(2**63)), {}, 400,
+         f"a record id must be between 1 and {2**63 - 1}, got {2**63}"),
+        (("ULabel", "records"), {"id__in": str(2**64)}, 400,
+         f"id in: {2**64} is out of range: whole numbers from {-2**63} to {2**63 - 1}"),
+        (("ULabel", "records"), {"id__gt": "١٢"}, 400, "id >: “١٢” value must be an integer."),
+        (("Artifact", "records"), {"size__gte": str(-2**63 - 1)}, 400, f"size >=: {-2**63 - 1} is out of range"),
     ],
 )
 async def test_bad_input_is_an_error_with_a_clear_message(jp_fetch, parts, params, code, message):
@@ -188,3 +204,69 @@ async def test_following_the_current_instance_keeps_the_one_in_use(jp_fetch, jp_
     monkeypatch.setattr(instance.setup, "connect", lambda name: pytest.fail(f"reconnected to {name}"))
     data = await get(jp_fetch, "registries")
     assert data["instance"] == slug
+
+
+async def test_records_at_the_largest_offset_are_an_empty_page(jp_fetch, rest_labels):
+    data = await get(jp_fetch, "registries", "ULabel", "records", offset=str(2**63 - 1), q=PREFIX)
+    assert data["records"] == [] and data["has_more"] is False
+    data = await get(jp_fetch, "registries", "ULabel", "records", offset=str(2**63 - 1))
+    assert data["records"] == [] and data["total"] == await total_labels(jp_fetch)
+
+
+async def total_labels(jp_fetch) -> int:
+    return (await get(jp_fetch, "registries", "ULabel", "records", limit="1"))["total"]
+
+
+async def test_a_page_past_the_end_reports_the_real_total_and_each_column_once(jp_fetch, rest_labels):
+    # issue 10, item 23: the total was the offset, and "id" came twice
+    data = await get(jp_fetch, "registries", "ULabel", "records", name__startswith=PREFIX, offset="100")
+    assert data["records"] == [] and data["has_more"] is False
+    assert data["total"] == 26
+    assert data["columns"].count("id") == 1
+    full = await get(jp_fetch, "registries", "ULabel", "records", name__startswith=PREFIX)
+    assert data["columns"] == full["columns"]
+    # a search past its end as well, and a filter that matches nothing
+    data = await get(jp_fetch, "registries", "ULabel", "records", q=f"{PREFIX}17", offset="500")
+    assert data["records"] == [] and 1 <= data["total"] <= 26
+    data = await get(jp_fetch, "registries", "ULabel", "records", name="no such label")
+    assert data["total"] == 0 and data["columns"] == full["columns"]
+
+
+async def test_a_broken_database_is_503_with_the_reason_and_recovers(jp_fetch, tmp_path, monkeypatch):
+    # issue 10, item 17: an instance whose SQLite file was overwritten with garbage (or whose
+    # PostgreSQL database is gone) answered 500 with no reason
+    from django.db import connections
+
+    db = connections.settings["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        garbage = tmp_path / "garbage.lndb"
+        garbage.write_bytes(b"this is no SQLite database\n" * 200)
+        monkeypatch.setitem(db, "NAME", str(garbage))
+        reason = "file is not a database"
+    else:
+        monkeypatch.setitem(db, "NAME", "lamin_no_such_database")
+        reason = 'database "lamin_no_such_database" does not exist'
+    for parts in (("registries", "ULabel", "records"), ("registries", "ULabel", "records", "1")):
+        status, message = await get_error(jp_fetch, *parts)
+        assert status == 503, parts
+        assert message.startswith("cannot read the database of instance "), message
+        assert reason in message
+    monkeypatch.undo()
+    data = await get(jp_fetch, "registries", "ULabel", "records", limit="1")
+    assert data["registry"] == "ULabel"
+
+
+async def test_a_value_the_database_refuses_is_400_not_503(jp_fetch, monkeypatch):
+    # the checks of the request should let no such value through; if one gets past them,
+    # the answer still blames the request, not the instance
+    from django.db import DataError
+
+    from lamindb_jupyter.server import handlers
+
+    def refuse(*args, **kwargs):
+        raise DataError("value out of range for type bigint")
+
+    monkeypatch.setattr(handlers.browsing, "fetch_page", refuse)
+    status, message = await get_error(jp_fetch, "registries", "ULabel", "records")
+    assert status == 400
+    assert message == "the database refused a value of the request: value out of range for type bigint"

@@ -293,3 +293,57 @@ def test_long_values_are_cut_with_the_whole_value_as_tooltip(instance):
     instance.ULabel(name="long", description=long).save()
     browser = browse(instance.ULabel, debounce=0)
     assert f'<td title="{long}">A very long description A very long description A very long…</td>' in browser.table.value
+
+
+def namespace_snapshot(shell) -> dict[str, int]:
+    return {name: id(value) for name, value in shell.user_ns.items()}
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("__builtins__", "__builtins__ is not a valid variable name: Python and IPython keep it for themselves"),
+        ("print", "print is not a valid variable name: it is a Python builtin, which the export would hide"),
+        ("len", "len is not a valid variable name: it is a Python builtin"),
+        ("1abc", "1abc is not a valid variable name: use letters, digits and _, not starting with a digit"),
+        ("my-selection", "my-selection is not a valid variable name: use letters, digits and _"),
+        ("class", "class is not a valid variable name: it is a Python keyword"),
+        ("None", "None is not a valid variable name: it is a Python keyword"),
+        ("In", "In is not a valid variable name: Python and IPython keep it for themselves"),
+        ("get_ipython", "get_ipython is not a valid variable name: Python and IPython keep it"),
+        ("_", "_ is not a valid variable name: Python and IPython keep it"),
+        ("_i3", "_i3 is not a valid variable name: Python and IPython keep it"),
+        ("__name__", "__name__ is not a valid variable name: Python and IPython keep it"),
+        ("", "an empty name is not a valid variable name"),
+    ],
+)
+def test_export_refuses_names_that_would_break_the_notebook(instance, labels, shell, name, message):
+    # issue 10, item 18: __builtins__ (or print) was overwritten with the selection
+    browser = browse(instance.ULabel, debounce=0)
+    before = namespace_snapshot(shell)
+    browser.export_name.value = name
+    browser.export.click()
+    assert message in browser.export_status.value
+    assert namespace_snapshot(shell) == before
+    assert browser.exported is None
+
+
+def test_export_keeps_the_notebooks_own_variables(instance, labels, shell):
+    browser = browse(instance.ULabel, debounce=0)
+    mine = {"a": "value of my own"}
+    shell.user_ns["selection"] = mine
+    browser.export.click()
+    assert shell.user_ns["selection"] is mine
+    assert "selection already holds a dict of the notebook: pick another name, or del selection first" in (
+        browser.export_status.value
+    )
+    # what an export put there, an export may replace, also another browser's
+    del shell.user_ns["selection"]
+    browser.export.click()
+    first = shell.user_ns["selection"]
+    browser.search.value = "DMSO"
+    browse(instance.ULabel, debounce=0).export.click()
+    assert shell.user_ns["selection"] is not first
+    browser.export.click()
+    assert list(shell.user_ns["selection"].values_list("name", flat=True)) == ["DMSO"]
+    assert "<code>selection</code> = a QuerySet" in browser.export_status.value
