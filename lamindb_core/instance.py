@@ -31,7 +31,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from . import ownership
-from .errors import InstanceExists, InstanceNotFound, SetupError
+from .errors import InstanceExists, InstanceNotFound, SetupError, ValidationError
 from .logger import logger
 from .uids import base62_8, base62_12
 
@@ -875,15 +875,45 @@ def ensure_custom_table(model: type) -> None:
     """Create the table of a registry defined in user code, or add new columns.
 
     Called when such a class is defined; running the cell again with a field
-    added adds its column. Columns are never dropped: their data stays.
+    added adds its column. Columns are never dropped: their data stays. A field
+    whose type changed gets a column of the new type while the table is empty;
+    once it holds records the change is refused (``ln.errors.ValidationError``,
+    naming the field and both types), and the previous definition stays in use.
     """
-    _state.custom_models[model._meta.label_lower] = model
+    label = model._meta.label_lower
+    previous = _state.custom_models.get(label)
+    _state.custom_models[label] = model
     ensure_django()
     from django.db import connection
 
-    connection.ensure_connection()
-    if _state.schema_ready:
-        _create_or_extend_table(connection, model)
+    try:
+        connection.ensure_connection()
+        if _state.schema_ready:
+            _create_or_extend_table(connection, model)
+    except BaseException:
+        if previous is None:
+            _state.custom_models.pop(label, None)
+        else:
+            _state.custom_models[label] = previous
+        raise
+
+
+def _declared_types(connection, cursor, table: str) -> dict[str, str]:
+    # each column's type as the database declares it, without length or precision
+    if connection.vendor == "postgresql":
+        cursor.execute(
+            "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+            "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+            [connection.ops.quote_name(table)],
+        )
+    else:
+        cursor.execute(f"SELECT name, type FROM pragma_table_info({connection.ops.quote_name(table)})")
+    return {name: _base_type(declared) for name, declared in cursor.fetchall()}
+
+
+def _base_type(declared: str | None) -> str:
+    text = re.sub(r"\(.*?\)", "", (declared or "").lower()).strip()
+    return {"character varying": "varchar", "serial": "integer", "bigserial": "bigint"}.get(text, text)
 
 
 def _create_or_extend_table(connection, model: type) -> None:
@@ -896,10 +926,32 @@ def _create_or_extend_table(connection, model: type) -> None:
             if _state.instance is not None:
                 ownership.record_tables(connection, _state.instance.uid, _table_names(connection) - tables)
             return
-        existing = {col.name for col in connection.introspection.get_table_description(cursor, table)}
+        declared = _declared_types(connection, cursor, table)
+        changed = [
+            f for f in model._meta.local_fields
+            if f.column in declared and f.db_type(connection) is not None
+            and _base_type(f.db_type(connection)) != declared[f.column]
+        ]
+        if changed:
+            cursor.execute(f"SELECT count(*) FROM {connection.ops.quote_name(table)}")
+            n_rows = cursor.fetchone()[0]
+            if n_rows:
+                described = ", ".join(
+                    f"{f.name} from {declared[f.column]} to {_base_type(f.db_type(connection))} "
+                    f"({type(f).__name__})" for f in changed
+                )
+                raise ValidationError(
+                    f"{model.__name__} changes the type of {described}, but its table holds {n_rows} "
+                    f"record(s) whose values might not convert: the previous definition stays in use. "
+                    f"Give the field a new name (a new column), or delete the records first"
+                )
     with connection.schema_editor() as editor:
+        for f in changed:
+            # the table is empty: the column is made again with the new type
+            editor.remove_field(model, f)
+            editor.add_field(model, f)
         for f in model._meta.local_fields:
-            if f.column not in existing:
+            if f.column not in declared:
                 editor.add_field(model, f)
         for f in model._meta.local_many_to_many:
             if f.remote_field.through._meta.db_table not in tables:

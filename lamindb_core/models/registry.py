@@ -43,6 +43,7 @@ class Registry(ModelBase):
         meta = attrs.get("Meta")
         abstract = bool(getattr(meta, "abstract", False))
         custom = False
+        previous = None
         if not abstract and getattr(meta, "app_label", None) is None:
             if not apps.apps_ready:
                 ensure_django()
@@ -58,7 +59,15 @@ class Registry(ModelBase):
         if not cls._meta.abstract:
             mcs._attach_errors(cls)
             if custom:
-                ensure_custom_table(cls)
+                try:
+                    ensure_custom_table(cls)
+                except BaseException:
+                    # the table refused the new definition: the previous one stays
+                    apps.all_models[CUSTOM_APP].pop(name.lower(), None)
+                    if previous is not None:
+                        apps.all_models[CUSTOM_APP][name.lower()] = previous
+                    apps.clear_cache()
+                    raise
         return cls
 
     @staticmethod

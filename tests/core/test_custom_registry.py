@@ -108,3 +108,49 @@ def test_custom_registry_redefined_in_a_notebook_cell_adds_columns(instance, cle
     finally:
         shell.run_cell("Donor.objects.all().delete()")
         InteractiveShell.clear_instance()
+
+
+@pytest.mark.no_rollback
+def test_custom_registry_type_change_is_refused_once_it_holds_records(instance, cleanup):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    cleanup.append("Plate")
+    shell = InteractiveShell.instance()
+    try:
+        first = shell.run_cell(
+            "import lamindb_core as ln\n"
+            "from lamindb_core import Record, fields\n"
+            "class Plate(Record):\n"
+            "    name: str = fields.CharField()\n"
+            "    wells: str = fields.CharField()\n"
+        )
+        assert first.success, first.error_in_exec
+        # empty: the column is made again with the new type
+        second = shell.run_cell(
+            "class Plate(Record):\n"
+            "    name: str = fields.CharField()\n"
+            "    wells: int = fields.IntegerField()\n"
+            "Plate(name='p1', wells=96).save()\n"
+            "wells = Plate.get(name='p1').wells\n"
+        )
+        assert second.success, second.error_in_exec
+        assert shell.user_ns["wells"] == 96
+        third = shell.run_cell(
+            "class Plate(Record):\n"
+            "    name: str = fields.CharField()\n"
+            "    wells: str = fields.CharField()\n"
+        )
+        assert isinstance(third.error_in_exec, instance.errors.ValidationError)
+        assert str(third.error_in_exec) == (
+            "Plate changes the type of wells from integer to varchar (CharField), but its table holds 1 "
+            "record(s) whose values might not convert: the previous definition stays in use. Give the "
+            "field a new name (a new column), or delete the records first"
+        )
+        # the previous definition stays: values keep their type
+        fourth = shell.run_cell("Plate(name='p2', wells=384).save(); w = sorted(Plate.filter().values_list('wells', flat=True))")
+        assert fourth.success, fourth.error_in_exec
+        assert shell.user_ns["w"] == [96, 384]
+        assert apps.get_model("custom", "plate")._meta.get_field("wells").get_internal_type() == "IntegerField"
+    finally:
+        shell.run_cell("Plate.objects.all().delete()")
+        InteractiveShell.clear_instance()
