@@ -29,6 +29,7 @@ __all__ = [
     "ContentChanged",
     "InstanceNotFound",
     "InstanceExists",
+    "InstanceUnavailable",
     "SetupError",
     "closest_match_hint",
 ]
@@ -64,6 +65,12 @@ class ContentChanged(ValidationError):
 
 class SetupError(RuntimeError):
     """The instance is not set up, or cannot be set up as asked."""
+
+
+class InstanceUnavailable(SetupError):
+    """The instance is registered, but its database or storage cannot be used:
+    the SQLite file or the storage folder is missing, the PostgreSQL database was
+    dropped or does not answer. Nothing is created in its place."""
 
 
 class InstanceNotFound(SetupError):

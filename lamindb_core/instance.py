@@ -31,7 +31,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from . import ownership
-from .errors import InstanceExists, InstanceNotFound, SetupError, ValidationError
+from .errors import InstanceExists, InstanceNotFound, InstanceUnavailable, SetupError, ValidationError
 from .logger import logger
 from .uids import base62_8, base62_12
 
@@ -451,8 +451,8 @@ def check_openable(instance: InstanceSettings) -> bool:
     instance.
 
     Raises:
-        SetupError: the database or the storage folder is missing, or another
-            instance uses the storage folder.
+        InstanceUnavailable: the database or the storage folder is missing.
+        SetupError: another instance uses the storage folder.
     """
     storage = Path(instance.storage)
     marker = ownership.read_storage_marker(storage)
@@ -470,11 +470,11 @@ def check_openable(instance: InstanceSettings) -> bool:
             f"ln.setup.delete('{instance.slug}')"
         )
         if not storage.is_dir():
-            raise SetupError(
+            raise InstanceUnavailable(
                 f"the storage folder {storage} of the instance {instance.slug} is missing (moved, "
                 f"renamed or unmounted?), and with it the database {instance.sqlite_path}; {hint}"
             )
-        raise SetupError(
+        raise InstanceUnavailable(
             f"the database of the instance {instance.slug} is missing: {instance.sqlite_path} "
             f"does not exist; {hint}"
         )
@@ -666,7 +666,7 @@ def ensure_connected() -> None:
         reason = " ".join(str(exc).split())
         if _state.may_create:
             raise SetupError(f"cannot create the database {instance.db_display}: {reason}") from None
-        raise SetupError(
+        raise InstanceUnavailable(
             f"cannot connect to the database {instance.db_display} of the instance {instance.slug}: "
             f"{reason}; if the database is gone for good, remove the registration: "
             f"ln.setup.delete('{instance.slug}')"
@@ -749,7 +749,7 @@ def _claim_database(connection, instance: InstanceSettings) -> set[str]:
             f"({', '.join(legacy[:3])}, ...): two instances cannot share a database; use another database"
         )
     if not legacy and not _state.may_create:
-        raise SetupError(
+        raise InstanceUnavailable(
             f"the database {instance.db_display} of the instance {instance.slug} holds no instance "
             f"(was it dropped, emptied or replaced?); only ln.setup.init creates databases: restore it, "
             f"or remove the registration with ln.setup.delete('{instance.slug}')"

@@ -95,8 +95,12 @@ class LaminDBServer(Configurable):
                     "or `lamin-core init --storage ...` in a terminal"
                 )
             load_instance(slug)  # raises InstanceNotFound, naming the instances that exist
-            ensure_django()
-            if ln.setup.settings.instance.slug != slug:
+            try:
+                ensure_django()
+                in_use = ln.setup.settings.instance.slug
+            except errors.SetupError:
+                in_use = None  # an earlier connect failed: try again, the instance may be back
+            if in_use != slug:
                 ln.setup.connect(slug)
         close_old_connections()
         return ln.setup.settings.instance.slug
@@ -128,6 +132,9 @@ class BaseHandler(APIHandler):
             return await self.lamindb.run(func, *args)
         except browsing.NotFound as exc:
             raise web.HTTPError(404, str(exc)) from None
+        except errors.InstanceUnavailable as exc:
+            # registered, but its database or storage is gone: the instance is broken
+            raise web.HTTPError(503, str(exc)) from None
         except errors.SetupError as exc:
             raise web.HTTPError(409, str(exc)) from None
         except errors.InvalidArgument as exc:

@@ -608,7 +608,7 @@ def test_connect_to_an_instance_whose_database_file_is_gone_fails_and_creates_no
     for suffix in ("", "-wal", "-shm"):
         Path(str(db_file) + suffix).unlink(missing_ok=True)
     expected = (
-        f"lamindb_core.errors.SetupError: the database of the instance {OS_HANDLE}/mydata is missing: "
+        f"lamindb_core.errors.InstanceUnavailable: the database of the instance {OS_HANDLE}/mydata is missing: "
         f"{db_file} does not exist; only ln.setup.init creates databases: restore it, or remove the "
         f"registration with ln.setup.delete('{OS_HANDLE}/mydata')"
     )
@@ -630,7 +630,7 @@ def test_connect_to_an_instance_whose_storage_was_moved_fails(python, home, tmp_
     storage.rename(tmp_path / "moved")
     result = python("import lamindb_core as ln; print(ln.ULabel.filter().count())", check=False)
     assert _last_line(result).startswith(
-        f"lamindb_core.errors.SetupError: the storage folder {storage} of the instance {OS_HANDLE}/mydata is "
+        f"lamindb_core.errors.InstanceUnavailable: the storage folder {storage} of the instance {OS_HANDLE}/mydata is "
         "missing (moved, renamed or unmounted?)"
     )
     assert not storage.exists()
@@ -645,7 +645,7 @@ def test_connect_and_delete_of_an_instance_whose_database_was_dropped(python, ru
     _drop_pg_database(name)
     result = python("import lamindb_core as ln; ln.setup.connect('pg')", check=False)
     assert _last_line(result).startswith(
-        f"lamindb_core.errors.SetupError: cannot connect to the database {_display(db)} of the instance "
+        f"lamindb_core.errors.InstanceUnavailable: cannot connect to the database {_display(db)} of the instance "
         f"{OS_HANDLE}/pg: "
     )
     assert "does not exist" in _last_line(result)

@@ -270,3 +270,22 @@ async def test_a_value_the_database_refuses_is_400_not_503(jp_fetch, monkeypatch
     status, message = await get_error(jp_fetch, "registries", "ULabel", "records")
     assert status == 400
     assert message == "the database refused a value of the request: value out of range for type bigint"
+
+
+async def test_an_instance_whose_database_is_gone_is_503_with_the_reason(jp_fetch, jp_serverapp, instance, monkeypatch):
+    # issue 10, item 14: a registered instance whose SQLite file is gone became a new empty
+    # instance; connecting now fails with InstanceUnavailable, which the API answers with 503
+    from lamindb_jupyter.server import handlers
+
+    server = jp_serverapp.web_app.settings["lamindb_server"]
+    monkeypatch.setattr(server, "follow_current_instance", True)
+    monkeypatch.setattr(handlers, "current_slug", lambda: "someone/lost")
+    monkeypatch.setattr(handlers, "load_instance", lambda slug: None)
+    reason = "the database of the instance someone/lost is missing: /data/lost/.lamindb/lamin.db does not exist"
+
+    def connect(slug):
+        raise instance.errors.InstanceUnavailable(reason)
+
+    monkeypatch.setattr(instance.setup, "connect", connect)
+    status, message = await get_error(jp_fetch, "registries", "ULabel", "records")
+    assert (status, message) == (503, reason)
