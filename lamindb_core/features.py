@@ -565,10 +565,18 @@ class FeatureManager:
             except _Feature().DoesNotExist:
                 raise errors.ValidationError(f"unknown feature {feature!r}") from None
         artifact = self.artifact
+        value_hash = None
+        if value is not None and not feature.dtype.startswith("cat"):
+            try:
+                value_hash = _hash_value(check_value(feature.dtype, _plain(value)))
+            except ValueError as exc:  # a value that add_values would refuse: no such value
+                raise errors.ValidationError(f"{feature.name} ({feature.dtype}): {value!r}: {exc}") from None
+        elif isinstance(value, str) and text_problem(value):
+            raise errors.ValidationError(f"{feature.name} ({feature.dtype}): {value!r}: {text_problem(value)}")
         with transaction.atomic():
             fv_links = _ArtifactFeatureValue().objects.filter(artifact=artifact, featurevalue__feature=feature)
-            if value is not None and not feature.dtype.startswith("cat"):
-                fv_links = fv_links.filter(featurevalue__hash=_hash_value(check_value(feature.dtype, _plain(value))))
+            if value_hash is not None:
+                fv_links = fv_links.filter(featurevalue__hash=value_hash)
             fv_links.delete()
             for registry, (_, through, artifact_fk, label_fk) in label_links(type(artifact)).items():
                 links = through.objects.filter(**{artifact_fk: artifact, "feature": feature})

@@ -114,6 +114,16 @@ def test_features_remove_values(setup_features):
     assert "temperature" not in values
     assert values["cell_medium"] == "IFNG"
     assert ln.FeatureValue.filter(feature__name="temperature").count() == 0
+    # values that add_values refuses: the same message, nothing removed
+    for feature, value, expected in [
+        ("date_of_study", "01/12/2024", "date_of_study (date): '01/12/2024': expected an ISO date"),
+        ("study_note", "a\x00", "study_note (str): 'a\\x00': contains a NUL character"),
+        ("cell_medium", "IFNG\x00", "cell_medium (cat[ULabel]): 'IFNG\\x00': contains a NUL character"),
+    ]:
+        with pytest.raises(ln.errors.ValidationError) as info:
+            artifact.features.remove_values(feature, value)
+        assert expected in str(info.value)
+    assert artifact.features.get_values() == values
 
 
 def test_labels_add_checks_the_feature_dtype(setup_features):
