@@ -139,7 +139,9 @@ def save(records: Any, batch_size: int | None = None) -> None:
 
     New records are inserted with ``bulk_create``; changed ones are updated. A
     record whose unique value (a name) exists already takes on the existing
-    record, with one warning. If any part fails, nothing is saved.
+    record, with one warning. If any part fails, nothing is saved; a text
+    field with a NUL character or a lone surrogate fails before anything is
+    written (``ln.errors.ValidationError``).
 
     Args:
         records: Records, or an iterable of them (lists may be nested).
@@ -157,6 +159,9 @@ def save(records: Any, batch_size: int | None = None) -> None:
     groups: dict[type, list] = {}
     for record in items:
         groups.setdefault(type(record), []).append(record)
+    for model, group in groups.items():
+        # text no database stores: refused before anything is written
+        model._check_storable_many(group)
     # every record's attributes, to restore them if the save fails
     snapshot = [(r, dict(r.__dict__), r._state.adding, r._state.db) for r in items]
     saved_alone: list = []

@@ -17,13 +17,24 @@ in Django's app registry by name when needed.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import numbers
 import re
 from dataclasses import dataclass
 
 from . import errors
 
-__all__ = ["SIMPLE_DTYPES", "CatTarget", "parse_dtype", "normalize_dtype", "check_value", "VALID_FORMS"]
+__all__ = [
+    "SIMPLE_DTYPES",
+    "CatTarget",
+    "parse_dtype",
+    "normalize_dtype",
+    "check_value",
+    "text_problem",
+    "is_missing",
+    "json_value",
+    "VALID_FORMS",
+]
 
 SIMPLE_DTYPES = ("str", "int", "float", "num", "bool", "date", "datetime", "dict")
 VALID_FORMS = (
@@ -139,11 +150,95 @@ def normalize_dtype(dtype: str) -> str:
     return f"cat[{'|'.join(t.display for t in parsed)}]"
 
 
+# NUL: PostgreSQL's text and jsonb refuse it. A surrogate code point: no UTF-8
+# encoding exists for it (Python strings can hold one, from "surrogateescape" or
+# "\ud800" in source code), so no database stores it.
+_BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+def text_problem(text: str) -> str | None:
+    """Why no database can store ``text`` as it is, or None if one can.
+
+    Refused on both backends alike: a NUL character (PostgreSQL cannot store it;
+    SQLite can, but the same data must work everywhere) and a lone surrogate
+    (not encodable as UTF-8).
+
+    Example:
+        >>> text_problem("a\\x00b")
+        "contains a NUL character ('\\x00') at position 1, which PostgreSQL cannot store"
+    """
+    match = _BAD_TEXT.search(text)
+    if match is None:
+        return None
+    char = match.group()
+    if char == "\x00":
+        return f"contains a NUL character ('\\x00') at position {match.start()}, which PostgreSQL cannot store"
+    return f"contains a lone surrogate ({char!r}) at position {match.start()}, which cannot be encoded as UTF-8"
+
+
+def is_missing(value) -> bool:
+    """Whether ``value`` is one of the missing-value markers of Python, numpy and
+    pandas: ``None``, NaN, ``pd.NA``, ``pd.NaT``."""
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    # pandas' markers, recognised without importing pandas
+    return type(value).__name__ in ("NAType", "NaTType")
+
+
+def json_value(value, where: str = ""):
+    """``value`` as plain JSON data, for a ``dict`` feature value: numpy scalars
+    and arrays become Python numbers and lists, tuples become lists.
+
+    Raises:
+        ValueError: with where and why, for what JSON cannot hold without loss or
+            a database cannot store: NaN and infinite numbers, sets and other
+            objects, keys that are not strings, text with NUL or a lone surrogate.
+    """
+    at = f"at {where}: " if where else ""
+    if value is None or isinstance(value, (bool, int)):
+        return value
+    if isinstance(value, str):
+        problem = text_problem(value)
+        if problem:
+            raise ValueError(f"{at}{problem}")
+        return value
+    if isinstance(value, float):
+        if math.isnan(value):
+            raise ValueError(f"{at}NaN cannot be stored in JSON")
+        if math.isinf(value):
+            raise ValueError(f"{at}infinite numbers cannot be stored")
+        return value
+    if isinstance(value, dict):
+        result = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ValueError(
+                    f"at key {key!r}{' in ' + where if where else ''}: dict keys must be strings, "
+                    f"got {type(key).__name__}"
+                )
+            problem = text_problem(key)
+            if problem:
+                raise ValueError(f"at key {key!r}{' in ' + where if where else ''}: {problem}")
+            result[key] = json_value(item, f"{where}[{key!r}]")
+        return result
+    if isinstance(value, (list, tuple)):
+        return [json_value(item, f"{where}[{i}]") for i, item in enumerate(value)]
+    if hasattr(value, "tolist") and hasattr(value, "dtype"):  # numpy scalars and arrays
+        return json_value(value.tolist(), where)
+    if isinstance(value, (set, frozenset)):
+        raise ValueError(f"{at}a set cannot be stored in JSON; use a list")
+    raise ValueError(f"{at}{type(value).__name__} values cannot be stored in JSON")
+
+
 def check_value(dtype: str, value):
     """Check one non-categorical value against a simple dtype.
 
+    Missing values (``None``, NaN) are the caller's to refuse or skip.
+
     Returns:
-        The value as stored (dates as ISO strings).
+        The value as stored (dates as ISO strings, dicts as plain JSON data).
 
     Raises:
         ValueError: with a short reason, for the caller to put into its message.
@@ -151,6 +246,9 @@ def check_value(dtype: str, value):
     if dtype == "str":
         if not isinstance(value, str):
             raise ValueError(f"expected str, got {type(value).__name__}")
+        problem = text_problem(value)
+        if problem:
+            raise ValueError(problem)
         return value
     if dtype == "int":
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
@@ -159,6 +257,8 @@ def check_value(dtype: str, value):
     if dtype in ("float", "num"):
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise ValueError(f"expected {dtype}, got {type(value).__name__}")
+        if isinstance(value, float) and math.isinf(value):
+            raise ValueError("infinite numbers cannot be stored")
         return float(value) if dtype == "float" else value
     if dtype == "bool":
         if not isinstance(value, bool):
@@ -187,5 +287,5 @@ def check_value(dtype: str, value):
     if dtype == "dict":
         if not isinstance(value, dict):
             raise ValueError(f"expected dict, got {type(value).__name__}")
-        return value
+        return json_value(value)
     raise ValueError(f"unknown dtype {dtype}")

@@ -20,7 +20,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 
 from . import errors
 from .bulk import insert_link_rows
-from .dtypes import CatTarget, check_value, parse_dtype
+from .dtypes import CatTarget, check_value, is_missing, parse_dtype, text_problem
 
 if TYPE_CHECKING:
     from .models.feature import Feature
@@ -115,23 +115,98 @@ def _feature_map(names: Iterable[str]) -> dict[str, Feature]:
     return {f.name: f for f in _Feature().objects.filter(name__in=names)}
 
 
-def annotate(pairs: Iterable[tuple[models.Model, Mapping[str, Any]]]) -> None:
+def _check_pairs(pairs: list, artifact_model: type | None) -> type:
+    """Refuse keys that are not saved records of ``artifact_model`` (a label whose
+    id is an artifact's would otherwise annotate that artifact) and values that are
+    not dicts; return the artifact model."""
+    if artifact_model is None:
+        artifact_model = type(pairs[0][0])
+    name = artifact_model.__name__
+    for artifact, values in pairs:
+        if not isinstance(artifact, artifact_model):
+            raise errors.InvalidArgument(
+                f"add_values(): keys must be saved {name} records, got {artifact!r} ({type(artifact).__name__})"
+            )
+        if artifact.pk is None or artifact._state.adding:
+            raise errors.ValidationError(f"add_values(): {artifact!r} is not saved yet: save the {name} first")
+        if not isinstance(values, Mapping):
+            raise errors.InvalidArgument(
+                f"add_values(): the values for {artifact!r} must be a dict of feature names to values, "
+                f"got {values!r} ({type(values).__name__})"
+            )
+    return artifact_model
+
+
+def _check_exist(artifact_model: type, artifacts: list) -> None:
+    """Refuse artifacts that were deleted since they were loaded (their links
+    would break a foreign key): one query per 5,000 artifacts."""
+    ids = list(dict.fromkeys(a.pk for a in artifacts))
+    found: set = set()
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        found.update(artifact_model._base_manager.filter(pk__in=chunk).values_list("pk", flat=True))
+    gone = [a for a in artifacts if a.pk not in found]
+    if gone:
+        raise errors.ValidationError(f"add_values(): {gone[0]!r} no longer exists in the database")
+
+
+def _check_names(pairs: list) -> list[str]:
+    """Problems with feature names that are no strings, or strings that no
+    database can store (querying for them would fail)."""
+    problems = []
+    for name in dict.fromkeys(name for _, values in pairs for name in values):
+        if not isinstance(name, str):
+            problems.append(f"feature names are strings, got {name!r} ({type(name).__name__})")
+        elif text_problem(name):
+            problems.append(f"feature name {name!r}: {text_problem(name)}")
+    return problems
+
+
+def _missing_problem(name: str, dtype: str, item: Any) -> str:
+    return (
+        f"{name} ({dtype}): {item!r}: a missing value is not stored; leave the feature out "
+        "for this artifact (with pandas: values = row.dropna().to_dict())"
+    )
+
+
+def annotate(
+    pairs: Iterable[tuple[models.Model, Mapping[str, Any]]], artifact_model: type | None = None
+) -> None:
     """Add feature values to artifacts, all in one transaction.
 
     Args:
         pairs: ``(artifact, {feature name: value or list of values})`` pairs.
+        artifact_model: The registry the artifacts must belong to; by default
+            that of the first one.
+
+    A missing value (``None``, NaN, ``pd.NA``, ``pd.NaT``) is refused rather
+    than dropped or stored: leave the feature out for that artifact. Values that
+    no database stores faithfully are refused too: infinite numbers, NaN or sets
+    inside a dict, text with a NUL character or a lone surrogate.
+
+    Concurrent calls with the same new values (several processes annotating at
+    once) succeed: values and links that another call inserted first are reused.
 
     Raises:
-        ln.errors.ValidationError: listing every unknown feature and every invalid
-            value at once; nothing is written.
+        ln.errors.InvalidArgument: a key is not an artifact, or its values are
+            not a dict; nothing is written.
+        ln.errors.ValidationError: an artifact is not saved, or deleted; or,
+            listing every unknown feature and every invalid value at once.
+            Nothing is written.
     """
-    pairs = [(a, dict(v)) for a, v in pairs]
+    pairs = list(pairs)
     if not pairs:
         return
-    artifact_model = type(pairs[0][0])
-    unsaved = [a for a, _ in pairs if a.pk is None or a._state.adding]
-    if unsaved:
-        raise errors.ValidationError(f"save the artifact first: {unsaved[0]!r} has no id yet")
+    for pair in pairs:
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise errors.InvalidArgument(
+                f"add_values() takes {{artifact: {{feature name: value}}}} or (artifact, values) pairs, got {pair!r}"
+            )
+    artifact_model = _check_pairs(pairs, artifact_model)
+    pairs = [(a, dict(v)) for a, v in pairs]
+    name_problems = _check_names(pairs)
+    if name_problems:
+        raise errors.ValidationError("cannot add feature values:\n  - " + "\n  - ".join(name_problems))
     features = _feature_map(name for _, values in pairs for name in values)
     problems: list[str] = []
     unknown = sorted({name for _, values in pairs for name in values} - set(features))
@@ -157,7 +232,8 @@ def annotate(pairs: Iterable[tuple[models.Model, Mapping[str, Any]]]) -> None:
             if isinstance(dtype, str):
                 for item in _as_list(value, dtype):
                     item = _plain(item)
-                    if item is None or (isinstance(item, float) and math.isnan(item)):
+                    if is_missing(item):
+                        problems.append(_missing_problem(name, dtype, item))
                         continue
                     try:
                         stored = check_value(dtype, item)
@@ -175,7 +251,10 @@ def annotate(pairs: Iterable[tuple[models.Model, Mapping[str, Any]]]) -> None:
                 continue
             models_ok = tuple(t.model for t in dtype)
             for item in _as_list(value, "cat"):
-                if isinstance(item, models.Model):
+                item = item if isinstance(item, models.Model) else _plain(item)
+                if is_missing(item):
+                    problems.append(_missing_problem(name, feature.dtype, item))
+                elif isinstance(item, models.Model):
                     if not isinstance(item, models_ok):
                         problems.append(
                             f"{name} ({feature.dtype}): {item!r} is a {type(item).__name__} record"
@@ -184,6 +263,8 @@ def annotate(pairs: Iterable[tuple[models.Model, Mapping[str, Any]]]) -> None:
                         problems.append(f"{name}: {item!r} is not saved yet")
                     else:
                         labels_wanted.setdefault(type(item), []).append((artifact, feature, item))
+                elif isinstance(item, str) and text_problem(item):
+                    problems.append(f"{name} ({feature.dtype}): {item!r}: {text_problem(item)}")
                 elif isinstance(item, str):
                     strings.setdefault(tuple(dtype), set()).add(item)
                     labels_wanted.setdefault(tuple(dtype), []).append((artifact, feature, item))
@@ -213,44 +294,57 @@ def annotate(pairs: Iterable[tuple[models.Model, Mapping[str, Any]]]) -> None:
             )
     if problems:
         raise errors.ValidationError("cannot add feature values:\n  - " + "\n  - ".join(problems))
+    _check_exist(artifact_model, [a for a, _ in pairs])
     links = label_links(artifact_model)
+    by_registry: dict[type, list[tuple[models.Model, Feature, models.Model]]] = {}
+    for key, items in labels_wanted.items():
+        for artifact, feature, item in items:
+            record = resolved[(key, item)] if isinstance(item, str) else item
+            by_registry.setdefault(type(record), []).append((artifact, feature, record))
+    no_link = [registry.__name__ for registry in by_registry if registry not in links]
+    if no_link:
+        raise errors.ValidationError(f"{artifact_model.__name__} has no link table to {', '.join(no_link)}")
     with transaction.atomic():
         _save_feature_values(values_wanted)
-        for key, items in labels_wanted.items():
-            by_registry: dict[type, list[tuple[models.Model, Feature, models.Model]]] = {}
-            for artifact, feature, item in items:
-                record = resolved[(key, item)] if isinstance(item, str) else item
-                by_registry.setdefault(type(record), []).append((artifact, feature, record))
-            for registry, triples in by_registry.items():
-                if registry not in links:
-                    raise errors.ValidationError(
-                        f"{artifact_model.__name__} has no link table to {registry.__name__}"
-                    )
-                _save_label_links(links[registry], triples)
+        # the link tables in one order, so that concurrent calls cannot deadlock
+        for registry in sorted(by_registry, key=lambda r: links[r][1]._meta.db_table):
+            _save_label_links(links[registry], by_registry[registry])
+
+
+def _feature_value_ids(model: type, keys: set[tuple[int, str]]) -> dict[tuple[int, str], int]:
+    """``{(feature id, hash): FeatureValue id}`` for those of ``keys`` that exist."""
+    found = model.objects.filter(
+        feature_id__in={k[0] for k in keys}, hash__in={k[1] for k in keys}
+    ).values_list("feature_id", "hash", "id")
+    return {(fid, h): pk for fid, h, pk in found if (fid, h) in keys}
 
 
 def _save_feature_values(wanted: list[tuple[models.Model, Feature, Any, str]]) -> None:
     if not wanted:
         return
-    keys = {(f.id, h) for _, f, _, h in wanted}
-    # (feature id, hash) -> FeatureValue id
-    existing = {
-        (fid, h): pk
-        for fid, h, pk in _FeatureValue().objects.filter(
-            feature_id__in={k[0] for k in keys}, hash__in={k[1] for k in keys}
-        ).values_list("feature_id", "hash", "id")
-    }
-    new = {}
     feature_value = _FeatureValue()
+    keys = {(f.id, h) for _, f, _, h in wanted}
+    existing = _feature_value_ids(feature_value, keys)
+    new = {}
     for _, feature, value, h in wanted:
         if (feature.id, h) not in existing and (feature.id, h) not in new:
             new[(feature.id, h)] = feature_value(feature=feature, value=value, hash=h)
     if new:
-        feature_value.objects.bulk_create(list(new.values()))
-        existing.update((key, fv.id) for key, fv in new.items())
-    # links that exist already are skipped by the database
+        # Another process may insert the same values at the same time: its row
+        # wins the unique (feature, hash) and ours is skipped (ON CONFLICT DO
+        # NOTHING; on PostgreSQL the insert waits for the other transaction), so
+        # the ids are read back afterwards. Sorted, so that concurrent calls take
+        # the rows' locks in one order and cannot deadlock.
+        feature_value.objects.bulk_create([new[k] for k in sorted(new)], ignore_conflicts=True)
+        existing.update(_feature_value_ids(feature_value, set(new)))
+        lost = set(new) - set(existing)
+        if lost:  # only if a concurrent call deleted them again
+            raise errors.ValidationError(
+                f"cannot add feature values: {len(lost)} value(s) were deleted while they were added; try again"
+            )
+    # links that exist already (or that a concurrent call inserts) are skipped
     rows = dict.fromkeys((artifact.id, existing[(feature.id, h)]) for artifact, feature, _, h in wanted)
-    insert_link_rows(_ArtifactFeatureValue(), ("artifact_id", "featurevalue_id"), list(rows), skip_existing=True)
+    insert_link_rows(_ArtifactFeatureValue(), ("artifact_id", "featurevalue_id"), sorted(rows), skip_existing=True)
 
 
 def _save_label_links(link: tuple[str, type, str, str], triples: list) -> None:
@@ -266,7 +360,9 @@ def _save_label_links(link: tuple[str, type, str, str], triples: list) -> None:
         key = (artifact.id, record.id, feature.id if feature is not None else None)
         if key not in existing:
             rows[key] = None
-    insert_link_rows(through, (f"{artifact_fk}_id", f"{label_fk}_id", "feature_id"), list(rows))
+    # a concurrent call may insert the same links: skipped, in one order (see above)
+    ordered = sorted(rows, key=lambda row: (row[0], row[1], row[2] is None, row[2] or 0))
+    insert_link_rows(through, (f"{artifact_fk}_id", f"{label_fk}_id", "feature_id"), ordered, skip_existing=True)
 
 
 def _rows(queryset: models.QuerySet) -> list[tuple]:
@@ -309,7 +405,7 @@ def _values_of(
         if value is _MISSING:
             value = json.loads(text) if isinstance(text, (str, bytes)) else text
             if isinstance(value, (dict, list)):  # not hashable: shown as its JSON
-                value = json.dumps(value, sort_keys=True)
+                value = JSONText(json.dumps(value, sort_keys=True))
             decoded[text] = value
         _add_cell(cells, feature_id, artifact_id, value)
     registries = set()
@@ -341,6 +437,15 @@ def _values_of(
 
 
 _MISSING = object()
+
+
+class JSONText(str):
+    """The JSON text of a ``dict`` value: hashable, so that it fits in a cell's
+    set of values; ``get_values()`` decodes it back to the dict."""
+
+    def decode(self) -> Any:
+        """The value itself."""
+        return json.loads(self)
 
 
 def _add_cell(cells: dict[int, dict[int, set]], feature_id: int, artifact_id: int, value: Any) -> None:
@@ -392,6 +497,10 @@ def _object_column(values: list, index):
 
 
 def _single(values: set) -> Any:
+    if any(isinstance(v, JSONText) for v in values):
+        # dicts: no set can hold them; several come as a list, in the order of their JSON
+        decoded = [v.decode() if isinstance(v, JSONText) else v for v in sorted(values, key=str)]
+        return decoded[0] if len(decoded) == 1 else decoded
     return next(iter(values)) if len(values) == 1 else values
 
 
@@ -408,18 +517,43 @@ class FeatureManager:
         self.artifact = artifact
 
     def add_values(self, values: Mapping[str, Any]) -> None:
-        """Add values: numbers, strings, dates (ISO strings or dates), or labels
-        (records, or names of existing records) for categorical features.
+        """Add values: numbers, strings, dates (ISO strings or dates), dicts, or
+        labels (records, or names of existing records) for categorical features.
+        A list (or array) of values adds each of them.
 
         The whole call is atomic; unknown features and invalid values raise one
-        error that lists all of them.
+        error that lists all of them, and nothing is written.
+
+        A missing value (``None``, NaN, ``pd.NA``, ``pd.NaT``) is an error, not
+        silently dropped: JSON and the databases have no NaN, and storing it as
+        ``null`` would read back as something else. Leave the feature out for this
+        artifact instead, e.g. ``artifact.features.add_values(row.dropna().to_dict())``
+        for a pandas row. Infinite numbers, NaN or sets inside a dict, dict keys
+        that are not strings, and text with a NUL character or a lone surrogate
+        are refused alike, on SQLite and PostgreSQL.
+
+        Raises:
+            ln.errors.ValidationError: unknown features, values that do not fit
+                their dtype or cannot be stored; the message names each feature
+                and value.
         """
         if not isinstance(values, Mapping):
             raise errors.InvalidArgument(f"add_values() takes a dict of feature names to values, got {type(values).__name__}")
-        annotate([(self.artifact, values)])
+        annotate([(self.artifact, values)], type(self.artifact))
 
     def get_values(self) -> dict[str, Any]:
-        """``{feature name: value}``; a set where a feature has several values."""
+        """``{feature name: value}``; a set where a feature has several values.
+
+        The values are those that were added: numbers, strings, ISO dates,
+        label names, and for ``dict`` features the dict itself (a list of dicts
+        where there are several, as a set cannot hold them). No value is ever
+        NaN: ``add_values`` refuses missing values instead of storing them.
+
+        Example:
+            >>> artifact.features.add_values({"temperature": 21.6, "params": {"alpha": 0.5}})
+            >>> artifact.features.get_values()
+            {'params': {'alpha': 0.5}, 'temperature': 21.6}
+        """
         cells, _ = _values_of([self.artifact.pk], None, type(self.artifact))
         return {name: _single(by_id[self.artifact.pk]) for name, by_id in sorted(cells.items())}
 
@@ -431,10 +565,18 @@ class FeatureManager:
             except _Feature().DoesNotExist:
                 raise errors.ValidationError(f"unknown feature {feature!r}") from None
         artifact = self.artifact
+        value_hash = None
+        if value is not None and not feature.dtype.startswith("cat"):
+            try:
+                value_hash = _hash_value(check_value(feature.dtype, _plain(value)))
+            except ValueError as exc:  # a value that add_values would refuse: no such value
+                raise errors.ValidationError(f"{feature.name} ({feature.dtype}): {value!r}: {exc}") from None
+        elif isinstance(value, str) and text_problem(value):
+            raise errors.ValidationError(f"{feature.name} ({feature.dtype}): {value!r}: {text_problem(value)}")
         with transaction.atomic():
             fv_links = _ArtifactFeatureValue().objects.filter(artifact=artifact, featurevalue__feature=feature)
-            if value is not None and not feature.dtype.startswith("cat"):
-                fv_links = fv_links.filter(featurevalue__hash=_hash_value(check_value(feature.dtype, _plain(value))))
+            if value_hash is not None:
+                fv_links = fv_links.filter(featurevalue__hash=value_hash)
             fv_links.delete()
             for registry, (_, through, artifact_fk, label_fk) in label_links(type(artifact)).items():
                 links = through.objects.filter(**{artifact_fk: artifact, "feature": feature})
@@ -468,9 +610,19 @@ class BulkFeatureManager:
 
     def add_values(self, values: Mapping[models.Model, Mapping[str, Any]] | Iterable[tuple]) -> None:
         """Add values to many artifacts: a dict ``{artifact: {feature: value}}`` or
-        ``(artifact, values)`` pairs. A few statements in all, not per artifact."""
+        ``(artifact, values)`` pairs. A few statements in all, not per artifact.
+
+        The same rules as ``artifact.features.add_values`` apply, and all or nothing
+        is written.
+
+        Raises:
+            ln.errors.InvalidArgument: a key is not a record of this registry
+                (a ``ULabel`` is not an artifact, even where the ids coincide).
+            ln.errors.ValidationError: an artifact is not saved (or was deleted),
+                or a value is invalid.
+        """
         pairs = list(values.items()) if isinstance(values, Mapping) else list(values)
-        annotate(pairs)
+        annotate(pairs, self.model)
 
 
 class FeaturesDescriptor:

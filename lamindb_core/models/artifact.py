@@ -271,6 +271,8 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
             >>> ln.Artifact("./reads.fastq.gz", key="raw/reads.fastq.gz").save()
             ! returning existing artifact with same hash: Artifact(uid='...', ...)
         """
+        # before the lookups and the copy: a NUL in the key breaks PostgreSQL's query
+        self._check_storable_many([self])
         self._fill_defaults()
         if not self._state.adding or self._local_data is None:
             return super().save(*args, **kwargs)

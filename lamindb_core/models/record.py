@@ -19,6 +19,7 @@ from django.db.models import ProtectedError, Q, RestrictedError
 
 from .. import errors
 from ..context import current_run_id
+from ..dtypes import json_value, text_problem
 from ..instance import current_user_id
 from ..logger import logger
 from ..query import RecordManager
@@ -47,7 +48,41 @@ def _expected_type(field: models.Field) -> tuple[tuple[type, ...], str] | None:
     return None
 
 
+def _storable_problem(model: type, field: models.Field, value: Any) -> str | None:
+    """Why a text or JSON field's value cannot be stored on every backend (a NUL
+    character, a lone surrogate; NaN, infinity or a set in JSON), or None."""
+    if isinstance(value, str) and isinstance(field, (models.CharField, models.TextField)):
+        problem = text_problem(value)
+    elif value is not None and isinstance(field, models.JSONField):
+        try:
+            json_value(value)
+            problem = None
+        except ValueError as exc:
+            problem = str(exc)
+    else:
+        return None
+    if problem is None:
+        return None
+    shown = value if not isinstance(value, str) or len(value) <= 60 else value[:57] + "..."
+    return f"{model.__name__}.{field.name}: {shown!r} {problem}"
+
+
+def _text_fields(model: type) -> list[models.Field]:
+    """The concrete text and JSON fields of a registry, whose values are checked at save."""
+    cached = model.__dict__.get("_text_field_list")
+    if cached is None:
+        cached = [
+            f for f in model._meta.concrete_fields
+            if isinstance(f, (models.CharField, models.TextField, models.JSONField)) and not f.is_relation
+        ]
+        model._text_field_list = cached
+    return cached
+
+
 def _check_value(model: type, field: models.Field, value: Any) -> None:
+    problem = _storable_problem(model, field, value)
+    if problem:
+        raise errors.ValidationError(problem)
     if value is None:
         if not field.null and not field.has_default() and not field.primary_key:
             raise errors.ValidationError(f"{model.__name__}.{field.name} cannot be None")
@@ -218,6 +253,37 @@ class BasicRecord(models.Model, metaclass=Registry):
                     query = part if query is None else query | part
         return query
 
+    @classmethod
+    def _check_storable_many(cls, records: list[models.Model]) -> None:
+        """Refuse records with text that no database stores (a NUL character, a
+        lone surrogate) in any text or JSON field, naming the registry and the
+        field; ``save()`` and ``ln.save()`` call it before they write anything.
+
+        The same on SQLite (which would store NUL) and PostgreSQL (which refuses
+        it); a lone surrogate cannot be encoded as UTF-8 at all. One regular
+        expression search per field over all the records' values.
+
+        Raises:
+            ln.errors.ValidationError: ``cannot save ULabel: ULabel.name: 'a\\x00' contains a NUL character ...``
+        """
+        by_model: dict[type, list[models.Model]] = {}
+        for record in records:
+            by_model.setdefault(type(record), []).append(record)
+        for model, group in by_model.items():
+            states = [record.__dict__ for record in group]
+            for field in _text_fields(model):
+                name = field.attname
+                if isinstance(field, models.JSONField):
+                    suspects = [s[name] for s in states if s.get(name) is not None]
+                else:
+                    texts = [v for v in (s.get(name) for s in states) if isinstance(v, str)]
+                    # one search over all values at once; a record at a time only on a hit
+                    suspects = texts if texts and text_problem("".join(texts)) else []
+                for value in suspects:
+                    problem = _storable_problem(model, field, value)
+                    if problem:
+                        raise errors.ValidationError(f"cannot save {model.__name__}: {problem}")
+
     def _fill_defaults(self) -> None:
         """Fill in values that a registry supplies when a new record is saved
         (an artifact's storage); ``save()`` and ``ln.save()`` both call it."""
@@ -262,9 +328,15 @@ class BasicRecord(models.Model, metaclass=Registry):
         the existing one's values, with a warning. Where that would be wrong (same name, other meaning) a clear
         error is raised instead.
 
+        Raises:
+            ln.errors.ValidationError: a text field holds a NUL character or a lone
+                surrogate (refused on every backend), a required field is empty,
+                or the record conflicts with another; nothing is written.
+
         Example:
             >>> ulabel = ln.ULabel(name="my label").save()
         """
+        self._check_storable_many([self])
         if self._state.db not in (None, DEFAULT_DB_ALIAS) and kwargs.get("using") is None:
             # read from another instance (Registry.using): copy it into this one
             return transfer_to_default(self)

@@ -114,6 +114,16 @@ def test_features_remove_values(setup_features):
     assert "temperature" not in values
     assert values["cell_medium"] == "IFNG"
     assert ln.FeatureValue.filter(feature__name="temperature").count() == 0
+    # values that add_values refuses: the same message, nothing removed
+    for feature, value, expected in [
+        ("date_of_study", "01/12/2024", "date_of_study (date): '01/12/2024': expected an ISO date"),
+        ("study_note", "a\x00", "study_note (str): 'a\\x00': contains a NUL character"),
+        ("cell_medium", "IFNG\x00", "cell_medium (cat[ULabel]): 'IFNG\\x00': contains a NUL character"),
+    ]:
+        with pytest.raises(ln.errors.ValidationError) as info:
+            artifact.features.remove_values(feature, value)
+        assert expected in str(info.value)
+    assert artifact.features.get_values() == values
 
 
 def test_labels_add_checks_the_feature_dtype(setup_features):
@@ -199,3 +209,209 @@ def test_describe_shows_fields_provenance_features_and_labels(setup_features, ca
     assert "temperature    float        21.6" in out
     assert "cell_medium    cat[ULabel]  DMSO, IFNG" in out
     assert "└── Labels" in out and ".ulabels  ULabel  Candidate marker study 1, DMSO, IFNG" in out
+
+
+# -- values the database cannot store: refused, nothing written (issue 10, items 9 and 26) --
+
+
+def _stored(ln):
+    """What the value tables hold: (feature values, value links, label links)."""
+    return (
+        sorted(ln.FeatureValue.filter().values_list("feature__name", "hash")),
+        ln.Artifact._feature_values.through.objects.count(),
+        ln.Artifact.ulabels.through.objects.count(),
+    )
+
+
+@pytest.mark.parametrize(
+    "values, expected",
+    [
+        ({"temperature": math.inf}, "temperature (float): inf: infinite numbers cannot be stored"),
+        ({"temperature": -math.inf}, "temperature (float): -inf: infinite numbers cannot be stored"),
+        ({"temperature": [20.5, math.inf]}, "temperature (float): inf: infinite numbers cannot be stored"),
+        ({"params": {"alpha": math.nan}}, "params (dict): {'alpha': nan}: at ['alpha']: NaN cannot be stored in JSON"),
+        ({"params": {"alpha": [1, math.inf]}}, "params (dict): {'alpha': [1, inf]}: at ['alpha'][1]: infinite numbers cannot be stored"),
+        ({"params": {"genes": {"a"}}}, "params (dict): {'genes': {'a'}}: at ['genes']: a set cannot be stored in JSON; use a list"),
+        ({"params": {1: "one"}}, "params (dict): {1: 'one'}: at key 1: dict keys must be strings, got int"),
+        ({"study_note": "a\x00b"}, "study_note (str): 'a\\x00b': contains a NUL character"),
+        ({"study_note": "a\ud800"}, "study_note (str): 'a\\ud800': contains a lone surrogate"),
+        ({"params": {"note": "a\x00"}}, "params (dict): {'note': 'a\\x00'}: at ['note']: contains a NUL character"),
+        ({"params": {"a\x00": 1}}, "params (dict): {'a\\x00': 1}: at key 'a\\x00': contains a NUL character"),
+        ({"study": "DMSO\x00"}, "study (cat[ULabel]): 'DMSO\\x00': contains a NUL character"),
+        ({1: 2.0}, "feature names are strings, got 1 (int)"),
+        ({None: 2.0}, "feature names are strings, got None (NoneType)"),
+        ({"tempera\x00ture": 2.0}, "feature name 'tempera\\x00ture': contains a NUL character"),
+    ],
+)
+def test_features_values_the_database_refuses_are_validation_errors(setup_features, values, expected):
+    ln = setup_features
+    ln.Feature(name="params", dtype="dict").save()
+    artifact = make_artifacts(ln, 1)[0]
+    before = _stored(ln)
+    with pytest.raises(ln.errors.ValidationError) as info:
+        # with a valid value in the same call: it is not written either
+        artifact.features.add_values({"n_cells": 3, "cell_medium": "DMSO", **values})
+    assert expected in str(info.value)
+    assert _stored(ln) == before
+    assert artifact.features.get_values() == {}
+
+
+@pytest.mark.parametrize("missing", [None, math.nan, "numpy nan", "pd.NA", "pd.NaT"])
+def test_features_missing_values_are_refused_not_dropped(setup_features, missing):
+    import numpy as np
+    import pandas as pd
+
+    ln = setup_features
+    shown = {"numpy nan": "nan", "pd.NA": "<NA>", "pd.NaT": "NaT"}.get(missing, repr(missing))
+    missing = {"numpy nan": np.float64("nan"), "pd.NA": pd.NA, "pd.NaT": pd.NaT}.get(missing, missing)
+    artifact = make_artifacts(ln, 1)[0]
+    before = _stored(ln)
+    with pytest.raises(ln.errors.ValidationError) as info:
+        artifact.features.add_values({"n_cells": 3, "temperature": missing})
+    message = str(info.value)
+    assert f"temperature (float): {shown}: a missing value is not stored" in message
+    assert "leave the feature out" in message
+    assert _stored(ln) == before
+    # also inside a list of values
+    with pytest.raises(ln.errors.ValidationError, match="temperature \\(float\\): .*a missing value"):
+        artifact.features.add_values({"temperature": [21.6, missing]})
+    assert _stored(ln) == before
+
+
+def test_features_dict_values_round_trip(setup_features):
+    import numpy as np
+
+    ln = setup_features
+    ln.Feature(name="params", dtype="dict").save()
+    a1, a2 = make_artifacts(ln, 2)
+    params = {"alpha": 0.5, "layers": [64, 32], "opt": {"name": "adam", "betas": (0.9, 0.999)}, "n": np.int64(3)}
+    a1.features.add_values({"params": params, "temperature": np.float64(21.6)})
+    values = a1.features.get_values()
+    assert values == {
+        "params": {"alpha": 0.5, "layers": [64, 32], "opt": {"name": "adam", "betas": [0.9, 0.999]}, "n": 3},
+        "temperature": 21.6,
+    }
+    assert isinstance(values["params"], dict)
+    # several dicts for one feature: a list of them, as a set cannot hold dicts
+    a2.features.add_values({"params": [{"b": 2}, {"a": 1}]})
+    assert a2.features.get_values() == {"params": [{"a": 1}, {"b": 2}]}
+
+
+# -- the class-level bulk form takes saved artifacts only (issue 10, item 10) --------
+
+
+def test_features_bulk_add_values_refuses_keys_that_are_not_saved_artifacts(setup_features):
+    ln = setup_features
+    label = ln.ULabel.get(name="DMSO")
+    storage = ln.Storage.filter().first()
+    # an artifact with the same id as the label: it must not be annotated
+    twin = ln.Artifact.filter(id=label.id).first() or ln.Artifact(
+        id=label.id, key="twin.h5ad", suffix=".h5ad", storage=storage
+    ).save()
+    good = make_artifacts(ln, 1)[0]
+    before = _stored(ln)
+    with pytest.raises(ln.errors.InvalidArgument) as info:
+        ln.Artifact.features.add_values({good: {"temperature": 1.5}, label: {"temperature": 21.6}})
+    assert f"keys must be saved Artifact records, got {label!r} (ULabel)" in str(info.value)
+    unsaved = ln.Artifact(key="unsaved.h5ad", suffix=".h5ad", storage=storage)
+    with pytest.raises(ln.errors.ValidationError, match=r"Artifact\(.*'unsaved.h5ad'.*\) is not saved yet"):
+        # as pairs: an unsaved record cannot be a dict key
+        ln.Artifact.features.add_values([(good, {"temperature": 1.5}), (unsaved, {"temperature": 21.6})])
+    with pytest.raises(ln.errors.InvalidArgument, match=r"keys must be saved Artifact records, got 'dataset0.h5ad' \(str\)"):
+        ln.Artifact.features.add_values({"dataset0.h5ad": {"temperature": 21.6}})
+    gone = make_artifacts(ln, 1)[0]
+    ln.Artifact.objects.filter(id=gone.id).delete()
+    with pytest.raises(ln.errors.ValidationError, match=r"no longer exists"):
+        ln.Artifact.features.add_values({good: {"temperature": 1.5}, gone: {"temperature": 21.6}})
+    with pytest.raises(ln.errors.InvalidArgument, match=r"values for .* must be a dict of feature names to values, got 21.6"):
+        ln.Artifact.features.add_values({good: 21.6})
+    assert _stored(ln) == before
+    assert twin.features.get_values() == {} and good.features.get_values() == {}
+
+
+# -- concurrent annotation (issue 10, item 6) ----------------------------------------
+
+CONCURRENT_SCRIPT = """
+import json, sys, time
+from pathlib import Path
+import lamindb_core as ln
+
+own, shared, folder, n = int(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])
+artifacts = [ln.Artifact.get(id=own), ln.Artifact.get(id=shared)]
+ln.Feature.get(name="concurrent_temperature")  # connected before the start
+(folder / f"ready-{own}").touch()
+while not (folder / "go").exists():
+    time.sleep(0.005)
+ok, failures = 0, []
+for i in range(n):
+    # the same new values in every process: a new FeatureValue each time, a link
+    # to a shared artifact, a label link
+    values = {"concurrent_temperature": 1000.0 + i, "concurrent_note": f"note {i}", "concurrent_label": "concurrent label"}
+    for artifact in artifacts:
+        try:
+            artifact.features.add_values(values)
+            ok += 1
+        except Exception as exc:
+            failures.append(f"{type(exc).__name__}: {exc}"[:300])
+print(json.dumps({"ok": ok, "failures": failures[:3], "n_failures": len(failures)}))
+"""
+
+
+@pytest.mark.no_rollback
+def test_features_concurrent_add_values_of_the_same_new_values_all_succeed(instance, tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+    import time
+
+    ln = instance
+    n_processes, n_calls = 3, 20
+    storage = ln.Storage.filter().first()
+    try:
+        ln.save([
+            ln.Feature(name="concurrent_temperature", dtype="float"),
+            ln.Feature(name="concurrent_note", dtype="str"),
+            ln.Feature(name="concurrent_label", dtype="cat[ULabel]"),
+        ])
+        ln.ULabel(name="concurrent label").save()
+        artifacts = [ln.Artifact(key=f"concurrent/{i}.h5ad", suffix=".h5ad", storage=storage) for i in range(n_processes + 1)]
+        ln.save(artifacts)
+        shared = artifacts[-1]
+        script = tmp_path / "annotate.py"
+        script.write_text(CONCURRENT_SCRIPT)
+        # the children share LAMIN_CORE_HOME (and PYTHONPATH): the session's instance
+        procs = [
+            subprocess.Popen(
+                [sys.executable, str(script), str(a.id), str(shared.id), str(tmp_path), str(n_calls)],
+                env={**os.environ}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            )
+            for a in artifacts[:n_processes]
+        ]
+        deadline = time.time() + 120
+        while len(list(tmp_path.glob("ready-*"))) < n_processes and time.time() < deadline:
+            if any(p.poll() is not None for p in procs):
+                break
+            time.sleep(0.05)
+        (tmp_path / "go").touch()
+        results = []
+        for p in procs:
+            out, err = p.communicate(timeout=300)
+            assert p.returncode == 0, err
+            results.append(json.loads(out.strip().splitlines()[-1]))
+        assert [r["failures"] for r in results] == [[]] * n_processes
+        assert [r["ok"] for r in results] == [2 * n_calls] * n_processes
+        # each value once, linked once per artifact
+        assert ln.FeatureValue.filter(feature__name="concurrent_temperature").count() == n_calls
+        assert ln.FeatureValue.filter(feature__name="concurrent_note").count() == n_calls
+        for artifact in artifacts:
+            values = artifact.features.get_values()
+            assert values["concurrent_temperature"] == {1000.0 + i for i in range(n_calls)}
+            assert values["concurrent_label"] == "concurrent label"
+        assert ln.Artifact._feature_values.through.objects.filter(artifact=shared).count() == 2 * n_calls
+        assert ln.Artifact.ulabels.through.objects.filter(artifact=shared).count() == 1
+    finally:
+        ln.Artifact.objects.filter(key__startswith="concurrent/").delete()
+        ln.FeatureValue.filter(feature__name__startswith="concurrent_").delete()
+        ln.Feature.filter(name__startswith="concurrent_").delete()
+        ln.ULabel.filter(name="concurrent label").delete()

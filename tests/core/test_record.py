@@ -158,3 +158,76 @@ def test_registry_repr_lists_fields(instance):
     assert text.startswith("ULabel\n  Simple fields")
     assert ".name: CharField" in text
     assert ".parents: ULabel" in text
+
+
+# -- text that no database stores (issue 10, item 20) ---------------------------------
+
+BAD_TEXT = [
+    ("a\ud800", "contains a lone surrogate ('\\ud800') at position 1, which cannot be encoded as UTF-8"),
+    ("a\x00b", "contains a NUL character ('\\x00') at position 1, which PostgreSQL cannot store"),
+]
+
+
+@pytest.mark.parametrize("text, problem", BAD_TEXT)
+def test_record_text_no_database_stores_is_refused_at_construction(instance, text, problem):
+    ln = instance
+    with pytest.raises(ln.errors.ValidationError) as info:
+        ln.ULabel(name=text)
+    assert str(info.value) == f"ULabel.name: {text!r} {problem}"
+    with pytest.raises(ln.errors.ValidationError, match=r"^Feature\.description: "):
+        ln.Feature(name="f", dtype="float", description=text)
+    with pytest.raises(ln.errors.ValidationError, match=r"^ULabel\.aux: .* at \['note'\]: contains a"):
+        ln.ULabel(name="fine", aux={"note": text})
+
+
+@pytest.mark.parametrize("text, problem", BAD_TEXT)
+def test_record_text_no_database_stores_is_refused_at_save(instance, labels, text, problem):
+    ln = instance
+    before = sorted(ln.ULabel.filter().values_list("name", "description"))
+    # set after construction: save() refuses it
+    label = ln.ULabel(name="fine")
+    label.name = text
+    with pytest.raises(ln.errors.ValidationError) as info:
+        label.save()
+    assert str(info.value) == f"cannot save ULabel: ULabel.name: {text!r} {problem}"
+    assert label._state.adding
+    # an update of a saved record
+    dmso = labels[0]
+    dmso.description = f"dimethyl {text}"
+    with pytest.raises(ln.errors.ValidationError, match=r"^cannot save ULabel: ULabel\.description: 'dimethyl "):
+        dmso.save()
+    # ln.save: nothing of the call is written
+    good, bad = ln.ULabel(name="good"), ln.ULabel(name="bad")
+    bad.description = text
+    with pytest.raises(ln.errors.ValidationError, match=r"^cannot save ULabel: ULabel\.description: "):
+        ln.save([good, bad])
+    assert good._state.adding and bad._state.adding
+    # other registries and fields; JSON fields too
+    feature = ln.Feature(name="f", dtype="float")
+    feature.unit = text
+    with pytest.raises(ln.errors.ValidationError, match=r"^cannot save Feature: Feature\.unit: "):
+        ln.save([feature])
+    other = ln.ULabel(name="other")
+    other.aux = {"notes": ["fine", text]}
+    with pytest.raises(ln.errors.ValidationError, match=r"^cannot save ULabel: ULabel\.aux: .* at \['notes'\]\[1\]: "):
+        other.save()
+    assert sorted(ln.ULabel.filter().values_list("name", "description")) == before
+    assert not ln.Feature.filter(name="f").exists()
+
+
+def test_record_artifact_key_no_database_stores_is_refused_and_no_file_is_kept(instance, tmp_path):
+    ln = instance
+    path = tmp_path / "a.txt"
+    path.write_bytes(b"some content for item 20")
+    artifact = ln.Artifact(path, key="a.txt")
+    artifact.key = "a\x00.txt"
+    from pathlib import Path
+
+    root = Path(artifact.storage.root)
+    stored_before = sorted(p.name for p in root.rglob("*") if p.is_file())
+    with pytest.raises(ln.errors.ValidationError, match=r"^cannot save Artifact: Artifact\.key: 'a\\x00\.txt' contains a NUL"):
+        artifact.save()
+    with pytest.raises(ln.errors.ValidationError, match=r"^cannot save Artifact: Artifact\.key: "):
+        ln.save([artifact, ln.Artifact(path, key="b.txt")])
+    assert ln.Artifact.filter(hash=artifact.hash).count() == 0
+    assert sorted(p.name for p in root.rglob("*") if p.is_file()) == stored_before
