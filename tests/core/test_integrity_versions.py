@@ -1,0 +1,267 @@
+"""Data integrity of artifact versions, the trash and deletion (issue 10).
+
+- At most one version of an artifact is the latest: the database refuses a
+  second one, and trash, restore, permanent deletion and concurrent saves keep
+  exactly one.
+- An instance never deletes a file in a storage that another instance manages.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import string
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.db import IntegrityError, connections, transaction
+from django.test import TestCase
+
+from lamindb_core import files
+
+TEST_DB = os.environ.get("LAMIN_CORE_TEST_DB", "sqlite").strip() or "sqlite"
+ON_POSTGRES = urlsplit(TEST_DB).scheme in ("postgresql", "postgres")
+
+
+@pytest.fixture
+def lamindb_dir(instance) -> Path:
+    """``<storage>/.lamindb`` of the test instance."""
+    return Path(instance.setup.settings.storage).resolve() / ".lamindb"
+
+
+@pytest.fixture(autouse=True)
+def storage_files(lamindb_dir: Path):
+    """Remove the files and folders a test stored."""
+    lamindb_dir.mkdir(parents=True, exist_ok=True)
+    before = set(lamindb_dir.iterdir())
+    yield
+    for path in set(lamindb_dir.iterdir()) - before:
+        if path.name not in ("lamin.db", "lamin.db-wal", "lamin.db-shm"):
+            files.remove_path(path)
+
+
+def write(path: Path, content: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    return path
+
+
+def latest_uids(ln, key: str) -> list[str]:
+    """The uids of the latest versions under ``key``, in the trash too."""
+    return sorted(ln.Artifact.objects.filter(key=key, is_latest=True).values_list("uid", flat=True))
+
+
+def commit_callbacks():
+    """Run what is to happen on commit (file removals) at the end of the block,
+    though the test's transaction is rolled back."""
+    return TestCase.captureOnCommitCallbacks(execute=True)
+
+
+# -- item 7: one latest version ---------------------------------------------------
+
+
+def test_versions_database_refuses_a_second_latest_version(instance, tmp_path):
+    ln = instance
+    v1 = ln.Artifact(write(tmp_path / "a.txt", b"one"), key="v/a.txt").save()
+    v2 = ln.Artifact(write(tmp_path / "a.txt", b"two"), key="v/a.txt").save()
+    assert v2.stem_uid == v1.stem_uid and v2.is_latest and not ln.Artifact.objects.get(pk=v1.pk).is_latest
+    with pytest.raises(IntegrityError):
+        with transaction.atomic():
+            ln.Artifact.objects.filter(pk=v1.pk).update(is_latest=True)
+    assert latest_uids(ln, "v/a.txt") == [v2.uid]
+
+
+def test_versions_trashing_the_latest_makes_the_previous_latest(instance, tmp_path):
+    ln = instance
+    v1 = ln.Artifact(write(tmp_path / "a.txt", b"one"), key="v/a.txt").save()
+    v2 = ln.Artifact(write(tmp_path / "a.txt", b"two"), key="v/a.txt").save()
+    v2.delete()
+    assert ln.Artifact.filter(key="v/a.txt", is_latest=True).one().uid == v1.uid
+    assert ln.Artifact.get(v1.stem_uid).uid == v1.uid  # the stem gives the latest version
+    assert v2.is_latest is False
+    v2.restore()  # the newest version is back: it is the latest again
+    assert latest_uids(ln, "v/a.txt") == [v2.uid]
+    assert v2.is_latest is True
+    v1.refresh_from_db()
+    assert v1.is_latest is False
+
+
+def test_versions_trash_then_new_version_then_restore_keeps_one_latest(instance, tmp_path, capsys):
+    ln = instance
+    v1 = ln.Artifact(write(tmp_path / "a.txt", b"one"), key="v/a.txt").save()
+    v1.delete()
+    v2 = ln.Artifact(write(tmp_path / "a.txt", b"two"), key="v/a.txt").save()
+    assert v2.stem_uid == v1.stem_uid  # a new version of the same artifact
+    capsys.readouterr()
+    v1.restore()
+    assert "the latest version stays" in capsys.readouterr().out
+    assert latest_uids(ln, "v/a.txt") == [v2.uid]
+    assert ln.Artifact.filter(key="v/a.txt", is_latest=True).one().uid == v2.uid
+    assert v1.is_latest is False
+    assert [a.uid for a in v1.versions] == [v1.uid, v2.uid]
+
+
+def test_versions_restoring_an_older_version_keeps_the_newer_latest(instance, tmp_path):
+    ln = instance
+    v1 = ln.Artifact(write(tmp_path / "a.txt", b"one"), key="v/a.txt").save()
+    v2 = ln.Artifact(write(tmp_path / "a.txt", b"two"), key="v/a.txt").save()
+    v1.delete()
+    v2.delete()
+    v1.restore()  # the only version in use: the latest
+    assert latest_uids(ln, "v/a.txt") == [v1.uid]
+    v2.restore()
+    assert latest_uids(ln, "v/a.txt") == [v2.uid]
+    v1.delete()
+    v1.restore()
+    assert latest_uids(ln, "v/a.txt") == [v2.uid]
+
+
+def test_versions_of_artifacts_without_key_keep_one_latest(instance, tmp_path):
+    ln = instance
+    v1 = ln.Artifact(write(tmp_path / "a.txt", b"one")).save()
+    v2 = ln.Artifact(write(tmp_path / "b.txt", b"two"), revises=v1).save()
+    v2.delete()
+    v3 = ln.Artifact(write(tmp_path / "c.txt", b"three"), revises=v1).save()
+    v2.restore()
+    family = ln.Artifact.objects.filter(uid__startswith=v1.stem_uid)
+    assert list(family.filter(is_latest=True).values_list("uid", flat=True)) == [v3.uid]
+
+
+def test_versions_permanent_delete_of_the_latest_in_the_trash_keeps_one_latest(instance, tmp_path):
+    ln = instance
+    v1 = ln.Artifact(write(tmp_path / "a.txt", b"one"), key="v/a.txt").save()
+    v2 = ln.Artifact(write(tmp_path / "a.txt", b"two"), key="v/a.txt").save()
+    v3 = ln.Artifact(write(tmp_path / "a.txt", b"three"), key="v/a.txt").save()
+    v3.delete()
+    v2.delete(permanent=True)
+    assert latest_uids(ln, "v/a.txt") == [v1.uid]
+    v3.restore()
+    assert latest_uids(ln, "v/a.txt") == [v3.uid]
+
+
+CONCURRENT_SAVE = """
+import sys, time
+from pathlib import Path
+import lamindb_core as ln
+from django.db.models import QuerySet
+
+# hold the transaction open after is_latest moved, so that the other process
+# writes while this one has not committed yet
+update = QuerySet.update
+def slow_update(self, **values):
+    count = update(self, **values)
+    if values == {"is_latest": False}:
+        time.sleep(1.5)
+    return count
+QuerySet.update = slow_update
+
+artifact = ln.Artifact(sys.argv[1], key="race/data.txt")
+ln.Artifact.filter().count()  # connected
+Path(sys.argv[3]).touch()
+go = Path(sys.argv[2])
+while not go.exists():
+    time.sleep(0.01)
+artifact.save()
+print("saved", artifact.uid, artifact.is_latest)
+"""
+
+
+@pytest.mark.no_rollback
+def test_versions_concurrent_new_versions_end_with_one_latest(instance, tmp_path):
+    ln = instance
+    first = ln.Artifact(write(tmp_path / "v1.txt", b"race 1"), key="race/data.txt").save()
+    go = tmp_path / "go"
+    try:
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", CONCURRENT_SAVE, str(write(tmp_path / f"v{i}.txt", f"race {i}".encode())),
+                 str(go), str(tmp_path / f"ready{i}")],
+                env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            )
+            for i in (2, 3)
+        ]
+        deadline = time.monotonic() + 60
+        while not all((tmp_path / f"ready{i}").exists() for i in (2, 3)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        go.touch()  # both are connected: they save at once
+        results = [p.communicate(timeout=120) for p in procs]
+        for proc, (out, err) in zip(procs, results):
+            assert proc.returncode == 0, err
+            assert "Traceback" not in err and "saved " in out
+        family = ln.Artifact.objects.filter(uid__startswith=first.stem_uid)
+        assert family.count() == 3
+        assert family.filter(is_latest=True).count() == 1
+        newest = family.order_by("-id").first()
+        assert newest.is_latest
+    finally:
+        for artifact in ln.Artifact.objects.filter(key="race/data.txt"):
+            artifact.delete(permanent=True)
+
+
+# -- item 4: files of another instance -----------------------------------------------
+
+
+def _pg(statement: str) -> None:
+    import psycopg
+
+    with psycopg.connect(TEST_DB, autocommit=True) as conn:
+        conn.execute(statement)
+
+
+@pytest.fixture(scope="module")
+def source(instance, tmp_path_factory):
+    """A second instance, ``<handle>/source``, made by another process, with one
+    artifact that has a real file. Yields ``(slug, path of that file)``."""
+    from lamindb_core.instance import current_slug, load_user, set_current_slug, unregister_instance
+
+    previous = current_slug()
+    storage = tmp_path_factory.mktemp("source") / "sourcestorage"
+    data = tmp_path_factory.mktemp("sourcedata") / "data.txt"
+    data.write_bytes(b"owned by the source instance")
+    db, name = None, None
+    if ON_POSTGRES:
+        name = "lamin_source_" + "".join(secrets.choice(string.ascii_lowercase) for _ in range(8))
+        _pg(f'CREATE DATABASE "{name}"')
+        db = urlunsplit(urlsplit(TEST_DB)._replace(path="/" + name))
+    code = f"""
+        import lamindb_core as ln
+        ln.setup.init(storage={str(storage)!r}, db={db!r}, name="source")
+        artifact = ln.Artifact({str(data)!r}, key="shared/data.txt").save()
+        print(artifact.path)
+    """
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], env=os.environ.copy(), capture_output=True, text=True, timeout=120
+    )
+    set_current_slug(previous)
+    assert result.returncode == 0, result.stderr
+    slug = f"{load_user().handle}/source"
+    yield slug, Path(result.stdout.strip().splitlines()[-1])
+    if slug in connections.settings:
+        connections[slug].close()
+    unregister_instance(slug)
+    set_current_slug(previous)
+    if name is not None:
+        _pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_delete_of_a_transferred_artifact_keeps_the_other_instances_file(instance, source, capsys):
+    ln = instance
+    slug, source_path = source
+    assert source_path.exists()
+    remote = ln.Artifact.using(slug).get(key="shared/data.txt")
+    remote.save()
+    local = ln.Artifact.get(key="shared/data.txt")
+    assert local.path == source_path  # the record points at the other instance's file
+    capsys.readouterr()
+    with commit_callbacks():
+        local.delete(permanent=True)
+    out = capsys.readouterr().out
+    assert not ln.Artifact.objects.filter(key="shared/data.txt").exists()
+    assert source_path.exists()
+    assert "deleted the record only" in out and str(source_path) in out
+    assert ln.Artifact.using(slug).get(key="shared/data.txt").path == source_path
