@@ -13,15 +13,44 @@ import copy
 from contextlib import contextmanager
 
 from django.core.exceptions import FieldDoesNotExist, FieldError, MultipleObjectsReturned, ObjectDoesNotExist
-from django.db import models
-from django.db.models import Q
+from django.db import models, transaction
+from django.db.models import ProtectedError, Q, RestrictedError
 
 from . import errors
 from .dataframe import queryset_to_df
 from .lookup import Lookup, build_lookup
 from .search import SearchMeta, field_name, name_field, search_display_df, search_queryset, search_repr
 
-__all__ = ["RecordQuerySet", "RecordManager"]
+__all__ = ["RecordQuerySet", "RecordManager", "plain_delete", "blocked_delete_error"]
+
+
+def plain_delete(method):
+    """Mark a registry's ``delete()`` as one that deletes the row and nothing else,
+    so that ``QuerySet.delete()`` may delete many rows in one statement. A
+    ``delete()`` without this mark (``Artifact``'s: the trash, files, versions) is
+    called for each record."""
+    method.deletes_row_only = True
+    return method
+
+
+def _deletes_each(model: type) -> bool:
+    delete = model.delete
+    return delete is not models.Model.delete and not getattr(delete, "deletes_row_only", False)
+
+
+def blocked_delete_error(what: str, pronoun: str, exc: ProtectedError | RestrictedError) -> errors.ValidationError:
+    """The error for a deletion that protected links refused: it names the records
+    that still point to ``what`` (up to five, and how many of each registry)."""
+    blockers = list(exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects)
+    counts: dict[str, int] = {}
+    for obj in blockers:
+        counts[type(obj).__name__] = counts.get(type(obj).__name__, 0) + 1
+    summary = ", ".join(f"{n} {name} record{'s' if n != 1 else ''}" for name, n in counts.items())
+    shown = sorted(blockers, key=lambda obj: (type(obj).__name__, obj.pk))[:5]
+    listed = ", ".join(repr(obj) for obj in shown) + (", ..." if len(blockers) > len(shown) else "")
+    return errors.ValidationError(
+        f"cannot delete {what}: {summary} still link to {pronoun}: {listed}; delete or relink them first"
+    )
 
 def _explain_key(model: type, key: str) -> str | None:
     """Why ``key`` (``"created_by__nam"``) is not a valid lookup on ``model``, or None."""
@@ -133,6 +162,66 @@ class RecordQuerySet(models.QuerySet):
         """Order the records, ``"-field"`` for descending."""
         with _field_errors(self.model, names=field_names):
             return super().order_by(*field_names)
+
+    def delete(self, permanent: bool | None = None):
+        """Delete the records of the query, as each record's ``delete()`` would.
+
+        For a registry with its own ``delete()`` (``Artifact``: the trash, its
+        file, the latest version) that method is called for each record, in one
+        transaction: ``ln.Artifact.filter(...).delete()`` moves the artifacts to
+        the trash, ``.delete(permanent=True)`` deletes them and their files (on
+        commit) for good. Records of other registries are deleted for good, in
+        one statement.
+
+        All or nothing: if one record cannot be deleted, none is.
+
+        Args:
+            permanent: For registries with a trash: True deletes for good.
+
+        Returns:
+            Django's ``(count, {registry: count})`` where rows are deleted in one
+            statement; None where each record's ``delete()`` is called.
+
+        Raises:
+            ln.errors.ValidationError: other records still point to one of them;
+                the message names them. Nothing is deleted.
+            ln.errors.InvalidArgument: a sliced query (``[:n]``), a ``values()``
+                query, or ``permanent=False`` for a registry without a trash.
+
+        Example:
+            >>> ln.Artifact.filter(key__startswith="tmp/").delete()                # to the trash
+            >>> ln.Artifact.filter(_branch_code=-1).delete(permanent=True)        # empty the trash
+        """
+        model = self.model
+        if self.query.is_sliced:
+            raise errors.InvalidArgument(
+                f"cannot delete a sliced {model.__name__} query ([:n]); select the records with "
+                ".filter(id__in=...) instead"
+            )
+        if self._fields is not None:
+            raise errors.InvalidArgument(
+                f"cannot delete after .values() or .values_list(); call .delete() on the {model.__name__} query itself"
+            )
+        if _deletes_each(model):
+            kwargs = {} if permanent is None else {"permanent": permanent}
+            with transaction.atomic(using=self.db):
+                for record in self:
+                    record.delete(**kwargs)
+            return None
+        if permanent is False:
+            raise errors.InvalidArgument(
+                f"{model.__name__} has no trash: .delete() deletes its records for good"
+            )
+        try:
+            with transaction.atomic(using=self.db):
+                return super().delete()
+        except (ProtectedError, RestrictedError) as exc:
+            n = self.count()
+            what = f"{n} {model.__name__} record{'s' if n != 1 else ''}"
+            raise blocked_delete_error(what, "them" if n != 1 else "it", exc) from None
+
+    delete.alters_data = True
+    delete.queryset_only = True
 
     def _idlike_filter(self, idlike: int | str) -> RecordQuerySet:
         model = self.model

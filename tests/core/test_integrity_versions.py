@@ -3,6 +3,7 @@
 - At most one version of an artifact is the latest: the database refuses a
   second one, and trash, restore, permanent deletion and concurrent saves keep
   exactly one.
+- A QuerySet's ``delete()`` does what each record's ``delete()`` does.
 - An instance never deletes a file in a storage that another instance manages.
 """
 
@@ -203,6 +204,97 @@ def test_versions_concurrent_new_versions_end_with_one_latest(instance, tmp_path
             artifact.delete(permanent=True)
 
 
+# -- item 11: QuerySet.delete -------------------------------------------------------
+
+
+def test_queryset_delete_of_artifacts_moves_them_to_the_trash(instance, tmp_path, capsys):
+    ln = instance
+    a = ln.Artifact(write(tmp_path / "a.txt", b"qs a"), key="qs/a.txt").save()
+    b = ln.Artifact(write(tmp_path / "b.txt", b"qs b"), key="qs/b.txt").save()
+    ln.Artifact.filter(key__startswith="qs/").delete()
+    assert ln.Artifact.filter(key__startswith="qs/").count() == 0
+    trashed = ln.Artifact.objects.filter(key__startswith="qs/", _branch_code=-1)
+    assert sorted(trashed.values_list("uid", flat=True)) == sorted([a.uid, b.uid])
+    assert a.path.exists() and b.path.exists()
+    assert capsys.readouterr().out.count("to the trash") == 2
+    ln.Artifact.objects.get(pk=a.pk).restore()
+    assert ln.Artifact.filter(key__startswith="qs/").count() == 1
+
+
+def test_queryset_delete_of_the_latest_version_moves_latest(instance, tmp_path):
+    ln = instance
+    v1 = ln.Artifact(write(tmp_path / "a.txt", b"one"), key="qs/a.txt").save()
+    v2 = ln.Artifact(write(tmp_path / "a.txt", b"two"), key="qs/a.txt").save()
+    ln.Artifact.filter(uid=v2.uid).delete()
+    assert latest_uids(ln, "qs/a.txt") == [v1.uid]
+    with commit_callbacks():
+        ln.Artifact.objects.filter(uid=v1.uid).delete(permanent=True)
+    assert latest_uids(ln, "qs/a.txt") == [v2.uid]
+    assert not v1.path.exists() and v2.path.exists()
+
+
+def test_queryset_delete_permanent_removes_records_and_files_on_commit(instance, tmp_path):
+    ln = instance
+    a = ln.Artifact(write(tmp_path / "a.txt", b"qs perm a"), key="qs/a.txt").save()
+    b = ln.Artifact(write(tmp_path / "b.txt", b"qs perm b"), key="qs/b.txt").save()
+    kept = ln.Artifact(write(tmp_path / "c.txt", b"qs perm c"), key="other/c.txt").save()
+    paths = [a.path, b.path]
+    with pytest.raises(RuntimeError):
+        with transaction.atomic():
+            ln.Artifact.filter(key__startswith="qs/").delete(permanent=True)
+            raise RuntimeError("changed my mind")
+    assert all(p.exists() for p in paths)  # a rolled-back delete keeps the files
+    assert ln.Artifact.filter(key__startswith="qs/").count() == 2
+    with commit_callbacks():
+        ln.Artifact.filter(key__startswith="qs/").delete(permanent=True)
+    assert not ln.Artifact.objects.filter(key__startswith="qs/").exists()
+    assert not any(p.exists() for p in paths)
+    assert kept.path.exists() and ln.Artifact.filter(key="other/c.txt").exists()
+
+
+def test_queryset_delete_blocked_by_a_collection_deletes_nothing(instance, tmp_path):
+    ln = instance
+    a = ln.Artifact(write(tmp_path / "a.txt", b"in a collection"), key="qs/a.txt").save()
+    b = ln.Artifact(write(tmp_path / "b.txt", b"free"), key="qs/b.txt").save()
+    collection = ln.Collection(key="my collection").save()
+    collection.artifacts.add(a)
+    with commit_callbacks():
+        with pytest.raises(ln.errors.ValidationError, match="CollectionArtifact") as info:
+            ln.Artifact.filter(key__startswith="qs/").delete(permanent=True)
+    assert a.uid in str(info.value)
+    assert ln.Artifact.filter(key__startswith="qs/").count() == 2
+    assert a.path.exists() and b.path.exists()
+
+
+def test_queryset_delete_of_plain_registries_deletes_and_names_blockers(instance, tmp_path):
+    ln = instance
+    dmso, ifng = ln.ULabel(name="DMSO").save(), ln.ULabel(name="IFNG").save()
+    artifact = ln.Artifact(key="bare.txt", suffix=".txt").save()
+    artifact.ulabels.add(dmso)
+    with pytest.raises(ln.errors.ValidationError) as info:
+        ln.ULabel.filter(name__in=["DMSO", "IFNG"]).delete()
+    message = str(info.value)
+    assert "cannot delete 2 ULabel records" in message
+    assert "ArtifactULabel" in message and f"artifact_id={artifact.id}" in message
+    assert ln.ULabel.filter(name__in=["DMSO", "IFNG"]).count() == 2
+    ln.ULabel.filter(name="IFNG").delete(permanent=True)  # no trash for labels: deleted
+    assert not ln.ULabel.objects.filter(name="IFNG").exists()
+    transform = ln.Transform(key="qs.py").save()
+    ln.Run(transform=transform).save()
+    ln.Transform.filter(key="qs.py").delete()  # its runs go with it, as with transform.delete()
+    assert not ln.Run.objects.filter(transform_id=transform.id).exists()
+
+
+def test_queryset_delete_of_a_sliced_or_values_query_is_a_clear_error(instance, tmp_path):
+    ln = instance
+    ln.Artifact(write(tmp_path / "a.txt", b"sliced"), key="qs/a.txt").save()
+    with pytest.raises(ln.errors.InvalidArgument, match="sliced"):
+        ln.Artifact.filter().order_by("id")[:1].delete()
+    with pytest.raises(ln.errors.InvalidArgument, match="values"):
+        ln.Artifact.filter().values("id").delete()
+    assert ln.Artifact.filter(key="qs/a.txt").exists()
+
+
 # -- item 4: files of another instance -----------------------------------------------
 
 
@@ -223,6 +315,7 @@ def source(instance, tmp_path_factory):
     storage = tmp_path_factory.mktemp("source") / "sourcestorage"
     data = tmp_path_factory.mktemp("sourcedata") / "data.txt"
     data.write_bytes(b"owned by the source instance")
+    data.with_name("v1.txt").write_bytes(b"version 1 in the source instance")
     db, name = None, None
     if ON_POSTGRES:
         name = "lamin_source_" + "".join(secrets.choice(string.ascii_lowercase) for _ in range(8))
@@ -231,6 +324,7 @@ def source(instance, tmp_path_factory):
     code = f"""
         import lamindb_core as ln
         ln.setup.init(storage={str(storage)!r}, db={db!r}, name="source")
+        ln.Artifact({str(data.with_name("v1.txt"))!r}, key="shared/versioned.txt").save()
         artifact = ln.Artifact({str(data)!r}, key="shared/data.txt").save()
         print(artifact.path)
     """
@@ -265,3 +359,16 @@ def test_delete_of_a_transferred_artifact_keeps_the_other_instances_file(instanc
     assert source_path.exists()
     assert "deleted the record only" in out and str(source_path) in out
     assert ln.Artifact.using(slug).get(key="shared/data.txt").path == source_path
+
+
+def test_queryset_delete_of_a_transferred_artifact_keeps_the_other_instances_file(instance, source, tmp_path):
+    ln = instance
+    slug, source_path = source
+    ln.Artifact.using(slug).get(key="shared/data.txt").save()
+    own = ln.Artifact(write(tmp_path / "own.txt", b"own file"), key="shared/own.txt").save()
+    with commit_callbacks():
+        ln.Artifact.filter(key__startswith="shared/").delete(permanent=True)
+    assert not ln.Artifact.objects.filter(key__startswith="shared/").exists()
+    assert source_path.exists()
+    assert not own.path.exists()  # this instance's own file goes
+
