@@ -372,3 +372,30 @@ def test_queryset_delete_of_a_transferred_artifact_keeps_the_other_instances_fil
     assert source_path.exists()
     assert not own.path.exists()  # this instance's own file goes
 
+
+def test_transfer_of_a_newer_latest_version_keeps_one_latest(instance, source, tmp_path):
+    from lamindb_core.instance import current_slug, set_current_slug
+
+    ln = instance
+    slug, _ = source
+    ln.Artifact.using(slug).get(key="shared/versioned.txt").save()
+    v1 = ln.Artifact.get(key="shared/versioned.txt")
+    assert v1.is_latest
+    # meanwhile, the other instance saves a new version
+    code = f"""
+        import lamindb_core as ln
+        ln.setup.connect({slug!r})
+        ln.Artifact({str(write(tmp_path / "v2.txt", b"version 2 in the source"))!r}, key="shared/versioned.txt").save()
+    """
+    previous = current_slug()
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], env=os.environ.copy(), capture_output=True, text=True, timeout=120
+    )
+    set_current_slug(previous)
+    assert result.returncode == 0, result.stderr
+    remote_v2 = ln.Artifact.using(slug).get(key="shared/versioned.txt", is_latest=True)
+    assert remote_v2.stem_uid == v1.stem_uid
+    remote_v2.save()
+    assert latest_uids(ln, "shared/versioned.txt") == [remote_v2.uid]
+    assert remote_v2.is_latest
+    assert [a.uid for a in v1.versions] == [v1.uid, remote_v2.uid]
