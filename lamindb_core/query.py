@@ -10,10 +10,12 @@ their meaning. Related managers (``artifact.ulabels``) use the same class, so
 from __future__ import annotations
 
 import copy
+import numbers
+import re
 from contextlib import contextmanager
 
 from django.core.exceptions import FieldDoesNotExist, FieldError, MultipleObjectsReturned, ObjectDoesNotExist
-from django.db import models, transaction
+from django.db import DatabaseError, connections, models, transaction
 from django.db.models import ProtectedError, Q, RestrictedError
 
 from . import errors
@@ -49,7 +51,8 @@ def blocked_delete_error(what: str, pronoun: str, exc: ProtectedError | Restrict
     shown = sorted(blockers, key=lambda obj: (type(obj).__name__, obj.pk))[:5]
     listed = ", ".join(repr(obj) for obj in shown) + (", ..." if len(blockers) > len(shown) else "")
     return errors.ValidationError(
-        f"cannot delete {what}: {summary} still link to {pronoun}: {listed}; delete or relink them first"
+        f"cannot delete {what}: {summary} still {'links' if len(blockers) == 1 else 'link'} to {pronoun}: "
+        f"{listed}; delete or relink {'it' if len(blockers) == 1 else 'them'} first"
     )
 
 def _explain_key(model: type, key: str) -> str | None:
@@ -84,8 +87,9 @@ def _explain_key(model: type, key: str) -> str | None:
     return None
 
 
-def _keys(args: tuple, kwargs: dict) -> list[str]:
-    keys = list(kwargs)
+def _lookups(args: tuple, kwargs: dict) -> list[tuple[str, object]]:
+    """Every ``(key, value)`` of a query's keywords and ``Q`` objects."""
+    pairs = list(kwargs.items())
     stack = [a for a in args if isinstance(a, Q)]
     while stack:
         q = stack.pop()
@@ -93,8 +97,12 @@ def _keys(args: tuple, kwargs: dict) -> list[str]:
             if isinstance(child, Q):
                 stack.append(child)
             elif isinstance(child, tuple):
-                keys.append(child[0])
-    return keys
+                pairs.append(child)
+    return pairs
+
+
+def _keys(args: tuple, kwargs: dict) -> list[str]:
+    return [key for key, _ in _lookups(args, kwargs)]
 
 
 @contextmanager
@@ -132,6 +140,35 @@ def _rewrite_aliases(model: type, args: tuple, kwargs: dict) -> tuple[tuple, dic
     return new_args, {rename(k): v for k, v in kwargs.items()}
 
 
+def _check_regexes(model: type, db: str, args: tuple, kwargs: dict) -> None:
+    """Refuse a ``__regex`` / ``__iregex`` pattern that the database cannot
+    compile, when the query is built: run, it would fail with an obscure error
+    (SQLite: "user-defined function raised exception") and, on PostgreSQL,
+    abort the transaction it runs in."""
+    for key, pattern in _lookups(args, kwargs):
+        if not isinstance(pattern, str) or not key.endswith(("__regex", "__iregex")):
+            continue
+        connection = connections[db]
+        reason = None
+        if connection.vendor == "postgresql":
+            # PostgreSQL's own dialect (\m, [[:alpha:]]): ask it, in a savepoint
+            try:
+                with transaction.atomic(using=db), connection.cursor() as cursor:
+                    cursor.execute("SELECT '' ~ %s", [pattern])
+            except DatabaseError as exc:
+                reason = str(exc).strip().splitlines()[0]
+        else:
+            # SQLite's REGEXP is Python's re
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                reason = str(exc)
+        if reason is not None:
+            raise errors.InvalidArgument(
+                f"{model.__name__}.{key}: {pattern!r} is no valid regular expression ({reason})"
+            )
+
+
 def _describe_query(args: tuple, kwargs: dict) -> str:
     parts = [str(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()]
     return ", ".join(parts) or "(no conditions)"
@@ -150,13 +187,17 @@ class RecordQuerySet(models.QuerySet):
         """Narrow the query; see Django's ``QuerySet.filter``."""
         args, kwargs = _rewrite_aliases(self.model, args, kwargs)
         with _field_errors(self.model, args, kwargs):
-            return super().filter(*args, **kwargs)
+            qs = super().filter(*args, **kwargs)
+        _check_regexes(self.model, qs.db, args, kwargs)
+        return qs
 
     def exclude(self, *args, **kwargs):
         """Leave out matching records; see Django's ``QuerySet.exclude``."""
         args, kwargs = _rewrite_aliases(self.model, args, kwargs)
         with _field_errors(self.model, args, kwargs):
-            return super().exclude(*args, **kwargs)
+            qs = super().exclude(*args, **kwargs)
+        _check_regexes(self.model, qs.db, args, kwargs)
+        return qs
 
     def order_by(self, *field_names):
         """Order the records, ``"-field"`` for descending."""
@@ -225,8 +266,8 @@ class RecordQuerySet(models.QuerySet):
 
     def _idlike_filter(self, idlike: int | str) -> RecordQuerySet:
         model = self.model
-        if isinstance(idlike, int):
-            return self.filter(pk=idlike)
+        if isinstance(idlike, numbers.Integral):
+            return self.filter(pk=int(idlike))
         if not hasattr(model, "uid"):
             raise errors.InvalidArgument(f"{model.__name__} has no uid: pass an integer id or field=value")
         uid_length = model._meta.get_field("uid").max_length
@@ -246,6 +287,8 @@ class RecordQuerySet(models.QuerySet):
         """Exactly one record, by an id, a uid, a uid stub, or ``field=value``.
 
         Raises:
+            ln.errors.InvalidArgument: the id is neither an integer nor a
+                non-empty string.
             ln.errors.DoesNotExist: no record matches; the message names the query.
             ln.errors.MultipleResultsFound: more than one record matches.
 
@@ -254,8 +297,18 @@ class RecordQuerySet(models.QuerySet):
             >>> ln.ULabel.filter(is_concept=False).get(name="DMSO")
         """
         qs, idlike = self, None
-        if args and isinstance(args[0], (int, str)) and not isinstance(args[0], bool):
+        if args and not isinstance(args[0], Q) and not hasattr(args[0], "resolve_expression"):
             idlike, args = args[0], args[1:]
+            if isinstance(idlike, bool) or not isinstance(idlike, (numbers.Integral, str)):
+                raise errors.InvalidArgument(
+                    f"{self.model.__name__}.get() takes an integer id, a uid or a uid stub (str), "
+                    f"a Q object or field=value; got {idlike!r} ({type(idlike).__name__})"
+                )
+            if idlike == "":
+                raise errors.InvalidArgument(
+                    f"{self.model.__name__}.get(''): an empty uid matches every record; "
+                    "pass a uid, a uid stub or field=value"
+                )
             qs = self._idlike_filter(idlike)
         try:
             return super(RecordQuerySet, qs).get(*args, **kwargs)
