@@ -36,6 +36,36 @@ def _flatten(records: Any) -> list[models.Model]:
     return result
 
 
+def _check_foreign_keys(model: type, records: list) -> None:
+    """Raise if a record points to a row that does not exist (``created_by_id=999999``).
+
+    The database checks foreign keys only when the transaction commits (they are
+    deferred), too late to say which record was wrong; one query per foreign key
+    with values (a few distinct ids) says it before anything is written.
+    """
+    for f in model._meta.concrete_fields:
+        if not f.is_relation or f.related_model is None:
+            continue
+        values = {getattr(r, f.attname) for r in records} - {None}
+        if not values:
+            continue
+        target, to = f.related_model, f.target_field
+        ordered = sorted(values, key=repr)
+        found = set()
+        for start in range(0, len(ordered), BATCH_SIZE):
+            chunk = ordered[start : start + BATCH_SIZE]
+            found.update(target._base_manager.filter(**{f"{to.name}__in": chunk}).values_list(to.attname, flat=True))
+        missing = [v for v in ordered if v not in found]
+        if missing:
+            value = missing[0]
+            record = next(r for r in records if getattr(r, f.attname) == value)
+            more = f" (and {len(missing) - 1} other missing {f.attname} values)" if len(missing) > 1 else ""
+            raise errors.ValidationError(
+                f"cannot save {record!r}: {model.__name__}.{f.attname}={value!r}: no {target.__name__} "
+                f"record has {to.name} {value!r}{more}; nothing was saved"
+            )
+
+
 def _dependency_order(groups: dict[type, list]) -> list[type]:
     """Registries in an order where a record's foreign-key targets are saved first."""
     ordered: list[type] = []
@@ -147,11 +177,19 @@ def save(records: Any, batch_size: int | None = None) -> None:
         records: Records, or an iterable of them (lists may be nested).
         batch_size: Rows per INSERT statement.
 
+    Raises:
+        ln.errors.InvalidArgument: ``records`` holds something that is not a record.
+        ln.errors.ValidationError: a record cannot be saved (a required field is
+            empty, a foreign key points to no record); nothing is saved.
 
     Example:
         >>> labels = [ln.ULabel(name=f"label {i}") for i in range(10_000)]
         >>> ln.save(labels)
     """
+    if records is None or isinstance(records, (str, bytes)) or not isinstance(records, (models.Model, Iterable)):
+        raise errors.InvalidArgument(
+            f"ln.save() takes a record or a list of records, got {records!r} ({type(records).__name__})"
+        )
     items = _flatten(records)
     if not items:
         return
@@ -175,6 +213,7 @@ def save(records: Any, batch_size: int | None = None) -> None:
                     r._prepare_related_fields_for_save(operation_name="save")
                     r._fill_defaults()
                     r._check_required()
+                _check_foreign_keys(model, group)
                 for r in group:
                     if not r._state.adding:
                         r.save()

@@ -125,6 +125,13 @@ def queryset_to_df(qs, include: str | list[str] | None = None, features: bool | 
     model = qs.model
     if isinstance(include, str):
         include = [include]
+    if include is not None and (
+        not isinstance(include, (list, tuple)) or not all(isinstance(p, str) and p for p in include)
+    ):
+        raise errors.InvalidArgument(
+            "df(include=...) takes a field path such as 'created_by__name' or a list of them, "
+            f"got {include!r} ({type(include).__name__})"
+        )
     include = list(include or [])
     if features:
         feature_table = getattr(model, "_features_df", None)

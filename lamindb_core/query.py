@@ -10,18 +10,50 @@ their meaning. Related managers (``artifact.ulabels``) use the same class, so
 from __future__ import annotations
 
 import copy
+import numbers
+import re
 from contextlib import contextmanager
 
 from django.core.exceptions import FieldDoesNotExist, FieldError, MultipleObjectsReturned, ObjectDoesNotExist
-from django.db import models
-from django.db.models import Q
+from django.db import DatabaseError, connections, models, transaction
+from django.db.models import ProtectedError, Q, RestrictedError
 
 from . import errors
 from .dataframe import queryset_to_df
 from .lookup import Lookup, build_lookup
 from .search import SearchMeta, field_name, name_field, search_display_df, search_queryset, search_repr
 
-__all__ = ["RecordQuerySet", "RecordManager"]
+__all__ = ["RecordQuerySet", "RecordManager", "plain_delete", "blocked_delete_error"]
+
+
+def plain_delete(method):
+    """Mark a registry's ``delete()`` as one that deletes the row and nothing else,
+    so that ``QuerySet.delete()`` may delete many rows in one statement. A
+    ``delete()`` without this mark (``Artifact``'s: the trash, files, versions) is
+    called for each record."""
+    method.deletes_row_only = True
+    return method
+
+
+def _deletes_each(model: type) -> bool:
+    delete = model.delete
+    return delete is not models.Model.delete and not getattr(delete, "deletes_row_only", False)
+
+
+def blocked_delete_error(what: str, pronoun: str, exc: ProtectedError | RestrictedError) -> errors.ValidationError:
+    """The error for a deletion that protected links refused: it names the records
+    that still point to ``what`` (up to five, and how many of each registry)."""
+    blockers = list(exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects)
+    counts: dict[str, int] = {}
+    for obj in blockers:
+        counts[type(obj).__name__] = counts.get(type(obj).__name__, 0) + 1
+    summary = ", ".join(f"{n} {name} record{'s' if n != 1 else ''}" for name, n in counts.items())
+    shown = sorted(blockers, key=lambda obj: (type(obj).__name__, obj.pk))[:5]
+    listed = ", ".join(repr(obj) for obj in shown) + (", ..." if len(blockers) > len(shown) else "")
+    return errors.ValidationError(
+        f"cannot delete {what}: {summary} still {'links' if len(blockers) == 1 else 'link'} to {pronoun}: "
+        f"{listed}; delete or relink {'it' if len(blockers) == 1 else 'them'} first"
+    )
 
 def _explain_key(model: type, key: str) -> str | None:
     """Why ``key`` (``"created_by__nam"``) is not a valid lookup on ``model``, or None."""
@@ -55,8 +87,9 @@ def _explain_key(model: type, key: str) -> str | None:
     return None
 
 
-def _keys(args: tuple, kwargs: dict) -> list[str]:
-    keys = list(kwargs)
+def _lookups(args: tuple, kwargs: dict) -> list[tuple[str, object]]:
+    """Every ``(key, value)`` of a query's keywords and ``Q`` objects."""
+    pairs = list(kwargs.items())
     stack = [a for a in args if isinstance(a, Q)]
     while stack:
         q = stack.pop()
@@ -64,8 +97,12 @@ def _keys(args: tuple, kwargs: dict) -> list[str]:
             if isinstance(child, Q):
                 stack.append(child)
             elif isinstance(child, tuple):
-                keys.append(child[0])
-    return keys
+                pairs.append(child)
+    return pairs
+
+
+def _keys(args: tuple, kwargs: dict) -> list[str]:
+    return [key for key, _ in _lookups(args, kwargs)]
 
 
 @contextmanager
@@ -103,6 +140,35 @@ def _rewrite_aliases(model: type, args: tuple, kwargs: dict) -> tuple[tuple, dic
     return new_args, {rename(k): v for k, v in kwargs.items()}
 
 
+def _check_regexes(model: type, db: str, args: tuple, kwargs: dict) -> None:
+    """Refuse a ``__regex`` / ``__iregex`` pattern that the database cannot
+    compile, when the query is built: run, it would fail with an obscure error
+    (SQLite: "user-defined function raised exception") and, on PostgreSQL,
+    abort the transaction it runs in."""
+    for key, pattern in _lookups(args, kwargs):
+        if not isinstance(pattern, str) or not key.endswith(("__regex", "__iregex")):
+            continue
+        connection = connections[db]
+        reason = None
+        if connection.vendor == "postgresql":
+            # PostgreSQL's own dialect (\m, [[:alpha:]]): ask it, in a savepoint
+            try:
+                with transaction.atomic(using=db), connection.cursor() as cursor:
+                    cursor.execute("SELECT '' ~ %s", [pattern])
+            except DatabaseError as exc:
+                reason = str(exc).strip().splitlines()[0]
+        else:
+            # SQLite's REGEXP is Python's re
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                reason = str(exc)
+        if reason is not None:
+            raise errors.InvalidArgument(
+                f"{model.__name__}.{key}: {pattern!r} is no valid regular expression ({reason})"
+            )
+
+
 def _describe_query(args: tuple, kwargs: dict) -> str:
     parts = [str(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()]
     return ", ".join(parts) or "(no conditions)"
@@ -121,23 +187,87 @@ class RecordQuerySet(models.QuerySet):
         """Narrow the query; see Django's ``QuerySet.filter``."""
         args, kwargs = _rewrite_aliases(self.model, args, kwargs)
         with _field_errors(self.model, args, kwargs):
-            return super().filter(*args, **kwargs)
+            qs = super().filter(*args, **kwargs)
+        _check_regexes(self.model, qs.db, args, kwargs)
+        return qs
 
     def exclude(self, *args, **kwargs):
         """Leave out matching records; see Django's ``QuerySet.exclude``."""
         args, kwargs = _rewrite_aliases(self.model, args, kwargs)
         with _field_errors(self.model, args, kwargs):
-            return super().exclude(*args, **kwargs)
+            qs = super().exclude(*args, **kwargs)
+        _check_regexes(self.model, qs.db, args, kwargs)
+        return qs
 
     def order_by(self, *field_names):
         """Order the records, ``"-field"`` for descending."""
         with _field_errors(self.model, names=field_names):
             return super().order_by(*field_names)
 
+    def delete(self, permanent: bool | None = None):
+        """Delete the records of the query, as each record's ``delete()`` would.
+
+        For a registry with its own ``delete()`` (``Artifact``: the trash, its
+        file, the latest version) that method is called for each record, in one
+        transaction: ``ln.Artifact.filter(...).delete()`` moves the artifacts to
+        the trash, ``.delete(permanent=True)`` deletes them and their files (on
+        commit) for good. Records of other registries are deleted for good, in
+        one statement.
+
+        All or nothing: if one record cannot be deleted, none is.
+
+        Args:
+            permanent: For registries with a trash: True deletes for good.
+
+        Returns:
+            Django's ``(count, {registry: count})`` where rows are deleted in one
+            statement; None where each record's ``delete()`` is called.
+
+        Raises:
+            ln.errors.ValidationError: other records still point to one of them;
+                the message names them. Nothing is deleted.
+            ln.errors.InvalidArgument: a sliced query (``[:n]``), a ``values()``
+                query, or ``permanent=False`` for a registry without a trash.
+
+        Example:
+            >>> ln.Artifact.filter(key__startswith="tmp/").delete()                # to the trash
+            >>> ln.Artifact.filter(_branch_code=-1).delete(permanent=True)        # empty the trash
+        """
+        model = self.model
+        if self.query.is_sliced:
+            raise errors.InvalidArgument(
+                f"cannot delete a sliced {model.__name__} query ([:n]); select the records with "
+                ".filter(id__in=...) instead"
+            )
+        if self._fields is not None:
+            raise errors.InvalidArgument(
+                f"cannot delete after .values() or .values_list(); call .delete() on the {model.__name__} query itself"
+            )
+        if _deletes_each(model):
+            kwargs = {} if permanent is None else {"permanent": permanent}
+            with transaction.atomic(using=self.db):
+                for record in self:
+                    record.delete(**kwargs)
+            return None
+        if permanent is False:
+            raise errors.InvalidArgument(
+                f"{model.__name__} has no trash: .delete() deletes its records for good"
+            )
+        try:
+            with transaction.atomic(using=self.db):
+                return super().delete()
+        except (ProtectedError, RestrictedError) as exc:
+            n = self.count()
+            what = f"{n} {model.__name__} record{'s' if n != 1 else ''}"
+            raise blocked_delete_error(what, "them" if n != 1 else "it", exc) from None
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
     def _idlike_filter(self, idlike: int | str) -> RecordQuerySet:
         model = self.model
-        if isinstance(idlike, int):
-            return self.filter(pk=idlike)
+        if isinstance(idlike, numbers.Integral):
+            return self.filter(pk=int(idlike))
         if not hasattr(model, "uid"):
             raise errors.InvalidArgument(f"{model.__name__} has no uid: pass an integer id or field=value")
         uid_length = model._meta.get_field("uid").max_length
@@ -157,6 +287,8 @@ class RecordQuerySet(models.QuerySet):
         """Exactly one record, by an id, a uid, a uid stub, or ``field=value``.
 
         Raises:
+            ln.errors.InvalidArgument: the id is neither an integer nor a
+                non-empty string.
             ln.errors.DoesNotExist: no record matches; the message names the query.
             ln.errors.MultipleResultsFound: more than one record matches.
 
@@ -165,8 +297,18 @@ class RecordQuerySet(models.QuerySet):
             >>> ln.ULabel.filter(is_concept=False).get(name="DMSO")
         """
         qs, idlike = self, None
-        if args and isinstance(args[0], (int, str)) and not isinstance(args[0], bool):
+        if args and not isinstance(args[0], Q) and not hasattr(args[0], "resolve_expression"):
             idlike, args = args[0], args[1:]
+            if isinstance(idlike, bool) or not isinstance(idlike, (numbers.Integral, str)):
+                raise errors.InvalidArgument(
+                    f"{self.model.__name__}.get() takes an integer id, a uid or a uid stub (str), "
+                    f"a Q object or field=value; got {idlike!r} ({type(idlike).__name__})"
+                )
+            if idlike == "":
+                raise errors.InvalidArgument(
+                    f"{self.model.__name__}.get(''): an empty uid matches every record; "
+                    "pass a uid, a uid stub or field=value"
+                )
             qs = self._idlike_filter(idlike)
         try:
             return super(RecordQuerySet, qs).get(*args, **kwargs)

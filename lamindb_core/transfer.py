@@ -10,7 +10,9 @@ instance; ``record.save()`` calls :func:`transfer_to_default`, which
   a ``Storage``, the ``Space``) to its local record with the same ``uid``,
   transferring that first if it is missing;
 - and inserts the copy, with a new id, through the usual ``save()`` (so a
-  record with the same unique name is reused, with a warning).
+  record with the same unique name is reused, with a warning). A version
+  that is the latest there is the latest here unless a newer version of it
+  was saved here (``Artifact``: one latest version per family).
 
 Many-to-many links (an artifact's labels) are not copied.
 """
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS
+from django.db import DEFAULT_DB_ALIAS, transaction
 
 from .context import current_run_id
 from .instance import current_user_id
@@ -84,5 +86,15 @@ def _transfer(record: Any, seen: dict) -> Any:
     record._state.adding = True
     record._state.db = None
     seen[key] = record
-    record.save()
+    settle = getattr(record, "_settle_latest", None)
+    if settle is not None and record.is_latest:
+        # the other instance's latest version; here other versions of it may be
+        # the latest already: the registry decides, as for a new version
+        record.is_latest = False
+        with transaction.atomic():
+            record.save()
+            latest = settle(record.stem_uid)
+        record.is_latest = latest == record.pk
+    else:
+        record.save()
     return record

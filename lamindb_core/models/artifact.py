@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, models, transaction
 from django.db.models import Case, Q, When
+from django.db.models.functions import Substr
 
 from .. import errors, files
 from ..bulk import BATCH_SIZE
 from ..context import current_run_id
 from ..features import FeaturesDescriptor, LabelsDescriptor, describe_artifact, features_table
-from ..instance import current_storage
+from ..instance import current_instance, current_storage
 from ..logger import logger
 from ..uids import base62_16_v0, increment_base62
 from .record import BasicRecord, IsVersioned, Record, TracksRun, TracksUpdates
@@ -67,6 +68,17 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
     input_of_runs = models.ManyToManyField(
         "core.Run", related_name="input_artifacts", blank=True, help_text="Runs that read it."
     )
+
+    class Meta:
+        constraints = [
+            # A version family is the 16-character uid stem (artifacts without a
+            # key have versions too, and a key may change between versions): at
+            # most one member of a family is the latest, also in the trash.
+            models.UniqueConstraint(
+                Substr("uid", 1, 16), condition=Q(is_latest=True), name="artifact_one_latest_version",
+                violation_error_message="another version of this artifact is the latest",
+            ),
+        ]
 
     # fields that ln.Artifact(data, ...) computes and does not take
     _COMPUTED_FIELDS = frozenset({"suffix", "size", "hash", "_hash_type", "n_files"})
@@ -283,9 +295,12 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         # version under this key
         wanted = Q(hash=self.hash)
         if self._revises is None and self.key is not None:
-            wanted |= Q(key=self.key, is_latest=True, _branch_code=1)
+            # the latest version is in the trash only if all versions are: new
+            # content under its key is still its next version
+            wanted |= Q(key=self.key, is_latest=True)
         same_content_first = Case(When(hash=self.hash, then=0), default=1)
-        found = list(cls.objects.filter(wanted).order_by(same_content_first, "-created_at", "-id")[:1])
+        in_use_first = Case(When(_branch_code=-1, then=1), default=0)
+        found = list(cls.objects.filter(wanted).order_by(same_content_first, in_use_first, "-created_at", "-id")[:1])
         existing = next((a for a in found if a.hash == self.hash), None)
         if existing is not None:
             self._return_existing(existing)
@@ -300,7 +315,7 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         try:
             with transaction.atomic():
                 if previous is not None:
-                    cls.objects.filter(uid__startswith=previous.stem_uid, is_latest=True).update(is_latest=False)
+                    cls._unmark_latest(previous.stem_uid)
                 # the insert itself, without BasicRecord.save's reuse of a record
                 # with the same unique value: here a conflict must remove the copy
                 super(BasicRecord, self).save(*args, **kwargs)
@@ -465,6 +480,49 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         self._local_data = None
         self._revises = None
 
+    # -- trash, restore, delete, and the latest version ------------------------
+    #
+    # In each version family (the 16-character uid stem) exactly one member has
+    # is_latest: the newest by creation (highest id) that is not in the trash, or
+    # the newest one if all are in the trash. A partial unique index holds at most
+    # one; delete(), restore() and save() keep it at one.
+
+    @classmethod
+    def _settle_latest(cls, stem: str) -> int | None:
+        """Mark the family's latest version by the rule above; return its id (None
+        if the family has no member left). Call it inside a transaction."""
+        # FOR UPDATE (PostgreSQL): a concurrent save or restore of this family
+        # waits until this transaction is committed
+        rows = cls.objects.select_for_update().filter(uid__startswith=stem).values_list(
+            "pk", "uid", "_branch_code", "is_latest"
+        )
+        # startswith again: SQLite's LIKE ignores case
+        members = [row for row in rows if row[1].startswith(stem)]
+        if not members:
+            return None
+        latest = max(members, key=lambda row: (row[2] != -1, row[0]))[0]
+        stale = [row[0] for row in members if row[3] and row[0] != latest]
+        if stale:  # first: the index allows one latest at any moment
+            cls.objects.filter(pk__in=stale).update(is_latest=False)
+        if not any(row[0] == latest and row[3] for row in members):
+            cls.objects.filter(pk=latest).update(is_latest=True)
+        return latest
+
+    @classmethod
+    def _unmark_latest(cls, stem: str) -> None:
+        """Before a new version of the family is inserted (inside its transaction):
+        no member is the latest any more."""
+        # Lock the latest row first (PostgreSQL; SQLite's transactions are
+        # IMMEDIATE, so writers wait at BEGIN). A save that waits here for another
+        # one's new version then runs the UPDATE after that commit, so it sees
+        # that version and unmarks it too: one latest, no unique violation.
+        list(cls.objects.select_for_update().filter(uid__startswith=stem, is_latest=True).values_list("pk"))
+        cls.objects.filter(uid__startswith=stem, is_latest=True).update(is_latest=False)
+
+    def _owns_file(self) -> bool:
+        """Whether the current instance manages the storage of this artifact's file."""
+        return self.storage.instance_uid == current_instance().uid
+
     def delete(self, permanent: bool | None = None) -> None:
         """Move the artifact to the trash, or delete it for good.
 
@@ -472,8 +530,17 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         longer show it and its file stays, so ``restore()`` brings it back.
         ``delete(permanent=True)`` deletes the record and then the stored file;
         the file goes when the transaction commits, so a rolled-back delete
-        keeps both. If it was the latest version, the previous version becomes
-        the latest.
+        keeps both.
+
+        A file in a storage that another instance manages (an artifact
+        transferred with ``Registry.using(...)``) is never removed: only the
+        record is deleted, with a warning.
+
+        If it was the latest version, the newest version not in the trash
+        becomes the latest.
+
+        ``ln.Artifact.filter(...).delete(permanent=...)`` does the same for each
+        artifact of the query, in one transaction.
 
         Args:
             permanent: True deletes for good, even if the artifact is not in the
@@ -490,30 +557,45 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         """
         if self._state.adding:
             raise errors.InvalidArgument(f"{self!r} is not saved: there is nothing to delete")
+        cls = type(self)
         if not permanent:
             if self._branch_code == -1:
                 logger.warning(
                     f"{self!r} is in the trash already; delete(permanent=True) deletes it for good"
                 )
                 return
-            self._branch_code = -1
-            self.save(update_fields=["_branch_code", "updated_at"])
+            with transaction.atomic():
+                self._branch_code = -1
+                try:
+                    self.save(update_fields=["_branch_code", "updated_at"])
+                    latest = cls._settle_latest(self.stem_uid)
+                except BaseException:
+                    self._branch_code = 1
+                    raise
+            self.is_latest = latest == self.pk
             logger.important(f"moved artifact '{self.uid}' to the trash; .restore() brings it back")
             return
         path = self._storage_path()
-        cls = type(self)
+        owned = self._owns_file()
         with transaction.atomic():
-            if self.is_latest:
-                rest = cls.objects.filter(uid__startswith=self.stem_uid, _branch_code=1).exclude(pk=self.pk)
-                uids = [uid for uid in rest.values_list("uid", flat=True) if uid.startswith(self.stem_uid)]
-                if uids:
-                    cls.objects.filter(uid=max(uids)).update(is_latest=True)
             super().delete()
-        # the file outlives the record only until the deletion is committed
-        transaction.on_commit(lambda: files.remove_path(path))
+            cls._settle_latest(self.stem_uid)
+        if owned:
+            # the file outlives the record only until the deletion is committed
+            transaction.on_commit(lambda: files.remove_path(path))
+        else:
+            logger.warning(
+                f"deleted the record only: the file of artifact '{self.uid}' stays, {path}: its storage "
+                f"{self.storage.root} is managed by instance {self.storage.instance_uid!r}, not by this one"
+            )
 
     def restore(self) -> None:
         """Bring the artifact back from the trash.
+
+        Which version is the latest afterwards follows one rule: the newest
+        version (by creation) that is not in the trash. Restoring the newest
+        version makes it the latest again; restoring an older one leaves the
+        latest where it is, with a message.
 
         Example:
             >>> artifact.delete()
@@ -521,8 +603,24 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         """
         if self._state.adding:
             raise errors.InvalidArgument(f"{self!r} is not saved: there is nothing to restore")
-        self._branch_code = 1
-        self.save(update_fields=["_branch_code", "updated_at"])
+        cls = type(self)
+        previous = self._branch_code
+        with transaction.atomic():
+            self._branch_code = 1
+            try:
+                self.save(update_fields=["_branch_code", "updated_at"])
+                latest = cls._settle_latest(self.stem_uid)
+            except BaseException:
+                self._branch_code = previous
+                raise
+        self.is_latest = latest == self.pk
+        if not self.is_latest:
+            newer = cls.objects.filter(pk=latest).values_list("uid", flat=True).first()
+            logger.important(
+                f"restored artifact '{self.uid}'; the latest version stays the newer '{newer}'"
+            )
+        else:
+            logger.important(f"restored artifact '{self.uid}'")
 
     # -- annotations -----------------------------------------------------------
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import numbers
-from collections.abc import Iterable
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, models, transaction
@@ -22,7 +21,7 @@ from ..context import current_run_id
 from ..dtypes import json_value, text_problem
 from ..instance import current_user_id
 from ..logger import logger
-from ..query import RecordManager
+from ..query import RecordManager, blocked_delete_error, plain_delete
 from ..transfer import transfer_to_default
 from ..dataframe import display_field_names
 from .registry import Registry
@@ -360,28 +359,26 @@ class BasicRecord(models.Model, metaclass=Registry):
             super().save(*args, **kwargs)
         return self
 
-    def delete(self, *args, **kwargs) -> None:
-        """Delete the record.
+    @plain_delete
+    def delete(self, *args, permanent: bool | None = None, **kwargs) -> None:
+        """Delete the record, for good.
+
+        Args:
+            permanent: Accepted for symmetry with ``Artifact.delete``; records of
+                registries without a trash are always deleted for good, so
+                ``False`` is an error.
 
         Raises:
             ln.errors.ValidationError: other records still point to this one and
-                may not lose it; nothing is deleted.
+                may not lose it; the message names them. Nothing is deleted.
         """
+        if permanent is False:
+            raise errors.InvalidArgument(f"{type(self).__name__} has no trash: .delete() deletes the record for good")
         try:
             with transaction.atomic():
                 super().delete(*args, **kwargs)
         except (ProtectedError, RestrictedError) as exc:
-            blockers = _describe_blockers(exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects)
-            raise errors.ValidationError(
-                f"cannot delete {self!r}: {blockers} still link to it; delete or relink them first"
-            ) from None
-
-
-def _describe_blockers(objects: Iterable[models.Model]) -> str:
-    counts: dict[str, int] = {}
-    for obj in objects:
-        counts[type(obj).__name__] = counts.get(type(obj).__name__, 0) + 1
-    return ", ".join(f"{n} {name} record{'s' if n != 1 else ''}" for name, n in counts.items())
+            raise blocked_delete_error(repr(self), "it", exc) from None
 
 
 class Record(BasicRecord):

@@ -13,6 +13,8 @@ of new fields.
 
 from __future__ import annotations
 
+import numbers
+
 from django.apps import apps
 from django.db.models.base import ModelBase
 
@@ -159,11 +161,18 @@ class Registry(ModelBase):
                 (one value per row) or ``"ulabels__name"`` (a set per row).
             features: ``True`` or a list of feature names: one column per feature
                 (``Artifact`` only).
-            limit: How many records, at most.
+            limit: How many records, at most; None for all.
+
+        Raises:
+            ln.errors.InvalidArgument: ``limit`` is negative or not an integer.
 
         Example:
             >>> ln.ULabel.df(include="created_by__name")
         """
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, numbers.Integral) or limit < 0
+        ):
+            raise errors.InvalidArgument(f"df(limit=...) takes a number >= 0 or None (all records), got {limit!r}")
         qs = cls.filter().order_by("-id")
         if limit is not None:
             qs = qs[:limit]

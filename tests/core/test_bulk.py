@@ -143,3 +143,44 @@ def test_insert_link_rows_fills_defaults_like_bulk_create(instance):
     assert ArtifactULabel.objects.filter(artifact=artifacts[0]).count() == 2
     with pytest.raises(ln.errors.InvalidArgument, match="ArtifactULabel has no column label_id"):
         insert_link_rows(ArtifactULabel, ("artifact_id", "label_id"), [(1, 2)])
+
+
+# -- clear errors for bad input (issue 10, item 22) ---------------------------------
+
+
+def test_save_of_none_or_a_non_record_is_a_clear_error(instance):
+    ln = instance
+    with pytest.raises(ln.errors.InvalidArgument, match=r"ln.save\(\) takes a record or a list of records, got None"):
+        ln.save(None)
+    with pytest.raises(ln.errors.InvalidArgument, match=r"got 'DMSO' \(str\)"):
+        ln.save("DMSO")
+    with pytest.raises(ln.errors.InvalidArgument, match=r"got 5 \(int\)"):
+        ln.save(5)
+    with pytest.raises(ln.errors.InvalidArgument, match=r"got None \(NoneType\)"):
+        ln.save([ln.ULabel(name="a"), None])
+    assert not ln.ULabel.filter(name="a").exists()
+
+
+def test_save_with_a_dangling_foreign_key_names_the_field_and_the_id(instance):
+    ln = instance
+    good = ln.ULabel(name="fine")
+    bad = ln.ULabel(name="orphan", created_by_id=999999)
+    with pytest.raises(
+        ln.errors.ValidationError, match=r"ULabel\.created_by_id=999999: no User record has id 999999"
+    ) as info:
+        ln.save([good, bad])
+    assert "orphan" in str(info.value)
+    assert not ln.ULabel.filter(name__in=["fine", "orphan"]).exists()
+    assert good._state.adding and bad._state.adding
+    bad.created_by_id = good.created_by_id
+    ln.save([good, bad])
+    assert ln.ULabel.filter(name__in=["fine", "orphan"]).count() == 2
+
+
+def test_save_with_a_dangling_foreign_key_on_a_saved_record_changes_nothing(instance):
+    ln = instance
+    label = ln.ULabel(name="kept").save()
+    label.run_id = 424242
+    with pytest.raises(ln.errors.ValidationError, match=r"ULabel\.run_id=424242: no Run record has id 424242"):
+        ln.save([label])
+    assert ln.ULabel.get(name="kept").run_id is None

@@ -146,3 +146,22 @@ def test_related_manager_has_the_queryset_methods(instance, labels):
 def test_df_of_a_sliced_queryset(instance, labels):
     df = instance.ULabel.filter()[:2].df()
     assert len(df) == 2
+
+
+# -- clear errors for bad input (issue 10, item 22) ---------------------------------
+
+
+def test_df_with_a_bad_limit_is_a_clear_error(instance):
+    ln = instance
+    for bad in (-1, 1.5, "5", True):
+        with pytest.raises(ln.errors.InvalidArgument, match=r"df\(limit=...\) takes a number >= 0 or None"):
+            ln.ULabel.df(limit=bad)
+    assert ln.ULabel.df(limit=0).empty and "name" in ln.ULabel.df(limit=0).columns
+
+
+def test_df_with_a_bad_include_is_a_clear_error(instance):
+    ln = instance
+    with pytest.raises(ln.errors.InvalidArgument, match=r"df\(include=...\) takes a field path .* or a list of them, got 5 \(int\)"):
+        ln.ULabel.df(include=5)
+    with pytest.raises(ln.errors.InvalidArgument, match=r"got \[None\]"):
+        ln.ULabel.filter().df(include=[None])

@@ -200,3 +200,36 @@ def test_filter_text_lookups_are_case_sensitive_on_every_backend(instance):
     # GLOB's wildcards in the value match themselves
     assert names(name__contains="*b?") == ["a*b?"]
     assert names(name__startswith="a*") == ["a*b?"]
+
+
+# -- clear errors for bad input (issue 10, item 22) ---------------------------------
+
+
+def test_filter_with_an_invalid_regex_is_a_clear_error(instance, labels):
+    ln = instance
+    with pytest.raises(ln.errors.InvalidArgument, match=r"ULabel\.name__regex: '\(a' is no valid regular expression"):
+        ln.ULabel.filter(name__regex="(a")
+    with pytest.raises(ln.errors.InvalidArgument, match=r"name__iregex: '\[a' is no valid"):
+        ln.ULabel.filter(ln.Q(name="x") | ln.Q(name__iregex="[a"))
+    with pytest.raises(ln.errors.InvalidArgument, match=r"is no valid regular expression"):
+        ln.ULabel.objects.exclude(name__regex="a)")
+    assert list(ln.ULabel.filter(name__regex="^(D|I)").order_by("name").values_list("name", flat=True)) == ["DMSO", "IFNG"]
+    assert ln.ULabel.filter(name__iregex="^dms").count() == 1
+
+
+def test_get_with_an_id_of_another_type_is_a_clear_error(instance, labels):
+    ln = instance
+    for bad in (1.5, True, ["DMSO"]):
+        with pytest.raises(ln.errors.InvalidArgument, match=r"get\(\) takes an integer id, a uid or a uid stub"):
+            ln.ULabel.get(bad)
+    with pytest.raises(ln.errors.InvalidArgument, match=r"got 1\.5 \(float\)"):
+        ln.ULabel.filter().get(1.5)
+    assert ln.ULabel.get(labels[0].id).name == "DMSO"
+
+
+def test_get_with_an_empty_uid_is_a_clear_error(instance, labels):
+    ln = instance
+    with pytest.raises(ln.errors.InvalidArgument, match=r"get\(''\): an empty uid"):
+        ln.ULabel.get("")
+    with pytest.raises(ln.errors.InvalidArgument, match=r"an empty uid"):
+        ln.ULabel.filter().get("")
