@@ -91,10 +91,7 @@ def resolve_path(model: type[models.Model], path: str) -> tuple[models.Field | N
             if is_last and part in attnames:
                 return attnames[part], many
             choices = _field_choices(current)
-            raise errors.FieldValidationError(
-                f"'{path}': {current.__name__} has no field '{part}'."
-                f"{errors.closest_match_hint(part, choices)} Valid fields: {', '.join(choices)}"
-            ) from None
+            raise errors.FieldValidationError(errors.unknown_field(current.__name__, part, choices, path=path)) from None
         if field.is_relation:
             if field.many_to_many or field.one_to_many:
                 many = True
