@@ -13,6 +13,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 from . import errors
+from .valueset import ValueSet
 
 if TYPE_CHECKING:  # pandas is imported when a table is built, not at import time
     import pandas as pd
@@ -161,12 +162,17 @@ def queryset_to_df(qs, include: str | list[str] | None = None, features: bool | 
     for name, values in zip(select[1:], transposed[1:]):
         data[name] = _column(list(values), field_by_name.get(name))
     for path in to_many:
-        sets: dict[int, set] = {}
+        sets: dict[int, ValueSet] = {}
         # the queryset's database: another instance's for Registry.using(...)
         linked = model._base_manager.db_manager(qs.db).filter(pk__in=qs.values("pk")).values_list("pk", path)
         for pk, value in linked:
-            sets.setdefault(pk, set()).add(value)
-        data[path] = pd.Series([sets.get(pk, {None}) for pk in ids], dtype=object)
+            found = sets.get(pk)
+            if found is None:
+                sets[pk] = ValueSet((value,))
+            else:
+                found.add(value)
+        # a ValueSet prints sorted ({'B cell', 'T cell'}), the same in every run
+        data[path] = pd.Series([sets.get(pk) or ValueSet((None,)) for pk in ids], dtype=object)
     order = [n for n in names if n != "id"] + [p for p in include if p not in names]
     df = pd.DataFrame({name: data[name] for name in order})
     df.index = pd.Index(ids, name="id")

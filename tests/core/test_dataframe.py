@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -146,3 +148,22 @@ def test_related_manager_has_the_queryset_methods(instance, labels):
 def test_df_of_a_sliced_queryset(instance, labels):
     df = instance.ULabel.filter()[:2].df()
     assert len(df) == 2
+
+
+def test_df_sets_print_sorted_as_in_the_guide(instance):
+    ln = instance
+    names = ["T cell", "B cell", "NK cell", "monocyte", "neutrophil", "macrophage", "dendritic cell", "platelet"]
+    labels = [ln.ULabel(name=n) for n in names]
+    ln.save(labels)
+    artifact = make_artifact(ln, "example_datasets/dataset1.h5ad", ".h5ad")
+    artifact.ulabels.add(*labels)
+    empty = make_artifact(ln, "images/my_image.jpg", ".jpg")
+    df = ln.Artifact.df(include="ulabels__name")
+    cell = df.loc[artifact.id, "ulabels__name"]
+    # a Python set would print these eight in hash order; the cell prints them sorted, every run
+    assert cell == set(names)
+    assert repr(cell) == "{'B cell', 'NK cell', 'T cell', 'dendritic cell', 'macrophage', 'monocyte', 'neutrophil', 'platelet'}"
+    assert "{B cell, NK cell, T cell, dendritic cell, macrophage, monocyte, neutrophil, platelet}" in df.to_string()
+    assert repr(df.loc[empty.id, "ulabels__name"]) == "{None}"
+    assert pickle.loads(pickle.dumps(cell)) == cell  # df.to_pickle() keeps it
+
