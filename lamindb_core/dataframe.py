@@ -18,7 +18,7 @@ from .valueset import ValueSet
 if TYPE_CHECKING:  # pandas is imported when a table is built, not at import time
     import pandas as pd
 
-__all__ = ["display_field_names", "queryset_to_df", "resolve_path", "annotate_dtypes", "field_dtype"]
+__all__ = ["display_field_names", "queryset_to_df", "first_rows", "resolve_path", "annotate_dtypes", "field_dtype", "LIMITED"]
 
 # fields that LaminDB lists after a registry's own fields, in this order
 TAIL_FIELDS = (
@@ -32,6 +32,9 @@ TAIL_FIELDS = (
     "_branch_code",
 )
 TEXT_FIELDS = (models.CharField, models.TextField)
+# df.attrs key: ``(rows, total)`` when a DataFrame holds the first ``rows`` of ``total``
+# matching records, so that a notebook can say "the first 100 of 2,340"
+LIMITED = "limited"
 
 
 def display_field_names(model: type[models.Model]) -> list[str]:
@@ -179,6 +182,28 @@ def queryset_to_df(qs, include: str | list[str] | None = None, features: bool | 
     df.attrs["registry"] = model._meta.label
     if features:
         df = feature_table(df, qs, features)
+    return df
+
+
+def first_rows(qs, limit: int | None, include: str | list[str] | None = None, features: bool | list[str] = False) -> pd.DataFrame:
+    """``qs.df(include, features)`` of at most ``limit`` records, and how many match.
+
+    It fetches ``limit + 1`` records to learn whether there are more, and only then
+    counts them (one ``COUNT`` query): the DataFrame gets ``attrs["limited"] =
+    (limit, total)``, which the notebook shows as "the first 100 of 2,340".
+
+    Example:
+        >>> first_rows(ln.ULabel.filter(), 100).attrs.get("limited")
+        (100, 2340)
+    """
+    if limit is None:
+        return qs.df(include=include, features=features)
+    if not qs.ordered and not qs.query.is_sliced:
+        qs = qs.order_by("id")  # the order of QuerySet.df(); a slice needs it first
+    df = qs[: limit + 1].df(include=include, features=features)
+    if len(df) > limit:
+        df = df.iloc[:limit]
+        df.attrs[LIMITED] = (limit, qs.count())
     return df
 
 

@@ -167,3 +167,12 @@ def test_df_sets_print_sorted_as_in_the_guide(instance):
     assert repr(df.loc[empty.id, "ulabels__name"]) == "{None}"
     assert pickle.loads(pickle.dumps(cell)) == cell  # df.to_pickle() keeps it
 
+
+def test_df_limited_says_how_many_match(instance):
+    ln = instance
+    ln.save([ln.ULabel(name=f"Batch {i:03d}") for i in range(5)])
+    total = ln.ULabel.filter().count()
+    df = ln.ULabel.df(limit=3)
+    assert len(df) == 3 and df.attrs["limited"] == (3, total)
+    assert "limited" not in ln.ULabel.df(limit=total).attrs  # all of them: nothing to say
+    assert "limited" not in ln.ULabel.df(limit=None).attrs
