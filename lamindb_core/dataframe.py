@@ -13,11 +13,12 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 from . import errors
+from .valueset import ValueSet
 
 if TYPE_CHECKING:  # pandas is imported when a table is built, not at import time
     import pandas as pd
 
-__all__ = ["display_field_names", "queryset_to_df", "resolve_path", "annotate_dtypes", "field_dtype"]
+__all__ = ["display_field_names", "queryset_to_df", "first_rows", "resolve_path", "annotate_dtypes", "field_dtype", "LIMITED"]
 
 # fields that LaminDB lists after a registry's own fields, in this order
 TAIL_FIELDS = (
@@ -31,6 +32,9 @@ TAIL_FIELDS = (
     "_branch_code",
 )
 TEXT_FIELDS = (models.CharField, models.TextField)
+# df.attrs key: ``(rows, total)`` when a DataFrame holds the first ``rows`` of ``total``
+# matching records, so that a notebook can say "the first 100 of 2,340"
+LIMITED = "limited"
 
 
 def display_field_names(model: type[models.Model]) -> list[str]:
@@ -91,10 +95,7 @@ def resolve_path(model: type[models.Model], path: str) -> tuple[models.Field | N
             if is_last and part in attnames:
                 return attnames[part], many
             choices = _field_choices(current)
-            raise errors.FieldValidationError(
-                f"'{path}': {current.__name__} has no field '{part}'."
-                f"{errors.closest_match_hint(part, choices)} Valid fields: {', '.join(choices)}"
-            ) from None
+            raise errors.FieldValidationError(errors.unknown_field(current.__name__, part, choices, path=path)) from None
         if field.is_relation:
             if field.many_to_many or field.one_to_many:
                 many = True
@@ -171,18 +172,45 @@ def queryset_to_df(qs, include: str | list[str] | None = None, features: bool | 
     for name, values in zip(select[1:], transposed[1:]):
         data[name] = _column(list(values), field_by_name.get(name))
     for path in to_many:
-        sets: dict[int, set] = {}
+        sets: dict[int, ValueSet] = {}
         # the queryset's database: another instance's for Registry.using(...)
         linked = model._base_manager.db_manager(qs.db).filter(pk__in=qs.values("pk")).values_list("pk", path)
         for pk, value in linked:
-            sets.setdefault(pk, set()).add(value)
-        data[path] = pd.Series([sets.get(pk, {None}) for pk in ids], dtype=object)
+            found = sets.get(pk)
+            if found is None:
+                sets[pk] = ValueSet((value,))
+            else:
+                found.add(value)
+        # a ValueSet prints sorted ({'B cell', 'T cell'}), the same in every run
+        data[path] = pd.Series([sets.get(pk) or ValueSet((None,)) for pk in ids], dtype=object)
     order = [n for n in names if n != "id"] + [p for p in include if p not in names]
     df = pd.DataFrame({name: data[name] for name in order})
     df.index = pd.Index(ids, name="id")
     df.attrs["registry"] = model._meta.label
     if features:
         df = feature_table(df, qs, features)
+    return df
+
+
+def first_rows(qs, limit: int | None, include: str | list[str] | None = None, features: bool | list[str] = False) -> pd.DataFrame:
+    """``qs.df(include, features)`` of at most ``limit`` records, and how many match.
+
+    It fetches ``limit + 1`` records to learn whether there are more, and only then
+    counts them (one ``COUNT`` query): the DataFrame gets ``attrs["limited"] =
+    (limit, total)``, which the notebook shows as "the first 100 of 2,340".
+
+    Example:
+        >>> first_rows(ln.ULabel.filter(), 100).attrs.get("limited")
+        (100, 2340)
+    """
+    if limit is None:
+        return qs.df(include=include, features=features)
+    if not qs.ordered and not qs.query.is_sliced:
+        qs = qs.order_by("id")  # the order of QuerySet.df(); a slice needs it first
+    df = qs[: limit + 1].df(include=include, features=features)
+    if len(df) > limit:
+        df = df.iloc[:limit]
+        df.attrs[LIMITED] = (limit, qs.count())
     return df
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "InstanceUnavailable",
     "SetupError",
     "closest_match_hint",
+    "unknown_field",
 ]
 
 
@@ -90,3 +91,25 @@ def closest_match_hint(name: str, choices: Iterable[str]) -> str:
     """
     matches = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
     return f" Did you mean '{matches[0]}'?" if matches else ""
+
+
+def unknown_field(registry: str, name: str, fields: Iterable[str], *, path: str | None = None, what: str = "fields") -> str:
+    """The message for a field that ``registry`` does not have: the closest field, then the valid ones.
+
+    The list holds the public fields, sorted; private ones (``_branch_code``) are
+    left out of it, though a near miss of one is still offered. ``path`` names the
+    whole lookup when the field is further down it (``created_by__nam``).
+
+    Example:
+        >>> unknown_field("ULabel", "nme", ["uid", "name", "_branch_code"])
+        "ULabel has no field 'nme'. Did you mean 'name'? Valid fields: name, uid."
+        >>> unknown_field("User", "nam", ["name", "handle"], path="created_by__nam")
+        "'created_by__nam': User has no field 'nam'. Did you mean 'name'? Valid fields: handle, name."
+    """
+    names = sorted(set(fields))
+    public = [n for n in names if not n.startswith("_")]
+    where = f"'{path}': " if path and path != name else ""
+    return (
+        f"{where}{registry} has no field '{name}'.{closest_match_hint(name, names)} "
+        f"Valid {what}: {', '.join(public) or 'none'}."
+    )

@@ -21,6 +21,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from . import errors
 from .bulk import insert_link_rows
 from .dtypes import CatTarget, check_value, is_missing, parse_dtype, text_problem
+from .valueset import ValueSet, sorted_values
 
 if TYPE_CHECKING:
     from .models.feature import Feature
@@ -456,13 +457,15 @@ def _add_cell(cells: dict[int, dict[int, set]], feature_id: int, artifact_id: in
         column = cells[feature_id] = {}
     found = column.get(artifact_id)
     if found is None:
-        column[artifact_id] = {value}
+        column[artifact_id] = ValueSet((value,))
     else:
         found.add(value)
 
 
 def features_table(df, qs, features: bool | list[str]):
     """Add one column per feature to ``df`` (index: artifact ids): sets of values, NaN where none.
+
+    The sets are ``ValueSet``s: they print sorted, ``{'DMSO', 'IFNG'}``, in every run.
 
     Categorical features come first, then the others, each in the order the
     features were created. The dtypes go to ``df.attrs["feature_dtypes"]`` for
@@ -778,13 +781,13 @@ def describe_artifact(artifact: models.Model) -> str:
         width = max(len(n) for n in cells)
         dwidth = max(len(meta[n][1]) for n in cells)
         for name in sorted(cells, key=lambda n: (not meta[n][2], meta[n][0])):
-            values = ", ".join(sorted(map(str, cells[name][artifact.pk])))
+            values = ", ".join(map(str, cells[name][artifact.pk]))  # a ValueSet: sorted
             feature_lines.append(f"{name:<{width}}  {meta[name][1]:<{dwidth}}  {values}")
     labels = []
     for registry, (field, *_rest) in label_links(type(artifact)).items():
         names = list(getattr(artifact, field).values_list(display_field(registry), flat=True).distinct()[:20])
         if names:
-            labels.append((f".{field}", registry.__name__, ", ".join(map(str, sorted(names)))))
+            labels.append((f".{field}", registry.__name__, ", ".join(map(str, sorted_values(names)))))
     # in columns, as the features are
     fwidth = max((len(f) for f, _, _ in labels), default=0)
     rwidth = max((len(r) for _, r, _ in labels), default=0)

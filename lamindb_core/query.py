@@ -65,14 +65,9 @@ def _explain_key(model: type, key: str) -> str | None:
         except FieldDoesNotExist:
             if relation is not None and (relation.get_lookup(part) or relation.get_transform(part)):
                 return None
-            choices = sorted(
-                {f.name for f in current._meta.get_fields() if not f.name.endswith("+")}
-                | {f.attname for f in current._meta.concrete_fields}
-            )
-            return (
-                f"{current.__name__} has no field '{part}'.{errors.closest_match_hint(part, choices)} "
-                f"Valid fields: {', '.join(choices)}"
-            )
+            choices = {f.name for f in current._meta.get_fields() if not f.name.endswith("+")}
+            choices |= {f.attname for f in current._meta.concrete_fields}
+            return errors.unknown_field(current.__name__, part, choices, path=key)
         if field.is_relation and field.related_model is not None:
             current, relation = field.related_model, field
             continue
@@ -114,7 +109,7 @@ def _field_errors(model: type, args: tuple = (), kwargs: dict | None = None, nam
         for key in [*_keys(args, kwargs or {}), *(n.lstrip("-") for n in names if isinstance(n, str))]:
             reason = _explain_key(model, key)
             if reason is not None:
-                raise errors.FieldValidationError(f"{reason} (in {key!r})") from None
+                raise errors.FieldValidationError(reason) from None
         raise errors.FieldValidationError(f"{model.__name__}: {exc}") from None
 
 

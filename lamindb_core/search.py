@@ -154,8 +154,7 @@ def field_name(model, field: Any, *, text_only: bool = False, purpose: str = "fi
     if field not in concrete:
         valid = string_fields(model) if text_only else _valid_fields(model)
         raise errors.FieldValidationError(
-            f"{model.__name__} has no field '{field}'.{errors.closest_match_hint(field, valid)} "
-            f"Valid {'text ' if text_only else ''}fields: {', '.join(valid) or 'none'}"
+            errors.unknown_field(model.__name__, field, valid, what="text fields" if text_only else "fields")
         )
     if text_only and not isinstance(concrete[field], _TEXT_FIELDS):
         valid = string_fields(model)

@@ -6,8 +6,10 @@ not patch any class), and ``unregister(ipython)`` puts back what was there:
 - a record (any registry) shows its fields in a two-column table;
 - a QuerySet (search results too) shows the table of its ``df()``, at most
   ``settings.limit`` rows, with a line that says when there are more;
-- a DataFrame made by ``df()`` (it has ``attrs["registry"]``) shows with a second
-  header row of dtypes when it has feature columns, as ``ln.view`` does.
+- a DataFrame made by ``df()`` (it has ``attrs["registry"]``) shows as pandas shows
+  it, with a second header row of dtypes when it has feature columns, as ``ln.view``
+  does; ``ln.view(df)``'s two-level header is a name row over a dtype row, as in pandas.
+  When ``df()`` or ``%ln`` brought the first 100 of 2,340 records, a note says so.
 
 Tables longer than ``PAGE_ROWS`` are paginated and sortable with itables in offline mode:
 ``load_itables(ipython)`` puts itables' JavaScript into the notebook once (no CDN, no network).
@@ -17,6 +19,7 @@ Every value, header and caption is HTML-escaped. In a terminal, QuerySets print 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -40,7 +43,7 @@ __all__ = [
 PAGE_ROWS = 20
 MORE_ROWS = "lamindb_jupyter.more_rows"  # also in magics.py, which sets it
 STYLE = (
-    "<style>.lamindb-table th.ln-dtype{font-weight:normal;font-style:italic;color:#777}"
+    "<style>.lamindb-dtypes thead tr:nth-child(2) th{font-weight:normal;font-style:italic;color:#777}"
     ".lamindb-table caption{text-align:left;font-weight:bold}"
     ".lamindb-note{color:#777;font-size:90%}</style>"
 )
@@ -74,66 +77,97 @@ def _escape(value: Any) -> str:
 # -- static tables -------------------------------------------------------------------
 
 
+def _two_level(df: pd.DataFrame, dtypes: list[str] | None) -> pd.DataFrame:
+    """``df`` with a second header row of ``dtypes`` (a pandas MultiIndex), as ``ln.view`` shows it."""
+    if dtypes is None:
+        return df
+    import pandas as pd
+
+    shown = df.copy()
+    shown.columns = pd.MultiIndex.from_arrays([list(df.columns), dtypes])
+    return shown
+
+
+def _note_html(note: str | None) -> str:
+    return f'<div class="lamindb-note">{_escape(note)}</div>' if note else ""
+
+
 def table_html(df: pd.DataFrame, *, dtypes: list[str] | None = None, caption: str | None = None, note: str | None = None) -> str:
-    """A plain HTML table of ``df``, every cell escaped; ``dtypes`` adds a second header row.
+    """pandas' own HTML table of ``df``, every header and value escaped, with a caption and a note.
+
+    The header and the cells are exactly what pandas shows without the extension:
+    a two-level header (``ln.view(df)``, or ``dtypes``) is a name row over a dtype
+    row, a set of labels reads ``{DMSO, IFNG}`` and a missing value ``NaN``.
 
     Example:
         >>> table_html(ln.ULabel.df(), caption="ULabel")
     """
-    index_name = df.index.name or ""
-    head = ["<tr>", f"<th>{_escape(index_name)}</th>"]
-    head += [f"<th>{_escape(c)}</th>" for c in df.columns]
-    head.append("</tr>")
-    if dtypes is not None:
-        head += ["<tr><th></th>", *(f'<th class="ln-dtype">{_escape(d)}</th>' for d in dtypes), "</tr>"]
-    body = []
-    for index, row in zip(df.index, df.itertuples(index=False, name=None)):
-        cells = "".join(f"<td>{_escape(v)}</td>" for v in row)
-        body.append(f"<tr><th>{_escape(index)}</th>{cells}</tr>")
-    caption_html = f"<caption>{_escape(caption)}</caption>" if caption else ""
-    note_html = f'<div class="lamindb-note">{_escape(note)}</div>' if note else ""
-    return (
-        f'{STYLE}<table class="dataframe lamindb-table">{caption_html}<thead>{"".join(head)}</thead>'
-        f'<tbody>{"".join(body)}</tbody></table>{note_html}'
-    )
+    df = _two_level(df, dtypes)
+    classes = "lamindb-table lamindb-dtypes" if df.columns.nlevels > 1 else "lamindb-table"
+    table = df.to_html(escape=True, classes=classes, max_rows=None, max_cols=None)
+    if caption:
+        table = re.sub(r"^<table[^>]*>", lambda m: f"{m.group(0)}<caption>{_escape(caption)}</caption>", table, count=1)
+    return f"{STYLE}{table}{_note_html(note)}"
 
 
 def _itables_html(df: pd.DataFrame, dtypes: list[str] | None, caption: str | None, note: str | None) -> str:
     from itables import to_html_datatable
 
-    shown = df
-    if dtypes is not None:
-        import pandas as pd
-
-        shown = df.copy()
-        shown.columns = pd.MultiIndex.from_arrays([[str(c) for c in df.columns], dtypes])
+    shown = _two_level(df, dtypes)
+    booleans = [i for i, dtype in enumerate(shown.dtypes) if dtype.kind == "b"]
+    if booleans:
+        # itables sends a bool column as JSON and DataTables writes "true": as objects,
+        # pandas formats them, True and False, as in every other table
+        shown = shown.copy() if shown is df else shown
+        for i in booleans:
+            shown.isetitem(i, shown.iloc[:, i].astype(object))
+    # DataTables' own info line stays on ("Showing 1 to 10 of 100 entries"); the note
+    # under it says when the database holds more than the table
     table = to_html_datatable(
         shown, caption=caption, connected=False, allow_html=False, showIndex=True,
         display_logo_when_loading=False,
     )
-    note_html = f'<div class="lamindb-note">{_escape(note)}</div>' if note else ""
-    return table + note_html
+    return table + _note_html(note)
 
 
 def _dtypes(df: pd.DataFrame) -> list[str] | None:
-    if "feature_dtypes" not in df.attrs:
+    """The dtype row of a feature table (``df(features=True)``) that has none yet."""
+    if "feature_dtypes" not in df.attrs or df.columns.nlevels > 1:
         return None
     from lamindb_core.dataframe import annotate_dtypes
 
     return [str(d) for d in annotate_dtypes(df).columns.get_level_values(1)]
 
 
-def dataframe_html(df: pd.DataFrame, limit: int | None = 100, caption: str | None = None, note: str | None = None) -> str:
+def _total(df: pd.DataFrame) -> int:
+    """How many records match: ``len(df)``, or more when ``df()`` or ``%ln`` cut it."""
+    from lamindb_core.dataframe import LIMITED  # Django's ORM, when a table is shown
+
+    limited = df.attrs.get(LIMITED)
+    # a frame made from a cut one (df.head(3), a filter) no longer holds "the first N"
+    if isinstance(limited, tuple) and len(limited) == 2 and limited[0] == len(df):
+        return max(int(limited[1]), len(df))
+    return len(df)
+
+
+def dataframe_html(df: pd.DataFrame, limit: int | None = 100, caption: str | None = None, note: str | None = None, hint: str | None = None) -> str:
     """A registry table: static up to ``PAGE_ROWS`` rows, else itables (offline); at most ``limit`` rows.
 
-    Feature tables (``df(features=True)``) get the dtype row under the header.
+    Feature tables (``df(features=True)``) get the dtype row under the header. When
+    more records match than the table shows, a note says so with the total: "the
+    first 100 of 2,340 records shown" and how to see more (``hint``).
     """
-    notes = [note] if note else []
+    total = _total(df)
     if limit is not None and len(df) > limit:
-        notes.append(f"{limit} of {len(df):,} rows shown; %config LnMagic.limit = N shows more")
         df = df.iloc[:limit]
-    elif df.attrs.get(MORE_ROWS):
-        notes.append(f"the first {len(df):,} rows; --limit N or --limit none brings more")
+        hint = "%config LnMagic.limit = N shows more"
+    elif hint is None and df.attrs.get(MORE_ROWS):
+        hint = "--limit N or --limit none brings more"
+    elif hint is None:
+        hint = "df(limit=None) returns all"
+    notes = [note] if note else []
+    if total > len(df):
+        notes.append(f"the first {len(df):,} of {total:,} records shown; {hint}")
     note = "; ".join(notes) or None
     dtypes = _dtypes(df)
     if len(df) > PAGE_ROWS and _itables_available():
@@ -175,21 +209,17 @@ _last: dict[str, Any] = {}
 def _queryset_frame(qs: Any, limit: int | None) -> tuple[pd.DataFrame, int | None]:
     """The df of the first ``limit`` records and the total when there are more.
 
-    The HTML and the text formatter both ask for it when a QuerySet is shown: one query.
+    The HTML and the text formatter both ask for it when a QuerySet is shown: one query
+    (and a count when there are more).
     """
     cached = _last.get("frame")
     if cached is not None and cached[0] is qs and cached[1] == limit:
         return cached[2], cached[3]
-    rows = qs
-    if limit is not None:
-        if not qs.ordered and not qs.query.is_sliced:
-            rows = qs.order_by("id")  # the order of QuerySet.df(); a slice needs it first
-        rows = rows[: limit + 1]
-    df = rows.df()
-    total = None
-    if limit is not None and len(df) > limit:
-        df = df.iloc[:limit]
-        total = qs.count()
+    from lamindb_core.dataframe import first_rows
+
+    df = first_rows(qs, limit)
+    total = _total(df)
+    total = total if total > len(df) else None
     _last["frame"] = (qs, limit, df, total)
     return df, total
 
@@ -218,8 +248,7 @@ def queryset_html(qs: Any, limit: int | None = 100) -> str:
     name = qs.model.__name__
     count = f"{total:,}" if total is not None else f"{len(df):,}"
     caption = f"{name} QuerySet: {count} record{'s' if count != '1' else ''}"
-    note = f"the first {len(df):,} of {total:,} shown; %config LnMagic.limit = N shows more" if total else None
-    return dataframe_html(df, limit=None, caption=caption, note=note)
+    return dataframe_html(df, limit=None, caption=caption, hint="%config LnMagic.limit = N shows more")
 
 
 def queryset_text(qs: Any, limit: int | None = 100) -> str:

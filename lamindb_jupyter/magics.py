@@ -361,6 +361,7 @@ class LnMagic(Magics):
     def do_filter(self, sub: Subcommand, words: list[Word], options: dict, ns: dict) -> Any:
         """``ln.Registry.filter(...).order_by(...)[:limit].df(include, features)``."""
         import lamindb_core as ln
+        from lamindb_core.dataframe import LIMITED, first_rows
 
         model, words = self._registry(sub, words)
         queries, expressions = parse_conditions(words, ns, model)
@@ -371,10 +372,10 @@ class LnMagic(Magics):
         features = options.get("features", False)
         if "features" not in options and self.features and issubclass(model, ln.Artifact):
             features = True
-        df = (qs if limit is None else qs[: limit + 1]).df(include=options.get("include"), features=features)
-        if limit is not None and len(df) > limit:
-            df = df.iloc[:limit]
-            df.attrs[MORE_ROWS] = True
+        # when more records match, df.attrs["limited"] holds (limit, total): "the first 100 of 2,340"
+        df = first_rows(qs, limit, include=options.get("include"), features=features)
+        if df.attrs.get(LIMITED):
+            df.attrs[MORE_ROWS] = True  # and the note says how to bring more: --limit
         return df
 
     def do_get(self, sub: Subcommand, words: list[Word], options: dict, ns: dict) -> Any:

@@ -209,11 +209,8 @@ class BasicRecord(models.Model, metaclass=Registry):
             if field is None:
                 if key in cls._meta._property_names:
                     continue
-                valid = sorted(n for n in fields if not n.startswith("_") and n != "id")
-                raise errors.FieldValidationError(
-                    f"{cls.__name__} has no field '{key}'.{errors.closest_match_hint(key, valid)} "
-                    f"Valid fields: {', '.join(valid)}"
-                )
+                valid = [n for n in fields if n != "id"]
+                raise errors.FieldValidationError(errors.unknown_field(cls.__name__, key, valid))
             if field.many_to_many:
                 raise errors.FieldValidationError(
                     f"{cls.__name__}.{key} is a many-to-many field: save the record first, "

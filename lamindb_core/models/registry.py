@@ -19,6 +19,7 @@ from django.apps import apps
 from django.db.models.base import ModelBase
 
 from .. import errors, validation
+from ..dataframe import first_rows
 from ..instance import ensure_custom_table, ensure_django, instance_alias
 
 __all__ = ["Registry"]
@@ -161,7 +162,9 @@ class Registry(ModelBase):
                 (one value per row) or ``"ulabels__name"`` (a set per row).
             features: ``True`` or a list of feature names: one column per feature
                 (``Artifact`` only).
-            limit: How many records, at most; None for all.
+            limit: How many records, at most (None: all). When more match,
+                ``df.attrs["limited"]`` is ``(limit, total)`` and a notebook with
+                ``%load_ext lamindb_jupyter`` says "the first 100 of 2,340".
 
         Raises:
             ln.errors.InvalidArgument: ``limit`` is negative or not an integer.
@@ -173,10 +176,8 @@ class Registry(ModelBase):
             isinstance(limit, bool) or not isinstance(limit, numbers.Integral) or limit < 0
         ):
             raise errors.InvalidArgument(f"df(limit=...) takes a number >= 0 or None (all records), got {limit!r}")
-        qs = cls.filter().order_by("-id")
-        if limit is not None:
-            qs = qs[:limit]
-        return qs.df(include=include, features=features)
+        # when more records match, attrs["limited"] says how many (one COUNT, only then)
+        return first_rows(cls.filter().order_by("-id"), limit, include=include, features=features)
 
     # -- search, lookup, values (search.py, lookup.py, validation.py) --------
 

@@ -34,6 +34,7 @@ from lamindb_core.browsing import (
 )
 from lamindb_core.dataframe import display_field_names
 from lamindb_core.features import describe_artifact, display_field, tree_text
+from lamindb_core.valueset import sorted_values
 
 __all__ = [
     "describe_record",
@@ -62,14 +63,18 @@ def registry_info(model: type[models.Model], name: str | None = None) -> dict[st
 
 
 def format_value(value: Any) -> str:
-    """A value as text for a table cell: sets sorted and joined, None and NaN empty."""
+    """A value as text for a table cell: sets sorted and joined, None and NaN empty, ``True``/``False``."""
     if value is None:
         return ""
     if isinstance(value, float) and math.isnan(value):
         return ""
-    if isinstance(value, (set, frozenset, list, tuple)):
+    if isinstance(value, (set, frozenset)):
+        # in the order of df()'s cells (ValueSet): 9 before 10, False before True
+        items = [format_value(v) for v in sorted_values(value) if v is not None]
+        return ", ".join(i for i in items if i)
+    if isinstance(value, (list, tuple)):
         items = [format_value(v) for v in value if v is not None]
-        return ", ".join(sorted(i for i in items if i))
+        return ", ".join(i for i in items if i)
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, dict):
@@ -86,12 +91,11 @@ def _jsonable(value: Any) -> Any:
         return float(value)
     if isinstance(value, (dt.datetime, dt.date)):
         return value.isoformat()
-    if isinstance(value, (set, frozenset, list, tuple)):
-        items = [_jsonable(v) for v in value if v is not None]
-        try:
-            return sorted(items)
-        except TypeError:
-            return items
+    if isinstance(value, (set, frozenset)):
+        # a JSON list in the order of df()'s cells (ValueSet), whatever the types
+        return [_jsonable(v) for v in sorted_values(value) if v is not None]
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value if v is not None]
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if hasattr(value, "item"):  # numpy scalars

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -165,3 +167,31 @@ def test_df_with_a_bad_include_is_a_clear_error(instance):
         ln.ULabel.df(include=5)
     with pytest.raises(ln.errors.InvalidArgument, match=r"got \[None\]"):
         ln.ULabel.filter().df(include=[None])
+
+
+def test_df_sets_print_sorted_as_in_the_guide(instance):
+    ln = instance
+    names = ["T cell", "B cell", "NK cell", "monocyte", "neutrophil", "macrophage", "dendritic cell", "platelet"]
+    labels = [ln.ULabel(name=n) for n in names]
+    ln.save(labels)
+    artifact = make_artifact(ln, "example_datasets/dataset1.h5ad", ".h5ad")
+    artifact.ulabels.add(*labels)
+    empty = make_artifact(ln, "images/my_image.jpg", ".jpg")
+    df = ln.Artifact.df(include="ulabels__name")
+    cell = df.loc[artifact.id, "ulabels__name"]
+    # a Python set would print these eight in hash order; the cell prints them sorted, every run
+    assert cell == set(names)
+    assert repr(cell) == "{'B cell', 'NK cell', 'T cell', 'dendritic cell', 'macrophage', 'monocyte', 'neutrophil', 'platelet'}"
+    assert "{B cell, NK cell, T cell, dendritic cell, macrophage, monocyte, neutrophil, platelet}" in df.to_string()
+    assert repr(df.loc[empty.id, "ulabels__name"]) == "{None}"
+    assert pickle.loads(pickle.dumps(cell)) == cell  # df.to_pickle() keeps it
+
+
+def test_df_limited_says_how_many_match(instance):
+    ln = instance
+    ln.save([ln.ULabel(name=f"Batch {i:03d}") for i in range(5)])
+    total = ln.ULabel.filter().count()
+    df = ln.ULabel.df(limit=3)
+    assert len(df) == 3 and df.attrs["limited"] == (3, total)
+    assert "limited" not in ln.ULabel.df(limit=total).attrs  # all of them: nothing to say
+    assert "limited" not in ln.ULabel.df(limit=None).attrs

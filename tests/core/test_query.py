@@ -96,6 +96,42 @@ def test_filter_unknown_field_names_the_closest(instance):
         ln.ULabel.filter().order_by("nam")
 
 
+def valid_fields(message: str) -> list[str]:
+    """The fields an unknown-field message lists, in its order."""
+    assert message.count("Valid fields: ") == 1, message
+    return message.split("Valid fields: ")[1].rstrip(".").split(", ")
+
+
+def test_filter_unknown_field_is_one_clean_message_of_public_fields(instance):
+    ln = instance
+    with pytest.raises(ln.errors.FieldValidationError) as info:
+        ln.ULabel.filter(nme="x")
+    message = str(info.value)
+    assert message.startswith("ULabel has no field 'nme'. Did you mean 'name'? Valid fields: ")
+    fields = valid_fields(message)
+    # public fields, sorted; no private ones (_branch_code) first, no stray "(in 'nme')" last
+    assert fields == sorted(fields) and fields[0] == "artifacts"
+    assert not [f for f in fields if f.startswith("_")]
+    assert {"name", "uid", "is_concept", "created_by"} <= set(fields)
+    assert message.endswith("updated_at.") and "(in " not in message
+    # further down a path: the path first, then the registry that lacks the field
+    with pytest.raises(ln.errors.FieldValidationError) as info:
+        ln.ULabel.filter(created_by__nam="x")
+    assert str(info.value).startswith("'created_by__nam': User has no field 'nam'. Did you mean 'name'? Valid fields: ")
+    with pytest.raises(ln.errors.FieldValidationError) as info:
+        ln.ULabel.filter(name__startwith="x")
+    assert str(info.value) == "'startwith' is no lookup of ULabel.name. Did you mean 'startswith'?"
+    # df(include=...) and ULabel(...) read the same
+    for call in (lambda: ln.Artifact.df(include="ulabel__name"), lambda: ln.ULabel(nme="x")):
+        with pytest.raises(ln.errors.FieldValidationError) as info:
+            call()
+        assert not [f for f in valid_fields(str(info.value)) if f.startswith("_")]
+        assert "(in " not in str(info.value)
+    # a near miss of a private field is still offered
+    with pytest.raises(ln.errors.FieldValidationError, match="Did you mean '_branch_code'"):
+        ln.ULabel.filter(_branch_cod=1)
+
+
 def test_filter_transform_name_means_key(instance):
     ln = instance
     ln.Transform(key="registries.ipynb", description="Query & search registries", type="notebook").save()

@@ -289,3 +289,17 @@ async def test_an_instance_whose_database_is_gone_is_503_with_the_reason(jp_fetc
     monkeypatch.setattr(instance.setup, "connect", connect)
     status, message = await get_error(jp_fetch, "registries", "ULabel", "records")
     assert (status, message) == (503, reason)
+
+
+async def test_records_read_as_the_dataframe_reads_them_sorted_and_true_false(jp_fetch, rest_labels):
+    data = await get(
+        jp_fetch, "registries", "ULabel", "records", name=f"{PREFIX}00", include="children__name"
+    )
+    (record,) = data["records"]
+    # a set of labels is a JSON list in the order df() prints it; a boolean is a JSON boolean
+    assert record["children__name"] == [f"{PREFIX}01", f"{PREFIX}02"]
+    assert record["is_concept"] is False
+    detail = await get(jp_fetch, "registries", "ULabel", "records", str(record["id"]))
+    assert {"name": "is_concept", "value": False} in detail["fields"]
+    # the panel shows describe(): True and False as Python writes them, not true or 1
+    assert ".is_concept = False" in detail["describe"]

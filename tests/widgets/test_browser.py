@@ -347,3 +347,25 @@ def test_export_keeps_the_notebooks_own_variables(instance, labels, shell):
     browser.export.click()
     assert list(shell.user_ns["selection"].values_list("name", flat=True)) == ["DMSO"]
     assert "<code>selection</code> = a QuerySet" in browser.export_status.value
+
+
+def test_cells_read_as_the_dataframe_reads_them_sorted_and_true_false(instance, labels):
+    ln = instance
+    ln.Feature(name="cell_medium", dtype="cat[ULabel]").save()
+    ln.Feature(name="n_cells", dtype="int").save()
+    ln.Feature(name="is_control", dtype="bool").save()
+    storage = ln.Storage.filter().first()
+    artifact = ln.Artifact(key="browser/data.h5ad", suffix=".h5ad", storage=storage).save()
+    artifact.features.add_values({"cell_medium": ["IFNG", "DMSO"], "n_cells": [10, 9], "is_control": True})
+    browser = browse(ln.Artifact, debounce=0)
+    browser.features.value = True
+    header = re.findall(r"<th>(.*?)</th>", browser.table.value)
+    (row,) = [r for r in re.findall(r"<tr data-id=.*?</tr>", browser.table.value) if f'data-id="{artifact.id}"' in r]
+    cells = dict(zip(header, [html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]))
+    # in the order of the DataFrame's {9, 10} and {DMSO, IFNG}: numbers as numbers, not as text
+    assert cells["n_cells"] == "9, 10" and cells["cell_medium"] == "DMSO, IFNG"
+    assert cells["is_control"] == "True"
+    labels_table = browse(ln.ULabel).table.value
+    header = re.findall(r"<th>(.*?)</th>", labels_table)
+    first_row = re.findall(r"<td[^>]*>(.*?)</td>", re.findall(r"<tr data-id=.*?</tr>", labels_table)[0])
+    assert first_row[header.index("is_concept")] == "False"
