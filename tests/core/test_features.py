@@ -320,7 +320,7 @@ def test_features_bulk_add_values_refuses_keys_that_are_not_saved_artifacts(setu
     with pytest.raises(ln.errors.InvalidArgument, match=r"keys must be saved Artifact records, got 'dataset0.h5ad' \(str\)"):
         ln.Artifact.features.add_values({"dataset0.h5ad": {"temperature": 21.6}})
     gone = make_artifacts(ln, 1)[0]
-    ln.Artifact.objects.filter(id=gone.id).delete()
+    ln.Artifact.objects.filter(id=gone.id).delete(permanent=True)
     with pytest.raises(ln.errors.ValidationError, match=r"no longer exists"):
         ln.Artifact.features.add_values({good: {"temperature": 1.5}, gone: {"temperature": 21.6}})
     with pytest.raises(ln.errors.InvalidArgument, match=r"values for .* must be a dict of feature names to values, got 21.6"):
@@ -411,7 +411,7 @@ def test_features_concurrent_add_values_of_the_same_new_values_all_succeed(insta
         assert ln.Artifact._feature_values.through.objects.filter(artifact=shared).count() == 2 * n_calls
         assert ln.Artifact.ulabels.through.objects.filter(artifact=shared).count() == 1
     finally:
-        ln.Artifact.objects.filter(key__startswith="concurrent/").delete()
+        ln.Artifact.objects.filter(key__startswith="concurrent/").delete(permanent=True)
         ln.FeatureValue.filter(feature__name__startswith="concurrent_").delete()
         ln.Feature.filter(name__startswith="concurrent_").delete()
         ln.ULabel.filter(name="concurrent label").delete()
