@@ -155,9 +155,10 @@ def delete(instance: str, force: bool = False) -> None:
     """
     settings = _instance.load_instance(instance)
     lamindb_folder = Path(settings.storage) / ".lamindb"
-    # stored artifacts: files and folders, but not the database and its lock
+    # stored artifacts: files and folders, but not the database and its lock, nor
+    # the folder of the journals of saves (lamindb_core.recovery)
     artifact_files = [
-        p for p in lamindb_folder.iterdir() if not p.name.startswith("lamin.db")
+        p for p in lamindb_folder.iterdir() if not p.name.startswith("lamin.db") and p.name != ".pending"
     ] if lamindb_folder.exists() else []
     if artifact_files and not force:
         raise SetupError(
@@ -170,8 +171,12 @@ def delete(instance: str, force: bool = False) -> None:
             Path(str(settings.sqlite_path) + suffix).unlink(missing_ok=True)
         if force and lamindb_folder.exists():
             shutil.rmtree(lamindb_folder)
-        elif lamindb_folder.exists() and not any(lamindb_folder.iterdir()):
-            lamindb_folder.rmdir()
+        elif lamindb_folder.exists():
+            pending = lamindb_folder / ".pending"
+            if pending.is_dir() and not any(pending.iterdir()):
+                pending.rmdir()
+            if not any(lamindb_folder.iterdir()):
+                lamindb_folder.rmdir()
     else:
         _instance.drop_schema(settings)
     _instance.unregister_instance(settings.slug)

@@ -32,7 +32,8 @@ def lamindb_dir(instance) -> Path:
 def storage_files(lamindb_dir: Path):
     """Remove the files and folders a test stored; yields a function listing them."""
     # on PostgreSQL the folder exists only once an artifact was stored
-    lamindb_dir.mkdir(parents=True, exist_ok=True)
+    # the journals' folder of saves in progress (lamindb_core.recovery) is the storage's, not a test's
+    (lamindb_dir / ".pending").mkdir(parents=True, exist_ok=True)
     before = set(lamindb_dir.iterdir())
 
     def added() -> list[str]:
@@ -369,8 +370,8 @@ def test_artifact_bulk_save_when_another_process_saved_the_same_content_meanwhil
     store_many = files.store_many
     storage = ln.Storage.filter().first()
 
-    def store_and_race(pairs):
-        result = store_many(pairs)
+    def store_and_race(pairs, **kwargs):
+        result = store_many(pairs, **kwargs)
         rival = ln.Artifact(key="rival.txt", suffix=".txt", storage=storage, size=6, hash=artifacts[2].hash)
         rival.save()
         return result

@@ -30,7 +30,8 @@ def lamindb_dir(instance) -> Path:
 @pytest.fixture(autouse=True)
 def storage_files(lamindb_dir: Path):
     """Remove the files and folders a test stored; yields a function listing them."""
-    lamindb_dir.mkdir(parents=True, exist_ok=True)
+    # the journals' folder of saves in progress (lamindb_core.recovery) is the storage's, not a test's
+    (lamindb_dir / ".pending").mkdir(parents=True, exist_ok=True)
     before = set(lamindb_dir.iterdir())
 
     def added() -> list[str]:
