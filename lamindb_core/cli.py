@@ -74,6 +74,9 @@ def _cmd_delete(args: argparse.Namespace) -> int:
 
 
 def _cmd_storage(args: argparse.Namespace) -> int:
+    # a storage to recover is an existing instance's: this never sets up the default one
+    if current_slug() is None:
+        raise SetupError("no current instance, so no storage to recover: lamin-core connect NAME first")
     report = current_storage().recover(dry_run=args.dry_run)
     print(report)
     return 0

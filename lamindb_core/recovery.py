@@ -49,7 +49,6 @@ from pathlib import Path
 from typing import Any
 
 from . import files
-from .logger import logger
 
 try:
     import fcntl
@@ -75,6 +74,10 @@ def temp_name(name: str, journal_id: str) -> str:
         '.7zehFvNzAqbgyKke0000.csv.a1b2c3d4e5f6a7b8.tmp'
     """
     return f".{name}.{journal_id}.tmp"
+
+
+def _datasync(fd: int) -> None:
+    getattr(os, "fdatasync", os.fsync)(fd)
 
 
 def _host() -> str:
@@ -107,7 +110,7 @@ class Journal:
         self.names: list[str] = []
         """The names it lists so far."""
         self._fd: int | None = fd
-        self._synced_folder = False
+        self._listed: set[str] = set()
 
     @property
     def path(self) -> Path:
@@ -121,17 +124,19 @@ class Journal:
 
     def add(self, names: Iterable[str]) -> None:
         """List ``names`` (stored copies, relative to ``.lamindb``), durably, before they are created."""
-        names = [n for n in names if n not in self.names]
+        names = [n for n in dict.fromkeys(names) if n not in self._listed]
         if not names:
             return
         if self._fd is None:
             raise RuntimeError(f"the journal {self.path} is closed")
         os.write(self._fd, (json.dumps({"add": names}) + "\n").encode())
-        os.fsync(self._fd)
-        if not self._synced_folder:
-            files.fsync_dir(self.path.parent)
-            self._synced_folder = True
+        # on disk before the files: a power cut cannot leave them unlisted. The
+        # journal's own name is not synced apart: file systems that journal
+        # their metadata in order (ext4, XFS) make it durable no later than the
+        # names of the files, which are synced when they are created
+        _datasync(self._fd)
         self.names.extend(names)
+        self._listed.update(names)
 
     def temp_name(self, name: str) -> str:
         """The temporary file's name of the stored copy ``name`` (see :func:`temp_name`)."""
@@ -170,7 +175,9 @@ def open_journal(folder: Path, session: dict[str, Any] | None = None) -> Journal
             journal alone while ``session_alive`` says it exists.
     """
     pending = folder / PENDING
-    pending.mkdir(parents=True, exist_ok=True)
+    if not pending.is_dir():
+        pending.mkdir(parents=True, exist_ok=True)
+        files.fsync_dir(folder)
     journal_id = secrets.token_hex(8)
     # written and locked under a name recover() ignores, then renamed: a recovery
     # never finds it unlocked (rename keeps the file, and so the lock)
@@ -199,6 +206,8 @@ class RecoveryReport:
     """Whether nothing was removed."""
     journals: list[str] = field(default_factory=list)
     """Ids of the journals of dead saves that were recovered."""
+    processes: dict[str, int] = field(default_factory=dict)
+    """The process id that wrote each recovered journal."""
     removed: list[str] = field(default_factory=list)
     """Stored copies without a record that were removed (names in ``.lamindb``)."""
     temporary: list[str] = field(default_factory=list)
@@ -290,8 +299,7 @@ def recover(
     except FileNotFoundError:
         return report
     if fcntl is None:
-        logger.warning("this system has no flock: saves that died cannot be told from saves in progress")
-        return report
+        return report  # no flock: a dead save cannot be told from one in progress
     dead: list[tuple[int, Path, dict, list[str]]] = []
     live_names: set[str] = set()
     try:
@@ -337,6 +345,8 @@ def recover(
         for fd, path, _, names in dead:
             journal_id = path.name.split(".")[0]
             report.journals.append(journal_id)
+            if isinstance(header.get("pid"), int):
+                report.processes[journal_id] = header["pid"]
             for name in dict.fromkeys(names):
                 temp = folder / temp_name(name, journal_id)
                 if os.path.lexists(temp):

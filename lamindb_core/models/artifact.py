@@ -481,7 +481,9 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         except Exception as exc:  # never a reason for this save to fail
             logger.warning(f"could not recover the storage {storage.root}: {exc}")
         else:
-            if report.journals or report.elsewhere:
+            # this process's own journals are those of rolled-back transactions: no news
+            others = [j for j in report.journals if report.processes.get(j) != os.getpid()]
+            if others or report.elsewhere:
                 logger.warning(f"storage recovered after an interrupted save: {report}")
         return recovery.open_journal(Path(storage.root) / ".lamindb", session=db_session())
 

@@ -404,3 +404,70 @@ def test_save_copies_files_before_it_takes_the_write_lock(storage, data, env, tm
     assert saver.returncode == 0, err
     assert out.splitlines()[-1] == "saved 40"
     assert_one_copy_per_record(storage, env, tmp_path, 40)
+
+
+# ---------------------------------------------------------------------------
+# journals, in this process
+# ---------------------------------------------------------------------------
+
+
+def test_recovery_leaves_a_locked_journal_and_takes_a_released_one(tmp_path):
+    from lamindb_core import recovery
+
+    folder = tmp_path / ".lamindb"
+    journal = recovery.open_journal(folder)
+    journal.add(["AbCdEfGhIjKlMnOp0000.txt", "AbCdEfGhIjKlMnOp0001.txt"])
+    for name in journal.names:
+        (folder / name).write_text("x")
+    (folder / journal.temp_name("AbCdEfGhIjKlMnOp0001.txt")).write_text("half")
+    report = recovery.recover(folder, has_records=lambda names: set())
+    assert (report.live, report.removed, report.journals) == (1, [], [])
+    journal.release()  # its save is over, its files are left: as if its process died
+    recorded = {"AbCdEfGhIjKlMnOp0000.txt"}
+    dry = recovery.recover(folder, has_records=lambda names: recorded & set(names), dry_run=True)
+    assert dry.removed == ["AbCdEfGhIjKlMnOp0001.txt"] and len(list(folder.iterdir())) == 4
+    report = recovery.recover(folder, has_records=lambda names: recorded & set(names))
+    assert report.removed == ["AbCdEfGhIjKlMnOp0001.txt"] and report.kept == ["AbCdEfGhIjKlMnOp0000.txt"]
+    assert report.temporary == [journal.temp_name("AbCdEfGhIjKlMnOp0001.txt")]
+    assert sorted(p.name for p in folder.iterdir()) == [".pending", "AbCdEfGhIjKlMnOp0000.txt"]
+    assert list((folder / ".pending").iterdir()) == []
+
+
+def test_recovery_ignores_a_torn_line_and_journals_of_other_machines(tmp_path):
+    from lamindb_core import recovery
+
+    folder = tmp_path / ".lamindb"
+    (folder / ".pending").mkdir(parents=True)
+    for name in ("Aaaaaaaaaaaaaaaa0000.txt", "Bbbbbbbbbbbbbbbb0000.txt", "Cccccccccccccccc0000.txt"):
+        (folder / name).write_text("x")
+    header = {"host": recovery._host(), "pid": 1, "session": {}}
+    (folder / ".pending" / "0123456789abcdef.jsonl").write_text(
+        json.dumps(header) + '\n{"add": ["Aaaaaaaaaaaaaaaa0000.txt"]}\n{"add": ["Bbbbbbbbbbbbbbbb00'
+    )
+    other = {**header, "host": "another-machine"}
+    (folder / ".pending" / "fedcba9876543210.jsonl").write_text(
+        json.dumps(other) + '\n{"add": ["Cccccccccccccccc0000.txt"]}\n'
+    )
+    report = recovery.recover(folder, has_records=lambda names: set())
+    # the torn line named a file its save had not created yet: that file is not the save's
+    assert report.removed == ["Aaaaaaaaaaaaaaaa0000.txt"]
+    assert report.elsewhere == {"fedcba9876543210": "another-machine"}
+    assert "run the recovery there" in str(report)
+    assert sorted(p.name for p in folder.iterdir()) == [".pending", "Bbbbbbbbbbbbbbbb0000.txt", "Cccccccccccccccc0000.txt"]
+    assert [p.name for p in (folder / ".pending").iterdir()] == ["fedcba9876543210.jsonl"]
+
+
+def test_recovery_of_a_rolled_back_transaction_at_the_next_save(instance, tmp_path, capsys):
+    from django.db import transaction
+
+    ln = instance
+    first, second = tmp_path / "first.txt", tmp_path / "second.txt"
+    first.write_text("saved in a transaction that is rolled back")
+    second.write_text("saved next")
+    with transaction.atomic():
+        path = ln.Artifact(first, key="rolled-back.txt").save().path
+        transaction.set_rollback(True)
+    assert path.exists()  # Django runs nothing on rollback
+    ln.Artifact(second, key="next.txt").save()
+    assert not path.exists()
+    assert "interrupted" not in capsys.readouterr().out
