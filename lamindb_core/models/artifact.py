@@ -257,7 +257,10 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
 
         The data goes to ``<storage>/.lamindb/<uid><suffix>`` under a temporary
         name and is renamed when complete. If the copy fails, no record is
-        written; if the record cannot be written, the copy is removed.
+        written; if the record cannot be written, the copy is removed. The copy
+        is listed first in the storage's journal of saves in progress: if the
+        process dies before the record is committed, the next save into the
+        storage (or ``Storage.recover()``) removes it.
 
         Content that is already saved (same hash) is not saved again: this
         artifact becomes the existing one, with a message. New content under
