@@ -203,7 +203,17 @@ def save(records: Any, batch_size: int | None = None) -> None:
     # every record's attributes, to restore them if the save fails
     snapshot = [(r, dict(r.__dict__), r._state.adding, r._state.db) for r in items]
     saved_alone: list = []
+    finishers: list = []
+    committed = False
     try:
+        # slow work first (an artifact's file copies), outside the transaction: on
+        # SQLite, opening it takes the whole database's write lock
+        for model in _dependency_order(groups):
+            alone = [r for r in groups[model] if r._state.adding and r._saves_alone()]
+            if alone:
+                finish = model._prepare_alone_many(alone, saved_alone)
+                if finish is not None:
+                    finishers.append(finish)
         with transaction.atomic():
             for model in _dependency_order(groups):
                 group = groups[model]
@@ -236,6 +246,11 @@ def save(records: Any, batch_size: int | None = None) -> None:
             record._state.adding = adding
             record._state.db = db
         raise
+    else:
+        committed = True
+    finally:
+        for finish in finishers:
+            finish(committed)
     for record in saved_alone:
         record._after_bulk_save()
 

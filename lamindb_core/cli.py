@@ -1,6 +1,7 @@
-"""The ``lamin-core`` command line: set up, connect, show and delete instances.
+"""The ``lamin-core`` command line: set up, connect, show and delete instances; recover a storage.
 
-A thin layer over :mod:`lamindb_core.setup`; every verb calls one function there.
+A thin layer over the library; every verb calls one function of
+:mod:`lamindb_core.setup`, or ``Storage.recover``.
 Errors that a user can fix (a missing instance, a database that cannot be
 reached) print one line ``error: ...`` on standard error and exit with 1.
 
@@ -9,6 +10,7 @@ Example:
     → initialized lamindb: testuser1/mydata
     $ lamin-core info
     $ lamin-core connect testuser1/mydata
+    $ lamin-core storage recover --dry-run
     $ lamin-core delete mydata
 """
 
@@ -20,7 +22,7 @@ from collections.abc import Sequence
 
 from . import __version__, setup
 from .errors import InvalidArgument, SetupError
-from .instance import current_slug, list_instances, load_instance
+from .instance import current_slug, current_storage, list_instances, load_instance
 
 __all__ = ["main", "build_parser"]
 
@@ -86,6 +88,15 @@ def _cmd_delete(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_storage(args: argparse.Namespace) -> int:
+    # a storage to recover is an existing instance's: this never sets up the default one
+    if current_slug() is None:
+        raise SetupError("no current instance, so no storage to recover: lamin-core connect NAME first")
+    report = current_storage().recover(dry_run=args.dry_run)
+    print(report)
+    return 0
+
+
 # One table of subcommands: name, handler, one-line help, example(s) shown in `--help`.
 COMMANDS: dict[str, tuple] = {
     "init": (
@@ -111,6 +122,14 @@ COMMANDS: dict[str, tuple] = {
         "Delete an instance: its database (SQLite file or PostgreSQL tables) and its registration.",
         "  lamin-core delete mydata                     # asks if it holds records or files\n"
         "  lamin-core delete testuser1/mydata --force   # without asking",
+    ),
+    "storage": (
+        _cmd_storage,
+        "Recover the current instance's storage after interrupted saves (a killed process): remove "
+        "stored files without a record and temporary files. Saves in progress and files with a "
+        "record are never touched; each save into the storage does this by itself, too.",
+        "  lamin-core storage recover --dry-run   # list what would be removed\n"
+        "  lamin-core storage recover",
     ),
 }
 
@@ -149,6 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="Comma-separated extra registries, e.g. 'bio'.",
     )
     parsers["connect"].add_argument("instance", metavar="INSTANCE", help="owner/name, or name of the local user.")
+    p = parsers["storage"]
+    p.add_argument("action", choices=["recover"], metavar="ACTION", help="recover: clean up after interrupted saves.")
+    p.add_argument("--dry-run", action="store_true", help="Only report what would be removed.")
     p = parsers["delete"]
     p.add_argument("instance", metavar="NAME", help="owner/name, or name of the local user.")
     p.add_argument(

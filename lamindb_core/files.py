@@ -56,13 +56,16 @@ __all__ = [
     "check_source",
     "describe_data",
     "folder_hash",
+    "fsync_dir",
     "hash_dir",
     "hash_file",
     "is_anndata",
     "is_dataframe",
     "list_folder",
     "load_file",
+    "publish",
     "remove_path",
+    "stage",
     "store_atomic",
     "store_many",
     "suffix_of",
@@ -455,11 +458,15 @@ def describe_data(data: Any, storage_root: Path | None = None) -> LocalData:
     return LocalData(path=path, is_temporary=True, fields=fields)
 
 
-def store_atomic(source: Path, dest: Path, expected: tuple[int, str] | None = None) -> None:
+def store_atomic(
+    source: Path, dest: Path, expected: tuple[int, str] | None = None, tag: str | None = None
+) -> None:
     """Copy a file or folder to a new path ``dest``, which is then complete or absent.
 
-    The copy goes to a hidden temporary name in ``dest``'s folder and is renamed
-    to ``dest`` in one step once complete and on disk. The bytes are hashed as
+    The copy goes to a hidden temporary name in ``dest``'s folder,
+    ``.<dest name>.<tag>.tmp`` (a random tag if none is given, see
+    :func:`lamindb_core.recovery.temp_name`), and is renamed to ``dest`` in one
+    step once complete and on disk. The bytes are hashed as
     they are copied: if ``expected`` (size, hash) is given and the copy differs,
     nothing is stored and ``ContentChanged`` is raised. If anything fails on the
     way, the temporary copy is removed. An existing ``dest`` is never replaced:
@@ -472,29 +479,61 @@ def store_atomic(source: Path, dest: Path, expected: tuple[int, str] | None = No
     dest.parent.mkdir(parents=True, exist_ok=True)
     if dest.exists():
         raise FileExistsError(f"{dest} exists")
+    tmp = stage(source, dest, expected, tag)
+    try:
+        publish(tmp, dest)
+    except BaseException:
+        remove_path(tmp)
+        raise
+
+
+def stage(source: Path, dest: Path, expected: tuple[int, str] | None = None, tag: str | None = None) -> Path:
+    """Copy a file or folder to a temporary name beside ``dest`` and sync it to disk;
+    :func:`publish` gives it its name.
+
+    The expensive part of :func:`store_atomic`, for a caller that learns the
+    final name later (a new version's uid, inside a transaction). The caller
+    removes the temporary copy if it is not published.
+
+    Raises:
+        ln.errors.ContentChanged: the source's bytes are not the expected ones.
+    """
+    dest.parent.mkdir(parents=True, exist_ok=True)
     if source.is_dir():
-        tmp = _copy_folder_to_temp(source, dest, expected)
-        try:
-            if dest.exists():
-                raise FileExistsError(f"{dest} exists")
-            # renaming onto a folder that appeared meanwhile fails unless it is empty
-            os.rename(tmp, dest)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        _fsync_dir(dest.parent)
-        return
-    tmp, fd = _copy_to_temp(source, dest, expected)
+        return _copy_folder_to_temp(source, dest, expected, tag)
+    tmp, fd = _copy_to_temp(source, dest, expected, tag)
     try:
         # the bytes reach the disk before the name does: a crash leaves no half file
         os.fsync(fd)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     finally:
         os.close(fd)
-    try:
+    return tmp
+
+
+def publish(tmp: Path, dest: Path) -> None:
+    """Give a copy made by :func:`stage` the name ``dest``, in one step; the temporary name goes.
+
+    Raises:
+        FileExistsError: ``dest`` exists (it is never replaced); the copy keeps
+            its temporary name.
+    """
+    if tmp.is_dir():
+        if dest.exists():
+            raise FileExistsError(f"{dest} exists")
+        # renaming onto a folder that appeared meanwhile fails unless it is empty
+        try:
+            os.rename(tmp, dest)
+        except OSError as exc:
+            if dest.exists():
+                raise FileExistsError(f"{dest} exists") from exc
+            raise
+    else:
         _publish(tmp, dest)
-    finally:
         tmp.unlink(missing_ok=True)
-    _fsync_dir(dest.parent)
+    fsync_dir(dest.parent)
 
 
 # files copied before their fsyncs run; each holds an open descriptor meanwhile
@@ -511,7 +550,7 @@ def _fsync_all(fds: list[int]) -> None:
         os.fsync(fds[0])
 
 
-def store_many(items: list[tuple]) -> list[bool]:
+def store_many(items: list[tuple], tag: str | None = None) -> list[bool]:
     """``store_atomic`` for many ``(source, dest)`` or ``(source, dest, expected)``
     items of files, with the fsyncs run side by side instead of one after another.
 
@@ -520,7 +559,8 @@ def store_many(items: list[tuple]) -> list[bool]:
     another name). If anything else fails (``ContentChanged`` included), every
     file this call stored is removed and the error is raised.
 
-    Folders are copied one by one, as ``store_atomic`` does.
+    Folders are copied one by one, as ``store_atomic`` does. ``tag`` names the
+    temporary files, as in ``store_atomic``.
     """
     items = [(item[0], item[1], item[2] if len(item) > 2 else None) for item in items]
     stored: list[Path] = []
@@ -535,12 +575,12 @@ def store_many(items: list[tuple]) -> list[bool]:
                         temps.append(None)
                         continue
                     dest.parent.mkdir(parents=True, exist_ok=True)
-                    temps.append(_copy_to_temp(source, dest, expected))
+                    temps.append(_copy_to_temp(source, dest, expected, tag))
                 _fsync_all([t[1] for t in temps if t is not None])
                 for (source, dest, expected), temp in zip(chunk, temps):
                     try:
                         if temp is None:
-                            store_atomic(source, dest, expected)
+                            store_atomic(source, dest, expected, tag)
                         else:
                             _publish(temp[0], dest)
                     except FileExistsError:
@@ -556,7 +596,7 @@ def store_many(items: list[tuple]) -> list[bool]:
                         os.close(temp[1])
                         temp[0].unlink(missing_ok=True)
         for folder in {dest.parent for dest in stored}:
-            _fsync_dir(folder)
+            fsync_dir(folder)
     except BaseException:
         for path in stored:
             remove_path(path)
@@ -574,12 +614,23 @@ def _check_copy(source: Path, expected: tuple[int, str] | None, got: tuple[int, 
     )
 
 
-def _copy_to_temp(source: Path, dest: Path, expected: tuple[int, str] | None = None) -> tuple[Path, int]:
+def _temp_beside(dest: Path, tag: str | None) -> Path:
+    # .<dest name>.<tag>.tmp: the name a journal's recovery looks for
+    return dest.parent / f".{dest.name}.{tag}.tmp"
+
+
+def _copy_to_temp(
+    source: Path, dest: Path, expected: tuple[int, str] | None = None, tag: str | None = None
+) -> tuple[Path, int]:
     # a hidden temporary file beside dest with source's bytes, hashed as they are
     # copied; returns it and its open descriptor, to be synced and closed by the caller
     src = _open_regular(source)
     try:
-        fd, name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
+        if tag is None:
+            fd, name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
+        else:
+            name = _temp_beside(dest, tag)
+            fd = os.open(name, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
     except BaseException:
         os.close(src)
         raise
@@ -597,10 +648,16 @@ def _copy_to_temp(source: Path, dest: Path, expected: tuple[int, str] | None = N
     return tmp, fd
 
 
-def _copy_folder_to_temp(source: Path, dest: Path, expected: tuple[int, str] | None) -> Path:
+def _copy_folder_to_temp(
+    source: Path, dest: Path, expected: tuple[int, str] | None, tag: str | None = None
+) -> Path:
     # a hidden temporary folder beside dest with the files of source (by the
     # rule of list_folder), each hashed as it is copied and synced to disk
-    tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp"))
+    if tag is None:
+        tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp"))
+    else:
+        tmp = _temp_beside(dest, tag)
+        os.mkdir(tmp, 0o700)
     try:
         listing = list_folder(source)
         entries: list[tuple[str, str]] = []
@@ -627,7 +684,7 @@ def _copy_folder_to_temp(source: Path, dest: Path, expected: tuple[int, str] | N
                     os.close(fd)
         _check_copy(source, expected, (size, folder_hash(entries)))
         for folder in {tmp.joinpath(*rel.split("/")).parent for rel, _ in listing.files}:
-            _fsync_dir(folder)
+            fsync_dir(folder)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -648,8 +705,8 @@ def _publish(tmp: Path, dest: Path) -> None:
         os.replace(tmp, dest)
 
 
-def _fsync_dir(folder: Path) -> None:
-    # make new names in folder durable; not every platform can open a folder
+def fsync_dir(folder: Path) -> None:
+    """Make new and removed names in ``folder`` durable (where the platform can open a folder)."""
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:

@@ -266,8 +266,11 @@ def deletion_summary(instance: str) -> str | None:
 
 def _artifact_files(settings: InstanceSettings) -> list[Path]:
     folder = Path(settings.storage) / ".lamindb"
-    # stored artifacts: files and folders, but not the database, its lock and the marker
-    return [p for p in folder.iterdir() if not p.name.startswith("lamin.")] if folder.is_dir() else []
+    # stored artifacts: files and folders, but not the database, its lock, the marker,
+    # nor the folder of the journals of saves (lamindb_core.recovery)
+    return [
+        p for p in folder.iterdir() if not p.name.startswith("lamin.") and p.name != ".pending"
+    ] if folder.is_dir() else []
 
 
 def _what_is_deleted(settings: InstanceSettings, state) -> tuple[str, int, int]:
@@ -343,6 +346,9 @@ def delete(instance: str, force: bool = False) -> None:
         else:
             path.unlink(missing_ok=True)
     ownership.remove_storage_marker(settings)
+    pending = lamindb_folder / ".pending"
+    if pending.is_dir() and not any(pending.iterdir()):
+        pending.rmdir()
     if lamindb_folder.is_dir() and not any(lamindb_folder.iterdir()):
         lamindb_folder.rmdir()
     _instance.unregister_instance(settings.slug)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import weakref
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -10,7 +12,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Case, Q, When
 from django.db.models.functions import Substr
 
-from .. import errors, files
+from .. import errors, files, recovery
 from ..bulk import BATCH_SIZE
 from ..context import current_run_id
 from ..features import FeaturesDescriptor, LabelsDescriptor, describe_artifact, features_table
@@ -18,7 +20,7 @@ from ..instance import current_instance, current_storage
 from ..logger import logger
 from ..uids import base62_16_v0, increment_base62
 from .record import BasicRecord, IsVersioned, Record, TracksRun, TracksUpdates
-from .storage import Storage
+from .storage import Storage, db_session
 
 if TYPE_CHECKING:
     from ..query import RecordQuerySet
@@ -267,7 +269,10 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
 
         The data goes to ``<storage>/.lamindb/<uid><suffix>`` under a temporary
         name and is renamed when complete. If the copy fails, no record is
-        written; if the record cannot be written, the copy is removed.
+        written; if the record cannot be written, the copy is removed. The copy
+        is listed first in the storage's journal of saves in progress: if the
+        process dies before the record is committed, the next save into the
+        storage (or ``Storage.recover()``) removes it.
 
         Content that is already saved (same hash) is not saved again: this
         artifact becomes the existing one, with a message. New content under
@@ -311,26 +316,37 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
             previous = next((a for a in found if a.key == self.key), None)
         if previous is not None:
             self.uid = self._next_version_uid(previous.stem_uid)
-        dest = self._store_data(is_version=previous is not None)
+        # ln.save() opens the journal of its files; a save on its own, its own
+        journal = self.__dict__.get("_journal")
+        own_journal = journal is None
+        if own_journal:
+            journal = self._open_journal(self.storage)
+        committed = False
         try:
-            with transaction.atomic():
-                if previous is not None:
-                    cls._unmark_latest(previous.stem_uid)
-                # the insert itself, without BasicRecord.save's reuse of a record
-                # with the same unique value: here a conflict must remove the copy
-                super(BasicRecord, self).save(*args, **kwargs)
-        except IntegrityError as exc:
-            self._state.adding, self.pk = True, None
-            files.remove_path(dest)
-            existing = cls.objects.filter(hash=self.hash).first()
-            if existing is None:
-                raise errors.ValidationError(f"cannot save {self!r}: {exc}") from exc
-            self._return_existing(existing)
-            return self
-        except BaseException:
-            self._state.adding, self.pk = True, None
-            files.remove_path(dest)
-            raise
+            dest = self._store_data(journal, is_version=previous is not None)
+            try:
+                with transaction.atomic():
+                    if previous is not None:
+                        cls._unmark_latest(previous.stem_uid)
+                    # the insert itself, without BasicRecord.save's reuse of a record
+                    # with the same unique value: here a conflict must remove the copy
+                    super(BasicRecord, self).save(*args, **kwargs)
+            except IntegrityError as exc:
+                self._state.adding, self.pk = True, None
+                files.remove_path(dest)
+                existing = cls.objects.filter(hash=self.hash).first()
+                if existing is None:
+                    raise errors.ValidationError(f"cannot save {self!r}: {exc}") from exc
+                self._return_existing(existing)
+                return self
+            except BaseException:
+                self._state.adding, self.pk = True, None
+                files.remove_path(dest)
+                raise
+            committed = True
+        finally:
+            if own_journal:
+                _end_journal(journal, committed)
         if previous is not None:
             previous.is_latest = False
             logger.important(f"created version {self.uid[16:]} of artifact '{self.stem_uid}' (key {self.key!r})")
@@ -348,20 +364,26 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         return self._state.adding and self._local_data is not None
 
     @classmethod
-    def _save_alone_many(cls, artifacts: list[Artifact], saved: list) -> None:
-        """``ln.save``'s path for new artifacts with data: what ``save()`` does for
-        each, with the lookups, the file copies and the inserts done in batches.
+    def _prepare_alone_many(cls, artifacts: list[Artifact], saved: list) -> Callable[[bool], None]:
+        """``ln.save``'s first step for new artifacts with data, before it opens its
+        transaction: the lookups (hash, key) and the file copies, so that no write
+        lock is held while files are copied (SQLite's is the whole database's).
 
+        Artifacts with new content and a new key (the usual case) are copied in
+        batches to their paths, and inserted in bulk by ``_save_alone_many``.
         Artifacts whose content is saved already, that are new versions (a saved
         key, ``revises``) or that repeat a key or content of an earlier one in the
-        list are saved one by one afterwards, in their order, so that each sees
-        the ones before it, as a loop of ``save()`` would. Each artifact whose file
-        is stored is appended to ``saved`` at once, so that ``ln.save`` can remove
-        the file if the transaction fails later.
+        list are saved one by one in the transaction, in their order, so that each
+        sees the ones before it, as a loop of ``save()`` would; those with new
+        content are copied here under a temporary name, which ``save()`` renames.
+        Each artifact whose file is stored is appended to ``saved`` at once, so
+        that ``ln.save`` can remove the file if the transaction fails later.
+
+        The files are listed in a journal per storage (``lamindb_core.recovery``)
+        before they are created. Returns the function that ``ln.save`` calls when
+        its transaction has ended (``True``: committed), which removes unused
+        temporary copies and ends the journals.
         """
-        if len(artifacts) < 2:  # one: save() needs fewer queries
-            cls._save_each(artifacts, saved)
-            return
         for artifact in artifacts:
             artifact._fill_defaults()
             artifact._local_data.check_unchanged()
@@ -376,7 +398,7 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         versioned_keys = set()
         for start in range(0, len(keys), step):
             versioned_keys.update(
-                cls.filter(key__in=keys[start : start + step], is_latest=True).values_list("key", flat=True)
+                cls.objects.filter(key__in=keys[start : start + step], is_latest=True).values_list("key", flat=True)
             )
         batch, later, seen = [], [], set()
         for artifact in artifacts:
@@ -391,19 +413,59 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
             if key is not None:
                 seen.add(("key", key))
             batch.append(artifact)
-        if batch:
+        store = _BulkStore(artifacts)
+        try:
+            for artifact in batch:
+                artifact._bulk_stage = "batch"
             pending = batch
             while pending:
                 # a uid whose path exists (another process's file, or what a
                 # rolled-back save left) takes a new uid, as in _store_data
-                done = files.store_many([(a._local_data.path, a._storage_path(), a._expected()) for a in pending])
-                saved.extend(a for a, ok in zip(pending, done) if ok)
-                pending = [a for a, ok in zip(pending, done) if not ok]
+                done: list[bool] = []
+                for storage, group in _by_storage(pending):
+                    journal = store.journal(storage)
+                    items = [(a._local_data.path, a._storage_path(), a._expected()) for a in group]
+                    journal.add([dest.name for _, dest, _ in items])
+                    for artifact in group:
+                        artifact._journal = journal
+                    done_group = files.store_many(items, tag=journal.id)
+                    saved.extend(a for a, ok in zip(group, done_group) if ok)
+                    done.extend(zip(group, done_group))
+                pending = [a for a, ok in done if not ok]
                 for artifact in pending:
                     artifact.uid = base62_16_v0()
+            for artifact in later:
+                artifact._bulk_stage = "later"
+                if artifact.hash in known_hashes or artifact.hash in seen:
+                    continue  # save() returns the artifact saved before
+                seen.add(artifact.hash)
+                journal = store.journal(artifact.storage)
+                artifact._journal = journal
+                dest = artifact._storage_path()
+                journal.add([dest.name])
+                artifact._staged = files.stage(artifact._local_data.path, dest, artifact._expected(), tag=journal.id)
+                store.staged.append(artifact._staged)
+        except BaseException:
+            stored = {id(a) for a in batch}
+            for artifact in [a for a in saved if id(a) in stored]:
+                files.remove_path(artifact._storage_path())
+            saved[:] = [a for a in saved if id(a) not in stored]
+            store.finish(False)
+            raise
+        return store.finish
+
+    @classmethod
+    def _save_alone_many(cls, artifacts: list[Artifact], saved: list) -> None:
+        """``ln.save``'s second step, in its transaction, after ``_prepare_alone_many``:
+        the batch of artifacts whose files are stored is inserted in bulk, the
+        others are saved one by one, in their order.
+        """
+        batch = [a for a in artifacts if a.__dict__.get("_bulk_stage") == "batch"]
+        later = [a for a in artifacts if a.__dict__.get("_bulk_stage") != "batch"]
+        if batch:
             try:
                 with transaction.atomic():
-                    cls._base_manager.bulk_create(batch, batch_size=step)
+                    cls._base_manager.bulk_create(batch, batch_size=BATCH_SIZE)
             except IntegrityError:
                 # another process saved the same content or key meanwhile: save
                 # these one by one, which returns the existing artifacts
@@ -412,8 +474,7 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
                 for artifact in batch:
                     files.remove_path(artifact._storage_path())
                     artifact._state.adding, artifact.pk = True, None
-                order = {id(a): i for i, a in enumerate(artifacts)}
-                later = sorted(later + batch, key=lambda a: order[id(a)])
+                later = [a for a in artifacts if a._state.adding]
         cls._save_each(later, saved)
 
     @staticmethod
@@ -430,18 +491,40 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         self.__dict__.pop("_defer_forget", None)
         self._forget_local_data()
 
+    @staticmethod
+    def _open_journal(storage: Storage) -> recovery.Journal:
+        # a save that stores files into storage: first what saves that died there
+        # left is removed (cheap: only the journals are read), then this one is journaled
+        _release_rolled_back()
+        try:
+            report = storage.recover()
+        except Exception as exc:  # never a reason for this save to fail
+            logger.warning(f"could not recover the storage {storage.root}: {exc}")
+        else:
+            # this process's own journals are those of rolled-back transactions: no news
+            others = [j for j in report.journals if report.processes.get(j) != os.getpid()]
+            if others or report.elsewhere:
+                logger.warning(f"storage recovered after an interrupted save: {report}")
+        return recovery.open_journal(Path(storage.root) / ".lamindb", session=db_session())
+
     def _discard_after_rollback(self) -> None:
         # ln.save() failed after this artifact stored its file: remove the file
         # unless the record exists (then the file is an existing artifact's)
         # (the stored copy: never the data it was made from)
         if self.uid and not type(self).objects.filter(uid=self.uid).exists():
             files.remove_path(self._storage_path())
-    def _store_data(self, is_version: bool) -> Path:
-        # copy the data to its path in storage; returns that path
+    def _store_data(self, journal: recovery.Journal, is_version: bool) -> Path:
+        # copy the data to its path in storage (or rename the copy that ln.save()
+        # made before its transaction); returns that path
+        staged = self.__dict__.pop("_staged", None)
         while True:
             dest = self._storage_path()
+            journal.add([dest.name])
             try:
-                files.store_atomic(self._local_data.path, dest, self._expected())
+                if staged is not None:
+                    files.publish(staged, dest)
+                else:
+                    files.store_atomic(self._local_data.path, dest, self._expected(), tag=journal.id)
                 return dest
             except FileExistsError:
                 if not dest.exists():
@@ -653,6 +736,86 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
     def _default_storage() -> Storage:
         # the Storage row of the current instance's folder, added on connect
         return current_storage()
+
+
+class _BulkStore:
+    """The journals and temporary copies of one ``ln.save``'s artifacts."""
+
+    def __init__(self, artifacts: list[Artifact]) -> None:
+        self.artifacts = artifacts
+        self.journals: dict[str, recovery.Journal] = {}
+        self.staged: list[Path] = []
+
+    def journal(self, storage: Storage) -> recovery.Journal:
+        # one journal per storage and save, not one per file
+        journal = self.journals.get(storage.root)
+        if journal is None:
+            journal = self.journals[storage.root] = Artifact._open_journal(storage)
+        return journal
+
+    def finish(self, committed: bool) -> None:
+        for path in self.staged:
+            files.remove_path(path)  # gone if published; else unused
+        for artifact in self.artifacts:
+            for name in ("_journal", "_bulk_stage", "_staged"):
+                artifact.__dict__.pop(name, None)
+        for journal in self.journals.values():
+            _end_journal(journal, committed)
+
+
+def _by_storage(artifacts: list[Artifact]) -> list[tuple[Storage, list[Artifact]]]:
+    groups: dict[str, tuple[Storage, list[Artifact]]] = {}
+    for artifact in artifacts:
+        groups.setdefault(artifact.storage.root, (artifact.storage, []))[1].append(artifact)
+    return list(groups.values())
+
+
+# journals of saves whose records are committed by an outer transaction, with the
+# callback that closes each on commit, and the connection
+_awaiting_commit: list[tuple[recovery.Journal, Callable, Any]] = []
+
+
+def _release_rolled_back() -> None:
+    # Django runs no hook on rollback: a journal whose on_commit callback is gone
+    # from its connection without having run belongs to a rolled-back transaction;
+    # its lock is released so that a recovery removes its files (they have no record)
+    connection = transaction.get_connection()
+    pending = getattr(connection, "run_on_commit", None)
+    if pending is None:
+        return
+    waiting = {id(entry[1]) for entry in pending}
+    keep = []
+    for journal, callback, owner in _awaiting_commit:
+        if journal.closed:
+            continue
+        if owner is not connection or id(callback) in waiting:
+            keep.append((journal, callback, owner))
+        else:
+            journal.release()
+    _awaiting_commit[:] = keep
+
+
+def _end_journal(journal: recovery.Journal, committed: bool) -> None:
+    # a save is over: its journal goes when its records are committed (with the
+    # outer transaction, if there is one); after a failure it goes if no file it
+    # lists is left, else it stays for a recovery, which checks the records
+    if journal.closed:
+        return
+    if committed:
+        connection = transaction.get_connection()
+        if connection.in_atomic_block:
+            callback = journal.close
+            transaction.on_commit(callback)
+            _awaiting_commit.append((journal, callback, connection))
+        else:
+            journal.close()
+    elif any(
+        os.path.lexists(journal.folder / name) or os.path.lexists(journal.folder / journal.temp_name(name))
+        for name in journal.names
+    ):
+        journal.release()
+    else:
+        journal.close()
 
 
 class ArtifactULabel(BasicRecord, TracksRun):

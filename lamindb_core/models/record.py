@@ -290,6 +290,14 @@ class BasicRecord(models.Model, metaclass=Registry):
         return False
 
     @classmethod
+    def _prepare_alone_many(cls, records: list, saved: list) -> Any:
+        """What ``ln.save()`` does for records that ``_saves_alone`` before it opens
+        its transaction, so that no write lock is held meanwhile (an artifact's
+        file copies). Returns ``None``, or a function that ``ln.save()`` calls
+        with ``True`` (committed) or ``False`` once its transaction has ended."""
+        return None
+
+    @classmethod
     def _save_alone_many(cls, records: list, saved: list) -> None:
         """Save records that ``_saves_alone``, appending each to ``saved`` once it
         is saved; registries override this to save many at once."""

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from django.db import models
+from pathlib import Path
+from typing import Any
 
+from django.db import DEFAULT_DB_ALIAS, connections, models
+
+from .. import errors, recovery
 from ..uids import base62_12
 from .record import Record, TracksRun, TracksUpdates
+
+# uids per query when looking up the records of stored files
+_LOOKUP_BATCH = 500
 
 
 class Storage(Record, TracksRun, TracksUpdates):
@@ -27,3 +34,84 @@ class Storage(Record, TracksRun, TracksUpdates):
         max_length=12, null=True, blank=True, default=None, db_index=True,
         help_text="uid of the instance that manages this storage.",
     )
+
+    def recover(self, dry_run: bool = False) -> recovery.RecoveryReport:
+        """Remove what saves that died left in this storage: stored files without a record, and temporary files.
+
+        Every save journals the files it creates in ``<root>/.lamindb/.pending``
+        and holds a lock on the journal until its transaction has ended. This
+        takes each journal whose lock is free (its process died, or its
+        transaction ended without removing it), removes the temporary files it
+        names and the stored files it names that have no artifact record, then
+        the journal. Files of saves in progress (another notebook saving right
+        now) and files that have a record are never removed, and the storage's
+        files are not listed: it is cheap. Each save into the storage does this
+        first, by itself; ``lamin-core storage recover`` runs it from a terminal.
+
+        A journal written on another machine that shares the storage is left
+        alone (locks may not reach across machines): recover there. See
+        :mod:`lamindb_core.recovery` for what it assumes.
+
+        Args:
+            dry_run: Report what would be removed, and remove nothing.
+
+        Returns:
+            A report: ``removed`` (stored files), ``temporary``, ``journals``,
+            ``kept``, and what was left alone; ``print(report)`` summarizes it.
+
+        Raises:
+            ln.errors.InvalidArgument: the storage is not a local folder.
+
+        Example:
+            >>> storage = ln.Storage.get(root="/home/me/mydata")
+            >>> print(storage.recover(dry_run=True))
+            would remove 2000 stored file(s) without a record and 44 temporary file(s) of 1 interrupted save(s) in /home/me/mydata/.lamindb
+            >>> storage.recover()
+        """
+        if self.type != "local":
+            raise errors.InvalidArgument(f"only a local storage can be recovered here, not {self.type} ({self.root})")
+        artifacts = self._meta.get_field("artifacts").related_model._base_manager
+
+        def has_records(names: list[str]) -> set[str]:
+            # a stored file is <uid><suffix>; artifact uids have 20 characters
+            uids = sorted({name[:20] for name in names})
+            wanted = set(names)
+            found: set[str] = set()
+            for start in range(0, len(uids), _LOOKUP_BATCH):
+                chunk = uids[start : start + _LOOKUP_BATCH]
+                for uid, suffix in artifacts.filter(uid__in=chunk).values_list("uid", "suffix"):
+                    if uid + suffix in wanted:
+                        found.add(uid + suffix)
+            return found
+
+        return recovery.recover(
+            Path(self.root) / ".lamindb", has_records, session_alive=session_alive, dry_run=dry_run
+        )
+
+
+def db_session(using: str = DEFAULT_DB_ALIAS) -> dict[str, Any]:
+    """What identifies this process's database session in a journal: PostgreSQL's backend pid.
+
+    A process killed right after it sent COMMIT leaves a session that may still
+    commit; :func:`session_alive` tells. SQLite commits in the process itself:
+    nothing to record.
+    """
+    conn = connections[using]
+    if conn.vendor != "postgresql":
+        return {}
+    conn.ensure_connection()
+    return {"postgresql_pid": conn.connection.info.backend_pid}
+
+
+def session_alive(session: dict[str, Any], using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Whether the database session of a journal (see :func:`db_session`) still exists."""
+    pid = session.get("postgresql_pid")
+    conn = connections[using]
+    if pid is None or conn.vendor != "postgresql":
+        return False
+    conn.ensure_connection()
+    if pid == conn.connection.info.backend_pid:
+        return False  # this process's: its transaction ended when it released the journal
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid])
+        return cursor.fetchone() is not None

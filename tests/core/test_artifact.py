@@ -22,25 +22,7 @@ def b64_md5(data: bytes) -> str:
     return base64.urlsafe_b64encode(hashlib.md5(data).digest()).decode()[:22]
 
 
-@pytest.fixture
-def lamindb_dir(instance) -> Path:
-    """``<storage>/.lamindb`` of the test instance."""
-    return Path(instance.setup.settings.storage).resolve() / ".lamindb"
-
-
-@pytest.fixture(autouse=True)
-def storage_files(lamindb_dir: Path):
-    """Remove the files and folders a test stored; yields a function listing them."""
-    # on PostgreSQL the folder exists only once an artifact was stored
-    lamindb_dir.mkdir(parents=True, exist_ok=True)
-    before = set(lamindb_dir.iterdir())
-
-    def added() -> list[str]:
-        return sorted(p.name for p in set(lamindb_dir.iterdir()) - before)
-
-    yield added
-    for path in set(lamindb_dir.iterdir()) - before:
-        files.remove_path(path)
+pytestmark = pytest.mark.usefixtures("storage_files")
 
 
 @pytest.fixture
@@ -369,8 +351,8 @@ def test_artifact_bulk_save_when_another_process_saved_the_same_content_meanwhil
     store_many = files.store_many
     storage = ln.Storage.filter().first()
 
-    def store_and_race(pairs):
-        result = store_many(pairs)
+    def store_and_race(pairs, **kwargs):
+        result = store_many(pairs, **kwargs)
         rival = ln.Artifact(key="rival.txt", suffix=".txt", storage=storage, size=6, hash=artifacts[2].hash)
         rival.save()
         return result

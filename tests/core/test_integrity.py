@@ -21,24 +21,7 @@ def b64_md5(data: bytes) -> str:
     return base64.urlsafe_b64encode(hashlib.md5(data).digest()).decode()[:22]
 
 
-@pytest.fixture
-def lamindb_dir(instance) -> Path:
-    """``<storage>/.lamindb`` of the test instance."""
-    return Path(instance.setup.settings.storage).resolve() / ".lamindb"
-
-
-@pytest.fixture(autouse=True)
-def storage_files(lamindb_dir: Path):
-    """Remove the files and folders a test stored; yields a function listing them."""
-    lamindb_dir.mkdir(parents=True, exist_ok=True)
-    before = set(lamindb_dir.iterdir())
-
-    def added() -> list[str]:
-        return sorted(p.name for p in set(lamindb_dir.iterdir()) - before)
-
-    yield added
-    for path in set(lamindb_dir.iterdir()) - before:
-        files.remove_path(path)
+pytestmark = pytest.mark.usefixtures("storage_files")
 
 
 def write(path: Path, content: bytes) -> Path:

@@ -29,21 +29,7 @@ TEST_DB = os.environ.get("LAMIN_CORE_TEST_DB", "sqlite").strip() or "sqlite"
 ON_POSTGRES = urlsplit(TEST_DB).scheme in ("postgresql", "postgres")
 
 
-@pytest.fixture
-def lamindb_dir(instance) -> Path:
-    """``<storage>/.lamindb`` of the test instance."""
-    return Path(instance.setup.settings.storage).resolve() / ".lamindb"
-
-
-@pytest.fixture(autouse=True)
-def storage_files(lamindb_dir: Path):
-    """Remove the files and folders a test stored."""
-    lamindb_dir.mkdir(parents=True, exist_ok=True)
-    before = set(lamindb_dir.iterdir())
-    yield
-    for path in set(lamindb_dir.iterdir()) - before:
-        if path.name not in ("lamin.db", "lamin.db-wal", "lamin.db-shm"):
-            files.remove_path(path)
+pytestmark = pytest.mark.usefixtures("storage_files")
 
 
 def write(path: Path, content: bytes) -> Path:

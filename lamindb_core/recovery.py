@@ -1,0 +1,372 @@
+"""Journals of saves in progress, and the recovery of a storage after a save died.
+
+A process that stores files into ``<root>/.lamindb`` first opens a journal,
+``<root>/.lamindb/.pending/<id>.jsonl``, and holds an exclusive lock on it
+(``fcntl.flock``) until the database transaction that records those files has
+committed or rolled back; then it removes the journal. Before it creates a
+file, it appends the file's name to the journal and syncs it to disk: the
+stored copy ``<uid><suffix>``, whose temporary file is
+``.<uid><suffix>.<journal id>.tmp`` beside it (see :func:`temp_name`).
+
+A journal whose lock can be taken belongs to a save that is over: its process
+died (killed, out of memory, a power cut) or its transaction ended without the
+journal being removed. :func:`recover` removes the temporary files it names,
+the stored copies it names that have no record in the database and that no
+live journal names, and then the journal. It never lists the storage's files:
+its cost grows with the number of journals, not with the size of the storage.
+
+What it assumes:
+
+- ``flock`` works on the storage folder between the processes that save into
+  it. That holds for a local folder, and for the processes of one machine on a
+  network file system. Processes on *other* machines (a PostgreSQL instance
+  whose storage several machines share) may not see each other's locks: a
+  journal written on another machine is therefore never recovered here; run
+  the recovery on that machine (its host name is in the report).
+- The database commits or aborts a dead process's transaction by itself: SQLite
+  when the next connection opens the file, PostgreSQL when it notices that the
+  client is gone. A journal may record the database session (PostgreSQL's
+  backend process id); while that session still exists, its journal is left
+  for later, so that a COMMIT still in flight cannot lose its files.
+
+Example:
+    >>> journal = open_journal(Path("mydata/.lamindb"))
+    >>> journal.add(["7zehFvNzAqbgyKke0000.csv"])   # before creating the file
+    >>> ...                                          # copy, insert, commit
+    >>> journal.close()
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import files
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; journals are written but never recovered
+    fcntl = None
+
+__all__ = ["PENDING", "Journal", "RecoveryReport", "open_journal", "recover", "temp_name"]
+
+PENDING = ".pending"
+"""The folder of ``.lamindb`` that holds the journals."""
+
+_SUFFIX = ".jsonl"
+_NEW = ".new"
+# seconds after which a journal that was never opened completely is left over
+_NEW_GRACE = 60
+
+
+def temp_name(name: str, journal_id: str) -> str:
+    """The name of the temporary file of the stored copy ``name`` while journal ``journal_id`` makes it.
+
+    Example:
+        >>> temp_name("7zehFvNzAqbgyKke0000.csv", "a1b2c3d4e5f6a7b8")
+        '.7zehFvNzAqbgyKke0000.csv.a1b2c3d4e5f6a7b8.tmp'
+    """
+    return f".{name}.{journal_id}.tmp"
+
+
+def _datasync(fd: int) -> None:
+    getattr(os, "fdatasync", os.fsync)(fd)
+
+
+def _host() -> str:
+    return socket.gethostname()
+
+
+def _lock(fd: int) -> bool:
+    # take the journal's lock without waiting; False if another open file holds it
+    if fcntl is None:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+class Journal:
+    """The journal of one save in progress in one storage: the names of the files it creates.
+
+    Create it with :func:`open_journal`. It is locked for as long as it is open;
+    ``close()`` removes it.
+    """
+
+    def __init__(self, folder: Path, fd: int, journal_id: str) -> None:
+        self.folder = folder
+        """The storage's ``.lamindb`` folder."""
+        self.id = journal_id
+        """The journal's id, part of its temporary files' names."""
+        self.names: list[str] = []
+        """The names it lists so far."""
+        self._fd: int | None = fd
+        self._listed: set[str] = set()
+
+    @property
+    def path(self) -> Path:
+        """The journal file."""
+        return self.folder / PENDING / f"{self.id}{_SUFFIX}"
+
+    @property
+    def closed(self) -> bool:
+        """Whether the journal is closed (and removed)."""
+        return self._fd is None
+
+    def add(self, names: Iterable[str]) -> None:
+        """List ``names`` (stored copies, relative to ``.lamindb``), durably, before they are created."""
+        names = [n for n in dict.fromkeys(names) if n not in self._listed]
+        if not names:
+            return
+        if self._fd is None:
+            raise RuntimeError(f"the journal {self.path} is closed")
+        os.write(self._fd, (json.dumps({"add": names}) + "\n").encode())
+        # on disk before the files: a power cut cannot leave them unlisted. The
+        # journal's own name is not synced apart: file systems that journal
+        # their metadata in order (ext4, XFS) make it durable no later than the
+        # names of the files, which are synced when they are created
+        _datasync(self._fd)
+        self.names.extend(names)
+        self._listed.update(names)
+
+    def temp_name(self, name: str) -> str:
+        """The temporary file's name of the stored copy ``name`` (see :func:`temp_name`)."""
+        return temp_name(name, self.id)
+
+    def close(self) -> None:
+        """Remove the journal and release its lock: the save is over (committed or rolled back)."""
+        if self._fd is None:
+            return
+        # removed while locked: a recovery that opened it before sees it gone once it has the lock
+        try:
+            self.path.unlink(missing_ok=True)
+        finally:
+            os.close(self._fd)
+            self._fd = None
+
+    def release(self) -> None:
+        """Release the lock and leave the journal: the save is over, but files it lists may be
+        left (removing them failed); the next :func:`recover` removes those without a record."""
+        if self._fd is None:
+            return
+        os.close(self._fd)
+        self._fd = None
+
+    def __repr__(self) -> str:
+        return f"Journal({str(self.path)!r}, {len(self.names)} name(s){', closed' if self.closed else ''})"
+
+
+def open_journal(folder: Path, session: dict[str, Any] | None = None) -> Journal:
+    """Open a new, locked journal in ``folder`` (a storage's ``.lamindb``).
+
+    Args:
+        folder: The storage's ``.lamindb`` folder.
+        session: What identifies the database session whose transaction records
+            the files (``{"postgresql_pid": 1234}``); :func:`recover` leaves the
+            journal alone while ``session_alive`` says it exists.
+    """
+    pending = folder / PENDING
+    if not pending.is_dir():
+        pending.mkdir(parents=True, exist_ok=True)
+        files.fsync_dir(folder)
+    journal_id = secrets.token_hex(8)
+    # written and locked under a name recover() ignores, then renamed: a recovery
+    # never finds it unlocked (rename keeps the file, and so the lock)
+    new = pending / f"{journal_id}{_NEW}"
+    fd = os.open(new, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o644)
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        header = {"host": _host(), "pid": os.getpid(), "started": time.time(), "session": session or {}}
+        os.write(fd, (json.dumps(header) + "\n").encode())
+        os.rename(new, pending / f"{journal_id}{_SUFFIX}")
+    except BaseException:
+        new.unlink(missing_ok=True)
+        os.close(fd)
+        raise
+    return Journal(folder, fd, journal_id)
+
+
+@dataclass
+class RecoveryReport:
+    """What :func:`recover` did (or, with ``dry_run``, would do)."""
+
+    folder: Path
+    """The storage's ``.lamindb`` folder."""
+    dry_run: bool = False
+    """Whether nothing was removed."""
+    journals: list[str] = field(default_factory=list)
+    """Ids of the journals of dead saves that were recovered."""
+    processes: dict[str, int] = field(default_factory=dict)
+    """The process id that wrote each recovered journal."""
+    removed: list[str] = field(default_factory=list)
+    """Stored copies without a record that were removed (names in ``.lamindb``)."""
+    temporary: list[str] = field(default_factory=list)
+    """Temporary files that were removed."""
+    kept: list[str] = field(default_factory=list)
+    """Stored copies named by a dead journal that have a record, or that a live save also names."""
+    live: int = 0
+    """Journals of saves in progress, left alone."""
+    waiting: list[str] = field(default_factory=list)
+    """Journals of dead processes whose database session still exists: recovered later."""
+    elsewhere: dict[str, str] = field(default_factory=dict)
+    """Journals written on other machines (id: host): recover them there."""
+
+    def __str__(self) -> str:
+        verb = "would remove" if self.dry_run else "removed"
+        lines = [
+            f"{verb} {len(self.removed)} stored file(s) without a record and "
+            f"{len(self.temporary)} temporary file(s) of {len(self.journals)} interrupted save(s) "
+            f"in {self.folder}"
+        ]
+        if self.kept:
+            lines.append(f"kept {len(self.kept)} stored file(s) that have a record")
+        if self.live:
+            lines.append(f"left {self.live} save(s) in progress alone")
+        if self.waiting:
+            lines.append(
+                f"left {len(self.waiting)} journal(s) whose database session is still open; "
+                "recover again in a minute"
+            )
+        for journal_id, host in sorted(self.elsewhere.items()):
+            lines.append(f"left journal {journal_id} of machine {host!r}: run the recovery there")
+        return "\n".join(lines)
+
+
+def _read(fd: int) -> tuple[dict, list[str]]:
+    # the header and the names of a journal; a torn last line is left out: the
+    # files it named were not created yet (a name is synced before its file exists)
+    os.lseek(fd, 0, os.SEEK_SET)
+    chunks = []
+    while True:
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    header: dict = {}
+    names: list[str] = []
+    for i, line in enumerate(b"".join(chunks).split(b"\n")):
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(entry, dict):
+            continue
+        if i == 0:
+            header = entry
+        else:
+            names.extend(n for n in entry.get("add", []) if isinstance(n, str) and "/" not in n and n not in ("", ".", ".."))
+    return header, names
+
+
+def recover(
+    folder: Path,
+    has_records: Callable[[list[str]], set[str]],
+    session_alive: Callable[[dict], bool] | None = None,
+    dry_run: bool = False,
+) -> RecoveryReport:
+    """Remove what the saves that died in storage ``folder`` (its ``.lamindb``) left.
+
+    For each journal whose lock it can take (its save is over) and that was
+    written on this machine: the temporary files it names, the stored copies it
+    names that have no record (``has_records``) and that no live journal names,
+    then the journal. Journals of saves in progress are left alone, and their
+    files too.
+
+    Args:
+        folder: The storage's ``.lamindb`` folder.
+        has_records: Given names of stored copies, the ones that have a record.
+        session_alive: Given a journal's ``session``, whether that database
+            session still exists (its transaction may still commit).
+        dry_run: Report what would be removed, and remove nothing.
+
+    Returns:
+        A :class:`RecoveryReport`.
+    """
+    report = RecoveryReport(folder=folder, dry_run=dry_run)
+    pending = folder / PENDING
+    try:
+        entries = sorted(os.scandir(pending), key=lambda e: e.name)
+    except FileNotFoundError:
+        return report
+    if fcntl is None:
+        return report  # no flock: a dead save cannot be told from one in progress
+    dead: list[tuple[int, Path, dict, list[str]]] = []
+    live_names: set[str] = set()
+    try:
+        for entry in entries:
+            path = Path(entry.path)
+            if not (entry.name.endswith(_SUFFIX) or entry.name.endswith(_NEW)):
+                continue
+            try:
+                fd = os.open(path, os.O_RDWR | getattr(os, "O_CLOEXEC", 0))
+            except FileNotFoundError:
+                continue  # its save ended meanwhile
+            if not _lock(fd):
+                report.live += entry.name.endswith(_SUFFIX)
+                live_names.update(_read(fd)[1])
+                os.close(fd)
+                continue
+            if entry.name.endswith(_NEW) and time.time() - os.fstat(fd).st_mtime < _NEW_GRACE:
+                # a journal being opened: its process may not have locked it yet
+                os.close(fd)
+                continue
+            try:
+                same = os.path.samestat(os.fstat(fd), os.stat(path))
+            except FileNotFoundError:
+                same = False
+            if not same:
+                os.close(fd)  # removed by its save while this waited: nothing to do
+                continue
+            header, names = _read(fd)
+            host = header.get("host")
+            if host is not None and host != _host():
+                report.elsewhere[path.name.split(".")[0]] = host
+                os.close(fd)
+                continue
+            if session_alive is not None and header.get("session") and session_alive(header["session"]):
+                report.waiting.append(path.name.split(".")[0])
+                os.close(fd)
+                continue
+            dead.append((fd, path, header, names))
+        # records are read after the live journals: a save that commits in between
+        # is either still listed as live or has its records by now
+        candidates = sorted({n for _, _, _, names in dead for n in names} - live_names)
+        recorded = has_records(candidates) if candidates else set()
+        for fd, path, _, names in dead:
+            journal_id = path.name.split(".")[0]
+            report.journals.append(journal_id)
+            if isinstance(header.get("pid"), int):
+                report.processes[journal_id] = header["pid"]
+            for name in dict.fromkeys(names):
+                temp = folder / temp_name(name, journal_id)
+                if os.path.lexists(temp):
+                    report.temporary.append(temp.name)
+                    if not dry_run:
+                        files.remove_path(temp)
+                if name in recorded or name in live_names:
+                    if os.path.lexists(folder / name):
+                        report.kept.append(name)
+                    continue
+                if os.path.lexists(folder / name):
+                    report.removed.append(name)
+                    if not dry_run:
+                        files.remove_path(folder / name)
+            if not dry_run:
+                path.unlink(missing_ok=True)
+    finally:
+        for fd, *_ in dead:
+            os.close(fd)
+    if report.removed or report.temporary:
+        if not dry_run:
+            files.fsync_dir(folder)
+    return report
