@@ -23,7 +23,6 @@ import pytest
 from django.db import IntegrityError, connections, transaction
 from django.test import TestCase
 
-from lamindb_core import files
 
 TEST_DB = os.environ.get("LAMIN_CORE_TEST_DB", "sqlite").strip() or "sqlite"
 ON_POSTGRES = urlsplit(TEST_DB).scheme in ("postgresql", "postgres")
@@ -385,3 +384,17 @@ def test_transfer_of_a_newer_latest_version_keeps_one_latest(instance, source, t
     assert latest_uids(ln, "shared/versioned.txt") == [remote_v2.uid]
     assert remote_v2.is_latest
     assert [a.uid for a in v1.versions] == [v1.uid, remote_v2.uid]
+
+
+def test_versions_bulk_save_continues_a_family_whose_versions_are_all_in_the_trash(instance, tmp_path):
+    # ln.save finds the latest version of a key in the trash, as save() does
+    ln = instance
+    v1 = ln.Artifact(write(tmp_path / "a.txt", b"one"), key="t/a.txt").save()
+    v1.delete()
+    batch = [
+        ln.Artifact(write(tmp_path / "b.txt", b"other"), key="t/b.txt"),
+        ln.Artifact(write(tmp_path / "a2.txt", b"two"), key="t/a.txt"),
+    ]
+    ln.save(batch)
+    assert batch[1].stem_uid == v1.stem_uid and batch[1].uid.endswith("0001")
+    assert latest_uids(ln, "t/a.txt") == [batch[1].uid]
