@@ -84,7 +84,7 @@ def storage(instance_storage: Path, env: dict[str, str], tmp_path: Path) -> Iter
     run(env, tmp_path, RESET)
     lamindb = instance_storage / ".lamindb"
     for path in lamindb.iterdir():
-        if not path.name.startswith("lamin.db"):
+        if not path.name.startswith("lamin."):
             files.remove_path(path)
 
 
@@ -154,7 +154,7 @@ def kill(proc: subprocess.Popen) -> None:
 def contents(storage: Path) -> dict[str, list[str]]:
     """The storage's ``.lamindb`` folder, sorted into stored copies, temporary files and journals."""
     lamindb = storage / ".lamindb"
-    names = [p.name for p in lamindb.iterdir() if not p.name.startswith("lamin.db") and p.name != ".pending"]
+    names = [p.name for p in lamindb.iterdir() if not p.name.startswith("lamin.") and p.name != ".pending"]
     pending = lamindb / ".pending"
     return {
         "stored": sorted(n for n in names if not n.startswith(".")),
