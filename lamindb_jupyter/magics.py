@@ -33,6 +33,7 @@ from IPython.core.magic import (
 from traitlets import Bool, Int
 
 from lamindb_core.errors import closest_match_hint
+from lamindb_core.instance import ensure_django
 
 from .parsing import (
     MAX_LIMIT,
@@ -74,6 +75,10 @@ class Subcommand:
             ``"subcommand"`` or ``"none"``.
         options: its options.
         handler: the ``LnMagic`` method that runs it.
+        uses_instance: whether it queries the current instance: ``%ln`` connects it
+            first (a fresh kernel has not), so that the first command of a notebook
+            may be ``%ln filter ...``. ``init``, ``connect``, ``info`` and ``help``
+            do not: they must work before there is one to connect.
     """
 
     name: str
@@ -85,6 +90,7 @@ class Subcommand:
     positional: str
     options: tuple[Option, ...]
     handler: str
+    uses_instance: bool = True
 
     @property
     def usage(self) -> str:
@@ -197,21 +203,21 @@ SUBCOMMANDS: dict[str, Subcommand] = {
             "Connect to another registered instance",
             "Runs ln.setup.connect(owner/name).",
             ("%ln connect testuser1/test-registries",),
-            "none", "instance", (), "do_connect",
+            "none", "instance", (), "do_connect", uses_instance=False,
         ),
         Subcommand(
             "info", "",
             "The current instance, its storage, database and user",
             "Prints ln.setup.settings.",
             ("%ln info",),
-            "none", "none", (), "do_info",
+            "none", "none", (), "do_info", uses_instance=False,
         ),
         Subcommand(
             "help", "[subcommand]",
             "This overview, or the options and examples of one subcommand",
             "",
             ("%ln help", "%ln help filter"),
-            "none", "subcommand", (), "do_help",
+            "none", "subcommand", (), "do_help", uses_instance=False,
         ),
     )
 }
@@ -333,6 +339,8 @@ class LnMagic(Magics):
         options, rest = parse_options(rest, sub.options, name)
         handler: Callable[..., Any] = getattr(self, sub.handler)
         try:
+            if sub.uses_instance:
+                ensure_django()  # in a fresh kernel nothing has configured the current instance yet
             return handler(sub, rest, options, namespace)
         except UsageError:
             raise
