@@ -43,10 +43,16 @@ define ensure_node
 endef
 
 # Reinstalls only when pyproject.toml or the extension changes; a failed install leaves no stamp,
-# so it is retried.
+# so it is retried. The distribution was called lamindb-core (now Lamin Labs' name on PyPI): an
+# editable install of this checkout under that name is removed first, so that uninstalling it
+# later cannot take the files of lamindb-jupyter (lamin-core) with it; any other is left alone.
 $(STAMP): pyproject.toml $(LABEXTENSION_SRC)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(ensure_node)
+	@if $(PY) -m pip show lamindb-core 2>/dev/null | grep -qxF "Editable project location: $(CURDIR)"; then \
+		echo "removing lamindb-core, the old name of this checkout's install (now lamindb-jupyter)"; \
+		$(PY) -m pip uninstall -y lamindb-core; \
+	fi
 	$(PY) -m pip install -e ".[dev]"
 	touch $@
 

