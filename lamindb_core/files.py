@@ -743,7 +743,7 @@ def load_file(path: Path, suffix: str) -> Any:
             import anndata
         except ImportError:
             raise ImportError(
-                "loading an .h5ad artifact needs anndata: pip install 'lamindb-core[anndata]'"
+                "loading an .h5ad artifact needs anndata: pip install 'lamindb-jupyter[anndata]'"
             ) from None
         return anndata.read_h5ad(path)
     return path

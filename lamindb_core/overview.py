@@ -7,7 +7,7 @@ from typing import Any
 from django.apps import apps
 
 from .dataframe import annotate_dtypes
-from .instance import current_instance
+from .instance import current_instance, ensure_django
 
 __all__ = ["view", "registries_by_module"]
 
@@ -20,7 +20,9 @@ def registries_by_module(modules: list[str] | None = None) -> dict[str, list[typ
     """The registries of each module of the current instance, sorted by name.
 
     Link tables are left out. ``custom`` holds registries defined in user code.
+    Configures Django for the current instance if nothing has yet (a fresh process).
     """
+    ensure_django()
     enabled = ["core", *current_instance().modules, "custom"]
     if modules is not None:
         enabled = [m for m in enabled if m in modules]

@@ -49,7 +49,7 @@ def _check_postgres(db: str) -> None:
         import psycopg
     except ImportError:
         raise SetupError(
-            "a PostgreSQL instance needs the driver psycopg: pip install 'lamindb-core[postgres]'"
+            "a PostgreSQL instance needs the driver psycopg: pip install 'lamindb-jupyter[postgres]'"
         ) from None
     try:
         with psycopg.connect(_instance.libpq_url(db), connect_timeout=10):

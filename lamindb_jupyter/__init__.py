@@ -8,13 +8,18 @@ Load it in a notebook or an IPython terminal::
 
 Loading registers the ``%ln``/``%%ln`` magics (``LnMagic``), a Tab-completion matcher,
 display formatters for records, QuerySets and registry tables, and an input transformer
-that reads ``%ln filter?`` as ``%ln help filter``; unloading (``%unload_ext
-lamindb_jupyter``) removes them all. Importing this package imports
+that reads ``%ln filter?`` as ``%ln help filter``. If the folder of the kernel's Python
+(``.venv/bin``) is not on the ``PATH`` (JupyterLab started as ``.venv/bin/jupyter lab``,
+without activating the environment), loading puts it first, as activating would: then
+``!lamin-core info``, ``!pip`` and ``!python`` are those of the kernel. Unloading
+(``%unload_ext lamindb_jupyter``) removes all of it. Importing this package imports
 nothing heavy: IPython, Django and pandas come with ``%load_ext``.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any
 
 __all__ = ["load_ipython_extension", "unload_ipython_extension", "browse"]
@@ -35,7 +40,7 @@ def load_ipython_extension(ipython: Any) -> None:
     ipython.Completer.custom_matchers.append(ln_matcher)
     display.register(ipython, settings=magic)
     display.load_itables(ipython)
-    ipython._lamindb_jupyter = {"magic": magic, "matcher": ln_matcher}
+    ipython._lamindb_jupyter = {"magic": magic, "matcher": ln_matcher, "path": _put_scripts_on_path()}
 
 
 def unload_ipython_extension(ipython: Any) -> None:
@@ -58,7 +63,29 @@ def unload_ipython_extension(ipython: Any) -> None:
     if state["matcher"] in ipython.Completer.custom_matchers:
         ipython.Completer.custom_matchers.remove(state["matcher"])
     display.unregister(ipython)
+    _take_scripts_off_path(state["path"])
     del ipython._lamindb_jupyter
+
+
+def _put_scripts_on_path() -> str | None:
+    """Put the folder of the kernel's Python first on ``PATH`` if it is not on it; return it if so."""
+    folder = os.path.dirname(sys.executable)
+    path = os.environ.get("PATH", "")
+    entries = [os.path.normpath(p) for p in path.split(os.pathsep) if p]
+    if not folder or os.path.normpath(folder) in entries:
+        return None
+    os.environ["PATH"] = folder + (os.pathsep + path if path else "")
+    return folder
+
+
+def _take_scripts_off_path(folder: str | None) -> None:
+    """Undo ``_put_scripts_on_path``: remove the entry it added, leaving the rest as it is now."""
+    if folder is None:
+        return
+    entries = os.environ.get("PATH", "").split(os.pathsep)
+    if folder in entries:
+        entries.remove(folder)
+        os.environ["PATH"] = os.pathsep.join(entries)
 
 
 def __getattr__(name: str) -> Any:

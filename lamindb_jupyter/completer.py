@@ -27,6 +27,8 @@ from typing import Any
 
 from IPython.core.completer import CompletionContext, SimpleCompletion, SimpleMatcherResult, context_matcher
 
+from lamindb_core.instance import KNOWN_MODULES
+
 from .magics import SUBCOMMANDS
 from .parsing import KEY, QUOTES, Word, field_for_key, find_registry, registries, split_words
 
@@ -244,6 +246,8 @@ def _option_items(option, model: type | None, typed: str) -> Items:
             (f.name, "field") for f in _fields(model)
             if isinstance(f, (models.CharField, models.TextField)) and _visible(f.name, typed)
         ]
+    if option.kind == "module":
+        return _filter(KNOWN_MODULES, typed, "module")
     if option.kind == "feature":
         names = ln.Feature.filter(name__startswith=typed).order_by("name").values_list("name", flat=True)
         return [(n, "feature") for n in names[:VALUE_LIMIT]]

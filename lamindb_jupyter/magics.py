@@ -10,7 +10,9 @@ Settings are traitlets of ``LnMagic``::
     %config LnMagic.limit = 50        # rows a query brings back and a table shows (default 100)
     %config LnMagic.features = True   # filter Artifact adds feature columns (default False)
 
-The magic reads only: nothing it runs writes to the database except ``%ln track``.
+The magic reads only: nothing it runs writes to a registry except ``%ln track``; ``%ln init``
+and ``%ln connect`` set up and switch instances, so that a notebook needs no shell
+(``!lamin-core init ...``) for its first cell.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from IPython.core.magic import (
 from traitlets import Bool, Int
 
 from lamindb_core.errors import closest_match_hint
+from lamindb_core.instance import current_slug, deactivate, ensure_django
 
 from .parsing import (
     MAX_LIMIT,
@@ -74,6 +77,10 @@ class Subcommand:
             ``"subcommand"`` or ``"none"``.
         options: its options.
         handler: the ``LnMagic`` method that runs it.
+        uses_instance: whether it queries the current instance: ``%ln`` connects it
+            first (a fresh kernel has not), so that the first command of a notebook
+            may be ``%ln filter ...``. ``init``, ``connect``, ``info`` and ``help``
+            do not: they must work before there is one to connect.
     """
 
     name: str
@@ -85,6 +92,7 @@ class Subcommand:
     positional: str
     options: tuple[Option, ...]
     handler: str
+    uses_instance: bool = True
 
     @property
     def usage(self) -> str:
@@ -193,25 +201,46 @@ SUBCOMMANDS: dict[str, Subcommand] = {
             "none", "idlike", (), "do_track",
         ),
         Subcommand(
+            "init", "--storage FOLDER",
+            "Create an instance and connect to it (no shell needed)",
+            "Runs ln.setup.init(storage=..., db=..., name=..., modules=...), as lamin-core init does:\n"
+            "an embedded SQLite instance in FOLDER (relative to the notebook's folder), or one on a\n"
+            "PostgreSQL server with --db. Running it again connects to the instance it made. If it\n"
+            "fails, the kernel uses no instance until %ln init or %ln connect succeeds: the cells\n"
+            "after it never write into the instance used before.",
+            (
+                "%ln init --storage ./test-registries --modules bionty",
+                "%ln init --storage ./mydata --db postgresql://postgres@127.0.0.1:5432/mydb",
+            ),
+            "none", "none",
+            (
+                Option("--storage", "one", "text", "the storage folder; created if missing (required)", "FOLDER"),
+                Option("--db", "one", "text", "a PostgreSQL URL (default: SQLite in the storage folder)", "URL"),
+                Option("--name", "one", "text", "the instance's name (default: the storage folder's name)", "NAME"),
+                Option("--modules", "many", "module", "extra registries: bio (also: bionty)", "MODULE"),
+            ),
+            "do_init", uses_instance=False,
+        ),
+        Subcommand(
             "connect", "owner/name",
             "Connect to another registered instance",
             "Runs ln.setup.connect(owner/name).",
             ("%ln connect testuser1/test-registries",),
-            "none", "instance", (), "do_connect",
+            "none", "instance", (), "do_connect", uses_instance=False,
         ),
         Subcommand(
             "info", "",
             "The current instance, its storage, database and user",
-            "Prints ln.setup.settings.",
+            "Prints ln.setup.settings; after a failed init or connect, that no instance is in use and why.",
             ("%ln info",),
-            "none", "none", (), "do_info",
+            "none", "none", (), "do_info", uses_instance=False,
         ),
         Subcommand(
             "help", "[subcommand]",
             "This overview, or the options and examples of one subcommand",
             "",
             ("%ln help", "%ln help filter"),
-            "none", "subcommand", (), "do_help",
+            "none", "subcommand", (), "do_help", uses_instance=False,
         ),
     )
 }
@@ -226,7 +255,7 @@ one (name="[T cell"). --limit N takes a whole number. %%ln runs one command per 
 def overview() -> str:
     """The text of ``%ln help``."""
     width = max(len(name) for name in SUBCOMMANDS)
-    lines = ["%ln: query lamindb_core registries (ln = lamindb_core); read-only except track.", ""]
+    lines = ["%ln: query lamindb_core registries (ln = lamindb_core); read-only except track, init and connect.", ""]
     for sub in SUBCOMMANDS.values():
         lines.append(f"  {sub.name:<{width}}  {sub.summary}")
         lines.append(f"  {'':<{width}}    {sub.examples[0]}")
@@ -330,13 +359,19 @@ class LnMagic(Magics):
         if any(w.text in ("--help", "-h") and not w.any_quoted for w in rest):
             print(sub.help())
             return None
-        options, rest = parse_options(rest, sub.options, name)
         handler: Callable[..., Any] = getattr(self, sub.handler)
         try:
+            options, rest = parse_options(rest, sub.options, name)
+            if sub.uses_instance:
+                ensure_django()  # in a fresh kernel nothing has configured the current instance yet
             return handler(sub, rest, options, namespace)
-        except UsageError:
+        except UsageError as exc:
+            if sub.name == "init":
+                raise _init_failed(str(exc), library=False) from None
             raise
         except _user_errors() as exc:
+            if sub.name == "init":
+                raise _init_failed(_one_line(exc), library=True) from None
             raise UsageError(_one_line(exc)) from None
 
     # -- helpers -------------------------------------------------------------------
@@ -469,6 +504,20 @@ class LnMagic(Magics):
         uid = expand_word(words[0], ns) if words else None
         ln.track(uid)
 
+    def do_init(self, sub: Subcommand, words: list[Word], options: dict, ns: dict) -> None:
+        """``ln.setup.init(storage, db=..., name=..., modules=...)``."""
+        import lamindb_core as ln
+
+        self._no_more(sub, words)
+        if "storage" not in options:
+            raise UsageError(f"%ln init needs --storage FOLDER, as in: {sub.examples[0]}")
+        # {var} and $var put in a notebook variable, as everywhere in %ln
+        text = {k: expand_variables(options[k], ns) for k in ("storage", "db", "name") if k in options}
+        modules = [m for value in options.get("modules", ()) for m in value.split(",") if m]
+        ln.setup.init(
+            storage=text["storage"], db=text.get("db"), name=text.get("name"), modules=modules or None,
+        )
+
     def do_connect(self, sub: Subcommand, words: list[Word], options: dict, ns: dict) -> None:
         """``ln.setup.connect(owner/name)``."""
         import lamindb_core as ln
@@ -482,7 +531,10 @@ class LnMagic(Magics):
         import lamindb_core as ln
 
         self._no_more(sub, words)
-        print(ln.setup.settings)
+        try:
+            print(ln.setup.settings)
+        except ln.errors.SetupError as exc:  # after a failed init or connect: say so, it is no mistake
+            print(f"Current instance: none ({_one_line(exc)})\n{_user_line(ln.setup.settings.user)}")
 
     def do_help(self, sub: Subcommand, words: list[Word], options: dict, ns: dict) -> None:
         """Print the overview or one subcommand's help."""
@@ -513,6 +565,31 @@ def help_transformer(lines: list[str]) -> list[str]:
             line = f"{match.group(1)} help {match.group(2)}" + ("\n" if line.endswith("\n") else "")
         result.append(line)
     return result
+
+
+def _user_line(user: Any) -> str:
+    return f"User: {user.handle} ({user.name}, uid {user.uid})"
+
+
+def _init_failed(reason: str, library: bool) -> UsageError:
+    """The error of a failed ``%ln init``, after leaving the kernel with no instance.
+
+    ``ln.setup.init`` has done that itself when it failed (``library``); a mistake
+    in the command's words does the same here, so that every failed ``%ln init``
+    leaves the kernel as a failed ``ln.setup.init`` does: the next cells cannot
+    write into the instance used before, nor create a default one.
+    """
+    previous = current_slug()
+    if not library:
+        deactivate(
+            f"%ln init failed: {reason}; this process has no instance until %ln init or %ln connect "
+            f"(ln.setup.init, ln.setup.connect) succeeds"
+            + (f" (the last connected instance was {previous})" if previous else "")
+        )
+    return UsageError(
+        f"{reason}; this kernel uses no instance until %ln init or %ln connect succeeds"
+        + (f" (the last connected instance was {previous})" if previous else "")
+    )
 
 
 def _without_semicolon(line: str) -> str:

@@ -3,7 +3,7 @@
 Registries: ``Organism``, ``Gene``, ``CellType``, ``Tissue``, ``Disease``,
 ``CellLine``, ``ExperimentalFactor``, ``Phenotype``, ``DevelopmentalStage``,
 ``Ethnicity`` and ``Source``. Each (but ``Source``) has a public source that
-installs with pip (``pip install 'lamindb-core[bio]'``), read offline::
+installs with pip (``pip install 'lamindb-jupyter[bio]'``), read offline::
 
     import lamindb_core as ln
     import lamindb_core.bio as bt

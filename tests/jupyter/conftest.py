@@ -7,8 +7,17 @@ its namespace emptied.
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
+import string
+import subprocess
+import sys
 import tempfile
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -126,3 +135,106 @@ def completions(shell):
             return [c.text for c in found]
 
     return complete
+
+
+# -- a new process: what a fresh kernel sees ---------------------------------------------------------
+
+# Runs the cells (JSON on stdin) in a new InteractiveShell; prints one JSON list of outcomes.
+NEW_SHELL = textwrap.dedent(
+    """
+    import contextlib, io, json, sys
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    config = Config()
+    config.HistoryManager.hist_file = ":memory:"
+    shell = InteractiveShell.instance(config=config, colors="nocolor")
+    outcomes = []
+    for cell in json.loads(sys.stdin.read()):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            result = shell.run_cell(cell)
+        error = result.error_before_exec or result.error_in_exec
+        outcomes.append({
+            "cell": cell,
+            "error": type(error).__name__ if error is not None else None,
+            "message": str(error) if error is not None else "",
+            "out": out.getvalue(),
+            "result": type(result.result).__name__,
+        })
+    sys.__stdout__.write("\\n" + json.dumps(outcomes) + "\\n")
+    """
+)
+
+NewShell = Callable[..., list[dict]]
+
+
+@pytest.fixture
+def new_shell(tmp_path: Path) -> NewShell:
+    """``new_shell(*cells, home=..., cwd=..., env=...)``: run cells in a new process's new IPython shell.
+
+    Returns one dict per cell: ``error`` (the exception's type name or ``None``),
+    ``message``, ``out`` (what the cell printed, stdout and stderr) and ``result`` (the
+    type name of the cell's value). ``home`` is its ``LAMIN_CORE_HOME`` (default: an
+    empty folder), ``cwd`` its working directory (default: ``tmp_path``).
+
+    Example:
+        >>> [load, query] = new_shell("%load_ext lamindb_jupyter", "%ln filter ULabel", home=home)
+        >>> assert query["error"] is None, query
+    """
+
+    def run(*cells: str, home: Path | None = None, cwd: Path | None = None,
+            env: dict[str, str] | None = None, timeout: float = 180) -> list[dict]:
+        if home is None:
+            home = tmp_path / "new-shell-home"
+            home.mkdir(exist_ok=True)
+        result = subprocess.run(
+            [sys.executable, "-c", NEW_SHELL],
+            input=json.dumps(list(cells)),
+            env={**os.environ, "LAMIN_CORE_HOME": str(home), **(env or {})},
+            cwd=cwd or tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout.splitlines()[-1])
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def prepared_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A config home where an instance was set up (by another process) with two ULabels.
+
+    The instance is embedded SQLite, or on the PostgreSQL run a database of its own on the
+    test server, dropped afterwards.
+    """
+    folder = tmp_path_factory.mktemp("prepared")
+    home = folder / "home"
+    home.mkdir()
+    test_db = os.environ.get("LAMIN_CORE_TEST_DB", "sqlite").strip() or "sqlite"
+    db_url = None
+    if urlsplit(test_db).scheme in ("postgresql", "postgres"):
+        import psycopg
+
+        name = "lamin_test_" + "".join(secrets.choice(string.ascii_lowercase) for _ in range(8))
+        with psycopg.connect(test_db, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        db_url = urlunsplit(urlsplit(test_db)._replace(path="/" + name))
+    code = (
+        "import lamindb_core as ln\n"
+        f"ln.setup.init(storage={str(folder / 'registries')!r}, db={db_url!r}, modules='bio')\n"
+        "ln.save([ln.ULabel(name='DMSO'), ln.ULabel(name='Candidate marker study 1')])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], env={**os.environ, "LAMIN_CORE_HOME": str(home)},
+        cwd=folder, capture_output=True, text=True, timeout=180,
+    )
+    try:
+        assert result.returncode == 0, result.stderr
+        yield home
+    finally:
+        if db_url is not None:
+            with psycopg.connect(test_db, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

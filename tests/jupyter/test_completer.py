@@ -56,6 +56,8 @@ def test_completer_options_and_their_values(completions):
     assert "ulabels__name" in completions("%ln filter Artifact --include ulabels__na")
     assert completions("%ln filter Artifact --order-by -crea") == ["-created_at", "-created_by__"]
     assert "name" in completions("%ln search ULabel cand --field ")
+    assert completions("%ln init --") == ["--db", "--help", "--modules", "--name", "--storage"]
+    assert completions("%ln init --storage ./x --modules b") == ["bio"]
 
 
 def test_completer_feature_names_after_features(completions, artifacts):
