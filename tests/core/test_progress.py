@@ -181,3 +181,35 @@ def test_progress_ln_save_of_many_artifacts_shows_nothing_when_off(
     ln.save(artifacts)
     assert capsys.readouterr().err == ""
     assert all(not a._state.adding for a in artifacts)
+
+
+# -- bulk annotation and the Curator --------------------------------------------------------
+
+
+def test_progress_bulk_annotation_counts_the_artifacts(instance, tmp_path, capsys, monkeypatch, no_delay, storage_files):
+    ln = instance
+    ln.Feature(name="progress_score", dtype="int").save()
+    artifacts = [ln.Artifact(write(tmp_path / f"a{i}.txt", f"a{i}".encode()), key=f"a/{i}.txt") for i in range(3)]
+    ln.save(artifacts)
+    capsys.readouterr()
+    monkeypatch.setenv(progress.ENV_VAR, "1")
+    ln.Artifact.features.add_values({a: {"progress_score": i} for i, a in enumerate(artifacts)})
+    last = capsys.readouterr().err.split("\r")[-1]
+    assert last.startswith("checking feature values: 100%") and "| 3/3 [" in last
+    assert artifacts[2].features.get_values() == {"progress_score": 2}
+
+
+def test_progress_curator_close_matches_count_the_unknown_values(instance, capsys, monkeypatch, no_delay):
+    import pandas as pd
+
+    ln = instance
+    ln.save([ln.ULabel(name=n) for n in ("DMSO", "IFNG")])
+    curator = ln.Curator.from_df(
+        pd.DataFrame({"perturbation": ["DMSO", "IFNg", "DMS0", "other"]}),
+        categoricals={"perturbation": ln.ULabel.name},
+    )
+    capsys.readouterr()
+    monkeypatch.setenv(progress.ENV_VAR, "1")
+    assert curator.validate() is False
+    last = capsys.readouterr().err.split("\r")[-1]
+    assert last.startswith("close matches for perturbation: 100%") and "| 3/3 [" in last
