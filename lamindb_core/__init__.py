@@ -47,7 +47,7 @@ _FUNCTIONS = {
 }
 _MODULES = ("setup", "fields", "core", "models")
 
-__all__ = ["errors", "context", "Q", *_REGISTRIES, *_FUNCTIONS, *_MODULES, "__version__"]
+__all__ = ["errors", "context", "settings", "Q", *_REGISTRIES, *_FUNCTIONS, *_MODULES, "__version__"]
 
 
 def __getattr__(name: str) -> Any:
@@ -72,6 +72,12 @@ def __getattr__(name: str) -> Any:
 
             ensure_django()
         return importlib.import_module(f".{name}", __name__)
+    if name == "settings":
+        # a module named otherwise: importing it would set ln.settings to the module
+        from .process_settings import settings
+
+        value = globals()[name] = settings
+        return value
     if name == "Q":
         from django.db.models import Q
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.db import models, transaction
 
-from . import errors
+from . import errors, progress
 from .bulk import save as bulk_save
 from .features import label_links
 from .logger import logger
@@ -80,7 +80,9 @@ class _Column:
     def close_matches(self) -> dict[str, str]:
         pool = list(self.model.objects.values_list(self.field, flat=True)[:CLOSE_MATCH_POOL])
         result = {}
-        for value in self.missing:
+        # one comparison with up to CLOSE_MATCH_POOL values per missing value: slow for
+        # large data with many unknown values
+        for value in progress.track(self.missing, f"close matches for {self.key}", unit="value"):
             match = difflib.get_close_matches(value, pool, n=1, cutoff=0.7)
             if match:
                 result[value] = match[0]

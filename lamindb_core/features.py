@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from django.apps import apps
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 
-from . import errors
+from . import errors, progress
 from .bulk import insert_link_rows
 from .dtypes import CatTarget, check_value, is_missing, parse_dtype, text_problem
 from .valueset import ValueSet, sorted_values
@@ -224,7 +224,8 @@ def annotate(
     # per label registry: (artifact, feature, record or string to resolve)
     labels_wanted: dict[type, list[tuple[models.Model, Feature, Any]]] = {}
     strings: dict[tuple[CatTarget, ...], set[str]] = {}
-    for artifact, values in pairs:
+    # the checks below are per artifact and value; the writes after them are a few statements
+    for artifact, values in progress.track(pairs, "checking feature values", unit="artifact"):
         for name, value in values.items():
             feature = features.get(name)
             if feature is None:

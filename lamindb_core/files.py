@@ -38,6 +38,7 @@ import shutil
 import stat
 import sys
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -152,7 +153,13 @@ def _kind_of(mode: int) -> str:
     return "a special file"
 
 
-def _read_hashing(fd: int, out: Any = None, chunk_size: int = CHUNK_SIZE) -> tuple[int, str]:
+# called with the number of bytes of each chunk copied: a progress bar's update
+OnBytes = Callable[[int], Any]
+
+
+def _read_hashing(
+    fd: int, out: Any = None, chunk_size: int = CHUNK_SIZE, on_bytes: OnBytes | None = None
+) -> tuple[int, str]:
     # read fd to its end, writing each chunk to out (a binary file) if given;
     # returns the size and MD5 hash of what was read, so a copy is hashed in the
     # same pass that makes it
@@ -169,6 +176,8 @@ def _read_hashing(fd: int, out: Any = None, chunk_size: int = CHUNK_SIZE) -> tup
             if out is not None:
                 out.write(view[:n])
             size += n
+            if on_bytes is not None:
+                on_bytes(n)
     return size, b64_md5(md5.digest())
 
 
@@ -459,7 +468,8 @@ def describe_data(data: Any, storage_root: Path | None = None) -> LocalData:
 
 
 def store_atomic(
-    source: Path, dest: Path, expected: tuple[int, str] | None = None, tag: str | None = None
+    source: Path, dest: Path, expected: tuple[int, str] | None = None, tag: str | None = None,
+    on_bytes: OnBytes | None = None,
 ) -> None:
     """Copy a file or folder to a new path ``dest``, which is then complete or absent.
 
@@ -471,6 +481,8 @@ def store_atomic(
     nothing is stored and ``ContentChanged`` is raised. If anything fails on the
     way, the temporary copy is removed. An existing ``dest`` is never replaced:
     two processes storing to the same path cannot overwrite each other.
+    ``on_bytes``, if given, is called with the size of each chunk copied (a
+    progress bar's ``update``).
 
     Raises:
         FileExistsError: ``dest`` exists.
@@ -479,7 +491,7 @@ def store_atomic(
     dest.parent.mkdir(parents=True, exist_ok=True)
     if dest.exists():
         raise FileExistsError(f"{dest} exists")
-    tmp = stage(source, dest, expected, tag)
+    tmp = stage(source, dest, expected, tag, on_bytes)
     try:
         publish(tmp, dest)
     except BaseException:
@@ -487,21 +499,25 @@ def store_atomic(
         raise
 
 
-def stage(source: Path, dest: Path, expected: tuple[int, str] | None = None, tag: str | None = None) -> Path:
+def stage(
+    source: Path, dest: Path, expected: tuple[int, str] | None = None, tag: str | None = None,
+    on_bytes: OnBytes | None = None,
+) -> Path:
     """Copy a file or folder to a temporary name beside ``dest`` and sync it to disk;
     :func:`publish` gives it its name.
 
     The expensive part of :func:`store_atomic`, for a caller that learns the
     final name later (a new version's uid, inside a transaction). The caller
-    removes the temporary copy if it is not published.
+    removes the temporary copy if it is not published. ``on_bytes`` as in
+    :func:`store_atomic`.
 
     Raises:
         ln.errors.ContentChanged: the source's bytes are not the expected ones.
     """
     dest.parent.mkdir(parents=True, exist_ok=True)
     if source.is_dir():
-        return _copy_folder_to_temp(source, dest, expected, tag)
-    tmp, fd = _copy_to_temp(source, dest, expected, tag)
+        return _copy_folder_to_temp(source, dest, expected, tag, on_bytes)
+    tmp, fd = _copy_to_temp(source, dest, expected, tag, on_bytes)
     try:
         # the bytes reach the disk before the name does: a crash leaves no half file
         os.fsync(fd)
@@ -550,7 +566,7 @@ def _fsync_all(fds: list[int]) -> None:
         os.fsync(fds[0])
 
 
-def store_many(items: list[tuple], tag: str | None = None) -> list[bool]:
+def store_many(items: list[tuple], tag: str | None = None, on_bytes: OnBytes | None = None) -> list[bool]:
     """``store_atomic`` for many ``(source, dest)`` or ``(source, dest, expected)``
     items of files, with the fsyncs run side by side instead of one after another.
 
@@ -560,7 +576,7 @@ def store_many(items: list[tuple], tag: str | None = None) -> list[bool]:
     file this call stored is removed and the error is raised.
 
     Folders are copied one by one, as ``store_atomic`` does. ``tag`` names the
-    temporary files, as in ``store_atomic``.
+    temporary files and ``on_bytes`` counts the bytes copied, as in ``store_atomic``.
     """
     items = [(item[0], item[1], item[2] if len(item) > 2 else None) for item in items]
     stored: list[Path] = []
@@ -575,12 +591,12 @@ def store_many(items: list[tuple], tag: str | None = None) -> list[bool]:
                         temps.append(None)
                         continue
                     dest.parent.mkdir(parents=True, exist_ok=True)
-                    temps.append(_copy_to_temp(source, dest, expected, tag))
+                    temps.append(_copy_to_temp(source, dest, expected, tag, on_bytes))
                 _fsync_all([t[1] for t in temps if t is not None])
                 for (source, dest, expected), temp in zip(chunk, temps):
                     try:
                         if temp is None:
-                            store_atomic(source, dest, expected, tag)
+                            store_atomic(source, dest, expected, tag, on_bytes)
                         else:
                             _publish(temp[0], dest)
                     except FileExistsError:
@@ -620,7 +636,8 @@ def _temp_beside(dest: Path, tag: str | None) -> Path:
 
 
 def _copy_to_temp(
-    source: Path, dest: Path, expected: tuple[int, str] | None = None, tag: str | None = None
+    source: Path, dest: Path, expected: tuple[int, str] | None = None, tag: str | None = None,
+    on_bytes: OnBytes | None = None,
 ) -> tuple[Path, int]:
     # a hidden temporary file beside dest with source's bytes, hashed as they are
     # copied; returns it and its open descriptor, to be synced and closed by the caller
@@ -637,7 +654,7 @@ def _copy_to_temp(
     tmp = Path(name)
     try:
         with open(fd, "wb", closefd=False) as out:
-            got = _read_hashing(src, out)
+            got = _read_hashing(src, out, on_bytes=on_bytes)
         _check_copy(source, expected, got)
     except BaseException:
         os.close(fd)
@@ -649,7 +666,8 @@ def _copy_to_temp(
 
 
 def _copy_folder_to_temp(
-    source: Path, dest: Path, expected: tuple[int, str] | None, tag: str | None = None
+    source: Path, dest: Path, expected: tuple[int, str] | None, tag: str | None = None,
+    on_bytes: OnBytes | None = None,
 ) -> Path:
     # a hidden temporary folder beside dest with the files of source (by the
     # rule of list_folder), each hashed as it is copied and synced to disk
@@ -673,7 +691,7 @@ def _copy_folder_to_temp(
                         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
                         fds.append(fd)
                         with open(fd, "wb", closefd=False) as out:
-                            file_size, file_hash = _read_hashing(src, out)
+                            file_size, file_hash = _read_hashing(src, out, on_bytes=on_bytes)
                     finally:
                         os.close(src)
                     size += file_size

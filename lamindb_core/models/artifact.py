@@ -12,7 +12,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Case, Q, When
 from django.db.models.functions import Substr
 
-from .. import errors, files, recovery
+from .. import errors, files, progress, recovery
 from ..bulk import BATCH_SIZE
 from ..context import current_run_id
 from ..features import FeaturesDescriptor, LabelsDescriptor, describe_artifact, features_table
@@ -413,38 +413,19 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
             if key is not None:
                 seen.add(("key", key))
             batch.append(artifact)
+        # of the later ones, those with content new to this call are copied ahead
+        staged = []
+        for artifact in later:
+            artifact._bulk_stage = "later"
+            if artifact.hash not in known_hashes and artifact.hash not in seen:
+                seen.add(artifact.hash)
+                staged.append(artifact)
+        copied = batch + staged
+        total = sum(a.size or 0 for a in copied)
         store = _BulkStore(artifacts)
         try:
-            for artifact in batch:
-                artifact._bulk_stage = "batch"
-            pending = batch
-            while pending:
-                # a uid whose path exists (another process's file, or what a
-                # rolled-back save left) takes a new uid, as in _store_data
-                done: list[bool] = []
-                for storage, group in _by_storage(pending):
-                    journal = store.journal(storage)
-                    items = [(a._local_data.path, a._storage_path(), a._expected()) for a in group]
-                    journal.add([dest.name for _, dest, _ in items])
-                    for artifact in group:
-                        artifact._journal = journal
-                    done_group = files.store_many(items, tag=journal.id)
-                    saved.extend(a for a, ok in zip(group, done_group) if ok)
-                    done.extend(zip(group, done_group))
-                pending = [a for a, ok in done if not ok]
-                for artifact in pending:
-                    artifact.uid = base62_16_v0()
-            for artifact in later:
-                artifact._bulk_stage = "later"
-                if artifact.hash in known_hashes or artifact.hash in seen:
-                    continue  # save() returns the artifact saved before
-                seen.add(artifact.hash)
-                journal = store.journal(artifact.storage)
-                artifact._journal = journal
-                dest = artifact._storage_path()
-                journal.add([dest.name])
-                artifact._staged = files.stage(artifact._local_data.path, dest, artifact._expected(), tag=journal.id)
-                store.staged.append(artifact._staged)
+            with progress.progress(total, _copying(copied), unit="B") as bar:
+                cls._copy_for_bulk_save(batch, staged, store, saved, bar.update)
         except BaseException:
             stored = {id(a) for a in batch}
             for artifact in [a for a in saved if id(a) in stored]:
@@ -453,6 +434,42 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
             store.finish(False)
             raise
         return store.finish
+
+    @staticmethod
+    def _copy_for_bulk_save(
+        batch: list[Artifact], staged: list[Artifact], store: _BulkStore, saved: list,
+        on_bytes: Callable[[int], Any],
+    ) -> None:
+        # the copies of _prepare_alone_many: the batch to their paths, the others
+        # under temporary names; on_bytes counts the bytes copied
+        for artifact in batch:
+            artifact._bulk_stage = "batch"
+        pending = batch
+        while pending:
+            # a uid whose path exists (another process's file, or what a
+            # rolled-back save left) takes a new uid, as in _store_data
+            done: list[bool] = []
+            for storage, group in _by_storage(pending):
+                journal = store.journal(storage)
+                items = [(a._local_data.path, a._storage_path(), a._expected()) for a in group]
+                journal.add([dest.name for _, dest, _ in items])
+                for artifact in group:
+                    artifact._journal = journal
+                done_group = files.store_many(items, tag=journal.id, on_bytes=on_bytes)
+                saved.extend(a for a, ok in zip(group, done_group) if ok)
+                done.extend(zip(group, done_group))
+            pending = [a for a, ok in done if not ok]
+            for artifact in pending:
+                artifact.uid = base62_16_v0()
+        for artifact in staged:
+            journal = store.journal(artifact.storage)
+            artifact._journal = journal
+            dest = artifact._storage_path()
+            journal.add([dest.name])
+            artifact._staged = files.stage(
+                artifact._local_data.path, dest, artifact._expected(), tag=journal.id, on_bytes=on_bytes
+            )
+            store.staged.append(artifact._staged)
 
     @classmethod
     def _save_alone_many(cls, artifacts: list[Artifact], saved: list) -> None:
@@ -761,6 +778,12 @@ class _BulkStore:
                 artifact.__dict__.pop(name, None)
         for journal in self.journals.values():
             _end_journal(journal, committed)
+
+
+def _copying(artifacts: list[Artifact]) -> str:
+    # the bar's label: "storing 1 artifact", "storing 120 artifacts" (files or folders)
+    n = len(artifacts)
+    return f"storing {n} artifact{'s' if n != 1 else ''}"
 
 
 def _by_storage(artifacts: list[Artifact]) -> list[tuple[Storage, list[Artifact]]]:

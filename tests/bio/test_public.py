@@ -170,3 +170,25 @@ def test_public_search_by_field(bt):
     assert public.search("CD8a molecule", field=["description", "symbol"])["symbol"].iloc[0] == "CD8A"
     with pytest.raises(ValueError, match="no field 'symbl'. Did you mean 'symbol'"):
         public.search("CD8A", field="symbl")
+
+
+def test_first_load_shows_a_bar_in_the_compressed_bytes_read(tmp_path, monkeypatch, capsys):
+    # the first load reads the package's file once; with bars on (and no delay) the bar
+    # ends at the file's size; a cached load shows none
+    tqdm = pytest.importorskip("tqdm")
+    from lamindb_core import progress
+
+    monkeypatch.setenv("LAMIN_CORE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv(progress.ENV_VAR, "1")
+    monkeypatch.setattr(progress, "DELAY", 0)
+    spec = sources.find_spec("CellType")
+    size = sources._ontology_file(spec.key).stat().st_size
+    sources.clear_memory_cache()
+    table = sources.load_table(spec)
+    last = capsys.readouterr().err.split("\r")[-1]
+    assert last.startswith("first load of CellType (cl): 100%") and len(table) > 1000
+    shown = tqdm.tqdm.format_sizeof(size, divisor=1024)  # 186k: as tqdm writes the total
+    assert f"| {shown}/{shown} [" in last
+    sources.clear_memory_cache()
+    sources.load_table(spec)  # from the parquet file
+    assert capsys.readouterr().err == ""
