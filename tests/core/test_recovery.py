@@ -72,7 +72,7 @@ def instance_storage(tmp_path_factory: pytest.TempPathFactory, env: dict[str, st
 
 RESET = """
 import lamindb_core as ln
-ln.Artifact.objects.all().delete()
+ln.Artifact.objects.all().delete(permanent=True)
 ln.ULabel.objects.all().delete()
 """
 
