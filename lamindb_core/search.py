@@ -177,8 +177,8 @@ def field_name(model, field: Any, *, text_only: bool = False, purpose: str = "fi
 class SearchQuery:
     """A search string, prepared: stripped, folded unless case-sensitive, split into words.
 
-    ``matches`` remembers how well each query word matches each value word seen so far: a
-    registry's names share few words, so most rows cost a few dictionary look-ups.
+    ``matches`` remembers, for each value word seen so far, how well each query word matches
+    it: a registry's names share few words, so most rows cost a few dictionary look-ups.
     """
 
     text: str
@@ -281,19 +281,12 @@ def _python_osa(a: str, b: str, cutoff: int) -> int:  # pragma: no cover
     return min(previous[-1], cutoff + 1)
 
 
-def _best_word_match(query: SearchQuery, query_word: str, value_words: Sequence[str]) -> float:
-    best = 0.0
-    matches = query.matches
-    for value_word in value_words:
-        key = (query_word, value_word)
-        m = matches.get(key)
-        if m is None:
-            m = matches[key] = word_match(query_word, value_word)
-        if m > best:
-            best = m
-            if best == EXACT_WORD:
-                break
-    return best
+def _value_word_matches(query: SearchQuery, value_word: str) -> tuple[float, ...]:
+    """How well each query word matches ``value_word``, remembered in ``query.matches``."""
+    found = query.matches.get(value_word)
+    if found is None:
+        found = query.matches[value_word] = tuple(word_match(w, value_word) for w in query.words)
+    return found
 
 
 def word_points(query: SearchQuery, value: str) -> float:
@@ -307,7 +300,9 @@ def word_points(query: SearchQuery, value: str) -> float:
     value_words = _WORD.findall(value)
     if not value_words:
         return 0.0
-    return sum(_best_word_match(query, w, value_words) for w in query.words) / len(query.words)
+    matches = query.matches
+    columns = [matches.get(w) or _value_word_matches(query, w) for w in value_words]
+    return sum(map(max, zip(*columns))) / len(query.words)
 
 
 def _whole(a: str, b: str) -> float:
@@ -396,21 +391,23 @@ def score_row(
     query: SearchQuery, row: Sequence[Any], synonyms_column: int | None = None, no_fuzzy: frozenset[int] = frozenset()
 ) -> tuple[float, int, int]:
     """``(score, column, length)`` of a row's best column; columns in ``no_fuzzy``
-    (a uid) are not matched fuzzily. The fuzzy matcher runs only if no column
-    matches otherwise."""
-    best, best_column, best_length = 0.0, 0, 0
-    for fuzzy in (False, True):
-        for column, value in enumerate(row):
-            if value is None or (fuzzy and column in no_fuzzy):
-                continue
-            if column == synonyms_column:
-                s = score_synonyms(query, value, fuzzy)
-            else:
-                s = score_text(query, value, fuzzy)
-            if s > best:
-                best, best_column, best_length = s, column, len(str(value))
-        if best > 0:
-            break
+    (a uid) are not matched fuzzily. A fuzzy match (under 70) counts only if no
+    column matches otherwise."""
+    strong = weak = (0.0, 0, 0)
+    for column, value in enumerate(row):
+        if value is None:
+            continue
+        fuzzy = column not in no_fuzzy
+        if column == synonyms_column:
+            s = score_synonyms(query, value, fuzzy)
+        else:
+            s = score_text(query, value, fuzzy)
+        if s >= 70.0:
+            if s > strong[0]:
+                strong = (s, column, len(str(value)))
+        elif s > weak[0]:
+            weak = (s, column, len(str(value)))
+    best, best_column, best_length = strong if strong[0] > 0 else weak
     return round(best, 1), best_column, best_length
 
 
@@ -613,6 +610,8 @@ def _gather_words(found: _Candidates, qs, alias, info, names: list[str], lower_f
     words = [w for w in dict.fromkeys(query.words) if len(w) >= 3]
     if words:
         _add_all_of(found, qs, alias, info, names, [_pieces(w) for w in words], cap, narrowed)
+    if any(score[0] >= 90.0 for score in found.scores.values()):
+        return  # a value holds every word as typed: no typo to correct
     if len(words) >= 2 and found.good() < want:
         for left_out in words:
             groups = [[w] for w in words if w != left_out]
@@ -623,8 +622,10 @@ def _gather_words(found: _Candidates, qs, alias, info, names: list[str], lower_f
     text = " ".join(corrected)
     starts = [text] + ([corrected[0]] if len(corrected) > 1 and len(corrected[0]) >= 3 else [])
     for n in lower_fields:
+        condition = Q()
         for start in starts:
-            found.add(qs.filter(text_index.prefix_condition(alias, qs.model, n, start, None if narrowed else want)), want)
+            condition |= text_index.prefix_condition(alias, qs.model, n, start, None if narrowed else want)
+        found.add(qs.filter(condition), want * len(starts))
     _add_contains(found, qs, alias, info, names, [text], cap, narrowed)
     long_words = [w for w in dict.fromkeys(corrected) if len(w) >= 3]
     if len(long_words) >= 2:
@@ -636,31 +637,33 @@ def _corrected(query: SearchQuery) -> tuple[str, ...]:
     candidates scored so far (``query.matches``); a word that matches exactly, as a start or
     inside a word, or not at all, stays."""
     best: dict[str, tuple[float, float, str]] = {}
-    for (query_word, value_word), m in query.matches.items():
-        if m <= 0:
-            continue
-        key = (m, _whole(query_word, value_word), value_word)
-        if query_word not in best or key > best[query_word]:
-            best[query_word] = key
-    corrected = []
-    for word in query.words:
-        m, _, value_word = best.get(word, (0.0, 0.0, word))
-        corrected.append(value_word if 0 < m < INNER_WORD else word)
-    return tuple(corrected)
+    found_as_typed = set()
+    for value_word, matches in query.matches.items():
+        for query_word, m in zip(query.words, matches):
+            if m >= INNER_WORD:
+                found_as_typed.add(query_word)
+            elif m > 0:
+                key = (m, _whole(query_word, value_word), value_word)
+                if query_word not in best or key > best[query_word]:
+                    best[query_word] = key
+    return tuple(
+        best[word][2] if word in best and word not in found_as_typed else word for word in query.words
+    )
 
 
 def _pieces(word: str) -> list[str]:
     """Pieces of a word, one of which survives a typo, for the index to find (3+ characters).
 
-    A word of 3 letters is its own piece; of 4 or 5, its 3-letter windows, the word with two
+    A word of 3 letters is its own piece (a word with a digit, also its runs of 3+ letters); of 4 or 5, its 3-letter windows, the word with two
     neighbours swapped ("dsmo": "dmso") and with a letter left out; from 6, its halves, the
-    halves with the two letters at their border swapped, and from 9 its thirds.
+    halves with the two letters at their border swapped, and from 12 its thirds.
     """
     n = len(word)
     if n < 3:
         return []
     if n == 3 or not typo_edits(word):
-        return [word]
+        # a name with a number ("ULabel7"): its letters find its siblings ("ULabel5") for the fuzzy matcher
+        return list(dict.fromkeys([word] + [run for run in re.findall(r"[^\W\d_]+", word) if len(run) >= 3]))
     pieces: list[str] = []
     if n <= 5:
         pieces += [word[i: i + 3] for i in range(n - 2)]
@@ -670,7 +673,7 @@ def _pieces(word: str) -> list[str]:
         half = n // 2
         swapped = word[: half - 1] + word[half] + word[half - 1] + word[half + 1:]
         pieces += [word[:half], word[-half:], swapped[:half], swapped[-half:]]
-        if n >= 9:
+        if n >= 12:  # two typos: one third survives (3-letter thirds would find too much)
             third = n // 3
             pieces += [word[:third], word[third: n - third], word[n - third:]]
     return list(dict.fromkeys(p for p in pieces if len(p) >= 3))
