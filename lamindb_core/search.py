@@ -7,14 +7,22 @@ works in two steps:
    (``text_index.py``): exact matches (``lower(name) = ...``, ``uid = ...``),
    prefix matches of the name, rows whose text contains the string, rows with
    the string among their synonyms. If they leave fewer than ``limit`` good
-   matches (a typo), rows containing words or word halves of the string are
-   added, and if that finds nothing either, the latest rows are scanned with a
-   fuzzy matcher, a bounded number of them.
+   matches (a typo, words in another order, a word too many), rows that hold
+   every word or a piece of it that survives a typo are added; then rows that
+   hold all words but one; then the words are corrected to the closest words
+   of those rows ("stdy" to "study") and the corrected string is looked up as
+   above. If all that finds nothing, the latest rows are scanned with a fuzzy
+   matcher, a bounded number of them.
 2. *Ranking* in Python, :func:`score_text`: an exact match (of the value or of
-   one of its ``|``-separated synonyms) scores 100; the string as whole words
-   90 to 98, as the start of a word 80 to 89, inside a word 70 to 79 (the
-   shorter the value, the higher); a fuzzy match (``rapidfuzz``'s ``WRatio``,
-   at least 75) 0.7 times its similarity, so under 70.
+   one of its ``|``-separated synonyms) scores 100; the string in one piece as
+   whole words 90 to 98, as the start of a word 80 to 89 (the shorter the
+   value, the higher). Otherwise word by word: each query word matches a word
+   of the value exactly, as its start, inside it or with a typo
+   (:func:`word_match`), every word counts, numbers included, and then the
+   whole string: "marker stdy 2" puts "Candidate marker study 2" (about 85)
+   before "... study 1" (about 51). If no word matches at all, a fuzzy match
+   (``rapidfuzz``'s ``WRatio``, at least 75) scores 0.7 times its similarity,
+   so under 70.
 
 The result is a real QuerySet: ``qs.filter(pk__in=<top ids>)``, annotated with
 ``score`` and ordered by rank, so it can be filtered further and its ``.df()``
