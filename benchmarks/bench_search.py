@@ -8,7 +8,12 @@ them with synonyms):
   ``.df()`` of the common-word search; ``ln.Feature.search(<a synonym>)``;
 - ``ln.ULabel.lookup()`` (built, one attribute read);
 - ``ln.ULabel.from_values(<1,000 names>, create=True)``: 900 existing, 100 new (not saved);
-- ``ln.ULabel.using(<that instance>).search(q)`` from a second, empty instance.
+- ``ln.ULabel.using(<that instance>).search(q)`` from a second, empty instance;
+- relevance: ``RELEVANCE``, 30+ queries with typos, swapped letters, missing and extra words,
+  numbers and words in another order, each with the label a user expects first. These labels
+  (``TARGET_LABELS``, the guide's among them) are the oldest of the N, so that the bounded
+  fuzzy scan of the latest rows cannot be what finds them; each query's first result and
+  median time are reported.
 
 The labels are inserted with Django's ``bulk_create`` in one transaction (the text index is
 kept by its triggers, or PostgreSQL's GIN indexes, as for any insert), followed by ``ANALYZE``,
@@ -105,6 +110,51 @@ QUERIES = {
 }
 MATCHED_WORDS = {"rare": RARE, "common": "cell", "typo": "hepatocyte"}  # what each query is after
 
+# labels that a user looks for, among the N (the oldest ones); the first four are the guide's
+TARGET_LABELS = (
+    "DMSO", "IFNG", "Candidate marker study 1", "Candidate marker study 2",
+    "liver kinase", "kinase lung", "hepatocyte", "macrophage", "cardiomyocyte", "dexamethasone",
+    "T cell", "regulatory T cell", "natural killer cell", "endothelial cell", "bone marrow",
+    "Perturbation atlas 2024", "Pilot screen 3", "Pilot screen 12", "Time course 7",
+    "CRISPR knockout screen", "flow cytometry panel", "mass spectrometry",
+)
+# (query, the label expected first, what makes it hard)
+RELEVANCE = (
+    ("hepatocite", "hepatocyte", "typo"),
+    ("macrophag", "macrophage", "letter missing at the end"),
+    ("cardiomyocite", "cardiomyocyte", "typo"),
+    ("dexametasone", "dexamethasone", "letter missing"),
+    ("regulatry T cell", "regulatory T cell", "letter missing"),
+    ("natral killer cell", "natural killer cell", "letter missing"),
+    ("bone marow", "bone marrow", "letter missing"),
+    ("crispr knockot screen", "CRISPR knockout screen", "letter missing"),
+    ("flow cytometri panel", "flow cytometry panel", "typo"),
+    ("mass spectometry", "mass spectrometry", "letter missing"),
+    ("DSMO", "DMSO", "swapped letters"),
+    ("IFGN", "IFNG", "swapped letters"),
+    ("hepatocyet", "hepatocyte", "swapped letters"),
+    ("lvier kinase", "liver kinase", "swapped letters"),
+    ("endothleial cell", "endothelial cell", "swapped letters"),
+    ("marker study 2", "Candidate marker study 2", "word missing, number"),
+    ("candidat studdy 1", "Candidate marker study 1", "word missing, typos, number"),
+    ("atlas 2024", "Perturbation atlas 2024", "word missing, number"),
+    ("killer cel", "natural killer cell", "word missing, word cut"),
+    ("liver kinase inhibitor", "liver kinase", "extra word"),
+    ("Pilot screen 12 repeat", "Pilot screen 12", "extra word, number"),
+    ("marker stdy 2", "Candidate marker study 2", "typo, number"),
+    ("marker stdy 1", "Candidate marker study 1", "typo, number"),
+    ("pilot scren 12", "Pilot screen 12", "typo, number"),
+    ("pilot screen 3", "Pilot screen 3", "number"),
+    ("perturbaton atlas 2024", "Perturbation atlas 2024", "typo, number"),
+    ("time corse 7", "Time course 7", "typo, number"),
+    ("kinase liver", "liver kinase", "words swapped"),
+    ("study marker candidate 2", "Candidate marker study 2", "words in another order"),
+    ("livr kinase", "liver kinase", "typo; \"kinase lung\" shares one word"),
+    ("cardiomyo", "cardiomyocyte", "start of a word"),
+    ("T cel", "T cell", "word cut"),
+)
+RELEVANCE_REPEAT = 5  # timed calls per relevance query
+
 
 def label_names(n: int, seed: int = 0) -> list[str]:
     """``n`` unique label names; ``RARE`` is in exactly ``RARE_COUNT`` of them.
@@ -152,7 +202,7 @@ def fill(ln, size: int) -> dict:
 
     from lamindb_core.bulk import _analyze
 
-    names = label_names(size)
+    names = list(TARGET_LABELS) + label_names(size - len(TARGET_LABELS))
     user = ln.User.filter().first().id
     start = time.perf_counter()
     with transaction.atomic():
@@ -220,6 +270,14 @@ def run_case(backend: str, size: int, repeat: int, pg_url: str, profile_dir: Pat
         times, found = timed(lambda: list(ln.Feature.search(synonym)), repeat)
         check(found[0].synonyms.split("|")[0] == synonym, f"synonym search found {found[0]!r}")
         result["search_synonym"] = {**summary(times), "rows": len(found)}
+
+        # relevance: the first result of each query, and its time
+        relevance = []
+        for query, expected, _ in RELEVANCE:
+            times, found = timed(lambda q=query: list(ln.ULabel.search(q)), RELEVANCE_REPEAT)
+            relevance.append({"first": found[0].name if found else None, **summary(times)})
+            profiled(f"relevance_{len(relevance)}", lambda q=query: list(ln.ULabel.search(q)))
+        result["relevance"] = relevance
 
         # lookup
         lookup_repeat = max(3, repeat // 4) if size <= 100_000 else 3
@@ -300,6 +358,10 @@ def render(results: list[dict], machine: dict, command: str, repeat: int) -> str
     for key, label in MATCHED_WORDS.items():
         lines.append(f"| labels whose name contains `{label}` | | "
                      + " | ".join(f"{r[f'matches_{key}']:,}" for r in results) + " |")
+    lines.append(f"| relevance: queries whose first result is the expected label (below) | all {len(RELEVANCE)} | "
+                 + " | ".join(f"{right(r)} of {len(RELEVANCE)}" for r in results) + " |")
+    lines.append("| relevance: slowest of their medians [ms] | < 20 ms at 1M | "
+                 + " | ".join(slowest(r) for r in results) + " |")
     lines.append("| insert N labels + N/10 features (`bulk_create`, index kept up) [s] | | "
                  + " | ".join(fmt(r["insert"], "s") for r in results) + " |")
     lines.append("| `ANALYZE` after the insert (PostgreSQL: `VACUUM ANALYZE`) [s] | | "
@@ -316,8 +378,49 @@ def render(results: list[dict], machine: dict, command: str, repeat: int) -> str
         "0.6 s per lookup build at 10,000 labels (issue 4)."
     )
     lines.append("")
+    lines += relevance_table(results)
     lines.append(END)
     return "\n".join(lines) + "\n"
+
+
+def right(result: dict) -> int:
+    """How many relevance queries had the expected label first."""
+    return sum(r["first"] == expected for r, (_, expected, _) in zip(result["relevance"], RELEVANCE))
+
+
+def slowest(result: dict) -> str:
+    """The slowest relevance query's median, ✗ if over its aim at 1,000,000."""
+    seconds = max(r["median"] for r in result["relevance"])
+    over = result["size"] == 1_000_000 and seconds >= SEARCH_TARGET
+    return fmt(seconds, "ms") + (" ✗" if over else "")
+
+
+def relevance_table(results: list[dict]) -> list[str]:
+    """Per relevance query, at the largest size of each backend: the first result and the median time."""
+    largest = {}
+    for r in results:
+        if r["size"] >= largest.get(r["backend"], {"size": 0})["size"]:
+            largest[r["backend"]] = r
+    cases = list(largest.values())
+    lines = [
+        f"Relevance: `ULabel.search(q)` on the labels above, {RELEVANCE_REPEAT} timed calls per query; "
+        f"✓ the expected label came first, else what came first. The {len(TARGET_LABELS)} labels "
+        f"that the queries look for are the oldest of the N: {', '.join(f'`{t}`' for t in TARGET_LABELS)}.",
+        "",
+        "| query | what makes it hard | expected first | "
+        + " | ".join(f"{c['backend']}, {c['size']:,}: first | [ms]" for c in cases) + " |",
+        "|---|---|---|" + "---|---:|" * len(cases),
+    ]
+    for i, (query, expected, kind) in enumerate(RELEVANCE):
+        cells = []
+        for c in cases:
+            r = c["relevance"][i]
+            first = "✓" if r["first"] == expected else f"✗ `{r['first']}`"
+            over = c["size"] == 1_000_000 and r["median"] >= SEARCH_TARGET
+            cells.append(f"{first} | {fmt(r['median'], 'ms')}{' ✗' if over else ''}")
+        lines.append(f"| `{query}` | {kind} | `{expected}` | " + " | ".join(cells) + " |")
+    lines.append("")
+    return lines
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -57,6 +57,7 @@ __all__ = [
     "index_info",
     "migration_operation",
     "contains_condition",
+    "all_of_condition",
     "prefix_condition",
     "equals_condition",
     "after_bulk_insert",
@@ -414,6 +415,43 @@ def contains_condition(
     for n in plain:
         for t in texts:
             condition |= Q(**{f"{n}__icontains": t})
+    return condition
+
+
+def all_of_condition(alias: str, model, info: IndexInfo, names: Sequence[str], groups: Sequence[Sequence[str]], cap: int | None = None) -> Q | None:
+    """A filter for records that contain, for every group of ``groups``, one of its texts in one of the fields ``names``.
+
+    ``[["liv", "ver"], ["kinase"]]``: "liv" or "ver", and "kinase"; case-insensitive. One
+    index query on SQLite (an FTS5 ``AND`` of ``OR``s, at most ``cap`` ids), and-ed
+    trigram conditions on PostgreSQL, ``icontains`` where no index covers the fields.
+    Texts shorter than 3 characters are left out, and so is a group left empty; None if
+    no group is left.
+    """
+    groups = [list(dict.fromkeys(t for t in group if len(t) >= 3)) for group in groups]
+    groups = [g for g in groups if g]
+    if not groups or not names:
+        return None
+    meta = model._meta
+    columns = {n: meta.get_field(n).column for n in names}
+    if info.kind == "fts5" and all(info.covers(columns[n]) for n in names):
+        parts = [fts_query(info, [columns[n] for n in names], group) for group in groups]
+        if any(p is None for p in parts):
+            return None
+        # each part is "<columns> : (<phrases>)"; FTS5 ands them with AND
+        query = " AND ".join(f"({p})" for p in parts)
+        fts = f"{meta.db_table}_fts"
+        limit = f" LIMIT {int(cap)}" if cap else ""
+        return Q(pk__in=RawSQL(f"SELECT rowid FROM {_q(fts)} WHERE {_q(fts)} MATCH %s{limit}", [query]))
+    condition = Q()
+    for group in groups:
+        either = Q()
+        for n in names:
+            for t in group:
+                if info.kind == "trgm" and info.covers(columns[n]):
+                    either |= Q(_ILike(F(n), Value(f"%{like_escape(t)}%")))
+                else:
+                    either |= Q(**{f"{n}__icontains": t})
+        condition &= either
     return condition
 
 

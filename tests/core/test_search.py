@@ -104,6 +104,87 @@ def test_rank_values_prefers_exact_synonym():
 
 
 # ---------------------------------------------------------------------------
+# typos in several words: every word counts (issue 11: 9)
+# ---------------------------------------------------------------------------
+
+GUIDE_LABELS = ["DMSO", "IFNG", "Candidate marker study 1", "Candidate marker study 2"]
+CELL_TYPES = ("T cell", "B cell", "hepatocyte", "macrophage", "neuron", "fibroblast", "monocyte", "stem cell")
+TISSUES = ("liver", "lung", "kidney", "brain", "blood", "spleen", "skin", "colon")
+TREATMENTS = ("DMSO", "IFNG", "LPS", "vehicle", "dexamethasone", "untreated")
+ASSAYS = ("scRNA-seq", "ATAC-seq", "flow cytometry", "imaging")
+STUDIES = ("Pilot screen", "Dose response", "Time course", "Patient cohort", "Mouse model")
+
+
+def lab_names(n: int) -> list[str]:
+    """``n`` distinct names as a lab gives them: cell type, tissue, treatment, study, assay."""
+    names = []
+    for i in range(n):
+        cell, tissue, treatment = CELL_TYPES[i % 8], TISSUES[(i // 8) % 8], TREATMENTS[(i // 64) % 6]
+        study, assay = STUDIES[i % 5], ASSAYS[(i // 5) % 4]
+        kind = i % 4
+        if kind == 0:
+            names.append(f"{cell} {tissue} {treatment} {i}")
+        elif kind == 1:
+            names.append(f"{study} {assay} {tissue} {i}")
+        elif kind == 2:
+            names.append(f"{treatment} treated {tissue} sample {i}")
+        else:
+            names.append(f"{tissue} {assay} batch {i}")
+    return names
+
+
+@pytest.fixture
+def lab(instance, monkeypatch):
+    """The guide's labels, two kinase labels, then 4,000 labels a lab would add later.
+
+    The bounded typo scan reads the latest 500 rows here, as it reads the latest 20,000 of
+    50,000 labels: the guide's labels are older than what it reads.
+    """
+    from lamindb_core import search
+
+    ln = instance
+    monkeypatch.setattr(search, "SCAN_ROWS", 500)
+    names = GUIDE_LABELS + ["liver kinase", "kinase lung"] + lab_names(4000)
+    ln.save([ln.ULabel(name=n) for n in names])
+    return ln
+
+
+def scores(qs) -> dict[str, float]:
+    df = qs.df()
+    return dict(zip(df["name"], df["score"]))
+
+
+def test_search_typo_and_number_pick_the_study(lab):
+    result = lab.ULabel.search("marker stdy 2")
+    assert names(result)[:2] == ["Candidate marker study 2", "Candidate marker study 1"]
+    found = scores(result)
+    assert found["Candidate marker study 2"] > found["Candidate marker study 1"]
+
+
+def test_search_typos_in_two_words(lab):
+    assert set(names(lab.ULabel.search("candidat studdy"))[:2]) == {
+        "Candidate marker study 1", "Candidate marker study 2"
+    }
+
+
+def test_search_missing_letter_of_a_word(lab):
+    assert set(names(lab.ULabel.search("markr"))[:2]) == {"Candidate marker study 1", "Candidate marker study 2"}
+
+
+def test_search_transposed_letters_among_thousands(lab):
+    result = lab.ULabel.search("DSMO")
+    assert names(result)[0] == "DMSO"
+    assert all("dmso" in name.lower() for name in names(result))
+
+
+def test_search_every_word_counts(lab):
+    result = lab.ULabel.search("livr kinase")
+    assert names(result)[:2] == ["liver kinase", "kinase lung"]
+    found = scores(result)
+    assert found["liver kinase"] > found["kinase lung"]
+
+
+# ---------------------------------------------------------------------------
 # fields
 # ---------------------------------------------------------------------------
 
