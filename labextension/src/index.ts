@@ -141,8 +141,31 @@ const plugin: JupyterFrontEndPlugin<void> = {
     if (tracker) {
       followNotebooks(tracker, panel);
     }
+    letWidgetTablesHaveTheArrowKeys();
   }
 };
+
+/**
+ * The widget browser's table (`browse()`) is a list box: the arrow keys move its pick.
+ * JupyterLab's notebook takes a focused <select> for command mode, where ArrowUp and
+ * ArrowDown move between cells; the attribute makes its shortcuts leave the keys to the
+ * list box while it has the focus.
+ */
+function letWidgetTablesHaveTheArrowKeys(): void {
+  document.addEventListener(
+    'focusin',
+    event => {
+      const target = event.target;
+      if (
+        target instanceof HTMLSelectElement &&
+        target.closest('.lamindb-browser-rows')
+      ) {
+        target.setAttribute('data-lm-suppress-shortcuts', 'true');
+      }
+    },
+    true
+  );
+}
 
 /**
  * Tell the panel which instance the notebook in focus uses: when the focus moves,

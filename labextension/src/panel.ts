@@ -216,13 +216,13 @@ export class RegistriesPanel extends Widget {
    * another one for this notebook). Reloads only when the instance changes.
    */
   setNotebook(notebook: INotebookInstance): void {
-    const before = this._wanted();
     if (notebook.notebook !== this._notebook.notebook) {
       this._picked = null; // a pick is for the notebook it was made in
     }
     this._notebook = notebook;
     this._showInstanceCaption();
-    if (this._loaded && (this._wanted() ?? this._shown) !== (before ?? this._shown)) {
+    const wanted = this._wanted();
+    if (this._loaded && wanted !== null && wanted !== this._shown) {
       void this.refresh();
     } else if (this._loaded) {
       this._renderInstances();
@@ -246,11 +246,16 @@ export class RegistriesPanel extends Widget {
   /** Load the instances, the registries and the first page (again). */
   async refresh(): Promise<void> {
     this._error.textContent = '';
+    const ticket = ++this._refreshTicket;
+    const wanted = this._wanted();
     try {
       const [instances, data] = await Promise.all([
         listInstances(),
-        listRegistries(this._wanted())
+        listRegistries(wanted)
       ]);
+      if (ticket !== this._refreshTicket) {
+        return; // a later refresh (another notebook, another pick) is under way
+      }
       this._loaded = true;
       this._instances = instances.instances;
       this._shown = data.instance;
@@ -273,7 +278,9 @@ export class RegistriesPanel extends Widget {
       this._showDetail(null);
       await this._loadPage(0);
     } catch (error) {
-      this._showError(error);
+      if (ticket === this._refreshTicket) {
+        this._showError(error);
+      }
     }
   }
 
@@ -595,7 +602,7 @@ export class RegistriesPanel extends Widget {
       .querySelectorAll('tr.jp-mod-selected')
       .forEach(n => n.classList.remove('jp-mod-selected'));
     tr.classList.add('jp-mod-selected');
-    tr.scrollIntoView({ block: 'nearest' });
+    this._scrollToRow(tr);
     const id = Number(tr.dataset.id);
     if (this._record?.record.id === id && this._record.registry === info) {
       return;
@@ -615,6 +622,19 @@ export class RegistriesPanel extends Widget {
         instance: this._shown
       };
       this._showDetail(detail);
+    }
+  }
+
+  /** Scroll the table up or down (never sideways) so that `tr` shows below the header. */
+  private _scrollToRow(tr: HTMLTableRowElement): void {
+    const box = this._tableBox;
+    const header = this._table.tHead?.offsetHeight ?? 0;
+    const top = tr.offsetTop - header;
+    const bottom = tr.offsetTop + tr.offsetHeight - box.clientHeight;
+    if (top < box.scrollTop) {
+      box.scrollTop = top;
+    } else if (bottom > box.scrollTop) {
+      box.scrollTop = bottom;
     }
   }
 
@@ -695,6 +715,7 @@ export class RegistriesPanel extends Widget {
   private _offset = 0;
   private _ticket = 0;
   private _detailTicket = 0;
+  private _refreshTicket = 0;
   private _timer: number | undefined = undefined;
   private _widthTimer: number | undefined = undefined;
   private _widthApplied = false;
