@@ -57,6 +57,7 @@ __all__ = [
     "Page",
     "QueryError",
     "build_query",
+    "check_order",
     "check_page",
     "condition_q",
     "fetch_page",
@@ -363,31 +364,57 @@ def condition_q(model: type[models.Model], condition: Condition) -> Q:
     return ~q if condition.op == "!=" else q
 
 
+def check_order(model: type[models.Model], order_by: Iterable[str]) -> list[str]:
+    """The sort keys of a table (``name``, ``-created_at``, ``created_by__handle``): the
+    registry's filter fields, each with an optional ``-`` for descending.
+
+    Raises:
+        QueryError: a field the registry has not; the message names the closest.
+    """
+    allowed = filter_fields(model)
+    keys = []
+    for key in order_by:
+        key = key.strip()
+        name = key[1:] if key.startswith("-") else key
+        if name not in allowed:
+            raise QueryError(
+                f"{model.__name__} cannot be sorted by {name!r}.{errors.closest_match_hint(name, allowed)} "
+                f"Fields: {', '.join(allowed)}"
+            )
+        keys.append(key)
+    return keys
+
+
 def build_query(
     model: type[models.Model],
     search: str = "",
     conditions: Iterable[Condition] = (),
     search_limit: int = SEARCH_LIMIT,
+    order_by: Sequence[str] = (),
 ):
     """The records that match the conditions and the search text, best first.
 
     A search uses the registry's ``search`` where it has one (ranked by relevance,
     at most ``search_limit`` records) and otherwise keeps the records whose display
     field contains the text, newest first. Without a search, the newest records
-    come first.
+    come first. ``order_by`` (``["name"]``, ``["-created_at"]``) sorts instead, the
+    newest first among equal values, so pages never overlap.
 
     Raises:
-        QueryError: a condition that does not fit the registry.
+        QueryError: a condition or sort key that does not fit the registry.
     """
+    keys = check_order(model, order_by)
     qs = model.filter()
     for condition in conditions:
         qs = qs.filter(condition_q(model, condition))
     text = (search or "").strip()
     if not text:
-        return qs.order_by("-id")
-    if hasattr(qs, "search"):
-        return qs.search(text, limit=max(1, min(search_limit, MAX_SEARCH_LIMIT)))
-    return qs.filter(**{f"{display_field(model)}__icontains": text}).order_by("-id")
+        qs = qs.order_by("-id")
+    elif hasattr(qs, "search"):
+        qs = qs.search(text, limit=max(1, min(search_limit if not keys else MAX_SEARCH_LIMIT, MAX_SEARCH_LIMIT)))
+    else:
+        qs = qs.filter(**{f"{display_field(model)}__icontains": text}).order_by("-id")
+    return qs.order_by(*keys, "-id") if keys else qs
 
 
 @dataclass

@@ -13,6 +13,7 @@ the environment variable ``LAMIN_CORE_HOME``::
         user.json                       # the local user: handle, name, uid
         current-instance                # "owner/name" of the last-connected one
         instances/owner--name.json      # one file per instance
+        processes/<pid>.json            # the instance each running process uses
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ __all__ = [
     "unregister_instance",
     "current_slug",
     "set_current_slug",
+    "process_instance",
+    "record_process_instance",
     "current_instance",
     "ensure_django",
     "activate",
@@ -337,6 +340,53 @@ def set_current_slug(slug: str) -> None:
     os.replace(tmp, path)
 
 
+def _process_file(pid: int) -> Path:
+    return config_home() / "processes" / f"{pid}.json"
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # it exists, as another user's process
+    return True
+
+
+def record_process_instance(slug: str) -> None:
+    """Note that this process uses ``slug``, for tools that look at it from outside.
+
+    A Jupyter kernel is such a process: the Registries panel shows the instance of the
+    notebook in focus by asking the server extension, which reads the note of the
+    kernel's process (``process_instance``). Notes of processes that have ended are
+    removed. Writing is best effort: a read-only config folder only loses the note.
+    """
+    try:
+        folder = config_home() / "processes"
+        folder.mkdir(exist_ok=True)
+        _write_json(_process_file(os.getpid()), {"pid": os.getpid(), "instance": slug})
+        for path in folder.glob("*.json"):
+            if path.stem.isdigit() and int(path.stem) != os.getpid() and not _is_running(int(path.stem)):
+                path.unlink(missing_ok=True)
+    except (OSError, SetupError):
+        pass  # the panel then shows the current instance; the process itself works as before
+
+
+def process_instance(pid: int) -> str | None:
+    """``owner/name`` of the instance that the running process ``pid`` uses, or None if
+    it has not used one yet (it would use ``current_slug()``) or has ended."""
+    path = _process_file(pid)
+    if not _is_running(pid):
+        return None
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    slug = data.get("instance") if isinstance(data, dict) and data.get("pid") == pid else None
+    return slug if isinstance(slug, str) else None
+
+
 # ---------------------------------------------------------------------------
 # Django
 # ---------------------------------------------------------------------------
@@ -512,10 +562,14 @@ def ensure_django() -> None:
         _state.instance = instance
         _state.may_create = may_create
         _state.django_ready = True
+    record_process_instance(instance.slug)
 
 
-def activate(instance: InstanceSettings) -> None:
+def activate(instance: InstanceSettings, remember: bool = True) -> None:
     """Make ``instance`` the one this process uses, closing any open connection.
+
+    ``remember`` makes it the current instance of the config folder, which the next
+    process uses; the Jupyter server extension switches without it, for one request.
 
     Django's connections are per thread: this thread's connection is replaced
     at once, and a thread that opens its first connection afterwards gets the new
@@ -525,7 +579,9 @@ def activate(instance: InstanceSettings) -> None:
     """
     with _state.lock:
         may_create = check_openable(instance)
-        set_current_slug(instance.slug)
+        if remember:
+            set_current_slug(instance.slug)
+            record_process_instance(instance.slug)
         if not _state.django_ready:
             _state.instance = instance
             _state.blocked = None

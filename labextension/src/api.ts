@@ -18,11 +18,37 @@ export interface IRegistryInfo {
   include: string[];
   features: boolean;
   searchable: boolean;
+  /** How a notebook names the registry: `ln.ULabel`, `bt.CellType`. */
+  python: string;
+  /** A variable for one of its records: `ulabel`, `cell_type`. */
+  variable: string;
 }
 
 export interface IRegistriesResponse {
   instance: string;
   registries: IRegistryInfo[];
+}
+
+/** A registered instance (`GET /lamindb/instances`). */
+export interface IInstanceInfo {
+  slug: string;
+  owner: string;
+  name: string;
+  storage: string;
+  db: string;
+}
+
+export interface IInstancesResponse {
+  current: string | null;
+  instances: IInstanceInfo[];
+}
+
+/** The instance a kernel uses (`GET /lamindb/kernels/<id>/instance`). */
+export interface IKernelInstance {
+  kernel: string;
+  instance: string | null;
+  /** `kernel`: it connected to it; `current`: it has not used one yet, and would use this. */
+  source: 'kernel' | 'current';
 }
 
 /** One row of a page: `id` and the registry's columns. */
@@ -35,6 +61,8 @@ export interface IRecordRow {
 /** A page of records (`GET /lamindb/registries/<name>/records`). */
 export interface IRecordsResponse {
   registry: string;
+  instance: string;
+  order_by: string[];
   offset: number;
   limit: number;
   has_more: boolean;
@@ -65,12 +93,42 @@ export interface IRecordDetail {
   describe: string;
 }
 
+/** One field filter: `name__startswith=Cand` is `{ field: 'name', op: 'startswith', value: 'Cand' }`. */
+export interface IFieldFilter {
+  field: string;
+  op: string;
+  value: string;
+}
+
+/** The operators of the REST API's field filters (`field__<op>`); `exact` is `field=`. */
+export const FILTER_OPERATORS = [
+  'contains',
+  'exact',
+  'ne',
+  'startswith',
+  'endswith',
+  'gt',
+  'gte',
+  'lt',
+  'lte',
+  'in',
+  'isnull'
+];
+
 /** Query parameters of a records page. */
 export interface IRecordsQuery {
   q?: string;
   offset?: number;
   limit?: number;
+  /** Sort keys: `name`, `-created_at`. */
+  orderBy?: string[];
+  features?: boolean;
+  filters?: IFieldFilter[];
+  /** Read this instance instead of the server's current one. */
+  instance?: string | null;
 }
+
+type Params = Array<[string, string | number | boolean | undefined | null]>;
 
 /**
  * Call the server extension: `requestAPI<T>('registries')` → `GET <base>/lamindb/registries`.
@@ -80,12 +138,13 @@ export interface IRecordsQuery {
  */
 export async function requestAPI<T>(
   endPoint: string,
-  params: Record<string, string | number | undefined> = {},
+  params: Record<string, string | number | boolean | undefined | null> | Params = {},
   init: RequestInit = {}
 ): Promise<T> {
   const settings = ServerConnection.makeSettings();
-  const query = Object.entries(params)
-    .filter(([, value]) => value !== undefined && value !== '')
+  const pairs: Params = Array.isArray(params) ? params : Object.entries(params);
+  const query = pairs
+    .filter(([, value]) => value !== undefined && value !== null && value !== '')
     .map(
       ([key, value]) =>
         `${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`
@@ -118,28 +177,80 @@ export async function requestAPI<T>(
   return data as T;
 }
 
-/** The registries of the server's current instance. */
-export function listRegistries(): Promise<IRegistriesResponse> {
-  return requestAPI<IRegistriesResponse>('registries');
+/** The registered instances and the current one. */
+export function listInstances(): Promise<IInstancesResponse> {
+  return requestAPI<IInstancesResponse>('instances');
 }
 
-/** A page of a registry's records, newest first, or best first for a search. */
+/** The instance that a notebook's kernel uses. */
+export function kernelInstance(kernelId: string): Promise<IKernelInstance> {
+  return requestAPI<IKernelInstance>(
+    `kernels/${encodeURIComponent(kernelId)}/instance`
+  );
+}
+
+/** The registries of an instance (the server's current one by default). */
+export function listRegistries(
+  instance?: string | null
+): Promise<IRegistriesResponse> {
+  return requestAPI<IRegistriesResponse>('registries', { instance });
+}
+
+/** A page of a registry's records: newest first, best first for a search, or sorted. */
 export function listRecords(
   registry: string,
   query: IRecordsQuery = {}
 ): Promise<IRecordsResponse> {
+  const params: Params = [
+    ['q', query.q],
+    ['offset', query.offset],
+    ['limit', query.limit],
+    ['order_by', (query.orderBy ?? []).join(',')],
+    ['features', query.features ? 'true' : undefined],
+    ['instance', query.instance]
+  ];
+  for (const filter of query.filters ?? []) {
+    const key = filter.op === 'exact' ? filter.field : `${filter.field}__${filter.op}`;
+    params.push([key, filter.op === 'isnull' && !filter.value ? 'true' : filter.value]);
+  }
   return requestAPI<IRecordsResponse>(
     `registries/${encodeURIComponent(registry)}/records`,
-    { q: query.q, offset: query.offset, limit: query.limit }
+    params
   );
 }
 
 /** One record's fields, relations and describe() text. */
 export function getRecord(
   registry: string,
-  id: number | string
+  id: number | string,
+  instance?: string | null
 ): Promise<IRecordDetail> {
   return requestAPI<IRecordDetail>(
-    `registries/${encodeURIComponent(registry)}/records/${encodeURIComponent(String(id))}`
+    `registries/${encodeURIComponent(registry)}/records/${encodeURIComponent(String(id))}`,
+    { instance }
   );
+}
+
+/**
+ * The code that fetches a record in a notebook:
+ * `ulabel = ln.ULabel.get("C5PU6WG7")` and a line that shows it. `connect` first
+ * connects the kernel to the record's instance, when the notebook uses another one.
+ */
+export function recordCode(
+  registry: IRegistryInfo,
+  record: { id: number; uid?: unknown },
+  connect?: string | null
+): string {
+  const key =
+    typeof record.uid === 'string' && record.uid
+      ? JSON.stringify(record.uid)
+      : String(record.id);
+  const lines = [
+    `${registry.variable} = ${registry.python}.get(${key})`,
+    registry.variable
+  ];
+  if (connect) {
+    lines.unshift(`ln.setup.connect(${JSON.stringify(connect)})`);
+  }
+  return lines.join('\n');
 }

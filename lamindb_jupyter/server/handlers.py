@@ -1,8 +1,12 @@
-"""REST handlers of the Jupyter server extension: registries, pages of records, one record.
+"""REST handlers of the Jupyter server extension: instances, registries, pages of records, one record.
 
 Every route is under ``<base_url>/lamindb/`` and needs the server's
 authentication (token or cookie), as every Jupyter API does::
 
+    GET /lamindb/instances
+        {"current": "owner/name", "instances": [{"slug": "owner/name", "db": "sqlite", ...}]}
+    GET /lamindb/kernels/<kernel id>/instance
+        {"kernel": "<kernel id>", "instance": "owner/name", "source": "kernel"}
     GET /lamindb/registries
         {"instance": "owner/name", "registries": [{"name": "ULabel", "module": "core", ...}]}
     GET /lamindb/registries/ULabel/records?q=Cand&offset=0&limit=20&name__startswith=Cand
@@ -10,6 +14,16 @@ authentication (token or cookie), as every Jupyter API does::
          "total": 1, "offset": 0, "limit": 20, "columns": [...]}
     GET /lamindb/registries/ULabel/records/C5PU6WG7
         {"registry": "ULabel", "id": 3, "fields": [...], "relations": [...], "describe": "..."}
+
+The instance a kernel uses is the one it connected to last (``ln.setup.connect``,
+``ln.setup.init``, or its first query), which the kernel's process notes in the config
+folder (``lamindb_core.instance.record_process_instance``); a kernel that has not used
+one yet will use the current instance (``"source": "current"``). Every route that
+reads records takes ``instance=owner/name`` to read that instance instead of the
+current one, without changing which instance is current.
+
+Records are sorted by ``order_by=name`` or ``order_by=-created_at`` (a filter field,
+``-`` for descending; several separated by commas), newest first among equals.
 
 Filters are query arguments ``field`` or ``field__<op>`` (``contains``, ``startswith``,
 ``endswith``, ``ne``, ``gt``, ``gte``, ``lt``, ``lte``, ``in``, ``isnull``) on the
@@ -38,7 +52,15 @@ from traitlets.config import Configurable
 
 import lamindb_core as ln
 from lamindb_core import browsing, errors
-from lamindb_core.instance import current_slug, ensure_django, load_instance
+from lamindb_core.instance import (
+    activate,
+    current_slug,
+    ensure_connected,
+    ensure_django,
+    list_instances,
+    load_instance,
+    process_instance,
+)
 
 from . import records
 
@@ -46,7 +68,7 @@ __all__ = ["LaminDBServer", "setup_handlers"]
 
 NAMESPACE = "lamindb"
 # query arguments that are not filters
-RESERVED = {"q", "offset", "limit", "include", "features", "count"}
+RESERVED = {"q", "offset", "limit", "include", "features", "count", "order_by", "instance"}
 # lookup suffix in a query argument -> operator of a filter row
 LOOKUPS = {
     "exact": "=",
@@ -80,37 +102,62 @@ class LaminDBServer(Configurable):
         super().__init__(**kwargs)
         # one thread: Django connections are per thread, and reads one at a time are plenty
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lamindb-server")
+        # the instance used without an explicit one (kept when not following the current one),
+        # and whether a request for an explicit instance has switched away from it
+        self._default: str | None = None
+        self._switched = False
 
-    def prepare_instance(self) -> str:
-        """Make sure the process uses the current instance; return its ``owner/name``.
+    def prepare_instance(self, slug: str | None = None) -> str:
+        """Make sure the process uses ``slug``, or else its default instance (the current one
+        when following it); return its ``owner/name``. Neither changes which instance is
+        current in the config folder.
 
         Raises:
-            ln.errors.SetupError: no instance is set up, or the current one is gone.
+            ln.errors.SetupError: no instance is set up, or the one asked for is gone.
         """
-        if self.follow_current_instance or not django_settings.configured:
-            slug = current_slug()
-            if slug is None:
+        in_use = self._in_use()
+        if self._default is None and in_use is not None and not self.follow_current_instance:
+            self._default = in_use  # the first instance used is the one to keep
+        if slug:
+            target = load_instance(slug).slug  # raises InstanceNotFound, naming the instances that exist
+        elif self.follow_current_instance or self._default is None:
+            target = current_slug()
+            if target is None:
                 raise errors.SetupError(
                     "no lamindb-core instance is set up: run ln.setup.init(storage=...) in a notebook "
                     "or `lamin-core init --storage ...` in a terminal"
                 )
-            load_instance(slug)  # raises InstanceNotFound, naming the instances that exist
-            try:
-                ensure_django()
-                in_use = ln.setup.settings.instance.slug
-            except errors.SetupError:
-                in_use = None  # an earlier connect failed: try again, the instance may be back
-            if in_use != slug:
-                ln.setup.connect(slug)
+        else:
+            target = self._default
+        if in_use != target:
+            settings = load_instance(target)
+            if slug or self._switched:
+                activate(settings, remember=False)
+                ensure_connected()
+            else:
+                ln.setup.connect(target)
+            self._switched = bool(slug)
         close_old_connections()
+        if self._default is None and not self.follow_current_instance:
+            self._default = ln.setup.settings.instance.slug
         return ln.setup.settings.instance.slug
 
-    def run(self, func: Callable[..., Any], *args: Any) -> Any:
-        """Run ``func(*args)`` in the database thread, after ``prepare_instance``."""
+    @staticmethod
+    def _in_use() -> str | None:
+        if not django_settings.configured:
+            return None
+        try:
+            ensure_django()
+            return ln.setup.settings.instance.slug
+        except errors.SetupError:
+            return None  # an earlier connect failed: try again, the instance may be back
+
+    def run(self, func: Callable[..., Any], *args: Any, instance: str | None = None) -> Any:
+        """Run ``func(*args)`` in the database thread, after ``prepare_instance(instance)``."""
 
         def call() -> Any:
             try:
-                self.prepare_instance()
+                self.prepare_instance(instance)
                 return func(*args)
             except (DatabaseError, sqlite3.DatabaseError):
                 # reconnect on the next request: the database may be back by then
@@ -128,8 +175,9 @@ class BaseHandler(APIHandler):
         return self.settings["lamindb_server"]
 
     async def call(self, func: Callable[..., Any], *args: Any) -> Any:
+        instance = self.get_argument("instance", "").strip() or None
         try:
-            return await self.lamindb.run(func, *args)
+            return await self.lamindb.run(func, *args, instance=instance)
         except browsing.NotFound as exc:
             raise web.HTTPError(404, str(exc)) from None
         except errors.InstanceUnavailable as exc:
@@ -174,6 +222,52 @@ class BaseHandler(APIHandler):
         raise web.HTTPError(400, f"{name} must be true or false, got {raw!r}")
 
 
+class InstancesHandler(BaseHandler):
+    """``GET /lamindb/instances``: the registered instances, for the panel's picker."""
+
+    @web.authenticated
+    async def get(self) -> None:
+        self.write_json(list_instances_json())
+
+
+def list_instances_json() -> dict[str, Any]:
+    # the config folder only: no database is opened, so a broken instance is listed too
+    return {
+        "current": current_slug(),
+        "instances": [
+            {"slug": s.slug, "owner": s.owner, "name": s.name, "storage": s.storage, "db": s.db_display}
+            for s in list_instances()
+        ],
+    }
+
+
+class KernelInstanceHandler(BaseHandler):
+    """``GET /lamindb/kernels/<id>/instance``: the instance the kernel of a notebook uses."""
+
+    @web.authenticated
+    async def get(self, kernel_id: str) -> None:
+        manager = self.kernel_manager
+        if kernel_id not in manager:
+            raise web.HTTPError(404, f"no kernel {kernel_id!r} runs in this server")
+        pid = kernel_pid(manager.get_kernel(kernel_id))
+        slug = process_instance(pid) if pid is not None else None
+        self.write_json({
+            "kernel": kernel_id,
+            "instance": slug or current_slug(),
+            "source": "kernel" if slug else "current",
+        })
+
+
+def kernel_pid(kernel: Any) -> int | None:
+    """The process id of a local kernel (None for a remote one: its notes are elsewhere)."""
+    provisioner = getattr(kernel, "provisioner", None)
+    pid = getattr(provisioner, "pid", None)
+    if pid is None:
+        process = getattr(provisioner, "process", None)
+        pid = getattr(process, "pid", None)
+    return pid if isinstance(pid, int) else None
+
+
 class RegistriesHandler(BaseHandler):
     """``GET /lamindb/registries``: the registries of the current instance."""
 
@@ -200,6 +294,7 @@ class RecordsHandler(BaseHandler):
         include = [p for value in self.get_arguments("include") for p in value.split(",") if p.strip()]
         search = self.get_argument("q", "")
         count = self.bool_argument("count", not search.strip())
+        order_by = [k for value in self.get_arguments("order_by") for k in value.split(",") if k.strip()]
         conditions = []
         for key in self.request.query_arguments:
             # JupyterLab's ServerConnection adds a bare timestamp (?1795409286377) against caching
@@ -208,7 +303,7 @@ class RecordsHandler(BaseHandler):
             for value in self.get_arguments(key, strip=False):
                 conditions.append(parse_filter(key, value))
         self.write_json(
-            await self.call(list_records, name, search, conditions, offset, limit, include, features, count)
+            await self.call(list_records, name, search, conditions, offset, limit, include, features, count, order_by)
         )
 
 
@@ -240,6 +335,7 @@ def list_records(
     include: list[str],
     features: bool,
     count: bool,
+    order_by: list[str] | None = None,
 ) -> dict[str, Any]:
     model = browsing.registry_by_name(name)
     allowed = set(browsing.include_paths(model))
@@ -252,10 +348,12 @@ def list_records(
     if features and not browsing.supports_features(model):
         raise browsing.QueryError(f"features=true is only available for Artifact, not for {model.__name__}")
     browsing.check_page(offset, limit)
-    qs = browsing.build_query(model, search, conditions, search_limit=offset + limit + 1)
+    qs = browsing.build_query(model, search, conditions, search_limit=offset + limit + 1, order_by=order_by or ())
     page = browsing.fetch_page(qs, offset, limit, include, features, count=count)
     return {
         "registry": model.__name__,
+        "instance": ln.setup.settings.instance.slug,
+        "order_by": browsing.check_order(model, order_by or ()),
         "offset": page.offset,
         "limit": page.limit,
         "has_more": page.has_more,
@@ -287,6 +385,8 @@ def setup_handlers(web_app: Any, config: Any = None) -> LaminDBServer:
     web_app.add_handlers(
         ".*$",
         [
+            (url_path_join(base, "instances"), InstancesHandler),
+            (url_path_join(base, "kernels", segment, "instance"), KernelInstanceHandler),
             (url_path_join(base, "registries"), RegistriesHandler),
             (url_path_join(base, "registries", segment, "records"), RecordsHandler),
             (url_path_join(base, "registries", segment, "records", segment), RecordHandler),

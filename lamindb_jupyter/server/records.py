@@ -18,6 +18,7 @@ import datetime as dt
 import decimal
 import json
 import math
+import re
 from typing import Any
 
 from django.db import models
@@ -46,6 +47,20 @@ __all__ = [
 
 # the records of a to-many relation listed in a record's details
 RELATED_SHOWN = 5
+# how a notebook names the registries of a module: `import lamindb_core as ln`,
+# `import lamindb_core.bio as bt`; a registry defined in the notebook by its class name
+MODULE_ALIASES = {"core": "ln", "bio": "bt"}
+
+
+def python_name(model: type[models.Model]) -> str:
+    """The expression that names a registry in a notebook: ``ln.ULabel``, ``bt.CellType``."""
+    alias = MODULE_ALIASES.get(module_of(model))
+    return f"{alias}.{model.__name__}" if alias else model.__name__
+
+
+def variable_name(model: type[models.Model]) -> str:
+    """A variable for one record of a registry: ``ulabel``, ``cell_type``, ``feature_set``."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", model.__name__).lower()
 
 
 def registry_info(model: type[models.Model], name: str | None = None) -> dict[str, Any]:
@@ -59,6 +74,8 @@ def registry_info(model: type[models.Model], name: str | None = None) -> dict[st
         "include": include_paths(model),
         "features": supports_features(model),
         "searchable": hasattr(model, "search"),
+        "python": python_name(model),
+        "variable": variable_name(model),
     }
 
 

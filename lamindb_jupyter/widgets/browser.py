@@ -35,24 +35,38 @@ from ..server import records
 __all__ = ["RegistryBrowser", "FilterRow", "browse", "name_problem"]
 
 PAGE_SIZES = (10, 20, 50, 100)
-# longer cell values are cut, with the whole value in the cell's tooltip
-CELL_CHARS = 60
+# longer cell values are cut; the record's details show the whole value
+CELL_CHARS = 40
+# rows the table shows at once; a longer page scrolls inside it
+VISIBLE_ROWS = 20
+# the columns of a row are text in the table's monospaced font, set apart by this
+SEPARATOR = " │ "
 # a DataFrame export holds at most this many records; a QuerySet export has no limit
 EXPORT_MAX_ROWS = 100_000
-NO_RECORD = ("— pick a record to see its details —", None)
+# the Details picker's placeholder; its value is 0, no record's id (None would show an empty box)
+NO_RECORD = ("— pick a record to see its details —", 0)
 # names IPython binds itself (_, __, _i, _i3, _7) beside its hidden ones (In, Out, get_ipython)
 IPYTHON_NAMES = re.compile(r"_+|_i+|_i?\d+|__\w+__")
 # the value that an Export last bound to each name: an Export may replace it, nothing else
 _exported: dict[str, weakref.ref] = {}
 
+# The table is a list box (a <select>): a click picks a row and the arrow keys move the
+# selection, in the browser, with no code of ours in the page. Its header is text in the
+# same font, padded to the same widths. Only JupyterLab's theme variables: dark themes work.
 TABLE_STYLE = """
 <style>
-.lamindb-browser-table {max-height: 28em; overflow: auto; border: 1px solid var(--jp-border-color2, #ddd);}
-.lamindb-browser-table table {border-collapse: collapse; font-size: var(--jp-ui-font-size1, 12px); width: 100%;}
-.lamindb-browser-table th {position: sticky; top: 0; background: var(--jp-layout-color2, #f3f3f3);
-  text-align: left; padding: 3px 8px; white-space: nowrap;}
-.lamindb-browser-table td {padding: 2px 8px; white-space: nowrap; border-top: 1px solid var(--jp-border-color3, #eee);}
-.lamindb-browser-table tr.lamindb-selected td {background: var(--jp-brand-color3, #c8e0f8);}
+.lamindb-browser-rows {overflow-x: auto; border: 1px solid var(--jp-border-color2, #ddd);
+  background: var(--jp-layout-color1, #fff);}
+.lamindb-browser-rows .widget-select {margin: 0; width: max-content; min-width: 100%;}
+.lamindb-browser-rows select, .lamindb-browser-head {font-family: var(--jp-code-font-family, monospace);
+  font-size: var(--jp-code-font-size, 12px); color: var(--jp-ui-font-color1, #000);}
+.lamindb-browser-rows select {border: none; outline: none; overflow-y: auto; padding: 0; height: auto;
+  background: var(--jp-layout-color1, #fff);}
+.lamindb-browser-rows option {padding: 2px 8px; border-top: 1px solid var(--jp-border-color3, #eee);}
+.lamindb-browser-rows option:checked {background: var(--jp-brand-color3, #c8e0f8) linear-gradient(0deg,
+  var(--jp-brand-color3, #c8e0f8) 0%, var(--jp-brand-color3, #c8e0f8) 100%); color: var(--jp-ui-font-color0, #000);}
+.lamindb-browser-head {white-space: pre; padding: 3px 8px; font-weight: 600;
+  background: var(--jp-layout-color2, #f3f3f3);}
 .lamindb-browser-empty {padding: 8px; color: var(--jp-ui-font-color2, #777);}
 </style>
 """
@@ -62,30 +76,33 @@ def _escape(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def render_table(page: Page, selected: int | None = None) -> str:
-    """The page as an HTML table, every header and value escaped; long values cut."""
+def _cut(text: str, width: int = CELL_CHARS) -> str:
+    text = " ".join(text.split())  # a newline would break the row
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def table_lines(page: Page) -> tuple[str, list[tuple[str, int]]]:
+    """The page as text: its header line and one ``(line, id)`` per record, the columns
+    padded to a common width (at most ``CELL_CHARS``) and set apart by ``SEPARATOR``."""
+    columns = ["id", *page.columns]
+    cells = [
+        [str(pk), *(_cut(records.format_value(v)) for v in row)]
+        for pk, row in zip(page.ids, page.df.itertuples(index=False, name=None))
+    ]
+    widths = [max([len(_cut(c)), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
+
+    def line(values: list[str]) -> str:
+        return SEPARATOR.join(v.ljust(wd) for v, wd in zip(values, widths)).rstrip()
+
+    return line([_cut(c) for c in columns]), [(line(r), pk) for r, pk in zip(cells, page.ids)]
+
+
+def render_header(page: Page) -> str:
+    """The table's header (escaped), or the message that no record matches."""
     if page.rows == 0:
-        return TABLE_STYLE + '<div class="lamindb-browser-table"><div class="lamindb-browser-empty">No records match.</div></div>'
-    head = "".join(f"<th>{_escape(c)}</th>" for c in ["id", *page.columns])
-    body = []
-    for pk, row in zip(page.ids, page.df.itertuples(index=False, name=None)):
-        cells = [f"<td>{pk}</td>"]
-        for value in row:
-            text = records.format_value(value)
-            if len(text) > CELL_CHARS:
-                cells.append(f'<td title="{_escape(text)}">{_escape(text[: CELL_CHARS - 1])}…</td>')
-            else:
-                cells.append(f"<td>{_escape(text)}</td>")
-        css = ' class="lamindb-selected"' if pk == selected else ""
-        body.append(f"<tr data-id=\"{pk}\"{css}>{''.join(cells)}</tr>")
-    return (
-        TABLE_STYLE
-        + '<div class="lamindb-browser-table"><table><thead><tr>'
-        + head
-        + "</tr></thead><tbody>"
-        + "".join(body)
-        + "</tbody></table></div>"
-    )
+        return TABLE_STYLE + '<div class="lamindb-browser-empty">No records match.</div>'
+    header, _ = table_lines(page)
+    return TABLE_STYLE + f'<div class="lamindb-browser-head">{_escape(header)}</div>'
 
 
 class FilterRow(w.HBox):
@@ -173,6 +190,10 @@ class RegistryBrowser(w.VBox):
         self.filters = w.VBox([])
         self.status = w.HTML()
         self.table = w.HTML()
+        self.rows = w.Select(options=[], value=None, rows=1, layout=w.Layout(width="auto"))
+        self.rows.add_class("lamindb-browser-select")
+        self.table_box = w.VBox([self.table, self.rows])
+        self.table_box.add_class("lamindb-browser-rows")
         self.first = w.Button(icon="angle-double-left", tooltip="first page", layout=w.Layout(width="36px"))
         self.previous = w.Button(icon="angle-left", tooltip="previous page", layout=w.Layout(width="36px"))
         self.next = w.Button(icon="angle-right", tooltip="next page", layout=w.Layout(width="36px"))
@@ -182,7 +203,7 @@ class RegistryBrowser(w.VBox):
             options=sorted({*PAGE_SIZES, page_size}), value=page_size, description="per page",
             layout=w.Layout(width="160px"),
         )
-        self.record = w.Dropdown(options=[NO_RECORD], value=None, description="Details", layout=w.Layout(width="560px"))
+        self.record = w.Dropdown(options=[NO_RECORD], value=0, description="Details", layout=w.Layout(width="560px"))
         self.detail = w.HTML()
         self.export_kind = w.ToggleButtons(options=["QuerySet", "DataFrame"], value="QuerySet", style={"button_width": "100px"})
         self.export_name = w.Text(value="selection", description="as variable", layout=w.Layout(width="240px"))
@@ -195,7 +216,7 @@ class RegistryBrowser(w.VBox):
                 self.include,
                 self.filters,
                 self.status,
-                self.table,
+                self.table_box,
                 w.HBox([self.first, self.previous, self.page_label, self.next, self.last, self.page_size]),
                 self.record,
                 self.detail,
@@ -209,6 +230,7 @@ class RegistryBrowser(w.VBox):
         self.include.observe(lambda _: self.refresh(), "value")
         self.page_size.observe(lambda _: self.refresh(), "value")
         self.record.observe(lambda change: self.show_record(change["new"]), "value")
+        self.rows.observe(self._on_row, "value")
         self.add_filter.on_click(lambda _: self.add_condition())
         self.first.on_click(lambda _: self.first_page())
         self.previous.on_click(lambda _: self.previous_page())
@@ -252,7 +274,8 @@ class RegistryBrowser(w.VBox):
         self.include.allowed_tags = browsing.include_paths(model)
         self.filters.children = []
         self.record.options = [NO_RECORD]
-        self.record.value = None
+        self.record.value = 0
+        self.rows.options = []
         self.detail.value = ""
 
     def _on_registry(self, change: dict) -> None:
@@ -360,7 +383,8 @@ class RegistryBrowser(w.VBox):
 
     def _show_page(self, page: Page) -> None:
         selected = self.record.value if self.record.value in page.ids else None
-        self.table.value = render_table(page, selected)
+        self.table.value = render_header(page)
+        _, lines = table_lines(page)
         if page.rows:
             first, last = page.offset + 1, page.offset + page.rows
             of = f"{page.total:,}" if page.total is not None else "many"
@@ -378,7 +402,11 @@ class RegistryBrowser(w.VBox):
         self._quiet = True
         try:
             self.record.options = options
-            self.record.value = selected
+            self.record.value = selected or 0
+            self.rows.options = lines
+            self.rows.value = selected
+            self.rows.rows = max(1, min(len(lines), VISIBLE_ROWS))
+            self.rows.layout.display = "flex" if lines else "none"
         finally:
             self._quiet = False
         if selected is None:
@@ -407,10 +435,39 @@ class RegistryBrowser(w.VBox):
 
     # -- details and export -----------------------------------------------------
 
-    def show_record(self, pk: int | None) -> None:
-        """Show a record's ``describe()`` in the detail pane (``None`` clears it)."""
+    def _on_row(self, change: dict) -> None:
+        # a click on a row, or the arrow keys in the table: the Details picker follows
         if self._quiet:
             return
+        self.record.value = change["new"] or 0
+
+    def select_row(self, step: int) -> int | None:
+        """Move the selection ``step`` rows down (up if negative), as the arrow keys do in
+        the table; from no selection, down picks the first row and up the last. Returns the
+        id of the record now picked."""
+        ids = [pk for _, pk in self.rows.options]
+        if not ids:
+            return None
+        if self.rows.value in ids:
+            index = min(max(ids.index(self.rows.value) + step, 0), len(ids) - 1)
+        else:
+            index = 0 if step > 0 else len(ids) - 1
+        self.rows.value = ids[index]
+        return self.rows.value
+
+    def show_record(self, pk: int | None) -> None:
+        """Show a record's ``describe()`` in the detail pane (``None`` or 0 clears it)."""
+        if self._quiet:
+            return
+        self._quiet = True
+        try:
+            pk = pk or None
+            if pk is None and self.record.value != 0:
+                self.record.value = 0  # the placeholder, not an empty box
+            if self.rows.value != pk and (pk is None or pk in [v for _, v in self.rows.options]):
+                self.rows.value = pk
+        finally:
+            self._quiet = False
         if pk is None:
             self.detail.value = ""
         else:
@@ -425,8 +482,6 @@ class RegistryBrowser(w.VBox):
                 + _escape(records.describe_record(record))
                 + "</pre>"
             )
-        if self.page is not None:
-            self.table.value = render_table(self.page, pk)
 
     def export_selection(self) -> Any:
         """Bind the current selection (search and filters, all pages) to the variable named

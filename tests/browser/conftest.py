@@ -1,7 +1,9 @@
 """A real JupyterLab in a real headless Chromium (recipes: ../shared/TESTING.md).
 
 ``lab`` starts ``jupyter lab`` on a free port with a temporary root folder, config, settings
-and ``LAMIN_CORE_HOME`` holding a small embedded instance; ``chromium`` launches the
+and ``LAMIN_CORE_HOME`` holding two small embedded instances (``browser-test``, current, and
+``other-lab``); the JupyterLab panel is this checkout's build (``labextension/dist``) when
+there is one, else the installed one; ``chromium`` launches the
 system's Chromium through playwright (``executable_path``: never ``playwright install``).
 Without Chromium these tests fail, loudly: CI installs it (``.ci/run``).
 """
@@ -25,6 +27,9 @@ from pathlib import Path
 import pytest
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
+# the checkout's own build of the panel (npm run build:prod in labextension/)
+LABEXTENSION = Path(__file__).resolve().parents[2] / "labextension"
+OTHER_LABELS = ["Other lab label A", "Other lab label B"]
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -51,6 +56,9 @@ SETUP_INSTANCE = textwrap.dedent(
     ln.setup.init(storage=sys.argv[1], name="browser-test")
     ln.save([ln.ULabel(name=name) for name in json.loads(sys.argv[2])])
     ln.Feature(name="temperature", dtype="float").save()
+    ln.setup.init(storage=sys.argv[3], name="other-lab")
+    ln.save([ln.ULabel(name=name) for name in json.loads(sys.argv[4])])
+    ln.setup.connect("browser-test")
     """
 )
 
@@ -96,10 +104,20 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     }
     env.pop("LAMIN_CORE_TEST_DB", None)
     setup = subprocess.run(
-        [sys.executable, "-c", SETUP_INSTANCE, str(base / "storage"), json.dumps(LABEL_NAMES)],
+        [
+            sys.executable, "-c", SETUP_INSTANCE, str(base / "storage"), json.dumps(LABEL_NAMES),
+            str(base / "other-storage"), json.dumps(OTHER_LABELS),
+        ],
         env=env, capture_output=True, text=True, timeout=120,
     )
     assert setup.returncode == 0, setup.stderr
+    if (LABEXTENSION / "dist" / "package.json").is_file():
+        # JUPYTER_PATH comes before the environment's data folder (which, in a virtualenv,
+        # comes before the user's): this build wins over the installed one
+        target = base / "jupyter-path" / "labextensions" / "lamindb-jupyter"
+        shutil.copytree(LABEXTENSION / "dist", target)
+        shutil.copy(LABEXTENSION / "install.json", target / "install.json")
+        env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(base / "jupyter-path"), env.get("JUPYTER_PATH")]))
     settings = base / "lab-settings"
     # no kernel dialog, no news pop-up
     write_json(settings / "@jupyterlab/notebook-extension/tracker.jupyterlab-settings", {"autoStartDefaultKernel": True})
@@ -114,6 +132,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         "--no-browser", "--ip", "127.0.0.1", "--port", str(port),
         "--ServerApp.token=", "--ServerApp.password=", f"--ServerApp.root_dir={root}",
         f"--LabApp.user_settings_dir={settings}", f"--LabApp.workspaces_dir={base / 'workspaces'}",
+        # window.jupyterapp: the tests read the theme's name from the app
+        "--LabApp.expose_app_in_browser=True",
     ]
     if hasattr(os, "getuid") and os.getuid() == 0:
         command.append("--allow-root")

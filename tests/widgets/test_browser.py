@@ -12,17 +12,24 @@ from lamindb_core import browsing
 from lamindb_core.features import describe_artifact
 from lamindb_core.overview import registries_by_module
 from lamindb_jupyter.widgets import RegistryBrowser, browse
+from lamindb_jupyter.widgets.browser import NO_RECORD, SEPARATOR, table_lines
+
+
+def table_columns(browser: RegistryBrowser) -> list[str]:
+    """The table's header as a person reads it."""
+    head = re.search(r'<div class="lamindb-browser-head">(.*?)</div>', browser.table.value)
+    return [c.strip() for c in html.unescape(head.group(1)).split(SEPARATOR)] if head else []
+
+
+def table_column(browser: RegistryBrowser, name: str) -> list[str]:
+    """A column of the table's rows (the list box's lines), as a person reads it."""
+    column = table_columns(browser).index(name)
+    return [label.split(SEPARATOR)[column].strip() for label, _ in browser.rows.options]
 
 
 def table_names(browser: RegistryBrowser) -> list[str]:
-    """The name column of the rendered table, unescaped as a person reads it."""
-    names = []
-    header = re.findall(r"<th>(.*?)</th>", browser.table.value)
-    column = header.index("name")
-    for row in re.findall(r"<tr data-id=.*?</tr>", browser.table.value):
-        cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
-        names.append(html.unescape(cells[column]))
-    return names
+    """The name column of the table."""
+    return table_column(browser, "name")
 
 
 def test_browse_shows_the_newest_records_first(instance, labels):
@@ -32,8 +39,9 @@ def test_browse_shows_the_newest_records_first(instance, labels):
     total = instance.ULabel.filter().count()
     assert browser.page.total == total
     assert browser.page_label.value == f"records 1–{total} of {total}"
-    assert "<th>uid</th><th>name</th>" in browser.table.value
+    assert table_columns(browser)[:3] == ["id", "uid", "name"]
     assert "_branch_code" not in browser.table.value
+    assert [pk for _, pk in browser.rows.options] == browser.page.ids
 
 
 def test_browse_takes_a_name_and_lists_every_registry(instance):
@@ -54,7 +62,8 @@ def test_browse_unknown_registry_names_the_closest(instance):
 def test_values_are_html_escaped(instance, labels):
     browser = browse(instance.ULabel)
     assert "<img" not in browser.table.value
-    assert "&lt;img src=x onerror=alert(1)&gt;" in browser.table.value
+    # the rows are the text of <option>s, which the page shows as text, never as markup
+    assert table_names(browser)[0] == "<img src=x onerror=alert(1)>"
     browser.record.value = labels[-1].id
     assert "<img" not in browser.detail.value
     assert "&lt;img src=x onerror=alert(1)&gt;" in browser.detail.value
@@ -163,10 +172,10 @@ def test_filter_rows_offer_the_registrys_fields_and_fitting_operators(instance, 
 
 def test_a_bad_filter_value_shows_a_message_and_keeps_the_table(instance, labels):
     browser = browse(instance.ULabel, debounce=0)
-    before = browser.table.value
+    before = browser.table.value, browser.rows.options
     row = browser.add_condition("is_concept", "=", "maybe")
     assert "is_concept =: expected yes or no" in browser.status.value
-    assert browser.table.value == before
+    assert (browser.table.value, browser.rows.options) == before
     row.value.value = "no"
     assert browser.status.value == ""
     assert browser.page.rows == instance.ULabel.filter(is_concept=False).count()
@@ -178,7 +187,8 @@ def test_include_adds_related_columns(instance, labels):
     browser = browse(instance.ULabel, debounce=0)
     assert "parents__name" in browser.include.allowed_tags
     browser.include.value = ["parents__name", "created_by__name"]
-    assert "<th>parents__name</th>" in browser.table.value
+    assert "parents__name" in table_columns(browser)
+    assert table_column(browser, "parents__name")[browser.page.ids.index(dmso.id)] == "IFNG"
     df = browser.page.df
     assert df.loc[dmso.id, "parents__name"] == {"IFNG"}
     assert isinstance(df.loc[dmso.id, "created_by__name"], str)
@@ -234,7 +244,7 @@ def test_details_show_describe_with_relations(instance, labels):
     assert "ULabel DMSO" in browser.detail.value
     assert ".parents  ULabel  IFNG" in browser.detail.value
     assert f"&#x27;{dmso.uid}&#x27;" in browser.detail.value
-    assert 'class="lamindb-selected"' in browser.table.value
+    assert browser.rows.value == dmso.id  # the table shows the pick
     labels_in_picker = [label for label, _ in browser.record.options]
     assert f"{dmso.uid} · DMSO" in labels_in_picker
 
@@ -248,7 +258,8 @@ def test_artifact_details_are_describe_artifact_and_features_toggle(instance, la
     browser = browse(ln.Artifact, debounce=0)
     assert not browser.features.disabled
     browser.features.value = True
-    assert "<th>temperature</th>" in browser.table.value
+    assert "temperature" in table_columns(browser)
+    assert table_column(browser, "temperature")[browser.page.ids.index(artifact.id)] == "21.5"
     assert browser.page.df.loc[artifact.id, "temperature"] == {21.5}
     browser.record.value = artifact.id
     assert html.unescape(browser.detail.value).count(describe_artifact(artifact)) == 1
@@ -291,8 +302,12 @@ def test_registry_switch_resets_filters_and_shows_the_other_registry(instance, l
 def test_long_values_are_cut_with_the_whole_value_as_tooltip(instance):
     long = "A very long description " * 10
     instance.ULabel(name="long", description=long).save()
+    record = instance.ULabel.get(name="long")
     browser = browse(instance.ULabel, debounce=0)
-    assert f'<td title="{long}">A very long description A very long description A very long…</td>' in browser.table.value
+    cell = table_column(browser, "description")[browser.page.ids.index(record.id)]
+    assert cell == "A very long description A very long des…"
+    browser.rows.value = record.id
+    assert long.strip() in html.unescape(browser.detail.value)
 
 
 def namespace_snapshot(shell) -> dict[str, int]:
@@ -359,13 +374,59 @@ def test_cells_read_as_the_dataframe_reads_them_sorted_and_true_false(instance, 
     artifact.features.add_values({"cell_medium": ["IFNG", "DMSO"], "n_cells": [10, 9], "is_control": True})
     browser = browse(ln.Artifact, debounce=0)
     browser.features.value = True
-    header = re.findall(r"<th>(.*?)</th>", browser.table.value)
-    (row,) = [r for r in re.findall(r"<tr data-id=.*?</tr>", browser.table.value) if f'data-id="{artifact.id}"' in r]
-    cells = dict(zip(header, [html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]))
+
+    def cells_of(b, pk):
+        # the header line and the record's line of the list box, split into their columns
+        header, lines = table_lines(b.page)
+        (line,) = [text for text, id_ in lines if id_ == pk]
+        return dict(zip([c.strip() for c in header.split(SEPARATOR)], [c.strip() for c in line.split(SEPARATOR)]))
+
+    cells = cells_of(browser, artifact.id)
     # in the order of the DataFrame's {9, 10} and {DMSO, IFNG}: numbers as numbers, not as text
     assert cells["n_cells"] == "9, 10" and cells["cell_medium"] == "DMSO, IFNG"
     assert cells["is_control"] == "True"
-    labels_table = browse(ln.ULabel).table.value
-    header = re.findall(r"<th>(.*?)</th>", labels_table)
-    first_row = re.findall(r"<td[^>]*>(.*?)</td>", re.findall(r"<tr data-id=.*?</tr>", labels_table)[0])
-    assert first_row[header.index("is_concept")] == "False"
+    labels_browser = browse(ln.ULabel, debounce=0)
+    assert cells_of(labels_browser, labels_browser.page.ids[0])["is_concept"] == "False"
+
+
+def test_clicking_a_row_picks_the_record_and_shows_its_details(instance, labels):
+    # issue 11, item 10: the table's rows are what a person clicks, not only the Details picker
+    dmso = labels[0]
+    browser = browse(instance.ULabel, debounce=0)
+    assert browser.record.value == 0 and browser.record.label == NO_RECORD[0]
+    assert browser.detail.value == ""
+    browser.rows.value = dmso.id  # what a click on DMSO's row does
+    assert "ULabel DMSO" in browser.detail.value
+    assert browser.record.value == dmso.id and browser.record.label.endswith("· DMSO")
+    # and the other way round: the Details picker selects the row
+    browser.record.value = labels[1].id
+    assert browser.rows.value == labels[1].id and "ULabel IFNG" in browser.detail.value
+
+
+def test_details_picker_shows_its_placeholder_when_nothing_is_picked(instance, labels):
+    browser = browse(instance.ULabel, debounce=0)
+    assert browser.record.index == 0 and browser.record.label == "— pick a record to see its details —"
+    browser.record.value = labels[0].id
+    browser.record.value = None  # code that clears the pick
+    assert browser.record.index == 0 and browser.record.label == NO_RECORD[0]
+    assert browser.rows.value is None and browser.detail.value == ""
+    browser.rows.value = labels[0].id
+    browser.search.value = "IFNG"  # the picked record leaves the page
+    assert browser.record.index == 0 and browser.detail.value == ""
+    browser.registry.value = "Feature"
+    assert browser.record.index == 0 and browser.record.label == NO_RECORD[0]
+
+
+def test_arrow_keys_move_the_selection(instance, labels):
+    browser = browse(instance.ULabel, debounce=0)
+    ids = browser.page.ids
+    assert browser.select_row(+1) == ids[0]  # down from no pick: the first row
+    assert browser.select_row(+1) == ids[1]
+    assert browser.record.value == ids[1]
+    name = instance.ULabel.get(ids[1]).name
+    assert f"ULabel {name}" in html.unescape(browser.detail.value)
+    assert browser.select_row(-1) == ids[0]
+    assert browser.select_row(-1) == ids[0]  # the first row stays picked at the top
+    browser.rows.value = ids[-1]
+    assert browser.select_row(+1) == ids[-1]
+    assert browser.rows.rows == min(len(ids), 20)
