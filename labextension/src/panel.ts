@@ -276,6 +276,11 @@ export class RegistriesPanel extends Widget {
       }
       this._renderRegistries();
       this._showDetail(null);
+      const now = this._wanted();
+      if (now !== null && now !== wanted && now !== this._shown) {
+        // the notebook told its instance while this one loaded: show that instead
+        return this.refresh();
+      }
       await this._loadPage(0);
     } catch (error) {
       if (ticket === this._refreshTicket) {
