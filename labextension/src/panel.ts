@@ -78,10 +78,14 @@ function errorMessage(error: unknown): string {
   return String(error);
 }
 
-/** A cell's text: lists joined, objects as JSON, nothing for null. */
+/** A cell's text: lists joined, objects as JSON, nothing for null, booleans as
+ * Python and the notebook's tables write them (True, False). */
 export function cellText(value: unknown): string {
   if (value === null || value === undefined) {
     return '';
+  }
+  if (typeof value === 'boolean') {
+    return value ? 'True' : 'False';
   }
   if (Array.isArray(value)) {
     return value.map(cellText).filter(Boolean).join(', ');

@@ -155,6 +155,11 @@ def test_panel_shows_the_instance_of_the_notebook_in_focus(lab, chromium, tmp_pa
         panel.locator(".jp-lamindb-registry-picker").select_option("ULabel")
         panel.locator(".jp-lamindb-row", has_text="Other lab label A").wait_for()
         assert panel.locator(".jp-lamindb-row").count() == 2
+        # booleans read as in the notebook's tables (issue 11, item 6)
+        headers = panel.locator(".jp-lamindb-table th").all_inner_texts()
+        concept = [h.strip(" ▲▼") for h in headers].index("is_concept")
+        first_row = panel.locator(".jp-lamindb-row").first.locator("td").all_inner_texts()
+        assert first_row[concept] == "False", first_row
         assert "of other.ipynb" in instance.get_attribute("title")
         picker = panel.locator(".jp-lamindb-instance-picker")
         assert picker.evaluate("s => s.options[s.selectedIndex].textContent").endswith("/other-lab (other.ipynb)")
