@@ -586,12 +586,7 @@ def activate(instance: InstanceSettings, remember: bool = True) -> None:
             _state.instance = instance
             _state.blocked = None
             return
-        from django.db import connections
-
-        connections["default"].close()
-        config = connections.configure_settings({"default": django_db_config(instance, create=may_create)})
-        connections.settings["default"] = config["default"]
-        del connections["default"]
+        _replace_default_connection(django_db_config(instance, create=may_create))
         _state.instance = instance
         _state.may_create = may_create
         _state.blocked = None
@@ -614,16 +609,18 @@ def deactivate(reason: str) -> None:
         _state.storage = None
         _state.may_create = False
         _state.blocked = reason
-        if not _state.django_ready:
-            return
-        from django.db import connections
+        if _state.django_ready:
+            _replace_default_connection({"ENGINE": "lamindb_core.noinstance", "NAME": "", "OPTIONS": {"reason": reason}})
 
-        connections["default"].close()
-        config = connections.configure_settings(
-            {"default": {"ENGINE": "lamindb_core.noinstance", "NAME": "", "OPTIONS": {"reason": reason}}}
-        )
-        connections.settings["default"] = config["default"]
-        del connections["default"]
+
+def _replace_default_connection(config: dict) -> None:
+    # close this thread's default connection; the next use opens one with config
+    from django.db import connections
+
+    connections["default"].close()
+    configured = connections.configure_settings({"default": config})
+    connections.settings["default"] = configured["default"]
+    del connections["default"]
 
 
 def forget_if_current(instance: InstanceSettings) -> bool:
