@@ -237,14 +237,22 @@ def test_panel_table_insert_code_and_themes(lab, chromium, tmp_path, save_artifa
         page.wait_for_function("() => document.querySelectorAll('.jp-lamindb-row').length === 2")
         assert panel.locator(".jp-lamindb-page-label").inner_text() == "1–2 of 2"
 
-        # a click picks a record, the arrow keys move the pick
-        panel.locator(".jp-lamindb-row", has_text="Candidate marker study 2").click()
+        # a click on a record's name picks it, the arrow keys move the pick; neither scrolls
+        # the table sideways, so the name column stays in view
+        panel.locator(".jp-lamindb-row td", has_text="Candidate marker study 2").click()
         panel.locator(".jp-lamindb-describe", has_text="ULabel Candidate marker study 2").wait_for()
         page.keyboard.press("ArrowDown")
         panel.locator(".jp-lamindb-describe", has_text="ULabel Candidate marker study 1").wait_for()
         page.keyboard.press("ArrowUp")
         panel.locator(".jp-lamindb-describe", has_text="ULabel Candidate marker study 2").wait_for()
         uid = panel.locator(".jp-lamindb-row.jp-mod-selected").get_attribute("data-uid")
+        assert panel.locator(".jp-lamindb-table-box").evaluate("box => box.scrollLeft") == 0
+        name_in_view = """box => {
+            const th = box.querySelector("th[data-column='name']").getBoundingClientRect();
+            const shown = box.getBoundingClientRect();
+            return th.left >= shown.left - 1 && th.right <= shown.right + 1;
+        }"""
+        assert panel.locator(".jp-lamindb-table-box").evaluate(name_in_view)
         light_png = tmp_path / "panel-light.png"
         page.screenshot(path=str(light_png))
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 
 import pytest
 from IPython.core.completer import provisionalcompleter
@@ -120,9 +119,6 @@ def test_completer_unknown_registry_or_subcommand_offers_nothing(completions):
     assert completions("%ln nope suf") == []
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("lamindb_core.lookup") is None, reason="Registry.lookup (issue 4) is not in lamindb_core yet"
-)
 def test_completer_lookup_objects_complete_attributes_and_keys(shell, run, completions, labels):
     run("%ln lookup ULabel")
     assert "candidate_marker_study_1" in completions("ulabels.cand")

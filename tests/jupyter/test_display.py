@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html as html_lib
-import importlib.util
 import json
 import re
 
@@ -125,7 +124,6 @@ def test_display_queryset_in_a_terminal_is_a_text_table(shell, instance, labels)
     assert "Candidate marker study 2" in text
 
 
-@pytest.mark.skipif(importlib.util.find_spec("lamindb_core.search") is None, reason="Registry.search (issue 4) is not in lamindb_core yet")
 def test_display_search_results_show_their_score_table_escaped(shell, html, instance, labels):
     result = instance.ULabel.search("img onerror")
     shown = html(result)

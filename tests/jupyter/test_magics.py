@@ -159,15 +159,6 @@ def test_bad_input_is_one_line_usage_error_without_traceback(shell, usage_error,
 
 # -- search and lookup (issue 4) ---------------------------------------------------------------
 
-needs_search = pytest.mark.skipif(
-    importlib.util.find_spec("lamindb_core.search") is None, reason="Registry.search (issue 4) is not in lamindb_core yet"
-)
-needs_lookup = pytest.mark.skipif(
-    importlib.util.find_spec("lamindb_core.lookup") is None, reason="Registry.lookup (issue 4) is not in lamindb_core yet"
-)
-
-
-@needs_search
 def test_search_ranks_and_returns_the_library_result(shell, run, labels, instance):
     run('hits = %ln search ULabel "cand marker" --limit 5')
     hits = shell.user_ns["hits"]
@@ -177,13 +168,11 @@ def test_search_ranks_and_returns_the_library_result(shell, run, labels, instanc
     assert [r.name for r in shell.user_ns["hits"]] == ["DMSO"]
 
 
-@needs_search
 def test_search_without_text_and_with_bad_field_are_usage_errors(shell, usage_error, labels):
     assert "%ln search needs a text" in usage_error("%ln search ULabel")
     assert "nme" in usage_error("%ln search ULabel DMSO --field nme")
 
 
-@needs_lookup
 def test_lookup_binds_a_lookup_object(shell, run, labels, capsys):
     run("%ln lookup ULabel")
     assert "ulabels = ln.ULabel.lookup()" in capsys.readouterr().out
@@ -213,9 +202,6 @@ def test_browse_without_the_widgets_module_is_a_usage_error(shell, usage_error, 
     assert usage_error("%ln browse") == "the registry browser is not installed (lamindb_jupyter.widgets is missing)"
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("lamindb_jupyter.widgets") is None, reason="lamindb_jupyter.widgets is not there yet"
-)
 def test_browse_returns_the_widget(shell, run, labels):
     import ipywidgets
 
@@ -314,9 +300,9 @@ def test_magic_writes_nothing_but_track(shell, run, completions, labels, artifac
         "%ln info",
         "%ln help filter",
         "%%ln\nfilter ULabel\nget ULabel name=IFNG",
+        '%ln search ULabel "cand"',
+        "%ln lookup ULabel",
     ]
-    if importlib.util.find_spec("lamindb_core.search"):
-        cells += ['%ln search ULabel "cand"', "%ln lookup ULabel"]
     with connection.execute_wrapper(record):
         for cell in cells:
             run(cell)
