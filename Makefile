@@ -72,12 +72,17 @@ pg-up:
 	echo "PostgreSQL is not accepting connections on $(PG_HOST):$(PG_PORT)" >&2; exit 1
 
 # Both runs always execute; any non-zero exit (pytest's 5, "no tests collected", included) fails.
+# They run at the same time (most tests wait on a database or a child process, not the CPU):
+# SQLite's output shows as it comes, PostgreSQL's is printed when both are done.
 test: venv pg-up
-	@status=0; \
-	echo "=== pytest on SQLite ==="; \
+	@status=0; pg_log=$$(mktemp); \
+	( $(PYTEST_POSTGRES) >"$$pg_log" 2>&1; echo $$? >"$$pg_log.rc" ) & pg_pid=$$!; \
+	echo "=== pytest on SQLite (PostgreSQL runs alongside; its output follows) ==="; \
 	$(PYTEST_SQLITE) || { rc=$$?; echo "*** SQLite run failed (pytest exit $$rc)"; status=1; }; \
+	wait $$pg_pid; \
 	echo "=== pytest on PostgreSQL ($(PG_URL)) ==="; \
-	$(PYTEST_POSTGRES) || { rc=$$?; echo "*** PostgreSQL run failed (pytest exit $$rc)"; status=1; }; \
+	cat "$$pg_log"; rc=$$(cat "$$pg_log.rc"); rm -f "$$pg_log" "$$pg_log.rc"; \
+	[ "$$rc" = 0 ] || { echo "*** PostgreSQL run failed (pytest exit $$rc)"; status=1; }; \
 	exit $$status
 
 test-sqlite: venv
