@@ -21,7 +21,7 @@ from django.db import models, transaction
 
 from . import errors, progress
 from .bulk import save as bulk_save
-from .features import label_links
+from .models.annotations import label_links
 from .logger import logger
 from .models import Artifact, Feature, FeatureSet
 

@@ -119,8 +119,16 @@ def _column(values: list, field: models.Field | None) -> pd.Series:
     return pd.Series(values)
 
 
-def queryset_to_df(qs, include: str | list[str] | None = None, features: bool | list[str] = False) -> pd.DataFrame:
-    """The records of ``qs`` as a DataFrame; see ``QuerySet.df``."""
+def queryset_to_df(qs, include: str | list[str] | None = None, short: bool = False) -> pd.DataFrame:
+    """The records of ``qs`` as a DataFrame; see ``QuerySet.df``.
+
+    Args:
+        qs: The query.
+        include: Related fields to add as columns (``"created_by__name"``).
+        short: Only the first four columns of the registry's own, as with
+            ``include``; ``ArtifactQuerySet.df(features=...)`` adds its feature
+            columns to these.
+    """
     import pandas as pd
 
     model = qs.model
@@ -134,18 +142,12 @@ def queryset_to_df(qs, include: str | list[str] | None = None, features: bool | 
             f"got {include!r} ({type(include).__name__})"
         )
     include = list(include or [])
-    if features:
-        feature_table = getattr(model, "_features_df", None)
-        if feature_table is None:
-            raise errors.InvalidArgument(
-                f"features= is only available for Artifact, not for {model.__name__}"
-            )
     names = display_field_names(model)
     field_by_name = {}
     for f in model._meta.concrete_fields:
         field_by_name[f.name] = f
         field_by_name[f.attname] = f
-    if include or features:
+    if include or short:
         names = names[:4]
     # one query for direct fields and to-one paths, one per to-many path
     to_one: list[str] = []
@@ -187,8 +189,6 @@ def queryset_to_df(qs, include: str | list[str] | None = None, features: bool | 
     df = pd.DataFrame({name: data[name] for name in order})
     df.index = pd.Index(ids, name="id")
     df.attrs["registry"] = model._meta.label
-    if features:
-        df = feature_table(df, qs, features)
     return df
 
 
