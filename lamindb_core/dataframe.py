@@ -128,6 +128,9 @@ def queryset_to_df(qs, include: str | list[str] | None = None, short: bool = Fal
         short: Only the first four columns of the registry's own, as with
             ``include``; ``ArtifactQuerySet.df(features=...)`` adds its feature
             columns to these.
+
+    The DataFrame's ``attrs`` hold the registry (``"registry"``: ``"core.ULabel"``)
+    and each column's dtype (``"field_dtypes"``), which ``annotate_dtypes`` shows.
     """
     import pandas as pd
 
@@ -166,7 +169,7 @@ def queryset_to_df(qs, include: str | list[str] | None = None, short: bool = Fal
     if not rows:
         ordered = [n for n in names] + [p for p in include if p not in names]
         empty = pd.DataFrame(columns=ordered)
-        empty.attrs["registry"] = model._meta.label
+        _describe_columns(empty, model, field_by_name)
         return empty
     data = {}
     transposed = list(zip(*rows))
@@ -188,8 +191,17 @@ def queryset_to_df(qs, include: str | list[str] | None = None, short: bool = Fal
     order = [n for n in names if n != "id"] + [p for p in include if p not in names]
     df = pd.DataFrame({name: data[name] for name in order})
     df.index = pd.Index(ids, name="id")
-    df.attrs["registry"] = model._meta.label
+    _describe_columns(df, model, field_by_name)
     return df
+
+
+def _describe_columns(df: pd.DataFrame, model: type[models.Model], field_by_name: dict) -> None:
+    # Recorded while the registry is at hand: a DataFrame can carry only plain
+    # data in attrs (pandas writes them into parquet files as JSON).
+    df.attrs["registry"] = model._meta.label
+    df.attrs["field_dtypes"] = {
+        str(column): field_dtype(field_by_name[column]) for column in df.columns if column in field_by_name
+    }
 
 
 def first_rows(qs, limit: int | None, include: str | list[str] | None = None, features: bool | list[str] = False) -> pd.DataFrame:
@@ -249,27 +261,15 @@ def annotate_dtypes(df: pd.DataFrame) -> pd.DataFrame:
         ('cell_medium', 'cat[ULabel]')
     """
     import pandas as pd
-    from django.apps import apps
 
     feature_dtypes = df.attrs.get("feature_dtypes", {})
-    model = None
-    if df.attrs.get("registry"):
-        try:
-            model = apps.get_model(df.attrs["registry"])
-        except (LookupError, ValueError):
-            model = None
+    field_dtypes = df.attrs.get("field_dtypes", {})
     dtypes = []
     for column in df.columns:
         if column in feature_dtypes:
             dtypes.append(feature_dtypes[column] or "")
-            continue
-        dtype = ""
-        if model is not None:
-            try:
-                dtype = field_dtype(resolve_path(model, str(column))[0])
-            except errors.FieldValidationError:
-                dtype = ""
-        dtypes.append(dtype)
+        else:
+            dtypes.append(field_dtypes.get(str(column), ""))
     annotated = df.copy()
     annotated.columns = pd.MultiIndex.from_arrays([list(df.columns), dtypes])
     return annotated
