@@ -387,7 +387,7 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
             committed = True
         finally:
             if own_journal:
-                _end_journal(journal, committed)
+                recovery.end_journal(journal, committed)
         if previous is not None:
             previous.is_latest = False
             logger.important(f"created version {self.uid[16:]} of artifact '{self.stem_uid}' (key {self.key!r})")
@@ -553,7 +553,7 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
     def _open_journal(storage: Storage) -> recovery.Journal:
         # a save that stores files into storage: first what saves that died there
         # left is removed (cheap: only the journals are read), then this one is journaled
-        _release_rolled_back()
+        recovery.release_rolled_back()
         try:
             report = storage.recover()
         except Exception as exc:  # never a reason for this save to fail
@@ -824,7 +824,7 @@ class _BulkStore:
             for name in ("_journal", "_bulk_stage", "_staged"):
                 artifact.__dict__.pop(name, None)
         for journal in self.journals.values():
-            _end_journal(journal, committed)
+            recovery.end_journal(journal, committed)
 
 
 def _copying(artifacts: list[Artifact]) -> str:
@@ -838,54 +838,6 @@ def _by_storage(artifacts: list[Artifact]) -> list[tuple[Storage, list[Artifact]
     for artifact in artifacts:
         groups.setdefault(artifact.storage.root, (artifact.storage, []))[1].append(artifact)
     return list(groups.values())
-
-
-# journals of saves whose records are committed by an outer transaction, with the
-# callback that closes each on commit, and the connection
-_awaiting_commit: list[tuple[recovery.Journal, Callable, Any]] = []
-
-
-def _release_rolled_back() -> None:
-    # Django runs no hook on rollback: a journal whose on_commit callback is gone
-    # from its connection without having run belongs to a rolled-back transaction;
-    # its lock is released so that a recovery removes its files (they have no record)
-    connection = transaction.get_connection()
-    pending = getattr(connection, "run_on_commit", None)
-    if pending is None:
-        return
-    waiting = {id(entry[1]) for entry in pending}
-    keep = []
-    for journal, callback, owner in _awaiting_commit:
-        if journal.closed:
-            continue
-        if owner is not connection or id(callback) in waiting:
-            keep.append((journal, callback, owner))
-        else:
-            journal.release()
-    _awaiting_commit[:] = keep
-
-
-def _end_journal(journal: recovery.Journal, committed: bool) -> None:
-    # a save is over: its journal goes when its records are committed (with the
-    # outer transaction, if there is one); after a failure it goes if no file it
-    # lists is left, else it stays for a recovery, which checks the records
-    if journal.closed:
-        return
-    if committed:
-        connection = transaction.get_connection()
-        if connection.in_atomic_block:
-            callback = journal.close
-            transaction.on_commit(callback)
-            _awaiting_commit.append((journal, callback, connection))
-        else:
-            journal.close()
-    elif any(
-        os.path.lexists(journal.folder / name) or os.path.lexists(journal.folder / journal.temp_name(name))
-        for name in journal.names
-    ):
-        journal.release()
-    else:
-        journal.close()
 
 
 class ArtifactULabel(BasicRecord, TracksRun):
