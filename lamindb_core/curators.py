@@ -21,9 +21,9 @@ from django.db import models, transaction
 
 from . import errors, progress
 from .bulk import save as bulk_save
-from .models.annotations import label_links
 from .logger import logger
 from .models import Artifact, Feature, FeatureSet
+from .models.annotations import label_links
 from .value_sources import value_source
 
 __all__ = ["Curator", "DataFrameCurator", "AnnDataCurator"]
