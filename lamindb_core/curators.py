@@ -21,9 +21,10 @@ from django.db import models, transaction
 
 from . import errors, progress
 from .bulk import save as bulk_save
-from .features import label_links
 from .logger import logger
 from .models import Artifact, Feature, FeatureSet
+from .models.annotations import label_links
+from .value_sources import value_source
 
 __all__ = ["Curator", "DataFrameCurator", "AnnDataCurator"]
 
@@ -124,13 +125,14 @@ class DataFrameCurator:
         """
         ok = True
         for key, column in self._columns.items():
-            warning = getattr(column.model, "_curation_warnings", {}).get(column.field)
+            # a module's registry (bio) may come with a public source of values
+            source = value_source(column.model)
+            warning = source.warnings.get(column.field) if source is not None else None
             if warning:
                 logger.warning(warning)
-            # a bio registry's values that its public source has are validated: they are saved from it
-            save_from_public = getattr(column.model, "save_from_public", None)
-            if not column.validate() and save_from_public is not None:
-                save_from_public(column.missing, field=column.field, organism=self._organism, key=key)
+            # values that the public source has are validated: they are saved from it
+            if not column.validate() and source is not None and source.save_missing is not None:
+                source.save_missing(column.missing, field=column.field, organism=self._organism, key=key)
             if column.validate():
                 logger.success(f'"{key}" is validated against {column.target}')
                 continue
@@ -233,10 +235,7 @@ class DataFrameCurator:
         if existing is not None:
             return existing
         feature_set = FeatureSet(n=len(members), registry=registry, dtype=dtype, hash=digest).save()
-        if registry == "Feature":
-            feature_set.features.add(*members)
-        elif registry == "bio.Gene":
-            feature_set.genes.add(*members)
+        feature_set.add_members(members)
         return feature_set
 
 

@@ -119,8 +119,19 @@ def _column(values: list, field: models.Field | None) -> pd.Series:
     return pd.Series(values)
 
 
-def queryset_to_df(qs, include: str | list[str] | None = None, features: bool | list[str] = False) -> pd.DataFrame:
-    """The records of ``qs`` as a DataFrame; see ``QuerySet.df``."""
+def queryset_to_df(qs, include: str | list[str] | None = None, short: bool = False) -> pd.DataFrame:
+    """The records of ``qs`` as a DataFrame; see ``QuerySet.df``.
+
+    Args:
+        qs: The query.
+        include: Related fields to add as columns (``"created_by__name"``).
+        short: Only the first four columns of the registry's own, as with
+            ``include``; ``ArtifactQuerySet.df(features=...)`` adds its feature
+            columns to these.
+
+    The DataFrame's ``attrs`` hold the registry (``"registry"``: ``"core.ULabel"``)
+    and each column's dtype (``"field_dtypes"``), which ``annotate_dtypes`` shows.
+    """
     import pandas as pd
 
     model = qs.model
@@ -134,18 +145,12 @@ def queryset_to_df(qs, include: str | list[str] | None = None, features: bool | 
             f"got {include!r} ({type(include).__name__})"
         )
     include = list(include or [])
-    if features:
-        feature_table = getattr(model, "_features_df", None)
-        if feature_table is None:
-            raise errors.InvalidArgument(
-                f"features= is only available for Artifact, not for {model.__name__}"
-            )
     names = display_field_names(model)
     field_by_name = {}
     for f in model._meta.concrete_fields:
         field_by_name[f.name] = f
         field_by_name[f.attname] = f
-    if include or features:
+    if include or short:
         names = names[:4]
     # one query for direct fields and to-one paths, one per to-many path
     to_one: list[str] = []
@@ -164,7 +169,7 @@ def queryset_to_df(qs, include: str | list[str] | None = None, features: bool | 
     if not rows:
         ordered = [n for n in names] + [p for p in include if p not in names]
         empty = pd.DataFrame(columns=ordered)
-        empty.attrs["registry"] = model._meta.label
+        _describe_columns(empty, model, field_by_name)
         return empty
     data = {}
     transposed = list(zip(*rows))
@@ -186,10 +191,17 @@ def queryset_to_df(qs, include: str | list[str] | None = None, features: bool | 
     order = [n for n in names if n != "id"] + [p for p in include if p not in names]
     df = pd.DataFrame({name: data[name] for name in order})
     df.index = pd.Index(ids, name="id")
-    df.attrs["registry"] = model._meta.label
-    if features:
-        df = feature_table(df, qs, features)
+    _describe_columns(df, model, field_by_name)
     return df
+
+
+def _describe_columns(df: pd.DataFrame, model: type[models.Model], field_by_name: dict) -> None:
+    # Recorded while the registry is at hand: a DataFrame can carry only plain
+    # data in attrs (pandas writes them into parquet files as JSON).
+    df.attrs["registry"] = model._meta.label
+    df.attrs["field_dtypes"] = {
+        str(column): field_dtype(field_by_name[column]) for column in df.columns if column in field_by_name
+    }
 
 
 def first_rows(qs, limit: int | None, include: str | list[str] | None = None, features: bool | list[str] = False) -> pd.DataFrame:
@@ -249,27 +261,15 @@ def annotate_dtypes(df: pd.DataFrame) -> pd.DataFrame:
         ('cell_medium', 'cat[ULabel]')
     """
     import pandas as pd
-    from django.apps import apps
 
     feature_dtypes = df.attrs.get("feature_dtypes", {})
-    model = None
-    if df.attrs.get("registry"):
-        try:
-            model = apps.get_model(df.attrs["registry"])
-        except (LookupError, ValueError):
-            model = None
+    field_dtypes = df.attrs.get("field_dtypes", {})
     dtypes = []
     for column in df.columns:
         if column in feature_dtypes:
             dtypes.append(feature_dtypes[column] or "")
-            continue
-        dtype = ""
-        if model is not None:
-            try:
-                dtype = field_dtype(resolve_path(model, str(column))[0])
-            except errors.FieldValidationError:
-                dtype = ""
-        dtypes.append(dtype)
+        else:
+            dtypes.append(field_dtypes.get(str(column), ""))
     annotated = df.copy()
     annotated.columns = pd.MultiIndex.from_arrays([list(df.columns), dtypes])
     return annotated

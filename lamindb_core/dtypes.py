@@ -6,12 +6,13 @@ A dtype is one of ``str``, ``int``, ``float``, ``num``, ``bool``, ``date``,
 
     cat                         # ULabel, by name
     cat[ULabel]
-    cat[bio.CellType]           # LaminDB's "cat[bionty.CellType]" is accepted too
-    cat[bio.Gene.symbol]        # match values against Gene.symbol
-    cat[ULabel|bio.CellType]
+    cat[Artifact.key]           # match values against Artifact.key
+    cat[<module>.<Registry>]    # a registry of an installed module; LaminDB's module
+                                # name "bionty" is accepted for "bio"
+    cat[ULabel|<module>.<Registry>.<field>]
 
-This module takes plain inputs (strings and values); registries are looked up
-in Django's app registry by name when needed.
+This module takes plain inputs (strings and values); a dtype's registries are
+found among the registries that Django has loaded, by name.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import math
 import numbers
 import re
 from dataclasses import dataclass
+
+from django.apps import apps
 
 from . import errors
 
@@ -39,7 +42,7 @@ __all__ = [
 SIMPLE_DTYPES = ("str", "int", "float", "num", "bool", "date", "datetime", "dict")
 VALID_FORMS = (
     "str, int, float, num, bool, date, datetime, dict, cat, cat[ULabel], cat[<Registry>], "
-    "cat[<Registry>.<field>], cat[<A>|<B>] (registries of modules as module.Registry, e.g. bio.CellType)"
+    "cat[<Registry>.<field>], cat[<A>|<B>] (registries of modules as <module>.<Registry>)"
 )
 _CAT = re.compile(r"^cat\[(.+)\]$")
 _MODULE_ALIASES = {"bionty": "bio"}
@@ -47,23 +50,15 @@ _MODULE_ALIASES = {"bionty": "bio"}
 
 @dataclass(frozen=True)
 class CatTarget:
-    """A registry (``app_label``, ``model name``) and the field that values are matched on."""
+    """A registry and the field that values are matched on (None: its name field)."""
 
-    app_label: str
-    registry: str
+    model: type
     field: str | None
 
     @property
-    def model(self) -> type:
-        """The registry's class."""
-        from django.apps import apps
-
-        return apps.get_model(self.app_label, self.registry)
-
-    @property
     def display(self) -> str:
-        """``ULabel`` or ``bio.CellType``, as in a dtype string."""
-        name = self.registry if self.app_label == "core" else f"{self.app_label}.{self.registry}"
+        """``ULabel`` or ``<module>.<Registry>``, as in a dtype string."""
+        name = _registry_name(self.model)
         return f"{name}.{self.field}" if self.field else name
 
     def match_field(self) -> str:
@@ -80,9 +75,20 @@ class CatTarget:
         return "uid"
 
 
-def _resolve_target(part: str, dtype: str) -> CatTarget:
-    from django.apps import apps
+def _registry_name(model: type) -> str:
+    # as a dtype writes it: core's registries by name, a module's as module.Name
+    label = model._meta.app_label
+    return model.__name__ if label == "core" else f"{label}.{model.__name__}"
 
+
+def _models_by_name() -> dict[tuple[str, str], type]:
+    """Every model that Django has loaded, by ``(app label, lowercase name)``."""
+    return {
+        (m._meta.app_label, m._meta.model_name): m for m in apps.get_models(include_auto_created=True)
+    }
+
+
+def _resolve_target(part: str, dtype: str) -> CatTarget:
     pieces = part.strip().split(".")
     if pieces[0] in _MODULE_ALIASES:
         pieces[0] = _MODULE_ALIASES[pieces[0]]
@@ -93,18 +99,18 @@ def _resolve_target(part: str, dtype: str) -> CatTarget:
         app_label, registry, rest = "core", pieces[0], pieces[1:]
     if len(rest) > 1:
         raise errors.ValidationError(f"invalid dtype {dtype!r}: '{part}' has too many parts; valid forms: {VALID_FORMS}")
-    try:
-        model = apps.get_model(app_label, registry)
-    except LookupError:
+    by_name = _models_by_name()
+    model = by_name.get((app_label, registry.lower()))
+    if model is None:
         known = sorted(
-            (m.__name__ if m._meta.app_label == "core" else f"{m._meta.app_label}.{m.__name__}")
-            for m in apps.get_models()
+            _registry_name(m)
+            for m in by_name.values()
             if not getattr(m, "_is_link_table", False) and not m._meta.auto_created
         )
         hint = errors.closest_match_hint(part.strip(), known)
         raise errors.ValidationError(
             f"invalid dtype {dtype!r}: no registry '{part.strip()}'.{hint} Registries: {', '.join(known)}"
-        ) from None
+        )
     field = rest[0] if rest else None
     if field is not None:
         names = [f.name for f in model._meta.concrete_fields]
@@ -113,7 +119,7 @@ def _resolve_target(part: str, dtype: str) -> CatTarget:
                 f"invalid dtype {dtype!r}: {model.__name__} has no field '{field}'."
                 f"{errors.closest_match_hint(field, names)}"
             )
-    return CatTarget(app_label=app_label, registry=model.__name__, field=field)
+    return CatTarget(model=model, field=field)
 
 
 def parse_dtype(dtype: str) -> list[CatTarget] | str:
@@ -125,8 +131,8 @@ def parse_dtype(dtype: str) -> list[CatTarget] | str:
     Example:
         >>> parse_dtype("float")
         'float'
-        >>> [t.display for t in parse_dtype("cat[ULabel|bio.CellType]")]
-        ['ULabel', 'bio.CellType']
+        >>> [t.display for t in parse_dtype("cat[ULabel|Artifact.key]")]
+        ['ULabel', 'Artifact.key']
     """
     if not isinstance(dtype, str):
         raise errors.ValidationError(f"a dtype is a string, got {dtype!r}; valid forms: {VALID_FORMS}")
@@ -134,7 +140,7 @@ def parse_dtype(dtype: str) -> list[CatTarget] | str:
     if text in SIMPLE_DTYPES:
         return text
     if text == "cat":
-        return [CatTarget("core", "ULabel", None)]
+        return [_resolve_target("ULabel", dtype)]
     match = _CAT.match(text)
     if match is None:
         hint = errors.closest_match_hint(text, [*SIMPLE_DTYPES, "cat"])
@@ -143,7 +149,8 @@ def parse_dtype(dtype: str) -> list[CatTarget] | str:
 
 
 def normalize_dtype(dtype: str) -> str:
-    """The canonical spelling of a dtype: ``cat[bionty.CellType]`` → ``cat[bio.CellType]``."""
+    """The canonical spelling of a dtype: ``cat`` → ``cat[ULabel]``, LaminDB's module
+    name ``bionty`` → ``bio``."""
     parsed = parse_dtype(dtype)
     if isinstance(parsed, str):
         return parsed

@@ -178,6 +178,9 @@ class RecordQuerySet(models.QuerySet):
         >>> qs.one_or_none()
     """
 
+    supports_features = False
+    """Whether ``df(features=...)`` works: only for artifacts (``ArtifactQuerySet``)."""
+
     def filter(self, *args, **kwargs):
         """Narrow the query; see Django's ``QuerySet.filter``."""
         args, kwargs = _rewrite_aliases(self.model, args, kwargs)
@@ -350,12 +353,23 @@ class RecordQuerySet(models.QuerySet):
         Args:
             include: Related fields to add as columns (``"created_by__name"``,
                 ``"ulabels__name"``); a to-many relation gives a set per row.
-            features: ``True`` or a list of feature names (``Artifact`` only).
+            features: ``True`` or a list of feature names: ``Artifact`` only, whose
+                QuerySet (``ArtifactQuerySet``) adds a column per feature.
+
+        Raises:
+            ln.errors.InvalidArgument: ``features`` for a registry other than ``Artifact``.
 
         Example:
             >>> ln.Artifact.filter(suffix=".h5ad").df(include="ulabels__name")
         """
-        df = queryset_to_df(self, include=include, features=features)
+        if features:
+            raise errors.InvalidArgument(
+                f"features= is only available for Artifact, not for {self.model.__name__}"
+            )
+        return self._scored(queryset_to_df(self, include=include))
+
+    def _scored(self, df):
+        # the table of a search result gets its score column
         if self._search_meta is not None:
             df = self._search_meta.add_score(df)
         return df

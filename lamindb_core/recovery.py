@@ -48,6 +48,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.db import transaction
+
 from . import files
 
 try:
@@ -55,7 +57,7 @@ try:
 except ImportError:  # Windows: no flock; journals are written but never recovered
     fcntl = None
 
-__all__ = ["PENDING", "Journal", "RecoveryReport", "open_journal", "recover", "temp_name"]
+__all__ = ["PENDING", "Journal", "RecoveryReport", "open_journal", "recover", "temp_name", "end_journal", "release_rolled_back"]
 
 PENDING = ".pending"
 """The folder of ``.lamindb`` that holds the journals."""
@@ -194,6 +196,59 @@ def open_journal(folder: Path, session: dict[str, Any] | None = None) -> Journal
         os.close(fd)
         raise
     return Journal(folder, fd, journal_id)
+
+
+# journals of saves whose records an outer transaction commits, each with the
+# callback that closes it on commit, and the connection
+_awaiting_commit: list[tuple[Journal, Callable, Any]] = []
+
+
+def release_rolled_back() -> None:
+    """Release the journals of saves whose outer transaction was rolled back, so that
+    a recovery removes their files (which have no record). Call it before a save
+    opens its journal."""
+    # Django runs no hook on rollback: a journal whose on_commit callback is gone
+    # from its connection without having run belongs to a rolled-back transaction
+    connection = transaction.get_connection()
+    pending = getattr(connection, "run_on_commit", None)
+    if pending is None:
+        return
+    waiting = {id(entry[1]) for entry in pending}
+    keep = []
+    for journal, callback, owner in _awaiting_commit:
+        if journal.closed:
+            continue
+        if owner is not connection or id(callback) in waiting:
+            keep.append((journal, callback, owner))
+        else:
+            journal.release()
+    _awaiting_commit[:] = keep
+
+
+def end_journal(journal: Journal, committed: bool) -> None:
+    """End the journal of a save that is over.
+
+    Committed: the journal goes when its records are committed (with the outer
+    transaction, if there is one). Failed: it goes if no file it lists is left,
+    else it stays for a recovery, which checks the records.
+    """
+    if journal.closed:
+        return
+    if committed:
+        connection = transaction.get_connection()
+        if connection.in_atomic_block:
+            callback = journal.close
+            transaction.on_commit(callback)
+            _awaiting_commit.append((journal, callback, connection))
+        else:
+            journal.close()
+    elif any(
+        os.path.lexists(journal.folder / name) or os.path.lexists(journal.folder / journal.temp_name(name))
+        for name in journal.names
+    ):
+        journal.release()
+    else:
+        journal.close()
 
 
 @dataclass

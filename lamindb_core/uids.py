@@ -47,17 +47,17 @@ def base62(n: int) -> str:
 
 
 def base62_4() -> str:
-    """A 4-character uid (``Source``)."""
+    """A 4-character uid (the public sources of a module's registries)."""
     return base62(4)
 
 
 def base62_8() -> str:
-    """An 8-character uid (``ULabel``, ``User``, ``CellType``)."""
+    """An 8-character uid (``ULabel``, ``User``, ontology terms)."""
     return base62(8)
 
 
 def base62_12() -> str:
-    """A 12-character uid (``Feature``, ``Storage``, ``Space``, ``Gene``)."""
+    """A 12-character uid (``Feature``, ``Storage``, ``Space``, genes)."""
     return base62(12)
 
 

@@ -6,7 +6,7 @@ import os
 import weakref
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import IntegrityError, models, transaction
 from django.db.models import Case, Q, When
@@ -15,15 +15,54 @@ from django.db.models.functions import Substr
 from .. import errors, files, progress, recovery
 from ..bulk import BATCH_SIZE
 from ..context import current_run_id
-from ..features import FeaturesDescriptor, LabelsDescriptor, describe_artifact, features_table
+from ..dataframe import queryset_to_df
 from ..instance import current_instance, current_storage
 from ..logger import logger
+from ..query import RecordQuerySet
 from ..uids import base62_16_v0, increment_base62
+from .annotations import FeaturesDescriptor, LabelsDescriptor, artifact_tree, features_table
 from .record import BasicRecord, IsVersioned, Record, TracksRun, TracksUpdates
 from .storage import Storage, db_session
 
-if TYPE_CHECKING:
-    from ..query import RecordQuerySet
+
+class ArtifactQuerySet(RecordQuerySet):
+    """The QuerySet of ``Artifact``: ``df(features=...)`` adds a column per feature.
+
+    Every query of artifacts is one, also through a related manager
+    (``ulabel.artifacts.df(features=True)``).
+    """
+
+    supports_features = True
+    """Whether ``df(features=...)`` works: for artifacts, yes."""
+
+    def df(self, include: str | list[str] | None = None, features: bool | list[str] = False):
+        """The artifacts as a ``pandas.DataFrame``, with a column per feature if asked.
+
+        Args:
+            include: Related fields to add as columns, as for any registry.
+            features: ``True`` for every feature that one of the artifacts has, or
+                a list of feature names. A cell is the set of values the artifact
+                has (labels by name), NaN where it has none. The first four
+                columns of the artifact come first; the dtypes of the features go
+                to ``df.attrs["feature_dtypes"]``.
+
+        Raises:
+            ln.errors.FieldValidationError: an unknown feature name; the message
+                names the closest one.
+
+        Example:
+            >>> ln.Artifact.filter(suffix=".h5ad").df(features=["cell_medium", "temperature"])
+        """
+        if not features:
+            return super().df(include=include)
+        df = queryset_to_df(self, include=include, short=True)
+        if len(df):  # an empty table gets no feature columns, as before any artifact exists
+            df = features_table(df, self, features)
+        return self._scored(df)
+
+
+class ArtifactManager(models.Manager.from_queryset(ArtifactQuerySet)):
+    """The default manager of ``Artifact`` (``Artifact.objects``)."""
 
 
 class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
@@ -70,6 +109,8 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
     input_of_runs = models.ManyToManyField(
         "core.Run", related_name="input_artifacts", blank=True, help_text="Runs that read it."
     )
+
+    objects = ArtifactManager()
 
     class Meta:
         constraints = [
@@ -253,7 +294,7 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         return files.load_file(self.cache(), self.suffix)
 
     @property
-    def versions(self) -> RecordQuerySet:
+    def versions(self) -> ArtifactQuerySet:
         """All versions of this artifact (not those in the trash), oldest first.
 
         Example:
@@ -346,7 +387,7 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
             committed = True
         finally:
             if own_journal:
-                _end_journal(journal, committed)
+                recovery.end_journal(journal, committed)
         if previous is not None:
             previous.is_latest = False
             logger.important(f"created version {self.uid[16:]} of artifact '{self.stem_uid}' (key {self.key!r})")
@@ -512,7 +553,7 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
     def _open_journal(storage: Storage) -> recovery.Journal:
         # a save that stores files into storage: first what saves that died there
         # left is removed (cheap: only the journals are read), then this one is journaled
-        _release_rolled_back()
+        recovery.release_rolled_back()
         try:
             report = storage.recover()
         except Exception as exc:  # never a reason for this save to fail
@@ -732,8 +773,15 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
     labels = LabelsDescriptor()
     """Labels: ``artifact.labels.add(records, feature=...)``, ``artifact.labels.get(feature)``."""
 
-    def describe(self) -> None:
+    # browsing.supports_features() still looks for this name; it goes when that
+    # function asks the QuerySet instead (Artifact.objects.all().supports_features)
+    _features_df = True
+
+    def describe(self, return_str: bool = False) -> str | None:
         """Print the artifact's fields, provenance, features with dtypes and values, and labels.
+
+        Args:
+            return_str: Return the text instead of printing it.
 
         Example:
             >>> artifact.describe()
@@ -742,12 +790,11 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
             │   ├── .uid = 'jGN3p3eaCksf7tPQ0000'
             ...
         """
-        print(describe_artifact(self))
-
-    @classmethod
-    def _features_df(cls, df, qs, features):
-        # the feature columns of Artifact.df(features=...)
-        return features_table(df, qs, features)
+        text = artifact_tree(self)
+        if return_str:
+            return text
+        print(text)
+        return None
 
     @staticmethod
     def _default_storage() -> Storage:
@@ -777,7 +824,7 @@ class _BulkStore:
             for name in ("_journal", "_bulk_stage", "_staged"):
                 artifact.__dict__.pop(name, None)
         for journal in self.journals.values():
-            _end_journal(journal, committed)
+            recovery.end_journal(journal, committed)
 
 
 def _copying(artifacts: list[Artifact]) -> str:
@@ -791,54 +838,6 @@ def _by_storage(artifacts: list[Artifact]) -> list[tuple[Storage, list[Artifact]
     for artifact in artifacts:
         groups.setdefault(artifact.storage.root, (artifact.storage, []))[1].append(artifact)
     return list(groups.values())
-
-
-# journals of saves whose records are committed by an outer transaction, with the
-# callback that closes each on commit, and the connection
-_awaiting_commit: list[tuple[recovery.Journal, Callable, Any]] = []
-
-
-def _release_rolled_back() -> None:
-    # Django runs no hook on rollback: a journal whose on_commit callback is gone
-    # from its connection without having run belongs to a rolled-back transaction;
-    # its lock is released so that a recovery removes its files (they have no record)
-    connection = transaction.get_connection()
-    pending = getattr(connection, "run_on_commit", None)
-    if pending is None:
-        return
-    waiting = {id(entry[1]) for entry in pending}
-    keep = []
-    for journal, callback, owner in _awaiting_commit:
-        if journal.closed:
-            continue
-        if owner is not connection or id(callback) in waiting:
-            keep.append((journal, callback, owner))
-        else:
-            journal.release()
-    _awaiting_commit[:] = keep
-
-
-def _end_journal(journal: recovery.Journal, committed: bool) -> None:
-    # a save is over: its journal goes when its records are committed (with the
-    # outer transaction, if there is one); after a failure it goes if no file it
-    # lists is left, else it stays for a recovery, which checks the records
-    if journal.closed:
-        return
-    if committed:
-        connection = transaction.get_connection()
-        if connection.in_atomic_block:
-            callback = journal.close
-            transaction.on_commit(callback)
-            _awaiting_commit.append((journal, callback, connection))
-        else:
-            journal.close()
-    elif any(
-        os.path.lexists(journal.folder / name) or os.path.lexists(journal.folder / journal.temp_name(name))
-        for name in journal.names
-    ):
-        journal.release()
-    else:
-        journal.close()
 
 
 class ArtifactULabel(BasicRecord, TracksRun):

@@ -1,4 +1,4 @@
-"""``FeatureSet``: the set of features (or genes) that an artifact measures."""
+"""``FeatureSet``: the set of features (or of another registry's records) that an artifact measures."""
 
 from __future__ import annotations
 
@@ -26,6 +26,31 @@ class FeatureSet(Record, TracksRun):
     features = models.ManyToManyField(
         "core.Feature", through="FeatureSetFeature", related_name="feature_sets", blank=True, help_text="The features."
     )
+
+    def add_members(self, members: list[models.Model]) -> None:
+        """Link ``members``, records of one registry, to the set.
+
+        Features are linked through ``features``; the records of a module's
+        registry through the relation that registry declares to ``FeatureSet``
+        (its reverse, such as ``feature_set.genes``). A registry without such a
+        relation has no member links; the set keeps its ``n`` and ``hash``.
+
+        Example:
+            >>> feature_set.add_members(list(ln.Feature.filter(name__in=["temperature", "study"])))
+        """
+        if not members:
+            return
+        relation = self._relation_to(type(members[0]))
+        if relation is not None:
+            getattr(self, relation).add(*members)
+
+    @classmethod
+    def _relation_to(cls, registry: type) -> str | None:
+        # declared here (features) or on the registry, whose reverse is on the set
+        for f in cls._meta.get_fields():
+            if f.many_to_many and f.related_model is registry:
+                return f.name if f.concrete else f.get_accessor_name()
+        return None
 
 
 class FeatureSetFeature(BasicRecord):

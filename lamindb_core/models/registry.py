@@ -244,7 +244,7 @@ class Registry(ModelBase):
             values: Strings (a list, a pandas Series or Index, ...).
             field: The field that holds the values; the name field by default.
             create: Make new (unsaved) records for values that no record holds.
-            organism: For registries with organisms (``bio.Gene``).
+            organism: For registries whose records belong to an organism (genes).
             source: For registries with public sources.
             mute: Print nothing.
 

@@ -156,3 +156,14 @@ def test_bio_on_an_instance_without_the_module_works_with_a_hint(tmp_path):
     assert lines[-1] == "1"
     hints = [line for line in lines if "the module 'bio' is not enabled on instance" in line]
     assert len(hints) == 1 and "modules='bio'" in hints[0]
+
+
+def test_value_sources_of_the_bio_registries_are_registered(bt):
+    # lamindb_core.bio registers them when Django loads it: the Curator finds them by registry
+    from lamindb_core.value_sources import value_source
+
+    gene = value_source(bt.Gene)
+    assert gene is not None and gene.save_missing == bt.Gene.save_from_public
+    assert "gene symbols" in gene.warnings["symbol"]
+    assert value_source(bt.CellType).warnings == {}
+    assert value_source(bt.Source) is None  # no public source of sources

@@ -8,6 +8,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from lamindb_core.dataframe import annotate_dtypes
+
 # the columns of the guide's tables (../shared/spec/004_*.txt), index "id"
 SPEC_COLUMNS = {
     "Artifact": "uid key description suffix kind otype size hash n_files n_observations _hash_type "
@@ -195,3 +197,16 @@ def test_df_limited_says_how_many_match(instance):
     assert len(df) == 3 and df.attrs["limited"] == (3, total)
     assert "limited" not in ln.ULabel.df(limit=total).attrs  # all of them: nothing to say
     assert "limited" not in ln.ULabel.df(limit=None).attrs
+
+
+def test_df_dtype_row_comes_from_the_table_itself(instance, labels, tmp_path):
+    # the dtypes are recorded when the table is built, as plain data: ln.view shows them
+    # without looking the registry up again, and the table still writes to parquet
+    ln = instance
+    df = ln.ULabel.df(include=["created_by__handle", "artifacts__id"])
+    annotated = annotate_dtypes(df.assign(score=1.0))
+    assert list(annotated.columns) == [
+        ("uid", "str"), ("name", "str"), ("is_concept", "bool"),
+        ("created_by__handle", "str"), ("artifacts__id", "int"), ("score", ""),
+    ]
+    df.iloc[:, :3].to_parquet(tmp_path / "ulabels.parquet")

@@ -160,6 +160,24 @@ def test_df_features_true_is_one_flat_table(setup_features):
         ln.Artifact.df(features=["temprature"])
 
 
+def test_df_features_works_on_every_query_of_artifacts(setup_features):
+    # the features table comes from Artifact's QuerySet: related managers and chains use it too
+    ln = setup_features
+    a1, a2 = make_artifacts(ln, 2)
+    a1.features.add_values({"temperature": 21.6, "study": "Candidate marker study 1"})
+    study = ln.ULabel.get(name="Candidate marker study 1")
+    df = study.artifacts.filter(key__endswith=".h5ad").df(features=True)
+    assert list(df.index) == [a1.id]
+    assert list(df.columns) == ["uid", "key", "description", "study", "temperature"]
+    assert df.attrs["feature_dtypes"] == {"study": "cat[ULabel]", "temperature": "float"}
+    assert ln.Artifact.objects.all().supports_features is True
+    assert study.artifacts.all().supports_features is True
+    assert ln.ULabel.objects.all().supports_features is False
+    # no artifact matches: no feature columns, and no query for them
+    empty = ln.Artifact.filter(key="nope").df(features=True)
+    assert len(empty) == 0 and "temperature" not in empty.columns
+
+
 @pytest.mark.parametrize("n", [4, 40])
 def test_df_features_and_bulk_annotation_use_a_fixed_number_of_queries(setup_features, n):
     ln = setup_features
@@ -209,6 +227,7 @@ def test_describe_shows_fields_provenance_features_and_labels(setup_features, ca
     assert "temperature    float        21.6" in out
     assert "cell_medium    cat[ULabel]  DMSO, IFNG" in out
     assert "└── Labels" in out and ".ulabels  ULabel  Candidate marker study 1, DMSO, IFNG" in out
+    assert artifact.describe(return_str=True) == out.rstrip("\n")
 
 
 # -- values the database cannot store: refused, nothing written (issue 10, items 9 and 26) --

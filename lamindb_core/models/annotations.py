@@ -1,0 +1,769 @@
+"""Features and labels of artifacts: annotate, read back, describe.
+
+``artifact.features`` and ``artifact.labels`` are managers built here; so are
+the feature columns of ``Artifact.df(features=True)`` (``ArtifactQuerySet``)
+and ``artifact.describe()``. Every read is a fixed number of queries: one for
+feature values, one per label link table, one for the dtypes; never one per
+artifact or feature.
+
+The artifact registry comes in as an argument (``type(artifact)``, ``qs.model``):
+its link tables, to feature values and to each label registry, are read from
+its relations, so this module sits below ``artifact.py``, which imports it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+
+from .. import errors, progress
+from ..bulk import insert_link_rows
+from ..dtypes import CatTarget, check_value, is_missing, parse_dtype, text_problem
+from ..features import display_field, tree_text
+from ..valueset import ValueSet, sorted_values
+from .feature import Feature
+from .feature_value import FeatureValue
+
+__all__ = [
+    "FeatureManager",
+    "LabelManager",
+    "BulkFeatureManager",
+    "FeaturesDescriptor",
+    "LabelsDescriptor",
+    "annotate",
+    "features_table",
+    "artifact_tree",
+    "label_links",
+    "value_links",
+]
+
+
+def value_links(artifact_model: type[models.Model]) -> type[models.Model]:
+    """The link table between ``artifact_model`` and ``FeatureValue``.
+
+    Example:
+        >>> value_links(ln.Artifact)
+        <class 'lamindb_core.models.artifact.ArtifactFeatureValue'>
+    """
+    return artifact_model._meta.get_field("_feature_values").remote_field.through
+
+
+def label_links(artifact_model: type[models.Model]) -> dict[type, tuple[str, type, str, str]]:
+    """For each label registry that artifacts link to with a feature: the name of
+    the relation on the artifact, its link table, and the link table's fields to
+    the artifact and to the label.
+
+    Relations declared on the artifact (``Artifact.ulabels``) and on the label
+    registry (a module's registry with ``artifacts = ManyToManyField(Artifact, ...)``)
+    both count.
+
+    Example:
+        >>> label_links(ln.Artifact)[ln.ULabel]
+        ('ulabels', ArtifactULabel, 'artifact', 'ulabel')
+    """
+    result = {}
+    for f in artifact_model._meta.get_fields():
+        if not f.many_to_many:
+            continue
+        if f.concrete:  # declared on the artifact
+            through, target = f.remote_field.through, f.related_model
+            artifact_fk, label_fk, name = f.m2m_field_name(), f.m2m_reverse_field_name(), f.name
+        else:  # declared on the label registry
+            through, target = f.through, f.related_model
+            artifact_fk, label_fk = f.field.m2m_reverse_field_name(), f.field.m2m_field_name()
+            name = f.get_accessor_name()
+        if any(tf.name == "feature" for tf in through._meta.concrete_fields):
+            result[target] = (name, through, artifact_fk, label_fk)
+    return result
+
+
+def _hash_value(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, default=str)
+    return base64.urlsafe_b64encode(hashlib.md5(text.encode()).digest()).decode()[:22]
+
+
+def _as_list(value: Any, dtype: str) -> list:
+    if dtype == "dict" and isinstance(value, Mapping):
+        return [value]
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return list(value)
+    if hasattr(value, "tolist") and not isinstance(value, str):  # numpy arrays, pandas Series
+        converted = value.tolist()
+        return converted if isinstance(converted, list) else [converted]
+    return [value]
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars → Python scalars, so that checks and JSON work."""
+    return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value
+
+
+def _feature_map(names: Iterable[str]) -> dict[str, Feature]:
+    names = list(dict.fromkeys(names))
+    return {f.name: f for f in Feature.objects.filter(name__in=names)}
+
+
+def _check_pairs(pairs: list, artifact_model: type | None) -> type:
+    """Refuse keys that are not saved records of ``artifact_model`` (a label whose
+    id is an artifact's would otherwise annotate that artifact) and values that are
+    not dicts; return the artifact model."""
+    if artifact_model is None:
+        artifact_model = type(pairs[0][0])
+    name = artifact_model.__name__
+    for artifact, values in pairs:
+        if not isinstance(artifact, artifact_model):
+            raise errors.InvalidArgument(
+                f"add_values(): keys must be saved {name} records, got {artifact!r} ({type(artifact).__name__})"
+            )
+        if artifact.pk is None or artifact._state.adding:
+            raise errors.ValidationError(f"add_values(): {artifact!r} is not saved yet: save the {name} first")
+        if not isinstance(values, Mapping):
+            raise errors.InvalidArgument(
+                f"add_values(): the values for {artifact!r} must be a dict of feature names to values, "
+                f"got {values!r} ({type(values).__name__})"
+            )
+    return artifact_model
+
+
+def _check_exist(artifact_model: type, artifacts: list) -> None:
+    """Refuse artifacts that were deleted since they were loaded (their links
+    would break a foreign key): one query per 5,000 artifacts."""
+    ids = list(dict.fromkeys(a.pk for a in artifacts))
+    found: set = set()
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        found.update(artifact_model._base_manager.filter(pk__in=chunk).values_list("pk", flat=True))
+    gone = [a for a in artifacts if a.pk not in found]
+    if gone:
+        raise errors.ValidationError(f"add_values(): {gone[0]!r} no longer exists in the database")
+
+
+def _check_names(pairs: list) -> list[str]:
+    """Problems with feature names that are no strings, or strings that no
+    database can store (querying for them would fail)."""
+    problems = []
+    for name in dict.fromkeys(name for _, values in pairs for name in values):
+        if not isinstance(name, str):
+            problems.append(f"feature names are strings, got {name!r} ({type(name).__name__})")
+        elif text_problem(name):
+            problems.append(f"feature name {name!r}: {text_problem(name)}")
+    return problems
+
+
+def _missing_problem(name: str, dtype: str, item: Any) -> str:
+    return (
+        f"{name} ({dtype}): {item!r}: a missing value is not stored; leave the feature out "
+        "for this artifact (with pandas: values = row.dropna().to_dict())"
+    )
+
+
+def annotate(
+    pairs: Iterable[tuple[models.Model, Mapping[str, Any]]], artifact_model: type | None = None
+) -> None:
+    """Add feature values to artifacts, all in one transaction.
+
+    Args:
+        pairs: ``(artifact, {feature name: value or list of values})`` pairs.
+        artifact_model: The registry the artifacts must belong to; by default
+            that of the first one.
+
+    A missing value (``None``, NaN, ``pd.NA``, ``pd.NaT``) is refused rather
+    than dropped or stored: leave the feature out for that artifact. Values that
+    no database stores faithfully are refused too: infinite numbers, NaN or sets
+    inside a dict, text with a NUL character or a lone surrogate.
+
+    Concurrent calls with the same new values (several processes annotating at
+    once) succeed: values and links that another call inserted first are reused.
+
+    Raises:
+        ln.errors.InvalidArgument: a key is not an artifact, or its values are
+            not a dict; nothing is written.
+        ln.errors.ValidationError: an artifact is not saved, or deleted; or,
+            listing every unknown feature and every invalid value at once.
+            Nothing is written.
+    """
+    pairs = list(pairs)
+    if not pairs:
+        return
+    for pair in pairs:
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise errors.InvalidArgument(
+                f"add_values() takes {{artifact: {{feature name: value}}}} or (artifact, values) pairs, got {pair!r}"
+            )
+    artifact_model = _check_pairs(pairs, artifact_model)
+    pairs = [(a, dict(v)) for a, v in pairs]
+    name_problems = _check_names(pairs)
+    if name_problems:
+        raise errors.ValidationError("cannot add feature values:\n  - " + "\n  - ".join(name_problems))
+    features = _feature_map(name for _, values in pairs for name in values)
+    problems: list[str] = []
+    unknown = sorted({name for _, values in pairs for name in values} - set(features))
+    if unknown:
+        all_names = list(Feature.objects.values_list("name", flat=True)[:1000])
+        hints = "".join(errors.closest_match_hint(n, all_names) for n in unknown[:3])
+        problems.append(
+            f"unknown feature(s) {', '.join(repr(n) for n in unknown)}.{hints} "
+            "Create them first: ln.Feature(name=..., dtype=...).save()"
+        )
+    parsed = {name: parse_dtype(f.dtype) for name, f in features.items()}
+    values_wanted: list[tuple[models.Model, Feature, Any, str]] = []
+    hashes: dict[tuple[type, Any], str] = {}
+    # per label registry: (artifact, feature, record or string to resolve)
+    labels_wanted: dict[type, list[tuple[models.Model, Feature, Any]]] = {}
+    strings: dict[tuple[CatTarget, ...], set[str]] = {}
+    # the checks below are per artifact and value; the writes after them are a few statements
+    for artifact, values in progress.track(pairs, "checking feature values", unit="artifact"):
+        for name, value in values.items():
+            feature = features.get(name)
+            if feature is None:
+                continue
+            dtype = parsed[name]
+            if isinstance(dtype, str):
+                for item in _as_list(value, dtype):
+                    item = _plain(item)
+                    if is_missing(item):
+                        problems.append(_missing_problem(name, dtype, item))
+                        continue
+                    try:
+                        stored = check_value(dtype, item)
+                    except ValueError as exc:
+                        problems.append(f"{name} ({dtype}): {item!r}: {exc}")
+                        continue
+                    try:  # the same value for many artifacts: hashed once
+                        key = (type(stored), stored)
+                        h = hashes.get(key)
+                        if h is None:
+                            h = hashes[key] = _hash_value(stored)
+                    except TypeError:  # a dict
+                        h = _hash_value(stored)
+                    values_wanted.append((artifact, feature, stored, h))
+                continue
+            models_ok = tuple(t.model for t in dtype)
+            for item in _as_list(value, "cat"):
+                item = item if isinstance(item, models.Model) else _plain(item)
+                if is_missing(item):
+                    problems.append(_missing_problem(name, feature.dtype, item))
+                elif isinstance(item, models.Model):
+                    if not isinstance(item, models_ok):
+                        problems.append(
+                            f"{name} ({feature.dtype}): {item!r} is a {type(item).__name__} record"
+                        )
+                    elif item.pk is None:
+                        problems.append(f"{name}: {item!r} is not saved yet")
+                    else:
+                        labels_wanted.setdefault(type(item), []).append((artifact, feature, item))
+                elif isinstance(item, str) and text_problem(item):
+                    problems.append(f"{name} ({feature.dtype}): {item!r}: {text_problem(item)}")
+                elif isinstance(item, str):
+                    strings.setdefault(tuple(dtype), set()).add(item)
+                    labels_wanted.setdefault(tuple(dtype), []).append((artifact, feature, item))
+                else:
+                    problems.append(
+                        f"{name} ({feature.dtype}): {item!r} is neither a record nor a string"
+                    )
+    # resolve strings against their registries: one query per registry
+    resolved: dict[tuple[tuple[CatTarget, ...], str], models.Model] = {}
+    for targets, wanted in strings.items():
+        remaining = set(wanted)
+        for target in targets:
+            if not remaining:
+                break
+            field = target.match_field()
+            for record in target.model.objects.filter(**{f"{field}__in": sorted(remaining)}):
+                key = getattr(record, field)
+                resolved[(targets, key)] = record
+                remaining.discard(key)
+        if remaining:
+            names = [n for n, f in features.items() if tuple(parsed[n]) == targets]
+            where = " or ".join(f"{t.model.__name__}.{t.match_field()}" for t in targets)
+            registry = targets[0].model.__name__
+            problems.append(
+                f"{', '.join(names)}: {', '.join(repr(v) for v in sorted(remaining))} not found in {where}; "
+                f"create them first, e.g. ln.save([ln.{registry}(name=v) for v in {sorted(remaining)!r}])"
+            )
+    if problems:
+        raise errors.ValidationError("cannot add feature values:\n  - " + "\n  - ".join(problems))
+    _check_exist(artifact_model, [a for a, _ in pairs])
+    links = label_links(artifact_model)
+    by_registry: dict[type, list[tuple[models.Model, Feature, models.Model]]] = {}
+    for key, items in labels_wanted.items():
+        for artifact, feature, item in items:
+            record = resolved[(key, item)] if isinstance(item, str) else item
+            by_registry.setdefault(type(record), []).append((artifact, feature, record))
+    no_link = [registry.__name__ for registry in by_registry if registry not in links]
+    if no_link:
+        raise errors.ValidationError(f"{artifact_model.__name__} has no link table to {', '.join(no_link)}")
+    with transaction.atomic():
+        _save_feature_values(values_wanted, value_links(artifact_model))
+        # the link tables in one order, so that concurrent calls cannot deadlock
+        for registry in sorted(by_registry, key=lambda r: links[r][1]._meta.db_table):
+            _save_label_links(links[registry], by_registry[registry])
+
+
+def _feature_value_ids(keys: set[tuple[int, str]]) -> dict[tuple[int, str], int]:
+    """``{(feature id, hash): FeatureValue id}`` for those of ``keys`` that exist."""
+    found = FeatureValue.objects.filter(
+        feature_id__in={k[0] for k in keys}, hash__in={k[1] for k in keys}
+    ).values_list("feature_id", "hash", "id")
+    return {(fid, h): pk for fid, h, pk in found if (fid, h) in keys}
+
+
+def _save_feature_values(wanted: list[tuple[models.Model, Feature, Any, str]], through: type[models.Model]) -> None:
+    # through: the artifact registry's link table to FeatureValue
+    if not wanted:
+        return
+    keys = {(f.id, h) for _, f, _, h in wanted}
+    existing = _feature_value_ids(keys)
+    new = {}
+    for _, feature, value, h in wanted:
+        if (feature.id, h) not in existing and (feature.id, h) not in new:
+            new[(feature.id, h)] = FeatureValue(feature=feature, value=value, hash=h)
+    if new:
+        # Another process may insert the same values at the same time: its row
+        # wins the unique (feature, hash) and ours is skipped (ON CONFLICT DO
+        # NOTHING; on PostgreSQL the insert waits for the other transaction), so
+        # the ids are read back afterwards. Sorted, so that concurrent calls take
+        # the rows' locks in one order and cannot deadlock.
+        FeatureValue.objects.bulk_create([new[k] for k in sorted(new)], ignore_conflicts=True)
+        existing.update(_feature_value_ids(set(new)))
+        lost = set(new) - set(existing)
+        if lost:  # only if a concurrent call deleted them again
+            raise errors.ValidationError(
+                f"cannot add feature values: {len(lost)} value(s) were deleted while they were added; try again"
+            )
+    # links that exist already (or that a concurrent call inserts) are skipped
+    rows = dict.fromkeys((artifact.id, existing[(feature.id, h)]) for artifact, feature, _, h in wanted)
+    insert_link_rows(through, ("artifact_id", "featurevalue_id"), sorted(rows), skip_existing=True)
+
+
+def _save_label_links(link: tuple[str, type, str, str], triples: list) -> None:
+    _, through, artifact_fk, label_fk = link
+    artifact_ids = {a.id for a, _, _ in triples}
+    label_ids = {r.id for _, _, r in triples}
+    existing = set(
+        through.objects.filter(**{f"{artifact_fk}_id__in": artifact_ids, f"{label_fk}_id__in": label_ids})
+        .values_list(f"{artifact_fk}_id", f"{label_fk}_id", "feature_id")
+    )
+    rows = {}
+    for artifact, feature, record in triples:
+        key = (artifact.id, record.id, feature.id if feature is not None else None)
+        if key not in existing:
+            rows[key] = None
+    # a concurrent call may insert the same links: skipped, in one order (see above)
+    ordered = sorted(rows, key=lambda row: (row[0], row[1], row[2] is None, row[2] or 0))
+    insert_link_rows(through, (f"{artifact_fk}_id", f"{label_fk}_id", "feature_id"), ordered, skip_existing=True)
+
+
+def _rows(queryset: models.QuerySet) -> list[tuple]:
+    """The rows of a ``values_list`` queryset as the database returns them, without
+    Django's per-value converters (a JSON column stays JSON text)."""
+    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _values_of(
+    artifact_ids_or_subquery, names: list[str] | None, artifact_model: type, using: str = DEFAULT_DB_ALIAS
+) -> tuple[dict, dict]:
+    """``{feature name: {artifact id: set of values}}`` and ``{feature name: (id, dtype, is_cat)}``.
+
+    Feature values come in one query, one row per link; each distinct JSON text
+    is decoded once. Labels come in one ``UNION ALL`` query over the link tables
+    of the registries that the features' dtypes name, and only those. With the
+    query for the features (or their categorical dtypes), three or four queries.
+    """
+    features = Feature.objects.using(using)
+    meta_by_id: dict[int, tuple[str, str]] = {}
+    if names is not None:
+        meta_by_id = {fid: (name, dtype) for fid, name, dtype in features.filter(name__in=names).values_list("id", "name", "dtype")}
+        if not meta_by_id:
+            return {}, {}
+        cat_dtypes = {dtype for _, dtype in meta_by_id.values() if dtype.startswith("cat")}
+    else:
+        cat_dtypes = set(features.filter(dtype__startswith="cat").values_list("dtype", flat=True).distinct())
+    cells: dict[int, dict[int, set]] = {}
+    fv = value_links(artifact_model).objects.using(using).filter(artifact_id__in=artifact_ids_or_subquery)
+    if names is not None:
+        fv = fv.filter(featurevalue__feature_id__in=list(meta_by_id))
+    decoded: dict[str, Any] = {}
+    for artifact_id, feature_id, text in _rows(
+        fv.values_list("artifact_id", "featurevalue__feature_id", "featurevalue__value").order_by()
+    ):
+        value = decoded.get(text, _MISSING)
+        if value is _MISSING:
+            value = json.loads(text) if isinstance(text, (str, bytes)) else text
+            if isinstance(value, (dict, list)):  # not hashable: shown as its JSON
+                value = JSONText(json.dumps(value, sort_keys=True))
+            decoded[text] = value
+        _add_cell(cells, feature_id, artifact_id, value)
+    registries = set()
+    for dtype in cat_dtypes:
+        try:
+            registries.update(t.model for t in parse_dtype(dtype))
+        except (ValueError, LookupError):  # a registry that is not installed any more
+            continue
+    parts = []
+    for registry, (_, through, artifact_fk, label_fk) in label_links(artifact_model).items():
+        if registry not in registries:
+            continue
+        links = through.objects.using(using).filter(**{f"{artifact_fk}_id__in": artifact_ids_or_subquery})
+        if names is not None:
+            links = links.filter(feature_id__in=list(meta_by_id))
+        else:
+            links = links.filter(feature__isnull=False)
+        field = f"{label_fk}__{display_field(registry)}"
+        parts.append(links.values_list(f"{artifact_fk}_id", "feature_id", field).order_by())
+    if parts:
+        union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        for artifact_id, feature_id, value in _rows(union):
+            _add_cell(cells, feature_id, artifact_id, value)
+    if names is None and cells:
+        meta_by_id = {fid: (name, dtype) for fid, name, dtype in features.filter(id__in=list(cells)).values_list("id", "name", "dtype")}
+    by_name = {meta_by_id[fid][0]: column for fid, column in cells.items() if fid in meta_by_id}
+    meta = {name: (fid, dtype, dtype.startswith("cat")) for fid, (name, dtype) in meta_by_id.items() if name in by_name or names is not None}
+    return by_name, meta
+
+
+_MISSING = object()
+
+
+class JSONText(str):
+    """The JSON text of a ``dict`` value: hashable, so that it fits in a cell's
+    set of values; ``get_values()`` decodes it back to the dict."""
+
+    def decode(self) -> Any:
+        """The value itself."""
+        return json.loads(self)
+
+
+def _add_cell(cells: dict[int, dict[int, set]], feature_id: int, artifact_id: int, value: Any) -> None:
+    # one set per (feature, artifact); called once per link row, so no setdefault
+    # that builds a throwaway dict and set each time
+    column = cells.get(feature_id)
+    if column is None:
+        column = cells[feature_id] = {}
+    found = column.get(artifact_id)
+    if found is None:
+        column[artifact_id] = ValueSet((value,))
+    else:
+        found.add(value)
+
+
+def features_table(df, qs, features: bool | list[str]):
+    """Add one column per feature to ``df`` (index: artifact ids): sets of values, NaN where none.
+
+    The sets are ``ValueSet``s: they print sorted, ``{'DMSO', 'IFNG'}``, in every run.
+
+    Categorical features come first, then the others, each in the order the
+    features were created. The dtypes go to ``df.attrs["feature_dtypes"]`` for
+    ``ln.view``.
+    """
+    names = None if features is True else list(dict.fromkeys(features))
+    cells, meta = _values_of(qs.values("pk"), names, qs.model, using=qs.db)
+    if names is not None:
+        missing = [n for n in names if n not in meta]
+        if missing:
+            all_names = list(Feature.objects.using(qs.db).values_list("name", flat=True)[:1000])
+            raise errors.FieldValidationError(
+                f"unknown feature(s) {', '.join(repr(n) for n in missing)}."
+                f"{errors.closest_match_hint(missing[0], all_names)}"
+            )
+    order = names if names is not None else sorted(meta, key=lambda n: (not meta[n][2], meta[n][0]))
+    index = df.index.tolist()
+    dtypes = {}
+    for name in order:
+        column = cells.get(name, {})
+        df[name] = _object_column([column.get(i, math.nan) for i in index], df.index)
+        dtypes[name] = meta[name][1] if name in meta else None
+    df.attrs["feature_dtypes"] = dtypes
+    return df
+
+
+def _object_column(values: list, index):
+    # a column of dtype object: sets stay sets
+    import pandas as pd
+
+    return pd.Series(values, index=index, dtype=object)
+
+
+def _single(values: set) -> Any:
+    if any(isinstance(v, JSONText) for v in values):
+        # dicts: no set can hold them; several come as a list, in the order of their JSON
+        decoded = [v.decode() if isinstance(v, JSONText) else v for v in sorted(values, key=str)]
+        return decoded[0] if len(decoded) == 1 else decoded
+    return next(iter(values)) if len(values) == 1 else values
+
+
+class FeatureManager:
+    """``artifact.features``: add, read and remove feature values of one artifact.
+
+    Example:
+        >>> artifact.features.add_values({"temperature": 21.6, "study": "Candidate marker study 1"})
+        >>> artifact.features.get_values()
+        {'study': 'Candidate marker study 1', 'temperature': 21.6}
+    """
+
+    def __init__(self, artifact: models.Model):
+        self.artifact = artifact
+
+    def add_values(self, values: Mapping[str, Any]) -> None:
+        """Add values: numbers, strings, dates (ISO strings or dates), dicts, or
+        labels (records, or names of existing records) for categorical features.
+        A list (or array) of values adds each of them.
+
+        The whole call is atomic; unknown features and invalid values raise one
+        error that lists all of them, and nothing is written.
+
+        A missing value (``None``, NaN, ``pd.NA``, ``pd.NaT``) is an error, not
+        silently dropped: JSON and the databases have no NaN, and storing it as
+        ``null`` would read back as something else. Leave the feature out for this
+        artifact instead, e.g. ``artifact.features.add_values(row.dropna().to_dict())``
+        for a pandas row. Infinite numbers, NaN or sets inside a dict, dict keys
+        that are not strings, and text with a NUL character or a lone surrogate
+        are refused alike, on SQLite and PostgreSQL.
+
+        Raises:
+            ln.errors.ValidationError: unknown features, values that do not fit
+                their dtype or cannot be stored; the message names each feature
+                and value.
+        """
+        if not isinstance(values, Mapping):
+            raise errors.InvalidArgument(f"add_values() takes a dict of feature names to values, got {type(values).__name__}")
+        annotate([(self.artifact, values)], type(self.artifact))
+
+    def get_values(self) -> dict[str, Any]:
+        """``{feature name: value}``; a set where a feature has several values.
+
+        The values are those that were added: numbers, strings, ISO dates,
+        label names, and for ``dict`` features the dict itself (a list of dicts
+        where there are several, as a set cannot hold them). No value is ever
+        NaN: ``add_values`` refuses missing values instead of storing them.
+
+        Example:
+            >>> artifact.features.add_values({"temperature": 21.6, "params": {"alpha": 0.5}})
+            >>> artifact.features.get_values()
+            {'params': {'alpha': 0.5}, 'temperature': 21.6}
+        """
+        cells, _ = _values_of([self.artifact.pk], None, type(self.artifact))
+        return {name: _single(by_id[self.artifact.pk]) for name, by_id in sorted(cells.items())}
+
+    def remove_values(self, feature: str | Feature, value: Any = None) -> None:
+        """Remove the values of a feature (or only ``value``) from this artifact."""
+        if isinstance(feature, str):
+            try:
+                feature = Feature.objects.get(name=feature)
+            except Feature.DoesNotExist:
+                raise errors.ValidationError(f"unknown feature {feature!r}") from None
+        artifact = self.artifact
+        value_hash = None
+        if value is not None and not feature.dtype.startswith("cat"):
+            try:
+                value_hash = _hash_value(check_value(feature.dtype, _plain(value)))
+            except ValueError as exc:  # a value that add_values would refuse: no such value
+                raise errors.ValidationError(f"{feature.name} ({feature.dtype}): {value!r}: {exc}") from None
+        elif isinstance(value, str) and text_problem(value):
+            raise errors.ValidationError(f"{feature.name} ({feature.dtype}): {value!r}: {text_problem(value)}")
+        with transaction.atomic():
+            fv_links = value_links(type(artifact)).objects.filter(artifact=artifact, featurevalue__feature=feature)
+            if value_hash is not None:
+                fv_links = fv_links.filter(featurevalue__hash=value_hash)
+            fv_links.delete()
+            for registry, (_, through, artifact_fk, label_fk) in label_links(type(artifact)).items():
+                links = through.objects.filter(**{artifact_fk: artifact, "feature": feature})
+                if value is not None:
+                    if isinstance(value, models.Model):
+                        if not isinstance(value, registry):
+                            continue
+                        links = links.filter(**{label_fk: value})
+                    else:
+                        links = links.filter(**{f"{label_fk}__{display_field(registry)}": value})
+                links.delete()
+            # values that no artifact has any more
+            FeatureValue.objects.filter(feature=feature, links_artifact__isnull=True).delete()
+
+    def __repr__(self) -> str:
+        values = self.get_values()
+        if not values:
+            return "no feature values"
+        return "\n".join(f"{name}: {value!r}" for name, value in values.items())
+
+
+class BulkFeatureManager:
+    """``ln.Artifact.features``: annotate many artifacts in one transaction.
+
+    Example:
+        >>> ln.Artifact.features.add_values({a1: {"temperature": 21.6}, a2: {"temperature": 22.6}})
+    """
+
+    def __init__(self, model: type):
+        self.model = model
+
+    def add_values(self, values: Mapping[models.Model, Mapping[str, Any]] | Iterable[tuple]) -> None:
+        """Add values to many artifacts: a dict ``{artifact: {feature: value}}`` or
+        ``(artifact, values)`` pairs. A few statements in all, not per artifact.
+
+        The same rules as ``artifact.features.add_values`` apply, and all or nothing
+        is written.
+
+        Raises:
+            ln.errors.InvalidArgument: a key is not a record of this registry
+                (a ``ULabel`` is not an artifact, even where the ids coincide).
+            ln.errors.ValidationError: an artifact is not saved (or was deleted),
+                or a value is invalid.
+        """
+        pairs = list(values.items()) if isinstance(values, Mapping) else list(values)
+        annotate(pairs, self.model)
+
+
+class FeaturesDescriptor:
+    """``Artifact.features``: a manager of one artifact's features, or on the
+    class the bulk manager."""
+
+    def __get__(self, instance, owner):
+        if instance is None:
+            return BulkFeatureManager(owner)
+        return FeatureManager(instance)
+
+
+class LabelManager:
+    """``artifact.labels``: add and get labels, optionally for a feature.
+
+    Example:
+        >>> artifact.labels.add(study1, feature=study)
+        >>> artifact.labels.get(study)
+    """
+
+    def __init__(self, artifact: models.Model):
+        self.artifact = artifact
+
+    def _feature(self, feature: str | Feature | None) -> Feature | None:
+        if feature is None or isinstance(feature, Feature):
+            return feature
+        try:
+            return Feature.objects.get(name=feature)
+        except Feature.DoesNotExist:
+            raise errors.ValidationError(f"unknown feature {feature!r}") from None
+
+    def add(self, records: models.Model | Iterable[models.Model], feature: str | Feature | None = None) -> None:
+        """Link labels (records of a label registry) to the artifact.
+
+        Raises:
+            ln.errors.ValidationError: the feature's dtype does not admit this registry,
+                or a record is unsaved.
+        """
+        items = [records] if isinstance(records, models.Model) else list(records)
+        feature = self._feature(feature)
+        links = label_links(type(self.artifact))
+        triples = []
+        for record in items:
+            if not isinstance(record, models.Model) or type(record) not in links:
+                names = ", ".join(m.__name__ for m in links)
+                raise errors.ValidationError(f"{record!r} is not a label; labels are records of {names}")
+            if record.pk is None:
+                raise errors.ValidationError(f"save the label first: {record!r}")
+            if feature is not None:
+                targets = parse_dtype(feature.dtype)
+                if isinstance(targets, str) or not any(type(record) is t.model for t in targets):
+                    raise errors.ValidationError(
+                        f"feature '{feature.name}' has dtype '{feature.dtype}': it takes no {type(record).__name__} records"
+                    )
+            triples.append((self.artifact, feature, record))
+        with transaction.atomic():
+            by_registry: dict[type, list] = {}
+            for triple in triples:
+                by_registry.setdefault(type(triple[2]), []).append(triple)
+            for registry, group in by_registry.items():
+                _save_label_links(links[registry], group)
+
+    def get(self, feature: str | Feature) -> models.QuerySet | dict[str, models.QuerySet]:
+        """The labels added for ``feature``: a QuerySet, or ``{registry: QuerySet}``
+        when the feature admits several registries."""
+        feature = self._feature(feature)
+        targets = parse_dtype(feature.dtype)
+        if isinstance(targets, str):
+            raise errors.ValidationError(f"feature '{feature.name}' has dtype '{feature.dtype}': it has values, not labels; use artifact.features.get_values()")
+        links = label_links(type(self.artifact))
+        result = {}
+        for target in targets:
+            model = target.model
+            _, through, artifact_fk, label_fk = links[model]
+            related_query = through._meta.get_field(label_fk).remote_field.related_name or through.__name__.lower()
+            result[target.display] = model.objects.filter(
+                **{f"{related_query}__{artifact_fk}": self.artifact, f"{related_query}__feature": feature}
+            ).distinct()
+        return next(iter(result.values())) if len(result) == 1 else result
+
+    def __repr__(self) -> str:
+        lines = []
+        for registry, (field, *_rest) in label_links(type(self.artifact)).items():
+            names = list(getattr(self.artifact, field).values_list(display_field(registry), flat=True)[:20])
+            if names:
+                lines.append(f".{field}: {', '.join(map(str, names))}")
+        return "\n".join(lines) or "no labels"
+
+
+class LabelsDescriptor:
+    """``artifact.labels``."""
+
+    def __get__(self, instance, owner):
+        if instance is None:
+            return self
+        return LabelManager(instance)
+
+
+def artifact_tree(artifact: models.Model) -> str:
+    """A readable tree: the artifact's fields, provenance, features with dtypes
+    and values, and labels.
+
+    Example:
+        >>> print(artifact_tree(artifact))
+        Artifact .h5ad · AnnData
+        ├── General
+        │   ├── .uid = 'jGN3p3eaCksf7tPQ0000'
+        ...
+    """
+    title = "Artifact " + " · ".join(x for x in (artifact.suffix, artifact.otype) if x)
+    general = []
+    for name in ("uid", "key", "description", "suffix", "kind", "otype", "size", "hash",
+                 "n_files", "n_observations", "version", "is_latest"):
+        value = getattr(artifact, name, None)
+        if value is not None and value != "":
+            general.append(f".{name} = {value!r}")
+    provenance = []
+    run = artifact.run
+    transform = run.transform if run is not None else None
+    creator = artifact.created_by
+    for label, value in (
+        ("storage", artifact.storage.root if artifact.storage_id else None),
+        ("transform", (transform.key or transform.uid) if transform is not None else None),
+        ("run", f"{run.uid} started {run.started_at:%Y-%m-%d %H:%M:%S %Z}" if run is not None else None),
+        ("created_by", f"{creator.handle} ({creator.name})" if creator is not None else None),
+        ("created_at", f"{artifact.created_at:%Y-%m-%d %H:%M:%S %Z}" if artifact.created_at else None),
+    ):
+        if value is not None:
+            provenance.append(f".{label} = {value}")
+    feature_lines = []
+    cells, meta = _values_of([artifact.pk], None, type(artifact))
+    if cells:
+        width = max(len(n) for n in cells)
+        dwidth = max(len(meta[n][1]) for n in cells)
+        for name in sorted(cells, key=lambda n: (not meta[n][2], meta[n][0])):
+            values = ", ".join(map(str, cells[name][artifact.pk]))  # a ValueSet: sorted
+            feature_lines.append(f"{name:<{width}}  {meta[name][1]:<{dwidth}}  {values}")
+    labels = []
+    for registry, (field, *_rest) in label_links(type(artifact)).items():
+        names = list(getattr(artifact, field).values_list(display_field(registry), flat=True).distinct()[:20])
+        if names:
+            labels.append((f".{field}", registry.__name__, ", ".join(map(str, sorted_values(names)))))
+    # in columns, as the features are
+    fwidth = max((len(f) for f, _, _ in labels), default=0)
+    rwidth = max((len(r) for _, r, _ in labels), default=0)
+    label_lines = [f"{f:<{fwidth}}  {r:<{rwidth}}  {names}" for f, r, names in labels]
+    return tree_text(title, [("General", general), ("Provenance", provenance), ("Features", feature_lines), ("Labels", label_lines)])
