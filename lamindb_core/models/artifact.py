@@ -582,7 +582,11 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
                 if staged is not None:
                     files.publish(staged, dest)
                 else:
-                    files.store_atomic(self._local_data.path, dest, self._expected(), tag=journal.id)
+                    # a bar in bytes once the copy takes over a second, as for ln.save()
+                    with progress.progress(self.size, _copying([self]), unit="B") as bar:
+                        files.store_atomic(
+                            self._local_data.path, dest, self._expected(), tag=journal.id, on_bytes=bar.update
+                        )
                 return dest
             except FileExistsError:
                 if not dest.exists():

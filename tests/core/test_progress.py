@@ -183,6 +183,21 @@ def test_progress_ln_save_of_many_artifacts_shows_nothing_when_off(
     assert all(not a._state.adding for a in artifacts)
 
 
+def test_progress_artifact_save_shows_the_bytes_of_its_copy(
+    instance, tmp_path, capsys, monkeypatch, no_delay, storage_files
+):
+    ln = instance
+    artifact = ln.Artifact(write(tmp_path / "one.txt", b"x" * 700), key="one.txt")
+    capsys.readouterr()
+    monkeypatch.setenv(progress.ENV_VAR, "1")
+    artifact.save()
+    last = capsys.readouterr().err.split("\r")[-1]
+    assert last.startswith("storing 1 artifact: 100%") and "| 700/700 [" in last
+    # content saved already is not copied: no bar
+    ln.Artifact(write(tmp_path / "same.txt", b"x" * 700), key="same.txt").save()
+    assert "storing" not in capsys.readouterr().err
+
+
 # -- bulk annotation and the Curator --------------------------------------------------------
 
 
