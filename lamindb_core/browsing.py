@@ -6,10 +6,12 @@ name, a search text, filter conditions, a page) into queries here, so both
 show the same records in the same order. Nothing here builds SQL: field names
 are checked against the registry and conditions become Django lookups. How the
 records look (JSON, HTML, text) is the browsers' business:
-``lamindb_jupyter.server.records``.
+``lamindb_jupyter.server.records``. What a registry is made of (its name, fields, kinds)
+is ``lamindb_core.introspect``'s.
 
 Example:
-    >>> from lamindb_core.browsing import Condition, build_query, fetch_page, registry_by_name
+    >>> from lamindb_core.browsing import Condition, build_query, fetch_page
+    >>> from lamindb_core.introspect import registry_by_name
     >>> model = registry_by_name("ULabel")
     >>> qs = build_query(model, search="Cand", conditions=[Condition("is_concept", "=", "False")])
     >>> page = fetch_page(qs, offset=0, limit=20)
@@ -30,10 +32,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from . import errors
-from .dataframe import display_field_names, resolve_path
-from .features import display_field
-from .instance import ensure_django
-from .overview import registries_by_module
+from .introspect import (
+    display_field_names,
+    field_kind,
+    is_visible,
+    name_field,
+    resolve_path,
+    to_many_relations,
+    to_one_relations,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,7 +60,6 @@ __all__ = [
     "TEXT_OPERATORS",
     "TRUE_WORDS",
     "Condition",
-    "NotFound",
     "Page",
     "QueryError",
     "build_query",
@@ -61,18 +67,11 @@ __all__ = [
     "check_page",
     "condition_q",
     "fetch_page",
-    "field_kind",
     "filter_fields",
     "get_record",
     "include_paths",
-    "is_visible",
-    "module_of",
     "operators_for",
-    "registries",
-    "registry_by_name",
     "supports_features",
-    "to_many_relations",
-    "to_one_relations",
     "whole_number",
 ]
 
@@ -117,10 +116,6 @@ class QueryError(errors.InvalidArgument):
     """A registry, field, operator or value that the browsers cannot use; the message says why."""
 
 
-class NotFound(LookupError):
-    """No registry or record of that name or id."""
-
-
 def _shown(sign: str, digits: str) -> str:
     # a number of thousands of digits is cut: int() would not even print it
     return sign + (digits if len(digits) <= 30 else f"{digits[:20]}… ({len(digits)} digits)")
@@ -155,106 +150,26 @@ def whole_number(text: str, what: str, low: int = BIGINT_MIN, high: int = BIGINT
 # -- registries --------------------------------------------------------------
 
 
-def registries() -> dict[str, type[models.Model]]:
-    """The registries of the current instance by name (``"ULabel"``), core first.
-
-    A registry whose name is taken by another module's is listed as
-    ``module.Name`` (``"bio.Gene"``).
-    """
-    ensure_django()
-    result: dict[str, type[models.Model]] = {}
-    for module, models_ in registries_by_module().items():
-        for model in models_:
-            name = model.__name__ if model.__name__ not in result else f"{module}.{model.__name__}"
-            result[name] = model
-    return result
-
-
-def module_of(model: type[models.Model]) -> str:
-    """The module a registry belongs to: ``core``, ``bio``, ``custom``, ..."""
-    return model._meta.app_label
-
-
-def registry_by_name(name: str) -> type[models.Model]:
-    """The registry called ``name`` (``"ULabel"``, ``"core.ULabel"``, ``"ulabel"``).
-
-    Raises:
-        NotFound: no such registry; the message names the closest one.
-    """
-    known = registries()
-    if name in known:
-        return known[name]
-    for key, model in known.items():
-        if name.lower() in (key.lower(), model._meta.label.lower(), model._meta.label_lower):
-            return model
-    raise NotFound(
-        f"no registry {name!r} in this instance.{errors.closest_match_hint(name, known)} "
-        f"Registries: {', '.join(known)}"
-    )
-
-
 def supports_features(model: type[models.Model]) -> bool:
     """Whether ``df(features=True)`` works for the registry (``Artifact``)."""
     return getattr(model, "_features_df", None) is not None
 
 
-def is_visible(f: models.Field) -> bool:
-    """Whether the browsers show a field: not private (``_branch_code``), not bookkeeping
-    (``space``, ``aux``)."""
-    return not f.name.startswith("_") and f.name not in ("space", "aux")
-
-
-def to_one_relations(model: type[models.Model]) -> list[models.Field]:
-    """The registry's visible foreign keys (``created_by``, ``run``), in field order."""
-    return [
-        f for f in model._meta.concrete_fields
-        if f.is_relation and f.related_model is not None and is_visible(f)
-    ]
-
-
-def to_many_relations(model: type[models.Model]) -> list:
-    """The registry's visible to-many relations (``ulabels``, ``parents``, ``children``),
-    forward and reverse, without link tables and hidden reverse accessors."""
-    fields = []
-    for f in model._meta.get_fields():
-        if not f.is_relation or not (f.many_to_many or f.one_to_many) or not is_visible(f):
-            continue
-        related = f.related_model
-        if related is None or getattr(related, "_is_link_table", False) or f.name.endswith("+"):
-            continue
-        fields.append(f)
-    return fields
-
-
 def filter_fields(model: type[models.Model]) -> list[str]:
     """The fields a filter row offers: the registry's own fields, then the name of
-    each record it points to (``created_by__handle``, ``run__uid``)."""
+    each record it points to (``created_by__name``, ``run__name``)."""
     simple = {f.name for f in model._meta.concrete_fields if not f.is_relation and is_visible(f)}
     names = [name for name in display_field_names(model) if name in simple]
-    names += [f"{f.name}__{display_field(f.related_model)}" for f in to_one_relations(model)]
+    names += [f"{f.name}__{name_field(f.related_model)}" for f in to_one_relations(model)]
     return names
 
 
 def include_paths(model: type[models.Model]) -> list[str]:
-    """Related fields that ``df(include=...)`` can add: one per relation, its display
-    field (``created_by__handle``, ``ulabels__name``, ``parents__name``)."""
-    paths = [f"{f.name}__{display_field(f.related_model)}" for f in to_one_relations(model)]
-    paths += [f"{f.name}__{display_field(f.related_model)}" for f in to_many_relations(model)]
+    """Related fields that ``df(include=...)`` can add: one per relation, its name
+    field (``created_by__name``, ``ulabels__name``, ``parents__name``)."""
+    paths = [f"{f.name}__{name_field(f.related_model)}" for f in to_one_relations(model)]
+    paths += [f"{f.name}__{name_field(f.related_model)}" for f in to_many_relations(model)]
     return paths
-
-
-def field_kind(model: type[models.Model], path: str) -> str:
-    """``text``, ``number``, ``bool``, ``datetime`` or ``other`` for a filter field."""
-    target, _ = resolve_path(model, path)
-    if isinstance(target, models.BooleanField):
-        return "bool"
-    if isinstance(target, (models.CharField, models.TextField)):
-        return "text"
-    if isinstance(target, (models.DateTimeField, models.DateField)):
-        return "datetime"
-    if isinstance(target, (models.IntegerField, models.FloatField, models.DecimalField)) or target is None:
-        return "number"
-    return "other"
 
 
 def operators_for(model: type[models.Model], path: str) -> tuple[str, ...]:
@@ -395,7 +310,7 @@ def build_query(
     """The records that match the conditions and the search text, best first.
 
     A search uses the registry's ``search`` where it has one (ranked by relevance,
-    at most ``search_limit`` records) and otherwise keeps the records whose display
+    at most ``search_limit`` records) and otherwise keeps the records whose name
     field contains the text, newest first. Without a search, the newest records
     come first. ``order_by`` (``["name"]``, ``["-created_at"]``) sorts instead, the
     newest first among equal values, so pages never overlap.
@@ -413,7 +328,7 @@ def build_query(
     elif hasattr(qs, "search"):
         qs = qs.search(text, limit=max(1, min(search_limit if not keys else MAX_SEARCH_LIMIT, MAX_SEARCH_LIMIT)))
     else:
-        qs = qs.filter(**{f"{display_field(model)}__icontains": text}).order_by("-id")
+        qs = qs.filter(**{f"{name_field(model)}__icontains": text}).order_by("-id")
     return qs.order_by(*keys, "-id") if keys else qs
 
 
@@ -508,8 +423,8 @@ def get_record(model: type[models.Model], idlike: int | str):
     try:
         return model.filter().get(idlike)
     except errors.DoesNotExist:
-        raise NotFound(f"no {model.__name__} record with id or uid {idlike!r}") from None
+        raise errors.NotFound(f"no {model.__name__} record with id or uid {idlike!r}") from None
     except errors.MultipleResultsFound:
-        raise NotFound(f"{idlike!r} matches several {model.__name__} records; give the full uid") from None
+        raise errors.NotFound(f"{idlike!r} matches several {model.__name__} records; give the full uid") from None
     except errors.InvalidArgument as exc:
-        raise NotFound(str(exc)) from None
+        raise errors.NotFound(str(exc)) from None

@@ -23,6 +23,7 @@ from django.core.exceptions import MultipleObjectsReturned, ObjectDoesNotExist
 __all__ = [
     "DoesNotExist",
     "MultipleResultsFound",
+    "NotFound",
     "FieldValidationError",
     "InvalidArgument",
     "ValidationError",
@@ -42,6 +43,10 @@ class DoesNotExist(ObjectDoesNotExist):
 
 class MultipleResultsFound(MultipleObjectsReturned):
     """More than one record matches a query that expects exactly one."""
+
+
+class NotFound(LookupError):
+    """No registry or record of that name or id (a browser's 404); the message names the closest."""
 
 
 class InvalidArgument(ValueError):

@@ -21,6 +21,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from . import errors, progress
 from .bulk import insert_link_rows
 from .dtypes import CatTarget, check_value, is_missing, parse_dtype, text_problem
+from .introspect import name_field
 from .valueset import ValueSet, sorted_values
 
 if TYPE_CHECKING:
@@ -52,13 +53,8 @@ def _ArtifactFeatureValue():
     return apps.get_model("core", "ArtifactFeatureValue")
 
 
-def display_field(model: type[models.Model]) -> str:
-    """The field that names a record: ``name``, ``symbol``, ``key`` or ``uid``."""
-    names = {f.name for f in model._meta.concrete_fields}
-    for candidate in ("name", "symbol", "key", "handle", "uid"):
-        if candidate in names:
-            return candidate
-    return "pk"
+# the field that names a record has one rule, in lamindb_core.introspect
+display_field = name_field
 
 
 def label_links(artifact_model: type[models.Model]) -> dict[type, tuple[str, type, str, str]]:

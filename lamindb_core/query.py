@@ -21,7 +21,8 @@ from django.db.models import ProtectedError, Q, RestrictedError
 from . import errors
 from .dataframe import queryset_to_df
 from .lookup import Lookup, build_lookup
-from .search import SearchMeta, field_name, name_field, search_display_df, search_queryset, search_repr
+from .introspect import is_text_field, name_field
+from .search import SearchMeta, field_name, search_display_df, search_queryset, search_repr
 
 __all__ = ["RecordQuerySet", "RecordManager", "plain_delete", "blocked_delete_error"]
 
@@ -408,7 +409,7 @@ class RecordQuerySet(models.QuerySet):
         model = self.model
         if field is None:
             fname = name_field(model)
-            if fname is None:
+            if not is_text_field(model._meta.get_field(fname)):
                 raise errors.FieldValidationError(
                     f"{model.__name__} has no text field to look up; pass field= one of: "
                     f"{', '.join(f.name for f in model._meta.concrete_fields)}"

@@ -188,7 +188,7 @@ def _itables_available() -> bool:
 
 def record_html(record: Any) -> str:
     """A record's fields, one per row, escaped; the registry's name as the caption."""
-    from lamindb_core.dataframe import display_field_names
+    from lamindb_core.introspect import display_field_names
 
     deferred = record.get_deferred_fields()
     rows = []

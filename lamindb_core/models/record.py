@@ -9,8 +9,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import decimal
-import numbers
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, models, transaction
@@ -20,37 +18,19 @@ from .. import errors
 from ..context import current_run_id
 from ..dtypes import json_value, text_problem
 from ..instance import current_user_id
+from ..introspect import display_field_names, field_type, is_text_field
 from ..logger import logger
 from ..query import RecordManager, blocked_delete_error, plain_delete
 from ..transfer import transfer_to_default
-from ..dataframe import display_field_names
 from .registry import Registry
 
 __all__ = ["BasicRecord", "Record", "TracksRun", "TracksUpdates", "IsVersioned", "record_repr"]
-
-_TYPE_CHECKS: tuple[tuple[type, tuple[type, ...], str], ...] = (
-    (models.BooleanField, (bool,), "bool"),
-    (models.CharField, (str,), "str"),
-    (models.TextField, (str,), "str"),
-    (models.DateTimeField, (dt.datetime,), "datetime"),
-    (models.DateField, (dt.date,), "date"),
-    (models.FloatField, (int, float), "float"),
-    (models.DecimalField, (int, float), "decimal"),
-    (models.IntegerField, (int,), "int"),  # also Big/Small/Positive/Auto fields
-)
-
-
-def _expected_type(field: models.Field) -> tuple[tuple[type, ...], str] | None:
-    for field_type, accepted, label in _TYPE_CHECKS:
-        if isinstance(field, field_type):
-            return accepted, label
-    return None
 
 
 def _storable_problem(model: type, field: models.Field, value: Any) -> str | None:
     """Why a text or JSON field's value cannot be stored on every backend (a NUL
     character, a lone surrogate; NaN, infinity or a set in JSON), or None."""
-    if isinstance(value, str) and isinstance(field, (models.CharField, models.TextField)):
+    if isinstance(value, str) and is_text_field(field):
         problem = text_problem(value)
     elif value is not None and isinstance(field, models.JSONField):
         try:
@@ -72,7 +52,7 @@ def _text_fields(model: type) -> list[models.Field]:
     if cached is None:
         cached = [
             f for f in model._meta.concrete_fields
-            if isinstance(f, (models.CharField, models.TextField, models.JSONField)) and not f.is_relation
+            if is_text_field(f) or isinstance(f, models.JSONField)
         ]
         model._text_field_list = cached
     return cached
@@ -86,23 +66,14 @@ def _check_value(model: type, field: models.Field, value: Any) -> None:
         if not field.null and not field.has_default() and not field.primary_key:
             raise errors.ValidationError(f"{model.__name__}.{field.name} cannot be None")
         return
-    expected = _expected_type(field)
-    if expected is None:
+    ftype = field_type(field)
+    if ftype is None or not ftype.accepts:
         return
-    accepted, label = expected
-    if label == "int":
-        bad = isinstance(value, bool) or not isinstance(value, numbers.Integral)
-    elif label in ("float", "decimal"):
-        bad = isinstance(value, bool) or not isinstance(value, (numbers.Real, decimal.Decimal))
-    elif label == "date":
-        bad = isinstance(value, dt.datetime) or not isinstance(value, dt.date)
-    else:
-        bad = not isinstance(value, accepted)
-    if bad:
+    if isinstance(value, ftype.rejects) or not isinstance(value, ftype.accepts):
         raise errors.ValidationError(
-            f"{model.__name__}.{field.name} expects {label}, got {value!r} ({type(value).__name__})"
+            f"{model.__name__}.{field.name} expects {ftype.dtype}, got {value!r} ({type(value).__name__})"
         )
-    if label == "str" and field.max_length is not None and len(value) > field.max_length:
+    if ftype.kind == "text" and field.max_length is not None and len(value) > field.max_length:
         raise errors.ValidationError(
             f"{model.__name__}.{field.name} takes at most {field.max_length} characters, "
             f"got {len(value)}"

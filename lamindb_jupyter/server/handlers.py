@@ -51,7 +51,7 @@ from traitlets import Bool, Integer
 from traitlets.config import Configurable
 
 import lamindb_core as ln
-from lamindb_core import browsing, errors
+from lamindb_core import browsing, errors, introspect
 from lamindb_core.instance import (
     activate,
     current_slug,
@@ -178,7 +178,7 @@ class BaseHandler(APIHandler):
         instance = self.get_argument("instance", "").strip() or None
         try:
             return await self.lamindb.run(func, *args, instance=instance)
-        except browsing.NotFound as exc:
+        except errors.NotFound as exc:
             raise web.HTTPError(404, str(exc)) from None
         except errors.InstanceUnavailable as exc:
             # registered, but its database or storage is gone: the instance is broken
@@ -279,7 +279,7 @@ class RegistriesHandler(BaseHandler):
 def list_registries() -> dict[str, Any]:
     return {
         "instance": ln.setup.settings.instance.slug,
-        "registries": [records.registry_info(model, name) for name, model in browsing.registries().items()],
+        "registries": [records.registry_info(model, name) for name, model in introspect.registries().items()],
     }
 
 
@@ -337,7 +337,7 @@ def list_records(
     count: bool,
     order_by: list[str] | None = None,
 ) -> dict[str, Any]:
-    model = browsing.registry_by_name(name)
+    model = introspect.registry_by_name(name)
     allowed = set(browsing.include_paths(model))
     for path in include:
         if path not in allowed:
@@ -372,7 +372,7 @@ class RecordHandler(BaseHandler):
 
 
 def record_detail(name: str, idlike: str) -> dict[str, Any]:
-    model = browsing.registry_by_name(name)
+    model = introspect.registry_by_name(name)
     return records.record_detail(browsing.get_record(model, idlike))
 
 

@@ -5,7 +5,8 @@ this module only shapes what they return for the JupyterLab panel and the widget
 browser, so both show the same values the same way.
 
 Example:
-    >>> from lamindb_core.browsing import build_query, fetch_page, get_record, registry_by_name
+    >>> from lamindb_core.browsing import build_query, fetch_page, get_record
+    >>> from lamindb_core.introspect import registry_by_name
     >>> model = registry_by_name("ULabel")
     >>> page = fetch_page(build_query(model, search="Cand"), offset=0, limit=20)
     >>> page_records(page)                      # JSON-able dicts, ``id`` first
@@ -18,23 +19,22 @@ import datetime as dt
 import decimal
 import json
 import math
-import re
 from typing import Any
 
 from django.db import models
 
-from lamindb_core.browsing import (
-    Page,
-    filter_fields,
-    include_paths,
+from lamindb_core.browsing import Page, filter_fields, include_paths, supports_features
+from lamindb_core.features import describe_artifact, tree_text
+from lamindb_core.introspect import (
+    display_field_names,
     is_visible,
     module_of,
-    supports_features,
+    name_field,
+    python_name,
     to_many_relations,
     to_one_relations,
+    variable_name,
 )
-from lamindb_core.dataframe import display_field_names
-from lamindb_core.features import describe_artifact, display_field, tree_text
 from lamindb_core.valueset import sorted_values
 
 __all__ = [
@@ -47,20 +47,6 @@ __all__ = [
 
 # the records of a to-many relation listed in a record's details
 RELATED_SHOWN = 5
-# how a notebook names the registries of a module: `import lamindb_core as ln`,
-# `import lamindb_core.bio as bt`; a registry defined in the notebook by its class name
-MODULE_ALIASES = {"core": "ln", "bio": "bt"}
-
-
-def python_name(model: type[models.Model]) -> str:
-    """The expression that names a registry in a notebook: ``ln.ULabel``, ``bt.CellType``."""
-    alias = MODULE_ALIASES.get(module_of(model))
-    return f"{alias}.{model.__name__}" if alias else model.__name__
-
-
-def variable_name(model: type[models.Model]) -> str:
-    """A variable for one record of a registry: ``ulabel``, ``cell_type``, ``feature_set``."""
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", model.__name__).lower()
 
 
 def registry_info(model: type[models.Model], name: str | None = None) -> dict[str, Any]:
@@ -69,7 +55,7 @@ def registry_info(model: type[models.Model], name: str | None = None) -> dict[st
         "name": name or model.__name__,
         "module": module_of(model),
         "label": model._meta.label,
-        "display_field": display_field(model),
+        "display_field": name_field(model),
         "fields": filter_fields(model),
         "include": include_paths(model),
         "features": supports_features(model),
@@ -138,7 +124,7 @@ def _simple_fields(model: type[models.Model]) -> list[models.Field]:
 
 
 def _label(record: models.Model) -> str:
-    value = getattr(record, display_field(type(record)), None)
+    value = getattr(record, name_field(type(record)), None)
     return str(value) if value not in (None, "") else f"{type(record).__name__} {record.pk}"
 
 

@@ -26,9 +26,8 @@ from typing import Any
 import ipywidgets as w
 from django.db import models
 
-from lamindb_core import browsing, errors
+from lamindb_core import browsing, errors, introspect
 from lamindb_core.browsing import Condition, Page
-from lamindb_core.features import display_field
 
 from ..server import records
 
@@ -164,7 +163,7 @@ class RegistryBrowser(w.VBox):
     def __init__(self, registry: type[models.Model] | str | None = None, page_size: int = 20, debounce: float = 0.15):
         self.debounce = debounce
         self._pending: asyncio.TimerHandle | None = None
-        self._models = browsing.registries()
+        self._models = introspect.registries()
         model = self._resolve(registry)
         self.model = model
         self.offset = 0
@@ -250,8 +249,8 @@ class RegistryBrowser(w.VBox):
             return self._models.get("Artifact", next(iter(self._models.values())))
         if isinstance(registry, str):
             try:
-                return browsing.registry_by_name(registry)
-            except browsing.NotFound as exc:
+                return introspect.registry_by_name(registry)
+            except errors.NotFound as exc:
                 raise errors.InvalidArgument(str(exc)) from None
         if isinstance(registry, type) and issubclass(registry, models.Model):
             if registry not in self._models.values():
@@ -369,7 +368,7 @@ class RegistryBrowser(w.VBox):
                 qs, offset, size, include=self.include.value, features=self.features.value,
                 count=not text and known is None,
             )
-        except (errors.InvalidArgument, browsing.NotFound) as exc:
+        except (errors.InvalidArgument, errors.NotFound) as exc:
             self.status.value = f'<span style="color: var(--jp-error-color1, #c00)">{_escape(exc)}</span>'
             return
         if page.total is None and known is not None:
@@ -394,7 +393,7 @@ class RegistryBrowser(w.VBox):
         self.first.disabled = self.previous.disabled = page.offset == 0
         self.next.disabled = not page.has_more
         self.last.disabled = not page.has_more or page.total is None
-        label_field = display_field(self.model)
+        label_field = introspect.name_field(self.model)
         options = [NO_RECORD]
         for pk, row in zip(page.ids, page.df.to_dict("records")):
             parts = [str(row[c]) for c in ("uid", label_field) if c in row and row[c] not in (None, "")]
@@ -473,7 +472,7 @@ class RegistryBrowser(w.VBox):
         else:
             try:
                 record = browsing.get_record(self.model, pk)
-            except browsing.NotFound as exc:
+            except errors.NotFound as exc:
                 self.detail.value = f"<i>{_escape(exc)}</i>"
                 return
             self.detail.value = (

@@ -1,4 +1,4 @@
-"""The browsers' queries (``lamindb_core.browsing``): registries by name, filter rows, pages, records."""
+"""The browsers' queries (``lamindb_core.browsing``): filter rows, pages, records."""
 
 from __future__ import annotations
 
@@ -8,22 +8,20 @@ from lamindb_core import errors
 from lamindb_core.browsing import (
     MAX_LIMIT,
     Condition,
-    NotFound,
     QueryError,
     build_query,
     check_page,
     condition_q,
     fetch_page,
-    field_kind,
     filter_fields,
     get_record,
     include_paths,
     operators_for,
-    registries,
-    registry_by_name,
     supports_features,
     whole_number,
 )
+from lamindb_core.errors import NotFound
+from lamindb_core.introspect import field_kind
 
 PREFIX = "Browsing test "
 
@@ -42,23 +40,6 @@ def names(qs) -> list[str]:
 
 
 # -- registries -------------------------------------------------------------------------------
-
-
-def test_registries_list_core_and_bio_without_link_tables(instance):
-    known = registries()
-    assert known["ULabel"] is instance.ULabel
-    assert {"Artifact", "Feature", "Run", "Transform", "Gene"} <= set(known)
-    assert "ArtifactULabel" not in known
-
-
-def test_registry_by_name_accepts_the_name_the_label_and_any_case(instance):
-    for name in ("ULabel", "core.ULabel", "ulabel", "CORE.ULABEL"):
-        assert registry_by_name(name) is instance.ULabel
-
-
-def test_registry_by_name_unknown_names_the_closest(instance):
-    with pytest.raises(NotFound, match=r"^no registry 'ULabl' in this instance\. Did you mean 'ULabel'\? Registries: "):
-        registry_by_name("ULabl")
 
 
 def test_supports_features_only_for_artifact(instance):

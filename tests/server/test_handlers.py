@@ -30,12 +30,14 @@ async def test_registries_list_names_modules_and_fields(jp_fetch, instance):
     assert data["instance"] == instance.setup.settings.instance.slug
     by_name = {r["name"]: r for r in data["registries"]}
     assert {"Artifact", "ULabel", "Feature", "Run", "Transform"} <= set(by_name)
-    assert "User" not in by_name and "ArtifactULabel" not in by_name
+    # the registries %ln and the widget offer: User and Space too, never a link table
+    assert {"User", "Space"} <= set(by_name) and "ArtifactULabel" not in by_name
     ulabel = by_name["ULabel"]
     assert ulabel["module"] == "core"
     assert ulabel["display_field"] == "name"
     assert "name" in ulabel["fields"] and "created_by__name" in ulabel["fields"]
     assert "parents__name" in ulabel["include"]
+    assert by_name["User"]["display_field"] == "name" and by_name["Storage"]["display_field"] == "root"
     assert ulabel["features"] is False and by_name["Artifact"]["features"] is True
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from lamindb_core import browsing
 from lamindb_core.features import describe_artifact
-from lamindb_core.overview import registries_by_module
+from lamindb_core.introspect import registries_by_module
 from lamindb_jupyter.widgets import RegistryBrowser, browse
 from lamindb_jupyter.widgets.browser import NO_RECORD, SEPARATOR, table_lines
 
@@ -430,3 +430,4 @@ def test_arrow_keys_move_the_selection(instance, labels):
     browser.rows.value = ids[-1]
     assert browser.select_row(+1) == ids[-1]
     assert browser.rows.rows == min(len(ids), 20)
+
