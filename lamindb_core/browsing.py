@@ -1,13 +1,12 @@
-"""Registries and records as the browsers query them: plain functions over the ORM.
+"""Registries and records as the browsers query and show them: plain functions over the ORM.
 
 The widget browser (``lamindb_jupyter.widgets``) and the REST handlers
 (``lamindb_jupyter.server.handlers``) both turn a user's choices (a registry
-name, a search text, filter conditions, a page) into queries here, so both
-show the same records in the same order. Nothing here builds SQL: field names
-are checked against the registry and conditions become Django lookups. How the
-records look (JSON, HTML, text) is the browsers' business:
-``lamindb_jupyter.server.records``. What a registry is made of (its name, fields, kinds)
-is ``lamindb_core.introspect``'s.
+name, a search text, filter conditions, a page) into queries here, and read
+records through here, so both show the same records in the same order, the same
+way. Nothing here builds SQL: field names are checked against the registry and
+conditions become Django lookups. What a registry is made of is
+``lamindb_core.introspect``'s; how a value reads is ``lamindb_core.render``'s.
 
 Example:
     >>> from lamindb_core.browsing import Condition, build_query, fetch_page
@@ -16,6 +15,7 @@ Example:
     >>> qs = build_query(model, search="Cand", conditions=[Condition("is_concept", "=", "False")])
     >>> page = fetch_page(qs, offset=0, limit=20)
     >>> page.rows, page.has_more
+    >>> record_detail(get_record(model, page.ids[0]))["describe"]
 """
 
 from __future__ import annotations
@@ -32,15 +32,20 @@ from django.db.models import Q
 from django.utils import timezone
 
 from . import errors
+from .features import describe_artifact, tree_text
 from .introspect import (
     display_field_names,
     field_kind,
     is_visible,
+    module_of,
     name_field,
+    python_name,
     resolve_path,
     to_many_relations,
     to_one_relations,
+    variable_name,
 )
+from .render import record_items, record_label, value_json, value_repr
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -56,6 +61,7 @@ __all__ = [
     "MAX_SEARCH_LIMIT",
     "OPERATORS",
     "ORDER_OPERATORS",
+    "RELATED_SHOWN",
     "SEARCH_LIMIT",
     "TEXT_OPERATORS",
     "TRUE_WORDS",
@@ -66,11 +72,15 @@ __all__ = [
     "check_order",
     "check_page",
     "condition_q",
+    "describe_record",
     "fetch_page",
     "filter_fields",
     "get_record",
     "include_paths",
     "operators_for",
+    "page_records",
+    "record_detail",
+    "registry_info",
     "supports_features",
     "whole_number",
 ]
@@ -110,6 +120,8 @@ MAX_LIMIT = 1000
 # the words a yes/no value may be typed as (case-insensitive)
 TRUE_WORDS = {"true", "yes", "1", "y", "t"}
 FALSE_WORDS = {"false", "no", "0", "n", "f"}
+# the records of a to-many relation listed in a record's details
+RELATED_SHOWN = 5
 
 
 class QueryError(errors.InvalidArgument):
@@ -170,6 +182,25 @@ def include_paths(model: type[models.Model]) -> list[str]:
     paths = [f"{f.name}__{name_field(f.related_model)}" for f in to_one_relations(model)]
     paths += [f"{f.name}__{name_field(f.related_model)}" for f in to_many_relations(model)]
     return paths
+
+
+def registry_info(model: type[models.Model], name: str | None = None) -> dict[str, Any]:
+    """What the browsers need to know about a registry, as JSON-able data: its filter
+    fields, the relations it can include, how a notebook names it (``ln.ULabel``,
+    ``ulabel``)."""
+    fields = filter_fields(model)
+    return {
+        "name": name or model.__name__,
+        "module": module_of(model),
+        "label": model._meta.label,
+        "display_field": name_field(model),
+        "fields": fields,
+        "include": include_paths(model),
+        "features": supports_features(model),
+        "searchable": hasattr(model, "search"),
+        "python": python_name(model),
+        "variable": variable_name(model),
+    }
 
 
 def operators_for(model: type[models.Model], path: str) -> tuple[str, ...]:
@@ -405,6 +436,16 @@ def fetch_page(
     return Page(df=df, offset=offset, limit=limit, has_more=has_more, total=total, columns=[str(c) for c in df.columns])
 
 
+def page_records(page: Page) -> list[dict[str, Any]]:
+    """The rows of a page as JSON-able dicts with ``id`` first (``render.value_json``)."""
+    records = []
+    for pk, row in zip(page.ids, page.df.itertuples(index=False, name=None)):
+        record = {"id": pk}
+        record.update({col: value_json(v) for col, v in zip(page.columns, row)})
+        records.append(record)
+    return records
+
+
 # -- records ---------------------------------------------------------------------
 
 
@@ -428,3 +469,71 @@ def get_record(model: type[models.Model], idlike: int | str):
         raise errors.NotFound(f"{idlike!r} matches several {model.__name__} records; give the full uid") from None
     except errors.InvalidArgument as exc:
         raise errors.NotFound(str(exc)) from None
+
+
+def record_detail(record: models.Model) -> dict[str, Any]:
+    """A record's fields and relations as JSON-able data, for the detail panes.
+
+    The fields are ``render.record_items`` without foreign keys; to-one relations give
+    the related record's label, to-many relations their count and the first few labels
+    (one query each, never one per related record).
+    """
+    model = type(record)
+    fields = [{"name": name, "value": value_json(value)} for name, value in record_items(record, relations=False, missing=True)]
+    relations = []
+    for f in to_one_relations(model):
+        related = getattr(record, f.name) if getattr(record, f.attname) is not None else None
+        relations.append({
+            "name": f.name,
+            "registry": f.related_model.__name__,
+            "many": False,
+            "count": int(related is not None),
+            "records": [{"id": related.pk, "label": record_label(related)}] if related is not None else [],
+        })
+    for f in to_many_relations(model):
+        manager = getattr(record, f.get_accessor_name() if f.auto_created else f.name)
+        shown = list(manager.all().order_by("-pk")[: RELATED_SHOWN + 1])
+        count = len(shown) if len(shown) <= RELATED_SHOWN else manager.count()
+        relations.append({
+            "name": f.name,
+            "registry": f.related_model.__name__,
+            "many": True,
+            "count": count,
+            "records": [{"id": r.pk, "label": record_label(r)} for r in shown[:RELATED_SHOWN]],
+        })
+    return {
+        "registry": model.__name__,
+        "id": record.pk,
+        "uid": getattr(record, "uid", None),
+        "label": record_label(record),
+        "fields": fields,
+        "relations": relations,
+        "describe": describe_record(record, relations=relations),
+    }
+
+
+def describe_record(record: models.Model, relations: list[dict[str, Any]] | None = None) -> str:
+    """``record.describe()`` as text: for an ``Artifact`` its fields, provenance,
+    features and labels (``lamindb_core.features.describe_artifact``); for other
+    registries its fields (as ``repr`` writes them) and relations in the same tree.
+
+    Args:
+        record: The record.
+        relations: Its relations as ``record_detail`` lists them, if at hand.
+    """
+    model = type(record)
+    if supports_features(model):
+        return describe_artifact(record)
+    if relations is None:
+        relations = record_detail(record)["relations"]
+    general = [f".{name} = {value_repr(value)}" for name, value in record_items(record, relations=False) if value != ""]
+    linked = []
+    for rel in relations:
+        if not rel["records"]:
+            continue
+        names = ", ".join(r["label"] for r in rel["records"])
+        more = rel["count"] - len(rel["records"])
+        if more > 0:
+            names += f", … ({more} more)"
+        linked.append(f".{rel['name']}  {rel['registry']}  {names}")
+    return tree_text(f"{model.__name__} {record_label(record)}", [("General", general), ("Relations", linked)])

@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, models, transaction
@@ -18,13 +17,14 @@ from .. import errors
 from ..context import current_run_id
 from ..dtypes import json_value, text_problem
 from ..instance import current_user_id
-from ..introspect import display_field_names, field_type, is_text_field
+from ..introspect import field_type, is_text_field
 from ..logger import logger
 from ..query import RecordManager, blocked_delete_error, plain_delete
+from ..render import record_repr
 from ..transfer import transfer_to_default
 from .registry import Registry
 
-__all__ = ["BasicRecord", "Record", "TracksRun", "TracksUpdates", "IsVersioned", "record_repr"]
+__all__ = ["BasicRecord", "Record", "TracksRun", "TracksUpdates", "IsVersioned"]
 
 
 def _storable_problem(model: type, field: models.Field, value: Any) -> str | None:
@@ -78,40 +78,6 @@ def _check_value(model: type, field: models.Field, value: Any) -> None:
             f"{model.__name__}.{field.name} takes at most {field.max_length} characters, "
             f"got {len(value)}"
         )
-
-
-def record_repr(record: models.Model) -> str:
-    """``ULabel(uid='C5PU6WG7', name='Candidate marker study 1', is_concept=False, created_by_id=1, run_id=1, space_id=1, created_at=2025-01-12 14:05:49 UTC)``.
-
-    Simple fields first, then foreign keys as ``<name>_id`` in alphabetical
-    order, then ``created_at``; fields that are None, private or ``id`` are
-    left out.
-    """
-    skip = {"id", "created_at", "updated_at", "aux", "_branch_code"}
-    concrete = record._meta.concrete_fields
-    relational = {f.attname for f in concrete if f.is_relation}
-    simple = [
-        name for name in display_field_names(type(record))
-        if name not in relational and name not in skip and not name.startswith("_")
-    ]
-    fks = sorted(f.attname for f in concrete if f.is_relation and not f.name.startswith("_"))
-    names = simple + fks + (["created_at"] if any(f.name == "created_at" for f in concrete) else [])
-    parts = []
-    deferred = record.get_deferred_fields()
-    for name in names:
-        if name in deferred:
-            continue
-        value = getattr(record, name, None)
-        if value is None:
-            continue
-        if isinstance(value, str):
-            text = repr(value)
-        elif isinstance(value, dt.datetime):
-            text = value.strftime("%Y-%m-%d %H:%M:%S %Z").strip()
-        else:
-            text = str(value)
-        parts.append(f"{name}={text}")
-    return f"{type(record).__name__}({', '.join(parts)})"
 
 
 class BasicRecord(models.Model, metaclass=Registry):

@@ -62,8 +62,6 @@ from lamindb_core.instance import (
     process_instance,
 )
 
-from . import records
-
 __all__ = ["LaminDBServer", "setup_handlers"]
 
 NAMESPACE = "lamindb"
@@ -279,7 +277,7 @@ class RegistriesHandler(BaseHandler):
 def list_registries() -> dict[str, Any]:
     return {
         "instance": ln.setup.settings.instance.slug,
-        "registries": [records.registry_info(model, name) for name, model in introspect.registries().items()],
+        "registries": [browsing.registry_info(model, name) for name, model in introspect.registries().items()],
     }
 
 
@@ -359,7 +357,7 @@ def list_records(
         "has_more": page.has_more,
         "total": page.total,
         "columns": ["id", *page.columns],
-        "records": records.page_records(page),
+        "records": browsing.page_records(page),
     }
 
 
@@ -373,7 +371,7 @@ class RecordHandler(BaseHandler):
 
 def record_detail(name: str, idlike: str) -> dict[str, Any]:
     model = introspect.registry_by_name(name)
-    return records.record_detail(browsing.get_record(model, idlike))
+    return browsing.record_detail(browsing.get_record(model, idlike))
 
 
 def setup_handlers(web_app: Any, config: Any = None) -> LaminDBServer:

@@ -1,8 +1,9 @@
 """``browse()``: an ipywidgets panel to search, filter and page through a registry.
 
-Its queries are ``lamindb_core.browsing``'s and its values are shaped by
-``lamindb_jupyter.server.records``: the same helpers the JupyterLab panel's REST
-API uses. Every value is HTML-escaped before it reaches the page.
+Its queries and record details are ``lamindb_core.browsing``'s, its registries
+``lamindb_core.introspect``'s, and its values read as ``lamindb_core.render`` writes
+them: what the JupyterLab panel's REST API uses too. Every value is HTML-escaped
+before it reaches the page.
 
 Example:
     >>> import lamindb_core as ln
@@ -28,8 +29,7 @@ from django.db import models
 
 from lamindb_core import browsing, errors, introspect
 from lamindb_core.browsing import Condition, Page
-
-from ..server import records
+from lamindb_core.render import value_text
 
 __all__ = ["RegistryBrowser", "FilterRow", "browse", "name_problem"]
 
@@ -85,7 +85,7 @@ def table_lines(page: Page) -> tuple[str, list[tuple[str, int]]]:
     padded to a common width (at most ``CELL_CHARS``) and set apart by ``SEPARATOR``."""
     columns = ["id", *page.columns]
     cells = [
-        [str(pk), *(_cut(records.format_value(v)) for v in row)]
+        [str(pk), *(_cut(value_text(v)) for v in row)]
         for pk, row in zip(page.ids, page.df.itertuples(index=False, name=None))
     ]
     widths = [max([len(_cut(c)), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
@@ -478,7 +478,7 @@ class RegistryBrowser(w.VBox):
             self.detail.value = (
                 '<pre style="font-size: var(--jp-code-font-size, 12px); line-height: 1.35; '
                 'margin: 4px 0; white-space: pre-wrap;">'
-                + _escape(records.describe_record(record))
+                + _escape(browsing.describe_record(record))
                 + "</pre>"
             )
 

@@ -431,3 +431,28 @@ def test_arrow_keys_move_the_selection(instance, labels):
     assert browser.select_row(+1) == ids[-1]
     assert browser.rows.rows == min(len(ids), 20)
 
+
+def _imported_modules(package: str) -> set[str]:
+    """The modules that the files of a package of lamindb_jupyter import, as absolute names."""
+    import ast
+    from pathlib import Path
+
+    import lamindb_jupyter
+
+    root = Path(lamindb_jupyter.__file__).parent
+    found = set()
+    for path in (root / package).rglob("*.py"):
+        parts = ["lamindb_jupyter", *path.relative_to(root).with_suffix("").parts]
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                found |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                base = parts[: len(parts) - node.level] if node.level else []
+                found.add(".".join([*base, *([node.module] if node.module else [])]))
+    return found
+
+
+def test_the_widget_and_the_server_are_siblings_that_share_only_lamindb_core():
+    # issue 12: the widget imported lamindb_jupyter.server.records; both call lamindb_core now
+    assert not any(m.startswith("lamindb_jupyter.server") for m in _imported_modules("widgets"))
+    assert not any(m.startswith("lamindb_jupyter.widgets") for m in _imported_modules("server"))
