@@ -5,14 +5,15 @@ The widget browser (``lamindb_jupyter.widgets``) and the REST handlers
 name, a search text, filter conditions, a page) into queries here, and read
 records through here, so both show the same records in the same order, the same
 way. Nothing here builds SQL: field names are checked against the registry and
-conditions become Django lookups. What a registry is made of is
-``lamindb_core.introspect``'s; how a value reads is ``lamindb_core.render``'s.
+conditions are Django lookups, checked against the lookups Django has for the
+field. What a registry is made of is ``lamindb_core.introspect``'s; how a value
+reads is ``lamindb_core.render``'s.
 
 Example:
     >>> from lamindb_core.browsing import Condition, build_query, fetch_page
     >>> from lamindb_core.introspect import registry_by_name
     >>> model = registry_by_name("ULabel")
-    >>> qs = build_query(model, search="Cand", conditions=[Condition("is_concept", "=", "False")])
+    >>> qs = build_query(model, search="Cand", conditions=[Condition("is_concept", "exact", "False")])
     >>> page = fetch_page(qs, offset=0, limit=20)
     >>> page.rows, page.has_more
     >>> record_detail(get_record(model, page.ids[0]))["describe"]
@@ -35,10 +36,13 @@ from . import errors
 from .features import describe_artifact, tree_text
 from .introspect import (
     display_field_names,
-    field_kind,
+    is_text_field,
     is_visible,
+    lookups_for,
     module_of,
     name_field,
+    offered_lookups,
+    operator_word,
     python_name,
     resolve_path,
     to_many_relations,
@@ -53,17 +57,13 @@ if TYPE_CHECKING:
 __all__ = [
     "BIGINT_MAX",
     "BIGINT_MIN",
-    "BOOL_OPERATORS",
     "FALSE_WORDS",
     "HIDDEN_COLUMNS",
     "MAX_LIMIT",
     "MAX_OFFSET",
     "MAX_SEARCH_LIMIT",
-    "OPERATORS",
-    "ORDER_OPERATORS",
     "RELATED_SHOWN",
     "SEARCH_LIMIT",
-    "TEXT_OPERATORS",
     "TRUE_WORDS",
     "Condition",
     "Page",
@@ -77,31 +77,14 @@ __all__ = [
     "filter_fields",
     "get_record",
     "include_paths",
-    "operators_for",
     "page_records",
+    "parse_filter",
     "record_detail",
     "registry_info",
     "supports_features",
     "whole_number",
 ]
 
-# operator shown to users -> Django lookup; "!=" excludes, "is null" takes yes/no
-OPERATORS = {
-    "=": "exact",
-    "!=": "exact",
-    "contains": "icontains",
-    "starts with": "istartswith",
-    "ends with": "iendswith",
-    ">": "gt",
-    ">=": "gte",
-    "<": "lt",
-    "<=": "lte",
-    "in": "in",
-    "is null": "isnull",
-}
-TEXT_OPERATORS = ("contains", "=", "!=", "starts with", "ends with", "in", "is null")
-ORDER_OPERATORS = ("=", "!=", ">", ">=", "<", "<=", "in", "is null")
-BOOL_OPERATORS = ("=", "is null")
 # how many ranked search results can be paged through, unless a page asks for more
 SEARCH_LIMIT = 1000
 # however far a page reaches, a search ranks at most this many records: a search's
@@ -125,7 +108,7 @@ RELATED_SHOWN = 5
 
 
 class QueryError(errors.InvalidArgument):
-    """A registry, field, operator or value that the browsers cannot use; the message says why."""
+    """A registry, field, lookup or value that the browsers cannot use; the message says why."""
 
 
 def _shown(sign: str, digits: str) -> str:
@@ -186,8 +169,8 @@ def include_paths(model: type[models.Model]) -> list[str]:
 
 def registry_info(model: type[models.Model], name: str | None = None) -> dict[str, Any]:
     """What the browsers need to know about a registry, as JSON-able data: its filter
-    fields, the relations it can include, how a notebook names it (``ln.ULabel``,
-    ``ulabel``)."""
+    fields and the lookups the panel offers for each, the relations it can include,
+    how a notebook names it (``ln.ULabel``, ``ulabel``)."""
     fields = filter_fields(model)
     return {
         "name": name or model.__name__,
@@ -195,6 +178,7 @@ def registry_info(model: type[models.Model], name: str | None = None) -> dict[st
         "label": model._meta.label,
         "display_field": name_field(model),
         "fields": fields,
+        "lookups": {path: offered_lookups(model, path) for path in fields},
         "include": include_paths(model),
         "features": supports_features(model),
         "searchable": hasattr(model, "search"),
@@ -203,28 +187,23 @@ def registry_info(model: type[models.Model], name: str | None = None) -> dict[st
     }
 
 
-def operators_for(model: type[models.Model], path: str) -> tuple[str, ...]:
-    """The operators that make sense for a field: ``contains`` for text, ``>`` for numbers."""
-    kind = field_kind(model, path)
-    if kind == "text":
-        return TEXT_OPERATORS
-    if kind == "bool":
-        return BOOL_OPERATORS
-    return ORDER_OPERATORS
-
-
-# -- queries -------------------------------------------------------------------
+# -- conditions -------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Condition:
-    """One filter row: ``Condition("name", "starts with", "Cand")``.
+    """One filter: a field, a Django lookup and a value, as in
+    ``Condition("name", "startswith", "Cand")`` for ``.filter(name__startswith="Cand")``.
 
-    ``value`` is text as a user types it; it is converted to the field's type.
+    ``lookup`` is any lookup Django has for the field (``lookups_for``), or ``ne``
+    (not equal: it excludes). The widget's filter rows send the lookups of their
+    words (``introspect.OPERATORS``: ``starts with`` is ``istartswith``). ``value`` is
+    text as a user types it; it is converted to the field's type (a list separated by
+    commas for ``in``, two for ``range``, yes or no for ``isnull``).
     """
 
     field: str
-    op: str
+    lookup: str
     value: Any = ""
 
 
@@ -244,7 +223,7 @@ def _convert(target: models.Field | None, value: Any, what: str) -> Any:
         target = models.IntegerField()
     if isinstance(target, models.BooleanField):
         return _parse_bool(value, what)
-    if isinstance(value, str) and not isinstance(target, (models.CharField, models.TextField)):
+    if isinstance(value, str) and not is_text_field(target):
         value = value.strip()
         if value == "":
             raise QueryError(f"{what}: a value is missing")
@@ -278,36 +257,83 @@ def _convert_integer(value: Any, what: str) -> int:
     return value
 
 
+def _no_filter_field(model: type[models.Model], path: str) -> QueryError:
+    allowed = filter_fields(model)
+    return QueryError(
+        f"{model.__name__} has no filter field {path!r}."
+        f"{errors.closest_match_hint(path, allowed)} Fields: {', '.join(allowed)}"
+    )
+
+
+def _items(value: Any) -> list:
+    items = value if isinstance(value, (list, tuple)) else str(value).split(",")
+    return [v.strip() if isinstance(v, str) else v for v in items if str(v).strip()]
+
+
+def _lookup_value(target: models.Field, lookup: str, value: Any, what: str) -> Any:
+    if lookup == "isnull":
+        return True if value in ("", None) else _parse_bool(value, what)
+    if lookup == "in":
+        items = [_convert(target, v, what) for v in _items(value)]
+        if not items:
+            raise QueryError(f"{what}: list the values, separated by commas")
+        return items
+    if lookup == "range":
+        items = [_convert(target, v, what) for v in _items(value)]
+        if len(items) != 2:
+            raise QueryError(f"{what}: give the lowest and the highest value, separated by a comma")
+        return tuple(items)
+    known = target.get_lookup(lookup) if lookup != "ne" else None
+    if known is not None and not known.prepare_rhs and not is_text_field(target):
+        # a pattern (contains, regex) compares the field's text: the value stays text
+        return str(value)
+    return _convert(target, value, what)
+
+
 def condition_q(model: type[models.Model], condition: Condition) -> Q:
-    """The ``Q`` of a filter row.
+    """The ``Q`` of a filter: ``Q(name__startswith="Cand")``; for ``ne``, ``~Q(name__exact=...)``.
 
     Raises:
-        QueryError: an unknown field or operator, or a value that does not fit the field.
+        QueryError: an unknown field or lookup (naming the valid ones), or a value that
+            does not fit the field.
     """
-    allowed = filter_fields(model)
-    if condition.field not in allowed:
-        raise QueryError(
-            f"{model.__name__} has no filter field {condition.field!r}."
-            f"{errors.closest_match_hint(condition.field, allowed)} Fields: {', '.join(allowed)}"
-        )
-    if condition.op not in OPERATORS:
-        raise QueryError(
-            f"unknown operator {condition.op!r}; use one of: {', '.join(OPERATORS)}"
-        )
+    if condition.field not in filter_fields(model):
+        raise _no_filter_field(model, condition.field)
     target, _ = resolve_path(model, condition.field)
-    what = f"{condition.field} {condition.op}"
-    lookup = OPERATORS[condition.op]
-    if lookup == "isnull":
-        value: Any = True if condition.value in ("", None) else _parse_bool(condition.value, what)
-    elif lookup == "in":
-        items = condition.value if isinstance(condition.value, (list, tuple)) else str(condition.value).split(",")
-        value = [_convert(target, v.strip() if isinstance(v, str) else v, what) for v in items if str(v).strip()]
-        if not value:
-            raise QueryError(f"{what}: list the values, separated by commas")
-    else:
-        value = _convert(target, condition.value, what)
-    q = Q(**{f"{condition.field}__{lookup}": value})
-    return ~q if condition.op == "!=" else q
+    valid = lookups_for(target)
+    lookup = condition.lookup
+    if lookup not in valid:
+        raise QueryError(errors.unknown_lookup(target.model.__name__, target.name, lookup, valid, listed=True))
+    what = f"{condition.field} {operator_word(lookup)}"
+    value = _lookup_value(target, lookup, condition.value, what)
+    if lookup == "ne":
+        return ~Q(**{f"{condition.field}__exact": value})
+    return Q(**{f"{condition.field}__{lookup}": value})
+
+
+def parse_filter(model: type[models.Model], key: str, value: Any) -> Condition:
+    """A query argument of the REST API as a condition, passed through as Django reads
+    it: ``name__startswith=Cand`` → ``Condition("name", "startswith", "Cand")``, and
+    ``name=Cand`` → ``Condition("name", "exact", "Cand")``.
+
+    The longest start of ``key`` that is a filter field (``created_by__name``) is the
+    field; what follows is the lookup, which ``condition_q`` checks.
+
+    Raises:
+        QueryError: no start of ``key`` is a filter field; the message names the closest.
+    """
+    allowed = set(filter_fields(model))
+    parts = key.split("__")
+    for n in range(len(parts), 0, -1):
+        path = "__".join(parts[:n])
+        if path in allowed:
+            return Condition(path, "__".join(parts[n:]) or "exact", value)
+    path, _, last = key.rpartition("__")
+    # name the field that is missing, not the lookup after it (nme__gt: 'nme')
+    raise _no_filter_field(model, path if path and last in lookups_for(None) else key)
+
+
+# -- queries ---------------------------------------------------------------------------
 
 
 def check_order(model: type[models.Model], order_by: Iterable[str]) -> list[str]:
@@ -446,7 +472,7 @@ def page_records(page: Page) -> list[dict[str, Any]]:
     return records
 
 
-# -- records ---------------------------------------------------------------------
+# -- records ---------------------------------------------------------------------------
 
 
 def get_record(model: type[models.Model], idlike: int | str):

@@ -7,6 +7,8 @@
 - The field that names a record (``name_field``): ``name``, ``key``, ``symbol``, ...
 - A field's type (``field_type``): its dtype as ``ln.view`` writes it, its kind for the
   filter rows (text, number, datetime, bool, other) and the Python values it takes.
+- Filter lookups: the Django lookups a field has (``lookups_for``) and the operators of a
+  filter row (``FILTER_OPERATORS``: the widget's words and the Django lookups they send).
 
 The library, the ``%ln`` magic, the widget browser and the REST API all ask here, so they
 agree. Nothing here imports a registry: registries come in as arguments, or from Django's
@@ -17,6 +19,8 @@ Example:
     >>> model = introspect.registry_by_name("ln.ULabel")
     >>> introspect.name_field(model), introspect.field_kind(model, "created_at")
     ('name', 'datetime')
+    >>> introspect.OPERATORS["starts with"]
+    'istartswith'
 """
 
 from __future__ import annotations
@@ -31,15 +35,19 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.db.models import Lookup
 
 from . import errors
 from .instance import current_instance, ensure_django
 
 __all__ = [
     "FIELD_TYPES",
+    "FILTER_OPERATORS",
     "MODULE_ALIASES",
     "NOTEBOOK_ALIASES",
+    "OPERATORS",
     "FieldType",
+    "Operator",
     "display_field_names",
     "field_choices",
     "field_dtype",
@@ -47,8 +55,12 @@ __all__ = [
     "field_type",
     "is_text_field",
     "is_visible",
+    "lookups_for",
     "module_of",
     "name_field",
+    "offered_lookups",
+    "operator_word",
+    "operators_for",
     "plural_name",
     "python_name",
     "qualified_name",
@@ -414,3 +426,101 @@ def field_kind(model: type[models.Model], path: str) -> str:
     target, _ = resolve_path(model, path)
     ftype = field_type(target)
     return ftype.kind if ftype is not None else "other"
+
+
+# -- filter lookups ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Operator:
+    """A filter condition as the faces offer it.
+
+    Attributes:
+        lookup: The Django lookup it sends (``icontains``); ``ne`` is this project's one
+            addition: not equal, which excludes the records that are.
+        word: What the widget's filter row shows (``contains``); None where the row
+            offers no word for it and only the REST API and the panel take it.
+        kinds: The field kinds it is offered for.
+    """
+
+    lookup: str
+    word: str | None
+    kinds: tuple[str, ...]
+
+
+_ANY = ("text", "number", "datetime", "bool", "other")
+_NOT_BOOL = ("text", "number", "datetime", "other")
+_ORDERED = ("number", "datetime", "other")
+# The one table of filter operators. A filter row shows the words in this order; the panel
+# offers the lookups in this order; a person typing in a filter row means any case.
+FILTER_OPERATORS: tuple[Operator, ...] = (
+    Operator("icontains", "contains", ("text",)),
+    Operator("exact", "=", _ANY),
+    Operator("ne", "!=", _NOT_BOOL),
+    Operator("istartswith", "starts with", ("text",)),
+    Operator("iendswith", "ends with", ("text",)),
+    Operator("gt", ">", _ORDERED),
+    Operator("gte", ">=", _ORDERED),
+    Operator("lt", "<", _ORDERED),
+    Operator("lte", "<=", _ORDERED),
+    Operator("in", "in", _NOT_BOOL),
+    Operator("isnull", "is null", _ANY),
+    Operator("contains", None, ("text",)),
+    Operator("startswith", None, ("text",)),
+    Operator("endswith", None, ("text",)),
+    Operator("iexact", None, ("text",)),
+    Operator("range", None, _ORDERED),
+)
+# a filter row's word -> the Django lookup it sends
+OPERATORS: dict[str, str] = {op.word: op.lookup for op in FILTER_OPERATORS if op.word}
+_WORDS = {lookup: word for word, lookup in OPERATORS.items()}
+
+
+def operator_word(lookup: str) -> str:
+    """The word a filter row shows for a lookup (``gt`` → ``>``), or the lookup itself."""
+    return _WORDS.get(lookup, lookup)
+
+
+def lookups_for(field: models.Field | None) -> list[str]:
+    """The lookups a filter on ``field`` may use, sorted: those Django registers for the
+    field (``field.get_lookups()``, without transforms such as ``year``) and ``ne``.
+
+    Example:
+        >>> lookups_for(ln.ULabel._meta.get_field("name"))[:4]
+        ['contains', 'endswith', 'exact', 'gt']
+    """
+    if field is None:
+        field = models.IntegerField()
+    names = {name for name, cls in field.get_lookups().items() if isinstance(cls, type) and issubclass(cls, Lookup)}
+    return sorted(names | {"ne"})
+
+
+def _offered(model: type[models.Model], path: str) -> list[Operator]:
+    target, _ = resolve_path(model, path)
+    ftype = field_type(target)
+    kind = ftype.kind if ftype is not None else "other"
+    valid = set(lookups_for(target))
+    return [op for op in FILTER_OPERATORS if kind in op.kinds and op.lookup in valid]
+
+
+def operators_for(model: type[models.Model], path: str) -> tuple[str, ...]:
+    """The words a widget's filter row offers for a field: ``contains`` for text, ``>``
+    for numbers and dates, ``=`` and ``is null`` for booleans.
+
+    Example:
+        >>> operators_for(ln.ULabel, "is_concept")
+        ('=', 'is null')
+    """
+    return tuple(op.word for op in _offered(model, path) if op.word)
+
+
+def offered_lookups(model: type[models.Model], path: str) -> list[str]:
+    """The lookups the JupyterLab panel offers for a field, in the table's order:
+    ``icontains`` first for text, then ``exact``, ``ne``, ... (the REST API takes every
+    lookup of ``lookups_for``).
+
+    Example:
+        >>> offered_lookups(ln.ULabel, "is_concept")
+        ['exact', 'isnull']
+    """
+    return [op.lookup for op in _offered(model, path)]

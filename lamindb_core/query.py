@@ -74,11 +74,7 @@ def _explain_key(model: type, key: str) -> str | None:
             continue
         for lookup in parts[i + 1 :]:
             if not (field.get_lookup(lookup) or field.get_transform(lookup)):
-                known = sorted(field.get_lookups())
-                return (
-                    f"'{lookup}' is no lookup of {current.__name__}.{part}."
-                    f"{errors.closest_match_hint(lookup, known)}"
-                )
+                return errors.unknown_lookup(current.__name__, part, lookup, field.get_lookups())
         return None
     return None
 

@@ -1,9 +1,9 @@
 """``browse()``: an ipywidgets panel to search, filter and page through a registry.
 
-Its queries and record details are ``lamindb_core.browsing``'s, its registries
-``lamindb_core.introspect``'s, and its values read as ``lamindb_core.render`` writes
-them: what the JupyterLab panel's REST API uses too. Every value is HTML-escaped
-before it reaches the page.
+Its queries and record details are ``lamindb_core.browsing``'s, its registries and
+filter operators ``lamindb_core.introspect``'s, and its values read as
+``lamindb_core.render`` writes them: what the JupyterLab panel's REST API uses too.
+Every value is HTML-escaped before it reaches the page.
 
 Example:
     >>> import lamindb_core as ln
@@ -107,6 +107,10 @@ def render_header(page: Page) -> str:
 class FilterRow(w.HBox):
     """One condition: field, operator, value, and a button that removes the row.
 
+    The operators are words (``contains``, ``starts with``, ``>``); each stands for the
+    Django lookup of ``lamindb_core.introspect.OPERATORS`` (``icontains``, ``istartswith``,
+    ``gt``): a person typing in a filter row means any case.
+
     Example:
         >>> row = browser.add_condition("name", "starts with", "Cand")
         >>> row.value.value = "IFN"
@@ -117,7 +121,7 @@ class FilterRow(w.HBox):
         self.browser = browser
         fields = browsing.filter_fields(model)
         self.field = w.Dropdown(options=fields, value=fields[0] if fields else None, layout=w.Layout(width="220px"))
-        self.op = w.Dropdown(options=browsing.operators_for(model, self.field.value), layout=w.Layout(width="110px"))
+        self.op = w.Dropdown(options=introspect.operators_for(model, self.field.value), layout=w.Layout(width="110px"))
         self.value = w.Text(placeholder="value", continuous_update=True, layout=w.Layout(width="220px"))
         self.remove = w.Button(icon="times", tooltip="remove this filter", layout=w.Layout(width="34px"))
         super().__init__([self.field, self.op, self.value, self.remove])
@@ -131,10 +135,10 @@ class FilterRow(w.HBox):
         """The row's condition; None while its value is empty (except for ``is null``)."""
         if self.op.value != "is null" and not self.value.value.strip():
             return None
-        return Condition(self.field.value, self.op.value, self.value.value)
+        return Condition(self.field.value, introspect.OPERATORS[self.op.value], self.value.value)
 
     def _on_field(self, change: dict) -> None:
-        ops = browsing.operators_for(self.model, change["new"])
+        ops = introspect.operators_for(self.model, change["new"])
         if self.op.value not in ops:
             self.op.options = ops
             self.op.value = ops[0]

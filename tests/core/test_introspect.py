@@ -7,11 +7,16 @@ from django.db import models
 
 from lamindb_core import errors
 from lamindb_core.introspect import (
+    OPERATORS,
     display_field_names,
     field_dtype,
     field_kind,
     field_type,
+    lookups_for,
     name_field,
+    offered_lookups,
+    operator_word,
+    operators_for,
     plural_name,
     python_name,
     qualified_name,
@@ -131,3 +136,33 @@ def test_field_types_are_one_table_for_dtypes_kinds_and_checks(instance):
     assert [field_kind(ln.ULabel, p) for p in ("name", "is_concept", "created_at", "id", "created_by__name")] == [
         "text", "bool", "datetime", "number", "text",
     ]
+
+
+# -- lookups ----------------------------------------------------------------------------------
+
+
+def test_lookups_for_are_djangos_and_ne_without_transforms(instance):
+    name = lookups_for(instance.ULabel._meta.get_field("name"))
+    assert {"exact", "iexact", "startswith", "istartswith", "icontains", "regex", "in", "isnull", "ne"} <= set(name)
+    created = lookups_for(instance.ULabel._meta.get_field("created_at"))
+    assert "gte" in created and "year" not in created and "date" not in created
+
+
+def test_operator_words_map_to_django_lookups(instance):
+    assert OPERATORS["contains"] == "icontains" and OPERATORS["starts with"] == "istartswith"
+    assert OPERATORS["!="] == "ne" and OPERATORS[">="] == "gte" and OPERATORS["is null"] == "isnull"
+    assert [operator_word(lookup) for lookup in ("gt", "exact", "icontains", "startswith")] == [">", "=", "contains", "startswith"]
+
+
+def test_operators_and_lookups_fit_the_field(instance):
+    ULabel = instance.ULabel
+    assert operators_for(ULabel, "name") == ("contains", "=", "!=", "starts with", "ends with", "in", "is null")
+    assert operators_for(ULabel, "is_concept") == ("=", "is null")
+    assert operators_for(ULabel, "created_at") == ("=", "!=", ">", ">=", "<", "<=", "in", "is null")
+    assert "contains" not in operators_for(ULabel, "id")
+    assert offered_lookups(ULabel, "name") == [
+        "icontains", "exact", "ne", "istartswith", "iendswith", "in", "isnull",
+        "contains", "startswith", "endswith", "iexact",
+    ]
+    assert offered_lookups(ULabel, "is_concept") == ["exact", "isnull"]
+    assert offered_lookups(ULabel, "id")[-1] == "range"
