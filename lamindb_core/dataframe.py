@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from . import errors
-from .introspect import display_field_names, field_dtype, is_text_field, resolve_path
+from .introspect import display_field_names, field_dtype, is_text_field, registry_by_name, resolve_path
 from .valueset import ValueSet
 
 if TYPE_CHECKING:  # pandas is imported when a table is built, not at import time
@@ -138,14 +138,13 @@ def annotate_dtypes(df: pd.DataFrame) -> pd.DataFrame:
         ('cell_medium', 'cat[ULabel]')
     """
     import pandas as pd
-    from django.apps import apps
 
     feature_dtypes = df.attrs.get("feature_dtypes", {})
     model = None
     if df.attrs.get("registry"):
         try:
-            model = apps.get_model(df.attrs["registry"])
-        except (LookupError, ValueError):
+            model = registry_by_name(df.attrs["registry"])  # the label df() notes: core.ULabel
+        except errors.NotFound:
             model = None
     dtypes = []
     for column in df.columns:

@@ -72,10 +72,6 @@ INTERPOLATE = re.compile(r"\{\{|\}\}|\$\$|\{(" + NAME_EXPR + r")\}|\$([A-Za-z_]\
 INT = re.compile(r"[+-]?\d+")
 FLOAT = re.compile(r"[+-]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?")
 KEY = re.compile(r"[A-Za-z_]\w*")
-TEXT_LOOKUPS = {
-    "", "exact", "iexact", "contains", "icontains", "startswith", "istartswith", "endswith",
-    "iendswith", "in", "regex", "iregex", "gt", "gte", "lt", "lte", "range",
-}
 
 
 # -- words ---------------------------------------------------------------------
@@ -487,10 +483,12 @@ def field_for_key(model: type, key: str) -> tuple[Any, str]:
 def _is_text(model: type | None, key: str) -> bool:
     if model is None:
         return False
-    from lamindb_core.introspect import is_text_field  # the ORM, with the first command
+    from lamindb_core.introspect import is_text_field, lookups_for  # the ORM, with the first command
 
     found, lookup = field_for_key(model, key)
-    return is_text_field(found) and lookup in TEXT_LOOKUPS
+    # on a text field every lookup but isnull compares text (a transform such as
+    # created_at__year compares something else): there, an unquoted 12345678 stays text
+    return is_text_field(found) and lookup != "isnull" and (lookup == "" or lookup in lookups_for(found))
 
 
 # -- conditions --------------------------------------------------------------------
