@@ -75,6 +75,7 @@ NAMESPACE = "lamindb"
 # query arguments that are not filters
 RESERVED = {"q", "offset", "limit", "include", "features", "count", "order_by", "instance"}
 
+
 class LaminDBServer(Configurable):
     """Settings of the server extension (``c.LaminDBServer.<name>`` in ``jupyter_server_config.py``)."""
 

@@ -45,7 +45,7 @@ def test_registries_list_every_module_core_first_without_link_tables(instance):
     assert "ArtifactULabel" not in known
     names = list(known)
     assert names.index("ULabel") < names.index("CellType")  # core first, then bio
-    assert list(registries_by_module()) [:2] == ["core", "bio"]
+    assert list(registries_by_module())[:2] == ["core", "bio"]
 
 
 @pytest.mark.parametrize(
