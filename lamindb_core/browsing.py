@@ -1,19 +1,22 @@
-"""Registries and records as the browsers query them: plain functions over the ORM.
+"""Registries and records as the browsers query and show them: plain functions over the ORM.
 
 The widget browser (``lamindb_jupyter.widgets``) and the REST handlers
 (``lamindb_jupyter.server.handlers``) both turn a user's choices (a registry
-name, a search text, filter conditions, a page) into queries here, so both
-show the same records in the same order. Nothing here builds SQL: field names
-are checked against the registry and conditions become Django lookups. How the
-records look (JSON, HTML, text) is the browsers' business:
-``lamindb_jupyter.server.records``.
+name, a search text, filter conditions, a page) into queries here, and read
+records through here, so both show the same records in the same order, the same
+way. Nothing here builds SQL: field names are checked against the registry and
+conditions are Django lookups, checked against the lookups Django has for the
+field. What a registry is made of is ``lamindb_core.introspect``'s; how a value
+reads is ``lamindb_core.render``'s.
 
 Example:
-    >>> from lamindb_core.browsing import Condition, build_query, fetch_page, registry_by_name
+    >>> from lamindb_core.browsing import Condition, build_query, fetch_page
+    >>> from lamindb_core.introspect import registry_by_name
     >>> model = registry_by_name("ULabel")
-    >>> qs = build_query(model, search="Cand", conditions=[Condition("is_concept", "=", "False")])
+    >>> qs = build_query(model, search="Cand", conditions=[Condition("is_concept", "exact", "False")])
     >>> page = fetch_page(qs, offset=0, limit=20)
     >>> page.rows, page.has_more
+    >>> record_detail(get_record(model, page.ids[0]))["describe"]
 """
 
 from __future__ import annotations
@@ -30,10 +33,22 @@ from django.db.models import Q
 from django.utils import timezone
 
 from . import errors
-from .dataframe import display_field_names, resolve_path
-from .features import display_field
-from .instance import ensure_django
-from .overview import registries_by_module
+from .introspect import (
+    display_field_names,
+    is_text_field,
+    is_visible,
+    lookups_for,
+    module_of,
+    name_field,
+    offered_lookups,
+    operator_word,
+    python_name,
+    resolve_path,
+    to_many_relations,
+    to_one_relations,
+    variable_name,
+)
+from .render import record_items, record_label, tree_text, value_json, value_repr
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,58 +56,34 @@ if TYPE_CHECKING:
 __all__ = [
     "BIGINT_MAX",
     "BIGINT_MIN",
-    "BOOL_OPERATORS",
     "FALSE_WORDS",
     "HIDDEN_COLUMNS",
     "MAX_LIMIT",
     "MAX_OFFSET",
     "MAX_SEARCH_LIMIT",
-    "OPERATORS",
-    "ORDER_OPERATORS",
+    "RELATED_SHOWN",
     "SEARCH_LIMIT",
-    "TEXT_OPERATORS",
     "TRUE_WORDS",
     "Condition",
-    "NotFound",
     "Page",
     "QueryError",
     "build_query",
     "check_order",
     "check_page",
     "condition_q",
+    "describe_record",
     "fetch_page",
-    "field_kind",
     "filter_fields",
     "get_record",
     "include_paths",
-    "is_visible",
-    "module_of",
-    "operators_for",
-    "registries",
-    "registry_by_name",
+    "page_records",
+    "parse_filter",
+    "record_detail",
+    "registry_info",
     "supports_features",
-    "to_many_relations",
-    "to_one_relations",
     "whole_number",
 ]
 
-# operator shown to users -> Django lookup; "!=" excludes, "is null" takes yes/no
-OPERATORS = {
-    "=": "exact",
-    "!=": "exact",
-    "contains": "icontains",
-    "starts with": "istartswith",
-    "ends with": "iendswith",
-    ">": "gt",
-    ">=": "gte",
-    "<": "lt",
-    "<=": "lte",
-    "in": "in",
-    "is null": "isnull",
-}
-TEXT_OPERATORS = ("contains", "=", "!=", "starts with", "ends with", "in", "is null")
-ORDER_OPERATORS = ("=", "!=", ">", ">=", "<", "<=", "in", "is null")
-BOOL_OPERATORS = ("=", "is null")
 # how many ranked search results can be paged through, unless a page asks for more
 SEARCH_LIMIT = 1000
 # however far a page reaches, a search ranks at most this many records: a search's
@@ -111,14 +102,12 @@ MAX_LIMIT = 1000
 # the words a yes/no value may be typed as (case-insensitive)
 TRUE_WORDS = {"true", "yes", "1", "y", "t"}
 FALSE_WORDS = {"false", "no", "0", "n", "f"}
+# the records of a to-many relation listed in a record's details
+RELATED_SHOWN = 5
 
 
 class QueryError(errors.InvalidArgument):
-    """A registry, field, operator or value that the browsers cannot use; the message says why."""
-
-
-class NotFound(LookupError):
-    """No registry or record of that name or id."""
+    """A registry, field, lookup or value that the browsers cannot use; the message says why."""
 
 
 def _shown(sign: str, digits: str) -> str:
@@ -155,130 +144,65 @@ def whole_number(text: str, what: str, low: int = BIGINT_MIN, high: int = BIGINT
 # -- registries --------------------------------------------------------------
 
 
-def registries() -> dict[str, type[models.Model]]:
-    """The registries of the current instance by name (``"ULabel"``), core first.
-
-    A registry whose name is taken by another module's is listed as
-    ``module.Name`` (``"bio.Gene"``).
-    """
-    ensure_django()
-    result: dict[str, type[models.Model]] = {}
-    for module, models_ in registries_by_module().items():
-        for model in models_:
-            name = model.__name__ if model.__name__ not in result else f"{module}.{model.__name__}"
-            result[name] = model
-    return result
-
-
-def module_of(model: type[models.Model]) -> str:
-    """The module a registry belongs to: ``core``, ``bio``, ``custom``, ..."""
-    return model._meta.app_label
-
-
-def registry_by_name(name: str) -> type[models.Model]:
-    """The registry called ``name`` (``"ULabel"``, ``"core.ULabel"``, ``"ulabel"``).
-
-    Raises:
-        NotFound: no such registry; the message names the closest one.
-    """
-    known = registries()
-    if name in known:
-        return known[name]
-    for key, model in known.items():
-        if name.lower() in (key.lower(), model._meta.label.lower(), model._meta.label_lower):
-            return model
-    raise NotFound(
-        f"no registry {name!r} in this instance.{errors.closest_match_hint(name, known)} "
-        f"Registries: {', '.join(known)}"
-    )
-
-
 def supports_features(model: type[models.Model]) -> bool:
     """Whether ``df(features=True)`` works for the registry (``Artifact``)."""
-    return getattr(model, "_features_df", None) is not None
-
-
-def is_visible(f: models.Field) -> bool:
-    """Whether the browsers show a field: not private (``_branch_code``), not bookkeeping
-    (``space``, ``aux``)."""
-    return not f.name.startswith("_") and f.name not in ("space", "aux")
-
-
-def to_one_relations(model: type[models.Model]) -> list[models.Field]:
-    """The registry's visible foreign keys (``created_by``, ``run``), in field order."""
-    return [
-        f for f in model._meta.concrete_fields
-        if f.is_relation and f.related_model is not None and is_visible(f)
-    ]
-
-
-def to_many_relations(model: type[models.Model]) -> list:
-    """The registry's visible to-many relations (``ulabels``, ``parents``, ``children``),
-    forward and reverse, without link tables and hidden reverse accessors."""
-    fields = []
-    for f in model._meta.get_fields():
-        if not f.is_relation or not (f.many_to_many or f.one_to_many) or not is_visible(f):
-            continue
-        related = f.related_model
-        if related is None or getattr(related, "_is_link_table", False) or f.name.endswith("+"):
-            continue
-        fields.append(f)
-    return fields
+    return getattr(model._default_manager.all(), "supports_features", False)
 
 
 def filter_fields(model: type[models.Model]) -> list[str]:
     """The fields a filter row offers: the registry's own fields, then the name of
-    each record it points to (``created_by__handle``, ``run__uid``)."""
+    each record it points to (``created_by__name``, ``run__name``)."""
     simple = {f.name for f in model._meta.concrete_fields if not f.is_relation and is_visible(f)}
     names = [name for name in display_field_names(model) if name in simple]
-    names += [f"{f.name}__{display_field(f.related_model)}" for f in to_one_relations(model)]
+    names += [f"{f.name}__{name_field(f.related_model)}" for f in to_one_relations(model)]
     return names
 
 
 def include_paths(model: type[models.Model]) -> list[str]:
-    """Related fields that ``df(include=...)`` can add: one per relation, its display
-    field (``created_by__handle``, ``ulabels__name``, ``parents__name``)."""
-    paths = [f"{f.name}__{display_field(f.related_model)}" for f in to_one_relations(model)]
-    paths += [f"{f.name}__{display_field(f.related_model)}" for f in to_many_relations(model)]
+    """Related fields that ``df(include=...)`` can add: one per relation, its name
+    field (``created_by__name``, ``ulabels__name``, ``parents__name``)."""
+    paths = [f"{f.name}__{name_field(f.related_model)}" for f in to_one_relations(model)]
+    paths += [f"{f.name}__{name_field(f.related_model)}" for f in to_many_relations(model)]
     return paths
 
 
-def field_kind(model: type[models.Model], path: str) -> str:
-    """``text``, ``number``, ``bool``, ``datetime`` or ``other`` for a filter field."""
-    target, _ = resolve_path(model, path)
-    if isinstance(target, models.BooleanField):
-        return "bool"
-    if isinstance(target, (models.CharField, models.TextField)):
-        return "text"
-    if isinstance(target, (models.DateTimeField, models.DateField)):
-        return "datetime"
-    if isinstance(target, (models.IntegerField, models.FloatField, models.DecimalField)) or target is None:
-        return "number"
-    return "other"
+def registry_info(model: type[models.Model], name: str | None = None) -> dict[str, Any]:
+    """What the browsers need to know about a registry, as JSON-able data: its filter
+    fields and the lookups the panel offers for each, the relations it can include,
+    how a notebook names it (``ln.ULabel``, ``ulabel``)."""
+    fields = filter_fields(model)
+    return {
+        "name": name or model.__name__,
+        "module": module_of(model),
+        "label": model._meta.label,
+        "display_field": name_field(model),
+        "fields": fields,
+        "lookups": {path: offered_lookups(model, path) for path in fields},
+        "include": include_paths(model),
+        "features": supports_features(model),
+        "searchable": hasattr(model, "search"),
+        "python": python_name(model),
+        "variable": variable_name(model),
+    }
 
 
-def operators_for(model: type[models.Model], path: str) -> tuple[str, ...]:
-    """The operators that make sense for a field: ``contains`` for text, ``>`` for numbers."""
-    kind = field_kind(model, path)
-    if kind == "text":
-        return TEXT_OPERATORS
-    if kind == "bool":
-        return BOOL_OPERATORS
-    return ORDER_OPERATORS
-
-
-# -- queries -------------------------------------------------------------------
+# -- conditions -------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Condition:
-    """One filter row: ``Condition("name", "starts with", "Cand")``.
+    """One filter: a field, a Django lookup and a value, as in
+    ``Condition("name", "startswith", "Cand")`` for ``.filter(name__startswith="Cand")``.
 
-    ``value`` is text as a user types it; it is converted to the field's type.
+    ``lookup`` is any lookup Django has for the field (``lookups_for``), or ``ne``
+    (not equal: it excludes). The widget's filter rows send the lookups of their
+    words (``introspect.OPERATORS``: ``starts with`` is ``istartswith``). ``value`` is
+    text as a user types it; it is converted to the field's type (a list separated by
+    commas for ``in``, two for ``range``, yes or no for ``isnull``).
     """
 
     field: str
-    op: str
+    lookup: str
     value: Any = ""
 
 
@@ -298,7 +222,7 @@ def _convert(target: models.Field | None, value: Any, what: str) -> Any:
         target = models.IntegerField()
     if isinstance(target, models.BooleanField):
         return _parse_bool(value, what)
-    if isinstance(value, str) and not isinstance(target, (models.CharField, models.TextField)):
+    if isinstance(value, str) and not is_text_field(target):
         value = value.strip()
         if value == "":
             raise QueryError(f"{what}: a value is missing")
@@ -332,36 +256,83 @@ def _convert_integer(value: Any, what: str) -> int:
     return value
 
 
+def _no_filter_field(model: type[models.Model], path: str) -> QueryError:
+    allowed = filter_fields(model)
+    return QueryError(
+        f"{model.__name__} has no filter field {path!r}."
+        f"{errors.closest_match_hint(path, allowed)} Fields: {', '.join(allowed)}"
+    )
+
+
+def _items(value: Any) -> list:
+    items = value if isinstance(value, (list, tuple)) else str(value).split(",")
+    return [v.strip() if isinstance(v, str) else v for v in items if str(v).strip()]
+
+
+def _lookup_value(target: models.Field, lookup: str, value: Any, what: str) -> Any:
+    if lookup == "isnull":
+        return True if value in ("", None) else _parse_bool(value, what)
+    if lookup == "in":
+        items = [_convert(target, v, what) for v in _items(value)]
+        if not items:
+            raise QueryError(f"{what}: list the values, separated by commas")
+        return items
+    if lookup == "range":
+        items = [_convert(target, v, what) for v in _items(value)]
+        if len(items) != 2:
+            raise QueryError(f"{what}: give the lowest and the highest value, separated by a comma")
+        return tuple(items)
+    known = target.get_lookup(lookup) if lookup != "ne" else None
+    if known is not None and not known.prepare_rhs and not is_text_field(target):
+        # a pattern (contains, regex) compares the field's text: the value stays text
+        return str(value)
+    return _convert(target, value, what)
+
+
 def condition_q(model: type[models.Model], condition: Condition) -> Q:
-    """The ``Q`` of a filter row.
+    """The ``Q`` of a filter: ``Q(name__startswith="Cand")``; for ``ne``, ``~Q(name__exact=...)``.
 
     Raises:
-        QueryError: an unknown field or operator, or a value that does not fit the field.
+        QueryError: an unknown field or lookup (naming the valid ones), or a value that
+            does not fit the field.
     """
-    allowed = filter_fields(model)
-    if condition.field not in allowed:
-        raise QueryError(
-            f"{model.__name__} has no filter field {condition.field!r}."
-            f"{errors.closest_match_hint(condition.field, allowed)} Fields: {', '.join(allowed)}"
-        )
-    if condition.op not in OPERATORS:
-        raise QueryError(
-            f"unknown operator {condition.op!r}; use one of: {', '.join(OPERATORS)}"
-        )
+    if condition.field not in filter_fields(model):
+        raise _no_filter_field(model, condition.field)
     target, _ = resolve_path(model, condition.field)
-    what = f"{condition.field} {condition.op}"
-    lookup = OPERATORS[condition.op]
-    if lookup == "isnull":
-        value: Any = True if condition.value in ("", None) else _parse_bool(condition.value, what)
-    elif lookup == "in":
-        items = condition.value if isinstance(condition.value, (list, tuple)) else str(condition.value).split(",")
-        value = [_convert(target, v.strip() if isinstance(v, str) else v, what) for v in items if str(v).strip()]
-        if not value:
-            raise QueryError(f"{what}: list the values, separated by commas")
-    else:
-        value = _convert(target, condition.value, what)
-    q = Q(**{f"{condition.field}__{lookup}": value})
-    return ~q if condition.op == "!=" else q
+    valid = lookups_for(target)
+    lookup = condition.lookup
+    if lookup not in valid:
+        raise QueryError(errors.unknown_lookup(target.model.__name__, target.name, lookup, valid, listed=True))
+    what = f"{condition.field} {operator_word(lookup)}"
+    value = _lookup_value(target, lookup, condition.value, what)
+    if lookup == "ne":
+        return ~Q(**{f"{condition.field}__exact": value})
+    return Q(**{f"{condition.field}__{lookup}": value})
+
+
+def parse_filter(model: type[models.Model], key: str, value: Any) -> Condition:
+    """A query argument of the REST API as a condition, passed through as Django reads
+    it: ``name__startswith=Cand`` → ``Condition("name", "startswith", "Cand")``, and
+    ``name=Cand`` → ``Condition("name", "exact", "Cand")``.
+
+    The longest start of ``key`` that is a filter field (``created_by__name``) is the
+    field; what follows is the lookup, which ``condition_q`` checks.
+
+    Raises:
+        QueryError: no start of ``key`` is a filter field; the message names the closest.
+    """
+    allowed = set(filter_fields(model))
+    parts = key.split("__")
+    for n in range(len(parts), 0, -1):
+        path = "__".join(parts[:n])
+        if path in allowed:
+            return Condition(path, "__".join(parts[n:]) or "exact", value)
+    path, _, last = key.rpartition("__")
+    # name the field that is missing, not the lookup after it (nme__gt: 'nme')
+    raise _no_filter_field(model, path if path and last in lookups_for(None) else key)
+
+
+# -- queries ---------------------------------------------------------------------------
 
 
 def check_order(model: type[models.Model], order_by: Iterable[str]) -> list[str]:
@@ -395,7 +366,7 @@ def build_query(
     """The records that match the conditions and the search text, best first.
 
     A search uses the registry's ``search`` where it has one (ranked by relevance,
-    at most ``search_limit`` records) and otherwise keeps the records whose display
+    at most ``search_limit`` records) and otherwise keeps the records whose name
     field contains the text, newest first. Without a search, the newest records
     come first. ``order_by`` (``["name"]``, ``["-created_at"]``) sorts instead, the
     newest first among equal values, so pages never overlap.
@@ -413,7 +384,7 @@ def build_query(
     elif hasattr(qs, "search"):
         qs = qs.search(text, limit=max(1, min(search_limit if not keys else MAX_SEARCH_LIMIT, MAX_SEARCH_LIMIT)))
     else:
-        qs = qs.filter(**{f"{display_field(model)}__icontains": text}).order_by("-id")
+        qs = qs.filter(**{f"{name_field(model)}__icontains": text}).order_by("-id")
     return qs.order_by(*keys, "-id") if keys else qs
 
 
@@ -490,7 +461,17 @@ def fetch_page(
     return Page(df=df, offset=offset, limit=limit, has_more=has_more, total=total, columns=[str(c) for c in df.columns])
 
 
-# -- records ---------------------------------------------------------------------
+def page_records(page: Page) -> list[dict[str, Any]]:
+    """The rows of a page as JSON-able dicts with ``id`` first (``render.value_json``)."""
+    records = []
+    for pk, row in zip(page.ids, page.df.itertuples(index=False, name=None)):
+        record = {"id": pk}
+        record.update({col: value_json(v) for col, v in zip(page.columns, row)})
+        records.append(record)
+    return records
+
+
+# -- records ---------------------------------------------------------------------------
 
 
 def get_record(model: type[models.Model], idlike: int | str):
@@ -508,8 +489,76 @@ def get_record(model: type[models.Model], idlike: int | str):
     try:
         return model.filter().get(idlike)
     except errors.DoesNotExist:
-        raise NotFound(f"no {model.__name__} record with id or uid {idlike!r}") from None
+        raise errors.NotFound(f"no {model.__name__} record with id or uid {idlike!r}") from None
     except errors.MultipleResultsFound:
-        raise NotFound(f"{idlike!r} matches several {model.__name__} records; give the full uid") from None
+        raise errors.NotFound(f"{idlike!r} matches several {model.__name__} records; give the full uid") from None
     except errors.InvalidArgument as exc:
-        raise NotFound(str(exc)) from None
+        raise errors.NotFound(str(exc)) from None
+
+
+def record_detail(record: models.Model) -> dict[str, Any]:
+    """A record's fields and relations as JSON-able data, for the detail panes.
+
+    The fields are ``render.record_items`` without foreign keys; to-one relations give
+    the related record's label, to-many relations their count and the first few labels
+    (one query each, never one per related record).
+    """
+    model = type(record)
+    fields = [{"name": name, "value": value_json(value)} for name, value in record_items(record, relations=False, missing=True)]
+    relations = []
+    for f in to_one_relations(model):
+        related = getattr(record, f.name) if getattr(record, f.attname) is not None else None
+        relations.append({
+            "name": f.name,
+            "registry": f.related_model.__name__,
+            "many": False,
+            "count": int(related is not None),
+            "records": [{"id": related.pk, "label": record_label(related)}] if related is not None else [],
+        })
+    for f in to_many_relations(model):
+        manager = getattr(record, f.get_accessor_name() if f.auto_created else f.name)
+        shown = list(manager.all().order_by("-pk")[: RELATED_SHOWN + 1])
+        count = len(shown) if len(shown) <= RELATED_SHOWN else manager.count()
+        relations.append({
+            "name": f.name,
+            "registry": f.related_model.__name__,
+            "many": True,
+            "count": count,
+            "records": [{"id": r.pk, "label": record_label(r)} for r in shown[:RELATED_SHOWN]],
+        })
+    return {
+        "registry": model.__name__,
+        "id": record.pk,
+        "uid": getattr(record, "uid", None),
+        "label": record_label(record),
+        "fields": fields,
+        "relations": relations,
+        "describe": describe_record(record, relations=relations),
+    }
+
+
+def describe_record(record: models.Model, relations: list[dict[str, Any]] | None = None) -> str:
+    """``record.describe()`` as text: for an ``Artifact`` its fields, provenance,
+    features and labels (``artifact.describe(return_str=True)``); for other
+    registries its fields (as ``repr`` writes them) and relations in the same tree.
+
+    Args:
+        record: The record.
+        relations: Its relations as ``record_detail`` lists them, if at hand.
+    """
+    model = type(record)
+    if supports_features(model):
+        return record.describe(return_str=True)
+    if relations is None:
+        relations = record_detail(record)["relations"]
+    general = [f".{name} = {value_repr(value)}" for name, value in record_items(record, relations=False) if value != ""]
+    linked = []
+    for rel in relations:
+        if not rel["records"]:
+            continue
+        names = ", ".join(r["label"] for r in rel["records"])
+        more = rel["count"] - len(rel["records"])
+        if more > 0:
+            names += f", … ({more} more)"
+        linked.append(f".{rel['name']}  {rel['registry']}  {names}")
+    return tree_text(f"{model.__name__} {record_label(record)}", [("General", general), ("Relations", linked)])

@@ -9,111 +9,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.core.exceptions import FieldDoesNotExist
-from django.db import models
-
 from . import errors
+from .introspect import display_field_names, field_dtype, is_text_field, resolve_path
 from .valueset import ValueSet
 
 if TYPE_CHECKING:  # pandas is imported when a table is built, not at import time
     import pandas as pd
+    from django.db import models
 
-__all__ = ["display_field_names", "queryset_to_df", "first_rows", "resolve_path", "annotate_dtypes", "field_dtype", "LIMITED"]
+__all__ = ["queryset_to_df", "first_rows", "annotate_dtypes", "LIMITED"]
 
-# fields that LaminDB lists after a registry's own fields, in this order
-TAIL_FIELDS = (
-    "version",
-    "is_latest",
-    "run_id",
-    "created_at",
-    "created_by_id",
-    "updated_at",
-    "aux",
-    "_branch_code",
-)
-TEXT_FIELDS = (models.CharField, models.TextField)
 # df.attrs key: ``(rows, total)`` when a DataFrame holds the first ``rows`` of ``total``
 # matching records, so that a notebook can say "the first 100 of 2,340"
 LIMITED = "limited"
 
 
-def display_field_names(model: type[models.Model]) -> list[str]:
-    """The columns of ``df()`` in LaminDB's order: ``uid`` first, ``id``, the
-    registry's own fields, foreign keys as ``<name>_id``, then the tracking
-    fields (``version``, ``is_latest``, ``run_id``, ``created_at``,
-    ``created_by_id``, ``aux``, ``_branch_code``). ``updated_at`` is left out.
-    """
-    cached = model.__dict__.get("_display_field_names")
-    if cached is not None:
-        return list(cached)
-    concrete = model._meta.concrete_fields
-    names = [f.name for f in concrete if not f.is_relation]
-    names += [f.attname for f in concrete if f.is_relation]
-    for name in TAIL_FIELDS:
-        if name in names:
-            names.remove(name)
-            names.append(name)
-    if "uid" in names:
-        names.remove("uid")
-        names.insert(0, "uid")
-    if "updated_at" in names:
-        names.remove("updated_at")
-    model._display_field_names = tuple(names)
-    return names
-
-
-def _field_choices(model: type[models.Model]) -> list[str]:
-    names = []
-    for f in model._meta.get_fields():
-        if f.name.endswith("+") or (f.is_relation and f.auto_created and f.related_name == "+"):
-            continue
-        names.append(f.name)
-    return sorted(set(names))
-
-
-def resolve_path(model: type[models.Model], path: str) -> tuple[models.Field | None, bool]:
-    """Follow ``"created_by__name"`` from ``model``.
-
-    Returns:
-        The last field (None where the path ends at a relation's primary key)
-        and whether the path crosses a to-many relation.
-
-    Raises:
-        ln.errors.FieldValidationError: a part of the path does not exist; the
-            message names the closest field.
-    """
-    current = model
-    many = False
-    parts = path.split("__")
-    last: models.Field | None = None
-    for i, part in enumerate(parts):
-        is_last = i == len(parts) - 1
-        try:
-            field = current._meta.get_field(part)
-        except FieldDoesNotExist:
-            attnames = {f.attname: f for f in current._meta.concrete_fields}
-            if is_last and part in attnames:
-                return attnames[part], many
-            choices = _field_choices(current)
-            raise errors.FieldValidationError(errors.unknown_field(current.__name__, part, choices, path=path)) from None
-        if field.is_relation:
-            if field.many_to_many or field.one_to_many:
-                many = True
-            current = field.related_model
-            last = current._meta.pk if is_last else None
-        else:
-            if not is_last:
-                raise errors.FieldValidationError(
-                    f"'{path}': {current.__name__}.{part} is not a relation, so nothing follows '__'"
-                )
-            last = field
-    return last, many
-
-
 def _column(values: list, field: models.Field | None) -> pd.Series:
     import pandas as pd
 
-    if field is not None and isinstance(field, TEXT_FIELDS):
+    if is_text_field(field):
         # object dtype keeps None as None, as LaminDB shows it
         return pd.Series(values, dtype=object)
     return pd.Series(values)
@@ -224,31 +138,6 @@ def first_rows(qs, limit: int | None, include: str | list[str] | None = None, fe
         df = df.iloc[:limit]
         df.attrs[LIMITED] = (limit, qs.count())
     return df
-
-
-_FIELD_DTYPES = (
-    (models.BooleanField, "bool"),
-    (models.CharField, "str"),
-    (models.TextField, "str"),
-    (models.DateTimeField, "datetime"),
-    (models.DateField, "date"),
-    (models.FloatField, "float"),
-    (models.DecimalField, "num"),
-    (models.IntegerField, "int"),
-    (models.JSONField, "dict"),
-)
-
-
-def field_dtype(field: models.Field | None) -> str:
-    """The dtype name of a field, as ``ln.view`` shows it (``str``, ``int``, ...)."""
-    if field is None:
-        return ""
-    if field.is_relation:
-        return "int"
-    for field_type, name in _FIELD_DTYPES:
-        if isinstance(field, field_type):
-            return name
-    return type(field).__name__
 
 
 def annotate_dtypes(df: pd.DataFrame) -> pd.DataFrame:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from django.apps import apps
 
 from . import errors
+from .introspect import MODULE_ALIASES, name_field
 
 __all__ = [
     "SIMPLE_DTYPES",
@@ -45,7 +46,6 @@ VALID_FORMS = (
     "cat[<Registry>.<field>], cat[<A>|<B>] (registries of modules as <module>.<Registry>)"
 )
 _CAT = re.compile(r"^cat\[(.+)\]$")
-_MODULE_ALIASES = {"bionty": "bio"}
 
 
 @dataclass(frozen=True)
@@ -65,14 +65,7 @@ class CatTarget:
         """The field that values are matched on: the given one, or the registry's name field."""
         if self.field:
             return self.field
-        model = self.model
-        for candidate in ("name", "symbol", "key", "handle"):
-            try:
-                model._meta.get_field(candidate)
-                return candidate
-            except Exception:
-                continue
-        return "uid"
+        return name_field(self.model)
 
 
 def _registry_name(model: type) -> str:
@@ -90,8 +83,8 @@ def _models_by_name() -> dict[tuple[str, str], type]:
 
 def _resolve_target(part: str, dtype: str) -> CatTarget:
     pieces = part.strip().split(".")
-    if pieces[0] in _MODULE_ALIASES:
-        pieces[0] = _MODULE_ALIASES[pieces[0]]
+    # bionty.CellType and bt.CellType are bio.CellType, as a notebook writes them
+    pieces[0] = MODULE_ALIASES.get(pieces[0], pieces[0])
     labels = {config.label for config in apps.get_app_configs()}
     if pieces[0] in labels and len(pieces) >= 2:
         app_label, registry, rest = pieces[0], pieces[1], pieces[2:]

@@ -23,6 +23,7 @@ from django.core.exceptions import MultipleObjectsReturned, ObjectDoesNotExist
 __all__ = [
     "DoesNotExist",
     "MultipleResultsFound",
+    "NotFound",
     "FieldValidationError",
     "InvalidArgument",
     "ValidationError",
@@ -33,6 +34,7 @@ __all__ = [
     "SetupError",
     "closest_match_hint",
     "unknown_field",
+    "unknown_lookup",
 ]
 
 
@@ -42,6 +44,10 @@ class DoesNotExist(ObjectDoesNotExist):
 
 class MultipleResultsFound(MultipleObjectsReturned):
     """More than one record matches a query that expects exactly one."""
+
+
+class NotFound(LookupError):
+    """No registry or record of that name or id (a browser's 404); the message names the closest."""
 
 
 class InvalidArgument(ValueError):
@@ -113,3 +119,16 @@ def unknown_field(registry: str, name: str, fields: Iterable[str], *, path: str 
         f"{where}{registry} has no field '{name}'.{closest_match_hint(name, names)} "
         f"Valid {what}: {', '.join(public) or 'none'}."
     )
+
+
+def unknown_lookup(registry: str, field: str, lookup: str, lookups: Iterable[str], *, listed: bool = False) -> str:
+    """The message for a lookup that a field does not have: the closest lookup, and with
+    ``listed`` the valid ones.
+
+    Example:
+        >>> unknown_lookup("ULabel", "name", "startwith", ["exact", "startswith"], listed=True)
+        "'startwith' is no lookup of ULabel.name. Did you mean 'startswith'? Lookups: exact, startswith."
+    """
+    names = sorted(set(lookups))
+    valid = f" Lookups: {', '.join(names)}." if listed else ""
+    return f"'{lookup}' is no lookup of {registry}.{field}.{closest_match_hint(lookup, names)}{valid}"

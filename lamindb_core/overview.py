@@ -4,43 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.apps import apps
-
 from .dataframe import annotate_dtypes
-from .instance import current_instance, ensure_django
+from .introspect import registries_by_module
 
-__all__ = ["view", "registries_by_module"]
+__all__ = ["view"]
 
-MODULE_APPS = {"core": "core", "bio": "bio", "custom": "custom"}
 # as in LaminDB 1.0's view(): who and where are not data
 HIDDEN = {"User", "Space"}
-
-
-def registries_by_module(modules: list[str] | None = None) -> dict[str, list[type]]:
-    """The registries of each module of the current instance, sorted by name.
-
-    Link tables are left out. ``custom`` holds registries defined in user code.
-    Configures Django for the current instance if nothing has yet (a fresh process).
-    """
-    ensure_django()
-    enabled = ["core", *current_instance().modules, "custom"]
-    if modules is not None:
-        enabled = [m for m in enabled if m in modules]
-    result: dict[str, list[type]] = {}
-    for module in enabled:
-        try:
-            config = apps.get_app_config(MODULE_APPS.get(module, module))
-        except LookupError:
-            continue
-        models = [
-            m for m in config.get_models()
-            if not getattr(m, "_is_link_table", False)
-            and not m._meta.auto_created
-            and m.__name__ not in HIDDEN
-        ]
-        if models:
-            result[module] = sorted(models, key=lambda m: m.__name__)
-    return result
 
 
 def _show(obj: Any) -> None:
@@ -85,7 +55,7 @@ def view(df: Any = None, limit: int = 7, modules: str | list[str] | None = None,
     for module, models in registries_by_module(modules).items():
         tables = []
         for model in models:
-            if registries is not None and model.__name__ not in registries:
+            if model.__name__ in HIDDEN or (registries is not None and model.__name__ not in registries):
                 continue
             table = model.df(limit=limit)
             if len(table) > 0:

@@ -21,7 +21,8 @@ from django.db.models import ProtectedError, Q, RestrictedError
 from . import errors
 from .dataframe import queryset_to_df
 from .lookup import Lookup, build_lookup
-from .search import SearchMeta, field_name, name_field, search_display_df, search_queryset, search_repr
+from .introspect import is_text_field, name_field
+from .search import SearchMeta, field_name, search_display_df, search_queryset, search_repr
 
 __all__ = ["RecordQuerySet", "RecordManager", "plain_delete", "blocked_delete_error"]
 
@@ -73,11 +74,7 @@ def _explain_key(model: type, key: str) -> str | None:
             continue
         for lookup in parts[i + 1 :]:
             if not (field.get_lookup(lookup) or field.get_transform(lookup)):
-                known = sorted(field.get_lookups())
-                return (
-                    f"'{lookup}' is no lookup of {current.__name__}.{part}."
-                    f"{errors.closest_match_hint(lookup, known)}"
-                )
+                return errors.unknown_lookup(current.__name__, part, lookup, field.get_lookups())
         return None
     return None
 
@@ -422,7 +419,7 @@ class RecordQuerySet(models.QuerySet):
         model = self.model
         if field is None:
             fname = name_field(model)
-            if fname is None:
+            if not is_text_field(model._meta.get_field(fname)):
                 raise errors.FieldValidationError(
                     f"{model.__name__} has no text field to look up; pass field= one of: "
                     f"{', '.join(f.name for f in model._meta.concrete_fields)}"

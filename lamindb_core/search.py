@@ -45,6 +45,7 @@ from django.db.models import FloatField, IntegerField, Q
 from django.db.models.expressions import RawSQL
 
 from . import errors, text_index
+from .introspect import is_text_field, name_field, text_fields
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,8 +54,6 @@ __all__ = [
     "SearchMeta",
     "SearchQuery",
     "field_name",
-    "string_fields",
-    "name_field",
     "synonyms_field",
     "score_text",
     "word_match",
@@ -94,39 +93,10 @@ def _rapidfuzz() -> tuple[Any, Any]:
 # fields
 # ---------------------------------------------------------------------------
 
-_TEXT_FIELDS = (models.CharField, models.TextField)
-_NOT_NAMES = frozenset({"uid", "version", "hash"})
-
-
-def string_fields(model) -> list[str]:
-    """The public text fields of a registry (``CharField``, ``TextField``), in order."""
-    return [
-        f.name for f in model._meta.concrete_fields
-        if isinstance(f, _TEXT_FIELDS) and not f.name.startswith("_")
-    ]
-
-
-def name_field(model) -> str | None:
-    """The field that names a record: ``_name_field`` if the registry sets one,
-    else ``name``, else ``key``, else the first text field that is not an id, a
-    version or a hash (``handle``, ``root``), else ``uid``; None for a registry
-    without text fields."""
-    declared = getattr(model, "_name_field", None)
-    if declared:
-        return declared
-    names = string_fields(model)
-    for preferred in ("name", "key"):
-        if preferred in names:
-            return preferred
-    others = [n for n in names if n not in _NOT_NAMES]
-    if others:
-        return others[0]
-    return names[0] if names else None
-
 
 def synonyms_field(model) -> str | None:
     """``"synonyms"`` if the registry has a text field of that name."""
-    return "synonyms" if "synonyms" in string_fields(model) else None
+    return "synonyms" if "synonyms" in text_fields(model) else None
 
 
 def _valid_fields(model) -> list[str]:
@@ -162,12 +132,12 @@ def field_name(model, field: Any, *, text_only: bool = False, purpose: str = "fi
     concrete = {f.name: f for f in model._meta.concrete_fields}
     concrete.update({f.attname: f for f in model._meta.concrete_fields})
     if field not in concrete:
-        valid = string_fields(model) if text_only else _valid_fields(model)
+        valid = text_fields(model) if text_only else _valid_fields(model)
         raise errors.FieldValidationError(
             errors.unknown_field(model.__name__, field, valid, what="text fields" if text_only else "fields")
         )
-    if text_only and not isinstance(concrete[field], _TEXT_FIELDS):
-        valid = string_fields(model)
+    if text_only and not is_text_field(concrete[field]):
+        valid = text_fields(model)
         raise errors.FieldValidationError(
             f"{model.__name__}.{field} does not hold text; {purpose} takes a text field: "
             f"{', '.join(valid) or 'none'}"
@@ -485,7 +455,7 @@ def _check_string(string: Any) -> str:
 def _search_fields(model, field) -> tuple[list[str], bool]:
     """The fields to search and whether the user named them."""
     if field is None:
-        names = string_fields(model)
+        names = text_fields(model)
         if not names:
             raise errors.InvalidArgument(
                 f"{model.__name__} has no text field to search; fields: {', '.join(_valid_fields(model))}"

@@ -21,13 +21,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field as dataclass_field
 from typing import TYPE_CHECKING, Any
 
-from django.db import models
 from django.db.models.functions import Lower
 
 from . import errors, text_index
 from .bulk import save as bulk_save
 from .logger import logger
-from .search import field_name, name_field, search_queryset, synonyms_field
+from .introspect import is_text_field, name_field
+from .search import field_name, search_queryset, synonyms_field
 
 if TYPE_CHECKING:
     import numpy as np
@@ -101,7 +101,7 @@ def _as_list(values: Any) -> list:
 def _field(model, field) -> str:
     if field is None:
         name = name_field(model)
-        if name is None:
+        if not is_text_field(model._meta.get_field(name)):
             raise errors.FieldValidationError(
                 f"{model.__name__} has no text field; pass field= one of: "
                 f"{', '.join(f.name for f in model._meta.concrete_fields)}"
@@ -111,7 +111,7 @@ def _field(model, field) -> str:
 
 
 def _text(model, fname: str, values: list) -> list:
-    if isinstance(model._meta.get_field(fname), (models.CharField, models.TextField)):
+    if is_text_field(model._meta.get_field(fname)):
         return [v if isinstance(v, str) else str(v) for v in values]
     return values
 

@@ -30,7 +30,7 @@ from IPython.core.completer import CompletionContext, SimpleCompletion, SimpleMa
 from lamindb_core.instance import KNOWN_MODULES
 
 from .magics import SUBCOMMANDS
-from .parsing import KEY, QUOTES, Word, field_for_key, find_registry, registries, split_words
+from .parsing import KEY, QUOTES, Word, field_for_key, find_registry, split_words
 
 __all__ = ["matcher", "complete", "VALUE_LIMIT"]
 
@@ -208,6 +208,18 @@ def _condition_items(model: type, piece: str, namespace: dict, prefer: str) -> t
 # -- the command line --------------------------------------------------------------------
 
 
+def registry_names(qualified: bool = False) -> list[str]:
+    """The registries' names, sorted: ``ULabel``; with ``qualified`` also ``core.ULabel``,
+    ``ln.ULabel`` and ``bt.CellType``, which ``%ln`` takes as well."""
+    from lamindb_core.introspect import python_name, qualified_name, registries  # the ORM, on first use
+
+    known = registries()
+    names = set(known) if qualified else {n for n in known if "." not in n}
+    if qualified:
+        names |= {qualified_name(m) for m in known.values()} | {python_name(m) for m in known.values()}
+    return sorted(names)
+
+
 def _filter(candidates: Iterable[str], typed: str, kind: str) -> Items:
     return [(c, kind) for c in candidates if c.startswith(typed)]
 
@@ -232,7 +244,7 @@ def _active_option(sub, words: list[Word]):
 
 def _option_items(option, model: type | None, typed: str) -> Items:
     import lamindb_core as ln
-    from django.db import models
+    from lamindb_core.introspect import is_text_field
 
     if model is None and option.kind in ("path", "order", "field"):
         return []
@@ -244,7 +256,7 @@ def _option_items(option, model: type | None, typed: str) -> Items:
     if option.kind == "field":
         return [
             (f.name, "field") for f in _fields(model)
-            if isinstance(f, (models.CharField, models.TextField)) and _visible(f.name, typed)
+            if is_text_field(f) and _visible(f.name, typed)
         ]
     if option.kind == "module":
         return _filter(KNOWN_MODULES, typed, "module")
@@ -293,8 +305,7 @@ def complete(text: str, namespace: dict | None = None, hidden: Iterable[str] = (
     if sub.registry != "none" and not positional:
         if current.startswith(("{", "$")) and sub.name == "view":
             return current, value_items(None, "", current, namespace)
-        names = [n for n in registries() if "." not in n or "." in current]
-        return current, _filter(sorted(names), current, "registry")
+        return current, _filter(registry_names(qualified="." in current), current, "registry")
     if sub.positional == "subcommand" and not positional:
         return current, _filter(SUBCOMMANDS, current, "subcommand")
     if sub.positional == "instance" and not positional:

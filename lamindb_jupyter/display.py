@@ -187,16 +187,14 @@ def _itables_available() -> bool:
 
 
 def record_html(record: Any) -> str:
-    """A record's fields, one per row, escaped; the registry's name as the caption."""
-    from lamindb_core.dataframe import display_field_names
+    """A record's fields, one per row, escaped; the registry's name as the caption.
 
-    deferred = record.get_deferred_fields()
-    rows = []
-    for name in display_field_names(type(record)):
-        if name in deferred:
-            continue
-        value = getattr(record, name, None)
-        rows.append(f"<tr><th>{_escape(name)}</th><td>{_escape(value)}</td></tr>")
+    The fields and values of ``repr(record)`` (``lamindb_core.render``): ``uid``, the
+    registry's own fields, foreign keys as ids, ``created_at``; None left out.
+    """
+    from lamindb_core.render import record_items, value_text  # Django's ORM, when a record is shown
+
+    rows = [f"<tr><th>{_escape(name)}</th><td>{_escape(value_text(value))}</td></tr>" for name, value in record_items(record)]
     return (
         f'{STYLE}<table class="lamindb-table lamindb-record"><caption>{_escape(type(record).__name__)}</caption>'
         f'<tbody>{"".join(rows)}</tbody></table>'

@@ -47,7 +47,6 @@ from .parsing import (
     check_brackets,
     expand_variables,
     parse_value,
-    snake_plural,
     split_words,
 )
 
@@ -452,15 +451,17 @@ class LnMagic(Magics):
 
     def do_lookup(self, sub: Subcommand, words: list[Word], options: dict, ns: dict) -> None:
         """``NAME = ln.Registry.lookup(field=..., return_field=...)``."""
+        from lamindb_core.introspect import plural_name, python_name  # the ORM, with the first command
+
         model, words = self._registry(sub, words)
         self._no_more(sub, words)
         if not hasattr(model, "lookup"):
             raise UsageError("lookup is not available: this lamindb_core has no Registry.lookup")
         kwargs = {k: options[k] for k in ("field", "return_field") if k in options}
         lookup = model.lookup(**kwargs)
-        name = options.get("as") or snake_plural(model.__name__)
+        name = options.get("as") or plural_name(model)
         self.shell.user_ns[name] = lookup
-        print(f"→ {name} = ln.{model.__name__}.lookup(): Tab-complete {name}.<Tab> or {name}[\"<Tab>")
+        print(f"→ {name} = {python_name(model)}.lookup(): Tab-complete {name}.<Tab> or {name}[\"<Tab>")
 
     def do_view(self, sub: Subcommand, words: list[Word], options: dict, ns: dict) -> None:
         """``ln.view()``, ``ln.view(registries=[...])`` or ``ln.view(df)``."""

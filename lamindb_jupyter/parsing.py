@@ -40,7 +40,7 @@ from typing import Any
 
 from IPython.core.error import UsageError
 
-from lamindb_core.errors import closest_match_hint
+from lamindb_core.errors import FieldValidationError, NotFound, closest_match_hint
 
 __all__ = [
     "Word",
@@ -51,16 +51,12 @@ __all__ = [
     "parse_conditions",
     "parse_value",
     "expand_variables",
-    "registries",
     "find_registry",
     "field_for_key",
-    "snake_plural",
 ]
 
 QUOTES = "'\""
 OPERATORS = "|&~()"
-# module names that users write in front of a registry: ln.ULabel, bt.CellType
-MODULE_ALIASES = {"ln": "core", "lamindb": "core", "core": "core", "bt": "bio", "bionty": "bio", "bio": "bio", "custom": "custom"}
 # a whole number as --limit takes it: digits 0-9 (int() also reads "١٢" and "1_0")
 DIGITS = re.compile(r"[0-9]+", re.ASCII)
 # the largest --limit: more rows than a notebook holds, and far from the databases' bigint,
@@ -76,10 +72,6 @@ INTERPOLATE = re.compile(r"\{\{|\}\}|\$\$|\{(" + NAME_EXPR + r")\}|\$([A-Za-z_]\
 INT = re.compile(r"[+-]?\d+")
 FLOAT = re.compile(r"[+-]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?")
 KEY = re.compile(r"[A-Za-z_]\w*")
-TEXT_LOOKUPS = {
-    "", "exact", "iexact", "contains", "icontains", "startswith", "istartswith", "endswith",
-    "iendswith", "in", "regex", "iregex", "gt", "gte", "lt", "lte", "range",
-}
 
 
 # -- words ---------------------------------------------------------------------
@@ -455,47 +447,19 @@ def parse_value(word: Word, namespace: Mapping[str, Any], text_field: bool = Fal
 # -- registries and fields ---------------------------------------------------------
 
 
-def registries() -> dict[str, type]:
-    """The registries of the current instance by name: ``"ULabel"`` and ``"core.ULabel"``.
-
-    Core registries come first, so a bare name means the core one if a module has
-    a registry of the same name; link tables are left out.
-    """
-    import lamindb_core as ln
-    from lamindb_core.overview import registries_by_module
-
-    by_module = registries_by_module()
-    by_module.setdefault("core", []).extend([ln.User, ln.Space])
-    table: dict[str, type] = {}
-    for module, models in by_module.items():
-        for model in sorted(models, key=lambda m: m.__name__):
-            table.setdefault(model.__name__, model)
-            table[f"{module}.{model.__name__}"] = model
-    return table
-
-
-def find_registry(name: str, table: Mapping[str, type] | None = None) -> type:
-    """The registry called ``name`` (``ULabel``, ``ln.ULabel``, ``bt.CellType``, ``ulabel``).
+def find_registry(name: str) -> type:
+    """The registry called ``name`` (``ULabel``, ``ln.ULabel``, ``bt.CellType``, ``ulabel``):
+    ``lamindb_core.introspect.registry_by_name``, its mistakes as ``UsageError``.
 
     Raises:
         UsageError: no such registry; names the closest and lists the others.
     """
-    table = registries() if table is None else table
-    if name in table:
-        return table[name]
-    module, dot, bare = name.rpartition(".")
-    if dot and module in MODULE_ALIASES:
-        qualified = f"{MODULE_ALIASES[module]}.{bare}"
-        if qualified in table:
-            return table[qualified]
-        name = bare
-    folded = [n for n in table if "." not in n and n.lower() == name.lower()]
-    if len(folded) == 1:
-        return table[folded[0]]
-    simple = sorted(n for n in table if "." not in n)
-    raise UsageError(
-        f"unknown registry '{name}'.{closest_match_hint(name, simple)} Registries: {', '.join(simple)}"
-    )
+    from lamindb_core.introspect import registry_by_name  # the ORM, with the first command, not %load_ext
+
+    try:
+        return registry_by_name(name)
+    except NotFound as exc:
+        raise UsageError(str(exc)) from None
 
 
 def field_for_key(model: type, key: str) -> tuple[Any, str]:
@@ -504,8 +468,7 @@ def field_for_key(model: type, key: str) -> tuple[Any, str]:
     Returns ``(None, "")`` where the key is not a field path; the library names
     the mistake when the query is built.
     """
-    from lamindb_core.dataframe import resolve_path
-    from lamindb_core.errors import FieldValidationError
+    from lamindb_core.introspect import resolve_path  # the ORM, with the first command
 
     parts = key.split("__")
     for n in range(len(parts), 0, -1):
@@ -520,19 +483,12 @@ def field_for_key(model: type, key: str) -> tuple[Any, str]:
 def _is_text(model: type | None, key: str) -> bool:
     if model is None:
         return False
-    from django.db import models
+    from lamindb_core.introspect import is_text_field, lookups_for  # the ORM, with the first command
 
     found, lookup = field_for_key(model, key)
-    return isinstance(found, (models.CharField, models.TextField)) and lookup in TEXT_LOOKUPS
-
-
-def snake_plural(name: str) -> str:
-    """``ULabel`` → ``ulabels``, ``CellType`` → ``cell_types``: the name LaminDB's guide gives a lookup."""
-    if name.isupper() or re.fullmatch(r"[A-Z][A-Z]+[a-z]+", name):
-        snake = name.lower()
-    else:
-        snake = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
-    return snake + "s"
+    # on a text field every lookup but isnull compares text (a transform such as
+    # created_at__year compares something else): there, an unquoted 12345678 stays text
+    return is_text_field(found) and lookup != "isnull" and (lookup == "" or lookup in lookups_for(found))
 
 
 # -- conditions --------------------------------------------------------------------

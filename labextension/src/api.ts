@@ -14,7 +14,13 @@ export interface IRegistryInfo {
   module: string;
   label: string;
   display_field: string;
+  /** The fields a filter may use: own fields, then related names (`created_by__name`). */
   fields: string[];
+  /**
+   * The Django lookups the panel offers for each field, `icontains` first for text
+   * (`exact`, `isnull` for a boolean); the server takes any lookup Django has for it.
+   */
+  lookups: Record<string, string[]>;
   include: string[];
   features: boolean;
   searchable: boolean;
@@ -93,27 +99,16 @@ export interface IRecordDetail {
   describe: string;
 }
 
-/** One field filter: `name__startswith=Cand` is `{ field: 'name', op: 'startswith', value: 'Cand' }`. */
+/**
+ * One field filter, a Django lookup passed through as it is: `name__startswith=Cand`
+ * (case-sensitive) is `{ field: 'name', op: 'startswith', value: 'Cand' }`; a search in
+ * any case is `icontains` or `istartswith`. `exact` is `field=`; `ne` excludes.
+ */
 export interface IFieldFilter {
   field: string;
   op: string;
   value: string;
 }
-
-/** The operators of the REST API's field filters (`field__<op>`); `exact` is `field=`. */
-export const FILTER_OPERATORS = [
-  'contains',
-  'exact',
-  'ne',
-  'startswith',
-  'endswith',
-  'gt',
-  'gte',
-  'lt',
-  'lte',
-  'in',
-  'isnull'
-];
 
 /** Query parameters of a records page. */
 export interface IRecordsQuery {

@@ -11,7 +11,6 @@ import { Message } from '@lumino/messaging';
 import { SplitPanel, Widget } from '@lumino/widgets';
 
 import {
-  FILTER_OPERATORS,
   IFieldFilter,
   IInstanceInfo,
   IRecordDetail,
@@ -464,9 +463,14 @@ export class RegistriesPanel extends Widget {
       field.appendChild(option(name, name));
     }
     const op = element('select', 'jp-lamindb-filter-op jp-mod-styled');
-    for (const name of FILTER_OPERATORS) {
-      op.appendChild(option(name, name));
-    }
+    // the lookups of the field, as the server lists them: a lookup that exists for it
+    const lookups = () => {
+      const offered = info.lookups[field.value] ?? ['exact'];
+      const kept = offered.includes(op.value) ? op.value : offered[0];
+      op.replaceChildren(...offered.map(name => option(name, name)));
+      op.value = kept;
+    };
+    lookups();
     const value = element('input', 'jp-lamindb-filter-value jp-mod-styled');
     value.placeholder = 'value';
     const remove = element('button', 'jp-lamindb-filter-remove jp-Button', '×');
@@ -478,7 +482,10 @@ export class RegistriesPanel extends Widget {
       filter.value = value.value;
       this._onSearchInput();
     };
-    field.addEventListener('change', changed);
+    field.addEventListener('change', () => {
+      lookups();
+      changed();
+    });
     op.addEventListener('change', changed);
     value.addEventListener('input', changed);
     remove.addEventListener('click', () => {

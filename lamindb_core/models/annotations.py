@@ -25,7 +25,8 @@ from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from .. import errors, progress
 from ..bulk import insert_link_rows
 from ..dtypes import CatTarget, check_value, is_missing, parse_dtype, text_problem
-from ..features import display_field, tree_text
+from ..introspect import name_field
+from ..render import tree_text
 from ..valueset import ValueSet, sorted_values
 from .feature import Feature
 from .feature_value import FeatureValue
@@ -418,7 +419,7 @@ def _values_of(
             links = links.filter(feature_id__in=list(meta_by_id))
         else:
             links = links.filter(feature__isnull=False)
-        field = f"{label_fk}__{display_field(registry)}"
+        field = f"{label_fk}__{name_field(registry)}"
         parts.append(links.values_list(f"{artifact_fk}_id", "feature_id", field).order_by())
     if parts:
         union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
@@ -583,7 +584,7 @@ class FeatureManager:
                             continue
                         links = links.filter(**{label_fk: value})
                     else:
-                        links = links.filter(**{f"{label_fk}__{display_field(registry)}": value})
+                        links = links.filter(**{f"{label_fk}__{name_field(registry)}": value})
                 links.delete()
             # values that no artifact has any more
             FeatureValue.objects.filter(feature=feature, links_artifact__isnull=True).delete()
@@ -703,7 +704,7 @@ class LabelManager:
     def __repr__(self) -> str:
         lines = []
         for registry, (field, *_rest) in label_links(type(self.artifact)).items():
-            names = list(getattr(self.artifact, field).values_list(display_field(registry), flat=True)[:20])
+            names = list(getattr(self.artifact, field).values_list(name_field(registry), flat=True)[:20])
             if names:
                 lines.append(f".{field}: {', '.join(map(str, names))}")
         return "\n".join(lines) or "no labels"
@@ -759,7 +760,7 @@ def artifact_tree(artifact: models.Model) -> str:
             feature_lines.append(f"{name:<{width}}  {meta[name][1]:<{dwidth}}  {values}")
     labels = []
     for registry, (field, *_rest) in label_links(type(artifact)).items():
-        names = list(getattr(artifact, field).values_list(display_field(registry), flat=True).distinct()[:20])
+        names = list(getattr(artifact, field).values_list(name_field(registry), flat=True).distinct()[:20])
         if names:
             labels.append((f".{field}", registry.__name__, ", ".join(map(str, sorted_values(names)))))
     # in columns, as the features are

@@ -777,10 +777,6 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
     labels = LabelsDescriptor()
     """Labels: ``artifact.labels.add(records, feature=...)``, ``artifact.labels.get(feature)``."""
 
-    # browsing.supports_features() still looks for this name; it goes when that
-    # function asks the QuerySet instead (Artifact.objects.all().supports_features)
-    _features_df = True
-
     def describe(self, return_str: bool = False) -> str | None:
         """Print the artifact's fields, provenance, features with dtypes and values, and labels.
 

@@ -8,9 +8,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
-import numbers
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, models, transaction
@@ -20,37 +17,20 @@ from .. import errors
 from ..context import current_run_id
 from ..dtypes import json_value, text_problem
 from ..instance import current_user_id
+from ..introspect import field_type, is_text_field
 from ..logger import logger
 from ..query import RecordManager, blocked_delete_error, plain_delete
+from ..render import record_repr
 from ..transfer import transfer_to_default
-from ..dataframe import display_field_names
 from .registry import Registry
 
-__all__ = ["BasicRecord", "Record", "TracksRun", "TracksUpdates", "IsVersioned", "record_repr"]
-
-_TYPE_CHECKS: tuple[tuple[type, tuple[type, ...], str], ...] = (
-    (models.BooleanField, (bool,), "bool"),
-    (models.CharField, (str,), "str"),
-    (models.TextField, (str,), "str"),
-    (models.DateTimeField, (dt.datetime,), "datetime"),
-    (models.DateField, (dt.date,), "date"),
-    (models.FloatField, (int, float), "float"),
-    (models.DecimalField, (int, float), "decimal"),
-    (models.IntegerField, (int,), "int"),  # also Big/Small/Positive/Auto fields
-)
-
-
-def _expected_type(field: models.Field) -> tuple[tuple[type, ...], str] | None:
-    for field_type, accepted, label in _TYPE_CHECKS:
-        if isinstance(field, field_type):
-            return accepted, label
-    return None
+__all__ = ["BasicRecord", "Record", "TracksRun", "TracksUpdates", "IsVersioned"]
 
 
 def _storable_problem(model: type, field: models.Field, value: Any) -> str | None:
     """Why a text or JSON field's value cannot be stored on every backend (a NUL
     character, a lone surrogate; NaN, infinity or a set in JSON), or None."""
-    if isinstance(value, str) and isinstance(field, (models.CharField, models.TextField)):
+    if isinstance(value, str) and is_text_field(field):
         problem = text_problem(value)
     elif value is not None and isinstance(field, models.JSONField):
         try:
@@ -72,7 +52,7 @@ def _text_fields(model: type) -> list[models.Field]:
     if cached is None:
         cached = [
             f for f in model._meta.concrete_fields
-            if isinstance(f, (models.CharField, models.TextField, models.JSONField)) and not f.is_relation
+            if is_text_field(f) or isinstance(f, models.JSONField)
         ]
         model._text_field_list = cached
     return cached
@@ -86,61 +66,18 @@ def _check_value(model: type, field: models.Field, value: Any) -> None:
         if not field.null and not field.has_default() and not field.primary_key:
             raise errors.ValidationError(f"{model.__name__}.{field.name} cannot be None")
         return
-    expected = _expected_type(field)
-    if expected is None:
+    ftype = field_type(field)
+    if ftype is None or not ftype.accepts:
         return
-    accepted, label = expected
-    if label == "int":
-        bad = isinstance(value, bool) or not isinstance(value, numbers.Integral)
-    elif label in ("float", "decimal"):
-        bad = isinstance(value, bool) or not isinstance(value, (numbers.Real, decimal.Decimal))
-    elif label == "date":
-        bad = isinstance(value, dt.datetime) or not isinstance(value, dt.date)
-    else:
-        bad = not isinstance(value, accepted)
-    if bad:
+    if isinstance(value, ftype.rejects) or not isinstance(value, ftype.accepts):
         raise errors.ValidationError(
-            f"{model.__name__}.{field.name} expects {label}, got {value!r} ({type(value).__name__})"
+            f"{model.__name__}.{field.name} expects {ftype.dtype}, got {value!r} ({type(value).__name__})"
         )
-    if label == "str" and field.max_length is not None and len(value) > field.max_length:
+    if ftype.kind == "text" and field.max_length is not None and len(value) > field.max_length:
         raise errors.ValidationError(
             f"{model.__name__}.{field.name} takes at most {field.max_length} characters, "
             f"got {len(value)}"
         )
-
-
-def record_repr(record: models.Model) -> str:
-    """``ULabel(uid='C5PU6WG7', name='Candidate marker study 1', is_concept=False, created_by_id=1, run_id=1, space_id=1, created_at=2025-01-12 14:05:49 UTC)``.
-
-    Simple fields first, then foreign keys as ``<name>_id`` in alphabetical
-    order, then ``created_at``; fields that are None, private or ``id`` are
-    left out.
-    """
-    skip = {"id", "created_at", "updated_at", "aux", "_branch_code"}
-    concrete = record._meta.concrete_fields
-    relational = {f.attname for f in concrete if f.is_relation}
-    simple = [
-        name for name in display_field_names(type(record))
-        if name not in relational and name not in skip and not name.startswith("_")
-    ]
-    fks = sorted(f.attname for f in concrete if f.is_relation and not f.name.startswith("_"))
-    names = simple + fks + (["created_at"] if any(f.name == "created_at" for f in concrete) else [])
-    parts = []
-    deferred = record.get_deferred_fields()
-    for name in names:
-        if name in deferred:
-            continue
-        value = getattr(record, name, None)
-        if value is None:
-            continue
-        if isinstance(value, str):
-            text = repr(value)
-        elif isinstance(value, dt.datetime):
-            text = value.strftime("%Y-%m-%d %H:%M:%S %Z").strip()
-        else:
-            text = str(value)
-        parts.append(f"{name}={text}")
-    return f"{type(record).__name__}({', '.join(parts)})"
 
 
 class BasicRecord(models.Model, metaclass=Registry):

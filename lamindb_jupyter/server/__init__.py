@@ -8,8 +8,9 @@ with the server's token::
     curl -H "Authorization: token $TOKEN" http://127.0.0.1:8888/lamindb/registries
 
 Routes, parameters and answers: ``lamindb_jupyter.server.handlers``. What it shares
-with the widget browser: the queries in ``lamindb_core.browsing`` and the shaping of
-their results in ``lamindb_jupyter.server.records``.
+with the widget browser is in ``lamindb_core``: the queries and records of
+``lamindb_core.browsing``, the registries and lookups of ``lamindb_core.introspect``,
+and how values read, ``lamindb_core.render``.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ def _jupyter_server_extension_points() -> list[dict[str, str]]:
 
 def _load_jupyter_server_extension(server_app: Any) -> None:
     """Add the REST routes to a running Jupyter server."""
-    # imported here, not at the top: kernels import ``server.records`` (presentation) for
-    # the widget browser and should not pay for loading jupyter_server
+    # imported here, not at the top: finding the extension (``jupyter server extension
+    # list``) should not pay for loading the handlers, tornado's web stack and the ORM
     from .handlers import setup_handlers
 
     setup_handlers(server_app.web_app, config=server_app.config)

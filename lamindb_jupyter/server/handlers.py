@@ -25,11 +25,18 @@ current one, without changing which instance is current.
 Records are sorted by ``order_by=name`` or ``order_by=-created_at`` (a filter field,
 ``-`` for descending; several separated by commas), newest first among equals.
 
-Filters are query arguments ``field`` or ``field__<op>`` (``contains``, ``startswith``,
-``endswith``, ``ne``, ``gt``, ``gte``, ``lt``, ``lte``, ``in``, ``isnull``) on the
-fields a registry offers; anything else is a 400 that says what is valid. Numbers
-(``offset``, ``limit``, a record id, a value on an integer field) are written with the
-digits 0-9 and fit in a bigint. A database that cannot be read (a SQLite file
+Filters are query arguments ``field`` or ``field__<lookup>``, passed to Django as they
+are: ``name__startswith=Cand`` is ``.filter(name__startswith="Cand")``, case-sensitive;
+``name__istartswith``, ``name__icontains``, ``created_at__gte``, ``id__in=3,5``,
+``description__isnull=true`` and every other lookup that Django has for the field work
+too, and ``field__ne`` (not equal) excludes. A field is one that the registry offers
+(``fields`` in ``/lamindb/registries``, which also lists the lookups the panel offers
+for each); an unknown field or lookup is a 400 that names the valid ones. Values are
+converted to the field's type: ``in`` takes a list separated by commas, ``range`` two
+values, ``isnull`` true or false.
+
+Numbers (``offset``, ``limit``, a record id, a value on an integer field) are written
+with the digits 0-9 and fit in a bigint. A database that cannot be read (a SQLite file
 overwritten, a PostgreSQL database gone) is a 503 that says why. The database is only
 read, in one worker thread, so a slow query never blocks the server's event loop.
 """
@@ -51,7 +58,7 @@ from traitlets import Bool, Integer
 from traitlets.config import Configurable
 
 import lamindb_core as ln
-from lamindb_core import browsing, errors
+from lamindb_core import browsing, errors, introspect
 from lamindb_core.instance import (
     activate,
     current_slug,
@@ -62,30 +69,11 @@ from lamindb_core.instance import (
     process_instance,
 )
 
-from . import records
-
 __all__ = ["LaminDBServer", "setup_handlers"]
 
 NAMESPACE = "lamindb"
 # query arguments that are not filters
 RESERVED = {"q", "offset", "limit", "include", "features", "count", "order_by", "instance"}
-# lookup suffix in a query argument -> operator of a filter row
-LOOKUPS = {
-    "exact": "=",
-    "ne": "!=",
-    "contains": "contains",
-    "icontains": "contains",
-    "startswith": "starts with",
-    "istartswith": "starts with",
-    "endswith": "ends with",
-    "iendswith": "ends with",
-    "gt": ">",
-    "gte": ">=",
-    "lt": "<",
-    "lte": "<=",
-    "in": "in",
-    "isnull": "is null",
-}
 
 
 class LaminDBServer(Configurable):
@@ -178,7 +166,7 @@ class BaseHandler(APIHandler):
         instance = self.get_argument("instance", "").strip() or None
         try:
             return await self.lamindb.run(func, *args, instance=instance)
-        except browsing.NotFound as exc:
+        except errors.NotFound as exc:
             raise web.HTTPError(404, str(exc)) from None
         except errors.InstanceUnavailable as exc:
             # registered, but its database or storage is gone: the instance is broken
@@ -279,7 +267,7 @@ class RegistriesHandler(BaseHandler):
 def list_registries() -> dict[str, Any]:
     return {
         "instance": ln.setup.settings.instance.slug,
-        "registries": [records.registry_info(model, name) for name, model in browsing.registries().items()],
+        "registries": [browsing.registry_info(model, name) for name, model in introspect.registries().items()],
     }
 
 
@@ -295,15 +283,15 @@ class RecordsHandler(BaseHandler):
         search = self.get_argument("q", "")
         count = self.bool_argument("count", not search.strip())
         order_by = [k for value in self.get_arguments("order_by") for k in value.split(",") if k.strip()]
-        conditions = []
-        for key in self.request.query_arguments:
+        filters = [
+            (key, value)
+            for key in self.request.query_arguments
             # JupyterLab's ServerConnection adds a bare timestamp (?1795409286377) against caching
-            if key in RESERVED or key.isdigit():
-                continue
-            for value in self.get_arguments(key, strip=False):
-                conditions.append(parse_filter(key, value))
+            if key not in RESERVED and not key.isdigit()
+            for value in self.get_arguments(key, strip=False)
+        ]
         self.write_json(
-            await self.call(list_records, name, search, conditions, offset, limit, include, features, count, order_by)
+            await self.call(list_records, name, search, filters, offset, limit, include, features, count, order_by)
         )
 
 
@@ -318,18 +306,10 @@ def _instance_slug() -> str:
         return "(unknown)"
 
 
-def parse_filter(key: str, value: str) -> browsing.Condition:
-    """``("name__startswith", "Cand")`` → ``Condition("name", "starts with", "Cand")``."""
-    path, _, suffix = key.rpartition("__")
-    if suffix in LOOKUPS and path:
-        return browsing.Condition(path, LOOKUPS[suffix], value)
-    return browsing.Condition(key, "=", value)
-
-
 def list_records(
     name: str,
     search: str,
-    conditions: list[browsing.Condition],
+    filters: list[tuple[str, str]],
     offset: int,
     limit: int,
     include: list[str],
@@ -337,7 +317,8 @@ def list_records(
     count: bool,
     order_by: list[str] | None = None,
 ) -> dict[str, Any]:
-    model = browsing.registry_by_name(name)
+    model = introspect.registry_by_name(name)
+    conditions = [browsing.parse_filter(model, key, value) for key, value in filters]
     allowed = set(browsing.include_paths(model))
     for path in include:
         if path not in allowed:
@@ -359,7 +340,7 @@ def list_records(
         "has_more": page.has_more,
         "total": page.total,
         "columns": ["id", *page.columns],
-        "records": records.page_records(page),
+        "records": browsing.page_records(page),
     }
 
 
@@ -372,8 +353,8 @@ class RecordHandler(BaseHandler):
 
 
 def record_detail(name: str, idlike: str) -> dict[str, Any]:
-    model = browsing.registry_by_name(name)
-    return records.record_detail(browsing.get_record(model, idlike))
+    model = introspect.registry_by_name(name)
+    return browsing.record_detail(browsing.get_record(model, idlike))
 
 
 def setup_handlers(web_app: Any, config: Any = None) -> LaminDBServer:

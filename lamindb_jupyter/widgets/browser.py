@@ -1,8 +1,9 @@
 """``browse()``: an ipywidgets panel to search, filter and page through a registry.
 
-Its queries are ``lamindb_core.browsing``'s and its values are shaped by
-``lamindb_jupyter.server.records``: the same helpers the JupyterLab panel's REST
-API uses. Every value is HTML-escaped before it reaches the page.
+Its queries and record details are ``lamindb_core.browsing``'s, its registries and
+filter operators ``lamindb_core.introspect``'s, and its values read as
+``lamindb_core.render`` writes them: what the JupyterLab panel's REST API uses too.
+Every value is HTML-escaped before it reaches the page.
 
 Example:
     >>> import lamindb_core as ln
@@ -26,11 +27,9 @@ from typing import Any
 import ipywidgets as w
 from django.db import models
 
-from lamindb_core import browsing, errors
+from lamindb_core import browsing, errors, introspect
 from lamindb_core.browsing import Condition, Page
-from lamindb_core.features import display_field
-
-from ..server import records
+from lamindb_core.render import value_text
 
 __all__ = ["RegistryBrowser", "FilterRow", "browse", "name_problem"]
 
@@ -86,7 +85,7 @@ def table_lines(page: Page) -> tuple[str, list[tuple[str, int]]]:
     padded to a common width (at most ``CELL_CHARS``) and set apart by ``SEPARATOR``."""
     columns = ["id", *page.columns]
     cells = [
-        [str(pk), *(_cut(records.format_value(v)) for v in row)]
+        [str(pk), *(_cut(value_text(v)) for v in row)]
         for pk, row in zip(page.ids, page.df.itertuples(index=False, name=None))
     ]
     widths = [max([len(_cut(c)), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
@@ -108,6 +107,10 @@ def render_header(page: Page) -> str:
 class FilterRow(w.HBox):
     """One condition: field, operator, value, and a button that removes the row.
 
+    The operators are words (``contains``, ``starts with``, ``>``); each stands for the
+    Django lookup of ``lamindb_core.introspect.OPERATORS`` (``icontains``, ``istartswith``,
+    ``gt``): a person typing in a filter row means any case.
+
     Example:
         >>> row = browser.add_condition("name", "starts with", "Cand")
         >>> row.value.value = "IFN"
@@ -118,7 +121,7 @@ class FilterRow(w.HBox):
         self.browser = browser
         fields = browsing.filter_fields(model)
         self.field = w.Dropdown(options=fields, value=fields[0] if fields else None, layout=w.Layout(width="220px"))
-        self.op = w.Dropdown(options=browsing.operators_for(model, self.field.value), layout=w.Layout(width="110px"))
+        self.op = w.Dropdown(options=introspect.operators_for(model, self.field.value), layout=w.Layout(width="110px"))
         self.value = w.Text(placeholder="value", continuous_update=True, layout=w.Layout(width="220px"))
         self.remove = w.Button(icon="times", tooltip="remove this filter", layout=w.Layout(width="34px"))
         super().__init__([self.field, self.op, self.value, self.remove])
@@ -132,10 +135,10 @@ class FilterRow(w.HBox):
         """The row's condition; None while its value is empty (except for ``is null``)."""
         if self.op.value != "is null" and not self.value.value.strip():
             return None
-        return Condition(self.field.value, self.op.value, self.value.value)
+        return Condition(self.field.value, introspect.OPERATORS[self.op.value], self.value.value)
 
     def _on_field(self, change: dict) -> None:
-        ops = browsing.operators_for(self.model, change["new"])
+        ops = introspect.operators_for(self.model, change["new"])
         if self.op.value not in ops:
             self.op.options = ops
             self.op.value = ops[0]
@@ -164,7 +167,7 @@ class RegistryBrowser(w.VBox):
     def __init__(self, registry: type[models.Model] | str | None = None, page_size: int = 20, debounce: float = 0.15):
         self.debounce = debounce
         self._pending: asyncio.TimerHandle | None = None
-        self._models = browsing.registries()
+        self._models = introspect.registries()
         model = self._resolve(registry)
         self.model = model
         self.offset = 0
@@ -250,8 +253,8 @@ class RegistryBrowser(w.VBox):
             return self._models.get("Artifact", next(iter(self._models.values())))
         if isinstance(registry, str):
             try:
-                return browsing.registry_by_name(registry)
-            except browsing.NotFound as exc:
+                return introspect.registry_by_name(registry)
+            except errors.NotFound as exc:
                 raise errors.InvalidArgument(str(exc)) from None
         if isinstance(registry, type) and issubclass(registry, models.Model):
             if registry not in self._models.values():
@@ -369,7 +372,7 @@ class RegistryBrowser(w.VBox):
                 qs, offset, size, include=self.include.value, features=self.features.value,
                 count=not text and known is None,
             )
-        except (errors.InvalidArgument, browsing.NotFound) as exc:
+        except (errors.InvalidArgument, errors.NotFound) as exc:
             self.status.value = f'<span style="color: var(--jp-error-color1, #c00)">{_escape(exc)}</span>'
             return
         if page.total is None and known is not None:
@@ -394,7 +397,7 @@ class RegistryBrowser(w.VBox):
         self.first.disabled = self.previous.disabled = page.offset == 0
         self.next.disabled = not page.has_more
         self.last.disabled = not page.has_more or page.total is None
-        label_field = display_field(self.model)
+        label_field = introspect.name_field(self.model)
         options = [NO_RECORD]
         for pk, row in zip(page.ids, page.df.to_dict("records")):
             parts = [str(row[c]) for c in ("uid", label_field) if c in row and row[c] not in (None, "")]
@@ -473,13 +476,13 @@ class RegistryBrowser(w.VBox):
         else:
             try:
                 record = browsing.get_record(self.model, pk)
-            except browsing.NotFound as exc:
+            except errors.NotFound as exc:
                 self.detail.value = f"<i>{_escape(exc)}</i>"
                 return
             self.detail.value = (
                 '<pre style="font-size: var(--jp-code-font-size, 12px); line-height: 1.35; '
                 'margin: 4px 0; white-space: pre-wrap;">'
-                + _escape(records.describe_record(record))
+                + _escape(browsing.describe_record(record))
                 + "</pre>"
             )
 

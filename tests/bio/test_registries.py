@@ -11,7 +11,7 @@ def make_artifact(ln, key="dataset.h5ad"):
 
 
 def test_registry_columns_are_those_of_the_spec(bt):
-    from lamindb_core.dataframe import display_field_names
+    from lamindb_core.introspect import display_field_names
 
     assert display_field_names(bt.CellType) == [
         "uid", "id", "name", "ontology_id", "abbr", "synonyms", "description", "space_id", "source_id",

@@ -1,4 +1,4 @@
-"""The browsers' queries (``lamindb_core.browsing``): registries by name, filter rows, pages, records."""
+"""The browsers' queries (``lamindb_core.browsing``): filter fields, conditions, pages, records."""
 
 from __future__ import annotations
 
@@ -8,22 +8,20 @@ from lamindb_core import errors
 from lamindb_core.browsing import (
     MAX_LIMIT,
     Condition,
-    NotFound,
     QueryError,
     build_query,
     check_page,
     condition_q,
     fetch_page,
-    field_kind,
     filter_fields,
     get_record,
     include_paths,
-    operators_for,
-    registries,
-    registry_by_name,
+    parse_filter,
+    registry_info,
     supports_features,
     whole_number,
 )
+from lamindb_core.errors import NotFound
 
 PREFIX = "Browsing test "
 
@@ -42,23 +40,6 @@ def names(qs) -> list[str]:
 
 
 # -- registries -------------------------------------------------------------------------------
-
-
-def test_registries_list_core_and_bio_without_link_tables(instance):
-    known = registries()
-    assert known["ULabel"] is instance.ULabel
-    assert {"Artifact", "Feature", "Run", "Transform", "Gene"} <= set(known)
-    assert "ArtifactULabel" not in known
-
-
-def test_registry_by_name_accepts_the_name_the_label_and_any_case(instance):
-    for name in ("ULabel", "core.ULabel", "ulabel", "CORE.ULABEL"):
-        assert registry_by_name(name) is instance.ULabel
-
-
-def test_registry_by_name_unknown_names_the_closest(instance):
-    with pytest.raises(NotFound, match=r"^no registry 'ULabl' in this instance\. Did you mean 'ULabel'\? Registries: "):
-        registry_by_name("ULabl")
 
 
 def test_supports_features_only_for_artifact(instance):
@@ -83,15 +64,13 @@ def test_include_paths_name_every_relation_by_its_display_field(instance):
     assert not any(p.startswith("space") for p in paths)
 
 
-def test_field_kind_and_operators_fit_the_field(instance):
-    ULabel = instance.ULabel
-    assert field_kind(ULabel, "name") == "text"
-    assert field_kind(ULabel, "is_concept") == "bool"
-    assert field_kind(ULabel, "created_at") == "datetime"
-    assert field_kind(ULabel, "id") == "number"
-    assert "contains" in operators_for(ULabel, "name")
-    assert operators_for(ULabel, "is_concept") == ("=", "is null")
-    assert ">" in operators_for(ULabel, "created_at") and "contains" not in operators_for(ULabel, "id")
+def test_registry_info_lists_the_lookups_the_panel_offers_for_each_field(instance):
+    info = registry_info(instance.ULabel)
+    assert info["python"] == "ln.ULabel" and info["variable"] == "ulabel"
+    assert info["lookups"]["name"][:3] == ["icontains", "exact", "ne"]
+    assert {"startswith", "istartswith", "in", "isnull"} <= set(info["lookups"]["name"])
+    assert info["lookups"]["is_concept"] == ["exact", "isnull"]
+    assert "gt" in info["lookups"]["created_at"] and "icontains" not in info["lookups"]["created_at"]
 
 
 # -- conditions -------------------------------------------------------------------------------
@@ -99,22 +78,59 @@ def test_field_kind_and_operators_fit_the_field(instance):
 
 def test_condition_q_unknown_field_names_the_closest(instance):
     with pytest.raises(QueryError, match=r"^ULabel has no filter field 'nme'\. Did you mean 'name'\? Fields: uid, id, name, is_concept"):
-        condition_q(instance.ULabel, Condition("nme", "=", "x"))
+        condition_q(instance.ULabel, Condition("nme", "exact", "x"))
 
 
 def test_condition_q_refuses_lookups_hidden_in_the_field_name(instance):
     with pytest.raises(QueryError, match=r"ULabel has no filter field 'name__regex'"):
-        condition_q(instance.ULabel, Condition("name__regex", "=", ".*"))
+        condition_q(instance.ULabel, Condition("name__regex", "exact", ".*"))
 
 
-def test_condition_q_unknown_operator_lists_the_operators(instance):
-    with pytest.raises(QueryError, match=r"^unknown operator 'like'; use one of: =, !=, contains, starts with"):
-        condition_q(instance.ULabel, Condition("name", "like", "x"))
+def test_condition_q_unknown_lookup_names_the_closest_and_lists_the_lookups(instance):
+    # the lookups are Django's for the field, and ne; the widget's words are no lookups
+    with pytest.raises(QueryError, match=r"^'startwith' is no lookup of ULabel\.name\. Did you mean 'startswith'\? Lookups: contains, endswith, exact, "):
+        condition_q(instance.ULabel, Condition("name", "startwith", "x"))
+    with pytest.raises(QueryError, match=r"^'starts with' is no lookup of ULabel\.name\..* ne, range, regex, startswith\.$"):
+        condition_q(instance.ULabel, Condition("name", "starts with", "x"))
+    with pytest.raises(QueryError, match=r"^'year' is no lookup of ULabel\.created_at\."):
+        condition_q(instance.ULabel, Condition("created_at", "year", "2024"))
+
+
+def test_condition_lookups_pass_through_to_django_case_sensitive_or_not(instance, labels):
+    ULabel = instance.ULabel
+
+    def matching(*conditions: Condition) -> list[str]:
+        return sorted(names(build_query(ULabel, conditions=conditions)))
+
+    assert matching(Condition("name", "startswith", "Cand")) == ["Candidate marker study 1"]
+    assert matching(Condition("name", "startswith", "cand")) == []
+    assert matching(Condition("name", "istartswith", "cand")) == ["Candidate marker study 1"]
+    assert matching(Condition("name", "contains", "mso")) == []
+    assert matching(Condition("name", "icontains", "mso")) == ["DMSO"]
+    assert matching(Condition("name", "iexact", "dmso")) == ["DMSO"]
+    assert matching(Condition("name", "regex", "^[DI]")) == ["DMSO", "IFNG"]
+    assert matching(Condition("name", "in", "DMSO,IFNG"), Condition("name", "ne", "IFNG")) == ["DMSO"]
+    dmso, ifng, study1 = labels
+    assert matching(Condition("id", "range", f"{dmso.id},{ifng.id}")) == ["DMSO", "IFNG"]
+    # a pattern on a number compares its digits, as Django does
+    assert dmso.id in build_query(ULabel, conditions=[Condition("id", "contains", str(dmso.id))]).values_list("id", flat=True)
+
+
+def test_parse_filter_splits_the_field_from_the_lookup(instance):
+    ULabel = instance.ULabel
+    assert parse_filter(ULabel, "name", "x") == Condition("name", "exact", "x")
+    assert parse_filter(ULabel, "name__startswith", "C") == Condition("name", "startswith", "C")
+    assert parse_filter(ULabel, "created_by__name__icontains", "t") == Condition("created_by__name", "icontains", "t")
+    assert parse_filter(ULabel, "name__ne", "x") == Condition("name", "ne", "x")
+    with pytest.raises(QueryError, match=r"^ULabel has no filter field 'nme'\. Did you mean 'name'\?"):
+        parse_filter(ULabel, "nme__gt", "x")
+    with pytest.raises(QueryError, match=r"^ULabel has no filter field 'name; DROP TABLE x'"):
+        parse_filter(ULabel, "name; DROP TABLE x", "1")
 
 
 def test_condition_on_a_boolean_with_a_bad_word_says_what_it_expects(instance):
     with pytest.raises(QueryError) as info:
-        condition_q(instance.ULabel, Condition("is_concept", "=", "maybe"))
+        condition_q(instance.ULabel, Condition("is_concept", "exact", "maybe"))
     assert str(info.value) == "is_concept =: expected yes or no (true/false), got 'maybe'"
     # a QueryError is an InvalidArgument: callers that catch the library's errors catch it
     assert isinstance(info.value, errors.InvalidArgument)
@@ -129,32 +145,32 @@ def test_condition_values_are_converted_to_the_fields_type(instance, labels):
     def matching(*conditions: Condition) -> list[str]:
         return sorted(names(build_query(ULabel, conditions=conditions)))
 
-    assert matching(Condition("is_concept", "=", "yes")) == ["Candidate marker study 1"]
-    assert matching(Condition("is_concept", "=", "F"), Condition("name", "starts with", "d")) == ["DMSO"]
-    assert matching(Condition("name", "!=", "DMSO")) == ["Candidate marker study 1", "IFNG"]
+    assert matching(Condition("is_concept", "exact", "yes")) == ["Candidate marker study 1"]
+    assert matching(Condition("is_concept", "exact", "F"), Condition("name", "istartswith", "d")) == ["DMSO"]
+    assert matching(Condition("name", "ne", "DMSO")) == ["Candidate marker study 1", "IFNG"]
     assert matching(Condition("name", "in", "DMSO, IFNG,")) == ["DMSO", "IFNG"]
     assert matching(Condition("id", "in", [dmso.id, ifng.id])) == ["DMSO", "IFNG"]
-    assert matching(Condition("id", ">=", str(ifng.id))) == ["Candidate marker study 1", "IFNG"]
-    assert matching(Condition("description", "is null", ""), Condition("name", "ends with", "NG")) == ["IFNG"]
-    assert matching(Condition("description", "is null", "no")) == []
+    assert matching(Condition("id", "gte", str(ifng.id))) == ["Candidate marker study 1", "IFNG"]
+    assert matching(Condition("description", "isnull", ""), Condition("name", "iendswith", "NG")) == ["IFNG"]
+    assert matching(Condition("description", "isnull", "no")) == []
     # a date without a time or zone is midnight UTC
-    assert matching(Condition("created_at", ">", "2000-01-01")) == ["Candidate marker study 1", "DMSO", "IFNG"]
+    assert matching(Condition("created_at", "gt", "2000-01-01")) == ["Candidate marker study 1", "DMSO", "IFNG"]
 
 
 @pytest.mark.parametrize(
     ("condition", "message"),
     [
-        (Condition("id", ">", "abc"), "id >: “abc” value must be an integer."),
-        (Condition("id", ">", "  "), "id >: a value is missing"),
+        (Condition("id", "gt", "abc"), "id >: “abc” value must be an integer."),
+        (Condition("id", "gt", "  "), "id >: a value is missing"),
         (Condition("name", "in", " , "), "name in: list the values, separated by commas"),
-        (Condition("created_at", "<", "yesterday"), "created_at <: "),
-        (Condition("is_concept", "is null", "perhaps"), "is_concept is null: expected yes or no"),
+        (Condition("created_at", "lt", "yesterday"), "created_at <: "),
+        (Condition("is_concept", "isnull", "perhaps"), "is_concept is null: expected yes or no"),
         # int() reads these; no database does (issue 10, item 17)
-        (Condition("id", ">", "١٢"), "id >: “١٢” value must be an integer."),
-        (Condition("id", "=", "1_000"), "id =: “1_000” value must be an integer."),
+        (Condition("id", "gt", "١٢"), "id >: “١٢” value must be an integer."),
+        (Condition("id", "exact", "1_000"), "id =: “1_000” value must be an integer."),
         (Condition("id", "in", f"1,{2**64}"), f"id in: {2**64} is out of range: whole numbers from {-2**63} to {2**63 - 1}"),
         (Condition("id", "in", [1, 2**63]), f"id in: {2**63} is out of range"),
-        (Condition("id", "<", "9" * 5000), "id <: 99999999999999999999… (5000 digits) is out of range"),
+        (Condition("id", "lt", "9" * 5000), "id <: 99999999999999999999… (5000 digits) is out of range"),
     ],
 )
 def test_condition_bad_values_name_the_field_and_operator(instance, condition, message):
@@ -175,11 +191,11 @@ def test_build_query_is_newest_first_and_searches_the_registry(instance, labels)
 
 def test_build_query_with_a_bad_condition_raises_before_querying(instance):
     with pytest.raises(QueryError, match="Did you mean 'name'"):
-        build_query(instance.ULabel, conditions=[Condition("nmae", "=", "x")])
+        build_query(instance.ULabel, conditions=[Condition("nmae", "exact", "x")])
 
 
 def test_fetch_page_walks_through_every_record_with_has_more_and_totals(instance, many):
-    qs = build_query(instance.ULabel, conditions=[Condition("name", "starts with", PREFIX)])
+    qs = build_query(instance.ULabel, conditions=[Condition("name", "startswith", PREFIX)])
     pages = [fetch_page(qs, offset, 10) for offset in (0, 10, 20)]
     assert [p.offset for p in pages] == [0, 10, 20]
     assert [p.rows for p in pages] == [10, 10, 5]
@@ -198,7 +214,7 @@ def test_fetch_page_walks_through_every_record_with_has_more_and_totals(instance
 
 
 def test_fetch_page_without_count_knows_the_total_only_on_the_last_page(instance, many):
-    qs = build_query(instance.ULabel, conditions=[Condition("name", "starts with", PREFIX)])
+    qs = build_query(instance.ULabel, conditions=[Condition("name", "startswith", PREFIX)])
     first = fetch_page(qs, 0, 10, count=False)
     assert first.has_more and first.total is None
     assert fetch_page(qs, 20, 10, count=False).total == 25
@@ -207,7 +223,7 @@ def test_fetch_page_without_count_knows_the_total_only_on_the_last_page(instance
 def test_fetch_page_leaves_out_bookkeeping_columns_and_adds_includes(instance, labels):
     dmso, ifng, _ = labels
     dmso.children.add(ifng)
-    qs = build_query(instance.ULabel, conditions=[Condition("name", "=", "DMSO")])
+    qs = build_query(instance.ULabel, conditions=[Condition("name", "exact", "DMSO")])
     page = fetch_page(qs, 0, 5, include=["children__name"])
     assert page.columns == [str(c) for c in page.df.columns]
     assert {"uid", "name", "children__name"} <= set(page.columns)

@@ -134,7 +134,7 @@ def test_get_no_match_or_several_is_a_usage_error(shell, usage_error, labels):
     ("cell", "message"),
     [
         ("%ln fitler ULabel", "unknown subcommand 'fitler'. Did you mean 'filter'? Subcommands: filter, get,"),
-        ("%ln filter ULabl", "unknown registry 'ULabl'. Did you mean 'ULabel'? Registries: "),
+        ("%ln filter ULabl", "no registry 'ULabl' in this instance. Did you mean 'ULabel'? Registries: "),
         ("%ln filter ULabel nme=DMSO", "ULabel has no field 'nme'. Did you mean 'name'?"),
         ("%ln filter ULabel name__startwith=C", "'startwith' is no lookup of ULabel.name. Did you mean 'startswith'?"),
         ("%ln filter Artifact --include created_by__nam", "User has no field 'nam'. Did you mean 'name'?"),

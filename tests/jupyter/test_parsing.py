@@ -15,7 +15,6 @@ from lamindb_jupyter.parsing import (
     parse_conditions,
     parse_options,
     parse_value,
-    snake_plural,
     split_words,
 )
 
@@ -261,14 +260,8 @@ def test_find_registry_unknown_names_the_closest_and_lists_all(instance):
     with pytest.raises(UsageError) as info:
         find_registry("Artefact")
     message = str(info.value)
-    assert message.startswith("unknown registry 'Artefact'. Did you mean 'Artifact'? Registries: Artifact, ")
+    assert message.startswith("no registry 'Artefact' in this instance. Did you mean 'Artifact'? Registries: Artifact, ")
     assert "Collection" in message and "ULabel" in message
-
-
-def test_snake_plural_is_the_guides_lookup_name():
-    assert [snake_plural(n) for n in ("ULabel", "CellType", "Artifact", "FeatureSet")] == [
-        "ulabels", "cell_types", "artifacts", "feature_sets",
-    ]
 
 
 def test_parse_options_limit_is_a_whole_number_of_digits():

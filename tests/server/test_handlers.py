@@ -30,12 +30,16 @@ async def test_registries_list_names_modules_and_fields(jp_fetch, instance):
     assert data["instance"] == instance.setup.settings.instance.slug
     by_name = {r["name"]: r for r in data["registries"]}
     assert {"Artifact", "ULabel", "Feature", "Run", "Transform"} <= set(by_name)
-    assert "User" not in by_name and "ArtifactULabel" not in by_name
+    # the registries %ln and the widget offer: User and Space too, never a link table
+    assert {"User", "Space"} <= set(by_name) and "ArtifactULabel" not in by_name
     ulabel = by_name["ULabel"]
     assert ulabel["module"] == "core"
     assert ulabel["display_field"] == "name"
     assert "name" in ulabel["fields"] and "created_by__name" in ulabel["fields"]
     assert "parents__name" in ulabel["include"]
+    assert ulabel["lookups"]["name"][0] == "icontains" and "startswith" in ulabel["lookups"]["name"]
+    assert ulabel["lookups"]["is_concept"] == ["exact", "isnull"]
+    assert by_name["User"]["display_field"] == "name" and by_name["Storage"]["display_field"] == "root"
     assert ulabel["features"] is False and by_name["Artifact"]["features"] is True
 
 
@@ -87,6 +91,24 @@ async def test_records_filters_by_operators(jp_fetch, rest_labels):
     assert sorted(r["name"] for r in data["records"]) == [f"{PREFIX}01", f"{PREFIX}02"]
 
 
+async def test_records_filters_are_django_lookups_passed_through(jp_fetch, rest_labels):
+    # name__startswith is Django's: case-sensitive, as .filter(name__startswith=...) is
+    data = await get(jp_fetch, "registries", "ULabel", "records", name__startswith=PREFIX)
+    assert data["total"] == 26
+    data = await get(jp_fetch, "registries", "ULabel", "records", name__startswith=PREFIX.lower())
+    assert data["total"] == 0
+    data = await get(jp_fetch, "registries", "ULabel", "records", name__istartswith=PREFIX.lower())
+    assert data["total"] == 26
+    data = await get(jp_fetch, "registries", "ULabel", "records", name__icontains="TEST 1", name__ne=f"{PREFIX}10")
+    assert sorted(r["name"] for r in data["records"]) == [f"{PREFIX}{i}" for i in range(11, 20)]
+    data = await get(jp_fetch, "registries", "ULabel", "records", name__contains="TEST 1")
+    assert data["total"] == 0
+    data = await get(jp_fetch, "registries", "ULabel", "records", name__regex=r"^REST test 0[12]$")
+    assert sorted(r["name"] for r in data["records"]) == [f"{PREFIX}01", f"{PREFIX}02"]
+    data = await get(jp_fetch, "registries", "ULabel", "records", name__startswith=PREFIX, description__isnull="false")
+    assert [r["description"] for r in data["records"]] == ["<b>bold</b>"]
+
+
 async def test_records_ignore_jupyterlabs_cache_busting_timestamp(jp_fetch, rest_labels):
     response = await jp_fetch("lamindb", "registries", "ULabel", "records", params={"1795409286377": "", "name": f"{PREFIX}03"})
     assert [r["name"] for r in json.loads(response.body)["records"]] == [f"{PREFIX}03"]
@@ -135,7 +157,12 @@ async def test_record_values_come_back_as_text_not_markup(jp_fetch, rest_labels)
         (("ULabel", "records"), {"include": "parnts__name"}, 400, "ULabel cannot include 'parnts__name'. Did you mean 'parents__name'?"),
         (("ULabel", "records"), {"features": "true"}, 400, "features=true is only available for Artifact"),
         (("ULabel", "records"), {"features": "sure"}, 400, "features must be true or false, got 'sure'"),
-        (("ULabel", "records"), {"name__regex": ".*"}, 400, "ULabel has no filter field 'name__regex'"),
+        (("ULabel", "records"), {"name__startwith": "C"}, 400,
+         "'startwith' is no lookup of ULabel.name. Did you mean 'startswith'? Lookups: contains, endswith, exact, gt,"),
+        (("ULabel", "records"), {"name__like": "C"}, 400, "'like' is no lookup of ULabel.name."),
+        (("ULabel", "records"), {"created_at__year": "2024"}, 400, "'year' is no lookup of ULabel.created_at."),
+        (("ULabel", "records"), {"nme__gt": "x"}, 400, "ULabel has no filter field 'nme'. Did you mean 'name'?"),
+        (("ULabel", "records"), {"id__range": "1"}, 400, "id range: give the lowest and the highest value"),
         # numbers: the digits 0-9 only, and within PostgreSQL's bigint (issue 10, item 17)
         (("ULabel", "records"), {"offset": str(2**63)}, 400,
          f"offset must be between 0 and {2**63 - 1}, got {2**63}"),

@@ -9,8 +9,7 @@ import re
 import pytest
 
 from lamindb_core import browsing
-from lamindb_core.features import describe_artifact
-from lamindb_core.overview import registries_by_module
+from lamindb_core.introspect import registries_by_module
 from lamindb_jupyter.widgets import RegistryBrowser, browse
 from lamindb_jupyter.widgets.browser import NO_RECORD, SEPARATOR, table_lines
 
@@ -262,7 +261,7 @@ def test_artifact_details_are_describe_artifact_and_features_toggle(instance, la
     assert table_column(browser, "temperature")[browser.page.ids.index(artifact.id)] == "21.5"
     assert browser.page.df.loc[artifact.id, "temperature"] == {21.5}
     browser.record.value = artifact.id
-    assert html.unescape(browser.detail.value).count(describe_artifact(artifact)) == 1
+    assert html.unescape(browser.detail.value).count(artifact.describe(return_str=True)) == 1
     assert "temperature" in browser.detail.value
     browser.registry.value = "ULabel"
     assert browser.features.disabled and browser.features.value is False
@@ -430,3 +429,29 @@ def test_arrow_keys_move_the_selection(instance, labels):
     browser.rows.value = ids[-1]
     assert browser.select_row(+1) == ids[-1]
     assert browser.rows.rows == min(len(ids), 20)
+
+
+def _imported_modules(package: str) -> set[str]:
+    """The modules that the files of a package of lamindb_jupyter import, as absolute names."""
+    import ast
+    from pathlib import Path
+
+    import lamindb_jupyter
+
+    root = Path(lamindb_jupyter.__file__).parent
+    found = set()
+    for path in (root / package).rglob("*.py"):
+        parts = ["lamindb_jupyter", *path.relative_to(root).with_suffix("").parts]
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                found |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                base = parts[: len(parts) - node.level] if node.level else []
+                found.add(".".join([*base, *([node.module] if node.module else [])]))
+    return found
+
+
+def test_the_widget_and_the_server_are_siblings_that_share_only_lamindb_core():
+    # issue 12: the widget imported lamindb_jupyter.server.records; both call lamindb_core now
+    assert not any(m.startswith("lamindb_jupyter.server") for m in _imported_modules("widgets"))
+    assert not any(m.startswith("lamindb_jupyter.widgets") for m in _imported_modules("server"))
