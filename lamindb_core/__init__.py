@@ -41,9 +41,9 @@ _REGISTRIES = (
 _FUNCTIONS = {
     "save": ("bulk", "save"),
     "view": ("overview", "view"),
-    "track": ("tracking", "track"),
-    "finish": ("tracking", "finish"),
-    "Curator": ("curators", "Curator"),
+    "track": ("models.tracking", "track"),
+    "finish": ("models.tracking", "finish"),
+    "Curator": ("models.curators", "Curator"),
 }
 _MODULES = ("setup", "fields", "core", "models")
 

@@ -11,10 +11,11 @@ from pathlib import Path
 
 from django.utils import timezone
 
-from . import errors
-from .context import context
-from .logger import logger
-from .models import Run, Transform
+from .. import errors
+from ..context import context
+from ..logger import logger
+from .run import Run
+from .transform import Transform
 
 __all__ = ["track", "finish"]
 

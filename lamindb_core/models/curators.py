@@ -19,12 +19,14 @@ from typing import Any
 
 from django.db import models, transaction
 
-from . import errors, progress
-from .bulk import save as bulk_save
-from .logger import logger
-from .models import Artifact, Feature, FeatureSet
-from .models.annotations import label_links
-from .value_sources import value_source
+from .. import errors, progress
+from ..bulk import save as bulk_save
+from ..logger import logger
+from ..value_sources import value_source
+from .annotations import label_links
+from .artifact import Artifact
+from .feature import Feature
+from .feature_set import FeatureSet
 
 __all__ = ["Curator", "DataFrameCurator", "AnnDataCurator"]
 
