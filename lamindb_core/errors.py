@@ -31,6 +31,7 @@ __all__ = [
     "InstanceNotFound",
     "InstanceExists",
     "InstanceUnavailable",
+    "MissingModule",
     "SetupError",
     "closest_match_hint",
     "unknown_field",
@@ -86,6 +87,13 @@ class InstanceNotFound(SetupError):
 
 class InstanceExists(SetupError):
     """An instance of that name exists already."""
+
+
+class MissingModule(SetupError):
+    """A registry of a module (``bt.Gene`` of ``bio``) cannot be used here: the
+    instance was set up without the module, so it has none of its tables; or this
+    process set up Django without the module's registries. The message says how to
+    add the module or load it."""
 
 
 def closest_match_hint(name: str, choices: Iterable[str]) -> str:

@@ -5,6 +5,11 @@ case for ASCII letters: ``name__startswith="cand"`` would find "Candidate" on
 SQLite and nothing on PostgreSQL, and ``name__contains`` would behave like
 ``name__icontains``. Here they run as ``GLOB``, which is case-sensitive and, for
 a prefix, uses the column's index. The ``i``-lookups are unchanged.
+
+Only the text fields of this project's registries get them (``register_on``,
+which the ``Registry`` metaclass calls for each registry): the lookups are
+registered on the field instances, not on Django's field classes, so Django's own
+models and other apps in the same process keep Django's ``LIKE``.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import lookups
 
-__all__ = ["glob_escape", "register"]
+__all__ = ["glob_escape", "register_on", "LOOKUPS"]
 
 
 def glob_escape(text: str) -> str:
@@ -53,11 +58,23 @@ class EndsWith(_GlobMixin, lookups.EndsWith):
     pattern = "*{}"
 
 
-def register() -> None:
-    """Use these lookups for text fields (idempotent)."""
-    for field in (models.CharField, models.TextField):
-        for lookup in (Contains, StartsWith, EndsWith):
-            field.register_lookup(lookup)
+LOOKUPS = (Contains, StartsWith, EndsWith)
 
 
-register()
+def register_on(model: type[models.Model]) -> None:
+    """Make ``contains``, ``startswith`` and ``endswith`` case-sensitive on the text
+    fields that ``model`` declares (idempotent).
+
+    Fields inherited from an abstract registry are the model's own copies, so each
+    registry's fields are covered once it is registered; a concrete parent's fields
+    were covered with the parent.
+
+    Example:
+        >>> register_on(ULabel)
+        >>> ULabel._meta.get_field("name").get_lookup("startswith") is StartsWith
+        True
+    """
+    for field in model._meta.local_fields:
+        if isinstance(field, (models.CharField, models.TextField)):
+            for lookup in LOOKUPS:
+                field.register_lookup(lookup)

@@ -1,7 +1,5 @@
 """The core registries: one per module, with their link tables beside them."""
 
-from .. import text_lookups  # noqa: F401  (case-sensitive text lookups on SQLite)
-
 from .artifact import Artifact, ArtifactFeatureSet, ArtifactFeatureValue, ArtifactULabel
 from .collection import Collection, CollectionArtifact
 from .feature import Feature

@@ -18,7 +18,7 @@ import numbers
 from django.apps import apps
 from django.db.models.base import ModelBase
 
-from .. import errors, validation
+from .. import errors, text_lookups, validation
 from ..dataframe import first_rows
 from ..instance import ensure_custom_table, ensure_django, instance_alias
 
@@ -61,6 +61,8 @@ class Registry(ModelBase):
         cls = super().__new__(mcs, name, bases, attrs, **kwargs)
         if not cls._meta.abstract:
             mcs._attach_errors(cls)
+            # on this project's fields only: other apps in the process keep Django's lookups
+            text_lookups.register_on(cls)
             if custom:
                 try:
                     ensure_custom_table(cls)

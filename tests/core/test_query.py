@@ -238,6 +238,22 @@ def test_filter_text_lookups_are_case_sensitive_on_every_backend(instance):
     assert names(name__startswith="a*") == ["a*b?"]
 
 
+def test_filter_text_lookups_of_other_apps_stay_djangos(instance):
+    from django.db import connection, models
+    from django.db.migrations.recorder import MigrationRecorder
+
+    ln = instance
+    # Django's own model (the migrations table) keeps Django's lookups, on Django's classes too
+    migrations = MigrationRecorder.Migration.objects
+    assert "GLOB" not in str(migrations.filter(app__startswith="co").query)
+    assert models.CharField.get_lookups()["startswith"] is models.lookups.StartsWith
+    if connection.vendor == "sqlite":
+        assert "GLOB" in str(ln.ULabel.filter(name__startswith="co").query)
+        # Django's LIKE on SQLite ignores case; this project's fields do not
+        assert migrations.filter(app__contains="CORE").exists()
+        assert not ln.ULabel.filter(name__contains="ZZ-none").exists()
+
+
 # -- clear errors for bad input (issue 10, item 22) ---------------------------------
 
 
