@@ -205,8 +205,8 @@ def from_values(
 
     See ``Registry.from_values``. A registry that can make records from a
     public source defines ``_records_from_source(values, field, organism,
-    source)`` returning ``{value: record}``; it is asked for the values that no
-    record holds, before new plain records are made.
+    source, mute)`` returning ``{value: record}``; it is asked for the values that no
+    record holds, before new plain records are made, and prints nothing if ``mute``.
     """
     model = qs.model
     fname = _field(model, field)
@@ -220,7 +220,7 @@ def from_values(
     public: dict = {}
     hook = getattr(model, "_records_from_source", None)
     if missing and hook is not None:
-        public = hook(missing, field=fname, organism=organism, source=source) or {}
+        public = hook(missing, field=fname, organism=organism, source=source, mute=mute) or {}
         missing = [v for v in missing if v not in public]
     elif organism is not None or source is not None:
         if hook is None and not hasattr(model, "organism"):

@@ -90,6 +90,16 @@ def test_save_parents_links_the_ancestors(bt):
     assert bt.CellType.get(name="B cell").parents.count() == 0
 
 
+def test_from_values_mute_silences_the_public_source_too(bt, capsys):
+    capsys.readouterr()
+    records = bt.CellType.from_values(["T-cell", "B cell"], mute=True)
+    assert [r.name for r in records] == ["T cell", "B cell"]
+    assert capsys.readouterr().out == ""
+    bt.CellType.from_values(["T-cell", "B cell"])
+    out = capsys.readouterr().out
+    assert "'T-cell' → 'T cell'" in out and "added 1 record from public with CellType.name: 'B cell'" in out
+
+
 def test_bulk_save_with_auto_save_parents_saves_every_ancestor_once(bt, capsys):
     import lamindb_core as ln
     from django.db import connection

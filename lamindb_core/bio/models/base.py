@@ -9,7 +9,6 @@ over the generic methods of the metaclass for bio registries only.
 
 from __future__ import annotations
 
-from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.db import models, transaction
@@ -37,8 +36,6 @@ SHOWN = 10
 
 
 _PUBLIC: dict[SourceSpec, PublicOntology] = {}
-# from_values(mute=...) for the public-source hook, which the generic from_values calls
-_MUTE: ContextVar[bool] = ContextVar("bio_from_values_mute", default=False)
 
 
 def _field_name(cls: type, field: Any) -> str:
@@ -317,13 +314,9 @@ class BioRecord(Record, TracksRun, TracksUpdates):
             >>> bt.CellType.from_values(["B cell", "T cell"], create=True).save()
         """
         field = _field_name(cls, field)
-        token = _MUTE.set(mute)
-        try:
-            records = validation.from_values(
-                cls._scope(organism), values, field=field, create=create, organism=organism, source=source, mute=mute
-            )
-        finally:
-            _MUTE.reset(token)
+        records = validation.from_values(
+            cls._scope(organism), values, field=field, create=create, organism=organism, source=source, mute=mute
+        )
         if create and cls._organism_dependent and "organism" in {f.name for f in cls._meta.concrete_fields}:
             # plain records of an organism-dependent registry belong to the organism too
             plain = [r for r in records if r._state.adding and r.organism_id is None]
@@ -334,9 +327,14 @@ class BioRecord(Record, TracksRun, TracksUpdates):
         return records
 
     @classmethod
-    def _records_from_source(cls, values: list, field: str, organism: Any = None, source: Any = None) -> dict[str, BioRecord]:
-        """The hook of the generic ``from_values``: records for values found in the public source."""
-        return cls._from_public([v for v in values if isinstance(v, str)], field, organism, source, _MUTE.get())
+    def _records_from_source(
+        cls, values: list, field: str, organism: Any = None, source: Any = None, mute: bool = False
+    ) -> dict[str, BioRecord]:
+        """The hook of the generic ``from_values``: records for values found in the public source.
+
+        ``mute`` is ``from_values(mute=...)``, passed along by the generic ``from_values``.
+        """
+        return cls._from_public([v for v in values if isinstance(v, str)], field, organism, source, mute)
 
     @classmethod
     def _from_public(cls, values: list[str], field: str, organism: Any, source: Any, mute: bool) -> dict[str, BioRecord]:
