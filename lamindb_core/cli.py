@@ -22,7 +22,8 @@ from collections.abc import Sequence
 
 from . import __version__, setup
 from .errors import InvalidArgument, SetupError
-from .instance import current_slug, current_storage, list_instances, load_instance
+from .config import current_slug, list_instances, load_instance
+from .instance import current_storage
 
 __all__ = ["main", "build_parser"]
 

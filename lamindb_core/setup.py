@@ -20,7 +20,7 @@ from . import instance as _instance
 from . import ownership
 from .context import context
 from .errors import InstanceExists, SetupError
-from .instance import KNOWN_MODULES, InstanceSettings, UserSettings
+from .config import KNOWN_MODULES, InstanceSettings, UserSettings
 from .logger import logger
 
 __all__ = ["init", "connect", "delete", "deletion_summary", "settings", "InstanceSettings", "UserSettings"]
