@@ -17,6 +17,7 @@ import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -438,7 +439,7 @@ def _ensure_schema(connection) -> None:
                     plan = executor.migration_plan(targets)
                     if plan:
                         executor.migrate(targets, plan=plan)
-                    _seed(instance)
+                    _seed(connection, instance, plan)
                     for model in _state.custom_models.values():
                         _create_or_extend_table(connection, model)
                 finally:
@@ -563,29 +564,30 @@ def _schema_lock(connection, instance: InstanceSettings) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _seed(instance: InstanceSettings) -> None:
-    from django.apps import apps
+@dataclass
+class _Seeded:
+    """What the ``post_migrate`` handlers tell this process about the rows they made."""
 
-    User = apps.get_model("core", "User")
-    Space = apps.get_model("core", "Space")
-    Storage = apps.get_model("core", "Storage")
-    local = load_user()
-    user = User.objects.filter(uid=local.uid).first()
-    if user is None:
-        # the handle is unique: a second OS account with the same handle reuses it
-        user = User.objects.filter(handle=local.handle).first()
-    if user is None:
-        user = User(uid=local.uid, handle=local.handle, name=local.name)
-        user.save()
-    _state.user_id = user.id
-    if not Space.objects.filter(id=1).exists():
-        Space(id=1, uid="a" * 12, name="all", description="Every team member has access.", created_by_id=user.id).save()
-    root = str(Path(instance.storage).resolve())
-    storage = Storage.objects.filter(root=root).first()
-    if storage is None:
-        storage = Storage(root=root, type="local", instance_uid=instance.uid, created_by_id=user.id)
-        storage.save()
-    _state.storage = storage
+    user_id: int | None = None  # the local user's id in the User registry
+    storage: Any = None  # the Storage record of the instance's folder
+
+
+def _seed(connection, instance: InstanceSettings, plan: list) -> None:
+    """Send ``post_migrate`` to the apps of the schema, as Django's ``migrate`` does;
+    their handlers add the rows every instance starts with (the core app's: the
+    local user, the space ``all``, the storage)."""
+    from django.apps import apps
+    from django.db.models.signals import post_migrate
+
+    seeded = _Seeded()
+    for label in CORE_APPS:
+        config = apps.get_app_config(label)
+        post_migrate.send(
+            sender=config, app_config=config, verbosity=0, interactive=False, using=connection.alias,
+            apps=apps, plan=plan, instance=instance, seeded=seeded,
+        )
+    _state.user_id = seeded.user_id
+    _state.storage = seeded.storage
 
 
 def current_storage() -> Any:

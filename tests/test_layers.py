@@ -34,7 +34,6 @@ INSTANCE = {
     "lamindb_core.config",
     "lamindb_core.setup",
     "lamindb_core.ownership",
-    "lamindb_core.apps",
     "lamindb_core.noinstance",
     "lamindb_core.noinstance.base",
     "lamindb_core.custom",
@@ -42,9 +41,10 @@ INSTANCE = {
 }
 # 4. faces
 FACES_PREFIXES = ("lamindb_jupyter", "lamindb_core.cli")
-# 2. models and their queries: everything under models/, query.py, and the optional modules
-# (bio/), which sit beside the models and register what they add
-MODELS_PREFIXES = ("lamindb_core.models", "lamindb_core.query", "lamindb_core.bio.")
+# 2. models and their queries: everything under models/, query.py, the core app's AppConfig
+# (apps.py: its ready() connects the models' signal handlers, such as the seeds' post_migrate),
+# and the optional modules (bio/), which sit beside the models and register what they add
+MODELS_PREFIXES = ("lamindb_core.models", "lamindb_core.query", "lamindb_core.apps", "lamindb_core.bio.")
 # the package itself assembles the public API (``ln.ULabel``): only faces may import it
 PACKAGE_ROOTS = {"lamindb_core", "lamindb_core.bio"}
 

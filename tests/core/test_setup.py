@@ -216,6 +216,25 @@ def test_save_sets_created_by_to_local_user(instance):
     assert ln.ULabel.filter(created_by__handle=OS_HANDLE, name="made by me").count() == 1
 
 
+def test_connect_from_a_new_account_adds_its_user_through_post_migrate(python, home, tmp_path, new_db):
+    db = new_db()
+    python(_init_code(tmp_path / "shared", db))
+    # another OS account on the same instance: its user is added when it connects
+    (home / "user.json").write_text(json.dumps({"handle": "colleague", "name": "A Colleague", "uid": "colleag1"}))
+    result = python(
+        """
+        import lamindb_core as ln
+        from django.apps import apps
+        from django.db.models.signals import post_migrate
+
+        print(sorted(ln.User.filter().values_list("handle", flat=True)))
+        print(ln.ULabel(name="by a colleague").save().created_by.handle, ln.Space.get(1).name)
+        print(post_migrate.has_listeners(apps.get_app_config("core")))
+        """
+    )
+    assert result.stdout.splitlines() == [str(sorted([OS_HANDLE, "colleague"])), "colleague all", "True"]
+
+
 def test_settings_instance_is_the_session_instance(instance):
     ln = instance
     assert ln.setup.settings.instance.slug == f"{OS_HANDLE}/pytest"
