@@ -43,10 +43,17 @@ __all__ = [
     "set_current_slug",
     "process_instance",
     "record_process_instance",
+    "MODULES",
     "KNOWN_MODULES",
+    "normalize_modules",
+    "registered_modules",
 ]
 
-KNOWN_MODULES = ("bio",)
+# the optional modules: name (also the label of its Django app) -> the package of its Django app
+MODULES = {"bio": "lamindb_core.bio"}
+KNOWN_MODULES = tuple(MODULES)
+# LaminDB's names for them: its guide says ``lamin init --modules bionty``
+MODULE_ALIASES = {"bionty": "bio"}
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 SLUG_PATTERN = re.compile(r"^[\w-]+/[\w-]+$")
 
@@ -210,6 +217,27 @@ class InstanceSettings:
         return f"{parsed.scheme}://{netloc}{parsed.path}"
 
 
+def normalize_modules(modules: str | list[str] | None) -> list[str]:
+    """The module names of ``init(modules=...)``, checked and sorted: ``"bionty,bio"`` → ``["bio"]``.
+
+    Raises:
+        SetupError: an unknown module; the message names the available ones.
+
+    Example:
+        >>> normalize_modules("bionty")
+        ['bio']
+    """
+    if modules is None:
+        return []
+    if isinstance(modules, str):
+        modules = [m.strip() for m in modules.split(",") if m.strip()]
+    modules = [MODULE_ALIASES.get(m, m) for m in modules]
+    unknown = [m for m in modules if m not in MODULES]
+    if unknown:
+        raise SetupError(f"unknown module(s) {', '.join(unknown)}; available: {', '.join(KNOWN_MODULES)}")
+    return sorted(set(modules))
+
+
 def _instance_file(slug: str) -> Path:
     owner, name = slug.split("/", 1)
     return config_home() / "instances" / f"{owner}--{name}.json"
@@ -256,6 +284,23 @@ def _settings_from_file(path: Path) -> InstanceSettings:
         # its identity must stay the same from one process to the next
         _write_json(path, asdict(settings))
     return settings
+
+
+def registered_modules() -> set[str]:
+    """The modules that some registered instance uses.
+
+    Read quietly: a damaged registration is reported where it is used, not here.
+    """
+    folder = config_home() / "instances"
+    found: set[str] = set()
+    for path in folder.glob("*.json") if folder.exists() else ():
+        try:
+            modules = json.loads(path.read_text()).get("modules")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(modules, list):
+            found.update(m for m in modules if m in MODULES)
+    return found
 
 
 def load_instance(identifier: str) -> InstanceSettings:

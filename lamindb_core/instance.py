@@ -7,6 +7,22 @@ the database is opened (and migrated) by the first query, through Django's
 
 An instance is a database plus a storage folder, registered in the config folder
 (:mod:`lamindb_core.config`, whose functions this module re-exports).
+
+Optional modules (``bio``): an instance's schema has a module's tables only if it
+was set up with the module (``ln.setup.init(..., modules="bio")``); only then are
+the module's migrations run. Django's app registry is set once per process, so a
+process loads the Django app of a module when it configures Django, if
+
+- the instance it configures Django for uses the module, or
+- an instance registered in the config folder uses it (the process may switch to
+  it later: a notebook, the Jupyter server that follows the current instance), or
+- the module's package was imported before (``import lamindb_core.bio``).
+
+A registry of a loaded module, used on an instance without the module, raises
+``ln.errors.MissingModule`` (saying how to add the module) before any SQL is sent;
+Django's cascades find no rows in its tables. An instance whose module this
+process did not load cannot be connected to (``MissingModule``, saying to restart
+the process): Django cannot add an app once it is set up.
 """
 
 from __future__ import annotations
@@ -14,6 +30,7 @@ from __future__ import annotations
 import copy
 import os
 import re
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +42,7 @@ from urllib.parse import unquote, urlparse
 from . import ownership
 from .config import (
     KNOWN_MODULES,
+    MODULES,
     InstanceSettings,
     UserSettings,
     check_name,
@@ -36,11 +54,12 @@ from .config import (
     process_instance,
     record_process_instance,
     register_instance,
+    registered_modules,
     save_user,
     set_current_slug,
     unregister_instance,
 )
-from .errors import InstanceExists, InstanceNotFound, InstanceUnavailable, SetupError, ValidationError
+from .errors import InstanceExists, InstanceNotFound, InstanceUnavailable, MissingModule, SetupError, ValidationError
 from .logger import logger
 
 __all__ = [
@@ -73,9 +92,13 @@ __all__ = [
     "django_db_config",
     "libpq_url",
     "instance_alias",
+    "loaded_modules",
+    "check_modules_loaded",
+    "absent_tables",
+    "missing_module_error",
 ]
 
-CORE_APPS = ("core", "bio")  # migrated on connect; every instance has the bio tables
+CORE_APP = "core"
 
 
 # ---------------------------------------------------------------------------
@@ -141,6 +164,13 @@ class _State:
         self.may_create = False
         # why this process has no instance after a failed init or connect (deactivate)
         self.blocked: str | None = None
+        # the modules whose Django apps are loaded, and the instance Django was set up for
+        self.loaded_modules: frozenset[str] = frozenset()
+        self.django_instance: str | None = None
+        # the instances read through instance_alias(), by database alias
+        self.alias_instances: dict[str, InstanceSettings] = {}
+        # the tables that a schema lacks, by the modules it has: {table: (registry, module)}
+        self.absent_tables: dict[tuple[str, ...], dict[str, tuple[type, str]]] = {}
 
 
 _state = _State()
@@ -222,6 +252,103 @@ def check_openable(instance: InstanceSettings) -> bool:
     return False
 
 
+def _modules_to_load(instance: InstanceSettings) -> set[str]:
+    # see the module's docstring: the modules of this instance, of every registered
+    # one (the process may switch to it), and those imported already
+    imported = {m for m, app in MODULES.items() if app in sys.modules}
+    return set(instance.modules) | registered_modules() | imported
+
+
+def loaded_modules() -> frozenset[str]:
+    """The modules whose registries this process loaded when it configured Django (``{"bio"}``)."""
+    ensure_django()
+    return _state.loaded_modules
+
+
+def _add_module_hint(instance: InstanceSettings, module: str) -> str:
+    # the exact call that adds a module to an existing instance
+    db = "" if instance.db is None else ", db=<its database URL>"
+    return (
+        f"ln.setup.init(storage={instance.storage!r}, name={instance.name!r}{db}, modules={module!r}) "
+        f"adds it, and the instance keeps its data"
+    )
+
+
+def check_modules_loaded(instance: InstanceSettings) -> None:
+    """Raise unless this process loaded every module that ``instance`` uses.
+
+    Django's app registry is set once per process, when Django is configured
+    (see the module's docstring); a process that configured it without a module
+    cannot use an instance with that module.
+
+    Raises:
+        ln.errors.MissingModule: naming the modules, and the fix: restart the
+            process, or import the module before the first query.
+    """
+    if not _state.django_ready:
+        return  # Django will be configured with the instance's modules
+    missing = sorted(set(instance.modules) - _state.loaded_modules)
+    if not missing:
+        return
+    names = ", ".join(missing)
+    imports = "; ".join(f"import {MODULES[m]}" for m in missing)
+    raise MissingModule(
+        f"the instance {instance.slug} uses the module(s) {names}, which this process did not load: it set up "
+        f"Django for {_state.django_instance}, without them, and Django cannot add them later. Restart Python "
+        f"(in a notebook: restart the kernel) and run this again; to switch between instances with and without "
+        f"{names} in one process, run `{imports}` before the first query"
+    )
+
+
+def _instance_at(using: str) -> InstanceSettings | None:
+    # the instance whose database Django knows as `using`
+    return _state.instance if using == "default" else _state.alias_instances.get(using)
+
+
+def absent_tables(using: str = "default") -> dict[str, tuple[type, str]]:
+    """The tables of loaded modules that the instance at the database alias ``using``
+    lacks, as ``{table: (registry, module)}``: empty when it has every loaded module.
+
+    An instance set up without a module has none of its tables, although this
+    process knows its registries (another instance uses it).
+
+    Example:
+        >>> "bio_gene" in absent_tables()   # on an instance set up without bio
+        True
+    """
+    instance = _instance_at(using)
+    if instance is None or not _state.loaded_modules:
+        return {}
+    key = tuple(instance.modules)
+    tables = _state.absent_tables.get(key)
+    if tables is None:
+        from django.apps import apps
+
+        tables = {}
+        for module in sorted(_state.loaded_modules - set(instance.modules)):
+            for model in apps.get_app_config(module).get_models(include_auto_created=True):
+                tables[model._meta.db_table] = (model, module)
+        _state.absent_tables[key] = tables
+    return tables
+
+
+def missing_module_error(table: str, using: str = "default") -> MissingModule:
+    """The error for a query or save that needs ``table`` (one of ``absent_tables(using)``).
+
+    Example:
+        >>> raise missing_module_error("bio_gene")
+        MissingModule: Gene is a registry of the module 'bio', which the instance testuser1/plain
+        was set up without (it has no bio tables): ln.setup.init(storage='/data/plain', name='plain',
+        modules='bio') adds it, and the instance keeps its data
+    """
+    model, module = absent_tables(using)[table]
+    instance = _instance_at(using)
+    return MissingModule(
+        f"{model.__name__} is a registry of the module {module!r}, which the instance {instance.slug} was set up "
+        f"without (it has no {module} tables): {_add_module_hint(instance, module)}"
+    )
+
+
 def ensure_django() -> None:
     """Configure Django for the current instance (no database is opened)."""
     if _state.django_ready:
@@ -239,8 +366,9 @@ def ensure_django() -> None:
         # as "async unsafe" although the kernel runs them one at a time
         os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         if not django_settings.configured:
+            modules = _modules_to_load(instance)
             django_settings.configure(
-                INSTALLED_APPS=["lamindb_core", "lamindb_core.bio", "lamindb_core.custom"],
+                INSTALLED_APPS=["lamindb_core", *(MODULES[m] for m in KNOWN_MODULES if m in modules), "lamindb_core.custom"],
                 DATABASES={"default": django_db_config(instance, create=may_create)},
                 USE_TZ=True,
                 TIME_ZONE="UTC",
@@ -250,6 +378,10 @@ def ensure_django() -> None:
             )
         django.setup()
         connection_created.connect(_on_connection_created, dispatch_uid="lamindb_core")
+        from django.apps import apps
+
+        _state.loaded_modules = frozenset(m for m, app in MODULES.items() if apps.is_installed(app))
+        _state.django_instance = instance.slug
         _state.instance = instance
         _state.may_create = may_create
         _state.django_ready = True
@@ -269,6 +401,7 @@ def activate(instance: InstanceSettings, remember: bool = True) -> None:
     therefore runs every query, and every switch, in one thread of its own.
     """
     with _state.lock:
+        check_modules_loaded(instance)
         may_create = check_openable(instance)
         if remember:
             set_current_slug(instance.slug)
@@ -370,6 +503,8 @@ def instance_alias(identifier: str) -> str:
 
     alias = settings.slug
     with _state.lock:
+        # the instance's modules say which tables its database has (absent_tables)
+        _state.alias_instances[alias] = settings
         if alias in connections.settings:
             return alias
         if settings.is_embedded:
@@ -433,8 +568,9 @@ def _ensure_schema(connection) -> None:
                 before = _claim_database(connection, instance)
                 try:
                     executor = MigrationExecutor(connection)
+                    # an instance's schema has the tables of the modules it was set up with
                     targets = [
-                        key for key in executor.loader.graph.leaf_nodes() if key[0] in CORE_APPS
+                        key for key in executor.loader.graph.leaf_nodes() if key[0] in _schema_apps(instance)
                     ]
                     plan = executor.migration_plan(targets)
                     if plan:
@@ -456,12 +592,17 @@ def _table_names(connection) -> set[str]:
         return set(connection.introspection.table_names(cursor))
 
 
+def _schema_apps(instance: InstanceSettings) -> tuple[str, ...]:
+    # the Django apps whose migrations make the instance's schema
+    return (CORE_APP, *(m for m in KNOWN_MODULES if m in instance.modules))
+
+
 def _model_tables() -> set[str]:
-    # the tables of the registries of lamindb_core and its modules, link tables included
+    # the tables of the registries of lamindb_core and its loaded modules, link tables included
     from django.apps import apps
 
     tables = set()
-    for label in CORE_APPS:
+    for label in (CORE_APP, *sorted(_state.loaded_modules)):
         for model in apps.get_app_config(label).get_models(include_auto_created=True):
             tables.add(model._meta.db_table)
     return tables
@@ -580,7 +721,7 @@ def _seed(connection, instance: InstanceSettings, plan: list) -> None:
     from django.db.models.signals import post_migrate
 
     seeded = _Seeded()
-    for label in CORE_APPS:
+    for label in _schema_apps(instance):
         config = apps.get_app_config(label)
         post_migrate.send(
             sender=config, app_config=config, verbosity=0, interactive=False, using=connection.alias,

@@ -38,7 +38,7 @@ from django.db import models
 from django.db.models import Lookup
 
 from . import errors
-from .instance import current_instance, ensure_django
+from .instance import absent_tables, current_instance, ensure_django
 
 __all__ = [
     "FIELD_TYPES",
@@ -308,13 +308,17 @@ def to_one_relations(model: type[models.Model]) -> list[models.Field]:
 
 def to_many_relations(model: type[models.Model]) -> list:
     """The registry's visible to-many relations (``ulabels``, ``parents``, ``children``),
-    forward and reverse, without link tables and hidden reverse accessors."""
+    forward and reverse, without link tables, hidden reverse accessors, and relations
+    to registries of modules that the current instance lacks."""
     fields = []
+    absent = absent_tables()
     for f in model._meta.get_fields():
         if not f.is_relation or not (f.many_to_many or f.one_to_many) or not is_visible(f):
             continue
         related = f.related_model
         if related is None or getattr(related, "_is_link_table", False) or f.name.endswith("+"):
+            continue
+        if related._meta.db_table in absent:
             continue
         fields.append(f)
     return fields

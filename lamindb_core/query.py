@@ -20,11 +20,19 @@ from django.db.models import ProtectedError, Q, RestrictedError
 
 from . import errors
 from .dataframe import queryset_to_df
+from .instance import absent_tables, missing_module_error
 from .lookup import Lookup, build_lookup
 from .introspect import is_text_field, name_field
 from .search import SearchMeta, field_name, search_display_df, search_queryset, search_repr
 
-__all__ = ["RecordQuerySet", "RecordManager", "plain_delete", "blocked_delete_error"]
+__all__ = [
+    "RecordQuerySet",
+    "RecordManager",
+    "RegistryBaseManager",
+    "plain_delete",
+    "blocked_delete_error",
+    "refuse_save_without_table",
+]
 
 
 def plain_delete(method):
@@ -161,6 +169,18 @@ def _check_regexes(model: type, db: str, args: tuple, kwargs: dict) -> None:
             )
 
 
+def _check_tables(qs: models.QuerySet, alias: str) -> None:
+    """Raise ``ln.errors.MissingModule`` if ``qs`` needs a table that the instance at
+    ``alias`` lacks (a module it was set up without); an empty query needs none."""
+    absent = absent_tables(alias)
+    if not absent or qs.query.is_empty():
+        return
+    # the registry's table and every table the query joins
+    for table in (qs.model._meta.db_table, *(t.table_name for t in qs.query.alias_map.values())):
+        if table in absent:
+            raise missing_module_error(table, alias)
+
+
 def _describe_query(args: tuple, kwargs: dict) -> str:
     parts = [str(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()]
     return ", ".join(parts) or "(no conditions)"
@@ -177,6 +197,19 @@ class RecordQuerySet(models.QuerySet):
 
     supports_features = False
     """Whether ``df(features=...)`` works: only for artifacts (``ArtifactQuerySet``)."""
+
+    @property
+    def db(self) -> str:
+        """The database alias the query runs on, as Django's ``QuerySet.db``.
+
+        Django asks for it right before it sends SQL (reading, counting, updating,
+        deleting, bulk inserts): a query that needs a table of a module that the
+        instance was set up without raises ``ln.errors.MissingModule`` here,
+        instead of the database's "no such table".
+        """
+        alias = super().db
+        _check_tables(self, alias)
+        return alias
 
     def filter(self, *args, **kwargs):
         """Narrow the query; see Django's ``QuerySet.filter``."""
@@ -448,3 +481,48 @@ class RecordQuerySet(models.QuerySet):
 
 class RecordManager(models.Manager.from_queryset(RecordQuerySet)):
     """The default manager of every registry (``Registry.objects``)."""
+
+
+class RegistryBaseQuerySet(models.QuerySet):
+    """Django's ``QuerySet``, for an instance that may lack a module's tables.
+
+    Django's deletion (``Collector``) reads related rows with
+    ``_base_manager.using(alias)``: for a module's registry that the instance lacks
+    the query is empty, as tables that do not exist hold no rows. Any other query
+    that needs such a table raises ``ln.errors.MissingModule``, as
+    ``RecordQuerySet``'s do.
+    """
+
+    def using(self, alias: str | None) -> models.QuerySet:
+        """Run on database ``alias``; no rows where its instance has no table for the registry."""
+        qs = super().using(alias)
+        return qs.none() if self.model._meta.db_table in absent_tables(alias or "default") else qs
+
+    @property
+    def db(self) -> str:
+        """The database alias the query runs on; see ``RecordQuerySet.db``."""
+        alias = super().db
+        _check_tables(self, alias)
+        return alias
+
+
+class RegistryBaseManager(models.Manager.from_queryset(RegistryBaseQuerySet)):
+    """The base manager of every registry (``Registry._base_manager``), in place of
+    Django's plain one.
+
+    Django reads related rows through a registry's base manager when it deletes
+    (``Collector``: cascades, ``PROTECT`` checks): deleting an artifact on an
+    instance without a module finds no rows in the module's link tables, which
+    that instance does not have, instead of failing on them. ``ln.save`` and
+    ``df(include=...)`` read and insert through it too: there a query that needs
+    such a table raises ``ln.errors.MissingModule``.
+    """
+
+
+def refuse_save_without_table(sender: type, *, using: str, **kwargs) -> None:
+    """``pre_save`` handler: saving a record of a module that the instance lacks raises
+    ``ln.errors.MissingModule`` (``bulk_create`` is checked by ``RecordQuerySet.db``).
+    """
+    absent = absent_tables(using)
+    if absent and sender._meta.db_table in absent:
+        raise missing_module_error(sender._meta.db_table, using)

@@ -20,23 +20,10 @@ from . import instance as _instance
 from . import ownership
 from .context import context
 from .errors import InstanceExists, SetupError
-from .config import KNOWN_MODULES, InstanceSettings, UserSettings
+from .config import InstanceSettings, UserSettings, normalize_modules
 from .logger import logger
 
 __all__ = ["init", "connect", "delete", "deletion_summary", "settings", "InstanceSettings", "UserSettings"]
-
-
-def _normalize_modules(modules: str | list[str] | None) -> list[str]:
-    if modules is None:
-        return []
-    if isinstance(modules, str):
-        modules = [m.strip() for m in modules.split(",") if m.strip()]
-    # LaminDB's guide says "bionty": it is this project's "bio"
-    modules = ["bio" if m == "bionty" else m for m in modules]
-    unknown = [m for m in modules if m not in KNOWN_MODULES]
-    if unknown:
-        raise SetupError(f"unknown module(s) {', '.join(unknown)}; available: {', '.join(KNOWN_MODULES)}")
-    return sorted(set(modules))
 
 
 def _name_from_storage(storage: Path) -> str:
@@ -74,7 +61,9 @@ def init(
             keeps its SQLite file in ``<storage>/.lamindb/``.
         db: ``None`` for embedded SQLite, or a ``postgresql://user@host:port/dbname`` URL.
         name: Instance name; defaults to the storage folder's name.
-        modules: Extra registries, e.g. ``"bio"`` (also accepted: ``"bionty"``).
+        modules: Extra registries, e.g. ``"bio"`` (also accepted: ``"bionty"``): the
+            instance's schema gets their tables. Running ``init`` again on an existing
+            instance with more modules adds them, and keeps its data.
 
     Returns:
         The instance's settings. Running ``init`` again with the same storage and
@@ -88,6 +77,10 @@ def init(
     uses no instance (queries raise ``SetupError``) until an ``init`` or a
     ``connect`` succeeds: a cell that failed to create an instance does not go
     on writing into the one used before.
+
+    Raises:
+        ln.errors.MissingModule: the instance uses a module that this process did
+            not load when it configured Django (see :mod:`lamindb_core.instance`).
     """
     previous = _instance.current_slug()
     try:
@@ -101,7 +94,7 @@ def _init(storage: str | Path, db: str | None, name: str | None, modules) -> Ins
     storage_path = Path(storage).expanduser().resolve()
     name = name or _name_from_storage(storage_path)
     _instance.check_name(name)
-    modules = _normalize_modules(modules)
+    modules = normalize_modules(modules)
     if db is not None:
         # rejects a URL that is not PostgreSQL before anything is tried or written
         _instance.django_db_config(InstanceSettings(owner="", name=name, storage="", db=db))
@@ -115,6 +108,8 @@ def _init(storage: str | Path, db: str | None, name: str | None, modules) -> Ins
         if Path(existing.storage) == storage_path and existing.db == db:
             if set(modules) - set(existing.modules):
                 existing.modules = sorted(set(existing.modules) | set(modules))
+                # before the registration changes: this process may not be able to add them
+                _instance.check_modules_loaded(existing)
                 _instance.register_instance(existing, overwrite=True)
             logger.important(f"instance {slug} exists already, connecting")
             return _switch(existing)
@@ -123,6 +118,7 @@ def _init(storage: str | Path, db: str | None, name: str | None, modules) -> Ins
             f"{existing.db_display}; choose another name or delete it: ln.setup.delete('{name}')"
         )
     settings = InstanceSettings(owner=user.handle, name=name, storage=str(storage_path), db=db, modules=modules)
+    _instance.check_modules_loaded(settings)
     _check_not_shared(settings)
     if db is not None:
         _check_postgres(db)
@@ -229,6 +225,8 @@ def connect(instance: str) -> InstanceSettings:
 
     Raises:
         ln.errors.InstanceNotFound: no such instance; the message lists those that exist.
+        ln.errors.MissingModule: it uses a module that this process did not load
+            when it configured Django; the message says to restart the process.
 
     Example:
         >>> ln.setup.connect("testuser1/test-registries")

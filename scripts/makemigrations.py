@@ -15,6 +15,7 @@ os.environ["LAMIN_CORE_HOME"] = tempfile.mkdtemp(prefix="lamin-makemigrations-")
 
 from django.core.management import call_command  # noqa: E402
 
+import lamindb_core.bio  # noqa: E402, F401  (imported first: Django loads the bio app too)
 from lamindb_core.instance import ensure_django  # noqa: E402
 from lamindb_core.logger import logger  # noqa: E402
 

@@ -14,12 +14,14 @@ installs with pip (``pip install 'lamindb-jupyter[bio]'``), read offline::
     bt.Gene.from_values(["CD8A", "CD4", "CD14"], field=bt.Gene.symbol).save()
     bt.settings.organism = "mouse"
 
-Instances and the ``bio`` module: the tables of the bio registries exist in
-every instance (every app is migrated), so the registries work on any instance.
-The instance's ``modules`` say what is shown: ``ln.view()`` lists the bio
-registries only where ``bio`` is enabled. Using ``bt`` on an instance without it
-prints a one-time hint how to enable it (``ln.setup.init(..., modules="bio")``
-on the existing instance adds the module and keeps its data).
+Instances and the ``bio`` module: only an instance set up with the module
+(``ln.setup.init(..., modules="bio")``, ``lamin-core init --modules bio``) has the
+tables of the bio registries. On an instance without it, a query or a save of a
+bio registry raises ``ln.errors.MissingModule``, which says how to add the module
+(``ln.setup.init`` again on the existing instance with ``modules="bio"``: its
+data stays). Importing this module before the first query makes the process load
+the bio registries whatever instance it starts with (see
+:mod:`lamindb_core.instance`).
 
 Importing this module loads nothing heavy and touches no database: registries
 are loaded (and Django configured) on first attribute access.
@@ -49,39 +51,17 @@ __all__ = [
 ]
 
 _REGISTRIES = frozenset(__all__) - {"settings"}
-_hinted = False
-
-
-def _hint_if_not_enabled() -> None:
-    global _hinted
-    if _hinted:
-        return
-    _hinted = True
-    from ..instance import current_instance
-    from ..logger import logger
-
-    instance = current_instance()
-    if "bio" not in instance.modules:
-        logger.warning(
-            f"the module 'bio' is not enabled on instance {instance.slug}: its registries work, but "
-            "ln.view() does not list them; enable it by running ln.setup.init(...) again with the "
-            "instance's storage, name and database and modules='bio' (its data stays)"
-        )
 
 
 def __getattr__(name: str) -> Any:
-    if name in _REGISTRIES:
+    if name in _REGISTRIES or name == "models":
+        # Django is configured here, not on import: importing this module stays light
         from ..instance import ensure_django
 
         ensure_django()
-        _hint_if_not_enabled()
         models = importlib.import_module(".models", __name__)
-        return getattr(models, name)
-    if name in ("models", "sources", "public"):
-        if name == "models":
-            from ..instance import ensure_django
-
-            ensure_django()
+        return models if name == "models" else getattr(models, name)
+    if name in ("sources", "public"):
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'lamindb_core.bio' has no attribute '{name}'")
 

@@ -25,6 +25,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from .. import errors, progress
 from ..bulk import insert_link_rows
 from ..dtypes import CatTarget, check_value, is_missing, parse_dtype, text_problem
+from ..instance import absent_tables
 from ..introspect import name_field
 from ..render import tree_text
 from ..valueset import ValueSet, sorted_values
@@ -55,22 +56,23 @@ def value_links(artifact_model: type[models.Model]) -> type[models.Model]:
     return artifact_model._meta.get_field("_feature_values").remote_field.through
 
 
-def label_links(artifact_model: type[models.Model]) -> dict[type, tuple[str, type, str, str]]:
+def label_links(artifact_model: type[models.Model], using: str = DEFAULT_DB_ALIAS) -> dict[type, tuple[str, type, str, str]]:
     """For each label registry that artifacts link to with a feature: the name of
     the relation on the artifact, its link table, and the link table's fields to
     the artifact and to the label.
 
     Relations declared on the artifact (``Artifact.ulabels``) and on the label
     registry (a module's registry with ``artifacts = ManyToManyField(Artifact, ...)``)
-    both count.
+    both count, unless the instance at ``using`` lacks the registry's module.
 
     Example:
         >>> label_links(ln.Artifact)[ln.ULabel]
         ('ulabels', ArtifactULabel, 'artifact', 'ulabel')
     """
     result = {}
+    absent = absent_tables(using)
     for f in artifact_model._meta.get_fields():
-        if not f.many_to_many:
+        if not f.many_to_many or f.related_model._meta.db_table in absent:
             continue
         if f.concrete:  # declared on the artifact
             through, target = f.remote_field.through, f.related_model
@@ -411,7 +413,7 @@ def _values_of(
         except (ValueError, LookupError):  # a registry that is not installed any more
             continue
     parts = []
-    for registry, (_, through, artifact_fk, label_fk) in label_links(artifact_model).items():
+    for registry, (_, through, artifact_fk, label_fk) in label_links(artifact_model, using).items():
         if registry not in registries:
             continue
         links = through.objects.using(using).filter(**{f"{artifact_fk}_id__in": artifact_ids_or_subquery})

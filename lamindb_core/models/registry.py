@@ -19,8 +19,11 @@ from django.apps import apps
 from django.db.models.base import ModelBase
 
 from .. import errors, text_lookups, validation
+from ..config import MODULES
 from ..dataframe import first_rows
+from ..errors import MissingModule
 from ..instance import ensure_custom_table, ensure_django, instance_alias
+from ..query import RegistryBaseManager
 
 __all__ = ["Registry"]
 
@@ -31,6 +34,14 @@ def _containing_app(module: str | None):
     if not module:
         return None
     return apps.get_containing_app_config(module)
+
+
+def _module_package(module: str | None) -> str | None:
+    # the optional module (``bio``) whose package defines a class, or None
+    for name, package in MODULES.items():
+        if module and (module == package or module.startswith(package + ".")):
+            return name
+    return None
 
 
 class Registry(ModelBase):
@@ -50,6 +61,14 @@ class Registry(ModelBase):
         if not abstract and getattr(meta, "app_label", None) is None:
             if not apps.apps_ready:
                 ensure_django()
+            module = _module_package(attrs.get("__module__"))
+            if module is not None and not apps.is_installed(MODULES[module]):
+                # a module's registry, not user code's, and not core's (whose package holds the module's)
+                raise MissingModule(
+                    f"the registries of the module {module!r} are not loaded in this process: it set up "
+                    f"Django for an instance without {module}. Restart Python (in a notebook: the kernel) "
+                    f"and import {MODULES[module]} before the first query"
+                )
             if _containing_app(attrs.get("__module__")) is None:
                 custom = True
                 meta = type("Meta", (meta,) if meta is not None else (), {"app_label": CUSTOM_APP})
@@ -89,6 +108,23 @@ class Registry(ModelBase):
             (cls.MultipleObjectsReturned, errors.MultipleResultsFound),
             {"__module__": cls.__module__, "__qualname__": f"{qualname}.MultipleObjectsReturned"},
         )
+
+    @property
+    def _base_manager(cls):
+        """Django's base manager of the registry: a ``RegistryBaseManager``, which knows
+        that an instance may lack the tables of a module (unless ``Meta`` names one)."""
+        if cls._meta.abstract or cls._meta.base_manager_name:
+            return cls._meta.base_manager
+        # the class's own: a subclass gets one for its own table
+        manager = cls.__dict__.get("_registry_base_manager")
+        if manager is None:
+            # made as Django makes its automatic base manager (Options.base_manager)
+            manager = RegistryBaseManager()
+            manager.name = "_base_manager"
+            manager.model = cls
+            manager.auto_created = True
+            cls._registry_base_manager = manager
+        return manager
 
     def __repr__(cls) -> str:
         if cls._meta.abstract:

@@ -147,7 +147,7 @@ def test_settings_organism(bt):
         bt.settings.organism = ""
 
 
-def test_bio_on_an_instance_without_the_module_works_with_a_hint(tmp_path):
+def test_bio_on_an_instance_without_the_module_says_how_to_add_it(tmp_path):
     import os
     import subprocess
     import sys
@@ -155,17 +155,20 @@ def test_bio_on_an_instance_without_the_module_works_with_a_hint(tmp_path):
     code = (
         "import lamindb_core as ln, lamindb_core.bio as bt\n"
         "ln.setup.init(storage='./plain')\n"
-        "bt.Organism(name='my organism').save()\n"
-        "bt.CellType\n"
-        "print(bt.Organism.filter().count())\n"
+        "try:\n"
+        "    bt.Organism(name='my organism').save()\n"
+        "except ln.errors.MissingModule as error:\n"
+        "    print(error)\n"
+        "ln.setup.init(storage='./plain', modules='bio')\n"
+        "print(bt.Organism(name='my organism').save().name)\n"
     )
     env = {**os.environ, "LAMIN_CORE_HOME": str(tmp_path / "home")}
     result = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
-    assert lines[-1] == "1"
-    hints = [line for line in lines if "the module 'bio' is not enabled on instance" in line]
-    assert len(hints) == 1 and "modules='bio'" in hints[0]
+    assert lines[1].startswith("Organism is a registry of the module 'bio', which the instance ")
+    assert lines[1].endswith(f"ln.setup.init(storage='{(tmp_path / 'plain').resolve()}', name='plain', modules='bio') adds it, and the instance keeps its data")
+    assert lines[2:] == [lines[2], "my organism"] and "exists already, connecting" in lines[2]
 
 
 def test_value_sources_of_the_bio_registries_are_registered(bt):
