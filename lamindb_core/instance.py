@@ -319,6 +319,10 @@ def absent_tables(using: str = "default") -> dict[str, tuple[type, str]]:
     instance = _instance_at(using)
     if instance is None or not _state.loaded_modules:
         return {}
+    if using == "default" and not _state.schema_ready and not _state.ensuring:
+        # connecting may find that the instance has a module it does not list
+        # (_adopt_applied_modules): its modules are known only then
+        ensure_connected()
     key = tuple(instance.modules)
     tables = _state.absent_tables.get(key)
     if tables is None:
@@ -568,6 +572,7 @@ def _ensure_schema(connection) -> None:
                 before = _claim_database(connection, instance)
                 try:
                     executor = MigrationExecutor(connection)
+                    _adopt_applied_modules(executor, instance)
                     # an instance's schema has the tables of the modules it was set up with
                     targets = [
                         key for key in executor.loader.graph.leaf_nodes() if key[0] in _schema_apps(instance)
@@ -585,6 +590,25 @@ def _ensure_schema(connection) -> None:
             _state.schema_ready = True
         finally:
             _state.ensuring = False
+
+
+def _adopt_applied_modules(executor, instance: InstanceSettings) -> None:
+    # an instance made before modules were optional has every module's tables and lists
+    # none: the migrations its database has applied say which modules it has, so its
+    # bio records stay reachable (its registration is updated, once)
+    applied = {app for app, _ in executor.loader.applied_migrations}
+    adopted = sorted(m for m in KNOWN_MODULES if m in applied and m not in instance.modules)
+    if not adopted:
+        return
+    instance.modules = sorted({*instance.modules, *adopted})
+    _state.absent_tables.clear()
+    try:
+        load_instance(instance.slug)
+    except InstanceNotFound:
+        pass  # not registered (a database opened by URL): nothing to update
+    else:
+        register_instance(instance, overwrite=True)
+    logger.info(f"the instance {instance.slug} has the tables of {', '.join(adopted)}: listed among its modules")
 
 
 def _table_names(connection) -> set[str]:

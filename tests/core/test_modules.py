@@ -190,6 +190,27 @@ def test_modules_init_again_with_bio_adds_the_module_and_keeps_the_data(python, 
     assert registration["modules"] == ["bio"]
 
 
+def test_modules_an_instance_made_before_modules_were_optional_keeps_its_bio_records(python, home, tmp_path, new_db):
+    # such an instance has the bio tables and lists no module: its migrations say it has bio
+    storage, db = tmp_path / "older", new_db()
+    python(
+        f"import lamindb_core as ln; ln.setup.init(storage={str(storage)!r}, db={db!r}, modules='bio'); "
+        "import lamindb_core.bio as bt; bt.CellType(name='T cell').save()"
+    )
+    path = home / "instances" / f"{OS_HANDLE}--older.json"
+    registration = json.loads(path.read_text())
+    path.write_text(json.dumps({**registration, "modules": []}))
+    result = python(
+        """
+        import lamindb_core as ln
+        import lamindb_core.bio as bt
+        print(bt.CellType.get(name="T cell").name, ln.setup.settings.instance.modules)
+        """
+    )
+    assert result.stdout.splitlines()[-1] == "T cell ['bio']"
+    assert json.loads(path.read_text())["modules"] == ["bio"]
+
+
 def test_modules_a_process_without_bio_cannot_use_a_bio_instance_and_says_to_restart(python, home, tmp_path, new_db):
     plain, withbio = tmp_path / "plain", tmp_path / "withbio"
     db_plain, db_bio = new_db(), new_db()
