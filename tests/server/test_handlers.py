@@ -203,6 +203,25 @@ async def test_every_route_needs_authentication(jp_fetch, jp_serverapp, http_ser
         assert info.value.code == 403, path
 
 
+def test_every_public_callable_of_the_handlers_has_a_docstring():
+    import inspect
+
+    from lamindb_jupyter.server import handlers
+
+    missing = []
+    for name, value in vars(handlers).items():
+        if name.startswith("_") or getattr(value, "__module__", None) != handlers.__name__:
+            continue
+        if not inspect.getdoc(value):
+            missing.append(name)
+        if inspect.isclass(value):
+            for attr, member in vars(value).items():
+                member = member.fget if isinstance(member, property) else member
+                if not attr.startswith("_") and callable(member) and not (member.__doc__ or "").strip():
+                    missing.append(f"{name}.{attr}")
+    assert missing == []
+
+
 async def test_the_extension_is_listed_by_jupyter_server(jp_serverapp):
     manager = jp_serverapp.extension_manager
     assert manager.extensions["lamindb_jupyter.server"].enabled
