@@ -8,7 +8,8 @@ authentication (token or cookie), as every Jupyter API does::
     GET /lamindb/kernels/<kernel id>/instance
         {"kernel": "<kernel id>", "instance": "owner/name", "source": "kernel"}
     GET /lamindb/registries
-        {"instance": "owner/name", "registries": [{"name": "ULabel", "module": "core", ...}]}
+        {"instance": "owner/name", "registries": [{"name": "ULabel", "module": "core", "fields": [...],
+         "help": {"name": "Unique name of the label, ...", ...}, ...}]}
     GET /lamindb/registries/ULabel/records?q=Cand&offset=0&limit=20&name__startswith=Cand
         {"registry": "ULabel", "records": [{"id": 3, "uid": ..., "name": ...}], "has_more": false,
          "total": 1, "offset": 0, "limit": 20, "columns": [...]}
@@ -350,8 +351,8 @@ def list_registries() -> dict[str, Any]:
     Returns:
         ``{"instance": "owner/name", "registries": [...]}``, one
         ``lamindb_core.browsing.registry_info`` per registry: its filter fields with the
-        lookups offered for each, the relations it can include, whether it has features,
-        how a notebook names it.
+        lookups offered for each and what each holds (``help``), the relations it can
+        include, whether it has features, how a notebook names it.
     """
     return {
         "instance": ln.setup.settings.instance.slug,
