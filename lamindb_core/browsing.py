@@ -35,6 +35,7 @@ from django.utils import timezone
 from . import errors
 from .introspect import (
     display_field_names,
+    field_help,
     is_text_field,
     is_visible,
     lookups_for,
@@ -168,8 +169,9 @@ def include_paths(model: type[models.Model]) -> list[str]:
 
 def registry_info(model: type[models.Model], name: str | None = None) -> dict[str, Any]:
     """What the browsers need to know about a registry, as JSON-able data: its filter
-    fields and the lookups the panel offers for each, the relations it can include,
-    how a notebook names it (``ln.ULabel``, ``ulabel``)."""
+    fields, the lookups the panel offers for each and what each holds (``help``, from the
+    fields' ``help_text``), the relations it can include, how a notebook names it
+    (``ln.ULabel``, ``ulabel``)."""
     fields = filter_fields(model)
     return {
         "name": name or model.__name__,
@@ -178,6 +180,7 @@ def registry_info(model: type[models.Model], name: str | None = None) -> dict[st
         "display_field": name_field(model),
         "fields": fields,
         "lookups": {path: offered_lookups(model, path) for path in fields},
+        "help": {path: field_help(model, path) for path in fields},
         "include": include_paths(model),
         "features": supports_features(model),
         "searchable": hasattr(model, "search"),

@@ -51,6 +51,7 @@ __all__ = [
     "display_field_names",
     "field_choices",
     "field_dtype",
+    "field_help",
     "field_kind",
     "field_type",
     "is_text_field",
@@ -296,6 +297,36 @@ def resolve_path(model: type[models.Model], path: str) -> tuple[models.Field | N
                 )
             last = field
     return last, many
+
+
+def field_help(model: type[models.Model], path: str) -> str:
+    """What a field path holds, from the fields' ``help_text``, for a tooltip: a field's own
+    text; along relations (``created_by__name``), each relation's text, then the field's.
+
+    Returns:
+        The text; ``""`` where no field of the path has one (a reverse relation has none).
+
+    Raises:
+        ln.errors.FieldValidationError: a part of the path does not exist.
+
+    Example:
+        >>> field_help(ln.ULabel, "created_by__handle")
+        "The user who created the record: the current user by default. Its handle: Unique handle, ..."
+    """
+    resolve_path(model, path)  # names the closest field where a part does not exist
+    texts = []
+    current = model
+    for i, part in enumerate(path.split("__")):
+        try:
+            field = current._meta.get_field(part)
+        except FieldDoesNotExist:  # an attname at the end, created_by_id
+            field = next(f for f in current._meta.concrete_fields if f.attname == part)
+        text = " ".join(str(getattr(field, "help_text", "")).split())
+        if text:
+            texts.append(text if i == 0 else f"Its {part}: {text}")
+        if field.is_relation:
+            current = field.related_model
+    return " ".join(texts)
 
 
 def to_one_relations(model: type[models.Model]) -> list[models.Field]:

@@ -27,7 +27,9 @@ from typing import Any
 
 from IPython.core.completer import CompletionContext, SimpleCompletion, SimpleMatcherResult, context_matcher
 
-from lamindb_core.instance import KNOWN_MODULES
+# light: registries and Django's ORM come with the first completion that needs them
+import lamindb_core as ln
+from lamindb_core.instance import KNOWN_MODULES, list_instances
 
 from .magics import SUBCOMMANDS
 from .parsing import KEY, QUOTES, Word, field_for_key, find_registry, split_words
@@ -151,7 +153,7 @@ def _quote(value: str, prefer: str) -> str:
 def value_items(model: type, key: str, typed: str, namespace: dict, prefer: str = '"') -> Items:
     """Values for ``key=typed``: the notebook's variables after ``{`` or ``$``, True/False for
     a bool field, and the values of an indexed text field that start with ``typed``."""
-    from django.db import models
+    from django.db import models  # the ORM, on first use, not with %load_ext
 
     if typed.startswith(("{", "$")):
         opener = typed[0]
@@ -243,8 +245,7 @@ def _active_option(sub, words: list[Word]):
 
 
 def _option_items(option, model: type | None, typed: str) -> Items:
-    import lamindb_core as ln
-    from lamindb_core.introspect import is_text_field
+    from lamindb_core.introspect import is_text_field  # the ORM, on first use
 
     if model is None and option.kind in ("path", "order", "field"):
         return []
@@ -309,8 +310,6 @@ def complete(text: str, namespace: dict | None = None, hidden: Iterable[str] = (
     if sub.positional == "subcommand" and not positional:
         return current, _filter(SUBCOMMANDS, current, "subcommand")
     if sub.positional == "instance" and not positional:
-        from lamindb_core.instance import list_instances
-
         return current, _filter(sorted(i.slug for i in list_instances()), current, "instance")
     if model is None or sub.positional not in ("conditions", "idlike"):
         return current, []

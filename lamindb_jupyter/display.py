@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import html
 import re
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -111,7 +112,7 @@ def table_html(df: pd.DataFrame, *, dtypes: list[str] | None = None, caption: st
 
 
 def _itables_html(df: pd.DataFrame, dtypes: list[str] | None, caption: str | None, note: str | None) -> str:
-    from itables import to_html_datatable
+    from itables import to_html_datatable  # itables, only when a long table is shown
 
     shown = _two_level(df, dtypes)
     booleans = [i for i, dtype in enumerate(shown.dtypes) if dtype.kind == "b"]
@@ -134,7 +135,7 @@ def _dtypes(df: pd.DataFrame) -> list[str] | None:
     """The dtype row of a feature table (``df(features=True)``) that has none yet."""
     if "feature_dtypes" not in df.attrs or df.columns.nlevels > 1:
         return None
-    from lamindb_core.dataframe import annotate_dtypes
+    from lamindb_core.dataframe import annotate_dtypes  # Django's ORM, when a table is shown
 
     return [str(d) for d in annotate_dtypes(df).columns.get_level_values(1)]
 
@@ -213,7 +214,7 @@ def _queryset_frame(qs: Any, limit: int | None) -> tuple[pd.DataFrame, int | Non
     cached = _last.get("frame")
     if cached is not None and cached[0] is qs and cached[1] == limit:
         return cached[2], cached[3]
-    from lamindb_core.dataframe import first_rows
+    from lamindb_core.dataframe import first_rows  # Django's ORM, when a QuerySet is shown
 
     df = first_rows(qs, limit)
     total = _total(df)
@@ -267,7 +268,7 @@ def queryset_text(qs: Any, limit: int | None = 100) -> str:
 
 def _of_records(qs: Any) -> bool:
     """Whether a QuerySet yields records (not ``values()`` or ``values_list()`` rows)."""
-    from django.db.models.query import ModelIterable
+    from django.db.models.query import ModelIterable  # Django's ORM, when a QuerySet is shown
 
     return getattr(qs, "_iterable_class", ModelIterable) is ModelIterable
 
@@ -316,8 +317,6 @@ def _printers(settings: Settings) -> dict[tuple[str, str, str], Callable]:
 
 
 def _class_of(module: str, name: str) -> type | None:
-    import sys
-
     return getattr(sys.modules.get(module), name, None)
 
 

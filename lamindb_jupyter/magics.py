@@ -17,13 +17,12 @@ and ``%ln connect`` set up and switch instances, so that a notebook needs no she
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import FieldError, MultipleObjectsReturned, ObjectDoesNotExist, ValidationError
 from IPython.core.error import UsageError
 from IPython.core.magic import (
     Magics,
@@ -32,9 +31,12 @@ from IPython.core.magic import (
     needs_local_scope,
     no_var_expand,
 )
+from IPython.display import display
 from traitlets import Bool, Int
 
-from lamindb_core.errors import closest_match_hint
+# light: registries, Django's ORM and pandas come with the first command that uses them
+import lamindb_core as ln
+from lamindb_core.errors import InvalidArgument, SetupError, closest_match_hint
 from lamindb_core.instance import current_slug, deactivate, ensure_django
 
 from .parsing import (
@@ -75,7 +77,8 @@ class Subcommand:
             ``"conditions"``, ``"idlike"``, ``"text"``, ``"instance"``,
             ``"subcommand"`` or ``"none"``.
         options: its options.
-        handler: the ``LnMagic`` method that runs it.
+        handler: the ``LnMagic`` method that runs it, called as
+            ``handler(magic, subcommand, words, options, namespace)``.
         uses_instance: whether it queries the current instance: ``%ln`` connects it
             first (a fresh kernel has not), so that the first command of a notebook
             may be ``%ln filter ...``. ``init``, ``connect``, ``info`` and ``help``
@@ -90,7 +93,7 @@ class Subcommand:
     registry: str
     positional: str
     options: tuple[Option, ...]
-    handler: str
+    handler: Callable[[LnMagic, Subcommand, list[Word], dict, dict], Any]
     uses_instance: bool = True
 
     @property
@@ -114,173 +117,16 @@ class Subcommand:
         return "\n".join(lines)
 
 
-SUBCOMMANDS: dict[str, Subcommand] = {
-    s.name: s
-    for s in (
-        Subcommand(
-            "filter", "Registry [field=value ...]",
-            "Records that match all conditions, as a DataFrame",
-            "Conditions are field=value or field__lookup=value (__gt, __in, __startswith, ...), also\n"
-            "through relations (created_by__handle=...); | (or), & (and), ~ (not) and parentheses\n"
-            "combine them, bare or in quotes. Runs ln.Registry.filter(...).order_by(...).df(...).",
-            (
-                "%ln filter Artifact suffix=.h5ad size__gt=1e4",
-                '%ln filter Artifact "suffix=.jpg | suffix=.fastq.gz" --order-by -created_at',
-                "%ln filter Artifact suffix__in=[.jpg,.fastq.gz] --include ulabels__name",
-                "%ln filter Artifact ulabels={study1} --features",
-                "df = %ln filter ULabel name__startswith=Cand --limit 10",
-            ),
-            "required", "conditions",
-            (
-                Option("--include", "many", "path", "related fields as extra columns (ulabels__name)", "PATH"),
-                Option("--features", "flag+", "feature", "feature columns, all or the named ones (Artifact)", "NAME"),
-                Option("--order-by", "many", "order", "order by these fields, -field for descending (default: id)", "[-]FIELD"),
-                LIMIT,
-            ),
-            "do_filter",
-        ),
-        Subcommand(
-            "get", "Registry <uid|id|field=value ...>",
-            "Exactly one record, by uid, uid stub, id or field=value",
-            "Runs ln.Registry.get(...); no match or several matches is an error that says so.",
-            (
-                "%ln get ULabel C5PU6WG7",
-                '%ln get ULabel name="Candidate marker study 1"',
-                "record = %ln get Artifact key=raw/my_fastq.fastq",
-            ),
-            "required", "idlike", (), "do_get",
-        ),
-        Subcommand(
-            "search", "Registry text",
-            "Records ranked by how well they match a text, with a score",
-            "Runs ln.Registry.search(text, field=..., limit=...): a QuerySet, best match first, that\n"
-            "shows as a table with a score (its .df() has every field). The words after the registry\n"
-            "are the text as written ({var} and $var put in a variable, {{ is a literal {);\n"
-            'put text with brackets in quotes: %ln search ULabel "[T cell".',
-            ('%ln search ULabel "cand marker"', '%ln search Artifact iris --field key --limit 5',
-             '%ln search ULabel "[T cell"'),
-            "required", "text",
-            (FIELD, LIMIT, Option("--case-sensitive", "flag", "", "match upper and lower case exactly")),
-            "do_search",
-        ),
-        Subcommand(
-            "lookup", "Registry",
-            "Bind a lookup object whose attributes are the values of a field",
-            "Runs NAME = ln.Registry.lookup(field=..., return_field=...); then NAME.<Tab> completes\n"
-            "the values (default NAME: the registry's name in plural, ulabels for ULabel).",
-            ("%ln lookup ULabel", "%ln lookup ULabel --field name --as labels"),
-            "required", "none",
-            (
-                Option("--field", "one", "field", "the field whose values become attributes", "FIELD"),
-                Option("--return-field", "one", "field", "return this field instead of the record", "FIELD"),
-                Option("--as", "one", "name", "the variable to bind", "NAME"),
-            ),
-            "do_lookup",
-        ),
-        Subcommand(
-            "view", "[Registry | {dataframe}]",
-            "The latest records of every registry, of one, or a DataFrame with its dtypes",
-            "Runs ln.view(), ln.view(registries=[...]) or ln.view(df).",
-            ("%ln view", "%ln view Artifact --limit 3", "%ln view {df}"),
-            "optional", "none", (Option("--limit", "one", "int", "records per registry (default 7)", "N"),),
-            "do_view",
-        ),
-        Subcommand(
-            "browse", "[Registry]",
-            "A widget to page through, search and filter a registry",
-            "Runs lamindb_jupyter.widgets.browse(registry).",
-            ("%ln browse", "%ln browse Artifact"),
-            "optional", "none", (), "do_browse",
-        ),
-        Subcommand(
-            "track", "[uid]",
-            "Track this notebook: a Transform and a new Run (the one command that writes)",
-            "Runs ln.track(uid); records saved afterwards point to the run.",
-            ("%ln track", "%ln track pd7UR7Z8hoTq0000"),
-            "none", "idlike", (), "do_track",
-        ),
-        Subcommand(
-            "init", "--storage FOLDER",
-            "Create an instance and connect to it (no shell needed)",
-            "Runs ln.setup.init(storage=..., db=..., name=..., modules=...), as lamin-core init does:\n"
-            "an embedded SQLite instance in FOLDER (relative to the notebook's folder), or one on a\n"
-            "PostgreSQL server with --db. Running it again connects to the instance it made. If it\n"
-            "fails, the kernel uses no instance until %ln init or %ln connect succeeds: the cells\n"
-            "after it never write into the instance used before.",
-            (
-                "%ln init --storage ./test-registries --modules bionty",
-                "%ln init --storage ./mydata --db postgresql://postgres@127.0.0.1:5432/mydb",
-            ),
-            "none", "none",
-            (
-                Option("--storage", "one", "text", "the storage folder; created if missing (required)", "FOLDER"),
-                Option("--db", "one", "text", "a PostgreSQL URL (default: SQLite in the storage folder)", "URL"),
-                Option("--name", "one", "text", "the instance's name (default: the storage folder's name)", "NAME"),
-                Option("--modules", "many", "module", "extra registries: bio (also: bionty)", "MODULE"),
-            ),
-            "do_init", uses_instance=False,
-        ),
-        Subcommand(
-            "connect", "owner/name",
-            "Connect to another registered instance",
-            "Runs ln.setup.connect(owner/name).",
-            ("%ln connect testuser1/test-registries",),
-            "none", "instance", (), "do_connect", uses_instance=False,
-        ),
-        Subcommand(
-            "info", "",
-            "The current instance, its storage, database and user",
-            "Prints ln.setup.settings; after a failed init or connect, that no instance is in use and why.",
-            ("%ln info",),
-            "none", "none", (), "do_info", uses_instance=False,
-        ),
-        Subcommand(
-            "help", "[subcommand]",
-            "This overview, or the options and examples of one subcommand",
-            "",
-            ("%ln help", "%ln help filter"),
-            "none", "subcommand", (), "do_help", uses_instance=False,
-        ),
-    )
-}
-
-VALUES_HELP = """\
-Values mean what they look like: numbers (size__gt=1e4), True/False/None, "quoted text",
-bare words (suffix=.h5ad), lists (suffix__in=[.jpg,.fastq.gz]), and the notebook's variables
-as {var} or $var (ulabels={study1}). Brackets outside quotes pair up: quote text with a lone
-one (name="[T cell"). --limit N takes a whole number. %%ln runs one command per line."""
-
-
-def overview() -> str:
-    """The text of ``%ln help``."""
-    width = max(len(name) for name in SUBCOMMANDS)
-    lines = ["%ln: query lamindb_core registries (ln = lamindb_core); read-only except track, init and connect.", ""]
-    for sub in SUBCOMMANDS.values():
-        lines.append(f"  {sub.name:<{width}}  {sub.summary}")
-        lines.append(f"  {'':<{width}}    {sub.examples[0]}")
-    lines += [
-        "",
-        VALUES_HELP,
-        "Settings: %config LnMagic.limit = 50 (rows, default 100), %config LnMagic.features = True.",
-        "%ln help <subcommand> (or %ln <subcommand>?) shows its options and more examples.",
-    ]
-    return "\n".join(lines)
-
-
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors that come from what the user typed: shown as a UsageError, without traceback."""
-    from django.core.exceptions import FieldError, ObjectDoesNotExist, ValidationError
-    from django.core.exceptions import MultipleObjectsReturned
-    from django.db import DatabaseError
-
-    from lamindb_core import errors
+    from django.db import DatabaseError  # django.db loads with the first query, not with %load_ext
 
     return (
-        errors.InvalidArgument, errors.SetupError, ObjectDoesNotExist, MultipleObjectsReturned,
+        InvalidArgument, SetupError, ObjectDoesNotExist, MultipleObjectsReturned,
         FieldError, ValidationError, DatabaseError, ValueError, TypeError, LookupError,
     )
 
@@ -309,8 +155,6 @@ class LnMagic(Magics):
             command = _without_semicolon(line)
             result = self.run(command, namespace)
             return None if command != line else result  # a ; at the end silences the output
-        from IPython.display import display
-
         commands = [(0, line)] if line.strip() else []
         commands += [(n, text) for n, text in enumerate(cell.splitlines(), start=1)]
         commands = [(n, text) for n, text in commands if text.strip() and not text.lstrip().startswith("#")]
@@ -358,12 +202,11 @@ class LnMagic(Magics):
         if any(w.text in ("--help", "-h") and not w.any_quoted for w in rest):
             print(sub.help())
             return None
-        handler: Callable[..., Any] = getattr(self, sub.handler)
         try:
             options, rest = parse_options(rest, sub.options, name)
             if sub.uses_instance:
                 ensure_django()  # in a fresh kernel nothing has configured the current instance yet
-            return handler(sub, rest, options, namespace)
+            return sub.handler(self, sub, rest, options, namespace)
         except UsageError as exc:
             if sub.name == "init":
                 raise _init_failed(str(exc), library=False) from None
@@ -394,8 +237,7 @@ class LnMagic(Magics):
 
     def do_filter(self, sub: Subcommand, words: list[Word], options: dict, ns: dict) -> Any:
         """``ln.Registry.filter(...).order_by(...)[:limit].df(include, features)``."""
-        import lamindb_core as ln
-        from lamindb_core.dataframe import LIMITED, first_rows
+        from lamindb_core.dataframe import LIMITED, first_rows  # the ORM, with the first command
 
         model, words = self._registry(sub, words)
         queries, expressions = parse_conditions(words, ns, model)
@@ -433,8 +275,6 @@ class LnMagic(Magics):
     def do_search(self, sub: Subcommand, words: list[Word], options: dict, ns: dict) -> Any:
         """``ln.Registry.search(text, field=..., limit=...)``."""
         model, words = self._registry(sub, words)
-        if not hasattr(model, "search"):
-            raise UsageError("search is not available: this lamindb_core has no Registry.search")
         if not words:
             raise UsageError(f"%ln search needs a text, as in: {sub.examples[0]}")
         # text as written: [a,b] is no list here, True no bool; only variables are put in
@@ -455,8 +295,6 @@ class LnMagic(Magics):
 
         model, words = self._registry(sub, words)
         self._no_more(sub, words)
-        if not hasattr(model, "lookup"):
-            raise UsageError("lookup is not available: this lamindb_core has no Registry.lookup")
         kwargs = {k: options[k] for k in ("field", "return_field") if k in options}
         lookup = model.lookup(**kwargs)
         name = options.get("as") or plural_name(model)
@@ -465,8 +303,7 @@ class LnMagic(Magics):
 
     def do_view(self, sub: Subcommand, words: list[Word], options: dict, ns: dict) -> None:
         """``ln.view()``, ``ln.view(registries=[...])`` or ``ln.view(df)``."""
-        import lamindb_core as ln
-        from lamindb_core.overview import HIDDEN
+        from lamindb_core.overview import HIDDEN  # the ORM, with the first command
 
         kwargs = {"limit": options["limit"]} if options.get("limit") is not None else {}
         if words and words[0].text.startswith(("{", "$")) and not words[0].any_quoted:
@@ -491,15 +328,17 @@ class LnMagic(Magics):
         """``lamindb_jupyter.widgets.browse(registry)``."""
         model, words = self._registry(sub, words)
         self._no_more(sub, words)
-        if importlib.util.find_spec("lamindb_jupyter.widgets") is None:
-            raise UsageError("the registry browser is not installed (lamindb_jupyter.widgets is missing)")
-        widgets = importlib.import_module("lamindb_jupyter.widgets")
-        return widgets.browse(registry=model)
+        try:
+            # ipywidgets: an optional dependency (the jupyter extra), and slow to import
+            from .widgets import browse
+        except ModuleNotFoundError as exc:
+            if exc.name != "ipywidgets":
+                raise
+            raise UsageError("%ln browse needs ipywidgets, which is not installed: pip install ipywidgets") from None
+        return browse(registry=model)
 
     def do_track(self, sub: Subcommand, words: list[Word], options: dict, ns: dict) -> None:
         """``ln.track(uid)``: the one subcommand that writes."""
-        import lamindb_core as ln
-
         if len(words) > 1:
             raise UsageError(f"%ln track takes at most one uid; usage: {sub.usage}")
         uid = expand_word(words[0], ns) if words else None
@@ -507,8 +346,6 @@ class LnMagic(Magics):
 
     def do_init(self, sub: Subcommand, words: list[Word], options: dict, ns: dict) -> None:
         """``ln.setup.init(storage, db=..., name=..., modules=...)``."""
-        import lamindb_core as ln
-
         self._no_more(sub, words)
         if "storage" not in options:
             raise UsageError(f"%ln init needs --storage FOLDER, as in: {sub.examples[0]}")
@@ -521,20 +358,16 @@ class LnMagic(Magics):
 
     def do_connect(self, sub: Subcommand, words: list[Word], options: dict, ns: dict) -> None:
         """``ln.setup.connect(owner/name)``."""
-        import lamindb_core as ln
-
         if len(words) != 1:
             raise UsageError(f"usage: {sub.usage}")
         ln.setup.connect(expand_word(words[0], ns))
 
     def do_info(self, sub: Subcommand, words: list[Word], options: dict, ns: dict) -> None:
         """Print ``ln.setup.settings``."""
-        import lamindb_core as ln
-
         self._no_more(sub, words)
         try:
             print(ln.setup.settings)
-        except ln.errors.SetupError as exc:  # after a failed init or connect: say so, it is no mistake
+        except SetupError as exc:  # after a failed init or connect: say so, it is no mistake
             print(f"Current instance: none ({_one_line(exc)})\n{_user_line(ln.setup.settings.user)}")
 
     def do_help(self, sub: Subcommand, words: list[Word], options: dict, ns: dict) -> None:
@@ -549,6 +382,161 @@ class LnMagic(Magics):
                 f"Subcommands: {', '.join(SUBCOMMANDS)}"
             )
         print(SUBCOMMANDS[name].help())
+
+
+# below LnMagic: each subcommand holds its handler, the method itself, not its name, so a
+# subcommand whose handler is missing or misspelt fails when the module is imported
+SUBCOMMANDS: dict[str, Subcommand] = {
+    s.name: s
+    for s in (
+        Subcommand(
+            "filter", "Registry [field=value ...]",
+            "Records that match all conditions, as a DataFrame",
+            "Conditions are field=value or field__lookup=value (__gt, __in, __startswith, ...), also\n"
+            "through relations (created_by__handle=...); | (or), & (and), ~ (not) and parentheses\n"
+            "combine them, bare or in quotes. Runs ln.Registry.filter(...).order_by(...).df(...).",
+            (
+                "%ln filter Artifact suffix=.h5ad size__gt=1e4",
+                '%ln filter Artifact "suffix=.jpg | suffix=.fastq.gz" --order-by -created_at',
+                "%ln filter Artifact suffix__in=[.jpg,.fastq.gz] --include ulabels__name",
+                "%ln filter Artifact ulabels={study1} --features",
+                "df = %ln filter ULabel name__startswith=Cand --limit 10",
+            ),
+            "required", "conditions",
+            (
+                Option("--include", "many", "path", "related fields as extra columns (ulabels__name)", "PATH"),
+                Option("--features", "flag+", "feature", "feature columns, all or the named ones (Artifact)", "NAME"),
+                Option("--order-by", "many", "order", "order by these fields, -field for descending (default: id)", "[-]FIELD"),
+                LIMIT,
+            ),
+            LnMagic.do_filter,
+        ),
+        Subcommand(
+            "get", "Registry <uid|id|field=value ...>",
+            "Exactly one record, by uid, uid stub, id or field=value",
+            "Runs ln.Registry.get(...); no match or several matches is an error that says so.",
+            (
+                "%ln get ULabel C5PU6WG7",
+                '%ln get ULabel name="Candidate marker study 1"',
+                "record = %ln get Artifact key=raw/my_fastq.fastq",
+            ),
+            "required", "idlike", (), LnMagic.do_get,
+        ),
+        Subcommand(
+            "search", "Registry text",
+            "Records ranked by how well they match a text, with a score",
+            "Runs ln.Registry.search(text, field=..., limit=...): a QuerySet, best match first, that\n"
+            "shows as a table with a score (its .df() has every field). The words after the registry\n"
+            "are the text as written ({var} and $var put in a variable, {{ is a literal {);\n"
+            'put text with brackets in quotes: %ln search ULabel "[T cell".',
+            ('%ln search ULabel "cand marker"', '%ln search Artifact iris --field key --limit 5',
+             '%ln search ULabel "[T cell"'),
+            "required", "text",
+            (FIELD, LIMIT, Option("--case-sensitive", "flag", "", "match upper and lower case exactly")),
+            LnMagic.do_search,
+        ),
+        Subcommand(
+            "lookup", "Registry",
+            "Bind a lookup object whose attributes are the values of a field",
+            "Runs NAME = ln.Registry.lookup(field=..., return_field=...); then NAME.<Tab> completes\n"
+            "the values (default NAME: the registry's name in plural, ulabels for ULabel).",
+            ("%ln lookup ULabel", "%ln lookup ULabel --field name --as labels"),
+            "required", "none",
+            (
+                Option("--field", "one", "field", "the field whose values become attributes", "FIELD"),
+                Option("--return-field", "one", "field", "return this field instead of the record", "FIELD"),
+                Option("--as", "one", "name", "the variable to bind", "NAME"),
+            ),
+            LnMagic.do_lookup,
+        ),
+        Subcommand(
+            "view", "[Registry | {dataframe}]",
+            "The latest records of every registry, of one, or a DataFrame with its dtypes",
+            "Runs ln.view(), ln.view(registries=[...]) or ln.view(df).",
+            ("%ln view", "%ln view Artifact --limit 3", "%ln view {df}"),
+            "optional", "none", (Option("--limit", "one", "int", "records per registry (default 7)", "N"),),
+            LnMagic.do_view,
+        ),
+        Subcommand(
+            "browse", "[Registry]",
+            "A widget to page through, search and filter a registry",
+            "Runs lamindb_jupyter.widgets.browse(registry).",
+            ("%ln browse", "%ln browse Artifact"),
+            "optional", "none", (), LnMagic.do_browse,
+        ),
+        Subcommand(
+            "track", "[uid]",
+            "Track this notebook: a Transform and a new Run (the one command that writes)",
+            "Runs ln.track(uid); records saved afterwards point to the run.",
+            ("%ln track", "%ln track pd7UR7Z8hoTq0000"),
+            "none", "idlike", (), LnMagic.do_track,
+        ),
+        Subcommand(
+            "init", "--storage FOLDER",
+            "Create an instance and connect to it (no shell needed)",
+            "Runs ln.setup.init(storage=..., db=..., name=..., modules=...), as lamin-core init does:\n"
+            "an embedded SQLite instance in FOLDER (relative to the notebook's folder), or one on a\n"
+            "PostgreSQL server with --db. Running it again connects to the instance it made. If it\n"
+            "fails, the kernel uses no instance until %ln init or %ln connect succeeds: the cells\n"
+            "after it never write into the instance used before.",
+            (
+                "%ln init --storage ./test-registries --modules bionty",
+                "%ln init --storage ./mydata --db postgresql://postgres@127.0.0.1:5432/mydb",
+            ),
+            "none", "none",
+            (
+                Option("--storage", "one", "text", "the storage folder; created if missing (required)", "FOLDER"),
+                Option("--db", "one", "text", "a PostgreSQL URL (default: SQLite in the storage folder)", "URL"),
+                Option("--name", "one", "text", "the instance's name (default: the storage folder's name)", "NAME"),
+                Option("--modules", "many", "module", "extra registries: bio (also: bionty)", "MODULE"),
+            ),
+            LnMagic.do_init, uses_instance=False,
+        ),
+        Subcommand(
+            "connect", "owner/name",
+            "Connect to another registered instance",
+            "Runs ln.setup.connect(owner/name).",
+            ("%ln connect testuser1/test-registries",),
+            "none", "instance", (), LnMagic.do_connect, uses_instance=False,
+        ),
+        Subcommand(
+            "info", "",
+            "The current instance, its storage, database and user",
+            "Prints ln.setup.settings; after a failed init or connect, that no instance is in use and why.",
+            ("%ln info",),
+            "none", "none", (), LnMagic.do_info, uses_instance=False,
+        ),
+        Subcommand(
+            "help", "[subcommand]",
+            "This overview, or the options and examples of one subcommand",
+            "",
+            ("%ln help", "%ln help filter"),
+            "none", "subcommand", (), LnMagic.do_help, uses_instance=False,
+        ),
+    )
+}
+
+VALUES_HELP = """\
+Values mean what they look like: numbers (size__gt=1e4), True/False/None, "quoted text",
+bare words (suffix=.h5ad), lists (suffix__in=[.jpg,.fastq.gz]), and the notebook's variables
+as {var} or $var (ulabels={study1}). Brackets outside quotes pair up: quote text with a lone
+one (name="[T cell"). --limit N takes a whole number. %%ln runs one command per line."""
+
+
+def overview() -> str:
+    """The text of ``%ln help``."""
+    width = max(len(name) for name in SUBCOMMANDS)
+    lines = ["%ln: query lamindb_core registries (ln = lamindb_core); read-only except track, init and connect.", ""]
+    for sub in SUBCOMMANDS.values():
+        lines.append(f"  {sub.name:<{width}}  {sub.summary}")
+        lines.append(f"  {'':<{width}}    {sub.examples[0]}")
+    lines += [
+        "",
+        VALUES_HELP,
+        "Settings: %config LnMagic.limit = 50 (rows, default 100), %config LnMagic.features = True.",
+        "%ln help <subcommand> (or %ln <subcommand>?) shows its options and more examples.",
+    ]
+    return "\n".join(lines)
 
 
 HELP_SUFFIX = re.compile(r"^(\s*%ln)\s+([A-Za-z_]+)\s*\?{1,2}\s*$")

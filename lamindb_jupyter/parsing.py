@@ -645,7 +645,7 @@ def parse_conditions(
         ``Q`` objects and keyword arguments: conditions that are simply and-ed go
         into the keywords, the rest into ``Q`` objects.
     """
-    from django.db.models import Q
+    from django.db.models import Q  # the ORM, with the first command, not %load_ext
 
     if not words:
         return [], {}

@@ -3,6 +3,11 @@
 Usage:
     python scripts/makemigrations.py            # write new migrations
     python scripts/makemigrations.py --check    # exit 1 if models and migrations differ
+
+Help texts (``help_text=``) are model state too, so changing one needs a migration. For a few
+fields the generated ``AlterField`` is fine; for many, put the new texts into the operations
+that create the fields instead (as 0001_initial did in issue 12): every ``AlterField`` renders
+the models again when an instance is set up, and hundreds of them cost seconds each time.
 """
 
 from __future__ import annotations

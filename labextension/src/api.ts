@@ -21,6 +21,8 @@ export interface IRegistryInfo {
    * (`exact`, `isnull` for a boolean); the server takes any lookup Django has for it.
    */
   lookups: Record<string, string[]>;
+  /** What each filter field holds, from the model field's `help_text` (`""` if it has none). */
+  help: Record<string, string>;
   include: string[];
   features: boolean;
   searchable: boolean;

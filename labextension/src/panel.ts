@@ -459,9 +459,15 @@ export class RegistriesPanel extends Widget {
     }
     const row = element('div', 'jp-lamindb-filter');
     const field = element('select', 'jp-lamindb-filter-field jp-mod-styled');
+    // each field's help text as a tooltip: on its option in the open list, and on the
+    // closed picker for the field chosen
+    const help = (name: string) => info.help?.[name] ?? '';
     for (const name of info.fields) {
-      field.appendChild(option(name, name));
+      const node = option(name, name);
+      node.title = help(name);
+      field.appendChild(node);
     }
+    field.title = help(field.value);
     const op = element('select', 'jp-lamindb-filter-op jp-mod-styled');
     // the lookups of the field, as the server lists them: a lookup that exists for it
     const lookups = () => {
@@ -483,6 +489,7 @@ export class RegistriesPanel extends Widget {
       this._onSearchInput();
     };
     field.addEventListener('change', () => {
+      field.title = help(field.value);
       lookups();
       changed();
     });

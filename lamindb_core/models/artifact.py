@@ -21,7 +21,10 @@ from ..logger import logger
 from ..query import RecordQuerySet
 from ..uids import base62_16_v0, increment_base62
 from .annotations import FeaturesDescriptor, LabelsDescriptor, artifact_tree, features_table
-from .record import BasicRecord, IsVersioned, Record, TracksRun, TracksUpdates
+from .record import (
+    FEATURE_REF_IS_NAME_HELP, ID_HELP, LABEL_REF_IS_NAME_HELP, LINK_FEATURE_HELP, BasicRecord, IsVersioned, Record,
+    TracksRun, TracksUpdates,
+)
 from .storage import Storage, db_session
 
 
@@ -77,37 +80,92 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         >>> ln.Artifact.filter(suffix=".parquet").one().load()
     """
 
-    id = models.AutoField(primary_key=True)
-    uid = models.CharField(unique=True, db_index=True, max_length=20, default=base62_16_v0, help_text="Universal id.")
-    key = models.CharField(max_length=1024, null=True, blank=True, default=None, db_index=True, help_text="A path-like key.")
-    description = models.CharField(max_length=1024, null=True, blank=True, default=None, db_index=True, help_text="A description.")
-    suffix = models.CharField(max_length=30, db_index=True, default="", help_text="Path suffix, e.g. .h5ad or .fastq.gz.")
-    kind = models.CharField(max_length=20, null=True, blank=True, default=None, db_index=True, help_text="dataset, model, ...")
-    otype = models.CharField(max_length=64, null=True, blank=True, default=None, db_index=True, help_text="DataFrame, AnnData, ...")
-    size = models.BigIntegerField(null=True, blank=True, default=None, db_index=True, help_text="Size in bytes.")
-    hash = models.CharField(max_length=86, null=True, blank=True, default=None, db_index=True, unique=True, help_text="Hash of the content.")
-    n_files = models.BigIntegerField(null=True, blank=True, default=None, db_index=True, help_text="Number of files of a folder.")
-    n_observations = models.BigIntegerField(null=True, blank=True, default=None, db_index=True, help_text="Number of observations.")
-    _hash_type = models.CharField(max_length=30, null=True, blank=True, default=None, help_text="md5, md5-n, ...")
-    _key_is_virtual = models.BooleanField(default=True, help_text="Whether the key is only in the database.")
-    _curator = models.JSONField(null=True, blank=True, default=None, help_text="Curation state.")
-    _overwrite_versions = models.BooleanField(default=False, help_text="Whether versions overwrite each other.")
-    storage = models.ForeignKey("core.Storage", models.PROTECT, related_name="artifacts", help_text="Where it is stored.")
+    id = models.AutoField(primary_key=True, help_text=ID_HELP)
+    uid = models.CharField(
+        unique=True, db_index=True, max_length=20, default=base62_16_v0,
+        help_text="Universal id, valid across instances: a 16-character stem that all versions share, then a "
+        "4-character version counter (0000 for the first).",
+    )
+    key = models.CharField(
+        max_length=1024, null=True, blank=True, default=None, db_index=True,
+        help_text="The artifact's path-like name, e.g. 'raw/reads.fastq.gz'; new content saved under the same key is a "
+        "new version.",
+    )
+    description = models.CharField(
+        max_length=1024, null=True, blank=True, default=None, db_index=True,
+        help_text="A description, e.g. 'Raw reads of sample 1'.",
+    )
+    suffix = models.CharField(
+        max_length=30, db_index=True, default="",
+        help_text="The file suffix, e.g. '.fastq.gz' or '.h5ad'; '' for a folder; computed from the data.",
+    )
+    kind = models.CharField(
+        max_length=20, null=True, blank=True, default=None, db_index=True,
+        help_text="What the artifact is: 'dataset' (set for DataFrames and AnnData), 'model', or None.",
+    )
+    otype = models.CharField(
+        max_length=64, null=True, blank=True, default=None, db_index=True,
+        help_text="The type of object the data loads as: 'DataFrame' or 'AnnData'; None for other files and folders.",
+    )
+    size = models.BigIntegerField(
+        null=True, blank=True, default=None, db_index=True,
+        help_text="Size in bytes; of a folder, the sum of its files.",
+    )
+    hash = models.CharField(
+        max_length=86, null=True, blank=True, default=None, db_index=True, unique=True,
+        help_text="Hash of the content (MD5, base64); content saved again returns the artifact that has it.",
+    )
+    n_files = models.BigIntegerField(
+        null=True, blank=True, default=None, db_index=True,
+        help_text="Number of files of a folder; None for a file.",
+    )
+    n_observations = models.BigIntegerField(
+        null=True, blank=True, default=None, db_index=True,
+        help_text="Number of observations: the rows of a DataFrame, the cells (obs) of an AnnData.",
+    )
+    _hash_type = models.CharField(
+        max_length=30, null=True, blank=True, default=None,
+        help_text="How hash was computed: 'md5' of a file's bytes, 'md5-d' of a folder's files and their paths.",
+    )
+    _key_is_virtual = models.BooleanField(
+        default=True,
+        help_text="Whether the key exists only in the database: the data is stored as .lamindb/<uid><suffix> in the "
+        "storage.",
+    )
+    _curator = models.JSONField(
+        null=True, blank=True, default=None,
+        help_text="Curation state as LaminDB 1.0 records it; lamindb-core does not set it.",
+    )
+    _overwrite_versions = models.BooleanField(
+        default=False,
+        help_text="Whether new versions replace the stored data of earlier ones; lamindb-core keeps each version's "
+        "data.",
+    )
+    storage = models.ForeignKey(
+        "core.Storage", models.PROTECT, related_name="artifacts",
+        help_text="The storage location (root folder) that holds the data; the instance's storage by default.",
+    )
     run = models.ForeignKey(
         "core.Run", models.PROTECT, null=True, blank=True, default=current_run_id, related_name="output_artifacts",
-        help_text="The run that created the artifact.",
+        help_text="The run that created the artifact: the run of ln.track() when it was saved, else None.",
     )
     ulabels = models.ManyToManyField(
-        "core.ULabel", through="ArtifactULabel", related_name="artifacts", blank=True, help_text="Labels."
+        "core.ULabel", through="ArtifactULabel", related_name="artifacts", blank=True,
+        help_text="The artifact's labels; artifact.labels.add(label, feature=...) links them.",
     )
     feature_sets = models.ManyToManyField(
-        "core.FeatureSet", through="ArtifactFeatureSet", related_name="artifacts", blank=True, help_text="Feature sets it measures."
+        "core.FeatureSet", through="ArtifactFeatureSet", related_name="artifacts", blank=True,
+        help_text="The sets of features (or genes) the artifact measures, e.g. a DataFrame's columns; ln.Curator links "
+        "them.",
     )
     _feature_values = models.ManyToManyField(
-        "core.FeatureValue", through="ArtifactFeatureValue", related_name="artifacts", blank=True, help_text="Values of features."
+        "core.FeatureValue", through="ArtifactFeatureValue", related_name="artifacts", blank=True,
+        help_text="Values of non-categorical features, e.g. temperature 21.6; artifact.features.add_values() links "
+        "them.",
     )
     input_of_runs = models.ManyToManyField(
-        "core.Run", related_name="input_artifacts", blank=True, help_text="Runs that read it."
+        "core.Run", related_name="input_artifacts", blank=True,
+        help_text="The runs that used the artifact as an input: artifact.input_of_runs.add(run).",
     )
 
     objects = ArtifactManager()
@@ -845,14 +903,18 @@ class ArtifactULabel(BasicRecord, TracksRun):
 
     _is_link_table = True
 
-    id = models.BigAutoField(primary_key=True)
-    artifact = models.ForeignKey(Artifact, models.CASCADE, related_name="links_ulabel")
-    ulabel = models.ForeignKey("core.ULabel", models.PROTECT, related_name="links_artifact")
-    feature = models.ForeignKey(
-        "core.Feature", models.PROTECT, null=True, blank=True, default=None, related_name="links_artifactulabel"
+    id = models.BigAutoField(primary_key=True, help_text="Integer id of the link.")
+    artifact = models.ForeignKey(
+        Artifact, models.CASCADE, related_name="links_ulabel",
+        help_text="The labeled artifact.",
     )
-    label_ref_is_name = models.BooleanField(null=True, blank=True, default=None)
-    feature_ref_is_name = models.BooleanField(null=True, blank=True, default=None)
+    ulabel = models.ForeignKey("core.ULabel", models.PROTECT, related_name="links_artifact", help_text="The label.")
+    feature = models.ForeignKey(
+        "core.Feature", models.PROTECT, null=True, blank=True, default=None, related_name="links_artifactulabel",
+        help_text=LINK_FEATURE_HELP,
+    )
+    label_ref_is_name = models.BooleanField(null=True, blank=True, default=None, help_text=LABEL_REF_IS_NAME_HELP)
+    feature_ref_is_name = models.BooleanField(null=True, blank=True, default=None, help_text=FEATURE_REF_IS_NAME_HELP)
 
     class Meta:
         unique_together = ("artifact", "ulabel", "feature")
@@ -863,11 +925,21 @@ class ArtifactFeatureSet(BasicRecord, TracksRun):
 
     _is_link_table = True
 
-    id = models.BigAutoField(primary_key=True)
-    artifact = models.ForeignKey(Artifact, models.CASCADE, related_name="links_feature_set")
-    featureset = models.ForeignKey("core.FeatureSet", models.PROTECT, related_name="links_artifact")
-    slot = models.CharField(max_length=40, null=True, blank=True, default=None)
-    feature_ref_is_semantic = models.BooleanField(null=True, blank=True, default=None)
+    id = models.BigAutoField(primary_key=True, help_text="Integer id of the link.")
+    artifact = models.ForeignKey(Artifact, models.CASCADE, related_name="links_feature_set", help_text="The artifact.")
+    featureset = models.ForeignKey(
+        "core.FeatureSet", models.PROTECT, related_name="links_artifact",
+        help_text="A feature set that the artifact measures.",
+    )
+    slot = models.CharField(
+        max_length=40, null=True, blank=True, default=None,
+        help_text="The part of the artifact that the set describes: 'columns' of a DataFrame, 'var' or 'obs' of an "
+        "AnnData.",
+    )
+    feature_ref_is_semantic = models.BooleanField(
+        null=True, blank=True, default=None,
+        help_text="Whether the data names the members by a name or symbol (True) or by an id (False); None if unknown.",
+    )
 
     class Meta:
         unique_together = ("artifact", "featureset")
@@ -878,9 +950,12 @@ class ArtifactFeatureValue(BasicRecord, TracksRun):
 
     _is_link_table = True
 
-    id = models.BigAutoField(primary_key=True)
-    artifact = models.ForeignKey(Artifact, models.CASCADE, related_name="links_featurevalue")
-    featurevalue = models.ForeignKey("core.FeatureValue", models.PROTECT, related_name="links_artifact")
+    id = models.BigAutoField(primary_key=True, help_text="Integer id of the link.")
+    artifact = models.ForeignKey(Artifact, models.CASCADE, related_name="links_featurevalue", help_text="The artifact.")
+    featurevalue = models.ForeignKey(
+        "core.FeatureValue", models.PROTECT, related_name="links_artifact",
+        help_text="A value of a feature that the artifact has.",
+    )
 
     class Meta:
         unique_together = ("artifact", "featurevalue")

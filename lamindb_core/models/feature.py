@@ -7,7 +7,7 @@ from django.db import models
 from .. import errors
 from ..dtypes import normalize_dtype
 from ..uids import base62_12
-from .record import Record, TracksRun, TracksUpdates
+from .record import ID_HELP, Record, TracksRun, TracksUpdates
 
 
 class Feature(Record, TracksRun, TracksUpdates):
@@ -21,15 +21,38 @@ class Feature(Record, TracksRun, TracksUpdates):
         >>> ln.Feature(name="temperature", dtype="float").save()
     """
 
-    id = models.AutoField(primary_key=True)
-    uid = models.CharField(unique=True, db_index=True, max_length=12, default=base62_12, help_text="Universal id.")
-    name = models.CharField(max_length=150, unique=True, db_index=True, help_text="Name of the feature.")
-    dtype = models.CharField(max_length=255, db_index=True, help_text="str, int, float, bool, date, datetime, cat[ULabel], ...")
-    type = models.CharField(max_length=100, null=True, blank=True, default=None, db_index=True, help_text="A type of feature, to group features.")
-    unit = models.CharField(max_length=30, null=True, blank=True, default=None, db_index=True, help_text="Unit of measure.")
+    id = models.AutoField(primary_key=True, help_text=ID_HELP)
+    uid = models.CharField(
+        unique=True, db_index=True, max_length=12, default=base62_12,
+        help_text="Universal id, valid across instances; 12 characters.",
+    )
+    name = models.CharField(
+        max_length=150, unique=True, db_index=True,
+        help_text="Unique name, e.g. 'temperature'; a DataFrame column of that name is this feature.",
+    )
+    dtype = models.CharField(
+        max_length=255, db_index=True,
+        help_text="Type of its values: str, int, float, num, bool, date, datetime, dict, or cat[ULabel] "
+        "(cat[bio.CellType], ...) for records.",
+    )
+    type = models.CharField(
+        max_length=100, null=True, blank=True, default=None, db_index=True,
+        help_text="A type of your choice to group features, e.g. 'clinical'.",
+    )
+    unit = models.CharField(
+        max_length=30, null=True, blank=True, default=None, db_index=True,
+        help_text="Unit of its values, e.g. 'degree Celsius'.",
+    )
     description = models.TextField(null=True, blank=True, default=None, help_text="A description.")
-    synonyms = models.TextField(null=True, blank=True, default=None, help_text="Bar-separated synonyms.")
-    _expect_many = models.BooleanField(default=True, help_text="Whether an artifact has many values of it.")
+    synonyms = models.TextField(
+        null=True, blank=True, default=None,
+        help_text="Other names, separated by '|', e.g. 'temp|T'.",
+    )
+    _expect_many = models.BooleanField(
+        default=True,
+        help_text="Whether an artifact has many values of it (one per observation, as a column), not one; True by "
+        "default.",
+    )
 
     def __init__(self, *args, **kwargs):
         # a bad dtype is rejected at once, with the list of valid forms

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 
 from ..uids import base62_20
-from .record import BasicRecord, Record, TracksRun
+from .record import ID_HELP, BasicRecord, Record, TracksRun
 
 
 class FeatureSet(Record, TracksRun):
@@ -16,15 +16,31 @@ class FeatureSet(Record, TracksRun):
         >>> ln.FeatureSet.df()
     """
 
-    id = models.AutoField(primary_key=True)
-    uid = models.CharField(unique=True, db_index=True, max_length=20, default=base62_20, help_text="Universal id.")
-    name = models.CharField(max_length=150, null=True, blank=True, default=None, db_index=True, help_text="A name.")
+    id = models.AutoField(primary_key=True, help_text=ID_HELP)
+    uid = models.CharField(
+        unique=True, db_index=True, max_length=20, default=base62_20,
+        help_text="Universal id, valid across instances; 20 characters.",
+    )
+    name = models.CharField(
+        max_length=150, null=True, blank=True, default=None, db_index=True,
+        help_text="A name of your choice, e.g. 'measured genes'.",
+    )
     n = models.IntegerField(help_text="Number of members.")
-    dtype = models.CharField(max_length=64, null=True, blank=True, default=None, help_text="Dtype of the members' values.")
-    registry = models.CharField(max_length=120, db_index=True, help_text="Registry of the members, e.g. Feature or bio.Gene.")
-    hash = models.CharField(max_length=22, null=True, blank=True, default=None, db_index=True, unique=True, help_text="Hash of the members' uids.")
+    dtype = models.CharField(
+        max_length=64, null=True, blank=True, default=None,
+        help_text="Type of the members' values when they share one, e.g. 'num' for the genes of a count matrix.",
+    )
+    registry = models.CharField(
+        max_length=120, db_index=True,
+        help_text="The registry of the members: 'Feature', or a module's registry such as 'bio.Gene'.",
+    )
+    hash = models.CharField(
+        max_length=22, null=True, blank=True, default=None, db_index=True, unique=True,
+        help_text="Hash of the members' uids: artifacts that measure the same members share one set.",
+    )
     features = models.ManyToManyField(
-        "core.Feature", through="FeatureSetFeature", related_name="feature_sets", blank=True, help_text="The features."
+        "core.Feature", through="FeatureSetFeature", related_name="feature_sets", blank=True,
+        help_text="The features in the set, when registry is 'Feature'.",
     )
 
     def add_members(self, members: list[models.Model]) -> None:
@@ -58,9 +74,12 @@ class FeatureSetFeature(BasicRecord):
 
     _is_link_table = True
 
-    id = models.BigAutoField(primary_key=True)
-    featureset = models.ForeignKey(FeatureSet, models.CASCADE, related_name="+")
-    feature = models.ForeignKey("core.Feature", models.PROTECT, related_name="links_featureset")
+    id = models.BigAutoField(primary_key=True, help_text="Integer id of the link.")
+    featureset = models.ForeignKey(FeatureSet, models.CASCADE, related_name="+", help_text="The feature set.")
+    feature = models.ForeignKey(
+        "core.Feature", models.PROTECT, related_name="links_featureset",
+        help_text="A feature in the set.",
+    )
 
     class Meta:
         unique_together = ("featureset", "feature")

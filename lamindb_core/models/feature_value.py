@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from .record import Record, TracksRun
+from .record import ID_HELP, Record, TracksRun
 
 
 class FeatureValue(Record, TracksRun):
@@ -15,10 +15,16 @@ class FeatureValue(Record, TracksRun):
         >>> ln.FeatureValue.filter(feature__name="temperature").df()
     """
 
-    id = models.BigAutoField(primary_key=True)
-    value = models.JSONField(help_text="The value.")
-    hash = models.CharField(max_length=22, null=True, blank=True, default=None, db_index=True, help_text="Hash of the value.")
-    feature = models.ForeignKey("core.Feature", models.CASCADE, related_name="values", help_text="The feature.")
+    id = models.BigAutoField(primary_key=True, help_text=ID_HELP)
+    value = models.JSONField(help_text="The value, as JSON, e.g. 21.6 or 'cold'.")
+    hash = models.CharField(
+        max_length=22, null=True, blank=True, default=None, db_index=True,
+        help_text="Hash of the value: each value of a feature is stored once and linked to every artifact that has it.",
+    )
+    feature = models.ForeignKey(
+        "core.Feature", models.CASCADE, related_name="values",
+        help_text="The feature whose value this is.",
+    )
 
     class Meta:
         constraints = [

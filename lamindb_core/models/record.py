@@ -26,6 +26,16 @@ from .registry import Registry
 
 __all__ = ["BasicRecord", "Record", "TracksRun", "TracksUpdates", "IsVersioned"]
 
+# Help texts that many registries share, core and modules alike: every registry's id, and the
+# fields that each link of an artifact to a label has (ArtifactULabel, ArtifactCellType, ...).
+ID_HELP = "Internal id, valid only in this instance's database; uid is valid across instances."
+LINK_FEATURE_HELP = (
+    "The feature the label was added for (artifact.labels.add(label, feature=...), ln.Curator); "
+    "None if it was added without one."
+)
+LABEL_REF_IS_NAME_HELP = "Whether the data names the label by its name (True) or by an id (False); None if unknown."
+FEATURE_REF_IS_NAME_HELP = "Whether the data names the feature by its name (True) or by an id (False); None if unknown."
+
 
 def _storable_problem(model: type, field: models.Field, value: Any) -> str | None:
     """Why a text or JSON field's value cannot be stored on every backend (a NUL
@@ -337,10 +347,18 @@ class Record(BasicRecord):
         >>> Experiment.filter(name__startswith="my ").df()
     """
 
-    aux = models.JSONField(default=None, null=True, blank=True, help_text="Auxiliary field for dictionary-like metadata.")
-    _branch_code = models.SmallIntegerField(default=1, db_index=True, help_text="1 main, 0 archive, -1 trash.")
+    aux = models.JSONField(
+        default=None, null=True, blank=True,
+        help_text="Auxiliary field for dictionary-like metadata.",
+    )
+    _branch_code = models.SmallIntegerField(
+        default=1, db_index=True,
+        help_text="Where the record is: 1 main, 0 archive, -1 trash; filter() shows only 1 unless the query names "
+        "_branch_code.",
+    )
     space = models.ForeignKey(
-        "core.Space", models.PROTECT, default=1, related_name="+", help_text="The space in which the record lives."
+        "core.Space", models.PROTECT, default=1, related_name="+",
+        help_text="The space in which the record lives; the space 'all' (id 1) by default.",
     )
 
     class Meta:
@@ -352,12 +370,12 @@ class TracksRun(models.Model):
 
     run = models.ForeignKey(
         "core.Run", models.PROTECT, null=True, blank=True, default=current_run_id, related_name="+",
-        help_text="The run that created the record.",
+        help_text="The run that created the record: the run of ln.track() when it was saved, else None.",
     )
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True, help_text="Time of creation.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, help_text="When the record was created.")
     created_by = models.ForeignKey(
         "core.User", models.PROTECT, default=current_user_id, related_name="+",
-        help_text="The user who created the record.",
+        help_text="The user who created the record: the current user by default.",
     )
 
     class Meta:
@@ -367,7 +385,7 @@ class TracksRun(models.Model):
 class TracksUpdates(models.Model):
     """Adds ``updated_at``."""
 
-    updated_at = models.DateTimeField(auto_now=True, db_index=True, help_text="Time of the last update.")
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, help_text="When the record was last saved.")
 
     class Meta:
         abstract = True
@@ -376,8 +394,14 @@ class TracksUpdates(models.Model):
 class IsVersioned(models.Model):
     """Adds ``version`` and ``is_latest``; the last 4 characters of ``uid`` count versions."""
 
-    version = models.CharField(max_length=30, null=True, blank=True, db_index=True, help_text="A version label.")
-    is_latest = models.BooleanField(default=True, db_index=True, help_text="Whether this is the latest version.")
+    version = models.CharField(
+        max_length=30, null=True, blank=True, db_index=True,
+        help_text="A version label of your choice, e.g. '1.0'; the last 4 characters of uid count versions anyway.",
+    )
+    is_latest = models.BooleanField(
+        default=True, db_index=True,
+        help_text="Whether this is the latest version; saving a new version moves it there.",
+    )
 
     class Meta:
         abstract = True

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from ..instance import current_user_id
 from ..uids import base62_20
-from .record import Record
+from .record import ID_HELP, Record
 
 
 class Run(Record):
@@ -18,33 +18,61 @@ class Run(Record):
         >>> ln.Run.df()
     """
 
-    id = models.BigAutoField(primary_key=True)
-    uid = models.CharField(unique=True, db_index=True, max_length=20, default=base62_20, help_text="Universal id.")
-    name = models.CharField(max_length=150, null=True, blank=True, default=None, help_text="A name for the run.")
-    started_at = models.DateTimeField(default=timezone.now, db_index=True, help_text="Start time.")
-    finished_at = models.DateTimeField(null=True, blank=True, default=None, db_index=True, help_text="Finish time.")
-    reference = models.CharField(max_length=255, null=True, blank=True, default=None, help_text="A reference, such as a URL.")
-    reference_type = models.CharField(max_length=25, null=True, blank=True, default=None, help_text="Type of the reference.")
-    _is_consecutive = models.BooleanField(null=True, blank=True, default=None, help_text="Whether cells ran in order.")
-    _status_code = models.SmallIntegerField(default=0, db_index=True, help_text="0 running or done, < 0 failed.")
-    transform = models.ForeignKey("core.Transform", models.CASCADE, related_name="runs", help_text="What ran.")
+    id = models.BigAutoField(primary_key=True, help_text=ID_HELP)
+    uid = models.CharField(
+        unique=True, db_index=True, max_length=20, default=base62_20,
+        help_text="Universal id, valid across instances; 20 characters.",
+    )
+    name = models.CharField(
+        max_length=150, null=True, blank=True, default=None,
+        help_text="A name of your choice for the run.",
+    )
+    started_at = models.DateTimeField(
+        default=timezone.now, db_index=True,
+        help_text="When the run started (ln.track()).",
+    )
+    finished_at = models.DateTimeField(
+        null=True, blank=True, default=None, db_index=True,
+        help_text="When the run finished (ln.finish()); None while it runs or if it ended without ln.finish().",
+    )
+    reference = models.CharField(
+        max_length=255, null=True, blank=True, default=None,
+        help_text="A reference, such as the URL of a workflow run.",
+    )
+    reference_type = models.CharField(
+        max_length=25, null=True, blank=True, default=None,
+        help_text="The kind of reference, e.g. 'url'.",
+    )
+    _is_consecutive = models.BooleanField(
+        null=True, blank=True, default=None,
+        help_text="Whether a notebook's cells ran in order, as LaminDB 1.0 records it; None if unknown.",
+    )
+    _status_code = models.SmallIntegerField(
+        default=0, db_index=True,
+        help_text="Status code as LaminDB 1.0 records it; lamindb-core leaves it at 0.",
+    )
+    transform = models.ForeignKey(
+        "core.Transform", models.CASCADE, related_name="runs",
+        help_text="The notebook, script or pipeline that ran.",
+    )
     report = models.ForeignKey(
         "core.Artifact", models.PROTECT, null=True, blank=True, default=None, related_name="_report_of",
-        help_text="A report of the run, e.g. an HTML rendering of a notebook.",
+        help_text="A report of the run, e.g. the notebook rendered as HTML.",
     )
     _logfile = models.ForeignKey(
         "core.Artifact", models.PROTECT, null=True, blank=True, default=None, related_name="_logfile_of",
-        help_text="The log of the run.",
+        help_text="The run's log, as an artifact.",
     )
     environment = models.ForeignKey(
         "core.Artifact", models.PROTECT, null=True, blank=True, default=None, related_name="_environment_of",
-        help_text="The computational environment of the run.",
+        help_text="The computational environment, e.g. a requirements.txt, as an artifact.",
     )
     initiated_by_run = models.ForeignKey(
         "self", models.CASCADE, null=True, blank=True, default=None, related_name="initiated_runs",
-        help_text="The run that started this one.",
+        help_text="The run that started this one, e.g. a pipeline's run for one of its steps.",
     )
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True, help_text="Time of creation.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, help_text="When the run was created.")
     created_by = models.ForeignKey(
-        "core.User", models.PROTECT, default=current_user_id, related_name="created_runs", help_text="Who ran it."
+        "core.User", models.PROTECT, default=current_user_id, related_name="created_runs",
+        help_text="The user who ran it.",
     )

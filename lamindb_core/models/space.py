@@ -16,11 +16,21 @@ class Space(BasicRecord):
         >>> ln.Space.get(1)
     """
 
-    id = models.SmallAutoField(primary_key=True)
-    uid = models.CharField(unique=True, db_index=True, max_length=12, default=base62_12, help_text="Universal id.")
-    name = models.CharField(max_length=100, unique=True, db_index=True, help_text="Name of the space.")
-    description = models.CharField(max_length=255, null=True, blank=True, default=None, help_text="Description.")
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True, help_text="Time of creation.")
+    id = models.SmallAutoField(
+        primary_key=True,
+        help_text="Integer id; the space 'all', which every instance has, is 1.",
+    )
+    uid = models.CharField(
+        unique=True, db_index=True, max_length=12, default=base62_12,
+        help_text="Universal id, valid across instances; 12 characters.",
+    )
+    name = models.CharField(
+        max_length=100, unique=True, db_index=True,
+        help_text="Unique name of the space, e.g. 'all'.",
+    )
+    description = models.CharField(max_length=255, null=True, blank=True, default=None, help_text="A description.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, help_text="When the space was created.")
     created_by = models.ForeignKey(
-        "core.User", models.PROTECT, default=current_user_id, related_name="+", help_text="Creator."
+        "core.User", models.PROTECT, default=current_user_id, related_name="+",
+        help_text="The user who created the space.",
     )

@@ -9,7 +9,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, models
 
 from .. import errors, recovery
 from ..uids import base62_12
-from .record import Record, TracksRun, TracksUpdates
+from .record import ID_HELP, Record, TracksRun, TracksUpdates
 
 # uids per query when looking up the records of stored files
 _LOOKUP_BATCH = 500
@@ -24,15 +24,30 @@ class Storage(Record, TracksRun, TracksUpdates):
         >>> ln.Storage.df()
     """
 
-    id = models.AutoField(primary_key=True)
-    uid = models.CharField(unique=True, db_index=True, max_length=12, default=base62_12, help_text="Universal id.")
-    root = models.CharField(max_length=255, unique=True, db_index=True, help_text="Root path, e.g. /data/mystorage.")
-    description = models.CharField(max_length=255, null=True, blank=True, default=None, help_text="Description.")
-    type = models.CharField(max_length=30, db_index=True, default="local", help_text="local, s3, gs, ...")
-    region = models.CharField(max_length=64, null=True, blank=True, default=None, help_text="Cloud region.")
+    id = models.AutoField(primary_key=True, help_text=ID_HELP)
+    uid = models.CharField(
+        unique=True, db_index=True, max_length=12, default=base62_12,
+        help_text="Universal id, valid across instances; 12 characters.",
+    )
+    root = models.CharField(
+        max_length=255, unique=True, db_index=True,
+        help_text="The folder that holds the data, an absolute path, e.g. '/data/mystorage'; files are stored in "
+        "<root>/.lamindb/.",
+    )
+    description = models.CharField(max_length=255, null=True, blank=True, default=None, help_text="A description.")
+    type = models.CharField(
+        max_length=30, db_index=True, default="local",
+        help_text="The kind of location: 'local' for a folder (LaminDB 1.0's buckets, 's3' and 'gs', are not supported "
+        "yet).",
+    )
+    region = models.CharField(
+        max_length=64, null=True, blank=True, default=None,
+        help_text="The cloud region of a bucket; None for a local folder.",
+    )
     instance_uid = models.CharField(
         max_length=12, null=True, blank=True, default=None, db_index=True,
-        help_text="uid of the instance that manages this storage.",
+        help_text="The uid of the instance that manages the storage: only that instance deletes the stored files of "
+        "deleted artifacts.",
     )
 
     def recover(self, dry_run: bool = False) -> recovery.RecoveryReport:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 
 from ..uids import base62_8
-from .record import Record, TracksRun, TracksUpdates
+from .record import ID_HELP, Record, TracksRun, TracksUpdates
 
 
 class ULabel(Record, TracksRun, TracksUpdates):
@@ -19,13 +19,30 @@ class ULabel(Record, TracksRun, TracksUpdates):
         >>> ln.ULabel.filter(name__startswith="Candidate").df()
     """
 
-    id = models.AutoField(primary_key=True)
-    uid = models.CharField(unique=True, db_index=True, max_length=8, default=base62_8, help_text="Universal id.")
-    name = models.CharField(max_length=150, unique=True, db_index=True, help_text="Name of the label.")
-    is_concept = models.BooleanField(default=False, db_index=True, help_text="Whether the label groups other labels.")
+    id = models.AutoField(primary_key=True, help_text=ID_HELP)
+    uid = models.CharField(
+        unique=True, db_index=True, max_length=8, default=base62_8,
+        help_text="Universal id, valid across instances; 8 characters.",
+    )
+    name = models.CharField(
+        max_length=150, unique=True, db_index=True,
+        help_text="Unique name of the label, e.g. 'Candidate marker study 1'.",
+    )
+    is_concept = models.BooleanField(
+        default=False, db_index=True,
+        help_text="Whether the label is a concept that groups labels, e.g. 'Project', rather than a value to label "
+        "with.",
+    )
     description = models.TextField(null=True, blank=True, default=None, help_text="A description.")
-    reference = models.CharField(max_length=255, null=True, blank=True, default=None, db_index=True, help_text="A reference, such as an ontology id or URL.")
-    reference_type = models.CharField(max_length=25, null=True, blank=True, default=None, db_index=True, help_text="Type of the reference.")
+    reference = models.CharField(
+        max_length=255, null=True, blank=True, default=None, db_index=True,
+        help_text="A reference, such as an ontology id or a URL.",
+    )
+    reference_type = models.CharField(
+        max_length=25, null=True, blank=True, default=None, db_index=True,
+        help_text="The kind of reference, e.g. 'url' or an ontology's name.",
+    )
     parents = models.ManyToManyField(
-        "self", symmetrical=False, related_name="children", blank=True, help_text="Parent labels."
+        "self", symmetrical=False, related_name="children", blank=True,
+        help_text="Parent labels; label.children lists the labels below one.",
     )

@@ -8,7 +8,8 @@ authentication (token or cookie), as every Jupyter API does::
     GET /lamindb/kernels/<kernel id>/instance
         {"kernel": "<kernel id>", "instance": "owner/name", "source": "kernel"}
     GET /lamindb/registries
-        {"instance": "owner/name", "registries": [{"name": "ULabel", "module": "core", ...}]}
+        {"instance": "owner/name", "registries": [{"name": "ULabel", "module": "core", "fields": [...],
+         "help": {"name": "Unique name of the label, ...", ...}, ...}]}
     GET /lamindb/registries/ULabel/records?q=Cand&offset=0&limit=20&name__startswith=Cand
         {"registry": "ULabel", "records": [{"id": 3, "uid": ..., "name": ...}], "has_more": false,
          "total": 1, "offset": 0, "limit": 20, "columns": [...]}
@@ -141,7 +142,20 @@ class LaminDBServer(Configurable):
             return None  # an earlier connect failed: try again, the instance may be back
 
     def run(self, func: Callable[..., Any], *args: Any, instance: str | None = None) -> Any:
-        """Run ``func(*args)`` in the database thread, after ``prepare_instance(instance)``."""
+        """Run ``func(*args)`` in the database thread, after ``prepare_instance(instance)``.
+
+        Args:
+            func: A function that reads the database, such as ``list_records``.
+            *args: Its arguments.
+            instance: The ``owner/name`` to read; None for the default instance.
+
+        Returns:
+            An awaitable of what ``func`` returns.
+
+        Raises:
+            DatabaseError: the database cannot be read; its connections are closed, so
+                the next request connects again.
+        """
 
         def call() -> Any:
             try:
@@ -156,13 +170,29 @@ class LaminDBServer(Configurable):
 
 
 class BaseHandler(APIHandler):
-    """JSON in, JSON out; library errors become 400, 404, 409 or 503 with their message."""
+    """JSON in, JSON out; library errors become 400, 404, 409 or 503 with their message.
+
+    A request without the server's token or cookie is a 403, as for every Jupyter API.
+    """
 
     @property
     def lamindb(self) -> LaminDBServer:
+        """The server extension's settings and database thread (``setup_handlers`` made it)."""
         return self.settings["lamindb_server"]
 
     async def call(self, func: Callable[..., Any], *args: Any) -> Any:
+        """Run ``func(*args)`` in the database thread on the instance that the request's
+        ``instance`` argument names (the default instance without one).
+
+        Returns:
+            What ``func`` returns.
+
+        Raises:
+            tornado.web.HTTPError: 404 for a registry or record that does not exist (or an
+                unknown instance); 400 for a field, lookup or value that cannot be used, or
+                one the database refused; 409 when no instance is set up; 503 when the
+                instance's database or storage cannot be read.
+        """
         instance = self.get_argument("instance", "").strip() or None
         try:
             return await self.lamindb.run(func, *args, instance=instance)
@@ -187,10 +217,20 @@ class BaseHandler(APIHandler):
             ) from None
 
     def write_json(self, data: Any) -> None:
+        """Finish the request with ``data`` as JSON; dates and other values as ``str()``."""
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(data, default=str))
 
     def int_argument(self, name: str, default: int, low: int, high: int) -> int:
+        """The query argument ``name`` as a whole number from ``low`` to ``high``.
+
+        Returns:
+            The number, or ``default`` when the argument is missing or empty.
+
+        Raises:
+            tornado.web.HTTPError: 400 for anything but the digits 0-9 (with a sign), or a
+                number out of range; the message says which.
+        """
         raw = self.get_argument(name, None)
         if raw is None or raw == "":
             return default
@@ -200,6 +240,14 @@ class BaseHandler(APIHandler):
             raise web.HTTPError(400, str(exc)) from None
 
     def bool_argument(self, name: str, default: bool) -> bool:
+        """The query argument ``name`` as a boolean: ``true``/``false``, ``yes``/``no``, ``1``/``0``.
+
+        Returns:
+            The boolean, or ``default`` when the argument is missing or empty.
+
+        Raises:
+            tornado.web.HTTPError: 400 for another word.
+        """
         raw = self.get_argument(name, None)
         if raw is None or raw == "":
             return default
@@ -215,11 +263,25 @@ class InstancesHandler(BaseHandler):
 
     @web.authenticated
     async def get(self) -> None:
+        """Answer ``list_instances_json()``.
+
+        Raises:
+            tornado.web.HTTPError: 403 without the server's token or cookie.
+        """
         self.write_json(list_instances_json())
 
 
 def list_instances_json() -> dict[str, Any]:
-    # the config folder only: no database is opened, so a broken instance is listed too
+    """The instances registered in the config folder, and which one is current.
+
+    Only the config folder is read, no database, so an instance whose database is gone
+    is listed too.
+
+    Returns:
+        ``{"current": "owner/name" or None, "instances": [{"slug", "owner", "name",
+        "storage", "db"}, ...]}``; ``db`` is the SQLite file as a ``sqlite:///`` URL, or
+        the PostgreSQL URL without its password.
+    """
     return {
         "current": current_slug(),
         "instances": [
@@ -234,6 +296,18 @@ class KernelInstanceHandler(BaseHandler):
 
     @web.authenticated
     async def get(self, kernel_id: str) -> None:
+        """Answer ``{"kernel": id, "instance": "owner/name", "source": "kernel" or "current"}``.
+
+        ``source`` is ``"kernel"`` when the kernel has used an instance (it connected, set
+        one up, or queried), ``"current"`` when it has not and will use the current one.
+
+        Args:
+            kernel_id: The id of a kernel of this server.
+
+        Raises:
+            tornado.web.HTTPError: 404 when no kernel of that id runs in this server;
+                403 without the server's token or cookie.
+        """
         manager = self.kernel_manager
         if kernel_id not in manager:
             raise web.HTTPError(404, f"no kernel {kernel_id!r} runs in this server")
@@ -261,10 +335,25 @@ class RegistriesHandler(BaseHandler):
 
     @web.authenticated
     async def get(self) -> None:
+        """Answer ``list_registries()`` for the instance of the ``instance`` argument.
+
+        Raises:
+            tornado.web.HTTPError: 404 for an unknown instance; 409 when none is set up;
+                503 when its database cannot be read; 403 without the server's token or
+                cookie.
+        """
         self.write_json(await self.call(list_registries))
 
 
 def list_registries() -> dict[str, Any]:
+    """The registries of the instance in use, core first, as the panel needs them.
+
+    Returns:
+        ``{"instance": "owner/name", "registries": [...]}``, one
+        ``lamindb_core.browsing.registry_info`` per registry: its filter fields with the
+        lookups offered for each and what each holds (``help``), the relations it can
+        include, whether it has features, how a notebook names it.
+    """
     return {
         "instance": ln.setup.settings.instance.slug,
         "registries": [browsing.registry_info(model, name) for name, model in introspect.registries().items()],
@@ -276,6 +365,21 @@ class RecordsHandler(BaseHandler):
 
     @web.authenticated
     async def get(self, name: str) -> None:
+        """Answer a page of records of the registry ``name``: ``list_records(...)``.
+
+        Query arguments: ``q`` (a search text), ``offset``, ``limit``, ``include``,
+        ``features``, ``count``, ``order_by``, ``instance``; every other argument is a
+        filter, ``field`` or ``field__<lookup>`` (see the module's docstring).
+
+        Args:
+            name: A registry's name, ``ULabel`` or ``bio.CellType``.
+
+        Raises:
+            tornado.web.HTTPError: 400 for a bad number, boolean, field, lookup, value,
+                include or order; 404 for an unknown registry or instance; 409 when no
+                instance is set up; 503 when the database cannot be read; 403 without the
+                server's token or cookie.
+        """
         offset = self.int_argument("offset", 0, 0, browsing.MAX_OFFSET)
         limit = self.int_argument("limit", self.lamindb.default_limit, 1, browsing.MAX_LIMIT)
         features = self.bool_argument("features", False)
@@ -317,6 +421,31 @@ def list_records(
     count: bool,
     order_by: list[str] | None = None,
 ) -> dict[str, Any]:
+    """A page of the records of the registry ``name``, searched, filtered and sorted.
+
+    Args:
+        name: A registry's name, ``ULabel`` or ``bio.CellType``.
+        search: A text to rank records by (``Registry.search``); empty for none.
+        filters: ``(key, value)`` pairs, ``("name__startswith", "Cand")``: Django lookups
+            on the registry's filter fields; ``field__ne`` excludes.
+        offset: The first record of the page.
+        limit: Records per page.
+        include: Related fields to add as columns, ``ulabels__name``.
+        features: Add a column per feature (Artifact only).
+        count: Count all matching records for ``total`` (one COUNT query); false leaves
+            ``total`` None unless the page is the last one.
+        order_by: Filter fields, ``-field`` for descending; newest first by default.
+
+    Returns:
+        ``{"registry", "instance", "order_by", "offset", "limit", "has_more", "total",
+        "columns", "records"}``: ``columns`` start with ``id``, and each record is a
+        dict of its columns' values as JSON.
+
+    Raises:
+        lamindb_core.errors.NotFound: no registry of that name.
+        lamindb_core.browsing.QueryError: a filter, include, order, page or
+            ``features`` the registry cannot take; the message names the valid ones.
+    """
     model = introspect.registry_by_name(name)
     conditions = [browsing.parse_filter(model, key, value) for key, value in filters]
     allowed = set(browsing.include_paths(model))
@@ -349,16 +478,51 @@ class RecordHandler(BaseHandler):
 
     @web.authenticated
     async def get(self, name: str, idlike: str) -> None:
+        """Answer ``record_detail(name, idlike)``.
+
+        Args:
+            name: A registry's name, ``ULabel`` or ``bio.CellType``.
+            idlike: A record's id, uid or uid stub.
+
+        Raises:
+            tornado.web.HTTPError: 404 for an unknown registry or record, or several
+                records for a uid stub; 400 for an id out of range; 409 when no instance
+                is set up; 503 when the database cannot be read; 403 without the server's
+                token or cookie.
+        """
         self.write_json(await self.call(record_detail, name, idlike))
 
 
 def record_detail(name: str, idlike: str) -> dict[str, Any]:
+    """One record of the registry ``name`` in detail, for the panel's detail pane.
+
+    Args:
+        name: A registry's name, ``ULabel`` or ``bio.CellType``.
+        idlike: Its id, uid or uid stub.
+
+    Returns:
+        ``{"registry", "id", "uid", "label", "fields", "relations", "describe"}``:
+        ``fields`` as ``[{"name", "value"}]``, ``relations`` as ``[{"name", "registry",
+        "many", "count", "records"}]``, ``describe`` the text of ``describe()``.
+
+    Raises:
+        lamindb_core.errors.NotFound: no such registry or record.
+        lamindb_core.browsing.QueryError: an id out of range.
+    """
     model = introspect.registry_by_name(name)
     return browsing.record_detail(browsing.get_record(model, idlike))
 
 
 def setup_handlers(web_app: Any, config: Any = None) -> LaminDBServer:
-    """Add the routes to the server's tornado application."""
+    """Add the routes under ``<base_url>/lamindb/`` to the server's tornado application.
+
+    Args:
+        web_app: The Jupyter server's tornado application.
+        config: The server's traitlets config, for ``c.LaminDBServer.<setting>``.
+
+    Returns:
+        The ``LaminDBServer`` that the handlers share (``web_app.settings["lamindb_server"]``).
+    """
     server = LaminDBServer(config=config)
     web_app.settings["lamindb_server"] = server
     base = url_path_join(web_app.settings["base_url"], NAMESPACE)

@@ -121,6 +121,7 @@ class FilterRow(w.HBox):
         self.browser = browser
         fields = browsing.filter_fields(model)
         self.field = w.Dropdown(options=fields, value=fields[0] if fields else None, layout=w.Layout(width="220px"))
+        self.field.tooltip = self._help(self.field.value)
         self.op = w.Dropdown(options=introspect.operators_for(model, self.field.value), layout=w.Layout(width="110px"))
         self.value = w.Text(placeholder="value", continuous_update=True, layout=w.Layout(width="220px"))
         self.remove = w.Button(icon="times", tooltip="remove this filter", layout=w.Layout(width="34px"))
@@ -137,7 +138,12 @@ class FilterRow(w.HBox):
             return None
         return Condition(self.field.value, introspect.OPERATORS[self.op.value], self.value.value)
 
+    def _help(self, path: str | None) -> str:
+        # what the chosen field holds (its help_text), shown when the pointer rests on it
+        return introspect.field_help(self.model, path) if path else ""
+
     def _on_field(self, change: dict) -> None:
+        self.field.tooltip = self._help(change["new"])
         ops = introspect.operators_for(self.model, change["new"])
         if self.op.value not in ops:
             self.op.options = ops

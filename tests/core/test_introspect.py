@@ -10,6 +10,7 @@ from lamindb_core.introspect import (
     OPERATORS,
     display_field_names,
     field_dtype,
+    field_help,
     field_kind,
     field_type,
     lookups_for,
@@ -113,6 +114,17 @@ def test_resolve_path_follows_relations_and_names_the_closest(instance):
     assert resolve_path(instance.ULabel, "created_by_id")[0] is instance.User._meta.pk
     with pytest.raises(errors.FieldValidationError, match="User has no field 'nam'. Did you mean 'name'?"):
         resolve_path(instance.ULabel, "created_by__nam")
+
+
+def test_field_help_is_the_help_text_along_the_path(instance):
+    ln = instance
+    assert field_help(ln.ULabel, "name") == "Unique name of the label, e.g. 'Candidate marker study 1'."
+    assert field_help(ln.ULabel, "created_by__name") == (
+        "The user who created the record: the current user by default. Its name: Full name."
+    )
+    assert field_help(ln.Artifact, "storage_id").startswith("The storage location (root folder) that holds the data")
+    with pytest.raises(errors.FieldValidationError, match="Did you mean 'name'?"):
+        field_help(ln.ULabel, "created_by__nam")
 
 
 def test_field_types_are_one_table_for_dtypes_kinds_and_checks(instance):

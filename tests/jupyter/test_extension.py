@@ -19,6 +19,18 @@ def test_extension_import_is_light():
     assert result.stdout.strip() == "[]"
 
 
+def test_extension_load_loads_no_orm_and_no_heavy_library(new_shell):
+    # the magic, its completion and formatters load with the extension; Django's ORM, pandas,
+    # itables and ipywidgets wait for the first command that needs them
+    heavy = ("django.db", "django.apps", "pandas", "itables", "ipywidgets", "lamindb_core.models")
+    load, loaded = new_shell(
+        "%load_ext lamindb_jupyter",
+        f"import sys\nprint(sorted(m for m in sys.modules if m.startswith({heavy!r})))",
+    )
+    assert load["error"] is None, load
+    assert loaded["out"].strip() == "[]", loaded
+
+
 def test_extension_load_registers_line_and_cell_magic(shell):
     magics = shell.magics_manager.magics
     assert "ln" in magics["line"] and "ln" in magics["cell"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
+import sys
 
 import pandas as pd
 import pytest
@@ -194,12 +194,13 @@ def test_view_one_registry_and_a_dataframe(shell, run, capsys, labels, artifacts
     assert "User: nothing to view" in capsys.readouterr().out
 
 
-def test_browse_without_the_widgets_module_is_a_usage_error(shell, usage_error, monkeypatch):
-    real = importlib.util.find_spec
-    monkeypatch.setattr(
-        importlib.util, "find_spec", lambda name, *a: None if name == "lamindb_jupyter.widgets" else real(name, *a)
-    )
-    assert usage_error("%ln browse") == "the registry browser is not installed (lamindb_jupyter.widgets is missing)"
+def test_browse_without_ipywidgets_is_a_usage_error(shell, usage_error, monkeypatch):
+    # as if ipywidgets were not installed: None in sys.modules makes `import ipywidgets` fail
+    # with ModuleNotFoundError, and the widget module is imported afresh
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)
+    for name in ("lamindb_jupyter.widgets", "lamindb_jupyter.widgets.browser"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    assert usage_error("%ln browse") == "%ln browse needs ipywidgets, which is not installed: pip install ipywidgets"
 
 
 def test_browse_returns_the_widget(shell, run, labels):

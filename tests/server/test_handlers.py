@@ -43,6 +43,20 @@ async def test_registries_list_names_modules_and_fields(jp_fetch, instance):
     assert ulabel["features"] is False and by_name["Artifact"]["features"] is True
 
 
+async def test_registries_give_each_filter_fields_help_text(jp_fetch, instance):
+    # the panel shows them as tooltips of its field picker: the model fields' help_text
+    data = await get(jp_fetch, "registries")
+    by_name = {r["name"]: r for r in data["registries"]}
+    ulabel, artifact = by_name["ULabel"], by_name["Artifact"]
+    assert set(ulabel["help"]) == set(ulabel["fields"])
+    assert ulabel["help"]["name"] == "Unique name of the label, e.g. 'Candidate marker study 1'."
+    assert ulabel["help"]["created_by__name"] == (
+        "The user who created the record: the current user by default. Its name: Full name."
+    )
+    assert artifact["help"]["key"].startswith("The artifact's path-like name, e.g. 'raw/reads.fastq.gz'")
+    assert all(text for r in data["registries"] if r["module"] in ("core", "bio") for text in r["help"].values())
+
+
 async def test_records_first_page_is_newest_first_with_total(jp_fetch, rest_labels):
     data = await get(jp_fetch, "registries", "ULabel", "records", name__startswith=PREFIX, limit="10")
     assert data["registry"] == "ULabel"
@@ -201,6 +215,25 @@ async def test_every_route_needs_authentication(jp_fetch, jp_serverapp, http_ser
         with pytest.raises(HTTPClientError) as info:
             await http_server_client.fetch(jp_base_url + path, headers={}, method="GET")
         assert info.value.code == 403, path
+
+
+def test_every_public_callable_of_the_handlers_has_a_docstring():
+    import inspect
+
+    from lamindb_jupyter.server import handlers
+
+    missing = []
+    for name, value in vars(handlers).items():
+        if name.startswith("_") or getattr(value, "__module__", None) != handlers.__name__:
+            continue
+        if not inspect.getdoc(value):
+            missing.append(name)
+        if inspect.isclass(value):
+            for attr, member in vars(value).items():
+                member = member.fget if isinstance(member, property) else member
+                if not attr.startswith("_") and callable(member) and not (member.__doc__ or "").strip():
+                    missing.append(f"{name}.{attr}")
+    assert missing == []
 
 
 async def test_the_extension_is_listed_by_jupyter_server(jp_serverapp):

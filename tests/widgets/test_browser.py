@@ -167,6 +167,8 @@ def test_filter_rows_offer_the_registrys_fields_and_fitting_operators(instance, 
     assert ">" in row.op.options and "contains" not in row.op.options
     row.field.value = "name"
     assert row.op.options[0] == "contains"
+    # the chosen field's help text is the picker's tooltip
+    assert row.field.tooltip == "Unique name of the label, e.g. 'Candidate marker study 1'."
 
 
 def test_a_bad_filter_value_shows_a_message_and_keeps_the_table(instance, labels):

@@ -17,7 +17,7 @@ from django.db.models import Q
 from ... import errors, validation
 from ...bulk import save as bulk_save
 from ...logger import logger
-from ...models.record import Record, TracksRun, TracksUpdates
+from ...models.record import ID_HELP, Record, TracksRun, TracksUpdates
 from ...uids import base62_8
 from ...validation import InspectResult, RecordList
 from ..public import PublicOntology
@@ -526,24 +526,38 @@ class OntologyRecord(BioRecord):
     """A term of a public ontology: ``name``, ``ontology_id``, ``abbr``, ``synonyms``,
     ``description``, ``source``, and ``parents`` / ``children``."""
 
-    id = models.AutoField(primary_key=True)
-    uid = models.CharField(unique=True, db_index=True, max_length=8, default=base62_8, help_text="Universal id.")
-    name = models.CharField(max_length=256, db_index=True, help_text="Name of the term.")
+    id = models.AutoField(primary_key=True, help_text=ID_HELP)
+    uid = models.CharField(
+        unique=True, db_index=True, max_length=8, default=base62_8,
+        help_text="Universal id, valid across instances; 8 characters.",
+    )
+    name = models.CharField(
+        max_length=256, db_index=True,
+        help_text="Name of the term as its ontology writes it, e.g. 'T cell'.",
+    )
     ontology_id = models.CharField(
         max_length=32, unique=True, null=True, blank=True, default=None, db_index=True,
-        help_text="Ontology id, e.g. CL:0000084.",
+        help_text="The term's id in its ontology, e.g. 'CL:0000084' for a cell type.",
     )
     abbr = models.CharField(
-        max_length=32, unique=True, null=True, blank=True, default=None, db_index=True, help_text="An abbreviation."
+        max_length=32, unique=True, null=True, blank=True, default=None, db_index=True,
+        help_text="A unique abbreviation, e.g. 'scRNA-seq'.",
     )
-    synonyms = models.TextField(null=True, blank=True, default=None, help_text="Synonyms, separated by '|'.")
-    description = models.TextField(null=True, blank=True, default=None, help_text="A description.")
+    synonyms = models.TextField(
+        null=True, blank=True, default=None,
+        help_text="Other names of the term, separated by '|'; from_values() finds the term by them too.",
+    )
+    description = models.TextField(
+        null=True, blank=True, default=None,
+        help_text="The ontology's definition of the term.",
+    )
     source = models.ForeignKey(
         "bio.Source", models.PROTECT, null=True, blank=True, default=None, related_name="+",
-        help_text="The public source the record came from.",
+        help_text="The public source and version the term came from; None for a term made by hand.",
     )
     parents = models.ManyToManyField(
-        "self", symmetrical=False, related_name="children", blank=True, help_text="Parent terms."
+        "self", symmetrical=False, related_name="children", blank=True,
+        help_text="Parent terms in the ontology; term.children lists the terms below one.",
     )
 
     class Meta:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from ...models.record import BasicRecord, TracksRun
+from ...models.record import FEATURE_REF_IS_NAME_HELP, LABEL_REF_IS_NAME_HELP, LINK_FEATURE_HELP, BasicRecord, TracksRun
 from .base import OntologyRecord
 
 
@@ -21,7 +21,7 @@ class DevelopmentalStage(OntologyRecord):
 
     artifacts = models.ManyToManyField(
         "core.Artifact", through="ArtifactDevelopmentalStage", related_name="developmental_stages", blank=True,
-        help_text="Artifacts labeled with this term.",
+        help_text="Artifacts labeled with this developmental stage.",
     )
 
 
@@ -30,14 +30,22 @@ class ArtifactDevelopmentalStage(BasicRecord, TracksRun):
 
     _is_link_table = True
 
-    id = models.BigAutoField(primary_key=True)
-    artifact = models.ForeignKey("core.Artifact", models.CASCADE, related_name="links_developmental_stage")
-    developmentalstage = models.ForeignKey(DevelopmentalStage, models.PROTECT, related_name="links_artifact")
-    feature = models.ForeignKey(
-        "core.Feature", models.PROTECT, null=True, blank=True, default=None, related_name="links_artifactdevelopmentalstage"
+    id = models.BigAutoField(primary_key=True, help_text="Integer id of the link.")
+    artifact = models.ForeignKey(
+        "core.Artifact", models.CASCADE, related_name="links_developmental_stage",
+        help_text="The labeled artifact.",
     )
-    label_ref_is_name = models.BooleanField(null=True, blank=True, default=None)
-    feature_ref_is_name = models.BooleanField(null=True, blank=True, default=None)
+    developmentalstage = models.ForeignKey(
+        DevelopmentalStage, models.PROTECT, related_name="links_artifact",
+        help_text="The developmental stage.",
+    )
+    feature = models.ForeignKey(
+        "core.Feature", models.PROTECT, null=True, blank=True, default=None,
+        related_name="links_artifactdevelopmentalstage",
+        help_text=LINK_FEATURE_HELP,
+    )
+    label_ref_is_name = models.BooleanField(null=True, blank=True, default=None, help_text=LABEL_REF_IS_NAME_HELP)
+    feature_ref_is_name = models.BooleanField(null=True, blank=True, default=None, help_text=FEATURE_REF_IS_NAME_HELP)
 
     class Meta:
         unique_together = ("artifact", "developmentalstage", "feature")

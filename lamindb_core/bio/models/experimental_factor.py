@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from ...models.record import BasicRecord, TracksRun
+from ...models.record import FEATURE_REF_IS_NAME_HELP, LABEL_REF_IS_NAME_HELP, LINK_FEATURE_HELP, BasicRecord, TracksRun
 from .base import OntologyRecord
 
 
@@ -17,9 +17,18 @@ class ExperimentalFactor(OntologyRecord):
         >>> bt.ExperimentalFactor.public().search("single cell RNA sequencing").head()
     """
 
-    molecule = models.TextField(null=True, blank=True, default=None, db_index=True, help_text="The molecule measured, e.g. RNA.")
-    instrument = models.TextField(null=True, blank=True, default=None, db_index=True, help_text="The instrument used.")
-    measurement = models.TextField(null=True, blank=True, default=None, db_index=True, help_text="What is measured.")
+    molecule = models.TextField(
+        null=True, blank=True, default=None, db_index=True,
+        help_text="The molecule measured, e.g. 'RNA'.",
+    )
+    instrument = models.TextField(
+        null=True, blank=True, default=None, db_index=True,
+        help_text="The instrument used, e.g. 'Illumina NovaSeq 6000'.",
+    )
+    measurement = models.TextField(
+        null=True, blank=True, default=None, db_index=True,
+        help_text="What is measured, e.g. 'gene expression'.",
+    )
     artifacts = models.ManyToManyField(
         "core.Artifact", through="ArtifactExperimentalFactor", related_name="experimental_factors", blank=True,
         help_text="Artifacts labeled with this factor.",
@@ -31,14 +40,22 @@ class ArtifactExperimentalFactor(BasicRecord, TracksRun):
 
     _is_link_table = True
 
-    id = models.BigAutoField(primary_key=True)
-    artifact = models.ForeignKey("core.Artifact", models.CASCADE, related_name="links_experimental_factor")
-    experimentalfactor = models.ForeignKey(ExperimentalFactor, models.PROTECT, related_name="links_artifact")
-    feature = models.ForeignKey(
-        "core.Feature", models.PROTECT, null=True, blank=True, default=None, related_name="links_artifactexperimentalfactor"
+    id = models.BigAutoField(primary_key=True, help_text="Integer id of the link.")
+    artifact = models.ForeignKey(
+        "core.Artifact", models.CASCADE, related_name="links_experimental_factor",
+        help_text="The labeled artifact.",
     )
-    label_ref_is_name = models.BooleanField(null=True, blank=True, default=None)
-    feature_ref_is_name = models.BooleanField(null=True, blank=True, default=None)
+    experimentalfactor = models.ForeignKey(
+        ExperimentalFactor, models.PROTECT, related_name="links_artifact",
+        help_text="The experimental factor.",
+    )
+    feature = models.ForeignKey(
+        "core.Feature", models.PROTECT, null=True, blank=True, default=None,
+        related_name="links_artifactexperimentalfactor",
+        help_text=LINK_FEATURE_HELP,
+    )
+    label_ref_is_name = models.BooleanField(null=True, blank=True, default=None, help_text=LABEL_REF_IS_NAME_HELP)
+    feature_ref_is_name = models.BooleanField(null=True, blank=True, default=None, help_text=FEATURE_REF_IS_NAME_HELP)
 
     class Meta:
         unique_together = ("artifact", "experimentalfactor", "feature")

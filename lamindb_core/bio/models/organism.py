@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.db import models
 
-from ...models.record import BasicRecord, TracksRun
+from ...models.record import (
+    FEATURE_REF_IS_NAME_HELP, ID_HELP, LABEL_REF_IS_NAME_HELP, LINK_FEATURE_HELP, BasicRecord, TracksRun,
+)
 from ...uids import base62_8
 from .base import BioRecord
 
@@ -23,22 +25,25 @@ class Organism(BioRecord):
         ('NCBITaxon:9606', 'homo_sapiens')
     """
 
-    id = models.AutoField(primary_key=True)
-    uid = models.CharField(unique=True, db_index=True, max_length=8, default=base62_8, help_text="Universal id.")
-    name = models.CharField(max_length=64, unique=True, db_index=True, help_text="Common name, e.g. human.")
+    id = models.AutoField(primary_key=True, help_text=ID_HELP)
+    uid = models.CharField(
+        unique=True, db_index=True, max_length=8, default=base62_8,
+        help_text="Universal id, valid across instances; 8 characters.",
+    )
+    name = models.CharField(max_length=64, unique=True, db_index=True, help_text="Unique common name, e.g. 'human'.")
     ontology_id = models.CharField(
         max_length=32, unique=True, null=True, blank=True, default=None, db_index=True,
-        help_text="NCBI taxonomy id, e.g. NCBITaxon:9606.",
+        help_text="The NCBI Taxonomy id, e.g. 'NCBITaxon:9606'.",
     )
     scientific_name = models.CharField(
         max_length=64, unique=True, null=True, blank=True, default=None, db_index=True,
-        help_text="Scientific name, e.g. homo_sapiens.",
+        help_text="The scientific name in lower case with an underscore, e.g. 'homo_sapiens'.",
     )
-    synonyms = models.TextField(null=True, blank=True, default=None, help_text="Synonyms, separated by '|'.")
+    synonyms = models.TextField(null=True, blank=True, default=None, help_text="Other names, separated by '|'.")
     description = models.TextField(null=True, blank=True, default=None, help_text="A description.")
     source = models.ForeignKey(
         "bio.Source", models.PROTECT, null=True, blank=True, default=None, related_name="+",
-        help_text="The public source the record came from.",
+        help_text="The public source and version the organism came from; None for one made by hand.",
     )
     artifacts = models.ManyToManyField(
         "core.Artifact", through="ArtifactOrganism", related_name="organisms", blank=True,
@@ -51,14 +56,18 @@ class ArtifactOrganism(BasicRecord, TracksRun):
 
     _is_link_table = True
 
-    id = models.BigAutoField(primary_key=True)
-    artifact = models.ForeignKey("core.Artifact", models.CASCADE, related_name="links_organism")
-    organism = models.ForeignKey(Organism, models.PROTECT, related_name="links_artifact")
-    feature = models.ForeignKey(
-        "core.Feature", models.PROTECT, null=True, blank=True, default=None, related_name="links_artifactorganism"
+    id = models.BigAutoField(primary_key=True, help_text="Integer id of the link.")
+    artifact = models.ForeignKey(
+        "core.Artifact", models.CASCADE, related_name="links_organism",
+        help_text="The labeled artifact.",
     )
-    label_ref_is_name = models.BooleanField(null=True, blank=True, default=None)
-    feature_ref_is_name = models.BooleanField(null=True, blank=True, default=None)
+    organism = models.ForeignKey(Organism, models.PROTECT, related_name="links_artifact", help_text="The organism.")
+    feature = models.ForeignKey(
+        "core.Feature", models.PROTECT, null=True, blank=True, default=None, related_name="links_artifactorganism",
+        help_text=LINK_FEATURE_HELP,
+    )
+    label_ref_is_name = models.BooleanField(null=True, blank=True, default=None, help_text=LABEL_REF_IS_NAME_HELP)
+    feature_ref_is_name = models.BooleanField(null=True, blank=True, default=None, help_text=FEATURE_REF_IS_NAME_HELP)
 
     class Meta:
         unique_together = ("artifact", "organism", "feature")
