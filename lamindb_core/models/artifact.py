@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import weakref
 from collections.abc import Callable
 from pathlib import Path
@@ -13,19 +12,19 @@ from django.db.models import Case, Q, When
 from django.db.models.functions import Substr
 
 from .. import errors, files, progress, recovery
-from ..bulk import BATCH_SIZE
 from ..context import current_run_id
 from ..dataframe import queryset_to_df
 from ..instance import current_instance, current_storage
 from ..logger import logger
 from ..query import RecordQuerySet
 from ..uids import base62_16_v0, increment_base62
+from . import artifact_batch
 from .annotations import FeaturesDescriptor, LabelsDescriptor, artifact_tree, features_table
 from .record import (
     FEATURE_REF_IS_NAME_HELP, ID_HELP, LABEL_REF_IS_NAME_HELP, LINK_FEATURE_HELP, BasicRecord, IsVersioned, Record,
     TracksRun, TracksUpdates,
 )
-from .storage import Storage, db_session
+from .storage import Storage
 
 
 class ArtifactQuerySet(RecordQuerySet):
@@ -419,7 +418,7 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         journal = self.__dict__.get("_journal")
         own_journal = journal is None
         if own_journal:
-            journal = self._open_journal(self.storage)
+            journal = artifact_batch.open_journal(self.storage)
         committed = False
         try:
             dest = self._store_data(journal, is_version=previous is not None)
@@ -483,92 +482,7 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         its transaction has ended (``True``: committed), which removes unused
         temporary copies and ends the journals.
         """
-        for artifact in artifacts:
-            artifact._fill_defaults()
-            artifact._local_data.check_unchanged()
-        step = BATCH_SIZE
-        hashes = sorted({a.hash for a in artifacts})
-        known_hashes = set()
-        for start in range(0, len(hashes), step):
-            known_hashes.update(
-                cls.objects.filter(hash__in=hashes[start : start + step]).values_list("hash", flat=True)
-            )
-        keys = sorted({a.key for a in artifacts if a.key is not None})
-        versioned_keys = set()
-        for start in range(0, len(keys), step):
-            versioned_keys.update(
-                cls.objects.filter(key__in=keys[start : start + step], is_latest=True).values_list("key", flat=True)
-            )
-        batch, later, seen = [], [], set()
-        for artifact in artifacts:
-            key = artifact.key
-            if (
-                artifact.hash in known_hashes or artifact.hash in seen or artifact._revises is not None
-                or (key is not None and (key in versioned_keys or ("key", key) in seen))
-            ):
-                later.append(artifact)
-                continue
-            seen.add(artifact.hash)
-            if key is not None:
-                seen.add(("key", key))
-            batch.append(artifact)
-        # of the later ones, those with content new to this call are copied ahead
-        staged = []
-        for artifact in later:
-            artifact._bulk_stage = "later"
-            if artifact.hash not in known_hashes and artifact.hash not in seen:
-                seen.add(artifact.hash)
-                staged.append(artifact)
-        copied = batch + staged
-        total = sum(a.size or 0 for a in copied)
-        store = _BulkStore(artifacts)
-        try:
-            with progress.progress(total, _copying(copied), unit="B") as bar:
-                cls._copy_for_bulk_save(batch, staged, store, saved, bar.update)
-        except BaseException:
-            stored = {id(a) for a in batch}
-            for artifact in [a for a in saved if id(a) in stored]:
-                files.remove_path(artifact._storage_path())
-            saved[:] = [a for a in saved if id(a) not in stored]
-            store.finish(False)
-            raise
-        return store.finish
-
-    @staticmethod
-    def _copy_for_bulk_save(
-        batch: list[Artifact], staged: list[Artifact], store: _BulkStore, saved: list,
-        on_bytes: Callable[[int], Any],
-    ) -> None:
-        # the copies of _prepare_alone_many: the batch to their paths, the others
-        # under temporary names; on_bytes counts the bytes copied
-        for artifact in batch:
-            artifact._bulk_stage = "batch"
-        pending = batch
-        while pending:
-            # a uid whose path exists (another process's file, or what a
-            # rolled-back save left) takes a new uid, as in _store_data
-            done: list[bool] = []
-            for storage, group in _by_storage(pending):
-                journal = store.journal(storage)
-                items = [(a._local_data.path, a._storage_path(), a._expected()) for a in group]
-                journal.add([dest.name for _, dest, _ in items])
-                for artifact in group:
-                    artifact._journal = journal
-                done_group = files.store_many(items, tag=journal.id, on_bytes=on_bytes)
-                saved.extend(a for a, ok in zip(group, done_group) if ok)
-                done.extend(zip(group, done_group))
-            pending = [a for a, ok in done if not ok]
-            for artifact in pending:
-                artifact.uid = base62_16_v0()
-        for artifact in staged:
-            journal = store.journal(artifact.storage)
-            artifact._journal = journal
-            dest = artifact._storage_path()
-            journal.add([dest.name])
-            artifact._staged = files.stage(
-                artifact._local_data.path, dest, artifact._expected(), tag=journal.id, on_bytes=on_bytes
-            )
-            store.staged.append(artifact._staged)
+        return artifact_batch.prepare(cls, artifacts, saved)
 
     @classmethod
     def _save_alone_many(cls, artifacts: list[Artifact], saved: list) -> None:
@@ -576,52 +490,11 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         the batch of artifacts whose files are stored is inserted in bulk, the
         others are saved one by one, in their order.
         """
-        batch = [a for a in artifacts if a.__dict__.get("_bulk_stage") == "batch"]
-        later = [a for a in artifacts if a.__dict__.get("_bulk_stage") != "batch"]
-        if batch:
-            try:
-                with transaction.atomic():
-                    cls._base_manager.bulk_create(batch, batch_size=BATCH_SIZE)
-            except IntegrityError:
-                # another process saved the same content or key meanwhile: save
-                # these one by one, which returns the existing artifacts
-                stored = {id(a) for a in batch}
-                saved[:] = [a for a in saved if id(a) not in stored]
-                for artifact in batch:
-                    files.remove_path(artifact._storage_path())
-                    artifact._state.adding, artifact.pk = True, None
-                later = [a for a in artifacts if a._state.adding]
-        cls._save_each(later, saved)
-
-    @staticmethod
-    def _save_each(artifacts: list[Artifact], saved: list) -> None:
-        for artifact in artifacts:
-            # its data (a DataFrame's temporary file) is released in _after_bulk_save,
-            # so that it is still there if the rest of ln.save() fails
-            artifact._defer_forget = True
-            artifact.save()
-            if not artifact._state.adding:
-                saved.append(artifact)
+        artifact_batch.insert(cls, artifacts, saved)
 
     def _after_bulk_save(self) -> None:
         self.__dict__.pop("_defer_forget", None)
         self._forget_local_data()
-
-    @staticmethod
-    def _open_journal(storage: Storage) -> recovery.Journal:
-        # a save that stores files into storage: first what saves that died there
-        # left is removed (cheap: only the journals are read), then this one is journaled
-        recovery.release_rolled_back()
-        try:
-            report = storage.recover()
-        except Exception as exc:  # never a reason for this save to fail
-            logger.warning(f"could not recover the storage {storage.root}: {exc}")
-        else:
-            # this process's own journals are those of rolled-back transactions: no news
-            others = [j for j in report.journals if report.processes.get(j) != os.getpid()]
-            if others or report.elsewhere:
-                logger.warning(f"storage recovered after an interrupted save: {report}")
-        return recovery.open_journal(Path(storage.root) / ".lamindb", session=db_session())
 
     def _discard_after_rollback(self) -> None:
         # ln.save() failed after this artifact stored its file: remove the file
@@ -641,7 +514,7 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
                     files.publish(staged, dest)
                 else:
                     # a bar in bytes once the copy takes over a second, as for ln.save()
-                    with progress.progress(self.size, _copying([self]), unit="B") as bar:
+                    with progress.progress(self.size, artifact_batch.copying([self]), unit="B") as bar:
                         files.store_atomic(
                             self._local_data.path, dest, self._expected(), tag=journal.id, on_bytes=bar.update
                         )
@@ -858,44 +731,6 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
     def _default_storage() -> Storage:
         # the Storage row of the current instance's folder, added on connect
         return current_storage()
-
-
-class _BulkStore:
-    """The journals and temporary copies of one ``ln.save``'s artifacts."""
-
-    def __init__(self, artifacts: list[Artifact]) -> None:
-        self.artifacts = artifacts
-        self.journals: dict[str, recovery.Journal] = {}
-        self.staged: list[Path] = []
-
-    def journal(self, storage: Storage) -> recovery.Journal:
-        # one journal per storage and save, not one per file
-        journal = self.journals.get(storage.root)
-        if journal is None:
-            journal = self.journals[storage.root] = Artifact._open_journal(storage)
-        return journal
-
-    def finish(self, committed: bool) -> None:
-        for path in self.staged:
-            files.remove_path(path)  # gone if published; else unused
-        for artifact in self.artifacts:
-            for name in ("_journal", "_bulk_stage", "_staged"):
-                artifact.__dict__.pop(name, None)
-        for journal in self.journals.values():
-            recovery.end_journal(journal, committed)
-
-
-def _copying(artifacts: list[Artifact]) -> str:
-    # the bar's label: "storing 1 artifact", "storing 120 artifacts" (files or folders)
-    n = len(artifacts)
-    return f"storing {n} artifact{'s' if n != 1 else ''}"
-
-
-def _by_storage(artifacts: list[Artifact]) -> list[tuple[Storage, list[Artifact]]]:
-    groups: dict[str, tuple[Storage, list[Artifact]]] = {}
-    for artifact in artifacts:
-        groups.setdefault(artifact.storage.root, (artifact.storage, []))[1].append(artifact)
-    return list(groups.values())
 
 
 class ArtifactULabel(BasicRecord, TracksRun):

@@ -1,0 +1,202 @@
+"""Saving many artifacts in one ``ln.save``: the lookups and the file copies that come before its
+transaction (``Artifact._prepare_alone_many``), and the journals of the files it stores.
+
+``Artifact`` calls these with its own class and records; nothing here imports it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from django.db import IntegrityError, transaction
+
+from .. import files, progress, recovery
+from ..bulk import BATCH_SIZE
+from ..logger import logger
+from ..uids import base62_16_v0
+from .storage import Storage, db_session
+
+if TYPE_CHECKING:
+    from .artifact import Artifact
+
+__all__ = ["BulkStore", "by_storage", "copy_files", "copying", "insert", "open_journal", "prepare", "save_each"]
+
+
+def prepare(model: type[Artifact], artifacts: list[Artifact], saved: list) -> Callable[[bool], None]:
+    """The body of ``Artifact._prepare_alone_many`` (see its docstring): look up which
+    artifacts are new, copy their files, and return the function that ends the journals."""
+    for artifact in artifacts:
+        artifact._fill_defaults()
+        artifact._local_data.check_unchanged()
+    step = BATCH_SIZE
+    hashes = sorted({a.hash for a in artifacts})
+    known_hashes = set()
+    for start in range(0, len(hashes), step):
+        known_hashes.update(
+            model.objects.filter(hash__in=hashes[start : start + step]).values_list("hash", flat=True)
+        )
+    keys = sorted({a.key for a in artifacts if a.key is not None})
+    versioned_keys = set()
+    for start in range(0, len(keys), step):
+        versioned_keys.update(
+            model.objects.filter(key__in=keys[start : start + step], is_latest=True).values_list("key", flat=True)
+        )
+    batch, later, seen = [], [], set()
+    for artifact in artifacts:
+        key = artifact.key
+        if (
+            artifact.hash in known_hashes or artifact.hash in seen or artifact._revises is not None
+            or (key is not None and (key in versioned_keys or ("key", key) in seen))
+        ):
+            later.append(artifact)
+            continue
+        seen.add(artifact.hash)
+        if key is not None:
+            seen.add(("key", key))
+        batch.append(artifact)
+    # of the later ones, those with content new to this call are copied ahead
+    staged = []
+    for artifact in later:
+        artifact._bulk_stage = "later"
+        if artifact.hash not in known_hashes and artifact.hash not in seen:
+            seen.add(artifact.hash)
+            staged.append(artifact)
+    copied = batch + staged
+    total = sum(a.size or 0 for a in copied)
+    store = BulkStore(artifacts)
+    try:
+        with progress.progress(total, copying(copied), unit="B") as bar:
+            copy_files(batch, staged, store, saved, bar.update)
+    except BaseException:
+        stored = {id(a) for a in batch}
+        for artifact in [a for a in saved if id(a) in stored]:
+            files.remove_path(artifact._storage_path())
+        saved[:] = [a for a in saved if id(a) not in stored]
+        store.finish(False)
+        raise
+    return store.finish
+
+
+def insert(model: type[Artifact], artifacts: list[Artifact], saved: list) -> None:
+    """The body of ``Artifact._save_alone_many``: in ``ln.save``'s transaction, the batch
+    whose files ``prepare`` stored is inserted in bulk, the others are saved one by one."""
+    batch = [a for a in artifacts if a.__dict__.get("_bulk_stage") == "batch"]
+    later = [a for a in artifacts if a.__dict__.get("_bulk_stage") != "batch"]
+    if batch:
+        try:
+            with transaction.atomic():
+                model._base_manager.bulk_create(batch, batch_size=BATCH_SIZE)
+        except IntegrityError:
+            # another process saved the same content or key meanwhile: save
+            # these one by one, which returns the existing artifacts
+            stored = {id(a) for a in batch}
+            saved[:] = [a for a in saved if id(a) not in stored]
+            for artifact in batch:
+                files.remove_path(artifact._storage_path())
+                artifact._state.adding, artifact.pk = True, None
+            later = [a for a in artifacts if a._state.adding]
+    save_each(later, saved)
+
+
+def save_each(artifacts: list[Artifact], saved: list) -> None:
+    for artifact in artifacts:
+        # its data (a DataFrame's temporary file) is released in _after_bulk_save,
+        # so that it is still there if the rest of ln.save() fails
+        artifact._defer_forget = True
+        artifact.save()
+        if not artifact._state.adding:
+            saved.append(artifact)
+
+
+def copy_files(
+    batch: list[Artifact], staged: list[Artifact], store: BulkStore, saved: list,
+    on_bytes: Callable[[int], Any],
+) -> None:
+    # the copies of prepare(): the batch to their paths, the others
+    # under temporary names; on_bytes counts the bytes copied
+    for artifact in batch:
+        artifact._bulk_stage = "batch"
+    pending = batch
+    while pending:
+        # a uid whose path exists (another process's file, or what a
+        # rolled-back save left) takes a new uid, as in _store_data
+        done: list[bool] = []
+        for storage, group in by_storage(pending):
+            journal = store.journal(storage)
+            items = [(a._local_data.path, a._storage_path(), a._expected()) for a in group]
+            journal.add([dest.name for _, dest, _ in items])
+            for artifact in group:
+                artifact._journal = journal
+            done_group = files.store_many(items, tag=journal.id, on_bytes=on_bytes)
+            saved.extend(a for a, ok in zip(group, done_group) if ok)
+            done.extend(zip(group, done_group))
+        pending = [a for a, ok in done if not ok]
+        for artifact in pending:
+            artifact.uid = base62_16_v0()
+    for artifact in staged:
+        journal = store.journal(artifact.storage)
+        artifact._journal = journal
+        dest = artifact._storage_path()
+        journal.add([dest.name])
+        artifact._staged = files.stage(
+            artifact._local_data.path, dest, artifact._expected(), tag=journal.id, on_bytes=on_bytes
+        )
+        store.staged.append(artifact._staged)
+
+
+def open_journal(storage: Storage) -> recovery.Journal:
+    # a save that stores files into storage: first what saves that died there
+    # left is removed (cheap: only the journals are read), then this one is journaled
+    recovery.release_rolled_back()
+    try:
+        report = storage.recover()
+    except Exception as exc:  # never a reason for this save to fail
+        logger.warning(f"could not recover the storage {storage.root}: {exc}")
+    else:
+        # this process's own journals are those of rolled-back transactions: no news
+        others = [j for j in report.journals if report.processes.get(j) != os.getpid()]
+        if others or report.elsewhere:
+            logger.warning(f"storage recovered after an interrupted save: {report}")
+    return recovery.open_journal(Path(storage.root) / ".lamindb", session=db_session())
+
+
+
+class BulkStore:
+    """The journals and temporary copies of one ``ln.save``'s artifacts."""
+
+    def __init__(self, artifacts: list[Artifact]) -> None:
+        self.artifacts = artifacts
+        self.journals: dict[str, recovery.Journal] = {}
+        self.staged: list[Path] = []
+
+    def journal(self, storage: Storage) -> recovery.Journal:
+        # one journal per storage and save, not one per file
+        journal = self.journals.get(storage.root)
+        if journal is None:
+            journal = self.journals[storage.root] = open_journal(storage)
+        return journal
+
+    def finish(self, committed: bool) -> None:
+        for path in self.staged:
+            files.remove_path(path)  # gone if published; else unused
+        for artifact in self.artifacts:
+            for name in ("_journal", "_bulk_stage", "_staged"):
+                artifact.__dict__.pop(name, None)
+        for journal in self.journals.values():
+            recovery.end_journal(journal, committed)
+
+
+def copying(artifacts: list[Artifact]) -> str:
+    # the bar's label: "storing 1 artifact", "storing 120 artifacts" (files or folders)
+    n = len(artifacts)
+    return f"storing {n} artifact{'s' if n != 1 else ''}"
+
+
+def by_storage(artifacts: list[Artifact]) -> list[tuple[Storage, list[Artifact]]]:
+    groups: dict[str, tuple[Storage, list[Artifact]]] = {}
+    for artifact in artifacts:
+        groups.setdefault(artifact.storage.root, (artifact.storage, []))[1].append(artifact)
+    return list(groups.values())
