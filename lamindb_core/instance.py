@@ -29,11 +29,8 @@ from __future__ import annotations
 
 import copy
 import os
-import re
 import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,7 +56,8 @@ from .config import (
     set_current_slug,
     unregister_instance,
 )
-from .errors import InstanceExists, InstanceNotFound, InstanceUnavailable, MissingModule, SetupError, ValidationError
+from .custom.tables import create_or_extend_table
+from .errors import InstanceExists, InstanceNotFound, InstanceUnavailable, MissingModule, SetupError
 from .logger import logger
 
 __all__ = [
@@ -568,7 +566,7 @@ def _ensure_schema(connection) -> None:
             from django.db.migrations.executor import MigrationExecutor
 
             instance = _state.instance
-            with _schema_lock(connection, instance):
+            with ownership.schema_lock(connection, Path(str(instance.sqlite_path) + ".lock") if instance.is_embedded else None):
                 before = _claim_database(connection, instance)
                 try:
                     executor = MigrationExecutor(connection)
@@ -582,7 +580,7 @@ def _ensure_schema(connection) -> None:
                         executor.migrate(targets, plan=plan)
                     _seed(connection, instance, plan)
                     for model in _state.custom_models.values():
-                        _create_or_extend_table(connection, model)
+                        create_or_extend_table(connection, model, _state.instance)
                 finally:
                     # also after a failure: what was made is the instance's, to drop
                     _record_new_tables(connection, instance, before)
@@ -690,45 +688,6 @@ def _claim_storage(instance: InstanceSettings) -> None:
     _state.may_create = False
 
 
-# any fixed 64-bit number: the PostgreSQL advisory lock that guards migrations
-_PG_LOCK_KEY = 0x6C616D696E  # "lamin"
-
-
-@contextmanager
-def _schema_lock(connection, instance: InstanceSettings) -> Iterator[None]:
-    """Hold an inter-process lock while the schema is migrated and seeded.
-
-    Two processes connecting to a new database at once would otherwise both
-    find the migrations unapplied and both create the tables. SQLite: an
-    exclusive ``flock`` on ``lamin.db.lock`` beside the database file;
-    PostgreSQL: a session advisory lock.
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_lock(%s)", [_PG_LOCK_KEY])
-        try:
-            yield
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [_PG_LOCK_KEY])
-        return
-    try:
-        import fcntl
-    except ImportError:  # Windows: no flock; SQLite's own locking is all there is
-        yield
-        return
-    lock_path = Path(str(instance.sqlite_path) + ".lock") if instance.is_embedded else None
-    if lock_path is None:
-        yield
-        return
-    with open(lock_path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 @dataclass
 class _Seeded:
     """What the ``post_migrate`` handlers tell this process about the rows they made."""
@@ -799,75 +758,13 @@ def ensure_custom_table(model: type) -> None:
     try:
         connection.ensure_connection()
         if _state.schema_ready:
-            _create_or_extend_table(connection, model)
+            create_or_extend_table(connection, model, _state.instance)
     except BaseException:
         if previous is None:
             _state.custom_models.pop(label, None)
         else:
             _state.custom_models[label] = previous
         raise
-
-
-def _declared_types(connection, cursor, table: str) -> dict[str, str]:
-    # each column's type as the database declares it, without length or precision
-    if connection.vendor == "postgresql":
-        cursor.execute(
-            "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
-            "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
-            [connection.ops.quote_name(table)],
-        )
-    else:
-        cursor.execute(f"SELECT name, type FROM pragma_table_info({connection.ops.quote_name(table)})")
-    return {name: _base_type(declared) for name, declared in cursor.fetchall()}
-
-
-def _base_type(declared: str | None) -> str:
-    text = re.sub(r"\(.*?\)", "", (declared or "").lower()).strip()
-    return {"character varying": "varchar", "serial": "integer", "bigserial": "bigint"}.get(text, text)
-
-
-def _create_or_extend_table(connection, model: type) -> None:
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        tables = set(connection.introspection.table_names(cursor))
-        if table not in tables:
-            with connection.schema_editor() as editor:
-                editor.create_model(model)
-            if _state.instance is not None:
-                ownership.record_tables(connection, _state.instance.uid, _table_names(connection) - tables)
-            return
-        declared = _declared_types(connection, cursor, table)
-        changed = [
-            f for f in model._meta.local_fields
-            if f.column in declared and f.db_type(connection) is not None
-            and _base_type(f.db_type(connection)) != declared[f.column]
-        ]
-        if changed:
-            cursor.execute(f"SELECT count(*) FROM {connection.ops.quote_name(table)}")
-            n_rows = cursor.fetchone()[0]
-            if n_rows:
-                described = ", ".join(
-                    f"{f.name} from {declared[f.column]} to {_base_type(f.db_type(connection))} "
-                    f"({type(f).__name__})" for f in changed
-                )
-                raise ValidationError(
-                    f"{model.__name__} changes the type of {described}, but its table holds {n_rows} "
-                    f"record(s) whose values might not convert: the previous definition stays in use. "
-                    f"Give the field a new name (a new column), or delete the records first"
-                )
-    with connection.schema_editor() as editor:
-        for f in changed:
-            # the table is empty: the column is made again with the new type
-            editor.remove_field(model, f)
-            editor.add_field(model, f)
-        for f in model._meta.local_fields:
-            if f.column not in declared:
-                editor.add_field(model, f)
-        for f in model._meta.local_many_to_many:
-            if f.remote_field.through._meta.db_table not in tables:
-                editor.add_field(model, f)
-    if _state.instance is not None:
-        ownership.record_tables(connection, _state.instance.uid, _table_names(connection) - tables)
 
 
 libpq_url = ownership.libpq_url

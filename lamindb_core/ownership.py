@@ -27,6 +27,8 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +49,7 @@ __all__ = [
     "libpq_url",
     "inspect_database",
     "drop_owned_tables",
+    "schema_lock",
 ]
 
 STORAGE_MARKER = "lamin.instance.json"
@@ -326,3 +329,41 @@ def drop_owned_tables(settings: Any) -> list[str]:
                 conn.execute("DROP TABLE django_migrations")
         conn.execute(f"DROP TABLE {DB_MARKER_TABLE}")
     return tables
+
+
+# any fixed 64-bit number: the PostgreSQL advisory lock that guards migrations
+_PG_LOCK_KEY = 0x6C616D696E  # "lamin"
+
+
+@contextmanager
+def schema_lock(connection, lock_path: Path | None) -> Iterator[None]:
+    """Hold an inter-process lock while the schema is migrated and seeded.
+
+    Two processes connecting to a new database at once would otherwise both
+    find the migrations unapplied and both create the tables. SQLite: an
+    exclusive ``flock`` on ``lock_path`` (``lamin.db.lock`` beside the database
+    file; None: none); PostgreSQL: a session advisory lock.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [_PG_LOCK_KEY])
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [_PG_LOCK_KEY])
+        return
+    try:
+        import fcntl
+    except ImportError:  # Windows: no flock; SQLite's own locking is all there is
+        yield
+        return
+    if lock_path is None:
+        yield
+        return
+    with open(lock_path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -38,6 +38,7 @@ INSTANCE = {
     "lamindb_core.noinstance.base",
     "lamindb_core.custom",
     "lamindb_core.custom.apps",
+    "lamindb_core.custom.tables",
 }
 # 4. faces
 FACES_PREFIXES = ("lamindb_jupyter", "lamindb_core.cli")
