@@ -71,10 +71,10 @@ class Settings:
     def __init__(self) -> None:
         self._creation = CreationSettings()
         self.track_run_inputs: bool = True
-        """LaminDB: link the artifacts that a tracked run loads as inputs of the
-        run. lamindb-core links inputs only when asked
-        (``artifact.input_of_runs.add(run)``), so this switch changes nothing here;
-        it is kept so that code that sets it runs."""
+        """Whether ``artifact.load()`` and ``artifact.cache()`` in a run that
+        ``ln.track()`` started record the artifact as an input of the run
+        (``artifact.input_of_runs``); the run's own outputs never are. Their
+        ``is_run_input`` argument decides for one call."""
 
     @property
     def creation(self) -> CreationSettings:

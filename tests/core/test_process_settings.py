@@ -134,3 +134,49 @@ def test_setup_settings_storage_is_still_a_path_for_path_and_open(instance):
     storage = instance.setup.settings.storage
     assert Path(storage) == storage.root
     assert (Path(storage) / ".lamindb").is_dir()
+
+
+@pytest.fixture
+def tracked(instance):
+    """A saved artifact made before ``ln.track()``, and the run that tracking starts."""
+    ln = instance
+    artifact = ln.Artifact.from_df(pd.DataFrame({"a": [1, 2]}), key="inputs/before.parquet").save()
+    ln.track("pd7UR7Z8hoTq0000")
+    yield artifact, ln.context.run
+    # the per-test rollback forgets the run (conftest); the switch is ours to restore
+    instance.settings.track_run_inputs = True
+
+
+def test_settings_track_run_inputs_makes_a_loaded_artifact_an_input_of_the_run(tracked):
+    artifact, run = tracked
+    artifact.load()
+    assert list(artifact.input_of_runs.all()) == [run]
+
+
+def test_settings_track_run_inputs_off_leaves_the_run_without_inputs(instance, tracked):
+    artifact, run = tracked
+    instance.settings.track_run_inputs = False
+    artifact.load()
+    artifact.cache()
+    assert artifact.input_of_runs.count() == 0
+    artifact.cache(is_run_input=True)  # one call decides for itself
+    assert list(artifact.input_of_runs.all()) == [run]
+
+
+def test_settings_track_run_inputs_never_makes_an_output_its_runs_input(instance, tracked):
+    ln = instance
+    _, run = tracked
+    output = ln.Artifact.from_df(pd.DataFrame({"b": [3]}), key="inputs/output.parquet").save()
+    assert output.run == run
+    output.load()
+    assert output.input_of_runs.count() == 0
+
+
+def test_artifact_load_is_run_input_false_and_true_without_a_run(instance):
+    ln = instance
+    artifact = ln.Artifact.from_df(pd.DataFrame({"a": [1]}), key="inputs/untracked.parquet").save()
+    artifact.load(is_run_input=False)
+    artifact.load()  # no run: nothing to link, no error
+    assert artifact.input_of_runs.count() == 0
+    with pytest.raises(ln.errors.InvalidArgument, match="call ln.track"):
+        artifact.load(is_run_input=True)
