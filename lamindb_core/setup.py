@@ -20,10 +20,10 @@ from . import instance as _instance
 from . import ownership
 from .context import context
 from .errors import InstanceExists, SetupError
-from .config import InstanceSettings, UserSettings, normalize_modules
+from .config import InstanceSettings, UserSettings, config_home, normalize_modules
 from .logger import logger
 
-__all__ = ["init", "connect", "delete", "deletion_summary", "settings", "InstanceSettings", "UserSettings"]
+__all__ = ["init", "connect", "delete", "deletion_summary", "settings", "InstanceSettings", "StorageSettings", "UserSettings"]
 
 
 def _name_from_storage(storage: Path) -> str:
@@ -382,8 +382,73 @@ def _unregister(settings: InstanceSettings, why: str) -> None:
         _instance.reactivate_after_delete()
 
 
+class StorageSettings:
+    """A storage location as LaminDB's ``ln.setup.settings.storage`` shows it.
+
+    lamindb-core stores data in local folders only, so ``type`` is always
+    ``'local'``; reading ``root`` touches no database, ``record`` and ``uid`` do.
+
+    Example:
+        >>> storage = ln.setup.settings.storage
+        >>> storage.root_as_str, storage.type
+        ('/home/me/mydata', 'local')
+    """
+
+    def __init__(self, instance: InstanceSettings) -> None:
+        self._instance = instance
+
+    @property
+    def root(self) -> Path:
+        """The folder that holds the data, an absolute path."""
+        return Path(self._instance.storage).resolve()
+
+    @property
+    def root_as_str(self) -> str:
+        """``root`` as a string with forward slashes, as LaminDB spells it."""
+        return self.root.as_posix()
+
+    @property
+    def type(self) -> str:
+        """The kind of location: ``'local'`` (cloud buckets are not supported yet)."""
+        return "local"
+
+    @property
+    def type_is_cloud(self) -> bool:
+        """Whether the location is a cloud bucket: never, here."""
+        return False
+
+    @property
+    def region(self) -> None:
+        """The cloud region of a bucket; ``None`` for a local folder."""
+        return None
+
+    @property
+    def record(self):
+        """The ``ln.Storage`` record of this location (connects to the instance)."""
+        return _instance.current_storage()
+
+    @property
+    def uid(self) -> str:
+        """The uid of the ``ln.Storage`` record (connects to the instance)."""
+        return self.record.uid
+
+    def __fspath__(self) -> str:
+        # ln.setup.settings.storage was the root's Path before it became this
+        # object: Path(ln.setup.settings.storage) and open() keep working
+        return str(self.root)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, StorageSettings) and self.root == other.root
+
+    def __hash__(self) -> int:
+        return hash(self.root)
+
+    def __repr__(self) -> str:
+        return f"StorageSettings(root='{self.root_as_str}', type='local')"
+
+
 class Settings:
-    """What this process uses: ``instance``, ``user``, ``storage``.
+    """What this process uses: ``instance``, ``user``, ``storage``, ``cache_dir``.
 
     Example:
         >>> ln.setup.settings.instance.slug
@@ -401,9 +466,31 @@ class Settings:
         return _instance.load_user()
 
     @property
-    def storage(self) -> Path:
-        """The storage folder of the current instance."""
-        return Path(self.instance.storage)
+    def storage(self) -> StorageSettings:
+        """The storage location of the current instance, as LaminDB's ``StorageSettings``.
+
+        Example:
+            >>> ln.setup.settings.storage.root
+            PosixPath('/home/me/mydata')
+        """
+        return StorageSettings(self.instance)
+
+    @property
+    def cache_dir(self) -> Path:
+        """The folder for cached copies of data, ``<config folder>/cache`` (created on
+        first use).
+
+        As in LaminDB, it is where local copies of data that lives elsewhere go; the
+        stored files of an instance's own storage folder are never copied here
+        (``artifact.cache()`` returns the stored file itself).
+
+        Example:
+            >>> ln.setup.settings.cache_dir
+            PosixPath('/home/me/.lamin-core/cache')
+        """
+        path = config_home() / "cache"
+        path.mkdir(exist_ok=True)
+        return path
 
     def __repr__(self) -> str:
         inst, user = self.instance, self.user

@@ -25,7 +25,6 @@ BASE = {
     "lamindb_core.context",
     "lamindb_core.valueset",
     "lamindb_core.progress",
-    "lamindb_core.process_settings",
     "lamindb_core.text_lookups",
 }
 # 1. Django's configuration, the current instance, the schema
@@ -33,6 +32,8 @@ INSTANCE = {
     "lamindb_core.instance",
     "lamindb_core.config",
     "lamindb_core.setup",
+    # ln.settings: it reads the current instance's storage (ln.settings.storage)
+    "lamindb_core.process_settings",
     "lamindb_core.ownership",
     "lamindb_core.noinstance",
     "lamindb_core.noinstance.base",

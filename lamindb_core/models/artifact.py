@@ -11,8 +11,8 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Case, Q, When
 from django.db.models.functions import Substr
 
-from .. import errors, files, progress, recovery
-from ..context import current_run_id
+from .. import errors, files, process_settings, progress, recovery
+from ..context import context, current_run_id
 from ..dataframe import queryset_to_df
 from ..instance import current_instance, current_storage
 from ..logger import logger
@@ -325,11 +325,18 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
             return self._local_data.path
         return self._storage_path()
 
-    def cache(self) -> Path:
+    def cache(self, is_run_input: bool | None = None) -> Path:
         """A local path to the data. Storage is local here, so this is ``path``.
+
+        Args:
+            is_run_input: Whether to record the artifact as an input of the run
+                that ``ln.track()`` started (``artifact.input_of_runs``). ``None``
+                (the default) records it if ``ln.settings.track_run_inputs`` is on
+                and the artifact is not an output of that run.
 
         Raises:
             FileNotFoundError: the file is missing from storage.
+            InvalidArgument: ``is_run_input=True`` and no run is tracked.
 
         Example:
             >>> artifact.cache()
@@ -338,17 +345,35 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         path = self.path
         if not path.exists():
             raise FileNotFoundError(f"the data of {self!r} is missing: {path}")
+        self._track_run_input(is_run_input)
         return path
 
-    def load(self) -> Any:
+    def load(self, is_run_input: bool | None = None) -> Any:
         """Load the data: a DataFrame for ``.parquet`` and ``.csv``, an AnnData
         for ``.h5ad``, and the local path for anything else.
+
+        Args:
+            is_run_input: As in ``cache()``: whether the artifact becomes an input
+                of the tracked run.
 
         Example:
             >>> ln.Artifact.get(key="iris/iris_collection.parquet").load().shape
             (150, 5)
         """
-        return files.load_file(self.cache(), self.suffix)
+        return files.load_file(self.cache(is_run_input=is_run_input), self.suffix)
+
+    def _track_run_input(self, is_run_input: bool | None) -> None:
+        # LaminDB's lineage: data that a tracked run reads is an input of the run,
+        # unless the run made it (an output cannot be its own run's input) or it
+        # is not saved yet (it has no row to link)
+        run = context.run
+        if is_run_input is True and run is None:
+            raise errors.InvalidArgument("is_run_input=True needs a run: call ln.track() first")
+        if is_run_input is False or run is None or self._state.adding or self.run_id == run.id:
+            return
+        if is_run_input is None and not process_settings.settings.track_run_inputs:
+            return
+        self.input_of_runs.add(run)
 
     @property
     def versions(self) -> ArtifactQuerySet:

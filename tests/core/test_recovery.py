@@ -332,7 +332,7 @@ def test_recovery_function_reports_what_it_removes(storage, data, env, tmp_path,
     crash(spawn, tmp_path, "before-insert")
     out = run(env, tmp_path, """
         import lamindb_core as ln
-        storage = ln.Storage.get(root=ln.setup.settings.storage.resolve().as_posix())
+        storage = ln.Storage.get(root=ln.setup.settings.storage.root_as_str)
         dry = storage.recover(dry_run=True)
         print(len(dry.removed), dry.dry_run)
         done = storage.recover()

@@ -238,7 +238,7 @@ def test_connect_from_a_new_account_adds_its_user_through_post_migrate(python, h
 def test_settings_instance_is_the_session_instance(instance):
     ln = instance
     assert ln.setup.settings.instance.slug == f"{OS_HANDLE}/pytest"
-    assert ln.setup.settings.storage.name == "teststorage"
+    assert ln.setup.settings.storage.root.name == "teststorage"
     assert f"Current instance: {OS_HANDLE}/pytest" in repr(ln.setup.settings)
 
 
