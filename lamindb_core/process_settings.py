@@ -14,8 +14,9 @@ Example:
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from . import setup
+from . import errors, setup
 from .logger import logger
 
 __all__ = ["CreationSettings", "Settings", "settings", "VERBOSITY_NAMES"]
@@ -123,6 +124,16 @@ class Settings:
             '/home/me/mydata'
         """
         return setup.settings.storage
+
+    @storage.setter
+    def storage(self, value: Any) -> None:
+        # LaminDB switches where new artifacts go; here each instance has one storage
+        # folder, and a silent no-op would put data where the user did not ask
+        raise errors.InvalidArgument(
+            f"ln.settings.storage = {value!r}: switching the storage location is not supported by "
+            f"lamindb-core yet; new artifacts go to the instance's storage {setup.settings.storage.root_as_str!r}. "
+            "Connect to another instance (ln.setup.connect) to store elsewhere"
+        )
 
     @property
     def cache_dir(self) -> Path:

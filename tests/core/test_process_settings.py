@@ -107,12 +107,6 @@ def test_settings_storage_is_setup_settings_storage(instance):
     assert instance.settings.storage.root == instance.setup.settings.storage.root
 
 
-def test_settings_storage_cannot_be_switched(instance):
-    # one storage folder per instance here: switching is left for later
-    with pytest.raises(AttributeError):
-        instance.settings.storage = "/somewhere/else"
-
-
 def test_setup_settings_cache_dir_is_a_folder_in_the_config_home(instance):
     from lamindb_core.config import config_home
 
@@ -180,3 +174,12 @@ def test_artifact_load_is_run_input_false_and_true_without_a_run(instance):
     assert artifact.input_of_runs.count() == 0
     with pytest.raises(ln.errors.InvalidArgument, match="call ln.track"):
         artifact.load(is_run_input=True)
+
+
+def test_settings_storage_cannot_be_switched_and_says_why(instance, tmp_path):
+    ln = instance
+    before = ln.settings.storage.root_as_str
+    with pytest.raises(ln.errors.InvalidArgument, match="switching the storage location is not supported"):
+        ln.settings.storage = str(tmp_path / "elsewhere")
+    assert ln.settings.storage.root_as_str == before
+    assert not (tmp_path / "elsewhere").exists()
