@@ -21,7 +21,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from . import text_index
+from . import text_index, word_index
 from .ranking import (
     FUZZY_CUTOFF,
     INNER_WORD,
@@ -31,6 +31,8 @@ from .ranking import (
     score_row,
     typo_edits,
     whole_ratio,
+    word_match,
+    words_of,
 )
 
 __all__ = ["Candidates", "gather", "SCAN_ROWS", "MIN_CAP"]
@@ -80,9 +82,12 @@ class Candidates:
         return sum(1 for score in self.scores.values() if score[0] >= 70.0)
 
     def top(self, limit: int | None) -> list[tuple[Any, float]]:
+        """The best ``limit`` ``(pk, score)`` pairs: by score, then an earlier column, a shorter
+        value, the value in alphabetical order, the older row; never by which query found a
+        row first, which depends on where the database keeps it."""
         ranked = sorted(
-            (-score, column, length, i, pk)
-            for i, (pk, (score, column, length)) in enumerate(self.scores.items())
+            (-score, column, length, str(self.rows[pk][column]).casefold(), pk)
+            for pk, (score, column, length) in self.scores.items()
             if score > 0
         )
         if limit is not None:
@@ -102,6 +107,7 @@ def gather(qs, query: SearchQuery, fields: list[str], named: bool, found: Candid
     column = {n: meta.get_field(n).column for n in fields}
     lower_fields = [n for n in fields if column[n] in info.lower_columns]
     synonyms = found.synonyms
+    words = _QueryWords(alias, model, word_index.word_index_info(alias, meta.db_table), query)
 
     inner_cap = None if narrowed else cap  # a narrowed queryset may hold none of the first ids
 
@@ -116,7 +122,8 @@ def gather(qs, query: SearchQuery, fields: list[str], named: bool, found: Candid
     for n in lower_fields:
         found.add(qs.filter(text_index.prefix_condition(alias, model, n, text, inner_cap)), cap)
 
-    # 3. contains: the synonyms on their own (an exact synonym must not be crowded out), the rest together
+    # 3. contains: the synonyms on their own (an exact synonym must not be crowded out), the rest together;
+    # several words in a field with a word index: the words one after the other, through that index
     searchable = [n for n in fields if info.covers(column[n])]
     if named or not info.kind:
         searchable = list(fields)  # the user named them, or nothing is indexed: scan
@@ -125,15 +132,76 @@ def gather(qs, query: SearchQuery, fields: list[str], named: bool, found: Candid
     if rest:
         groups.insert(0, rest)
     for group in groups:
-        _add_contains(found, qs, alias, info, group, [text], cap, narrowed)
+        by_words = words.covered(group) if len(words.words) > 1 else []
+        others = [n for n in group if n not in by_words]
+        # as many rows as one query brings: the other fields could add none, as when one
+        # query read them all (and the trigram index reads every field's list for them)
+        if by_words and words.add_phrase(found, qs, by_words, cap, narrowed) >= cap:
+            others = []
+        if others:
+            _add_contains(found, qs, alias, info, others, [text], cap, narrowed)
 
-    # 4. a typo, the words in another order, a word too many: word by word, then the words corrected
+    # 4. a typo, the words in another order, a word too many: word by word, the words corrected
     if found.good() < (limit or 1):
         typo_fields = [n for n in searchable if n in found.fuzzy_fields] or searchable
-        if typo_fields:
+        if typo_fields and words.covered(typo_fields) == typo_fields:
+            _gather_by_words(found, qs, alias, info, words, typo_fields, lower_fields, limit, narrowed)
+        elif typo_fields:
             _gather_words(found, qs, alias, info, typo_fields, lower_fields, limit, narrowed)
         if not any(score[0] > 0 for score in found.scores.values()):
             _scan(found, qs, query, limit)
+
+
+class _QueryWords:
+    """The query's words as the word index (``word_index.py``) sees them, looked up once."""
+
+    def __init__(self, alias: str, model, info: word_index.WordIndexInfo, query: SearchQuery):
+        self.alias = alias
+        self.model = model
+        self.info = info
+        # the index folds case, whatever the search does
+        self.words = list(dict.fromkeys(words_of(query.text.lower())))
+        self.open_end = bool(query.text) and query.text[-1].isalnum()
+        self._kinds: dict[str, str] | None = None
+        self._starts = False
+
+    def covered(self, names: list[str]) -> list[str]:
+        """The fields among ``names`` that have a word index."""
+        meta = self.model._meta
+        return [n for n in names if self.info.covers(meta.get_field(n).column)]
+
+    def kinds(self, starts: bool = True) -> dict[str, str]:
+        """How each word occurs in the indexed fields: ``word_index.WORD``, ``START`` (left out
+        if not at all). Without ``starts``, a word that is no word of its own may be missing
+        although it starts one (on SQLite, that look-up costs as much as the rows it finds)."""
+        if self._kinds is None or (starts and not self._starts):
+            table = self.model._meta.db_table
+            columns = sorted(self.info.columns)  # all of them: one look-up serves every stage
+            known = self._kinds or {}
+            words = [w for w in self.words if w not in known]
+            known.update(word_index.indexed_words(self.alias, table, self.info, columns, words, starts=starts))
+            self._kinds, self._starts = known, starts
+        return self._kinds
+
+    def add_phrase(self, found: Candidates, qs, names: list[str], cap: int, narrowed: bool) -> int:
+        """Add the rows that hold the words one after the other, the first a whole word, the
+        last the start of one; return how many came. None if a word is missing from the index."""
+        kinds = self.kinds(starts=False)
+        *first, last = self.words
+        if any(kinds.get(w) != word_index.WORD for w in first):
+            return 0
+        # the last word as the start of longer words only if it is no word of its own: the start
+        # of a common word ("cell") reads the lists of all its longer words, and rows with the
+        # word itself rank higher
+        open_end = kinds.get(last) != word_index.WORD
+        if open_end and (not self.open_end or len(last) < 3 or any(c.isdigit() for c in last)):
+            return 0
+        # the index reads the whole words; the start of a word, the regular expression checks
+        lookup = [word_index.Term(w) for w in self.words if kinds.get(w) == word_index.WORD]
+        condition = word_index.phrase_condition(
+            self.alias, self.model, self.info, names, self.words, open_end, lookup, None if narrowed else cap
+        )
+        return 0 if condition is None else found.add(qs.filter(condition), cap)
 
 
 def _add_contains(found: Candidates, qs, alias, info, names, texts, cap, narrowed) -> None:
@@ -184,6 +252,77 @@ def _gather_words(found: Candidates, qs, alias, info, names: list[str], lower_fi
     long_words = [w for w in dict.fromkeys(corrected) if len(w) >= 3]
     if len(long_words) >= 2:
         _add_all_of(found, qs, alias, info, names, [[w] for w in long_words], cap, narrowed)
+
+
+def _gather_by_words(
+    found: Candidates, qs, alias, info, words: _QueryWords, names: list[str], lower_fields: list[str], limit, narrowed
+) -> None:
+    """Candidates word by word, through the word index: for a typo, the words in another order,
+    a word too many.
+
+    Each query word that the index does not hold is corrected: on PostgreSQL against the
+    vocabulary (the words one edit away, words similar to a long one), on SQLite from the words
+    of the rows that hold a piece of every query word (``_pieces``). Then rows that hold every
+    word (as typed, or a correction of it: "marker stdy 2" finds "Candidate marker study 2"),
+    rows that start with the corrected string or its first word, and, if too few, rows that hold
+    all words but one.
+    """
+    query = found.query
+    want = limit or 20
+    cap = max(4 * want, 80)
+    kinds = words.kinds()
+    unknown = [w for w in words.words if w not in kinds and typo_edits(w)]
+    corrections: dict[str, list[str]] = {}
+    if unknown and words.info.vocabulary:
+        near = word_index.vocabulary_words(alias, qs.model._meta.db_table, words.info, unknown)
+        corrections = {w: _closest(w, near) for w in unknown}
+    elif unknown:
+        long_words = [w for w in dict.fromkeys(query.words) if len(w) >= 3]
+        _add_all_of(found, qs, alias, info, names, [_pieces(w) for w in long_words], cap, narrowed)
+        seen = {v.lower() for v in query.matches}  # the words of the rows scored so far
+        corrections = {w: _closest(w, seen) for w in unknown}
+    groups = []
+    for w in words.words:
+        if w in kinds:
+            # a word that is one is looked up as a word: the start of a word reads more lists
+            group = [word_index.Term(w, prefix=kinds[w] == word_index.START)]
+            letters = re.match(r"[^\W\d_]{3,}", w) if any(c.isdigit() for c in w) else None
+            if letters:
+                # a name with a number ("ULabel7"): its letters find its siblings for the fuzzy matcher
+                group.append(word_index.Term(letters.group(), prefix=True))
+            groups.append(group)
+        elif corrections.get(w):
+            groups.append([word_index.Term(c) for c in corrections[w]])
+    model = qs.model
+    if groups:
+        _add_words(found, qs, alias, words.info, names, groups, None, cap, narrowed)
+    # the corrected string: rows that start with it, or with its first word, shortest first
+    corrected = [corrections[w][0] if corrections.get(w) else w for w in words.words]
+    if corrected != words.words:
+        text = " ".join(corrected)
+        starts = [text] + ([corrected[0]] if len(corrected) > 1 and len(corrected[0]) >= 3 else [])
+        for n in lower_fields:
+            for start in starts:
+                condition = text_index.prefix_condition(alias, model, n, start, None if narrowed else want)
+                found.add(qs.filter(condition), want)
+    if len(groups) >= 2 and found.good() < want:
+        _add_words(found, qs, alias, words.info, names, groups, len(groups) - 1, cap, narrowed)
+
+
+def _closest(word: str, candidates) -> list[str]:
+    """The words among ``candidates`` that ``word`` matches (a typo of one of them, or a piece
+    of it), the best first, at most three."""
+    ranked = sorted(
+        ((m, whole_ratio(word, c), c) for c in candidates for m in [word_match(word, c)] if m > 0 and c != word),
+        reverse=True,
+    )
+    return [c for _, _, c in ranked[:3]]
+
+
+def _add_words(found: Candidates, qs, alias, info, names, groups, at_least, cap, narrowed) -> None:
+    condition = word_index.words_condition(alias, qs.model, info, names, groups, None if narrowed else cap, at_least)
+    if condition is not None:
+        found.add(qs.filter(condition), cap)
 
 
 def _corrected(query: SearchQuery) -> tuple[str, ...]:

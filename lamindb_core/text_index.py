@@ -62,6 +62,11 @@ __all__ = [
     "equals_condition",
     "after_bulk_insert",
     "TRIGRAM_SQLITE",
+    "quote_name",
+    "cache_of",
+    "forget",
+    "index_name",
+    "fts_phrase",
 ]
 
 # FTS5's trigram tokenizer came with SQLite 3.34.0
@@ -79,8 +84,12 @@ def index_name(table: str, column: str, suffix: str) -> str:
     return f"{name[: _MAX_NAME - len(suffix) - 10]}_{digest}_{suffix}"
 
 
-def _q(name: str) -> str:
+def quote_name(name: str) -> str:
+    """``name`` as an SQL identifier, in double quotes (the same on SQLite and PostgreSQL)."""
     return '"' + name.replace('"', '""') + '"'
+
+
+_q = quote_name
 
 
 # ---------------------------------------------------------------------------
@@ -247,8 +256,12 @@ class IndexInfo:
         return bool(self.kind) and column in self.columns
 
 
-def _cache(connection) -> dict:
+def cache_of(connection) -> dict:
+    """What this module and ``word_index`` know of a connection's indexes, until :func:`forget`."""
     return connection.__dict__.setdefault("_lamindb_text_index", {})
+
+
+_cache = cache_of
 
 
 def forget(connection) -> None:
