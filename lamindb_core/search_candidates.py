@@ -19,9 +19,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.db import connections
 from django.db.models import Q
 
 from . import text_index, word_index
+from .word_lookup import Term, phrase_conditions, words_conditions
 from .ranking import (
     FUZZY_CUTOFF,
     INNER_WORD,
@@ -132,12 +134,19 @@ def gather(qs, query: SearchQuery, fields: list[str], named: bool, found: Candid
     if rest:
         groups.insert(0, rest)
     for group in groups:
-        by_words = words.covered(group) if len(words.words) > 1 else []
+        by_words = words.covered(group) if len(words.words) > 1 or info.kind == "trgm" else []
         others = [n for n in group if n not in by_words]
         # as many rows as one query brings: the other fields could add none, as when one
         # query read them all (and the trigram index reads every field's list for them)
-        if by_words and words.add_phrase(found, qs, by_words, cap, narrowed) >= cap:
+        if len(words.words) > 1 and by_words and words.add_phrase(found, qs, by_words, cap, narrowed) >= cap:
             others = []
+        elif words.one_word and by_words and words.add_start(found, qs, by_words, cap, narrowed) >= cap:
+            # PostgreSQL, one word: the rows with a word that starts with it, through the word
+            # index (or the oldest rows, if it is common); the trigram index, which finds it
+            # inside words too, only if they are too few
+            others = []
+        elif len(words.words) == 1:
+            others = list(group)
         if others:
             _add_contains(found, qs, alias, info, others, [text], cap, narrowed)
 
@@ -162,7 +171,8 @@ class _QueryWords:
         # the index folds case, whatever the search does
         self.words = list(dict.fromkeys(words_of(query.text.lower())))
         self.open_end = bool(query.text) and query.text[-1].isalnum()
-        self._kinds: dict[str, str] | None = None
+        self.one_word = len(self.words) == 1 and query.text.lower() == self.words[0]
+        self._kinds: dict[str, word_index.Found] | None = None
         self._starts = False
 
     def covered(self, names: list[str]) -> list[str]:
@@ -170,38 +180,60 @@ class _QueryWords:
         meta = self.model._meta
         return [n for n in names if self.info.covers(meta.get_field(n).column)]
 
-    def kinds(self, starts: bool = True) -> dict[str, str]:
-        """How each word occurs in the indexed fields: ``word_index.WORD``, ``START`` (left out
-        if not at all). Without ``starts``, a word that is no word of its own may be missing
-        although it starts one (on SQLite, that look-up costs as much as the rows it finds)."""
+    def kinds(self, starts: bool = True) -> dict[str, word_index.Found]:
+        """How each word occurs in the indexed fields (``word_index.Found``; left out if not at
+        all). Without ``starts``, a word that is no word of its own may be left out although it
+        starts one: on SQLite that look-up costs as much as the rows it finds."""
         if self._kinds is None or (starts and not self._starts):
             table = self.model._meta.db_table
             columns = sorted(self.info.columns)  # all of them: one look-up serves every stage
             known = self._kinds or {}
             words = [w for w in self.words if w not in known]
             known.update(word_index.indexed_words(self.alias, table, self.info, columns, words, starts=starts))
-            self._kinds, self._starts = known, starts
+            # PostgreSQL's vocabulary tells words and starts in one look-up
+            self._kinds, self._starts = known, starts or connections[self.alias].vendor == "postgresql"
         return self._kinds
 
     def add_phrase(self, found: Candidates, qs, names: list[str], cap: int, narrowed: bool) -> int:
         """Add the rows that hold the words one after the other, the first a whole word, the
-        last the start of one; return how many came. None if a word is missing from the index."""
+        last the start of one; return how many came (none if a word is missing from the index)."""
         kinds = self.kinds(starts=False)
         *first, last = self.words
-        if any(kinds.get(w) != word_index.WORD for w in first):
+        if any(w not in kinds or kinds[w].kind != word_index.WORD for w in first):
             return 0
         # the last word as the start of longer words only if it is no word of its own: the start
         # of a common word ("cell") reads the lists of all its longer words, and rows with the
         # word itself rank higher
-        open_end = kinds.get(last) != word_index.WORD
-        if open_end and (not self.open_end or len(last) < 3 or any(c.isdigit() for c in last)):
+        open_end = last not in kinds or kinds[last].kind == word_index.START
+        if open_end and (
+            not self.open_end or len(last) < 3 or any(c.isdigit() for c in last) or (last not in kinds and self._starts)
+        ):
             return 0
-        # the index reads the whole words; the start of a word, the regular expression checks
-        lookup = [word_index.Term(w) for w in self.words if kinds.get(w) == word_index.WORD]
-        condition = word_index.phrase_condition(
-            self.alias, self.model, self.info, names, self.words, open_end, lookup, None if narrowed else cap
+        whole = [w for w in self.words if w in kinds and kinds[w].kind == word_index.WORD]
+        conditions = phrase_conditions(
+            self.alias, self.model, self.info, names, self.words, open_end, whole, None if narrowed else cap
         )
-        return 0 if condition is None else found.add(qs.filter(condition), cap)
+        return _add_first(found, qs, conditions, cap)
+
+    def add_start(self, found: Candidates, qs, names: list[str], cap: int, narrowed: bool) -> int:
+        """Add the rows with a word that starts with the query's one word; return how many came."""
+        kinds = self.kinds(starts=False)
+        word = self.words[0]
+        if word not in kinds and self._starts:
+            return 0  # no word starts with it
+        known = kinds.get(word)
+        # the longer words that it starts, if few, as words: the index reads them faster
+        terms = [Term(w) for w in known.longer] if known and known.longer else [Term(word, prefix=True)]
+        conditions = words_conditions(self.alias, self.model, self.info, names, [terms], None if narrowed else cap)
+        return _add_first(found, qs, conditions, cap)
+
+    def terms(self, word: str) -> list[Term]:
+        """How the index looks a word up: the word itself, or the longer words it starts, or
+        (too many of them, or on SQLite) every word with that start."""
+        kind = self._kinds[word]
+        if kind.kind == word_index.WORD:
+            return [Term(word)]
+        return [Term(w) for w in kind.longer] or [Term(word, prefix=True)]
 
 
 def _add_contains(found: Candidates, qs, alias, info, names, texts, cap, narrowed) -> None:
@@ -284,15 +316,14 @@ def _gather_by_words(
     groups = []
     for w in words.words:
         if w in kinds:
-            # a word that is one is looked up as a word: the start of a word reads more lists
-            group = [word_index.Term(w, prefix=kinds[w] == word_index.START)]
+            group = words.terms(w)
             letters = re.match(r"[^\W\d_]{3,}", w) if any(c.isdigit() for c in w) else None
             if letters:
                 # a name with a number ("ULabel7"): its letters find its siblings for the fuzzy matcher
-                group.append(word_index.Term(letters.group(), prefix=True))
+                group.append(Term(letters.group(), prefix=True))
             groups.append(group)
         elif corrections.get(w):
-            groups.append([word_index.Term(c) for c in corrections[w]])
+            groups.append([Term(c) for c in corrections[w]])
     model = qs.model
     if groups:
         _add_words(found, qs, alias, words.info, names, groups, None, cap, narrowed)
@@ -319,10 +350,20 @@ def _closest(word: str, candidates) -> list[str]:
     return [c for _, _, c in ranked[:3]]
 
 
-def _add_words(found: Candidates, qs, alias, info, names, groups, at_least, cap, narrowed) -> None:
-    condition = word_index.words_condition(alias, qs.model, info, names, groups, None if narrowed else cap, at_least)
-    if condition is not None:
-        found.add(qs.filter(condition), cap)
+def _add_words(found: Candidates, qs, alias, info, names, groups, at_least, cap, narrowed) -> int:
+    conditions = words_conditions(alias, qs.model, info, names, groups, None if narrowed else cap, at_least)
+    return _add_first(found, qs, conditions, cap)
+
+
+def _add_first(found: Candidates, qs, conditions, cap: int) -> int:
+    """Add the rows of the first of ``conditions`` that brings ``cap`` of them (each one tried
+    in turn: a cheap way first, ``word_lookup``); return how many the last one brought."""
+    n = 0
+    for condition in conditions:
+        n = found.add(qs.filter(condition), cap)
+        if n >= cap:
+            break
+    return n
 
 
 def _corrected(query: SearchQuery) -> tuple[str, ...]:

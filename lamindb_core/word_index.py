@@ -40,28 +40,26 @@ from __future__ import annotations
 import string
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import DEFAULT_DB_ALIAS, connections, migrations
-from django.db.models import Q
-from django.db.models.expressions import RawSQL
 
 from .logger import logger
 from .text_index import cache_of, fts_phrase, index_name, quote_name
 
 __all__ = [
     "WordIndexInfo",
-    "Term",
     "create_word_index",
     "drop_word_index",
     "migration_operation",
     "word_index_info",
     "after_bulk_insert",
     "words_sql",
-    "words_condition",
-    "phrase_condition",
+    "SPLIT_PG",
     "indexed_words",
     "WORD",
     "START",
+    "Found",
     "vocabulary_words",
     "edits",
     "words_table",
@@ -369,123 +367,6 @@ def _pg_info(connection, table: str) -> WordIndexInfo:
 
 
 # ---------------------------------------------------------------------------
-# conditions that use the index
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Term:
-    """A word to look up: as a whole word, or (``prefix``) as the start of a word."""
-
-    word: str
-    prefix: bool = False
-
-
-def _fts_term(term: Term) -> str:
-    return fts_phrase(term.word) + ("*" if term.prefix else "")
-
-
-def _ts_term(term: Term) -> str:
-    # a tsquery literal: the lexeme as it is, no text-search parsing; our words hold no quote
-    lexeme = "'" + term.word.replace("\\", "\\\\").replace("'", "''") + "'"
-    return lexeme + (":*" if term.prefix else "")
-
-
-def _boolean(groups: Sequence[Sequence[Term]], at_least: int, term, and_: str, or_: str) -> str:
-    """All ``groups`` (one of the terms of each), or, with ``at_least``, any ``at_least`` of them."""
-    parts = ["(" + f" {or_} ".join(term(t) for t in group) + ")" for group in groups]
-    if at_least >= len(parts):
-        return f" {and_} ".join(parts)
-    # all but one: the disjunction of the conjunctions that leave one group out
-    combos = [[p for j, p in enumerate(parts) if j != i] for i in range(len(parts))]
-    return f" {or_} ".join("(" + f" {and_} ".join(c) + ")" for c in combos)
-
-
-def _subquery(model, where: str, params: list, cap: int | None) -> Q:
-    meta = model._meta
-    limit = f" LIMIT {int(cap)}" if cap else ""
-    sql = f"SELECT {quote_name(meta.pk.column)} FROM {quote_name(meta.db_table)} WHERE {where}{limit}"
-    return Q(pk__in=RawSQL(sql, params))
-
-
-def words_condition(
-    alias: str,
-    model,
-    info: WordIndexInfo,
-    names: Sequence[str],
-    groups: Sequence[Sequence[Term]],
-    cap: int | None = None,
-    at_least: int | None = None,
-) -> Q | None:
-    """Records whose field in ``names`` holds, for each group of ``groups``, one of its terms.
-
-    ``[[Term("livr", prefix=True), Term("liver")], [Term("kinase", prefix=True)]]``: a word that
-    starts with "livr" or the word "liver", and a word that starts with "kinase". With
-    ``at_least`` (one less than the groups), rows that hold all groups but one. At most ``cap``
-    ids, in the order the index holds them (the oldest rows first). None if a field has no word
-    index or no group is given.
-    """
-    groups = [list(g) for g in groups if g]
-    if not groups or not names:
-        return None
-    meta = model._meta
-    columns = [meta.get_field(n).column for n in names]
-    if not all(info.covers(c) for c in columns):
-        return None
-    at_least = len(groups) if at_least is None else at_least
-    vendor = connections[alias].vendor
-    if vendor == "sqlite":
-        words = words_table(meta.db_table)
-        spec = "{" + " ".join(columns) + "}" if len(columns) > 1 else columns[0]
-        query = f"{spec} : ({_boolean(groups, at_least, _fts_term, 'AND', 'OR')})"
-        limit = f" LIMIT {int(cap)}" if cap else ""
-        return Q(pk__in=RawSQL(f"SELECT rowid FROM {quote_name(words)} WHERE {quote_name(words)} MATCH %s{limit}", [query]))
-    tsquery = _boolean(groups, at_least, _ts_term, "&", "|")
-    where = " OR ".join(f"{words_sql(quote_name(c))} @@ %s::tsquery" for c in columns)
-    return _subquery(model, where, [tsquery] * len(columns), cap)
-
-
-def phrase_condition(
-    alias: str,
-    model,
-    info: WordIndexInfo,
-    names: Sequence[str],
-    words: Sequence[str],
-    open_end: bool,
-    lookup: Sequence[Term] = (),
-    cap: int | None = None,
-) -> Q | None:
-    """Records whose field in ``names`` holds ``words`` one after the other, whatever separates
-    them; with ``open_end`` the last one may be the start of a longer word ("killer cel" finds
-    "natural killer cell"). The first word is a whole word. None without a word index.
-
-    SQLite: an FTS5 phrase. PostgreSQL: the terms ``lookup`` (by default every word, the last
-    one as a start with ``open_end``) through the index, the words and their order through a
-    regular expression on the rows it finds: a caller that knows which words are rare looks up
-    only those, rather than read the long list of a common word.
-    """
-    if not words or not names:
-        return None
-    meta = model._meta
-    columns = [meta.get_field(n).column for n in names]
-    if not all(info.covers(c) for c in columns):
-        return None
-    limit = f" LIMIT {int(cap)}" if cap else ""
-    if connections[alias].vendor == "sqlite":
-        table = words_table(meta.db_table)
-        spec = "{" + " ".join(columns) + "}" if len(columns) > 1 else columns[0]
-        query = f"{spec} : {fts_phrase(' '.join(words))}{'*' if open_end else ''}"
-        return Q(pk__in=RawSQL(f"SELECT rowid FROM {quote_name(table)} WHERE {quote_name(table)} MATCH %s{limit}", [query]))
-    lookup = list(lookup) or [Term(w, prefix=open_end and i == len(words) - 1) for i, w in enumerate(words)]
-    tsquery = " & ".join(_ts_term(t) for t in lookup)
-    pattern = f"(^|{SPLIT_PG})" + f"{SPLIT_PG}+".join(words) + ("" if open_end else f"({SPLIT_PG}|$)")
-    where = " OR ".join(
-        f"({words_sql(quote_name(c))} @@ %s::tsquery AND lower({quote_name(c)}::text) ~ %s)" for c in columns
-    )
-    return _subquery(model, where, [tsquery, pattern] * len(columns), cap)
-
-
-# ---------------------------------------------------------------------------
 # the vocabulary
 # ---------------------------------------------------------------------------
 
@@ -493,53 +374,64 @@ def phrase_condition(
 # how a word occurs in the index: as a word of its own, or only as the start of longer words
 WORD = "word"
 START = "start"
+COMPLETIONS = 8  # the longer words of a start that a look-up names, at most
+
+
+class Found(NamedTuple):
+    """How a word occurs in the index: ``kind`` :data:`WORD` or :data:`START`; for a start, on
+    PostgreSQL, ``longer``: the words it starts, if at most :data:`COMPLETIONS` (an index reads
+    whole words faster than all words with a start)."""
+
+    kind: str
+    longer: tuple[str, ...] = ()
 
 
 def indexed_words(
     alias: str, table: str, info: WordIndexInfo, columns: Sequence[str], words: Sequence[str], starts: bool = True
-) -> dict[str, str]:
-    """How each of ``words`` occurs in ``columns``: :data:`WORD` (a word of its own), :data:`START`
-    (only the start of longer words); words that do not occur are left out.
+) -> dict[str, Found]:
+    """How each of ``words`` occurs in ``columns`` (:class:`Found`); words that do not occur
+    are left out.
 
-    SQLite: FTS5 queries that stop at the first row (numbers and words under 3 characters only
-    as whole words; without ``starts``, every word only as a whole word). PostgreSQL: the vocabulary (a btree lookup and a prefix range per word),
-    which holds only words of 3 to 64 letters without digits: any other word is reported as
-    :data:`WORD`, unchecked.
+    SQLite: FTS5 queries that stop at the first row; numbers and words under 3 characters only
+    as whole words, and without ``starts`` every word. PostgreSQL: the vocabulary (a btree
+    look-up and a prefix range per word), which holds only words of 3 to 64 letters without
+    digits: any other word is reported as a :data:`WORD`, unchecked.
 
     Example:
         >>> indexed_words("default", "core_ulabel", info, ["name"], ["study", "stud", "stdy"])
-        {'study': 'word', 'stud': 'start'}
+        {'study': Found(kind='word', longer=()), 'stud': Found(kind='start', longer=('study',))}
     """
     words = list(dict.fromkeys(words))
     if not words:
         return {}
     connection = connections[alias]
-    found: dict[str, str] = {}
+    found: dict[str, Found] = {}
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             # a whole word costs a seek; the start of words merges the lists of all of them (the
             # 170,000 rows of "cell" for "cel"), so only words that are none are tried as a start,
             # and never a number (its starts are the many longer numbers)
             whole = _sqlite_probe(cursor, table, columns, [f"{fts_phrase(w)}" for w in words])
-            found = {w: WORD for w, hit in zip(words, whole) if hit}
+            found = {w: Found(WORD) for w, hit in zip(words, whole) if hit}
             rest = [w for w in words if w not in found and len(w) >= 3 and not any(c.isdigit() for c in w)]
-            rest = rest if starts else []
-            start = _sqlite_probe(cursor, table, columns, [f"{fts_phrase(w)}*" for w in rest])
-            found.update((w, START) for w, hit in zip(rest, start) if hit)
+            start = _sqlite_probe(cursor, table, columns, [f"{fts_phrase(w)}*" for w in rest] if starts else [])
+            found.update((w, Found(START)) for w, hit in zip(rest, start) if hit)
             return found
         checked = [w for w in words if 3 <= len(w) <= 64 and not any(c.isdigit() for c in w)]
-        found = {w: WORD for w in words if w not in checked}
+        found = {w: Found(WORD) for w in words if w not in checked}
         if checked:
             vocabulary = quote_name(words_table(table))
             cursor.execute(
                 f"SELECT w, EXISTS (SELECT 1 FROM {vocabulary} AS v WHERE v.word = w), "
-                f"EXISTS (SELECT 1 FROM {vocabulary} AS v WHERE v.word > w AND v.word < w || %s) "
-                f"FROM unnest(%s::text[]) AS w",
+                f"ARRAY(SELECT DISTINCT v.word FROM {vocabulary} AS v WHERE v.word > w AND v.word < w || %s "
+                f"ORDER BY v.word LIMIT {COMPLETIONS + 1}) FROM unnest(%s::text[]) AS w",
                 [_LAST, checked],
             )
-            for w, whole, start in cursor.fetchall():
-                if whole or start:
-                    found[w] = WORD if whole else START
+            for w, whole, longer in cursor.fetchall():
+                if whole:
+                    found[w] = Found(WORD)
+                elif longer:
+                    found[w] = Found(START, tuple(longer) if len(longer) <= COMPLETIONS else ())
     return found
 
 
