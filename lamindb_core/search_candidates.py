@@ -1,17 +1,29 @@
-"""The candidate rows of a search: a few bounded queries through the text index.
+"""The candidate rows of a search: a few bounded queries, each through an index.
 
-``search.search_queryset`` ranks what :func:`gather` finds (``ranking.py``). The
-queries, in order, each bounded, each reading an index (``text_index.py``):
+``search.search_queryset`` ranks what :func:`gather` finds (``ranking.py``). The queries, in
+order, each bounded, each reading an index: the text index (``text_index.py``: trigrams, and
+``lower()`` btrees) and the word index of the name-like fields (``word_index.py``,
+``word_lookup.py``):
 
 1. exact matches of unique identifier-like fields (``uid``);
 2. prefix matches of the name, through its ``lower()`` index;
-3. rows whose text contains the string, and rows with the string among their synonyms;
-4. if these leave fewer than ``limit`` good matches (a typo, words in another order, a
-   word too many): rows that hold every word or a piece of it that survives a typo, then
-   rows that hold all words but one; then the words are corrected to the closest words
-   of those rows ("stdy" to "study") and the corrected string is looked up as above;
-5. if all that finds nothing, the latest rows are scanned with a fuzzy matcher, a
-   bounded number of them.
+3. rows whose text contains the string, and rows with the string among their synonyms; in a
+   field with a word index, several words are looked up as a phrase (the words one after the
+   other), and, on PostgreSQL, one word as the start of a word, before the trigrams;
+4. if these leave fewer than ``limit`` good matches (a typo, words in another order, a word
+   too many), word by word through the word index: each word that it does not hold corrected
+   (on PostgreSQL against its vocabulary, on SQLite from the words of rows that hold a piece of
+   every query word), then rows that hold every word, rows that start with the corrected string
+   or its first word, and, if still too few, rows that hold all words but one. A registry
+   without a word index (one defined in a notebook, an instance not yet migrated) does the
+   same through trigrams: rows that hold a piece of every word, then all words but one, then
+   the words corrected to the closest words of those rows;
+5. if all that finds nothing, the latest rows are scanned with a fuzzy matcher, a bounded
+   number of them.
+
+When more rows match than a query takes, the indexes hand over the oldest first: FTS5 in the
+order of the ids, PostgreSQL's bitmap scans in the order the table holds the rows, and
+``word_lookup``'s look-ups of common words read the oldest rows by id.
 """
 
 from __future__ import annotations

@@ -61,6 +61,7 @@ __all__ = [
     "prefix_condition",
     "equals_condition",
     "after_bulk_insert",
+    "words_table",
     "TRIGRAM_SQLITE",
     "quote_name",
     "cache_of",
@@ -178,23 +179,37 @@ def drop_text_index(connection, table: str, columns: Sequence[str], key_columns:
     forget(connection)
 
 
+def words_table(table: str) -> str:
+    """``<table>_fts_words``: the SQLite word index of ``word_index.py``, the PostgreSQL vocabulary.
+
+    ``_fts`` in a table's name marks it as derived from the registry's rows, as the trigram
+    table ``<table>_fts`` is (``ownership`` counts no records in such tables).
+    """
+    return f"{table}_fts_words"
+
+
 def after_bulk_insert(connection, table: str) -> None:
-    """Fold what a big insert left in the GIN pending lists of ``table`` into its trigram indexes.
+    """Fold what a big insert left in the GIN pending lists of ``table`` into its indexes.
 
     PostgreSQL's GIN indexes take new rows into a pending list (``fastupdate``)
     that every search reads until (auto)vacuum merges it: after 100,000 rows, a
     search of a 100,000-row table takes 20 to 40 ms longer. Merging right after
     a big bulk insert keeps search fast; turning ``fastupdate`` off instead
-    would make saving 10,000 labels about 3 times slower. Nothing to do on SQLite.
+    would make saving 10,000 labels about 3 times slower. Every GIN index of the
+    table is merged (the trigram indexes, those of ``word_index.py``) and those
+    of its vocabulary (:func:`words_table`). Nothing to do on SQLite.
     """
     if connection.vendor != "postgresql":
         return
-    info = index_info(connection.alias, table)
-    if info.kind != "trgm":
-        return
     with connection.cursor() as cursor:
-        for column in sorted(info.columns):
-            cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index_name(table, column, "trgm")])
+        cursor.execute(
+            "SELECT i.indexrelid::regclass::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "JOIN pg_am a ON a.oid = c.relam WHERE a.amname = 'gin' AND i.indrelid IN "
+            "(SELECT oid FROM pg_class WHERE oid IN (to_regclass(%s), to_regclass(%s)))",
+            [_q(table), _q(words_table(table))],
+        )
+        for (name,) in cursor.fetchall():
+            cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [name])
 
 
 def migration_operation(

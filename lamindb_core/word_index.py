@@ -12,7 +12,7 @@ name-like fields (its name and synonyms: where search looks for typos) get:
   table is. Search corrects typos there as before, from the words of rows that hold a piece
   of each query word (SQLite reads those pieces fast); the word index looks up the result.
 - PostgreSQL: a GIN index per field, ``<table>_<column>_words``, on the field's words as a
-  ``tsvector`` (:func:`words_sql`), and a vocabulary: the table ``<table>_fts_words(word)``
+  ``tsvector`` (:func:`words_sql`, the function ``lamindb_words``), and a vocabulary: the table ``<table>_fts_words(word)``
   of the distinct words of 3 to 64 letters without digits (what a typo can be corrected to:
   :func:`ranking.typo_edits` allows none in a word with a digit), with a btree and a
   trigram index on ``word``. A trigger adds the words of every inserted row (once per
@@ -26,9 +26,12 @@ never wait for each other: each adds the words it does not see, and two transact
 add the same new word at once leave it twice (a lookup reads distinct words). Deleted rows
 leave their words behind, which costs at most a correction that finds no row.
 
-Words are split the same way everywhere: Python's ``ranking.words_of`` (letters and digits),
-FTS5's ``unicode61``, and on PostgreSQL at ASCII characters other than letters and digits and
-at general punctuation (U+2000 to U+206F), which does not depend on the database's locale.
+Words are split nearly the same way everywhere: at characters other than letters and digits
+by Python's ``ranking.words_of`` and FTS5's ``unicode61``; on PostgreSQL at ASCII characters
+other than letters and digits and at general punctuation (U+2000 to U+206F), which does not
+depend on the database's locale (other non-ASCII punctuation stays inside a word there).
+
+``word_lookup.py`` builds the conditions that read the index.
 
 Migrations create the index with :func:`migration_operation`; the core registries get theirs in
 ``core/0005_search_words``, the bio registries in ``bio/0003_search_words``. At query time
@@ -45,7 +48,7 @@ from typing import NamedTuple
 from django.db import DEFAULT_DB_ALIAS, connections, migrations
 
 from .logger import logger
-from .text_index import cache_of, fts_phrase, index_name, quote_name
+from .text_index import cache_of, fts_phrase, index_name, quote_name, words_table
 
 __all__ = [
     "WordIndexInfo",
@@ -53,7 +56,6 @@ __all__ = [
     "drop_word_index",
     "migration_operation",
     "word_index_info",
-    "after_bulk_insert",
     "words_sql",
     "SPLIT_PG",
     "indexed_words",
@@ -62,7 +64,6 @@ __all__ = [
     "Found",
     "vocabulary_words",
     "edits",
-    "words_table",
 ]
 
 # PostgreSQL: where words split, after lower(): anything but ASCII letters and digits,
@@ -71,15 +72,6 @@ SPLIT_PG = r"[^0-9a-z\u0080-\u1fff\u2070-\U0010ffff]"
 # the words that the vocabulary keeps: what a typo can be corrected to
 _VOCABULARY_WORD = "length(w) BETWEEN 3 AND 64 AND w !~ '[0-9]'"
 _LAST = "\U0010ffff"  # sorts after every character: word >= 'abc' AND word < 'abc' || _LAST is a prefix range
-
-
-def words_table(table: str) -> str:
-    """``<table>_fts_words``: the SQLite word index, the PostgreSQL vocabulary.
-
-    ``_fts`` in the name marks it as derived from the registry's rows, as the trigram table
-    ``<table>_fts`` is (``ownership`` counts no records in such tables).
-    """
-    return f"{table}_fts_words"
 
 
 def words_sql(column_sql: str) -> str:
@@ -194,7 +186,8 @@ def create_word_index(connection, table: str, pk: str, columns: Sequence[str]) -
             statements = _sqlite_sql(table, pk, columns)
         elif connection.vendor == "postgresql":
             cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
-            statements = _pg_sql(table, columns, has_trgm=cursor.fetchone() is not None)
+            # the statistics of the new index (its most common words) plan the look-ups
+            statements = _pg_sql(table, columns, has_trgm=cursor.fetchone() is not None) + [f"ANALYZE {quote_name(table)}"]
         else:
             statements = []
         for statement in statements:
@@ -249,20 +242,6 @@ def migration_operation(app_label: str, model_name: str, fields: Sequence[str]) 
         drop_word_index(schema_editor.connection, table, cols)
 
     return migrations.RunPython(forward, backward, elidable=False)
-
-
-def after_bulk_insert(connection, table: str) -> None:
-    """Fold the GIN pending lists of the word indexes and the vocabulary's trigram index
-    (PostgreSQL), as ``text_index.after_bulk_insert`` does for the trigram indexes."""
-    if connection.vendor != "postgresql":
-        return
-    info = word_index_info(connection.alias, table)
-    names = [index_name(table, c, "words") for c in sorted(info.columns)]
-    if info.vocabulary == "trgm":
-        names.append(index_name(words_table(table), "word", "trgm"))
-    with connection.cursor() as cursor:
-        for name in names:
-            cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [quote_name(name)])
 
 
 # ---------------------------------------------------------------------------

@@ -29,8 +29,8 @@ from django.db import connections
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
-from .text_index import cache_of, fts_phrase, index_name, quote_name
-from .word_index import SPLIT_PG, WordIndexInfo, words_sql, words_table
+from .text_index import cache_of, fts_phrase, index_name, quote_name, words_table
+from .word_index import SPLIT_PG, WordIndexInfo, words_sql
 
 __all__ = ["Term", "words_conditions", "phrase_conditions", "COMMON", "SCAN_ROWS", "PHRASE_SCAN"]
 
