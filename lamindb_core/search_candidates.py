@@ -317,14 +317,17 @@ def _gather_by_words(
     kinds = words.kinds()
     unknown = [w for w in words.words if w not in kinds and typo_edits(w)]
     corrections: dict[str, list[str]] = {}
-    if unknown and words.info.vocabulary:
-        near = word_index.vocabulary_words(alias, qs.model._meta.db_table, words.info, unknown)
-        corrections = {w: _closest(w, near) for w in unknown}
-    elif unknown:
+    if unknown and connections[alias].vendor == "sqlite":
+        # SQLite: the words of the rows that hold a piece of every query word, which it reads
+        # fast; for a word that none of them corrects, the words one edit away
         long_words = [w for w in dict.fromkeys(query.words) if len(w) >= 3]
         _add_all_of(found, qs, alias, info, names, [_pieces(w) for w in long_words], cap, narrowed)
         seen = {v.lower() for v in query.matches}  # the words of the rows scored so far
         corrections = {w: _closest(w, seen) for w in unknown}
+        unknown = [w for w in unknown if not corrections[w]]
+    if unknown and words.info.vocabulary:
+        near = word_index.vocabulary_words(alias, qs.model._meta.db_table, words.info, unknown)
+        corrections.update((w, _closest(w, near)) for w in unknown)
     groups = []
     for w in words.words:
         if w in kinds:

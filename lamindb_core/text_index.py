@@ -273,6 +273,8 @@ class IndexInfo:
 
 def cache_of(connection) -> dict:
     """What this module and ``word_index`` know of a connection's indexes, until :func:`forget`."""
+    # the connection itself, also when given django.db.connection (a proxy with a dict of its own)
+    connection = connections[connection.alias]
     return connection.__dict__.setdefault("_lamindb_text_index", {})
 
 
@@ -281,7 +283,7 @@ _cache = cache_of
 
 def forget(connection) -> None:
     """Drop the cached index descriptions of a connection (after DDL)."""
-    connection.__dict__.pop("_lamindb_text_index", None)
+    cache_of(connection).clear()
 
 
 def index_info(alias: str, table: str) -> IndexInfo:
