@@ -34,6 +34,10 @@ by a plain ``LIKE`` scan instead.
 Django rebuilds an SQLite table to alter it (copy, drop, rename), which drops
 its triggers; :func:`index_info` notices the missing triggers on the instance's
 own database, puts them back and rebuilds the index.
+
+The name-like fields also get a word index, and on PostgreSQL a vocabulary of
+their words, which search's word-by-word stage and its typo corrections read:
+see ``word_index.py``.
 """
 
 from __future__ import annotations
