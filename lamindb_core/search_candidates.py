@@ -253,10 +253,11 @@ def _add_contains(found: Candidates, qs, alias, info, names, texts, cap, narrowe
         found.add(qs.filter(condition), cap)
 
 
-def _add_all_of(found: Candidates, qs, alias, info, names, groups, cap, narrowed) -> None:
-    condition = text_index.all_of_condition(alias, qs.model, info, names, groups, cap=None if narrowed else cap)
-    if condition:
-        found.add(qs.filter(condition), cap)
+def _add_all_of(found: Candidates, qs, alias, info, names, groups, cap, narrowed, all_but_one: bool = False) -> int:
+    condition = text_index.all_of_condition(
+        alias, qs.model, info, names, groups, cap=None if narrowed else cap, all_but_one=all_but_one
+    )
+    return found.add(qs.filter(condition), cap) if condition else 0
 
 
 def _gather_words(found: Candidates, qs, alias, info, names: list[str], lower_fields: list[str], limit, narrowed) -> None:
@@ -317,13 +318,14 @@ def _gather_by_words(
     unknown = [w for w in words.words if w not in kinds and typo_edits(w)]
     corrections: dict[str, list[str]] = {}
     if unknown and connections[alias].vendor == "sqlite":
-        # SQLite: the words of the rows that hold a piece of every query word, which it reads
+        # SQLite: for each word, the words of rows that hold a piece of it (the pieces of a typo
+        # survive it: "knockot" finds "knockout" through "kno"), the oldest first, which it reads
         # fast; for a word that none of them corrects, the words one edit away
-        long_words = [w for w in dict.fromkeys(query.words) if len(w) >= 3]
-        _add_all_of(found, qs, alias, info, names, [_pieces(w) for w in long_words], cap, narrowed)
+        for w in unknown:
+            _add_all_of(found, qs, alias, info, names, [_pieces(w)], want, narrowed)
         seen = {v.lower() for v in query.matches}  # the words of the rows scored so far
         corrections = {w: _closest(w, seen) for w in unknown}
-        unknown = [w for w in unknown if not corrections[w]]
+        unknown = [w for w in unknown if not corrections[w] and len(w) < 8]
     if unknown and words.info.vocabulary:
         near = word_index.vocabulary_words(alias, qs.model._meta.db_table, words.info, unknown)
         corrections.update((w, _closest(w, near)) for w in unknown)
