@@ -253,10 +253,8 @@ def _add_contains(found: Candidates, qs, alias, info, names, texts, cap, narrowe
         found.add(qs.filter(condition), cap)
 
 
-def _add_all_of(found: Candidates, qs, alias, info, names, groups, cap, narrowed, all_but_one: bool = False) -> int:
-    condition = text_index.all_of_condition(
-        alias, qs.model, info, names, groups, cap=None if narrowed else cap, all_but_one=all_but_one
-    )
+def _add_all_of(found: Candidates, qs, alias, info, names, groups, cap, narrowed) -> int:
+    condition = text_index.all_of_condition(alias, qs.model, info, names, groups, cap=None if narrowed else cap)
     return found.add(qs.filter(condition), cap) if condition else 0
 
 

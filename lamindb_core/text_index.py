@@ -452,22 +452,14 @@ def contains_condition(
     return condition
 
 
-def all_of_condition(
-    alias: str,
-    model,
-    info: IndexInfo,
-    names: Sequence[str],
-    groups: Sequence[Sequence[str]],
-    cap: int | None = None,
-    all_but_one: bool = False,
-) -> Q | None:
+def all_of_condition(alias: str, model, info: IndexInfo, names: Sequence[str], groups: Sequence[Sequence[str]], cap: int | None = None) -> Q | None:
     """A filter for records that contain, for every group of ``groups``, one of its texts in one of the fields ``names``.
 
     ``[["liv", "ver"], ["kinase"]]``: "liv" or "ver", and "kinase"; case-insensitive. One
     index query on SQLite (an FTS5 ``AND`` of ``OR``s, at most ``cap`` ids), and-ed
     trigram conditions on PostgreSQL, ``icontains`` where no index covers the fields.
     Texts shorter than 3 characters are left out, and so is a group left empty; None if
-    no group is left. With ``all_but_one``, records that contain all groups but one.
+    no group is left.
     """
     groups = [list(dict.fromkeys(t for t in group if len(t) >= 3)) for group in groups]
     groups = [g for g in groups if g]
@@ -475,20 +467,16 @@ def all_of_condition(
         return None
     meta = model._meta
     columns = {n: meta.get_field(n).column for n in names}
-    # the ways to pick the groups: all of them, or each way to leave one out
-    ways = [list(range(len(groups)))]
-    if all_but_one and len(groups) > 1:
-        ways = [[j for j in range(len(groups)) if j != i] for i in range(len(groups))]
     if info.kind == "fts5" and all(info.covers(columns[n]) for n in names):
         parts = [fts_query(info, [columns[n] for n in names], group) for group in groups]
         if any(p is None for p in parts):
             return None
         # each part is "<columns> : (<phrases>)"; FTS5 ands them with AND
-        query = " OR ".join("(" + " AND ".join(f"({parts[j]})" for j in way) + ")" for way in ways)
+        query = " AND ".join(f"({p})" for p in parts)
         fts = f"{meta.db_table}_fts"
         limit = f" LIMIT {int(cap)}" if cap else ""
         return Q(pk__in=RawSQL(f"SELECT rowid FROM {_q(fts)} WHERE {_q(fts)} MATCH %s{limit}", [query]))
-    eithers = []
+    condition = Q()
     for group in groups:
         either = Q()
         for n in names:
@@ -497,13 +485,7 @@ def all_of_condition(
                     either |= Q(_ILike(F(n), Value(f"%{like_escape(t)}%")))
                 else:
                     either |= Q(**{f"{n}__icontains": t})
-        eithers.append(either)
-    condition = Q()
-    for way in ways:
-        every = Q()
-        for j in way:
-            every &= eithers[j]
-        condition |= every
+        condition &= either
     return condition
 
 
