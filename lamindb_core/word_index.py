@@ -9,8 +9,9 @@ name-like fields (its name and synonyms: where search looks for typos) get:
 - SQLite: an FTS5 table ``<table>_fts_words`` over them, tokenizer ``unicode61`` (words of
   letters and digits, case folded), reading the registry's own rows (external content), kept
   in step by three triggers (``<table>_fts_words_ai``, ``_ad``, ``_au``) as the trigram
-  table is. Search corrects typos there as before, from the words of rows that hold a piece
-  of each query word (SQLite reads those pieces fast); the word index looks up the result.
+  table is, and ``<table>_fts_words_vocab`` (``fts5vocab``), the list of its words. Search
+  corrects a typo from the words of the rows that hold a piece of it (trigrams, which SQLite
+  reads fast), else from the words one edit away in that list.
 - PostgreSQL: a GIN index per field, ``<table>_<column>_words``, on the field's words as a
   ``tsvector`` (:func:`words_sql`, the function ``lamindb_words``), and a vocabulary: the table ``<table>_fts_words(word)``
   of the distinct words of 3 to 64 letters without digits (what a typo can be corrected to:
