@@ -34,6 +34,10 @@ by a plain ``LIKE`` scan instead.
 Django rebuilds an SQLite table to alter it (copy, drop, rename), which drops
 its triggers; :func:`index_info` notices the missing triggers on the instance's
 own database, puts them back and rebuilds the index.
+
+The name-like fields also get a word index, and on PostgreSQL a vocabulary of
+their words, which search's word-by-word stage and its typo corrections read:
+see ``word_index.py``.
 """
 
 from __future__ import annotations
@@ -61,7 +65,13 @@ __all__ = [
     "prefix_condition",
     "equals_condition",
     "after_bulk_insert",
+    "words_table",
     "TRIGRAM_SQLITE",
+    "quote_name",
+    "cache_of",
+    "forget",
+    "index_name",
+    "fts_phrase",
 ]
 
 # FTS5's trigram tokenizer came with SQLite 3.34.0
@@ -79,8 +89,12 @@ def index_name(table: str, column: str, suffix: str) -> str:
     return f"{name[: _MAX_NAME - len(suffix) - 10]}_{digest}_{suffix}"
 
 
-def _q(name: str) -> str:
+def quote_name(name: str) -> str:
+    """``name`` as an SQL identifier, in double quotes (the same on SQLite and PostgreSQL)."""
     return '"' + name.replace('"', '""') + '"'
+
+
+_q = quote_name
 
 
 # ---------------------------------------------------------------------------
@@ -169,23 +183,37 @@ def drop_text_index(connection, table: str, columns: Sequence[str], key_columns:
     forget(connection)
 
 
+def words_table(table: str) -> str:
+    """``<table>_fts_words``: the SQLite word index of ``word_index.py``, the PostgreSQL vocabulary.
+
+    ``_fts`` in a table's name marks it as derived from the registry's rows, as the trigram
+    table ``<table>_fts`` is (``ownership`` counts no records in such tables).
+    """
+    return f"{table}_fts_words"
+
+
 def after_bulk_insert(connection, table: str) -> None:
-    """Fold what a big insert left in the GIN pending lists of ``table`` into its trigram indexes.
+    """Fold what a big insert left in the GIN pending lists of ``table`` into its indexes.
 
     PostgreSQL's GIN indexes take new rows into a pending list (``fastupdate``)
     that every search reads until (auto)vacuum merges it: after 100,000 rows, a
     search of a 100,000-row table takes 20 to 40 ms longer. Merging right after
     a big bulk insert keeps search fast; turning ``fastupdate`` off instead
-    would make saving 10,000 labels about 3 times slower. Nothing to do on SQLite.
+    would make saving 10,000 labels about 3 times slower. Every GIN index of the
+    table is merged (the trigram indexes, those of ``word_index.py``) and those
+    of its vocabulary (:func:`words_table`). Nothing to do on SQLite.
     """
     if connection.vendor != "postgresql":
         return
-    info = index_info(connection.alias, table)
-    if info.kind != "trgm":
-        return
     with connection.cursor() as cursor:
-        for column in sorted(info.columns):
-            cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index_name(table, column, "trgm")])
+        cursor.execute(
+            "SELECT i.indexrelid::regclass::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "JOIN pg_am a ON a.oid = c.relam WHERE a.amname = 'gin' AND i.indrelid IN "
+            "(SELECT oid FROM pg_class WHERE oid IN (to_regclass(%s), to_regclass(%s)))",
+            [_q(table), _q(words_table(table))],
+        )
+        for (name,) in cursor.fetchall():
+            cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [name])
 
 
 def migration_operation(
@@ -247,13 +275,19 @@ class IndexInfo:
         return bool(self.kind) and column in self.columns
 
 
-def _cache(connection) -> dict:
+def cache_of(connection) -> dict:
+    """What this module and ``word_index`` know of a connection's indexes, until :func:`forget`."""
+    # the connection itself, also when given django.db.connection (a proxy with a dict of its own)
+    connection = connections[connection.alias]
     return connection.__dict__.setdefault("_lamindb_text_index", {})
+
+
+_cache = cache_of
 
 
 def forget(connection) -> None:
     """Drop the cached index descriptions of a connection (after DDL)."""
-    connection.__dict__.pop("_lamindb_text_index", None)
+    cache_of(connection).clear()
 
 
 def index_info(alias: str, table: str) -> IndexInfo:

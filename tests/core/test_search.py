@@ -140,10 +140,10 @@ def lab(instance, monkeypatch):
     The bounded typo scan reads the latest 500 rows here, as it reads the latest 20,000 of
     50,000 labels: the guide's labels are older than what it reads.
     """
-    from lamindb_core import search
+    from lamindb_core import search_candidates
 
     ln = instance
-    monkeypatch.setattr(search, "SCAN_ROWS", 500)
+    monkeypatch.setattr(search_candidates, "SCAN_ROWS", 500)
     names = GUIDE_LABELS + ["liver kinase", "kinase lung"] + lab_names(4000)
     ln.save([ln.ULabel(name=n) for n in names])
     return ln

@@ -1,0 +1,464 @@
+"""The candidate rows of a search: a few bounded queries, each through an index.
+
+``search.search_queryset`` ranks what :func:`gather` finds (``ranking.py``). The queries, in
+order, each bounded, each reading an index: the text index (``text_index.py``: trigrams, and
+``lower()`` btrees) and the word index of the name-like fields (``word_index.py``,
+``word_lookup.py``):
+
+1. exact matches of unique identifier-like fields (``uid``);
+2. prefix matches of the name, through its ``lower()`` index;
+3. rows whose text contains the string, and rows with the string among their synonyms; in a
+   field with a word index, several words are looked up as a phrase (the words one after the
+   other), and, on PostgreSQL, one word as the start of a word, before the trigrams;
+4. if these leave fewer than ``limit`` good matches (a typo, words in another order, a word
+   too many), word by word through the word index: each word that it does not hold corrected
+   (on PostgreSQL against its vocabulary, on SQLite from the words of rows that hold a piece of
+   every query word), then rows that hold every word, rows that start with the corrected string
+   or its first word, and, if still too few, rows that hold all words but one. A registry
+   without a word index (one defined in a notebook, an instance not yet migrated) does the
+   same through trigrams: rows that hold a piece of every word, then all words but one, then
+   the words corrected to the closest words of those rows;
+5. if all that finds nothing, the latest rows are scanned with a fuzzy matcher, a bounded
+   number of them.
+
+When more rows match than a query takes, the indexes hand over the oldest first: FTS5 in the
+order of the ids, PostgreSQL's bitmap scans in the order the table holds the rows, and
+``word_lookup``'s look-ups of common words read the oldest rows by id.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.db import connections
+
+from . import text_index, word_index
+from .word_lookup import Term, phrase_conditions, words_conditions
+from .ranking import (
+    FUZZY_CUTOFF,
+    INNER_WORD,
+    SearchQuery,
+    fuzzy_similarity,
+    rapidfuzz_modules,
+    score_row,
+    typo_edits,
+    whole_ratio,
+    word_match,
+    words_of,
+)
+
+__all__ = ["Candidates", "gather", "SCAN_ROWS", "MIN_CAP"]
+
+SCAN_ROWS = 20_000  # the bounded scan: this many of the latest rows, at most
+MIN_CAP = 200  # candidates per index query, at least
+
+def _narrowed(qs) -> bool:
+    """Whether ``qs`` is filtered beyond the registry's default (a related manager, a filter)."""
+    query = qs.query
+    if len(query.alias_map) > 1:
+        return True
+    children = query.where.children
+    default = 1 if hasattr(qs.model, "_branch_code") else 0
+    return len(children) > default
+
+
+class Candidates:
+    """Rows ``(pk, *values)`` gathered by the candidate queries, each pk once, each scored once."""
+
+    def __init__(self, query: SearchQuery, value_fields: list[str], synonyms: str | None, fuzzy_fields: list[str]):
+        self.query = query
+        self.value_fields = value_fields
+        self.synonyms = synonyms if synonyms in value_fields else None
+        self.synonyms_column = value_fields.index(synonyms) if synonyms in value_fields else None
+        self.fuzzy_fields = fuzzy_fields
+        self.no_fuzzy = frozenset(i for i, n in enumerate(value_fields) if n not in fuzzy_fields)
+        self.rows: dict[Any, tuple] = {}
+        self.scores: dict[Any, tuple[float, int, int]] = {}
+
+    def add(self, qs, cap: int | None) -> int:
+        """Run ``qs`` for the value fields (at most ``cap`` rows); return how many rows came."""
+        rows = qs.values_list("pk", *self.value_fields)
+        if cap is not None:
+            rows = rows[:cap]
+        n = 0
+        for row in rows:
+            n += 1
+            pk = row[0]
+            if pk not in self.rows:
+                self.rows[pk] = row[1:]
+                self.scores[pk] = score_row(self.query, row[1:], self.synonyms_column, self.no_fuzzy)
+        return n
+
+    def good(self) -> int:
+        """How many candidates match better than fuzzily (score >= 70)."""
+        return sum(1 for score in self.scores.values() if score[0] >= 70.0)
+
+    def top(self, limit: int | None) -> list[tuple[Any, float]]:
+        """The best ``limit`` ``(pk, score)`` pairs: by score, then an earlier column, a shorter
+        value, the value in alphabetical order, the older row; never by which query found a
+        row first, which depends on where the database keeps it."""
+        ranked = sorted(
+            (-score, column, length, str(self.rows[pk][column]).casefold(), pk)
+            for pk, (score, column, length) in self.scores.items()
+            if score > 0
+        )
+        if limit is not None:
+            ranked = ranked[:limit]
+        return [(pk, -neg) for neg, _, _, _, pk in ranked]
+
+
+def gather(qs, query: SearchQuery, fields: list[str], named: bool, found: Candidates, limit: int | None) -> None:
+    """Fill ``found`` with the candidate rows for ``query``."""
+    model = qs.model
+    meta = model._meta
+    alias = qs.db
+    info = text_index.index_info(alias, meta.db_table)
+    cap = max(MIN_CAP, 10 * (limit or 100))
+    narrowed = _narrowed(qs)
+    text = query.text
+    column = {n: meta.get_field(n).column for n in fields}
+    lower_fields = [n for n in fields if column[n] in info.lower_columns]
+    synonyms = found.synonyms
+    words = _QueryWords(alias, model, word_index.word_index_info(alias, meta.db_table), query)
+
+    inner_cap = None if narrowed else cap  # a narrowed queryset may hold none of the first ids
+
+    # 1. exact matches of unique identifier-like fields (uid), unless a text index serves them;
+    # (a non-unique indexed field, mostly NULL, looks to SQLite's statistics like one value
+    # held by every row, and its "= x" became a scan of the table)
+    exact = [n for n in fields if n not in lower_fields and not info.covers(column[n]) and meta.get_field(n).unique]
+    if exact:
+        found.add(qs.filter(text_index.equals_condition(model, exact, text, inner_cap)), cap)
+
+    # 2. prefix (and exact) matches of the name-like fields, through their lower() index
+    for n in lower_fields:
+        found.add(qs.filter(text_index.prefix_condition(alias, model, n, text, inner_cap)), cap)
+
+    # 3. contains: the synonyms on their own (an exact synonym must not be crowded out), the rest together;
+    # several words in a field with a word index: the words one after the other, through that index
+    searchable = [n for n in fields if info.covers(column[n])]
+    if named or not info.kind:
+        searchable = list(fields)  # the user named them, or nothing is indexed: scan
+    groups = [[synonyms]] if synonyms in searchable else []
+    rest = [n for n in searchable if n != synonyms and (n != "uid" or not info.kind)]
+    if rest:
+        groups.insert(0, rest)
+    for group in groups:
+        by_words = words.covered(group) if len(words.words) > 1 or info.kind == "trgm" else []
+        others = [n for n in group if n not in by_words]
+        # as many rows as one query brings: the other fields could add none, as when one
+        # query read them all (and the trigram index reads every field's list for them)
+        if len(words.words) > 1 and by_words and words.add_phrase(found, qs, by_words, cap, narrowed) >= cap:
+            others = []
+        elif words.one_word and by_words and words.add_start(found, qs, by_words, cap, narrowed) >= cap:
+            # PostgreSQL, one word: the rows with a word that starts with it, through the word
+            # index (or the oldest rows, if it is common); the trigram index, which finds it
+            # inside words too, only if they are too few
+            others = []
+        elif len(words.words) == 1:
+            others = list(group)
+        if others:
+            _add_contains(found, qs, alias, info, others, [text], cap, narrowed)
+
+    # 4. a typo, the words in another order, a word too many: word by word, the words corrected
+    if found.good() < (limit or 1):
+        typo_fields = [n for n in searchable if n in found.fuzzy_fields] or searchable
+        if typo_fields and words.covered(typo_fields) == typo_fields:
+            _gather_by_words(found, qs, alias, info, words, typo_fields, lower_fields, limit, narrowed)
+        elif typo_fields:
+            _gather_words(found, qs, alias, info, typo_fields, lower_fields, limit, narrowed)
+        if not any(score[0] > 0 for score in found.scores.values()):
+            _scan(found, qs, query, limit)
+
+
+class _QueryWords:
+    """The query's words as the word index (``word_index.py``) sees them, looked up once."""
+
+    def __init__(self, alias: str, model, info: word_index.WordIndexInfo, query: SearchQuery):
+        self.alias = alias
+        self.model = model
+        self.info = info
+        # the index folds case, whatever the search does
+        self.words = list(dict.fromkeys(words_of(query.text.lower())))
+        self.open_end = bool(query.text) and query.text[-1].isalnum()
+        self.one_word = len(self.words) == 1 and query.text.lower() == self.words[0]
+        self._kinds: dict[str, word_index.Found] | None = None
+        self._starts = False
+
+    def covered(self, names: list[str]) -> list[str]:
+        """The fields among ``names`` that have a word index."""
+        meta = self.model._meta
+        return [n for n in names if self.info.covers(meta.get_field(n).column)]
+
+    def kinds(self, starts: bool = True) -> dict[str, word_index.Found]:
+        """How each word occurs in the indexed fields (``word_index.Found``; left out if not at
+        all). Without ``starts``, a word that is no word of its own may be left out although it
+        starts one: on SQLite that look-up costs as much as the rows it finds."""
+        if self._kinds is None or (starts and not self._starts):
+            table = self.model._meta.db_table
+            columns = sorted(self.info.columns)  # all of them: one look-up serves every stage
+            known = self._kinds or {}
+            words = [w for w in self.words if w not in known]
+            known.update(word_index.indexed_words(self.alias, table, self.info, columns, words, starts=starts))
+            # PostgreSQL's vocabulary tells words and starts in one look-up
+            self._kinds, self._starts = known, starts or connections[self.alias].vendor == "postgresql"
+        return self._kinds
+
+    def add_phrase(self, found: Candidates, qs, names: list[str], cap: int, narrowed: bool) -> int:
+        """Add the rows that hold the words one after the other, the first a whole word, the
+        last the start of one; return how many came (none if a word is missing from the index)."""
+        kinds = self.kinds(starts=False)
+        *first, last = self.words
+        if any(w not in kinds or kinds[w].kind != word_index.WORD for w in first):
+            return 0
+        # the last word as the start of longer words only if it is no word of its own: the start
+        # of a common word ("cell") reads the lists of all its longer words, and rows with the
+        # word itself rank higher
+        open_end = last not in kinds or kinds[last].kind == word_index.START
+        if open_end and (
+            not self.open_end or len(last) < 3 or any(c.isdigit() for c in last) or (last not in kinds and self._starts)
+        ):
+            return 0
+        whole = [w for w in self.words if w in kinds and kinds[w].kind == word_index.WORD]
+        conditions = phrase_conditions(
+            self.alias, self.model, self.info, names, self.words, open_end, whole, None if narrowed else cap
+        )
+        return _add_first(found, qs, conditions, cap)
+
+    def add_start(self, found: Candidates, qs, names: list[str], cap: int, narrowed: bool) -> int:
+        """Add the rows with a word that starts with the query's one word; return how many came."""
+        kinds = self.kinds(starts=False)
+        word = self.words[0]
+        if word not in kinds and self._starts:
+            return 0  # no word starts with it
+        known = kinds.get(word)
+        # the longer words that it starts, if few, as words: the index reads them faster
+        terms = [Term(w) for w in known.longer] if known and known.longer else [Term(word, prefix=True)]
+        conditions = words_conditions(self.alias, self.model, self.info, names, [terms], None if narrowed else cap)
+        return _add_first(found, qs, conditions, cap)
+
+    def terms(self, word: str) -> list[Term]:
+        """How the index looks a word up: the word itself, or the longer words it starts, or
+        (too many of them, or on SQLite) every word with that start."""
+        kind = self._kinds[word]
+        if kind.kind == word_index.WORD:
+            return [Term(word)]
+        return [Term(w) for w in kind.longer] or [Term(word, prefix=True)]
+
+
+def _add_contains(found: Candidates, qs, alias, info, names, texts, cap, narrowed) -> None:
+    condition = text_index.contains_condition(alias, qs.model, info, names, texts, cap=None if narrowed else cap)
+    if condition:
+        found.add(qs.filter(condition), cap)
+
+
+def _add_all_of(found: Candidates, qs, alias, info, names, groups, cap, narrowed) -> int:
+    condition = text_index.all_of_condition(alias, qs.model, info, names, groups, cap=None if narrowed else cap)
+    return found.add(qs.filter(condition), cap) if condition else 0
+
+
+def _gather_words(found: Candidates, qs, alias, info, names: list[str], lower_fields: list[str], limit, narrowed) -> None:
+    """Candidates for a query whose string does not occur as a whole, each through the index.
+
+    1. rows that hold every word of 3+ characters, or a piece of it that survives a typo;
+    2. if that leaves too few, rows that hold all words but one, as typed (a word too
+       many, or a typo that no piece survives: "stdy");
+    3. the words corrected to the closest words of those rows ("stdy" to "study"), and
+       rows that start with the corrected string or its first word (the shortest first),
+       contain it, or hold each corrected word.
+    """
+    query = found.query
+    want = limit or 20
+    cap = max(4 * want, 80)
+    words = [w for w in dict.fromkeys(query.words) if len(w) >= 3]
+    if words:
+        _add_all_of(found, qs, alias, info, names, [_pieces(w) for w in words], cap, narrowed)
+    if any(score[0] >= 90.0 for score in found.scores.values()):
+        return  # a value holds every word as typed: no typo to correct
+    if len(words) >= 2 and found.good() < want:
+        for left_out in words:
+            groups = [[w] for w in words if w != left_out]
+            _add_all_of(found, qs, alias, info, names, groups, max(cap // len(words), 40), narrowed)
+    corrected = _corrected(query)
+    if corrected == query.words:
+        return
+    text = " ".join(corrected)
+    starts = [text] + ([corrected[0]] if len(corrected) > 1 and len(corrected[0]) >= 3 else [])
+    for n in lower_fields:
+        for start in starts:
+            # one query each: PostgreSQL answers two such subqueries or-ed by reading the table
+            condition = text_index.prefix_condition(alias, qs.model, n, start, None if narrowed else want)
+            found.add(qs.filter(condition), want)
+    _add_contains(found, qs, alias, info, names, [text], cap, narrowed)
+    long_words = [w for w in dict.fromkeys(corrected) if len(w) >= 3]
+    if len(long_words) >= 2:
+        _add_all_of(found, qs, alias, info, names, [[w] for w in long_words], cap, narrowed)
+
+
+def _gather_by_words(
+    found: Candidates, qs, alias, info, words: _QueryWords, names: list[str], lower_fields: list[str], limit, narrowed
+) -> None:
+    """Candidates word by word, through the word index: for a typo, the words in another order,
+    a word too many.
+
+    Each query word that the index does not hold is corrected: on PostgreSQL against the
+    vocabulary (the words one edit away, words similar to a long one), on SQLite from the words
+    of the rows that hold a piece of every query word (``_pieces``). Then rows that hold every
+    word (as typed, or a correction of it: "marker stdy 2" finds "Candidate marker study 2"),
+    rows that start with the corrected string or its first word, and, if too few, rows that hold
+    all words but one.
+    """
+    query = found.query
+    want = limit or 20
+    cap = max(4 * want, 80)
+    kinds = words.kinds()
+    unknown = [w for w in words.words if w not in kinds and typo_edits(w)]
+    corrections: dict[str, list[str]] = {}
+    if unknown and connections[alias].vendor == "sqlite":
+        # SQLite: for each word, the words of rows that hold a piece of it (the pieces of a typo
+        # survive it: "knockot" finds "knockout" through "kno"), the oldest first, which it reads
+        # fast; for a word that none of them corrects, the words one edit away
+        for w in unknown:
+            _add_all_of(found, qs, alias, info, names, [_pieces(w)], want, narrowed)
+        seen = {v.lower() for v in query.matches}  # the words of the rows scored so far
+        corrections = {w: _closest(w, seen) for w in unknown}
+        unknown = [w for w in unknown if not corrections[w] and len(w) < 8]
+    if unknown and words.info.vocabulary:
+        near = word_index.vocabulary_words(alias, qs.model._meta.db_table, words.info, unknown)
+        corrections.update((w, _closest(w, near)) for w in unknown)
+    groups = []
+    for w in words.words:
+        if w in kinds:
+            group = words.terms(w)
+            letters = re.match(r"[^\W\d_]{3,}", w) if any(c.isdigit() for c in w) else None
+            if letters:
+                # a name with a number ("ULabel7"): its letters find its siblings for the fuzzy matcher
+                group.append(Term(letters.group(), prefix=True))
+            groups.append(group)
+        elif corrections.get(w):
+            groups.append([Term(c) for c in corrections[w]])
+    model = qs.model
+    if groups:
+        _add_words(found, qs, alias, words.info, names, groups, None, cap, narrowed)
+    # the corrected string: rows that start with it, or with its first word, shortest first
+    corrected = [corrections[w][0] if corrections.get(w) else w for w in words.words]
+    if corrected != words.words:
+        text = " ".join(corrected)
+        starts = [text] + ([corrected[0]] if len(corrected) > 1 and len(corrected[0]) >= 3 else [])
+        for n in lower_fields:
+            for start in starts:
+                condition = text_index.prefix_condition(alias, model, n, start, None if narrowed else want)
+                found.add(qs.filter(condition), want)
+    if len(groups) >= 2 and found.good() < want:
+        _add_words(found, qs, alias, words.info, names, groups, len(groups) - 1, cap, narrowed)
+
+
+def _closest(word: str, candidates) -> list[str]:
+    """The words among ``candidates`` that ``word`` matches (a typo of one of them, or a piece
+    of it), the best first, at most three."""
+    ranked = sorted(
+        ((m, whole_ratio(word, c), c) for c in candidates for m in [word_match(word, c)] if m > 0 and c != word),
+        reverse=True,
+    )
+    return [c for _, _, c in ranked[:3]]
+
+
+def _add_words(found: Candidates, qs, alias, info, names, groups, at_least, cap, narrowed) -> int:
+    conditions = words_conditions(alias, qs.model, info, names, groups, None if narrowed else cap, at_least)
+    return _add_first(found, qs, conditions, cap)
+
+
+def _add_first(found: Candidates, qs, conditions, cap: int) -> int:
+    """Add the rows of the first of ``conditions`` that brings ``cap`` of them (each one tried
+    in turn: a cheap way first, ``word_lookup``); return how many the last one brought."""
+    n = 0
+    for condition in conditions:
+        n = found.add(qs.filter(condition), cap)
+        if n >= cap:
+            break
+    return n
+
+
+def _corrected(query: SearchQuery) -> tuple[str, ...]:
+    """The query's words, each typo replaced by the value word that it matches best among the
+    candidates scored so far (``query.matches``); a word that matches exactly, as a start or
+    inside a word, or not at all, stays."""
+    best: dict[str, tuple[float, float, str]] = {}
+    found_as_typed = set()
+    for value_word, matches in query.matches.items():
+        for query_word, m in zip(query.words, matches):
+            if m >= INNER_WORD:
+                found_as_typed.add(query_word)
+            elif m > 0:
+                key = (m, whole_ratio(query_word, value_word), value_word)
+                if query_word not in best or key > best[query_word]:
+                    best[query_word] = key
+    return tuple(
+        best[word][2] if word in best and word not in found_as_typed else word for word in query.words
+    )
+
+
+def _pieces(word: str) -> list[str]:
+    """Pieces of a word, one of which survives a typo, for the index to find (3+ characters).
+
+    A word of 3 letters is its own piece (a word with a digit, also its runs of 3+ letters); of 4 or 5, its 3-letter windows, the word with two
+    neighbours swapped ("dsmo": "dmso") and with a letter left out; from 6, its halves, the
+    halves with the two letters at their border swapped, and from 12 its thirds.
+    """
+    n = len(word)
+    if n < 3:
+        return []
+    if n == 3 or not typo_edits(word):
+        # a name with a number ("ULabel7"): its letters find its siblings ("ULabel5") for the fuzzy matcher
+        return list(dict.fromkeys([word] + [run for run in re.findall(r"[^\W\d_]+", word) if len(run) >= 3]))
+    pieces: list[str] = []
+    if n <= 5:
+        pieces += [word[i: i + 3] for i in range(n - 2)]
+        pieces += [word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(n - 1)]
+        pieces += [word[:i] + word[i + 1:] for i in range(n)]
+    else:
+        half = n // 2
+        swapped = word[: half - 1] + word[half] + word[half - 1] + word[half + 1:]
+        pieces += [word[:half], word[-half:], swapped[:half], swapped[-half:]]
+        if n >= 12:  # two typos: one third survives (3-letter thirds would find too much)
+            third = n // 3
+            pieces += [word[:third], word[third: n - third], word[n - third:]]
+    return list(dict.fromkeys(p for p in pieces if len(p) >= 3))
+
+
+def _scan(found: Candidates, qs, query: SearchQuery, limit: int | None) -> None:
+    """Fuzzy-match the latest ``SCAN_ROWS`` rows; keep the best few as candidates."""
+    value_fields = found.value_fields
+    rows = list(qs.order_by("-pk").values_list("pk", *value_fields)[:SCAN_ROWS])
+    if not rows:
+        return
+    keep = max(5 * (limit or 20), 50)
+    best: dict[Any, float] = {}
+    fuzz, process = rapidfuzz_modules()
+    for i in range(1, len(value_fields) + 1):
+        if i - 1 in found.no_fuzzy:
+            continue
+        choices = {}
+        for row in rows:
+            value = row[i]
+            if value is not None:
+                choices[row[0]] = str(value) if query.case_sensitive else str(value).casefold()
+        if not choices:
+            continue
+        if process is not None:
+            matches = process.extract(
+                query.folded, choices, scorer=fuzz.WRatio, score_cutoff=FUZZY_CUTOFF, limit=keep
+            )
+            for _, score, pk in matches:
+                best[pk] = max(best.get(pk, 0.0), score)
+        else:  # pragma: no cover
+            for pk, value in choices.items():
+                score = fuzzy_similarity(query.folded, value)
+                if score >= FUZZY_CUTOFF:
+                    best[pk] = max(best.get(pk, 0.0), score)
+    by_pk = {row[0]: row[1:] for row in rows}
+    for pk in sorted(best, key=best.get, reverse=True)[:keep]:
+        if pk not in found.rows:
+            found.rows[pk] = by_pk[pk]
+            found.scores[pk] = score_row(query, by_pk[pk], found.synonyms_column, found.no_fuzzy)

@@ -1,0 +1,243 @@
+"""``search`` through the word index and its vocabulary (``word_index.py``, ``word_lookup.py``):
+typos corrected, the index kept up by every kind of write, filled by its migration, repaired."""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from types import SimpleNamespace
+
+import pytest
+from django.apps import apps
+from django.db import connection, connections, transaction
+
+from lamindb_core import text_index, word_index, word_lookup
+from lamindb_core.word_lookup import Term
+
+
+def names(qs) -> list[str]:
+    return [r.name for r in qs]
+
+
+def known(words: list[str], table: str = "core_ulabel") -> dict[str, str]:
+    """How the word index of ``table`` holds each word: "word", "start", or (left out) not at all."""
+    info = word_index.word_index_info("default", table)
+    found = word_index.indexed_words("default", table, info, sorted(info.columns), words)
+    return {w: f.kind for w, f in found.items()}
+
+
+def vocabulary() -> set[str]:
+    """PostgreSQL: the words of ULabel's vocabulary table."""
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT DISTINCT word FROM "{text_index.words_table("core_ulabel")}"')
+        return {row[0] for row in cursor.fetchall()}
+
+
+@pytest.fixture
+def studies(instance):
+    ln = instance
+    labels = ["Candidate marker study 1", "Candidate marker study 2", "liver kinase", "kinase lung", "T cell"]
+    ln.save([ln.ULabel(name=n) for n in labels] + [ln.ULabel(name=f"sample {i} cell") for i in range(200)])
+    return ln
+
+
+# ---------------------------------------------------------------------------
+# typos corrected
+# ---------------------------------------------------------------------------
+
+
+def test_search_words_index_exists_for_name_fields(instance):
+    assert word_index.word_index_info("default", "core_ulabel").columns == {"name"}
+    assert word_index.word_index_info("default", "core_feature").columns == {"name", "synonyms"}
+    assert word_index.word_index_info("default", "bio_gene").columns == {"symbol", "synonyms"}
+    expected = "trgm" if connection.vendor == "postgresql" else "fts5vocab"
+    assert word_index.word_index_info("default", "core_ulabel").vocabulary == expected
+
+
+def test_search_words_saved_word_corrects_a_typo(studies):
+    ln = studies
+    assert known(["study", "stud", "stdy"]) == {"study": "word", "stud": "start"}
+    result = ln.ULabel.search("marker stdy 2").df()
+    assert list(result["name"])[:2] == ["Candidate marker study 2", "Candidate marker study 1"]
+    assert 80 < result["score"].iloc[0] < 90
+    assert names(ln.ULabel.search("stdy"))[:2] == ["Candidate marker study 1", "Candidate marker study 2"]
+
+
+@pytest.mark.postgres_only
+def test_search_words_vocabulary_finds_words_near_a_typo(studies):
+    info = word_index.word_index_info("default", "core_ulabel")
+    assert {"study", "marker", "kinase", "liver", "cell", "sample", "candidate"} <= vocabulary()
+    assert "1" not in vocabulary() and "t" not in vocabulary()  # no digits, 3 letters or more
+    near = word_index.vocabulary_words("default", "core_ulabel", info, ["stdy", "kinsae", "candidatte"])
+    assert {"study", "kinase", "candidate"} <= near
+
+
+def test_search_words_edits_one_away():
+    assert {"study", "sdy", "tsdy", "stdya"} <= word_index.edits("stdy")
+    assert "dmso" in word_index.edits("dsmo")
+    assert "stdy" not in word_index.edits("stdy")
+
+
+def test_search_words_in_another_order_a_word_too_many_a_cut_word(studies):
+    ln = studies
+    assert names(ln.ULabel.search("kinase liver"))[:1] == ["liver kinase"]
+    assert names(ln.ULabel.search("liver kinase inhibitor"))[:1] == ["liver kinase"]
+    assert names(ln.ULabel.search("study marker candidate 2"))[:1] == ["Candidate marker study 2"]
+    assert names(ln.ULabel.search("T cel"))[:1] == ["T cell"]
+    assert names(ln.ULabel.search("candidat studdy 1"))[:1] == ["Candidate marker study 1"]
+
+
+def test_search_words_narrowed_queryset_and_case_sensitive(studies):
+    ln = studies
+    narrowed = ln.ULabel.filter(name__startswith="Candidate")
+    assert names(narrowed.search("marker stdy 2")) == ["Candidate marker study 2", "Candidate marker study 1"]
+    assert names(ln.ULabel.filter(name="kinase lung").search("livr kinase")) == ["kinase lung"]
+    result = ln.ULabel.search("Marker Stdy 2", case_sensitive=True).df()
+    assert result["name"].iloc[0] == "Candidate marker study 2"
+    assert result["score"].iloc[0] < ln.ULabel.search("marker stdy 2").df()["score"].iloc[0]
+
+
+# ---------------------------------------------------------------------------
+# kept up by every write
+# ---------------------------------------------------------------------------
+
+
+def test_search_words_follow_insert_update_bulk_insert(instance):
+    ln = instance
+    label = ln.ULabel(name="zebrafish retina").save()
+    assert known(["zebrafish"]) == {"zebrafish": "word"}
+    assert names(ln.ULabel.search("zebrafsh retina")) == ["zebrafish retina"]
+    label.name = "medaka retina"
+    label.save()
+    if connection.vendor == "sqlite":
+        assert known(["medaka", "zebrafish"]) == {"medaka": "word"}
+    assert names(ln.ULabel.search("medaak retina"))[:1] == ["medaka retina"]
+    ln.ULabel.objects.bulk_create([ln.ULabel(name=f"axolotl limb {i}") for i in range(30)])
+    text_index.after_bulk_insert(connection, "core_ulabel")
+    assert known(["axolotl"]) == {"axolotl": "word"}
+    assert names(ln.ULabel.search("axolotel limb 7"))[:1] == ["axolotl limb 7"]
+    ln.ULabel.filter(name="medaka retina").update(name="killifish retina")
+    assert names(ln.ULabel.search("killifsh retina"))[:1] == ["killifish retina"]
+    if connection.vendor == "postgresql":
+        # deleted and renamed rows leave their words behind: a correction that finds no row
+        assert {"zebrafish", "medaka", "killifish", "axolotl", "retina", "limb"} <= vocabulary()
+
+
+@pytest.mark.postgres_only
+@pytest.mark.no_rollback
+def test_search_words_concurrent_inserts_do_not_wait_or_fail(instance):
+    # two transactions add the same new words at once, in another order: neither waits for the
+    # other (a unique word would make the second wait for the first to commit, and the
+    # barrier, inside both transactions, would time out)
+    ln = instance
+    barrier = threading.Barrier(2, timeout=20)
+    errors: list[BaseException] = []
+    words = ["quokka", "wombat", "numbat", "bilby"]
+
+    def insert(order: list[str], tag: str) -> None:
+        try:
+            with transaction.atomic():
+                for word in order:
+                    ln.ULabel.objects.bulk_create([ln.ULabel(name=f"{word} {tag}")])
+                barrier.wait()
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=insert, args=(words, "a")),
+        threading.Thread(target=insert, args=(words[::-1], "b")),
+    ]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert errors == []
+        assert set(words) <= vocabulary()
+        assert sorted(names(ln.ULabel.search("wombta"))) == ["wombat a", "wombat b"]
+    finally:
+        ln.ULabel.filter(name__regex=r"^(quokka|wombat|numbat|bilby) [ab]$").delete()
+
+
+# ---------------------------------------------------------------------------
+# made by the migration, repaired
+# ---------------------------------------------------------------------------
+
+
+def test_search_words_migration_fills_the_index_from_existing_rows(instance):
+    ln = instance
+    migration = importlib.import_module("lamindb_core.migrations.0005_search_words")
+    ulabel = migration.Migration.operations[list(migration.WORD_INDEXES).index("ulabel")]
+    editor = SimpleNamespace(connection=connections["default"])
+    try:
+        ln.ULabel(name="platypus venom").save()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:  # as a migration's own transaction: no check waits
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        ulabel.reverse_code(apps, editor)  # as before the migration: no word index
+        assert word_index.word_index_info("default", "core_ulabel").columns == frozenset()
+        ln.ULabel(name="echidna spine").save()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        ulabel.code(apps, editor)
+        assert known(["platypus", "echidna", "spine"]) == {"platypus": "word", "echidna": "word", "spine": "word"}
+        if connection.vendor == "postgresql":
+            assert {"platypus", "venom", "echidna", "spine"} <= vocabulary()
+        assert names(ln.ULabel.search("echdina spine")) == ["echidna spine"]
+    finally:
+        text_index.forget(connection)  # the rollback undoes the index's DDL
+
+
+@pytest.mark.sqlite_only
+def test_search_words_index_repaired_when_triggers_are_lost(instance):
+    # Django rebuilds an SQLite table to alter it, which drops its triggers
+    ln = instance
+    with connection.cursor() as cursor:
+        for suffix in ("ai", "ad", "au"):
+            cursor.execute(f'DROP TRIGGER "core_ulabel_fts_words_{suffix}"')
+    text_index.forget(connection)
+    ln.ULabel(name="pangolin scale").save()  # not indexed: no trigger
+    assert names(ln.ULabel.search("pangolni scale")) == ["pangolin scale"]  # repaired and rebuilt
+    ln.ULabel(name="pangolin tongue").save()
+    assert known(["pangolin", "tongue"]) == {"pangolin": "word", "tongue": "word"}
+
+
+# ---------------------------------------------------------------------------
+# PostgreSQL's plans: every one finds the same rows
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.postgres_only
+def test_search_words_plans_agree(studies, monkeypatch):
+    ln = studies
+    info = word_index.word_index_info("default", "core_ulabel")
+    cases = [
+        [[Term("cell")]],
+        [[Term("sample")], [Term("cell")]],
+        [[Term("cel", prefix=True)], [Term("t")]],
+        [[Term("kinase")], [Term("livr", prefix=True), Term("liver")]],
+        [[Term("study")], [Term("2")]],
+    ]
+
+    def rows(groups, shares: dict[str, float], at_least=None) -> list[set[str]]:
+        monkeypatch.setattr(word_lookup, "_frequencies", lambda *args: (1_000_000.0, shares))
+        conditions = word_lookup.words_conditions("default", ln.ULabel, info, ["name"], groups, 300, at_least)
+        return [set(names(ln.ULabel.filter(c))) for c in conditions]
+
+    # every word common: the oldest rows first; some: the rare ones through the index
+    common = {"cell": 0.6, "sample": 0.5, "t": 0.3, "kinase": 0.3, "liver": 0.3, "study": 0.3, "2": 0.3}
+    some = {"sample": 0.5, "liver": 0.3, "2": 0.3}
+    for groups in cases:
+        (indexed,) = rows(groups, {})  # no statistics: the index
+        assert indexed, groups
+        assert all(found == indexed for found in rows(groups, common) + rows(groups, some)), groups
+        assert len(rows(groups, common)) == 2  # the oldest rows, then the index
+    (indexed,) = rows(cases[3], {}, at_least=1)
+    assert indexed == {"liver kinase", "kinase lung"}
+    assert rows(cases[3], common, at_least=1) == [indexed]
+    phrase = word_lookup.phrase_conditions("default", ln.ULabel, info, ["name"], ["t", "cel"], True, ["t"], 1000)
+    assert [set(names(ln.ULabel.filter(c))) for c in phrase][-1] == {"T cell"}
+    text_index.forget(connection)
