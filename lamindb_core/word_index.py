@@ -35,7 +35,7 @@ depend on the database's locale (other non-ASCII punctuation stays inside a word
 ``word_lookup.py`` builds the conditions that read the index.
 
 Migrations create the index with :func:`migration_operation`; the core registries get theirs in
-``core/0005_search_words``, the bio registries in ``bio/0003_search_words``. At query time
+``core/0004_search_words``, the bio registries in ``bio/0003_search_words``. At query time
 :func:`word_index_info` reads what the database has, as ``text_index.index_info`` does.
 """
 

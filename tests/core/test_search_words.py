@@ -168,7 +168,7 @@ def test_search_words_concurrent_inserts_do_not_wait_or_fail(instance):
 
 def test_search_words_migration_fills_the_index_from_existing_rows(instance):
     ln = instance
-    migration = importlib.import_module("lamindb_core.migrations.0005_search_words")
+    migration = importlib.import_module("lamindb_core.migrations.0004_search_words")
     ulabel = migration.Migration.operations[list(migration.WORD_INDEXES).index("ulabel")]
     editor = SimpleNamespace(connection=connections["default"])
     try:

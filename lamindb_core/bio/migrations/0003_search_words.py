@@ -1,6 +1,6 @@
 """The word index of the bio registries' name-like fields, for search's word-by-word stage.
 
-As ``core/0005_search_words``: SQLite FTS5 ``unicode61`` tables kept in step by triggers,
+As ``core/0004_search_words``: SQLite FTS5 ``unicode61`` tables kept in step by triggers,
 PostgreSQL GIN indexes on the words of each field and a vocabulary table per registry, filled
 here from the rows that exist. See ``lamindb_core/word_index.py``. No model state changes.
 """
