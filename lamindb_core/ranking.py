@@ -86,6 +86,9 @@ class SearchQuery:
     words: tuple[str, ...] = ()
     n_word_chars: int = 0
     matches: dict = dataclass_field(default_factory=dict, compare=False, repr=False)
+    # the same without typos, for the fields not matched fuzzily (a uid, a description): their
+    # words (every uid is new) neither cost an edit distance each nor correct a query's typo
+    plain_matches: dict = dataclass_field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def make(cls, text: str, case_sensitive: bool = False) -> SearchQuery:
@@ -112,9 +115,10 @@ def typo_edits(word: str) -> int:
     return 1 if len(word) < 8 else 2
 
 
-def word_match(query_word: str, value_word: str) -> float:
+def word_match(query_word: str, value_word: str, typos: bool = True) -> float:
     """How well ``query_word`` matches ``value_word``: 1 exact, 0.9 its start, 0.8 inside it,
-    0.7 to 0.6 a typo (``rapidfuzz``'s optimal string alignment distance), 0 no match.
+    0.7 to 0.6 a typo (``rapidfuzz``'s optimal string alignment distance; not without
+    ``typos``), 0 no match.
 
     Example:
         >>> word_match("liv", "liver"), word_match("livr", "liver"), word_match("dsmo", "dmso"), word_match("livr", "lung")
@@ -126,7 +130,7 @@ def word_match(query_word: str, value_word: str) -> float:
         return PREFIX_WORD
     if len(query_word) >= 3 and query_word in value_word:
         return INNER_WORD
-    edits = typo_edits(query_word)
+    edits = typo_edits(query_word) if typos else 0
     if not edits or len(value_word) < 3 or any(c.isdigit() for c in value_word):
         return 0.0
     distance = _edit_distance(query_word, value_word, edits)
@@ -180,21 +184,23 @@ def _python_osa(a: str, b: str, cutoff: int) -> int:  # pragma: no cover
     return min(previous[-1], cutoff + 1)
 
 
-def _value_word_matches(query: SearchQuery, value_word: str) -> tuple[float, ...]:
-    """How well each query word matches ``value_word``, remembered in ``query.matches``."""
-    found = query.matches.get(value_word)
+def _value_word_matches(query: SearchQuery, value_word: str, typos: bool = True) -> tuple[float, ...]:
+    """How well each query word matches ``value_word``, remembered in ``query.matches`` (without
+    ``typos``: ``query.plain_matches``)."""
+    memo = query.matches if typos else query.plain_matches
+    found = memo.get(value_word)
     if found is None:
         if value_word.isdigit():
             # a number (a running number: most value words are new ones) matches only a query
             # word of digits, as itself or its start; word_match would say 0 to the others, slower
             found = tuple(word_match(w, value_word) if w.isdigit() else 0.0 for w in query.words)
         else:
-            found = tuple(word_match(w, value_word) for w in query.words)
-        query.matches[value_word] = found
+            found = tuple(word_match(w, value_word, typos) for w in query.words)
+        memo[value_word] = found
     return found
 
 
-def word_points(query: SearchQuery, value: str) -> float:
+def word_points(query: SearchQuery, value: str, typos: bool = True) -> float:
     """The mean over the query's words of how well each matches a word of ``value`` (folded), 0 to 1.
 
     Every word counts the same, numbers included: "marker stdy 2" matches
@@ -205,8 +211,8 @@ def word_points(query: SearchQuery, value: str) -> float:
     value_words = _WORD.findall(value)
     if not value_words:
         return 0.0
-    matches = query.matches
-    columns = [matches.get(w) or _value_word_matches(query, w) for w in value_words]
+    matches = query.matches if typos else query.plain_matches
+    columns = [matches.get(w) or _value_word_matches(query, w, typos) for w in value_words]
     return sum(map(max, zip(*columns))) / len(query.words)
 
 
@@ -231,7 +237,8 @@ def fuzzy_similarity(a: str, b: str) -> float:
 
 
 def score_text(query: SearchQuery, value: Any, fuzzy: bool = True) -> float:
-    """How well ``value`` matches ``query``, 0 to 100; without ``fuzzy``, under 70 is 0.
+    """How well ``value`` matches ``query``, 0 to 100; without ``fuzzy``, under 70 is 0 and a
+    word with a typo is no match (a uid, a description: ``score_row``'s ``no_fuzzy``).
 
     - 100: the value itself (ignoring case unless case-sensitive);
     - the string in one piece: as whole words 90 to 98, as the start of a word 80 to 89,
@@ -275,7 +282,7 @@ def score_text(query: SearchQuery, value: Any, fuzzy: bool = True) -> float:
     words = _WORD.findall(v)
     if query.words and tuple(words) == query.words:
         return 98.0  # the same words, other separators: "T-cell" for "t cell"
-    points = word_points(query, v)
+    points = word_points(query, v, typos=fuzzy)
     by_words = max(0.0, 100.0 * points - 10.0 + 7.0 * whole_ratio(t, v)) if points > 0 else 0.0
     best = max(in_one_piece, by_words)
     if best >= 70.0 or (fuzzy and best > 0):

@@ -32,6 +32,8 @@ import re
 from typing import Any
 
 from django.db import connections
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
 
 from . import text_index, word_index
 from .word_lookup import Term, phrase_conditions, words_conditions
@@ -75,12 +77,24 @@ class Candidates:
         self.no_fuzzy = frozenset(i for i, n in enumerate(value_fields) if n not in fuzzy_fields)
         self.rows: dict[Any, tuple] = {}
         self.scores: dict[Any, tuple[float, int, int]] = {}
+        self._template: _Template | None = None
 
-    def add(self, qs, cap: int | None) -> int:
-        """Run ``qs`` for the value fields (at most ``cap`` rows); return how many rows came."""
-        rows = qs.values_list("pk", *self.value_fields)
-        if cap is not None:
-            rows = rows[:cap]
+    def add(self, qs, condition: Q, cap: int | None) -> int:
+        """Run ``qs`` filtered by ``condition`` for the value fields (at most ``cap`` rows);
+        return how many rows came.
+
+        A condition ``Q(pk__in=RawSQL(...))``, as the indexes give them all, goes into SQL that
+        Django compiled once for the search (:class:`_Template`): compiling each query anew cost
+        about 1 ms, as much as the index look-up."""
+        raw = _raw_ids(condition)
+        if raw is not None:
+            if self._template is None or self._template.qs is not qs:
+                self._template = _Template(qs, ["pk", *self.value_fields])
+            rows = self._template.rows(*raw, cap)
+        else:
+            rows = qs.filter(condition).values_list("pk", *self.value_fields)
+            if cap is not None:
+                rows = rows[:cap]
         n = 0
         for row in rows:
             n += 1
@@ -108,6 +122,54 @@ class Candidates:
         return [(pk, -neg) for neg, _, _, _, pk in ranked]
 
 
+_MARK = "__lamindb_candidate_ids__"
+_PLACEHOLDER = re.compile(r"%%|%s")
+_PLAIN_TYPES = frozenset({"CharField", "TextField", "AutoField", "BigAutoField", "IntegerField", "BigIntegerField"})
+
+
+def _raw_ids(condition) -> tuple[str, list] | None:
+    """``(sql, params)`` of a condition ``Q(pk__in=RawSQL(sql, params))``, else None."""
+    if not isinstance(condition, Q) or condition.negated or len(condition.children) != 1:
+        return None
+    child = condition.children[0]
+    if isinstance(child, tuple) and child[0] == "pk__in" and isinstance(child[1], RawSQL):
+        return child[1].sql, list(child[1].params)
+    return None
+
+
+class _Template:
+    """``qs.values_list(*fields)`` restricted to ``pk IN (<ids>)``, compiled to SQL once; each
+    look-up runs it with its own SQL in the place of the ids.
+
+    Only for fields whose values come from the database as they are (text, integers): no
+    converter of Django's would touch them. Other fields: ``plain`` is False and the caller
+    goes through the ORM.
+    """
+
+    def __init__(self, qs, fields: list[str]):
+        self.qs = qs
+        meta = qs.model._meta
+        self.plain = all(meta.get_field(f if f != "pk" else meta.pk.name).get_internal_type() in _PLAIN_TYPES for f in fields)
+        query = qs.filter(pk__in=RawSQL(_MARK, [])).values_list(*fields).query
+        sql, params = query.get_compiler(using=qs.db).as_sql()
+        head, found, tail = sql.partition(_MARK)
+        if not found or _MARK in tail:
+            self.plain = False
+        n_head = sum(1 for m in _PLACEHOLDER.findall(head) if m == "%s")
+        self.head, self.tail = head, tail
+        self.params_head, self.params_tail = list(params[:n_head]), list(params[n_head:])
+        self.fields = fields
+
+    def rows(self, sql: str, params: list, cap: int | None):
+        if not self.plain:
+            rows = self.qs.filter(pk__in=RawSQL(sql, params)).values_list(*self.fields)
+            return rows[:cap] if cap is not None else rows
+        text = self.head + sql + self.tail + (f" LIMIT {int(cap)}" if cap is not None else "")
+        with connections[self.qs.db].cursor() as cursor:
+            cursor.execute(text, [*self.params_head, *params, *self.params_tail])
+            return cursor.fetchall()
+
+
 def gather(qs, query: SearchQuery, fields: list[str], named: bool, found: Candidates, limit: int | None) -> None:
     """Fill ``found`` with the candidate rows for ``query``."""
     model = qs.model
@@ -129,11 +191,11 @@ def gather(qs, query: SearchQuery, fields: list[str], named: bool, found: Candid
     # held by every row, and its "= x" became a scan of the table)
     exact = [n for n in fields if n not in lower_fields and not info.covers(column[n]) and meta.get_field(n).unique]
     if exact:
-        found.add(qs.filter(text_index.equals_condition(model, exact, text, inner_cap)), cap)
+        found.add(qs, text_index.equals_condition(model, exact, text, inner_cap), cap)
 
     # 2. prefix (and exact) matches of the name-like fields, through their lower() index
     for n in lower_fields:
-        found.add(qs.filter(text_index.prefix_condition(alias, model, n, text, inner_cap)), cap)
+        found.add(qs, text_index.prefix_condition(alias, model, n, text, inner_cap), cap)
 
     # 3. contains: the synonyms on their own (an exact synonym must not be crowded out), the rest together;
     # several words in a field with a word index: the words one after the other, through that index
@@ -250,12 +312,12 @@ class _QueryWords:
 def _add_contains(found: Candidates, qs, alias, info, names, texts, cap, narrowed) -> None:
     condition = text_index.contains_condition(alias, qs.model, info, names, texts, cap=None if narrowed else cap)
     if condition:
-        found.add(qs.filter(condition), cap)
+        found.add(qs, condition, cap)
 
 
 def _add_all_of(found: Candidates, qs, alias, info, names, groups, cap, narrowed) -> int:
     condition = text_index.all_of_condition(alias, qs.model, info, names, groups, cap=None if narrowed else cap)
-    return found.add(qs.filter(condition), cap) if condition else 0
+    return found.add(qs, condition, cap) if condition else 0
 
 
 def _gather_words(found: Candidates, qs, alias, info, names: list[str], lower_fields: list[str], limit, narrowed) -> None:
@@ -289,7 +351,7 @@ def _gather_words(found: Candidates, qs, alias, info, names: list[str], lower_fi
         for start in starts:
             # one query each: PostgreSQL answers two such subqueries or-ed by reading the table
             condition = text_index.prefix_condition(alias, qs.model, n, start, None if narrowed else want)
-            found.add(qs.filter(condition), want)
+            found.add(qs, condition, want)
     _add_contains(found, qs, alias, info, names, [text], cap, narrowed)
     long_words = [w for w in dict.fromkeys(corrected) if len(w) >= 3]
     if len(long_words) >= 2:
@@ -349,7 +411,7 @@ def _gather_by_words(
         for n in lower_fields:
             for start in starts:
                 condition = text_index.prefix_condition(alias, model, n, start, None if narrowed else want)
-                found.add(qs.filter(condition), want)
+                found.add(qs, condition, want)
     if len(groups) >= 2 and found.good() < want:
         _add_words(found, qs, alias, words.info, names, groups, len(groups) - 1, cap, narrowed)
 
@@ -374,7 +436,7 @@ def _add_first(found: Candidates, qs, conditions, cap: int) -> int:
     in turn: a cheap way first, ``word_lookup``); return how many the last one brought."""
     n = 0
     for condition in conditions:
-        n = found.add(qs.filter(condition), cap)
+        n = found.add(qs, condition, cap)
         if n >= cap:
             break
     return n

@@ -102,6 +102,26 @@ def test_search_words_narrowed_queryset_and_case_sensitive(studies):
 # ---------------------------------------------------------------------------
 
 
+def test_search_candidates_spliced_sql_gives_what_the_orm_gives(studies):
+    """Candidate look-ups run as SQL compiled once per search; a narrowed queryset (a filter, an
+    exclude) keeps its conditions, and a condition of another shape goes through the ORM."""
+    from django.db.models import Q
+
+    from lamindb_core.ranking import SearchQuery
+    from lamindb_core.search_candidates import Candidates
+
+    ln = studies
+    qs = ln.ULabel.filter(name__startswith="Candidate").exclude(name__endswith="1")
+    condition = text_index.prefix_condition("default", ln.ULabel, "name", "candidate marker", None)
+    found = Candidates(SearchQuery.make("marker"), ["name"], None, ["name"])
+    assert found.add(qs, condition, 10) == 1
+    assert [v[0] for v in found.rows.values()] == ["Candidate marker study 2"]
+    plain = Candidates(SearchQuery.make("marker"), ["name"], None, ["name"])
+    assert plain.add(qs, Q(name__contains="marker"), 10) == 1  # not an index look-up: the ORM
+    assert list(plain.rows) == list(found.rows)
+    assert names(qs.search("marker stdy")) == ["Candidate marker study 2"]
+
+
 def test_search_words_follow_insert_update_bulk_insert(instance):
     ln = instance
     label = ln.ULabel(name="zebrafish retina").save()
