@@ -204,17 +204,21 @@ class Scratch:
                 pg_admin(self.pg_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         shutil.rmtree(self.workdir, ignore_errors=True)
 
-    def init(self, ln, storage: str, name: str) -> float:
+    def init(self, ln, storage: str, name: str, kept: Kept | None = None) -> float:
         """``ln.setup.init`` of a new, empty instance with storage ``workdir/storage``; the
-        seconds it took (on PostgreSQL, its database is created before the clock starts)."""
+        seconds it took (on PostgreSQL, its database is created before the clock starts).
+        With ``kept``, the instance goes into that folder and stays after the ``with`` block."""
         database = db = None
         if self.backend == "postgres":
-            database = "lamin_bench_" + "".join(secrets.choice(string.ascii_lowercase) for _ in range(8))
+            database = kept.database(name) if kept else (
+                "lamin_bench_" + "".join(secrets.choice(string.ascii_lowercase) for _ in range(8)))
             pg_admin(self.pg_url, f'CREATE DATABASE "{database}"')
             db = with_database(self.pg_url, database)
-        self.instances.append((self.workdir / storage, database))
+        folder = kept.folder / storage if kept else self.workdir / storage
+        if not kept:
+            self.instances.append((folder, database))
         start = time.perf_counter()
-        ln.setup.init(storage=self.workdir / storage, db=db, name=name)
+        ln.setup.init(storage=folder, db=db, name=name)
         return time.perf_counter() - start
 
     def drop_older(self) -> None:
@@ -224,6 +228,67 @@ class Scratch:
                 pg_admin(self.pg_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
             shutil.rmtree(storage, ignore_errors=True)
         del self.instances[:-1]
+
+
+class Kept:
+    """The filled instances of one (backend, size), kept between runs (``--keep DIR``): filling a
+    million rows takes minutes, measuring them seconds.
+
+    ``DIR/<backend>-<size>/`` holds the config folder of the case (``home``, which
+    ``run_cases`` makes its ``LAMIN_CORE_HOME``), the instances' storage folders, and
+    ``filled.json``: what was filled (the script's ``version`` of its data), when, and the
+    figures of the fill. A run reuses them if ``filled.json`` says the same version; otherwise,
+    or if a run stopped while filling, it removes them (and their PostgreSQL databases) and fills
+    anew. Measurements must leave the instances as they found them (they only read).
+
+    Example:
+        kept = Kept(Path("/tmp/bench"), "sqlite", 1_000_000, "labels-1", pg_url)
+        if kept.filled() is None:
+            kept.clear(); ...; kept.mark({"insert": 310.0})
+    """
+
+    def __init__(self, root: Path, backend: str, size: int, version: str, pg_url: str):
+        self.folder = root / f"{backend}-{size}"
+        self.backend, self.size, self.version, self.pg_url = backend, size, version, pg_url
+        self.marker = self.folder / "filled.json"
+
+    @staticmethod
+    def home(root: Path, backend: str, size: int) -> Path:
+        """The case's config folder (``LAMIN_CORE_HOME``)."""
+        return root / f"{backend}-{size}" / "home"
+
+    def database(self, name: str) -> str:
+        """The PostgreSQL database of the kept instance ``name``."""
+        return f"lamin_bench_kept_{self.size}_{re.sub(r'[^a-z0-9]', '_', name.lower())}"
+
+    def filled(self) -> dict | None:
+        """What ``mark`` recorded, if it is for this version of the data; else None."""
+        try:
+            info = json.loads(self.marker.read_text())
+        except (OSError, ValueError):
+            return None
+        return info if info.get("version") == self.version and info.get("size") == self.size else None
+
+    def clear(self, names: list[str]) -> None:
+        """Remove what an earlier run kept: the folder (but the config folder, which the case
+        already uses) and the databases of the instances ``names``."""
+        if self.backend == "postgres":
+            for name in names:
+                pg_admin(self.pg_url, f'DROP DATABASE IF EXISTS "{self.database(name)}" WITH (FORCE)')
+        home = self.home(self.folder.parent, self.backend, self.size)
+        if self.folder.exists():
+            for path in self.folder.iterdir():
+                if path != home:
+                    shutil.rmtree(path) if path.is_dir() else path.unlink()
+        if home.exists():
+            shutil.rmtree(home)
+        home.mkdir(parents=True)
+
+    def mark(self, figures: dict) -> None:
+        """Record that the instances are filled, with the figures of the fill."""
+        when = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        info = {"version": self.version, "size": self.size, "when": when, "figures": figures}
+        self.marker.write_text(json.dumps(info))
 
 
 class Profiler:
@@ -360,15 +425,19 @@ def add_backends(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backends", nargs="+", choices=BACKENDS, default=list(BACKENDS))
 
 
-def add_run_options(parser: argparse.ArgumentParser, pg_help: str = PG_HELP, profile_help: str | None = None) -> None:
+def add_run_options(
+    parser: argparse.ArgumentParser, pg_help: str = PG_HELP, profile_help: str | None = None, keep_help: str | None = None
+) -> None:
     """The options that end a case-running script's list: ``--pg-url``, ``--output``,
-    ``--profile`` (where ``profile_help`` is given), and the hidden ``--case BACKEND SIZE`` and
+    ``--profile`` and ``--keep`` (where their help is given), and the hidden ``--case BACKEND SIZE`` and
     ``--case-result FILE`` with which ``run_cases`` starts one case in a child process."""
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help=pg_help)
     parser.add_argument("--output", default=str(REPO / "BENCHMARKS.md"),
                         help="Markdown file whose section is replaced; '-' prints it only")
     if profile_help is not None:
         parser.add_argument("--profile", type=Path, metavar="DIR", help=profile_help)
+    if keep_help is not None:
+        parser.add_argument("--keep", type=Path, metavar="DIR", help=keep_help)
     parser.add_argument("--case", nargs=2, metavar=("BACKEND", "SIZE"), help=argparse.SUPPRESS)
     parser.add_argument("--case-result", type=Path, help=argparse.SUPPRESS)
 
@@ -418,7 +487,9 @@ def machine_for_run(args: argparse.Namespace) -> dict | None:
     return machine_description(args.pg_url)
 
 
-def run_cases(script: str, backends: list[str], sizes: list[int], noun: str, options: list[str]) -> list[dict]:
+def run_cases(
+    script: str, backends: list[str], sizes: list[int], noun: str, options: list[str], keep: Path | None = None
+) -> list[dict]:
     """Run ``script --case BACKEND SIZE ... options`` for every backend and size, each in a new
     process with its own temporary ``LAMIN_CORE_HOME`` (and ``IPYTHONDIR``); their results.
 
@@ -431,11 +502,14 @@ def run_cases(script: str, backends: list[str], sizes: list[int], noun: str, opt
     for backend in backends:
         for size in sizes:
             print(f"{backend}, {size:,} {noun} ...", file=sys.stderr, flush=True)
-            with tempfile.TemporaryDirectory(prefix="lamin-bench-home-") as home:
-                out = Path(home) / "result.json"
+            with tempfile.TemporaryDirectory(prefix="lamin-bench-home-") as scratch:
+                # a kept case (--keep) has its config folder beside its instances
+                home = Kept.home(keep, backend, size) if keep else Path(scratch)
+                home.mkdir(parents=True, exist_ok=True)
+                out = Path(scratch) / "result.json"
                 command = [sys.executable, script, "--case", backend, str(size), "--case-result", str(out), *options]
-                env = {**os.environ, "LAMIN_CORE_HOME": home, "IPYTHONDIR": str(Path(home) / "ipython")}
-                subprocess.run(command, env=env, cwd=home, stdout=sys.stderr, check=True)
+                env = {**os.environ, "LAMIN_CORE_HOME": str(home), "IPYTHONDIR": str(Path(scratch) / "ipython")}
+                subprocess.run(command, env=env, cwd=scratch, stdout=sys.stderr, check=True)
                 results.append(json.loads(out.read_text()))
     return results
 

@@ -40,6 +40,7 @@ import time
 from pathlib import Path
 
 from bench_core import (
+    Kept,
     Profiler,
     Scratch,
     add_backends,
@@ -111,6 +112,10 @@ QUERIES = {
 MATCHED_WORDS = {"rare": RARE, "common": "cell", "typo": "hepatocyte"}  # what each query is after
 
 # labels that a user looks for, among the N (the oldest ones); the first four are the guide's
+# what fill() puts into an instance; change it when fill(), label_names() or TARGET_LABELS change,
+# so that instances kept with --keep are filled anew
+FILL_VERSION = "labels-1"
+
 TARGET_LABELS = (
     "DMSO", "IFNG", "Candidate marker study 1", "Candidate marker study 2",
     "liver kinase", "kinase lung", "hepatocyte", "macrophage", "cardiomyocyte", "dexamethasone",
@@ -229,8 +234,14 @@ def fill(ln, size: int) -> dict:
     return {"insert": insert, "analyze": analyze, "names": names}
 
 
-def run_case(backend: str, size: int, repeat: int, pg_url: str, profile_dir: Path | None) -> dict:
-    """Measure one backend at one size; the config folder is ``$LAMIN_CORE_HOME`` (set by the caller)."""
+def run_case(backend: str, size: int, repeat: int, pg_url: str, profile_dir: Path | None, keep: Path | None = None) -> dict:
+    """Measure one backend at one size; the config folder is ``$LAMIN_CORE_HOME`` (set by the
+    caller). With ``keep``, the filled instances of an earlier run are reused (``Kept``)."""
+    kept = Kept(keep, backend, size, FILL_VERSION, pg_url) if keep else None
+    reused = kept.filled() if kept else None
+    if kept and reused is None:
+        kept.clear(["bench-labels", "bench-empty"])  # before lamindb_core reads its config folder
+
     import lamindb_core as ln
     from lamindb_core.logger import logger
 
@@ -238,12 +249,19 @@ def run_case(backend: str, size: int, repeat: int, pg_url: str, profile_dir: Pat
     profiled = Profiler(profile_dir, f"search-{backend}-{size}", calls=5)
     result: dict = {"backend": backend, "size": size}
     with Scratch(backend, pg_url, f"lamin-bench-search-{backend}-{size}-") as scratch:
-        scratch.init(ln, "labels", "bench-labels")
-        filled = fill(ln, size)
-        names = filled.pop("names")
+        if reused:
+            ln.setup.connect("bench-labels")
+            filled = dict(reused["figures"])
+            result["reused"] = reused["when"]
+            names = list(TARGET_LABELS) + label_names(size - len(TARGET_LABELS))
+        else:
+            scratch.init(ln, "labels", "bench-labels", kept)
+            filled = fill(ln, size)
+            names = filled.pop("names")
         result.update(filled)
         check(ln.ULabel.filter().count() == size, "the instance should hold exactly N labels")
-        print(f"  {backend} {size}: inserted in {filled['insert']:.1f} s", file=sys.stderr, flush=True)
+        print(f"  {backend} {size}: " + (f"filled on {reused['when']}, reused" if reused else
+              f"inserted in {filled['insert']:.1f} s"), file=sys.stderr, flush=True)
 
         # search, top 20
         rng = random.Random(1)
@@ -297,11 +315,16 @@ def run_case(backend: str, size: int, repeat: int, pg_url: str, profile_dir: Pat
 
         # using: from a second, empty instance
         labels_slug = ln.setup.settings.instance.slug
-        scratch.init(ln, "empty", "bench-empty")
+        if reused:
+            ln.setup.connect("bench-empty")
+        else:
+            scratch.init(ln, "empty", "bench-empty", kept)
         for key, query in QUERIES.items():
             times, found = timed(lambda q=query: list(ln.ULabel.using(labels_slug).search(q)), repeat)
             result[f"using_{key}"] = {**summary(times), "rows": len(found)}
         check(ln.ULabel.filter().count() == 0, "the second instance should be empty")
+        if kept and not reused:
+            kept.mark(filled)  # both instances are made: the next run can reuse them
     return result
 
 
@@ -367,6 +390,11 @@ def render(results: list[dict], machine: dict, command: str, repeat: int) -> str
     lines.append("| `ANALYZE` after the insert (PostgreSQL: `VACUUM ANALYZE`) [s] | | "
                  + " | ".join(fmt(r["analyze"], "s") for r in results) + " |")
     lines.append("")
+    reused = sorted({r["reused"] for r in results if r.get("reused")})
+    if reused:
+        lines.append(f"The instances were filled by an earlier run (`--keep`, on {', '.join(reused)}) and reused: "
+                     "the insert and `ANALYZE` rows are that run's figures.")
+        lines.append("")
     lines.append(
         f"Names look like `{label_names(6)[0]}` or `T cell liver DMSO`: study, assay, tissue, cell "
         f"type, treatment, gene; `{RARE}` is in {RARE_COUNT} names (the table gives how many "
@@ -432,7 +460,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="numbers of ULabels")
     add_backends(parser)
     parser.add_argument("--repeat", type=int, default=20, help="timed calls per measurement (default 20)")
-    add_run_options(parser, profile_help="also write cProfile files (DIR/search-<backend>-<size>-<step>.prof)")
+    add_run_options(
+        parser,
+        profile_help="also write cProfile files (DIR/search-<backend>-<size>-<step>.prof)",
+        keep_help="keep the filled instances in DIR and reuse them in later runs (filling a million labels "
+        "takes minutes; the insert figures are then those of the run that filled them)",
+    )
     return parser.parse_args(argv)
 
 
@@ -440,13 +473,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.case:
         return write_result(args.case_result, run_case(
-            args.case[0], int(args.case[1]), args.repeat, args.pg_url, args.profile))
+            args.case[0], int(args.case[1]), args.repeat, args.pg_url, args.profile, args.keep))
     if args.repeat < 1 or any(size < 1000 for size in args.sizes):
         return usage_error("--repeat must be at least 1 and every size at least 1000")
     machine = machine_for_run(args)
     if machine is None:
         return 1
-    results = run_cases(__file__, args.backends, args.sizes, "labels", cli_options(args, "repeat", "pg_url", "profile"))
+    results = run_cases(__file__, args.backends, args.sizes, "labels",
+                        cli_options(args, "repeat", "pg_url", "profile", "keep"), keep=args.keep)
     machine["load"] = load_span(machine["load"])
     command = shown_command(__file__, args, "sizes", "backends", "repeat")
     return publish(render(results, machine, command, args.repeat), args.output)
