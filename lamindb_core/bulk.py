@@ -8,7 +8,7 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
 from django.db.models import Q
 
-from . import errors
+from . import errors, text_index
 from .logger import logger
 
 __all__ = ["save", "insert_link_rows"]
@@ -204,6 +204,7 @@ def save(records: Any, batch_size: int | None = None) -> None:
     snapshot = [(r, dict(r.__dict__), r._state.adding, r._state.db) for r in items]
     saved_alone: list = []
     finishers: list = []
+    big: list[type] = []  # registries that took ANALYZE_AFTER rows or more
     committed = False
     try:
         # slow work first (an artifact's file copies), outside the transaction: on
@@ -236,6 +237,7 @@ def save(records: Any, batch_size: int | None = None) -> None:
                     _insert(model, new, batch_size)
                 if len(new) + len(alone) >= ANALYZE_AFTER:
                     _analyze(model)
+                    big.append(model)
     except Exception:
         # all or nothing: files stored on the way go, the records look unsaved again
         for record in saved_alone:
@@ -251,6 +253,10 @@ def save(records: Any, batch_size: int | None = None) -> None:
     finally:
         for finish in finishers:
             finish(committed)
+    for model in big:
+        # PostgreSQL: the new rows' entries of the search indexes, left in the GIN pending lists
+        # that every search reads, go into the indexes now rather than at the next autovacuum
+        text_index.after_bulk_insert(connections[DEFAULT_DB_ALIAS], model._meta.db_table)
     for record in saved_alone:
         record._after_bulk_save()
 

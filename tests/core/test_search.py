@@ -309,6 +309,22 @@ def test_search_after_bulk_insert_folds_pending_index_entries(instance):
     assert names(ln.ULabel.search("bulk sample 7"))[0] == "bulk sample 7"
 
 
+def test_save_of_many_folds_the_search_index_pending_entries(instance, monkeypatch):
+    """``ln.save`` of ANALYZE_AFTER rows or more folds the GIN pending lists after its commit
+    (a no-op on SQLite), a smaller save leaves it to autovacuum."""
+    from lamindb_core import bulk
+
+    ln = instance
+    folded = []
+    real = text_index.after_bulk_insert
+    monkeypatch.setattr(text_index, "after_bulk_insert", lambda conn, table: folded.append(table) or real(conn, table))
+    ln.save([ln.ULabel(name=f"pending sample {i}") for i in range(bulk.ANALYZE_AFTER)])
+    assert folded == ["core_ulabel"]
+    ln.save([ln.ULabel(name=f"few sample {i}") for i in range(3)])
+    assert folded == ["core_ulabel"]
+    assert names(ln.ULabel.search("pending sample 999"))[0] == "pending sample 999"
+
+
 @pytest.mark.sqlite_only
 def test_search_index_repaired_when_triggers_are_lost(instance):
     # Django rebuilds an SQLite table to alter it, which drops its triggers
