@@ -299,12 +299,15 @@ def drop_owned_tables(settings: Any) -> list[str]:
     PostgreSQL database; return their names.
 
     Its rows of ``django_migrations`` go too, and that table itself if this
-    instance created it and no other application has rows in it. Tables of other
-    applications are never touched.
+    instance created it and no other application has rows in it; and the
+    functions that only its tables used (the search indexes' ``lamindb_words``
+    and trigger functions). Tables of other applications are never touched.
 
     Raises:
         SetupError: the database is another instance's, or has no record.
     """
+    import psycopg
+
     conn = _pg_connect(settings)
     if conn is None:
         return []
@@ -318,10 +321,17 @@ def drop_owned_tables(settings: Any) -> list[str]:
                 f"{settings.slug} created: nothing was dropped"
             )
         tables = json.loads(row[1] or "[]")
+        functions = _functions_of(conn, [t for t in tables if t not in (DB_MARKER_TABLE, "django_migrations")])
         for table in tables:
             if table in (DB_MARKER_TABLE, "django_migrations"):
                 continue
             conn.execute(f'DROP TABLE IF EXISTS "{table}" CASCADE')
+        for function in functions:
+            try:
+                with conn.transaction():  # a savepoint: a function that something else uses stays
+                    conn.execute(f"DROP FUNCTION IF EXISTS {function}")
+            except psycopg.errors.DependentObjectsStillExist:
+                pass
         if conn.execute("SELECT to_regclass('django_migrations') IS NOT NULL").fetchone()[0]:
             conn.execute("DELETE FROM django_migrations WHERE app IN ('core', 'bio', 'custom')")
             left = conn.execute("SELECT count(*) FROM django_migrations").fetchone()[0]
@@ -329,6 +339,24 @@ def drop_owned_tables(settings: Any) -> list[str]:
                 conn.execute("DROP TABLE django_migrations")
         conn.execute(f"DROP TABLE {DB_MARKER_TABLE}")
     return tables
+
+
+def _functions_of(conn, tables: list[str]) -> list[str]:
+    """The functions (as ``name(args)``) that the triggers and indexes of ``tables`` call, but
+    the system's and those of extensions (``pg_trgm``)."""
+    if not tables:
+        return []
+    rows = conn.execute(
+        "WITH rel AS (SELECT to_regclass(quote_ident(x)) AS oid FROM unnest(%s::text[]) AS x), "
+        "used AS (SELECT t.tgfoid AS oid FROM pg_trigger t WHERE NOT t.tgisinternal AND t.tgrelid IN (SELECT oid FROM rel) "
+        "UNION SELECT d.refobjid FROM pg_depend d JOIN pg_index i ON i.indexrelid = d.objid "
+        "WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_proc'::regclass AND i.indrelid IN (SELECT oid FROM rel)) "
+        "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+        "WHERE p.oid IN (SELECT oid FROM used) AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+        "AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_proc'::regclass AND e.objid = p.oid AND e.deptype = 'e')",
+        [tables],
+    ).fetchall()
+    return sorted(r[0] for r in rows)
 
 
 # any fixed 64-bit number: the PostgreSQL advisory lock that guards migrations

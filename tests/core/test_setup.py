@@ -617,6 +617,12 @@ def test_delete_drops_only_the_tables_the_instance_created(python, home, tmp_pat
     assert _pg_tables(name) == ["bio_samples", "core_inventory", "django_migrations"]
     with psycopg.connect(db) as conn:
         assert conn.execute("SELECT app FROM django_migrations").fetchall() == [("inventory",)]
+        # the search indexes' functions went with the tables; pg_trgm's (an extension) stay
+        functions = conn.execute(
+            "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE n.nspname = 'public' AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.objid = p.oid AND e.deptype = 'e')"
+        ).fetchall()
+        assert functions == []
 
 
 @pytest.mark.sqlite_only
