@@ -506,7 +506,8 @@ class RecordQuerySet(models.QuerySet):
         """
         model = self.model
         if field is None:
-            fname = name_field(model)
+            # a registry may name another field for lookups (User: the handle)
+            fname = getattr(model, "_lookup_field", None) or name_field(model)
             if not is_text_field(model._meta.get_field(fname)):
                 raise errors.FieldValidationError(
                     f"{model.__name__} has no text field to look up; pass field= one of: "

@@ -1,7 +1,5 @@
-"""LaminDB 1.0's names: ``FeatureSet`` is ``Schema`` (its table keeps its name, so its text
-index and word list stay), and the registries of params (``Param``, ``ParamValue``) with
-their links to artifacts, runs and schemas.
-"""
+"""LaminDB 1.0 names: the params of runs and models (Param, ParamValue) with their links to
+artifacts, runs and schemas; FeatureSet.registry documents LaminDB 1.0's name itype."""
 
 import django.db.models.deletion
 import lamindb_core.context
@@ -10,14 +8,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0004_search_words")]
+
+    dependencies = [
+        ('core', '0004_search_words'),
+    ]
 
     operations = [
-        # the table's name is fixed first, so that the rename leaves the table as it is
-        migrations.AlterModelTable(name="featureset", table="core_featureset"),
-        migrations.RenameModel(old_name="FeatureSet", new_name="Schema"),
         migrations.AlterField(
-            model_name='schema',
+            model_name='featureset',
             name='registry',
             field=models.CharField(db_index=True, help_text="The registry of the members: 'Feature', or a module's registry such as 'bio.Gene'; LaminDB 1.0 calls it itype.", max_length=120),
         ),
@@ -90,13 +88,13 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(help_text='Integer id of the link.', primary_key=True, serialize=False)),
                 ('param', models.ForeignKey(help_text='A param in the schema.', on_delete=django.db.models.deletion.PROTECT, related_name='links_schema', to='core.param')),
-                ('schema', models.ForeignKey(help_text='The schema.', on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.schema')),
+                ('schema', models.ForeignKey(help_text='The schema.', on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.featureset')),
             ],
         ),
         migrations.AddField(
             model_name='param',
             name='schemas',
-            field=models.ManyToManyField(blank=True, help_text='The schemas that hold the param.', related_name='params', through='core.SchemaParam', to='core.schema'),
+            field=models.ManyToManyField(blank=True, help_text='The schemas that hold the param.', related_name='params', through='core.SchemaParam', to='core.featureset'),
         ),
         migrations.AlterUniqueTogether(
             name='artifactparamvalue',

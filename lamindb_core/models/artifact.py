@@ -156,7 +156,7 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         help_text="The artifact's labels; artifact.labels.add(label, feature=...) links them.",
     )
     feature_sets = models.ManyToManyField(
-        "core.Schema", through="ArtifactFeatureSet", related_name="artifacts", blank=True,
+        "core.FeatureSet", through="ArtifactFeatureSet", related_name="artifacts", blank=True,
         help_text="The sets of features (or genes) the artifact measures, e.g. a DataFrame's columns; ln.Curator links "
         "them.",
     )
@@ -803,7 +803,7 @@ class ArtifactFeatureSet(BasicRecord, TracksRun):
     id = models.BigAutoField(primary_key=True, help_text="Integer id of the link.")
     artifact = models.ForeignKey(Artifact, models.CASCADE, related_name="links_feature_set", help_text="The artifact.")
     featureset = models.ForeignKey(
-        "core.Schema", models.PROTECT, related_name="links_artifact",
+        "core.FeatureSet", models.PROTECT, related_name="links_artifact",
         help_text="A feature set that the artifact measures.",
     )
     slot = models.CharField(

@@ -77,7 +77,7 @@ def _field_attr(field: Any) -> models.Field:
     return inner
 
 
-class Schema(Record, TracksRun):
+class FeatureSet(Record, TracksRun):
     """A set of features (a dataset's schema), identified by the hash of its members and
     shared between artifacts that measure the same set.
 
@@ -129,10 +129,6 @@ class Schema(Record, TracksRun):
 
     # LaminDB 1.0's names in queries: Schema.filter(itype="Feature"), _links_artifact__slot="obs"
     _field_aliases = {"itype": "registry", "_links_artifact": "links_artifact", "_artifacts_m2m": "artifacts"}
-
-    class Meta:
-        # the table keeps the name it had as FeatureSet: its text indexes and word lists stay
-        db_table = "core_featureset"
 
     def __init__(self, *args, **kwargs):
         if args and len(args) == len(self._meta.concrete_fields):
@@ -307,7 +303,12 @@ class Schema(Record, TracksRun):
         return None
 
 
-FeatureSet = Schema
+# LaminDB 1.0 calls the registry Schema and keeps FeatureSet as another name for it. Django's
+# name for the model stays FeatureSet (model_name "featureset"), so that the migrations of
+# modules that point to it (bio's genes) apply in any order and no table is renamed; the class
+# reads as Schema (repr, registry listings, ln.Schema.__name__).
+FeatureSet.__name__ = FeatureSet.__qualname__ = "Schema"
+Schema = FeatureSet
 
 
 def remove_from_schemas(feature: Feature) -> None:

@@ -55,7 +55,7 @@ class Param(Record, TracksRun, TracksUpdates):
         default=False, help_text="Whether a run has many values of it (an aggregation); False by default.",
     )
     schemas = models.ManyToManyField(
-        "core.Schema", through="SchemaParam", related_name="params", blank=True,
+        "core.FeatureSet", through="SchemaParam", related_name="params", blank=True,
         help_text="The schemas that hold the param.",
     )
 
@@ -145,7 +145,7 @@ class SchemaParam(BasicRecord):
     _is_link_table = True
 
     id = models.BigAutoField(primary_key=True, help_text="Integer id of the link.")
-    schema = models.ForeignKey("core.Schema", models.CASCADE, related_name="+", help_text="The schema.")
+    schema = models.ForeignKey("core.FeatureSet", models.CASCADE, related_name="+", help_text="The schema.")
     param = models.ForeignKey(Param, models.PROTECT, related_name="links_schema", help_text="A param in the schema.")
 
     class Meta:

@@ -18,8 +18,8 @@ class User(BasicRecord):
         >>> ln.User.get(handle="testuser1")
     """
 
-    # a user is named by the handle, as in LaminDB 1.0: ln.User.lookup().testuser1
-    _name_field = "handle"
+    # looked up by the handle, as in LaminDB 1.0: ln.User.lookup().testuser1
+    _lookup_field = "handle"
 
     id = models.AutoField(primary_key=True, help_text=ID_HELP)
     uid = models.CharField(

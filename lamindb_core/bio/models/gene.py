@@ -78,7 +78,7 @@ class Gene(BioRecord):
         help_text="Artifacts labeled with this gene.",
     )
     feature_sets = models.ManyToManyField(
-        "core.Schema", through="FeatureSetGene", related_name="genes", blank=True,
+        "core.FeatureSet", through="FeatureSetGene", related_name="genes", blank=True,
         help_text="Feature sets that hold this gene, e.g. the genes an AnnData measures (its var).",
     )
 
@@ -112,7 +112,7 @@ class FeatureSetGene(BasicRecord):
 
     id = models.BigAutoField(primary_key=True, help_text="Integer id of the link.")
     featureset = models.ForeignKey(
-        "core.Schema", models.CASCADE, related_name="links_gene",
+        "core.FeatureSet", models.CASCADE, related_name="links_gene",
         help_text="The feature set.",
     )
     gene = models.ForeignKey(Gene, models.PROTECT, related_name="links_featureset", help_text="A gene in the set.")
