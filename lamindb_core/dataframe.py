@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # pandas is imported when a table is built, not at import tim
     import pandas as pd
     from django.db import models
 
-__all__ = ["queryset_to_df", "first_rows", "annotate_dtypes", "LIMITED"]
+__all__ = ["queryset_to_df", "first_rows", "annotate_dtypes", "split_features_include", "LIMITED"]
 
 # df.attrs key: ``(rows, total)`` when a DataFrame holds the first ``rows`` of ``total``
 # matching records, so that a notebook can say "the first 100 of 2,340"
@@ -31,6 +31,13 @@ def _column(values: list, field: models.Field | None) -> pd.Series:
         # object dtype keeps None as None, as LaminDB shows it
         return pd.Series(values, dtype=object)
     return pd.Series(values)
+
+
+def _alias_path(model, path: str) -> str:
+    # a registry's field aliases (Artifact: LaminDB 1.0's _schemas_m2m is feature_sets)
+    aliases = getattr(model, "_field_aliases", None) or {}
+    head, sep, tail = path.partition("__")
+    return aliases.get(head, head) + sep + tail
 
 
 def queryset_to_df(qs, include: str | list[str] | None = None, short: bool = False) -> pd.DataFrame:
@@ -58,7 +65,7 @@ def queryset_to_df(qs, include: str | list[str] | None = None, short: bool = Fal
             "df(include=...) takes a field path such as 'created_by__name' or a list of them, "
             f"got {include!r} ({type(include).__name__})"
         )
-    include = list(include or [])
+    include = [_alias_path(model, p) for p in include or []]
     names = display_field_names(model)
     field_by_name = {}
     for f in model._meta.concrete_fields:
@@ -107,6 +114,26 @@ def queryset_to_df(qs, include: str | list[str] | None = None, short: bool = Fal
     df.index = pd.Index(ids, name="id")
     _describe_columns(df, model, field_by_name)
     return df
+
+
+def split_features_include(include: str | list[str] | None, supports_features: bool) -> tuple[list[str] | None, bool]:
+    """LaminDB 2's ``to_dataframe(include="features")``: the related-field paths of
+    ``include``, and whether it asked for the feature columns (``df(features=True)``).
+
+    ``"features"`` means the feature columns only where the registry has them
+    (``Artifact``); elsewhere it stays a field path (``Schema``'s ``features``).
+
+    Example:
+        >>> split_features_include(["features", "created_by__name"], True)
+        (['created_by__name'], True)
+    """
+    if include is None or not supports_features:
+        return include, False
+    paths = [include] if isinstance(include, str) else include
+    if not isinstance(paths, (list, tuple)) or "features" not in paths:
+        return include, False
+    rest = [p for p in paths if p != "features"]
+    return (rest or None), True
 
 
 def _describe_columns(df: pd.DataFrame, model: type[models.Model], field_by_name: dict) -> None:

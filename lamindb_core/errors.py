@@ -140,3 +140,12 @@ def unknown_lookup(registry: str, field: str, lookup: str, lookups: Iterable[str
     names = sorted(set(lookups))
     valid = f" Lookups: {', '.join(names)}." if listed else ""
     return f"'{lookup}' is no lookup of {registry}.{field}.{closest_match_hint(lookup, names)}{valid}"
+
+
+class RecordNameChangeIntegrityError(ValidationError):
+    """Renaming a label or feature that curated artifacts were validated with: make it
+    external first (``artifact.labels.make_external(label)``,
+    ``artifact.features.make_external(feature)``), then rename it."""
+
+
+__all__ += ["RecordNameChangeIntegrityError"]

@@ -9,6 +9,7 @@ their meaning. Related managers (``artifact.ulabels``) use the same class, so
 
 from __future__ import annotations
 
+import builtins
 import copy
 import numbers
 import re
@@ -18,12 +19,14 @@ from django.core.exceptions import FieldDoesNotExist, FieldError, MultipleObject
 from django.db import DatabaseError, connections, models, transaction
 from django.db.models import ProtectedError, Q, RestrictedError
 
-from . import errors
-from .dataframe import queryset_to_df
+from . import errors, validation
+from .dataframe import queryset_to_df, split_features_include
 from .instance import absent_tables, missing_module_error
 from .lookup import Lookup, build_lookup
 from .introspect import is_text_field, name_field
 from .search import SearchMeta, field_name, search_display_df, search_queryset, search_repr
+
+builtins_list = builtins.list  # RecordQuerySet.list shadows the name in its body
 
 __all__ = [
     "RecordQuerySet",
@@ -398,6 +401,58 @@ class RecordQuerySet(models.QuerySet):
             )
         return self._scored(queryset_to_df(self, include=include))
 
+    def to_dataframe(self, include: str | list[str] | None = None, features: bool | list[str] = False):
+        """The records as a ``pandas.DataFrame``: LaminDB 2's name for ``df()``.
+
+        ``include="features"`` (or a list holding ``"features"``) adds a column per
+        feature, as ``df(features=True)`` does; the other entries of ``include`` are
+        related fields. Both spellings work, so that code written for LaminDB 1 or
+        2 runs unchanged.
+
+        Example:
+            >>> ln.Artifact.filter(suffix=".parquet").to_dataframe(include="features")
+            >>> ln.ULabel.filter().to_dataframe(include="created_by__name")
+        """
+        include, wants = split_features_include(include, self.supports_features)
+        return self.df(include=include, features=features or wants)
+
+    def list(self, field: str | None = None) -> list:
+        """The records as a list, or the values of ``field``.
+
+        Example:
+            >>> label.parents.list()
+            >>> ln.ULabel.filter(name__startswith="Project").list("name")
+            ['Project 0', 'Project 1']
+        """
+        if field is None:
+            return builtins_list(self)
+        fname = field_name(self.model, field, purpose="list(field=...)")
+        return builtins_list(self.values_list(fname, flat=True))
+
+    def validate(self, values, field=None, mute: bool = False, **kwargs):
+        """Whether a record of the query holds each value, exactly: a boolean array.
+
+        Example:
+            >>> ln.User.filter().validate(["testuser1", "Test User1"], "handle")
+            array([ True, False])
+        """
+        return validation.validate(self, values, field=field, mute=mute)
+
+    def inspect(self, values, field=None, mute: bool = False, **kwargs):
+        """Which values the records of the query hold, which not, and what they may mean;
+        see ``Registry.inspect``."""
+        return validation.inspect(self, values, field=field, mute=mute)
+
+    def standardize(self, values, field=None, return_field=None, mute: bool = False, **kwargs) -> list:
+        """The values, each replaced by the name of the record it names by a synonym or
+        in other case; other values stay as they are.
+
+        Example:
+            >>> ln.ULabel.filter().standardize(["dmso", "unknown"])
+            ['DMSO', 'unknown']
+        """
+        return validation.standardize(self, values, field=field, return_field=return_field, mute=mute)
+
     def _scored(self, df):
         # the table of a search result gets its score column
         if self._search_meta is not None:
@@ -451,7 +506,8 @@ class RecordQuerySet(models.QuerySet):
         """
         model = self.model
         if field is None:
-            fname = name_field(model)
+            # a registry may name another field for lookups (User: the handle)
+            fname = getattr(model, "_lookup_field", None) or name_field(model)
             if not is_text_field(model._meta.get_field(fname)):
                 raise errors.FieldValidationError(
                     f"{model.__name__} has no text field to look up; pass field= one of: "

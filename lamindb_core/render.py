@@ -204,8 +204,10 @@ def value_json(value: Any) -> Any:
     return str(value)
 
 
-def tree_text(title: str, sections: list[tuple[str, list[str]]]) -> str:
+def tree_text(title: str, sections: list[tuple[str, list]]) -> str:
     """A title and its sections as a tree drawn with box characters; empty sections are left out.
+
+    An item is a line, or a ``(line, [items])`` pair whose items are drawn below it.
 
     Example:
         >>> print(tree_text("Artifact .h5ad", [("General", [".uid = 'jGN3...'"]), ("Labels", [])]))
@@ -214,11 +216,14 @@ def tree_text(title: str, sections: list[tuple[str, list[str]]]) -> str:
             └── .uid = 'jGN3...'
     """
     lines = [title]
-    sections = [(name, items) for name, items in sections if items]
-    for i, (name, items) in enumerate(sections):
-        last = i == len(sections) - 1
-        lines.append(f"{'└──' if last else '├──'} {name}")
-        prefix = "    " if last else "│   "
-        for j, item in enumerate(items):
-            lines.append(f"{prefix}{'└──' if j == len(items) - 1 else '├──'} {item}")
+    _tree_lines(lines, "", [(name, items) for name, items in sections if items])
     return "\n".join(lines)
+
+
+def _tree_lines(lines: list[str], prefix: str, items: list) -> None:
+    for i, item in enumerate(items):
+        last = i == len(items) - 1
+        label, children = item if isinstance(item, tuple) else (item, [])
+        lines.append(f"{prefix}{'└──' if last else '├──'} {label}")
+        if children:
+            _tree_lines(lines, prefix + ("    " if last else "│   "), children)

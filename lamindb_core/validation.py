@@ -32,7 +32,7 @@ from .search import field_name, search_queryset, synonyms_field
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["RecordList", "InspectResult", "from_values", "validate", "inspect", "standardize_map"]
+__all__ = ["RecordList", "InspectResult", "from_values", "validate", "inspect", "standardize", "standardize_map"]
 
 CHUNK = 500  # values per query: well under every backend's limit of parameters
 MAX_CLOSE = 20  # non-validated values that inspect() looks for close matches of
@@ -77,6 +77,12 @@ class InspectResult:
         """The fraction of unique values that are validated, 0 to 1."""
         n = len(self.validated) + len(self.non_validated)
         return len(self.validated) / n if n else 1.0
+
+    def __getitem__(self, key: str):
+        # LaminDB 1.0's result is read both ways: result.validated, result["validated"]
+        if key not in ("validated", "non_validated", "synonyms_mapper", "close_matches", "frac_validated"):
+            raise KeyError(key)
+        return getattr(self, key)
 
     def __repr__(self) -> str:
         return (
@@ -310,3 +316,29 @@ def inspect(qs, values: Any, field: Any = None, mute: bool = False) -> InspectRe
                 pairs = "; ".join(f"{k!r}: {', '.join(map(repr, v))}" for k, v in list(close.items())[:10])
                 logger.important(f"close matches: {pairs} (see .close_matches)")
     return result
+
+
+def standardize(qs, values: Any, field: Any = None, return_field: Any = None, mute: bool = False) -> list | str:
+    """``values`` with each value that names a record by a synonym or in other case
+    replaced by that record's ``field`` (or ``return_field``); other values stay.
+
+    A single string gives a string. See ``QuerySet.standardize``.
+    """
+    model = qs.model
+    fname = _field(model, field)
+    rname = fname if return_field is None else field_name(model, return_field)
+    single = isinstance(values, str)
+    raw = [values] if single else (values.tolist() if hasattr(values, "tolist") else list(values))
+    unique = list(dict.fromkeys(_text(model, fname, _as_list(raw))))
+    exact = existing_records(qs, unique, fname) if unique else {}
+    mapped = {v: getattr(records[0], rname) for v, records in exact.items()} if rname != fname else {}
+    others = [v for v in unique if v not in exact]
+    if others:
+        mapped.update({v: getattr(r, rname) for v, r in standardize_map(qs, others, fname).items()})
+    if not mute and mapped:
+        changed = {k: v for k, v in mapped.items() if k != v}
+        if changed:
+            pairs = ", ".join(f"{k!r} → {v!r}" for k, v in list(changed.items())[:10])
+            logger.success(f"standardized {len(changed)} value{'s' if len(changed) > 1 else ''}: {pairs}")
+    result = [mapped.get(v, v) for v in raw]
+    return result[0] if single else result

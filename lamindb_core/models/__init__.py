@@ -3,8 +3,9 @@
 from .artifact import Artifact, ArtifactFeatureSet, ArtifactFeatureValue, ArtifactULabel
 from .collection import Collection, CollectionArtifact
 from .feature import Feature
-from .feature_set import FeatureSet, FeatureSetFeature
+from .feature_set import FeatureSet, FeatureSetFeature, Schema
 from .feature_value import FeatureValue
+from .param import ArtifactParamValue, Param, ParamValue, RunParamValue, SchemaParam
 from .record import BasicRecord, IsVersioned, Record, TracksRun, TracksUpdates
 from .registry import Registry
 from .run import Run
@@ -27,9 +28,15 @@ __all__ = [
     "FeatureSetFeature",
     "FeatureValue",
     "IsVersioned",
+    "Param",
+    "ParamValue",
     "Record",
     "Registry",
     "Run",
+    "RunParamValue",
+    "ArtifactParamValue",
+    "SchemaParam",
+    "Schema",
     "Space",
     "Storage",
     "Transform",

@@ -14,6 +14,7 @@ its relations, so this module sits below ``artifact.py``, which imports it.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import json
 import math
@@ -25,65 +26,23 @@ from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from .. import errors, progress
 from ..bulk import insert_link_rows
 from ..dtypes import CatTarget, check_value, is_missing, parse_dtype, text_problem
-from ..instance import absent_tables
 from ..introspect import name_field
-from ..render import tree_text
-from ..valueset import ValueSet, sorted_values
+from ..valueset import ValueSet
 from .feature import Feature
 from .feature_value import FeatureValue
+from .feature_filter import filter_by_features
+from .feature_set import remove_from_schemas
+from .links import label_links, value_links
 
 __all__ = [
     "FeatureManager",
-    "LabelManager",
     "BulkFeatureManager",
     "FeaturesDescriptor",
-    "LabelsDescriptor",
     "annotate",
     "features_table",
-    "artifact_tree",
     "label_links",
     "value_links",
 ]
-
-
-def value_links(artifact_model: type[models.Model]) -> type[models.Model]:
-    """The link table between ``artifact_model`` and ``FeatureValue``.
-
-    Example:
-        >>> value_links(ln.Artifact)
-        <class 'lamindb_core.models.artifact.ArtifactFeatureValue'>
-    """
-    return artifact_model._meta.get_field("_feature_values").remote_field.through
-
-
-def label_links(artifact_model: type[models.Model], using: str = DEFAULT_DB_ALIAS) -> dict[type, tuple[str, type, str, str]]:
-    """For each label registry that artifacts link to with a feature: the name of
-    the relation on the artifact, its link table, and the link table's fields to
-    the artifact and to the label.
-
-    Relations declared on the artifact (``Artifact.ulabels``) and on the label
-    registry (a module's registry with ``artifacts = ManyToManyField(Artifact, ...)``)
-    both count, unless the instance at ``using`` lacks the registry's module.
-
-    Example:
-        >>> label_links(ln.Artifact)[ln.ULabel]
-        ('ulabels', ArtifactULabel, 'artifact', 'ulabel')
-    """
-    result = {}
-    absent = absent_tables(using)
-    for f in artifact_model._meta.get_fields():
-        if not f.many_to_many or f.related_model._meta.db_table in absent:
-            continue
-        if f.concrete:  # declared on the artifact
-            through, target = f.remote_field.through, f.related_model
-            artifact_fk, label_fk, name = f.m2m_field_name(), f.m2m_reverse_field_name(), f.name
-        else:  # declared on the label registry
-            through, target = f.through, f.related_model
-            artifact_fk, label_fk = f.field.m2m_reverse_field_name(), f.field.m2m_field_name()
-            name = f.get_accessor_name()
-        if any(tf.name == "feature" for tf in through._meta.concrete_fields):
-            result[target] = (name, through, artifact_fk, label_fk)
-    return result
 
 
 def _hash_value(value: Any) -> str:
@@ -166,6 +125,81 @@ def _missing_problem(name: str, dtype: str, item: Any) -> str:
     )
 
 
+def infer_dtype(value: Any) -> str:
+    """The dtype a feature for ``value`` would have, as LaminDB 1.0 suggests it in
+    errors: ``int``, ``float``, ``bool``, ``date``, ``datetime``, ``dict``, ``cat[ULabel]``
+    for a record, ``cat ? str`` for text (a label or a string), ``?`` if unknown.
+
+    Example:
+        >>> infer_dtype(27.2), infer_dtype("2024-12-01"), infer_dtype("DMSO")
+        ('float', 'date', 'cat ? str')
+    """
+    value = _plain(value)
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, dt.datetime):
+        return "datetime"
+    if isinstance(value, dt.date):
+        return "date"
+    if isinstance(value, str):
+        try:
+            dt.datetime.fromisoformat(value)
+            return "date" if len(value) == 10 else "datetime"
+        except ValueError:
+            return "cat ? str"
+    if isinstance(value, Mapping):
+        return "dict"
+    if isinstance(value, models.Model):
+        label = type(value)._meta.app_label
+        name = type(value).__name__
+        return f"cat[{name if label == 'core' else f'{label}.{name}'}]"
+    if type(value).__name__ == "Categorical":
+        return "cat"
+    if hasattr(value, "dtype") and hasattr(value, "tolist"):  # numpy arrays, pandas Series
+        kind = getattr(value.dtype, "kind", "O")
+        return {"b": "bool", "i": "int", "u": "int", "f": "float", "M": "datetime"}.get(kind, "cat ? str")
+    if isinstance(value, (list, tuple, set)) and value:
+        kinds = {infer_dtype(v) for v in value}
+        return next(iter(kinds)) if len(kinds) == 1 else "?"
+    return "?"
+
+
+def _refuse_unknown(pairs: list, features: dict[str, Feature]) -> None:
+    """Raise LaminDB 1.0's error for keys that are no features, with the line that creates each."""
+    unknown: dict[str, Any] = {}
+    for _, values in pairs:
+        for name, value in values.items():
+            if name not in features and name not in unknown:
+                unknown[name] = value
+    if not unknown:
+        return
+    hint = "\n".join(f"  ln.Feature(name='{n}', dtype='{infer_dtype(v)}').save()" for n, v in unknown.items())
+    all_names = list(Feature.objects.values_list("name", flat=True)[:1000])
+    close = "".join(errors.closest_match_hint(n, all_names) for n in list(unknown)[:3])
+    raise errors.ValidationError(
+        f"These keys could not be validated: {list(unknown)}\nHere is how to create a feature:\n\n{hint}"
+        + (f"\n{close.strip()}" if close else "")
+    )
+
+
+def _unresolved_message(unresolved: dict[type, list[str]]) -> str:
+    # LaminDB 1.0's error for label names that no record holds, with the lines that create them
+    values = [v for vs in unresolved.values() for v in dict.fromkeys(vs)]
+    lines = []
+    for registry, names in unresolved.items():
+        names = list(dict.fromkeys(names))
+        label = registry._meta.app_label
+        prefix = "ln" if label == "core" else label
+        variable = f"{registry.__name__.lower()}s"
+        lines.append(f"  {variable} = {prefix}.{registry.__name__}.from_values({names}, create=True)\n  ln.save({variable})")
+    what = "ulabels" if list(unresolved) and all(r.__name__ == "ULabel" for r in unresolved) else "records"
+    return f"These values could not be validated: {values}\nHere is how to create {what} for them:\n\n" + "\n".join(lines)
+
+
 def annotate(
     pairs: Iterable[tuple[models.Model, Mapping[str, Any]]], artifact_model: type | None = None
 ) -> None:
@@ -206,20 +240,13 @@ def annotate(
         raise errors.ValidationError("cannot add feature values:\n  - " + "\n  - ".join(name_problems))
     features = _feature_map(name for _, values in pairs for name in values)
     problems: list[str] = []
-    unknown = sorted({name for _, values in pairs for name in values} - set(features))
-    if unknown:
-        all_names = list(Feature.objects.values_list("name", flat=True)[:1000])
-        hints = "".join(errors.closest_match_hint(n, all_names) for n in unknown[:3])
-        problems.append(
-            f"unknown feature(s) {', '.join(repr(n) for n in unknown)}.{hints} "
-            "Create them first: ln.Feature(name=..., dtype=...).save()"
-        )
+    _refuse_unknown(pairs, features)
     parsed = {name: parse_dtype(f.dtype) for name, f in features.items()}
     values_wanted: list[tuple[models.Model, Feature, Any, str]] = []
     hashes: dict[tuple[type, Any], str] = {}
     # per label registry: (artifact, feature, record or string to resolve)
     labels_wanted: dict[type, list[tuple[models.Model, Feature, Any]]] = {}
-    strings: dict[tuple[CatTarget, ...], set[str]] = {}
+    strings: dict[tuple[CatTarget, ...], dict[str, None]] = {}
     # the checks below are per artifact and value; the writes after them are a few statements
     for artifact, values in progress.track(pairs, "checking feature values", unit="artifact"):
         for name, value in values.items():
@@ -264,7 +291,7 @@ def annotate(
                 elif isinstance(item, str) and text_problem(item):
                     problems.append(f"{name} ({feature.dtype}): {item!r}: {text_problem(item)}")
                 elif isinstance(item, str):
-                    strings.setdefault(tuple(dtype), set()).add(item)
+                    strings.setdefault(tuple(dtype), {})[item] = None  # in the order of the data
                     labels_wanted.setdefault(tuple(dtype), []).append((artifact, feature, item))
                 else:
                     problems.append(
@@ -272,6 +299,8 @@ def annotate(
                     )
     # resolve strings against their registries: one query per registry
     resolved: dict[tuple[tuple[CatTarget, ...], str], models.Model] = {}
+    unresolved: dict[type, list[str]] = {}
+    not_found: list[str] = []
     for targets, wanted in strings.items():
         remaining = set(wanted)
         for target in targets:
@@ -283,15 +312,19 @@ def annotate(
                 resolved[(targets, key)] = record
                 remaining.discard(key)
         if remaining:
+            unresolved.setdefault(targets[0].model, []).extend(v for v in wanted if v in remaining)
             names = [n for n, f in features.items() if tuple(parsed[n]) == targets]
             where = " or ".join(f"{t.model.__name__}.{t.match_field()}" for t in targets)
             registry = targets[0].model.__name__
-            problems.append(
+            not_found.append(
                 f"{', '.join(names)}: {', '.join(repr(v) for v in sorted(remaining))} not found in {where}; "
                 f"create them first, e.g. ln.save([ln.{registry}(name=v) for v in {sorted(remaining)!r}])"
             )
     if problems:
+        problems.extend(not_found)
         raise errors.ValidationError("cannot add feature values:\n  - " + "\n  - ".join(problems))
+    if unresolved:
+        raise errors.ValidationError(_unresolved_message(unresolved))
     _check_exist(artifact_model, [a for a, _ in pairs])
     links = label_links(artifact_model)
     by_registry: dict[type, list[tuple[models.Model, Feature, models.Model]]] = {}
@@ -361,6 +394,14 @@ def _save_label_links(link: tuple[str, type, str, str], triples: list) -> None:
     # a concurrent call may insert the same links: skipped, in one order (see above)
     ordered = sorted(rows, key=lambda row: (row[0], row[1], row[2] is None, row[2] or 0))
     insert_link_rows(through, (f"{artifact_fk}_id", f"{label_fk}_id", "feature_id"), ordered, skip_existing=True)
+    # a label added without a feature and now for one has one link, for the feature (as LaminDB 1.0)
+    with_feature = {(a, r) for a, r, f in rows if f is not None} | {(a, r) for a, r, f in existing if f is not None}
+    if with_feature and any(f is None for *_, f in existing):
+        stale = [(a, r) for a, r, f in existing if f is None and (a, r) in with_feature]
+        for artifact_id, label_id in stale:
+            through.objects.filter(
+                **{f"{artifact_fk}_id": artifact_id, f"{label_fk}_id": label_id, "feature__isnull": True}
+            ).delete()
 
 
 def _rows(queryset: models.QuerySet) -> list[tuple]:
@@ -539,7 +580,66 @@ class FeatureManager:
         """
         if not isinstance(values, Mapping):
             raise errors.InvalidArgument(f"add_values() takes a dict of feature names to values, got {type(values).__name__}")
+        if getattr(self.artifact, "kind", None) not in (None, "dataset"):
+            raise errors.ValidationError("Can only set features for dataset-like artifacts.")
         annotate([(self.artifact, values)], type(self.artifact))
+
+    def __getitem__(self, slot: str) -> models.QuerySet:
+        """The members of the schema (feature set) linked for ``slot``: ``"columns"`` of a
+        DataFrame, ``"obs"`` or ``"var"`` of an AnnData.
+
+        Raises:
+            ValueError: no schema is linked for ``slot``.
+
+        Example:
+            >>> artifact.features["columns"].df()
+        """
+        links = self.artifact.feature_sets.through.objects.filter(artifact=self.artifact, slot=slot)
+        link = links.select_related("featureset").first()
+        if link is None:
+            raise ValueError(
+                f"No linked feature set for slot: {slot}\nDid you get validation warnings? Only features that "
+                "match registered features get validated and linked."
+            )
+        return link.featureset.members
+
+    def add_schema(self, schema: models.Model, slot: str) -> None:
+        """Link a saved schema (feature set) to the artifact for ``slot``.
+
+        Raises:
+            ValueError: the artifact or the schema is not saved.
+
+        Example:
+            >>> artifact.features.add_schema(schema, slot="columns")
+        """
+        if self.artifact._state.adding or self.artifact.pk is None:
+            raise ValueError("Please save the artifact or collection before adding a feature set!")
+        if schema._state.adding or schema.pk is None:
+            raise ValueError("Please save the schema before adding it to an artifact!")
+        through = self.artifact.feature_sets.through
+        link = through.objects.filter(artifact=self.artifact, featureset=schema).first()
+        if link is None:
+            through(artifact=self.artifact, featureset=schema, slot=slot).save()
+        elif link.slot != slot:
+            link.slot = slot
+            link.save()
+
+    add_feature_set = add_schema  # LaminDB 1.0's earlier name
+
+    def make_external(self, feature: Feature) -> None:
+        """Take ``feature`` out of the schemas that hold it, so that it can be renamed
+        (its values and labels stay); a schema left empty is deleted.
+
+        Raises:
+            TypeError: ``feature`` is not a Feature.
+
+        Example:
+            >>> artifact.features.make_external(ln.Feature.get(name="old_name"))
+        """
+        if not isinstance(feature, Feature):
+            raise TypeError("feature must be a Feature record!")
+        with transaction.atomic():
+            remove_from_schemas(feature)
 
     def get_values(self) -> dict[str, Any]:
         """``{feature name: value}``; a set where a feature has several values.
@@ -594,7 +694,7 @@ class FeatureManager:
     def __repr__(self) -> str:
         values = self.get_values()
         if not values:
-            return "no feature values"
+            return "no linked features"
         return "\n".join(f"{name}: {value!r}" for name, value in values.items())
 
 
@@ -624,6 +724,27 @@ class BulkFeatureManager:
         pairs = list(values.items()) if isinstance(values, Mapping) else list(values)
         annotate(pairs, self.model)
 
+    def filter(self, **expressions) -> models.QuerySet:
+        """Artifacts by feature values and labels: ``temperature=21.6``,
+        ``temperature__gt=21``, ``project="project_1"``, ``disease=record``; all must hold.
+
+        Raises:
+            ln.errors.ValidationError: a key is not a feature.
+            ln.errors.DoesNotExist: no label has the name given for a categorical feature.
+
+        Example:
+            >>> ln.Artifact.features.filter(temperature__gt=21, cell_medium="DMSO").df()
+        """
+        return filter_by_features(self.model, expressions)
+
+    def get(self, **expressions) -> models.Model:
+        """The one artifact with these feature values; see ``filter``.
+
+        Example:
+            >>> ln.Artifact.features.get(project="project_1")
+        """
+        return filter_by_features(self.model, expressions).one()
+
 
 class FeaturesDescriptor:
     """``Artifact.features``: a manager of one artifact's features, or on the
@@ -633,140 +754,3 @@ class FeaturesDescriptor:
         if instance is None:
             return BulkFeatureManager(owner)
         return FeatureManager(instance)
-
-
-class LabelManager:
-    """``artifact.labels``: add and get labels, optionally for a feature.
-
-    Example:
-        >>> artifact.labels.add(study1, feature=study)
-        >>> artifact.labels.get(study)
-    """
-
-    def __init__(self, artifact: models.Model):
-        self.artifact = artifact
-
-    def _feature(self, feature: str | Feature | None) -> Feature | None:
-        if feature is None or isinstance(feature, Feature):
-            return feature
-        try:
-            return Feature.objects.get(name=feature)
-        except Feature.DoesNotExist:
-            raise errors.ValidationError(f"unknown feature {feature!r}") from None
-
-    def add(self, records: models.Model | Iterable[models.Model], feature: str | Feature | None = None) -> None:
-        """Link labels (records of a label registry) to the artifact.
-
-        Raises:
-            ln.errors.ValidationError: the feature's dtype does not admit this registry,
-                or a record is unsaved.
-        """
-        items = [records] if isinstance(records, models.Model) else list(records)
-        feature = self._feature(feature)
-        links = label_links(type(self.artifact))
-        triples = []
-        for record in items:
-            if not isinstance(record, models.Model) or type(record) not in links:
-                names = ", ".join(m.__name__ for m in links)
-                raise errors.ValidationError(f"{record!r} is not a label; labels are records of {names}")
-            if record.pk is None:
-                raise errors.ValidationError(f"save the label first: {record!r}")
-            if feature is not None:
-                targets = parse_dtype(feature.dtype)
-                if isinstance(targets, str) or not any(type(record) is t.model for t in targets):
-                    raise errors.ValidationError(
-                        f"feature '{feature.name}' has dtype '{feature.dtype}': it takes no {type(record).__name__} records"
-                    )
-            triples.append((self.artifact, feature, record))
-        with transaction.atomic():
-            by_registry: dict[type, list] = {}
-            for triple in triples:
-                by_registry.setdefault(type(triple[2]), []).append(triple)
-            for registry, group in by_registry.items():
-                _save_label_links(links[registry], group)
-
-    def get(self, feature: str | Feature) -> models.QuerySet | dict[str, models.QuerySet]:
-        """The labels added for ``feature``: a QuerySet, or ``{registry: QuerySet}``
-        when the feature admits several registries."""
-        feature = self._feature(feature)
-        targets = parse_dtype(feature.dtype)
-        if isinstance(targets, str):
-            raise errors.ValidationError(f"feature '{feature.name}' has dtype '{feature.dtype}': it has values, not labels; use artifact.features.get_values()")
-        links = label_links(type(self.artifact))
-        result = {}
-        for target in targets:
-            model = target.model
-            _, through, artifact_fk, label_fk = links[model]
-            related_query = through._meta.get_field(label_fk).remote_field.related_name or through.__name__.lower()
-            result[target.display] = model.objects.filter(
-                **{f"{related_query}__{artifact_fk}": self.artifact, f"{related_query}__feature": feature}
-            ).distinct()
-        return next(iter(result.values())) if len(result) == 1 else result
-
-    def __repr__(self) -> str:
-        lines = []
-        for registry, (field, *_rest) in label_links(type(self.artifact)).items():
-            names = list(getattr(self.artifact, field).values_list(name_field(registry), flat=True)[:20])
-            if names:
-                lines.append(f".{field}: {', '.join(map(str, names))}")
-        return "\n".join(lines) or "no labels"
-
-
-class LabelsDescriptor:
-    """``artifact.labels``."""
-
-    def __get__(self, instance, owner):
-        if instance is None:
-            return self
-        return LabelManager(instance)
-
-
-def artifact_tree(artifact: models.Model) -> str:
-    """A readable tree: the artifact's fields, provenance, features with dtypes
-    and values, and labels.
-
-    Example:
-        >>> print(artifact_tree(artifact))
-        Artifact .h5ad · AnnData
-        ├── General
-        │   ├── .uid = 'jGN3p3eaCksf7tPQ0000'
-        ...
-    """
-    title = "Artifact " + " · ".join(x for x in (artifact.suffix, artifact.otype) if x)
-    general = []
-    for name in ("uid", "key", "description", "suffix", "kind", "otype", "size", "hash",
-                 "n_files", "n_observations", "version", "is_latest"):
-        value = getattr(artifact, name, None)
-        if value is not None and value != "":
-            general.append(f".{name} = {value!r}")
-    provenance = []
-    run = artifact.run
-    transform = run.transform if run is not None else None
-    creator = artifact.created_by
-    for label, value in (
-        ("storage", artifact.storage.root if artifact.storage_id else None),
-        ("transform", (transform.key or transform.uid) if transform is not None else None),
-        ("run", f"{run.uid} started {run.started_at:%Y-%m-%d %H:%M:%S %Z}" if run is not None else None),
-        ("created_by", f"{creator.handle} ({creator.name})" if creator is not None else None),
-        ("created_at", f"{artifact.created_at:%Y-%m-%d %H:%M:%S %Z}" if artifact.created_at else None),
-    ):
-        if value is not None:
-            provenance.append(f".{label} = {value}")
-    feature_lines = []
-    cells, meta = _values_of([artifact.pk], None, type(artifact))
-    if cells:
-        width = max(len(n) for n in cells)
-        dwidth = max(len(meta[n][1]) for n in cells)
-        for name in sorted(cells, key=lambda n: (not meta[n][2], meta[n][0])):
-            values = ", ".join(map(str, cells[name][artifact.pk]))  # a ValueSet: sorted
-            feature_lines.append(f"{name:<{width}}  {meta[name][1]:<{dwidth}}  {values}")
-    labels = []
-    for registry, (field, *_rest) in label_links(type(artifact)).items():
-        names = list(getattr(artifact, field).values_list(name_field(registry), flat=True).distinct()[:20])
-        if names:
-            labels.append((f".{field}", registry.__name__, ", ".join(map(str, sorted_values(names)))))
-    # in columns, as the features are
-    fwidth = max((len(f) for f, _, _ in labels), default=0)
-    rwidth = max((len(r) for _, r, _ in labels), default=0)
-    label_lines = [f"{f:<{fwidth}}  {r:<{rwidth}}  {names}" for f, r, names in labels]
-    return tree_text(title, [("General", general), ("Provenance", provenance), ("Features", feature_lines), ("Labels", label_lines)])

@@ -19,7 +19,10 @@ from ..logger import logger
 from ..query import RecordQuerySet
 from ..uids import base62_16_v0, increment_base62
 from . import artifact_batch
-from .annotations import FeaturesDescriptor, LabelsDescriptor, artifact_tree, features_table
+from .annotations import FeaturesDescriptor, features_table
+from .describe import artifact_tree
+from .labels import LabelsDescriptor
+from .param import ParamsDescriptor
 from .record import (
     FEATURE_REF_IS_NAME_HELP, ID_HELP, LABEL_REF_IS_NAME_HELP, LINK_FEATURE_HELP, BasicRecord, IsVersioned, Record,
     TracksRun, TracksUpdates,
@@ -732,6 +735,18 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
 
     labels = LabelsDescriptor()
     """Labels: ``artifact.labels.add(records, feature=...)``, ``artifact.labels.get(feature)``."""
+
+    # LaminDB 1.0's name of feature_sets (helper B, issue 13): artifact._schemas_m2m,
+    # ln.Artifact.filter(_schemas_m2m__features__name=...), df(include="_schemas_m2m__hash")
+    _field_aliases = {"_schemas_m2m": "feature_sets"}
+
+    params = ParamsDescriptor()
+    """Params of a model (``kind="model"``): ``artifact.params.add_values({...})``, ``.get_values()``."""
+
+    @property
+    def _schemas_m2m(self):
+        """The schemas (feature sets) of the artifact: ``feature_sets``, by LaminDB 1.0's name."""
+        return self.feature_sets
 
     def describe(self, return_str: bool = False) -> str | None:
         """Print the artifact's fields, provenance, features with dtypes and values, and labels.

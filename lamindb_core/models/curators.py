@@ -11,9 +11,7 @@ until validation passes.
 
 from __future__ import annotations
 
-import base64
 import difflib
-import hashlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,8 +23,8 @@ from ..logger import logger
 from ..value_sources import value_source
 from .annotations import label_links
 from .artifact import Artifact
-from .feature import Feature
-from .feature_set import FeatureSet
+from .feature import Feature, dtype_from_python
+from .feature_set import Schema, hash_members
 
 __all__ = ["Curator", "DataFrameCurator", "AnnDataCurator"]
 
@@ -49,11 +47,6 @@ def _field_of(attr: Any, key: str) -> tuple[type, str]:
 def _registry_name(model: type) -> str:
     label = model._meta.app_label
     return model.__name__ if label == "core" else f"{label}.{model.__name__}"
-
-
-def _hash_uids(uids: list[str]) -> str:
-    digest = hashlib.md5(",".join(sorted(uids)).encode()).digest()
-    return base64.urlsafe_b64encode(digest).decode()[:22]
 
 
 class _Column:
@@ -198,9 +191,9 @@ class DataFrameCurator:
         """
         self._require_valid()
         artifact = self._new_artifact(key, description, revises)
-        features = {f.name: f for f in Feature.objects.filter(name__in=list(self._columns))}
         try:
             with transaction.atomic():
+                features = self._save_features()
                 artifact.save()
                 for slot, members, registry, dtype in self._feature_sets():
                     feature_set = self._feature_set(members, registry, dtype)
@@ -216,8 +209,13 @@ class DataFrameCurator:
                     existing = set(
                         through.objects.filter(**{artifact_fk: artifact}).values_list(f"{label_fk}_id", "feature_id")
                     )
+                    # named in the data by its name, for a feature of the data's: a rename is checked
+                    refs = (
+                        {"label_ref_is_name": True, "feature_ref_is_name": True}
+                        if any(f.name == "feature_ref_is_name" for f in through._meta.concrete_fields) else {}
+                    )
                     rows = [
-                        through(**{artifact_fk: artifact, label_fk: record, "feature": feature})
+                        through(**{artifact_fk: artifact, label_fk: record, "feature": feature, **refs})
                         for record in column.records.values()
                         if (record.id, feature.id if feature else None) not in existing
                     ]
@@ -229,14 +227,30 @@ class DataFrameCurator:
             raise
         return artifact
 
+    def _feature_keys(self) -> list[str]:
+        # the categoricals that are columns of the data, and so features
+        return list(self._columns)
+
+    def _save_features(self) -> dict[str, Feature]:
+        """The features of the categoricals, by name; those that do not exist yet are
+        created with the dtype of their registry (``cat[ULabel]``, ``cat[bio.CellType]``),
+        as LaminDB 1.0's Curator does."""
+        keys = self._feature_keys()
+        features = {f.name: f for f in Feature.objects.filter(name__in=keys)}
+        for name in keys:
+            if name not in features:
+                dtype = dtype_from_python(self._columns[name].model)
+                features[name] = Feature(name=name, dtype=dtype).save()
+                logger.success(f"created feature '{name}' with dtype '{dtype}'")
+        return features
+
     @staticmethod
     def _feature_set(members: list[models.Model], registry: str, dtype: str | None):
-        uids = [m.uid for m in members]
-        digest = _hash_uids(uids)
-        existing = FeatureSet.objects.filter(hash=digest).first()
+        digest = hash_members(m.uid for m in members)
+        existing = Schema.objects.filter(hash=digest).first()
         if existing is not None:
             return existing
-        feature_set = FeatureSet(n=len(members), registry=registry, dtype=dtype, hash=digest).save()
+        feature_set = Schema(n=len(members), registry=registry, dtype=dtype, hash=digest).save()
         feature_set.add_members(members)
         return feature_set
 
@@ -259,6 +273,9 @@ class AnnDataCurator(DataFrameCurator):
 
     def _frame(self):
         return self._adata.obs
+
+    def _feature_keys(self) -> list[str]:
+        return [key for key in self._columns if key != "var_index"]
 
     def _new_artifact(self, key: str | None, description: str | None, revises: Any):
         return Artifact.from_anndata(self._adata, key=key, description=description, revises=revises)

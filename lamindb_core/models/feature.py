@@ -2,12 +2,67 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django.db import models
 
 from .. import errors
 from ..dtypes import normalize_dtype
 from ..uids import base62_12
+from ..validation import RecordList
 from .record import ID_HELP, Record, TracksRun, TracksUpdates
+
+__all__ = ["Feature", "dtype_from_python", "dtype_from_pandas"]
+
+# Python types that LaminDB 1.0 takes for a dtype: Feature(name="n_cells", dtype=int)
+_PYTHON_DTYPES = {bool: "bool", int: "int", float: "float", str: "str", dict: "dict", dt.datetime: "datetime", dt.date: "date"}
+
+
+def dtype_from_python(dtype: Any) -> Any:
+    """A dtype string for a Python type (``int`` → ``"int"``), a registry (``ln.ULabel``
+    → ``"cat[ULabel]"``) or a list of registries (``"cat[ULabel|bio.CellType]"``);
+    anything else is returned as it is, for ``normalize_dtype`` to judge.
+
+    Example:
+        >>> dtype_from_python(int), dtype_from_python(ln.ULabel)
+        ('int', 'cat[ULabel]')
+    """
+    if isinstance(dtype, type) and dtype in _PYTHON_DTYPES:
+        return _PYTHON_DTYPES[dtype]
+    registries = dtype if isinstance(dtype, (list, tuple)) else [dtype]
+    if registries and all(isinstance(r, type) and issubclass(r, models.Model) for r in registries):
+        names = []
+        for r in registries:
+            label = r._meta.app_label
+            names.append(r.__name__ if label == "core" else f"{label}.{r.__name__}")
+        return f"cat[{'|'.join(names)}]"
+    return dtype
+
+
+def dtype_from_pandas(pandas_dtype: Any) -> str:
+    """The feature dtype of a pandas column dtype: ``int64`` → ``int``, ``float32`` →
+    ``float``, ``bool`` → ``bool``, ``datetime64[ns]`` → ``datetime``, a categorical →
+    ``cat``, strings and objects → ``str``.
+
+    Example:
+        >>> dtype_from_pandas(pd.Series([1, 2]).dtype)
+        'int'
+    """
+    import pandas as pd
+    from pandas.api import types
+
+    if isinstance(pandas_dtype, pd.CategoricalDtype):
+        return "cat"
+    if types.is_bool_dtype(pandas_dtype):
+        return "bool"
+    if types.is_integer_dtype(pandas_dtype):
+        return "int"
+    if types.is_float_dtype(pandas_dtype):
+        return "float"
+    if types.is_datetime64_any_dtype(pandas_dtype):
+        return "datetime"
+    return "str"
 
 
 class Feature(Record, TracksRun, TracksUpdates):
@@ -54,7 +109,12 @@ class Feature(Record, TracksRun, TracksUpdates):
         "default.",
     )
 
+    # LaminDB 1.0's name of the reverse relation to the schemas (feature sets)
+    _field_aliases = {"schemas": "feature_sets"}
+
     def __init__(self, *args, **kwargs):
+        if not args and "dtype" in kwargs:
+            kwargs["dtype"] = dtype_from_python(kwargs["dtype"])
         # a bad dtype is rejected at once, with the list of valid forms
         if not args and isinstance(kwargs.get("dtype"), str):
             kwargs["dtype"] = normalize_dtype(kwargs["dtype"])
@@ -62,9 +122,58 @@ class Feature(Record, TracksRun, TracksUpdates):
             normalize_dtype(kwargs["dtype"])  # raises for a non-string
         super().__init__(*args, **kwargs)
 
+    def save(self, *args, **kwargs) -> Feature:
+        """Save the feature.
+
+        Renaming a feature that is in the schema of an artifact is refused: the
+        artifact's data names the column by the old name.
+
+        Raises:
+            ln.errors.RecordNameChangeIntegrityError: the feature is renamed while an
+                artifact's schema holds it; ``artifact.features.make_external(feature)``
+                first.
+        """
+        if self.pk is not None and not self._state.adding and self._state.db in (None, "default"):
+            old = type(self)._base_manager.filter(pk=self.pk).values_list("name", flat=True).first()
+            if old is not None and old != self.name:
+                uids = list(
+                    self.feature_sets.filter(artifacts__isnull=False).values_list("artifacts__uid", flat=True).distinct()
+                )
+                if uids:
+                    message = (
+                        f"You are trying to rename feature from '{old}' to '{self.name}'!\n"
+                        f"   → The following {len(uids)} artifact{'s' if len(uids) > 1 else ''} will no longer be "
+                        f"validated: {uids}\n\nTo rename this feature, make it external:\n"
+                        "   → run `artifact.features.make_external(feature)`"
+                    )
+                    raise errors.RecordNameChangeIntegrityError(message)
+        return super().save(*args, **kwargs)
+
     def _check_reuse(self, existing: Feature) -> None:
         if self.dtype != existing.dtype:
             raise errors.ValidationError(
                 f"Feature '{self.name}' exists with dtype '{existing.dtype}', not '{self.dtype}': "
                 "use another name, or the existing dtype"
             )
+
+    @property
+    def schemas(self):
+        """The schemas (feature sets) that hold this feature: ``feature_sets``, by LaminDB 1.0's name."""
+        return self.feature_sets
+
+    @classmethod
+    def from_df(cls, df: Any, field: Any = None) -> RecordList:
+        """One feature per column of ``df``, its dtype from the column's: unsaved, or
+        the existing feature of that name once saved.
+
+        Categorical columns become ``cat`` (``cat[ULabel]``) features.
+
+        Raises:
+            ValueError: ``field`` is not ``Feature.name``.
+
+        Example:
+            >>> ln.Feature.from_df(df).save()
+        """
+        if field is not None and getattr(getattr(field, "field", None), "model", None) is not cls:
+            raise ValueError("field must be a Feature FieldAttr!")
+        return RecordList(cls(name=str(name), dtype=dtype_from_pandas(column.dtype)) for name, column in df.items())

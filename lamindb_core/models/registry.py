@@ -20,7 +20,7 @@ from django.db.models.base import ModelBase
 
 from .. import errors, text_lookups, validation
 from ..config import MODULES
-from ..dataframe import first_rows
+from ..dataframe import first_rows, split_features_include
 from ..errors import MissingModule
 from ..instance import ensure_custom_table, ensure_django, instance_alias
 from ..query import RegistryBaseManager
@@ -127,20 +127,43 @@ class Registry(ModelBase):
         return manager
 
     def __repr__(cls) -> str:
+        """The registry's fields as LaminDB 1.0 lists them: simple fields (the
+        registry's own first), relational fields (forward ones first), then the
+        relations to each module's registries (``Bio fields``)."""
         if cls._meta.abstract:
             return f"<abstract registry {cls.__name__}>"
-        simple, relational = [], []
-        for f in cls._meta.get_fields():
-            if f.is_relation:
-                if getattr(f, "related_name", None) == "+" or f.name.endswith("+"):
-                    continue
-                target = f.related_model.__name__ if f.related_model else "?"
-                relational.append(f"    .{f.name}: {target}")
-            elif not f.name.startswith("_") and f.name != "id":
-                simple.append(f"    .{f.name}: {type(f).__name__}")
-        lines = [cls.__name__, "  Simple fields", *simple]
-        if relational:
-            lines += ["  Relational fields", *relational]
+        inherited = {f.name for base in cls.__bases__ if hasattr(base, "_meta") for f in base._meta.get_fields()}
+
+        def own_first(fields: list) -> list:
+            return [f for f in fields if f.name not in inherited] + [f for f in fields if f.name in inherited]
+
+        simple = own_first([
+            f for f in cls._meta.get_fields()
+            if not f.is_relation and not f.name.startswith("_") and f.name not in ("id", "aux")
+        ])
+
+        def shown(f) -> bool:
+            return not f.name.startswith(("links_", "_")) and not f.name.endswith("+") and f.related_model is not None
+
+        forward = [f for f in (*cls._meta.fields, *cls._meta.many_to_many) if f.is_relation and shown(f)]
+        # the fields of TracksRun (created_by, run) before Record's (space), as LaminDB 1.0 defines them
+        rank = {"created_by": 0, "run": 1, "space": 2}
+        forward.sort(key=lambda f: (f.name not in inherited, rank.get(f.name, 3) if f.name in inherited else 0))
+        others = own_first([f for f in cls._meta.get_fields() if f.is_relation and shown(f) and f not in forward])
+        core, modules = [], {}
+        for f in (*forward, *others):
+            label = f.related_model._meta.app_label
+            name = f.related_model.__name__ if label in ("core", cls._meta.app_label) else f"{label}.{f.related_model.__name__}"
+            line = f"    .{f.name}: {name}"
+            if label in ("core", cls._meta.app_label):
+                core.append(line)
+            else:
+                modules.setdefault(label, []).append(line)
+        lines = [cls.__name__, "  Simple fields", *(f"    .{f.name}: {f.get_internal_type()}" for f in simple)]
+        if core:
+            lines += ["  Relational fields", *core]
+        for label in sorted(modules):
+            lines += [f"  {label.capitalize()} fields", *modules[label]]
         return "\n".join(lines)
 
     # -- the query API -----------------------------------------------------
@@ -216,6 +239,20 @@ class Registry(ModelBase):
             raise errors.InvalidArgument(f"df(limit=...) takes a number >= 0 or None (all records), got {limit!r}")
         # when more records match, attrs["limited"] says how many (one COUNT, only then)
         return first_rows(cls.filter().order_by("-id"), limit, include=include, features=features)
+
+    def to_dataframe(cls, include: str | list[str] | None = None, features: bool | list[str] = False, limit: int = 100):
+        """The latest records as a ``pandas.DataFrame``: LaminDB 2's name for ``df()``.
+
+        ``include="features"`` (alone or in a list) adds a column per feature, as
+        ``df(features=True)`` does (``Artifact``); the other entries of ``include``
+        are related fields. Code written for LaminDB 1 (``df``) or 2
+        (``to_dataframe``) runs unchanged.
+
+        Example:
+            >>> ln.Artifact.to_dataframe(include="features")
+        """
+        include, wants = split_features_include(include, cls.filter().supports_features)
+        return cls.df(include=include, features=features or wants, limit=limit)
 
     # -- search, lookup, values (search.py, lookup.py, validation.py) --------
 
@@ -319,6 +356,16 @@ class Registry(ModelBase):
             (['dmso', 'DMS0'], {'dmso': 'DMSO'})
         """
         return validation.inspect(cls.filter(), values, field=field, mute=mute)
+
+    def standardize(cls, values, field=None, return_field=None, mute: bool = False, **kwargs):
+        """The values, each replaced by the name of the record it names by a synonym
+        or in other case; other values stay as they are.
+
+        Example:
+            >>> ln.ULabel.standardize(["dmso", "unknown"])
+            ['DMSO', 'unknown']
+        """
+        return validation.standardize(cls.filter(), values, field=field, return_field=return_field, mute=mute)
 
     def using(cls, instance: str):
         """Query another registered instance, read-only.

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from ..instance import current_user_id
 from ..uids import base62_20
+from .param import ParamsDescriptor
 from .record import ID_HELP, Record
 
 
@@ -76,3 +77,6 @@ class Run(Record):
         "core.User", models.PROTECT, default=current_user_id, related_name="created_runs",
         help_text="The user who ran it.",
     )
+
+    params = ParamsDescriptor()
+    """Param values of the run: ``run.params.add_values({"learning_rate": 0.01})``, ``.get_values()``."""

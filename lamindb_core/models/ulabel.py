@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
+from .. import errors
 from ..uids import base62_8
 from .record import ID_HELP, Record, TracksRun, TracksUpdates
 
@@ -46,3 +47,33 @@ class ULabel(Record, TracksRun, TracksUpdates):
         "self", symmetrical=False, related_name="children", blank=True,
         help_text="Parent labels; label.children lists the labels below one.",
     )
+
+    def save(self, *args, **kwargs) -> ULabel:
+        """Save the label.
+
+        Renaming a label that curated artifacts were validated with (linked by
+        ``ln.Curator`` for a feature) is refused: those artifacts' data names the
+        label by its old name.
+
+        Raises:
+            ln.errors.RecordNameChangeIntegrityError: the label is renamed while
+                curated artifacts link to it; ``artifact.labels.make_external(label)``
+                first.
+        """
+        if self.pk is not None and not self._state.adding and self._state.db in (None, "default"):
+            old = type(self)._base_manager.filter(pk=self.pk).values_list("name", flat=True).first()
+            if old is not None and old != self.name:
+                curated = (
+                    self.links_artifact.filter(label_ref_is_name=True, feature__isnull=False, feature_ref_is_name__isnull=False)
+                    .values_list("artifact__uid", flat=True).distinct()
+                )
+                uids = list(curated)
+                if uids:
+                    message = (
+                        f"You are trying to rename label from '{old}' to '{self.name}'!\n"
+                        f"   → The following {len(uids)} artifact{'s' if len(uids) > 1 else ''} will no longer be "
+                        f"validated: {uids}\n\nTo rename this label, make it external:\n"
+                        "   → run `artifact.labels.make_external(label)`"
+                    )
+                    raise errors.RecordNameChangeIntegrityError(message)
+        return super().save(*args, **kwargs)

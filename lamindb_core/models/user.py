@@ -18,6 +18,9 @@ class User(BasicRecord):
         >>> ln.User.get(handle="testuser1")
     """
 
+    # looked up by the handle, as in LaminDB 1.0: ln.User.lookup().testuser1
+    _lookup_field = "handle"
+
     id = models.AutoField(primary_key=True, help_text=ID_HELP)
     uid = models.CharField(
         unique=True, db_index=True, max_length=8, default=base62_8,

@@ -81,17 +81,46 @@ def test_features_add_values_reports_every_problem_and_writes_nothing(setup_feat
             "date_of_study": "01/12/2024",
             "study": "Candidate marker study 3",
             "n_cells": 2.5,
-            "tempreature": 1.0,
             "cell_medium": "DMSO",
         })
     message = str(info.value)
-    assert "unknown feature(s) 'tempreature'. Did you mean 'temperature'?" in message
     assert "temperature (float): 'warm': expected float, got str" in message
     assert "date_of_study (date): '01/12/2024': expected an ISO date" in message
     assert "n_cells (int): 2.5: expected int, got float" in message
     assert "study: 'Candidate marker study 3' not found in ULabel.name" in message
     assert artifact.features.get_values() == {}
     assert ln.FeatureValue.filter().count() == 0
+
+
+def test_features_add_values_unknown_keys_are_refused_first_with_how_to_create_them(setup_features):
+    # LaminDB 1.0's message: the keys, then one line per key that creates its feature
+    ln = setup_features
+    artifact = make_artifacts(ln, 1)[0]
+    with pytest.raises(ln.errors.ValidationError) as info:
+        artifact.features.add_values({"tempreature": 1.0, "donor": "U0123", "when": "2024-12-01", "study": "nope"})
+    assert str(info.value) == (
+        "These keys could not be validated: ['tempreature', 'donor', 'when']\n"
+        "Here is how to create a feature:\n\n"
+        "  ln.Feature(name='tempreature', dtype='float').save()\n"
+        "  ln.Feature(name='donor', dtype='cat ? str').save()\n"
+        "  ln.Feature(name='when', dtype='date').save()\n"
+        "Did you mean 'temperature'?"
+    )
+    assert artifact.features.get_values() == {}
+
+
+def test_features_add_values_unknown_labels_say_how_to_create_them(setup_features):
+    ln = setup_features
+    artifact = make_artifacts(ln, 1)[0]
+    with pytest.raises(ln.errors.ValidationError) as info:
+        artifact.features.add_values({"study": "Study 3", "cell_medium": ["DMSO", "aspirin"], "temperature": 1.0})
+    assert str(info.value) == (
+        "These values could not be validated: ['Study 3', 'aspirin']\n"
+        "Here is how to create ulabels for them:\n\n"
+        "  ulabels = ln.ULabel.from_values(['Study 3', 'aspirin'], create=True)\n"
+        "  ln.save(ulabels)"
+    )
+    assert artifact.features.get_values() == {} and ln.FeatureValue.filter().count() == 0
 
 
 def test_features_values_are_shared_between_artifacts(setup_features):

@@ -74,12 +74,13 @@ def test_registry_by_name_unknown_names_the_closest_and_lists_all(instance):
 def test_a_registry_reads_as_a_notebook_writes_it(instance, bt):
     assert [python_name(m) for m in (instance.ULabel, bt.CellType)] == ["ln.ULabel", "bt.CellType"]
     assert qualified_name(bt.CellType) == "bio.CellType"
+    # FeatureSet is LaminDB 1.0's Schema
     assert [variable_name(m) for m in (instance.ULabel, bt.CellType, instance.FeatureSet)] == [
-        "ulabel", "cell_type", "feature_set",
+        "ulabel", "cell_type", "schema",
     ]
     # the names LaminDB's guide gives lookups (was parsing.snake_plural)
     assert [plural_name(m) for m in (instance.ULabel, bt.CellType, instance.Artifact, instance.FeatureSet)] == [
-        "ulabels", "cell_types", "artifacts", "feature_sets",
+        "ulabels", "cell_types", "artifacts", "schemas",
     ]
 
 

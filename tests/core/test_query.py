@@ -285,3 +285,54 @@ def test_get_with_an_empty_uid_is_a_clear_error(instance, labels):
         ln.ULabel.get("")
     with pytest.raises(ln.errors.InvalidArgument, match=r"an empty uid"):
         ln.ULabel.filter().get("")
+
+
+# -- LaminDB 1.0's QuerySet methods, and LaminDB 2's to_dataframe (issue 13) ----------
+
+
+def test_queryset_list_inspect_validate_standardize(instance, labels):
+    ln = instance
+    qs = ln.ULabel.filter(name__in=["DMSO", "IFNG"]).order_by("name")
+    assert qs.list() == list(qs)
+    assert qs.list("name") == ["DMSO", "IFNG"]
+    assert qs.list(ln.ULabel.name) == ["DMSO", "IFNG"]
+    concept = ln.ULabel(name="concept").save()
+    concept.children.add(*labels)
+    assert len(labels[0].parents.list()) == 1 and labels[0].parents.list("name") == ["concept"]
+    result = qs.inspect(["DMSO", "Candidate marker study 1"], "name", mute=True)
+    assert result["validated"] == ["DMSO"] and result["non_validated"] == ["Candidate marker study 1"]
+    assert qs.validate(["DMSO", "nope"], ln.ULabel.name, mute=True).tolist() == [True, False]
+    assert qs.standardize(["dmso", "unknown", "IFNG"], mute=True) == ["DMSO", "unknown", "IFNG"]
+    assert ln.ULabel.standardize("ifng", mute=True) == "IFNG"
+    assert ln.ULabel.standardize(["dmso"], return_field="uid", mute=True) == [labels[0].uid]
+
+
+def test_users_are_looked_up_by_handle(instance):
+    ln = instance
+    user = ln.User.filter().first()
+    assert ln.User.lookup()[user.handle] == user
+    assert ln.User.filter(handle=user.handle).lookup(field=ln.User.handle)[user.handle] == user
+    assert ln.User.inspect([user.handle], mute=True)["validated"] == [user.handle]
+    assert ln.User.validate(user.handle, ln.User.handle, mute=True).tolist() == [True]
+
+
+def test_to_dataframe_is_df(instance, labels):
+    ln = instance
+    assert ln.ULabel.to_dataframe().equals(ln.ULabel.df())
+    qs = ln.ULabel.filter(name__startswith="D")
+    assert qs.to_dataframe(include="created_by__handle").equals(qs.df(include="created_by__handle"))
+    with pytest.raises(ln.errors.InvalidArgument, match="only available for Artifact"):
+        qs.df(features=True)
+
+
+def test_to_dataframe_include_features_is_df_features(instance, labels):
+    ln = instance
+    ln.Feature(name="temperature", dtype="float").save()
+    artifact = ln.Artifact(key="a.h5ad", suffix=".h5ad", storage=ln.Storage.filter().first()).save()
+    artifact.features.add_values({"temperature": 21.6})
+    expected = ln.Artifact.filter().df(features=True)
+    assert list(expected.columns)[-1] == "temperature"
+    assert ln.Artifact.filter().to_dataframe(include="features").equals(expected)
+    assert ln.Artifact.to_dataframe(include="features").equals(ln.Artifact.df(features=True))
+    both = ln.Artifact.filter().to_dataframe(include=["features", "created_by__handle"])
+    assert both.equals(ln.Artifact.filter().df(include="created_by__handle", features=True))
