@@ -32,6 +32,7 @@ __all__ = [
     "InstanceExists",
     "InstanceUnavailable",
     "MissingModule",
+    "OrganismNotSet",
     "SetupError",
     "closest_match_hint",
     "unknown_field",
@@ -140,3 +141,8 @@ def unknown_lookup(registry: str, field: str, lookup: str, lookups: Iterable[str
     names = sorted(set(lookups))
     valid = f" Lookups: {', '.join(names)}." if listed else ""
     return f"'{lookup}' is no lookup of {registry}.{field}.{closest_match_hint(lookup, names)}{valid}"
+
+
+class OrganismNotSet(InvalidArgument):
+    """A registry whose records belong to an organism (``bt.Gene``) was used with
+    no ``organism=`` and no default organism (``bt.settings.organism``)."""

@@ -80,6 +80,9 @@ class SourceSpec:
     key: str
     kind: str  # "ontology", "taxonomy" or "genes"
     gene_version: str | None = None  # genes: the Ensembl release of the table
+    # names written with or without hyphens and spaces ("HEPG2" for "Hep-G2"): a value
+    # that matches one name once case and punctuation are ignored is standardized to it
+    loose_names: bool = False
 
     @property
     def package_version(self) -> str:
@@ -116,7 +119,7 @@ SOURCES: tuple[SourceSpec, ...] = (
     SourceSpec("CellType", "all", "cl", "Cell Ontology", _CL, ONTOLOGY_PACKAGE, "CL", "ontology"),
     SourceSpec("Tissue", "all", "uberon", "Uber-anatomy ontology", "http://obophenotype.github.io/uberon", ONTOLOGY_PACKAGE, "UBERON", "ontology"),
     SourceSpec("Disease", "all", "mondo", "Mondo Disease Ontology", "https://mondo.monarchinitiative.org", ONTOLOGY_PACKAGE, "MONDO", "ontology"),
-    SourceSpec("CellLine", "all", "cellosaurus", "Cellosaurus", "https://www.cellosaurus.org", ONTOLOGY_PACKAGE, "CVCL", "ontology"),
+    SourceSpec("CellLine", "all", "cellosaurus", "Cellosaurus", "https://www.cellosaurus.org", ONTOLOGY_PACKAGE, "CVCL", "ontology", loose_names=True),
     SourceSpec("ExperimentalFactor", "all", "efo", "The Experimental Factor Ontology", "https://www.ebi.ac.uk/efo", ONTOLOGY_PACKAGE, "EFO", "ontology"),
     SourceSpec("Phenotype", "all", "pato", "Phenotype And Trait Ontology", "https://github.com/pato-ontology/pato", ONTOLOGY_PACKAGE, "PATO", "ontology"),
     SourceSpec("DevelopmentalStage", "human", "hsapdv", "Human Developmental Stages", "https://github.com/obophenotype/developmental-stage-ontologies", ONTOLOGY_PACKAGE, "HsapDv", "ontology"),
