@@ -42,6 +42,10 @@ EXACT = 100.0
 CONTAINS_BASE = 80.0
 
 
+def _lowered_set(text: Any) -> set[str]:
+    return {v.lower() for v in text.split("|")} if isinstance(text, str) and text else set()
+
+
 def _loose_key(value: str) -> str:
     """``"Hep-G2"`` and ``"HEPG2"`` → ``"hepg2"``: case, hyphens, spaces and other punctuation left out."""
     return re.sub(r"[\W_]+", "", value.lower())
@@ -251,20 +255,30 @@ class PublicOntology:
         return self._folded[key]
 
     def _synonym_positions(self) -> dict[str, int]:
-        """``{synonym (lowercased): row position}`` for unambiguous synonyms."""
+        """``{synonym (lowercased): row position}`` for unambiguous synonyms.
+
+        A synonym of several terms is ambiguous, unless the source says which of them
+        it names today: a gene's alias symbol wins over another gene's previous symbol
+        (``ABC1``: an alias of HEATR6, the previous symbol of ABCA1 → HEATR6).
+        """
         key = "synonyms"
         if key not in self._folded:
-            mapping: dict[str, int] = {}
-            ambiguous: set[str] = set()
+            candidates: dict[str, list[int]] = {}
             for i, text in enumerate(self._table["synonyms"].tolist()):
                 if not isinstance(text, str):
                     continue
                 for synonym in text.split("|"):
-                    s = synonym.lower()
-                    if s in mapping and mapping[s] != i:
-                        ambiguous.add(s)
-                    mapping.setdefault(s, i)
-            self._folded[key] = {k: v for k, v in mapping.items() if k not in ambiguous}
+                    rows = candidates.setdefault(synonym.lower(), [])
+                    if not rows or rows[-1] != i:
+                        rows.append(i)
+            previous = self._table["previous_symbols"].tolist() if "previous_symbols" in self._table else None
+            mapping: dict[str, int] = {}
+            for synonym, rows in candidates.items():
+                if len(rows) > 1 and previous is not None:
+                    rows = [i for i in rows if synonym not in _lowered_set(previous[i])]
+                if len(rows) == 1:
+                    mapping[synonym] = rows[0]
+            self._folded[key] = mapping
         return self._folded[key]
 
     def _loose_positions(self) -> dict[str, int]:
