@@ -152,7 +152,11 @@ class Hierarchy:
             import graphviz
         except ImportError:
             return {"text/plain": str(self)}
-        return graphviz.Source(self.dot)._repr_mimebundle_(include=include, exclude=exclude)
+        graph = graphviz.Digraph(node_attr={"shape": "box", "style": "rounded"})
+        graph.node(self.label, style="rounded,filled", fillcolor="honeydew")
+        for child, parent in dict.fromkeys(self.edges):
+            graph.edge(parent, child)
+        return graph._repr_mimebundle_(include=include, exclude=exclude)
 
 
 def _labels(model: type[models.Model], ids: set[int], field: str) -> dict[int, str]:
