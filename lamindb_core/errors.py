@@ -32,6 +32,7 @@ __all__ = [
     "InstanceExists",
     "InstanceUnavailable",
     "MissingModule",
+    "OrganismNotSet",
     "SetupError",
     "closest_match_hint",
     "unknown_field",
@@ -149,3 +150,8 @@ class RecordNameChangeIntegrityError(ValidationError):
 
 
 __all__ += ["RecordNameChangeIntegrityError"]
+
+
+class OrganismNotSet(InvalidArgument):
+    """A registry whose records belong to an organism (``bt.Gene``) was used with
+    no ``organism=`` and no default organism (``bt.settings.organism``)."""

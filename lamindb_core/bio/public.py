@@ -42,6 +42,15 @@ EXACT = 100.0
 CONTAINS_BASE = 80.0
 
 
+def _lowered_set(text: Any) -> set[str]:
+    return {v.lower() for v in text.split("|")} if isinstance(text, str) and text else set()
+
+
+def _loose_key(value: str) -> str:
+    """``"Hep-G2"`` and ``"HEPG2"`` → ``"hepg2"``: case, hyphens, spaces and other punctuation left out."""
+    return re.sub(r"[\W_]+", "", value.lower())
+
+
 def _to_list(values: Any) -> list:
     if isinstance(values, str):
         return [values]
@@ -246,21 +255,73 @@ class PublicOntology:
         return self._folded[key]
 
     def _synonym_positions(self) -> dict[str, int]:
-        """``{synonym (lowercased): row position}`` for unambiguous synonyms."""
+        """``{synonym (lowercased): row position}`` for unambiguous synonyms.
+
+        A synonym of several terms is ambiguous, unless the source says which of them
+        it names today: a gene's alias symbol wins over another gene's previous symbol
+        (``ABC1``: an alias of HEATR6, the previous symbol of ABCA1 → HEATR6).
+        """
         key = "synonyms"
         if key not in self._folded:
-            mapping: dict[str, int] = {}
-            ambiguous: set[str] = set()
+            candidates: dict[str, list[int]] = {}
             for i, text in enumerate(self._table["synonyms"].tolist()):
                 if not isinstance(text, str):
                     continue
                 for synonym in text.split("|"):
-                    s = synonym.lower()
-                    if s in mapping and mapping[s] != i:
-                        ambiguous.add(s)
-                    mapping.setdefault(s, i)
-            self._folded[key] = {k: v for k, v in mapping.items() if k not in ambiguous}
+                    rows = candidates.setdefault(synonym.lower(), [])
+                    if not rows or rows[-1] != i:
+                        rows.append(i)
+            previous = self._table["previous_symbols"].tolist() if "previous_symbols" in self._table else None
+            mapping: dict[str, int] = {}
+            for synonym, rows in candidates.items():
+                if len(rows) > 1 and previous is not None:
+                    rows = [i for i in rows if synonym not in _lowered_set(previous[i])]
+                if len(rows) == 1:
+                    mapping[synonym] = rows[0]
+            self._folded[key] = mapping
         return self._folded[key]
+
+    def _loose_positions(self) -> dict[str, int]:
+        """``{name without case and punctuation: row position}`` for names that stay unambiguous."""
+        key = "loose"
+        if key not in self._folded:
+            mapping: dict[str, int] = {}
+            ambiguous: set[str] = set()
+            for i, value in enumerate(self._column(self.name_field)):
+                if isinstance(value, str):
+                    k = _loose_key(value)
+                    if k in mapping:
+                        ambiguous.add(k)
+                    mapping.setdefault(k, i)
+            self._folded[key] = {k: v for k, v in mapping.items() if k not in ambiguous and k}
+        return self._folded[key]
+
+    def _all_positions(self, field: str) -> dict[str, list[int]]:
+        """``{value: [row positions]}`` of the values that several rows hold (genes of one symbol)."""
+        key = f"{field}:shared"
+        if key not in self._folded:
+            seen: dict[str, list[int]] = {}
+            for i, value in enumerate(self._column(field)):
+                if isinstance(value, str):
+                    seen.setdefault(value, []).append(i)
+            self._folded[key] = {v: ps for v, ps in seen.items() if len(ps) > 1}
+        return self._folded[key]
+
+    def rows_all(self, values: Iterable[str], field: str | None = None) -> dict[str, list[pd.Series]]:
+        """``{value: [rows]}``: every row that holds each value exactly, in table order.
+
+        Example:
+            >>> [row.name for row in bt.Gene.public().rows_all(["PDCD1"], "symbol")["PDCD1"]]
+        """
+        field = self._check_field(field)
+        positions = self._positions(field)
+        shared = self._all_positions(field) if field != self.id_field else {}
+        result = {}
+        for value in values:
+            i = positions.get(value) if isinstance(value, str) else None
+            if i is not None:
+                result[value] = [self._table.iloc[j] for j in shared.get(value, [i])]
+        return result
 
     def rows_for(self, values: Iterable[str], field: str | None = None) -> dict[str, pd.Series]:
         """``{value: row}`` for the values that match ``field`` exactly (row name: the ontology id)."""
@@ -280,6 +341,7 @@ class PublicOntology:
         exact = self._positions(field)
         folded = self._positions(field, folded=True)
         synonyms = self._synonym_positions() if field == self.name_field and "synonyms" in self._table else {}
+        loose = self._loose_positions() if field == self.name_field and self.spec.loose_names else None
         column = self._column(field)
         result = {}
         for value in values:
@@ -288,6 +350,8 @@ class PublicOntology:
             i = folded.get(value.lower())
             if i is None:
                 i = synonyms.get(value.lower())
+            if i is None and loose is not None:
+                i = loose.get(_loose_key(value))
             if i is not None and isinstance(column[i], str):
                 result[value] = column[i]
         return result

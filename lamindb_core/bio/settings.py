@@ -11,10 +11,14 @@ class Settings:
     Attributes:
         organism: The organism that organism-dependent registries (``Gene``,
             ``DevelopmentalStage``, ``Ethnicity``) use when none is passed:
-            ``"human"`` until set. Set a name (``"mouse"``) or an ``Organism`` record.
-        auto_save_parents: Whether ``record.save()`` of a record from a public
-            ontology also saves its ancestors and links them as parents. Off by
-            default: a registry then holds only the terms that were used.
+            ``"human"`` until set. Set a name (``"mouse"``) or an ``Organism``
+            record; ``None`` unsets it, and then such registries raise
+            ``ln.errors.OrganismNotSet`` where they need an organism.
+        auto_save_parents: Whether saving a record from a public ontology
+            (``record.save()``, ``ln.save(records)``) also saves its ancestors and
+            links its parents, as LaminDB does. On by default; off, a registry
+            holds only the terms that were saved (``record.save(parents=True)``
+            still saves them).
 
     Example:
         >>> import lamindb_core.bio as bt
@@ -24,23 +28,28 @@ class Settings:
     """
 
     def __init__(self) -> None:
-        self._organism: str = "human"
-        self.auto_save_parents: bool = False
+        self._organism: str | None = "human"
+        self.auto_save_parents: bool = True
 
     @property
-    def organism(self) -> str:
-        """The default organism's name."""
-        return self._organism
+    def organism(self) -> str | None:
+        """The default organism's name, or None if unset."""
+        organism = self._organism
+        # LaminDB's code sets the private attribute to an Organism record or None
+        return getattr(organism, "name", organism)
 
     @organism.setter
     def organism(self, value) -> None:
+        if value is None:
+            self._organism = None
+            return
         name = getattr(value, "name", value)
         if not isinstance(name, str) or not name.strip():
             raise ValueError(f"bt.settings.organism takes an organism name such as 'human', got {value!r}")
         self._organism = name.strip()
 
     def __repr__(self) -> str:
-        return f"bio settings: organism={self._organism!r}, auto_save_parents={self.auto_save_parents}"
+        return f"bio settings: organism={self.organism!r}, auto_save_parents={self.auto_save_parents}"
 
 
 settings = Settings()

@@ -80,6 +80,9 @@ class SourceSpec:
     key: str
     kind: str  # "ontology", "taxonomy" or "genes"
     gene_version: str | None = None  # genes: the Ensembl release of the table
+    # names written with or without hyphens and spaces ("HEPG2" for "Hep-G2"): a value
+    # that matches one name once case and punctuation are ignored is standardized to it
+    loose_names: bool = False
 
     @property
     def package_version(self) -> str:
@@ -116,7 +119,7 @@ SOURCES: tuple[SourceSpec, ...] = (
     SourceSpec("CellType", "all", "cl", "Cell Ontology", _CL, ONTOLOGY_PACKAGE, "CL", "ontology"),
     SourceSpec("Tissue", "all", "uberon", "Uber-anatomy ontology", "http://obophenotype.github.io/uberon", ONTOLOGY_PACKAGE, "UBERON", "ontology"),
     SourceSpec("Disease", "all", "mondo", "Mondo Disease Ontology", "https://mondo.monarchinitiative.org", ONTOLOGY_PACKAGE, "MONDO", "ontology"),
-    SourceSpec("CellLine", "all", "cellosaurus", "Cellosaurus", "https://www.cellosaurus.org", ONTOLOGY_PACKAGE, "CVCL", "ontology"),
+    SourceSpec("CellLine", "all", "cellosaurus", "Cellosaurus", "https://www.cellosaurus.org", ONTOLOGY_PACKAGE, "CVCL", "ontology", loose_names=True),
     SourceSpec("ExperimentalFactor", "all", "efo", "The Experimental Factor Ontology", "https://www.ebi.ac.uk/efo", ONTOLOGY_PACKAGE, "EFO", "ontology"),
     SourceSpec("Phenotype", "all", "pato", "Phenotype And Trait Ontology", "https://github.com/pato-ontology/pato", ONTOLOGY_PACKAGE, "PATO", "ontology"),
     SourceSpec("DevelopmentalStage", "human", "hsapdv", "Human Developmental Stages", "https://github.com/obophenotype/developmental-stage-ontologies", ONTOLOGY_PACKAGE, "HsapDv", "ontology"),
@@ -315,7 +318,7 @@ def _split_symbols(text) -> list[str]:
 
 
 def _read_genes(spec: SourceSpec, bar) -> pd.DataFrame:
-    """One row per Ensembl gene id: symbol, NCBI gene ids, biotype, synonyms, description."""
+    """One row per Ensembl gene id: symbol, NCBI gene ids, biotype, synonyms, description, previous symbols."""
     import pandas as pd
 
     spec.package_version  # raises with an install hint if the package is missing
@@ -350,18 +353,24 @@ def _read_genes(spec: SourceSpec, bar) -> pd.DataFrame:
         if gene is None:
             symbol_value = symbol_value if isinstance(symbol_value, str) and symbol_value else None
             description_value = description_value if isinstance(description_value, str) else None
-            gene = genes[ensembl_id] = [symbol_value, biotype, description_value, set(), []]
+            gene = genes[ensembl_id] = [symbol_value, biotype, description_value, set(), [], []]
         if isinstance(entrez, (int, float)) and entrez == entrez:
             gene[3].add(str(int(entrez)))
         elif isinstance(entrez, str):
             gene[3].update(p.strip() for p in entrez.split(";") if p.strip())
         gene[4] += _split_symbols(alias_value) + _split_symbols(previous_value)
+        gene[5] += _split_symbols(previous_value)
     rows = [
         (ensembl_id, symbol_value, "|".join(sorted(entrez, key=lambda e: (len(e), e))) or None, biotype,
-         _join([s for s in synonyms if s != symbol_value]), description_value)
-        for ensembl_id, (symbol_value, biotype, description_value, entrez, synonyms) in genes.items()
+         _join([s for s in synonyms if s != symbol_value]), description_value,
+         _join([s for s in previous if s != symbol_value]))
+        for ensembl_id, (symbol_value, biotype, description_value, entrez, synonyms, previous) in genes.items()
     ]
-    df = pd.DataFrame(rows, columns=["ensembl_gene_id", "symbol", "ncbi_gene_ids", "biotype", "synonyms", "description"])
+    # previous_symbols: the synonyms that were the gene's symbol once (the others are aliases)
+    df = pd.DataFrame(
+        rows,
+        columns=["ensembl_gene_id", "symbol", "ncbi_gene_ids", "biotype", "synonyms", "description", "previous_symbols"],
+    )
     # where several genes share a symbol, the one with an NCBI id and a protein
     # product comes first: a lookup by symbol takes the first
     order = pd.DataFrame(
@@ -371,6 +380,8 @@ def _read_genes(spec: SourceSpec, bar) -> pd.DataFrame:
 
 
 _READERS = {"ontology": _read_ontology, "taxonomy": _read_taxonomy, "genes": _read_genes}
+# the layout of a kind's reduced table, where it changed since the first (genes: previous_symbols)
+TABLE_FORMAT = {"genes": 2}
 
 # ---------------------------------------------------------------------------
 # the cache
@@ -392,6 +403,9 @@ def cache_dir() -> Path:
 
 def _cache_file(spec: SourceSpec) -> Path:
     stem = f"{spec.entity}__{spec.organism}__{spec.name}__{spec.version}__{spec.package}-{spec.package_version}"
+    if TABLE_FORMAT.get(spec.kind):
+        # the reduced table gained columns: a cache file of an earlier layout is not read
+        stem += f"__t{TABLE_FORMAT[spec.kind]}"
     return cache_dir() / (re.sub(r"[^A-Za-z0-9_.-]", "-", stem) + ".parquet")
 
 

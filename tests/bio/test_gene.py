@@ -62,3 +62,18 @@ def test_feature_set_with_registry_bio_gene_holds_genes(bt, instance):
 def test_unknown_field_names_the_closest(bt, instance):
     with pytest.raises(instance.errors.FieldValidationError, match="Gene has no field 'symbl'. Did you mean 'symbol'"):
         bt.Gene.from_values(["CD8A"], field="symbl")
+
+
+def test_gene_symbol_of_two_genes_gives_both_and_a_synonym_names_the_gene_of_today(bt, capsys):
+    # PDCD1: a gene and its copy on an alternative haplotype; ABC1: an alias of HEATR6
+    # today, and the previous symbol of ABCA1
+    assert bt.Gene.public().standardize(["ABC1"]) == ["HEATR6"]
+    records = bt.Gene.from_values(["ABC1", "PDCD1"], bt.Gene.symbol, organism="human")
+    assert [(g.symbol, g.ensembl_gene_id) for g in records] == [
+        ("HEATR6", "ENSG00000068097"), ("PDCD1", "ENSG00000188389"), ("PDCD1", "ENSG00000276977"),
+    ]
+    assert "ambiguous validation in the public source for 1 record: 'PDCD1'" in capsys.readouterr().out
+    records.save()
+    assert bt.Gene.filter(symbol="PDCD1").count() == 2
+    # by id, no synonyms: symbols are not Ensembl ids
+    assert bt.Gene.from_values(["HES4", "TNFRSF4"], field=bt.Gene.ensembl_gene_id, mute=True) == []

@@ -85,8 +85,8 @@ def test_save_parents_links_the_ancestors(bt):
     lymphocyte = bt.CellType.get(name="lymphocyte")
     assert t_cell in lymphocyte.children.all()
     assert bt.CellType.filter(name="cell").exists()  # the root
-    # without parents=True only the record is saved
-    bt.CellType.from_source(ontology_id="CL:0000236").save()
+    # with parents=False only the record is saved (LaminDB saves the parents by default)
+    bt.CellType.from_source(ontology_id="CL:0000236").save(parents=False)
     assert bt.CellType.get(name="B cell").parents.count() == 0
 
 

@@ -1,6 +1,7 @@
 """The bio registries: one per module, with their link tables beside them."""
 
-from .base import BioRecord, OntologyRecord, RecordList
+from .base import BioRecord, RecordList
+from .ontology import OntologyRecord
 from .cell_line import ArtifactCellLine, CellLine
 from .cell_type import ArtifactCellType, CellType
 from .developmental_stage import ArtifactDevelopmentalStage, DevelopmentalStage

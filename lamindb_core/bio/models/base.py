@@ -9,7 +9,8 @@ over the generic methods of the metaclass for bio registries only.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+import contextvars
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from django.db import models, transaction
 from django.db.models import Q
@@ -23,11 +24,14 @@ from ...validation import InspectResult, RecordList
 from ..public import PublicOntology
 from ..settings import settings
 from ..sources import SourceSpec, find_spec
+from ..uids import hashed_uid
+from .source import Source
+from .synonyms import HasSynonyms
 
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["BioRecord", "OntologyRecord", "RecordList"]  # RecordList: the generic one, re-exported
+__all__ = ["BioRecord", "RecordList"]  # RecordList: the generic one, re-exported
 
 # values per IN (...) query: well under SQLite's limit of host parameters
 CHUNK = 500
@@ -36,6 +40,11 @@ SHOWN = 10
 
 
 _PUBLIC: dict[SourceSpec, PublicOntology] = {}
+# Ensembl gene ids name their organism: ENSG... human, ENSMUSG... mouse
+ENSEMBL_PREFIXES = (("ENSMUSG", "mouse"), ("ENSG", "human"))
+# from_values: the records of public terms that share a value with the first one
+# (genes of one symbol), collected while the generic from_values runs
+_MORE_MATCHES: contextvars.ContextVar[dict | None] = contextvars.ContextVar("more_matches", default=None)
 
 
 def _field_name(cls: type, field: Any) -> str:
@@ -50,7 +59,8 @@ def _field_name(cls: type, field: Any) -> str:
             )
         return inner.name
     if not isinstance(field, str):
-        raise errors.FieldValidationError(f"field takes a field name or {cls.__name__}.<field>, got {field!r}")
+        # as LaminDB: a registry or another object where a field belongs is a TypeError
+        raise TypeError(f"field takes a field name or {cls.__name__}.<field>, got {field!r}")
     names = [f.name for f in cls._meta.concrete_fields]
     if field not in names:
         raise errors.FieldValidationError(
@@ -83,12 +93,17 @@ def _closest_hint(value: str, pool: list) -> str:
     return f" Did you mean '{match[0]}'?" if match else ""
 
 
+def _row_value(row, field: str, public: PublicOntology) -> Any:
+    """A public row's value of ``field`` (its index is the id field)."""
+    return row.name if field == public.id_field else row.get(field)
+
+
 def _shown(values: list[str]) -> str:
     more = f" and {len(values) - SHOWN} more" if len(values) > SHOWN else ""
     return ", ".join(repr(v) for v in values[:SHOWN]) + more
 
 
-class BioRecord(Record, TracksRun, TracksUpdates):
+class BioRecord(HasSynonyms, Record, TracksRun, TracksUpdates):
     """A registry whose records can come from a public source.
 
     Subclasses set ``_name_field`` (``name`` or ``symbol``), ``_id_field``
@@ -104,23 +119,73 @@ class BioRecord(Record, TracksRun, TracksUpdates):
     class Meta:
         abstract = True
 
+    def __init__(self, *args, **kwargs):
+        # a term of a public source gets the uid its id hashes to, as in LaminDB: the
+        # same term has the same uid in every instance (Django's own calls pass args)
+        if kwargs and not args and not kwargs.get("uid"):
+            key = type(self)._uid_key(kwargs)
+            if key:
+                kwargs["uid"] = hashed_uid(key, type(self)._meta.get_field("uid").max_length)
+        super().__init__(*args, **kwargs)
+
+    @classmethod
+    def _uid_key(cls, kwargs: dict) -> str | None:
+        """The text whose hash is a new record's uid: its ontology id (a gene's Ensembl
+        id, else its stable id); None for a record without one (its uid is random)."""
+        for name in (cls._id_field, "stable_id"):
+            value = kwargs.get(name)
+            if isinstance(value, str) and value:
+                return value
+        return None
+
     # -- sources -------------------------------------------------------------
 
     @classmethod
+    def _has_organism_field(cls) -> bool:
+        return "organism" in {f.name for f in cls._meta.concrete_fields}
+
+    @classmethod
     def _organism_name(cls, organism: Any) -> str | None:
+        """The organism's name: the one passed, else ``bt.settings.organism``.
+
+        Raises:
+            ln.errors.OrganismNotSet: a registry whose records belong to an organism
+                (``Gene``), and neither is set.
+        """
         if not cls._organism_dependent:
             return None
         if organism is None:
-            return settings.organism
+            organism = settings.organism
+            if organism is None and cls._has_organism_field():
+                raise errors.OrganismNotSet(
+                    f"{cls.__name__} requires to specify a organism name via `organism=` or `bt.settings.organism=`!"
+                )
         name = getattr(organism, "name", organism)
-        if not isinstance(name, str):
+        if name is not None and not isinstance(name, str):
             raise errors.InvalidArgument(f"organism takes a name such as 'human' or an Organism record, got {organism!r}")
         return name
+
+    @classmethod
+    def _organism_of_ids(cls, organism: Any, field: str, values: Any) -> Any:
+        """For values of the id field (Ensembl gene ids) and no organism passed: the
+        organism their prefix names (``ENSMUSG...``: mouse), as LaminDB infers it."""
+        if organism is not None or field != cls._id_field or not cls._has_organism_field():
+            return organism
+        for value in values if not isinstance(values, str) else [values]:
+            if isinstance(value, str) and value:
+                for prefix, name in ENSEMBL_PREFIXES:
+                    if value.startswith(prefix):
+                        return name
+                break
+        return organism
 
     @classmethod
     def _spec(cls, organism: Any = None, source: Any = None) -> SourceSpec:
         if source is not None:
             return find_spec(cls.__name__, organism=getattr(source, "organism", None), name=getattr(source, "name", source))
+        if organism is None and settings.organism is None:
+            # no default organism: the registry's first source (human genes), as LaminDB's public()
+            return find_spec(cls.__name__)
         return find_spec(cls.__name__, organism=cls._organism_name(organism))
 
     @classmethod
@@ -151,8 +216,6 @@ class BioRecord(Record, TracksRun, TracksUpdates):
     @classmethod
     def _source_record(cls, spec: SourceSpec):
         """The ``Source`` row of a public source, created the first time it is used."""
-        from .source import Source
-
         entity = f"bio.{spec.entity}"
         version = spec.version
         record = Source.objects.filter(entity=entity, organism=spec.organism, name=spec.name, version=version).first()
@@ -162,18 +225,7 @@ class BioRecord(Record, TracksRun, TracksUpdates):
             Source.objects.filter(entity=entity, organism=spec.organism, name=spec.name, currently_used=True).update(
                 currently_used=False
             )
-            record = Source(
-                entity=entity,
-                organism=spec.organism,
-                name=spec.name,
-                version=version,
-                in_db=False,
-                currently_used=True,
-                description=spec.description,
-                url=spec.url,
-                source_website=spec.website,
-                aux={"package": spec.package, "package_version": spec.package_version},
-            ).save()
+            record = Source.of_spec(spec).save()
         return record
 
     @classmethod
@@ -240,6 +292,7 @@ class BioRecord(Record, TracksRun, TracksUpdates):
             )
         (key, value), = kwargs.items()
         field = _field_name(cls, key)
+        organism = cls._organism_of_ids(organism, field, [value])
         existing = cls._existing([value], field, organism).get(value)
         if existing is not None:
             return existing
@@ -261,23 +314,26 @@ class BioRecord(Record, TracksRun, TracksUpdates):
                 logger.warning(f"{value!r} is a synonym of {standardized!r}: returning the record of {standardized!r}")
             rows = public.rows_for([standardized], field)
             value = standardized
-        organism_record = cls._organism_record(organism) if "organism" in {f.name for f in cls._meta.concrete_fields} else None
+        organism_record = cls._organism_record(organism) if cls._has_organism_field() else None
         return cls._record_from_row(rows[value], public.spec, cls._source_record(public.spec), organism_record)
 
     # -- the database ---------------------------------------------------------
 
     @classmethod
-    def _scope(cls, organism: Any):
-        """The registry's records, of the organism for organism-dependent registries with an ``organism`` field."""
+    def _scope(cls, organism: Any, field: str | None = None, source: Any = None):
+        """The registry's records: of the organism for registries with an ``organism``
+        field (unless ``field`` is an id, unique across organisms), of ``source`` if given."""
         qs = cls.filter()
-        if cls._organism_dependent and "organism" in {f.name for f in cls._meta.concrete_fields}:
+        if cls._organism_dependent and cls._has_organism_field() and field not in (cls._id_field, "uid"):
             qs = qs.filter(organism__name=cls._organism_name(organism))
+        if source is not None and not isinstance(source, str):
+            qs = qs.filter(source=source)
         return qs
 
     @classmethod
     def _existing(cls, values, field: str, organism: Any) -> dict[str, BioRecord]:
         """``{value: record}`` for the values that a record holds exactly (the generic lookup)."""
-        found = validation.existing_records(cls._scope(organism), list(values), field)
+        found = validation.existing_records(cls._scope(organism, field), list(values), field)
         return {value: records[0] for value, records in found.items()}
 
     @classmethod
@@ -314,10 +370,28 @@ class BioRecord(Record, TracksRun, TracksUpdates):
             >>> bt.CellType.from_values(["B cell", "T cell"], create=True).save()
         """
         field = _field_name(cls, field)
-        records = validation.from_values(
-            cls._scope(organism), values, field=field, create=create, organism=organism, source=source, mute=mute
-        )
-        if create and cls._organism_dependent and "organism" in {f.name for f in cls._meta.concrete_fields}:
+        if hasattr(values, "tolist"):
+            values = values.tolist()
+        elif isinstance(values, str):
+            values = [values]
+        else:
+            values = list(values)
+        # LaminDB leaves out empty strings (a DataFrame's empty cells)
+        values = [v for v in values if v != ""]
+        organism = cls._organism_of_ids(organism, field, values)
+        more: dict[int, list] = {}
+        token = _MORE_MATCHES.set(more)
+        try:
+            records = validation.from_values(
+                cls._scope(organism, field), values, field=field, create=create, organism=organism, source=source,
+                mute=mute,
+            )
+        finally:
+            _MORE_MATCHES.reset(token)
+        if more:
+            # the other public terms of a value that several share (a symbol of two genes)
+            records = RecordList(r for record in records for r in (record, *more.get(id(record), ())))
+        if create and cls._organism_dependent and cls._has_organism_field():
             # plain records of an organism-dependent registry belong to the organism too
             plain = [r for r in records if r._state.adding and r.organism_id is None]
             if plain:
@@ -338,9 +412,16 @@ class BioRecord(Record, TracksRun, TracksUpdates):
 
     @classmethod
     def _from_public(cls, values: list[str], field: str, organism: Any, source: Any, mute: bool) -> dict[str, BioRecord]:
-        """Unsaved records for the values found in the public source (directly or through synonyms)."""
+        """Unsaved records for the values found in the public source (directly or through synonyms).
+
+        A value that several terms hold (a symbol of two genes) gives all of them, as
+        LaminDB does, with a warning: the first is its record here, the others are
+        collected for ``from_values``.
+        """
         try:
             public = cls.public(organism=organism, source=source)
+        except errors.OrganismNotSet:
+            raise
         except errors.InvalidArgument as exc:  # no source for this organism, or not installed
             if not mute:
                 logger.warning(f"not looking in a public source: {exc}")
@@ -348,27 +429,35 @@ class BioRecord(Record, TracksRun, TracksUpdates):
         columns = {public.id_field, *public._table.columns}
         if field not in columns:
             return {}
-        rows = public.rows_for(values, field)
+        rows = public.rows_all(values, field)
         mapper = public.synonym_matches([v for v in values if v not in rows], field)
-        standardized_rows = public.rows_for(set(mapper.values()), field)
+        standardized_rows = public.rows_all(set(mapper.values()), field)
         if not rows and not standardized_rows:
             return {}
         source_record = cls._source_record(public.spec)
-        organism_record = (
-            cls._organism_record(organism) if "organism" in {f.name for f in cls._meta.concrete_fields} else None
-        )
+        organism_record = cls._organism_record(organism) if cls._has_organism_field() else None
         # the standardized terms may exist in the database already
         existing = cls._existing(set(mapper.values()), field, organism) if mapper else {}
         result: dict[str, BioRecord] = {}
         by_id: dict[str, BioRecord] = {}
-        for value, row in rows.items():
-            result[value] = by_id.setdefault(row.name, cls._record_from_row(row, public.spec, source_record, organism_record))
+        more = _MORE_MATCHES.get()
+        ambiguous: list[str] = []
+
+        def records_of(matches: list) -> BioRecord:
+            made = [by_id.setdefault(row.name, cls._record_from_row(row, public.spec, source_record, organism_record)) for row in matches]
+            if len(made) > 1 and more is not None:
+                more.setdefault(id(made[0]), [r for r in made[1:] if r not in more.get(id(made[0]), [])])
+            return made[0]
+
+        for value, matches in rows.items():
+            if len(matches) > 1:
+                ambiguous.append(value)
+            result[value] = records_of(matches)
         for value, standardized in mapper.items():
             if standardized in existing:
                 result[value] = existing[standardized]
             elif standardized in standardized_rows:
-                row = standardized_rows[standardized]
-                result[value] = by_id.setdefault(row.name, cls._record_from_row(row, public.spec, source_record, organism_record))
+                result[value] = records_of(standardized_rows[standardized])
         if not mute:
             direct = [v for v in values if v in rows]
             if direct:
@@ -381,6 +470,11 @@ class BioRecord(Record, TracksRun, TracksUpdates):
                 logger.warning(
                     f"{len(mapper)} value{'s are synonyms' if len(mapper) != 1 else ' is a synonym'} in the public "
                     f"{cls.__name__} source, standardized: {pairs}"
+                )
+            if ambiguous:
+                logger.warning(
+                    f"ambiguous validation in the public source for {len(ambiguous)} record"
+                    f"{'s' if len(ambiguous) != 1 else ''}: {_shown(ambiguous)}; returning every matching term"
                 )
         return result
 
@@ -395,12 +489,15 @@ class BioRecord(Record, TracksRun, TracksUpdates):
         """
         field = _field_name(cls, field)
         values = _unique_strings(values, cls)
-        present = validation.existing_values(cls._scope(organism), values, field)
+        organism = cls._organism_of_ids(organism, field, values)
+        present = validation.existing_values(cls._scope(organism, field), values, field)
         missing = [v for v in values if v not in present]
         if not missing:
             return []
         try:
             public = cls.public(organism=organism)
+        except errors.OrganismNotSet:
+            raise
         except errors.InvalidArgument:
             return []
         if field not in (public.id_field, *public._table.columns):
@@ -411,7 +508,7 @@ class BioRecord(Record, TracksRun, TracksUpdates):
         found = [v for v in missing if v in rows]
         logger.info(f"saving validated records of {key!r}" if key else f"saving validated {cls.__name__} records")
         source_record = cls._source_record(public.spec)
-        organism_record = cls._organism_record(organism) if "organism" in {f.name for f in cls._meta.concrete_fields} else None
+        organism_record = cls._organism_record(organism) if cls._has_organism_field() else None
         by_id: dict[str, BioRecord] = {}
         for value in found:
             row = rows[value]
@@ -425,24 +522,37 @@ class BioRecord(Record, TracksRun, TracksUpdates):
         return found
 
     @classmethod
-    def validate(cls, values: Any, field: Any = None, organism: Any = None, mute: bool = False) -> np.ndarray:
+    def validate(
+        cls, values: Any, field: Any = None, *, mute: bool = False, organism: Any = None, source: Any = None
+    ) -> np.ndarray:
         """A boolean array: which values a record of the registry holds, exactly (the
-        database, not the public source; genes of the organism).
+        database, not the public source; genes of the organism; records of ``source``).
 
         Example:
             >>> bt.CellType.validate(["B cell", "my cell"])
             array([ True, False])
         """
-        return validation.validate(cls._scope(organism), values, field=_field_name(cls, field), mute=mute)
+        field = _field_name(cls, field)
+        organism = cls._organism_of_ids(organism, field, _unique_strings(values, cls))
+        return validation.validate(cls._scope(organism, field, source), values, field=field, mute=mute)
 
     @classmethod
-    def inspect(cls, values: Any, field: Any = None, organism: Any = None, mute: bool = False) -> InspectResult:
+    def inspect(
+        cls,
+        values: Any,
+        field: Any = None,
+        *,
+        mute: bool = False,
+        organism: Any = None,
+        source: Any = None,
+        public_aware: bool = True,
+    ) -> InspectResult:
         """Which values are in the registry, which are not, and which are synonyms.
 
         The generic ``Registry.inspect`` checks the database; for the values it
-        does not validate, the public source is consulted too: its synonyms join
-        ``synonyms_mapper``, and a message says which values can be added from it
-        with ``from_values``.
+        does not validate, the public source is consulted too (unless
+        ``public_aware=False``): its synonyms join ``synonyms_mapper``, and a
+        message says which values can be added from it with ``from_values``.
 
         Example:
             >>> result = bt.CellType.inspect(["B cell", "T-cell", "my cell"])
@@ -450,12 +560,15 @@ class BioRecord(Record, TracksRun, TracksUpdates):
             {'T-cell': 'T cell'}
         """
         field = _field_name(cls, field)
-        result = validation.inspect(cls._scope(organism), values, field=field, mute=mute)
+        organism = cls._organism_of_ids(organism, field, _unique_strings(values, cls))
+        result = validation.inspect(cls._scope(organism, field, source), values, field=field, mute=mute)
         rest = [v for v in result.non_validated if v not in result.synonyms_mapper and isinstance(v, str)]
-        if not rest:
+        if not rest or not public_aware:
             return result
         try:
-            public = cls.public(organism=organism)
+            public = cls.public(organism=organism, source=source)
+        except errors.OrganismNotSet:
+            raise
         except errors.InvalidArgument:
             return result
         if field not in (public.id_field, *public._table.columns):
@@ -479,13 +592,154 @@ class BioRecord(Record, TracksRun, TracksUpdates):
         return result
 
     @classmethod
-    def standardize(cls, values: Any, field: Any = None, organism: Any = None) -> list:
-        """The values, with synonyms replaced by the standardized name (registry first, then public)."""
-        raw = [values] if isinstance(values, str) else (values.tolist() if hasattr(values, "tolist") else list(values))
-        mapper = cls.inspect(raw, field=field, organism=organism, mute=True).synonyms_mapper
-        return [mapper.get(v, v) for v in raw]
+    def standardize(
+        cls,
+        values: Any,
+        field: Any = None,
+        *,
+        return_field: Any = None,
+        return_mapper: bool = False,
+        case_sensitive: bool = False,
+        mute: bool = False,
+        public_aware: bool = True,
+        keep: Literal["first", "last", False] = "first",
+        synonyms_field: str = "synonyms",
+        organism: Any = None,
+        source: Any = None,
+    ) -> list | str | dict:
+        """The values with synonyms (and, unless ``case_sensitive``, case variants)
+        replaced by the standardized term: the registry's records first, then the
+        public source (``public_aware``).
+
+        Args:
+            values: A string or strings.
+            field: The field the values are of; default the name field. Synonyms
+                count for the name field only.
+            return_field: The field to return for a standardized value (default ``field``).
+            return_mapper: Return ``{value: standardized}`` for the values that changed.
+            case_sensitive: Whether a value in other case is left alone.
+            mute: Print nothing.
+            public_aware: Also standardize with the public source.
+            keep: Accepted as in LaminDB: a synonym shared by several terms is left
+                alone here rather than mapped to one of them.
+            synonyms_field: Accepted as in LaminDB; the registries' synonyms field is ``synonyms``.
+            organism: For ``Gene``: a name or ``Organism`` record.
+            source: A ``Source`` record: the registry's records of that source, and its public source.
+
+        Example:
+            >>> bt.CellType.standardize(["T-cell", "B cell"])
+            ['T cell', 'B cell']
+            >>> bt.CellType.standardize(["T-cell"], return_mapper=True)
+            {'T-cell': 'T cell'}
+        """
+        single = isinstance(values, str)
+        raw = [values] if single else (values.tolist() if hasattr(values, "tolist") else list(values))
+        field = _field_name(cls, field)
+        return_field = _field_name(cls, return_field) if return_field is not None else field
+        organism = cls._organism_of_ids(organism, field, _unique_strings(raw, cls))
+        scope = cls._scope(organism, field, source)
+        strings = list(dict.fromkeys(v for v in raw if isinstance(v, str)))
+        present = validation.existing_values(scope, strings, field)
+        pending = [v for v in strings if v not in present]
+        mapper: dict[str, Any] = {}
+        for value, record in (validation.standardize_map(scope, pending, field).items() if pending else ()):
+            if case_sensitive and value.lower() == str(getattr(record, field)).lower() and value not in (
+                (getattr(record, "synonyms", None) or "").split("|")
+            ):
+                continue
+            mapper[value] = getattr(record, return_field)
+        if return_field != field:
+            for record in validation.existing_records(scope, [v for v in strings if v in present], field).values():
+                mapper[getattr(record[0], field)] = getattr(record[0], return_field)
+        pending = [v for v in pending if v not in mapper]
+        if pending and public_aware:
+            try:
+                public = cls.public(organism=organism, source=source)
+            except errors.OrganismNotSet:
+                raise
+            except errors.InvalidArgument:
+                public = None
+            if public is not None and field in (public.id_field, *public._table.columns):
+                found = public.synonym_matches(pending, field)
+                if case_sensitive:
+                    found = {k: v for k, v in found.items() if k.lower() != v.lower()}
+                if return_field != field and found:
+                    rows = public.rows_for(set(found.values()), field)
+                    found = {k: _row_value(rows[v], return_field, public) for k, v in found.items() if v in rows}
+                if found and not mute:
+                    logger.warning(
+                        f"found {len(found)} synonym{'s' if len(found) != 1 else ''} in the public source: "
+                        f"{_shown(list(found))}; add the records with {cls.__name__}.from_values(values).save()"
+                    )
+                mapper.update(found)
+        if return_mapper:
+            return {v: mapper[v] for v in strings if v in mapper and mapper[v] != v}
+        result = [mapper.get(v, v) if isinstance(v, str) else v for v in raw]
+        return result[0] if single else result
+
+    @classmethod
+    def _update_in_db(cls, source, n_terms: int) -> bool:
+        """Set ``source.in_db``: whether the registry holds every term of the source."""
+        in_db = cls.filter(source=source).count() >= n_terms
+        if source.in_db != in_db:
+            Source.objects.filter(pk=source.pk).update(in_db=in_db)
+            source.in_db = in_db
+        return in_db
+
+    @classmethod
+    def import_source(
+        cls,
+        source: Any = None,
+        ontology_ids: list[str] | None = None,
+        organism: Any = None,
+        ignore_conflicts: bool = True,
+    ) -> None:
+        """Save the terms of a public source that the registry lacks, in bulk, with
+        their hierarchy (``parents``); ``source.in_db`` then says whether the registry
+        holds the whole source.
+
+        Args:
+            source: A ``Source`` record; default the public source in use.
+            ontology_ids: Only these terms (and their ancestors); default all.
+            organism: For ``Gene``: a name or ``Organism`` record.
+            ignore_conflicts: Accepted as in LaminDB: existing terms are kept as
+                they are, never duplicated.
+
+        Example:
+            >>> bt.Ethnicity.import_source()
+            >>> bt.Source.get(entity="bio.Ethnicity", currently_used=True).in_db
+            True
+        """
+        public = cls.public(organism=organism, source=source)
+        source_record = cls._source_record(public.spec)
+        logger.info(f"importing {cls.__name__} records from {public.source}, {public.version}")
+        organism_record = None
+        if cls._has_organism_field():
+            organism_record = cls._organism_record(organism if organism is not None else public.organism)
+        cls._import_rows(public, source_record, organism_record, ontology_ids)
+        cls._update_in_db(source_record, len(public))
+        logger.success("import is completed!")
+
+    @classmethod
+    def _import_rows(cls, public, source_record, organism_record, ontology_ids: list[str] | None) -> None:
+        """``import_source`` for a registry without a hierarchy: the rows it lacks."""
+        table = public._table
+        wanted = table.index.tolist() if ontology_ids is None else [t for t in dict.fromkeys(ontology_ids) if t in table.index]
+        present = validation.existing_values(cls.filter(), wanted, cls._id_field)
+        new = [t for t in wanted if t not in present]
+        records = [cls._record_from_row(table.loc[t], public.spec, source_record, organism_record) for t in new]
+        logger.info(f"adding {len(records)} new records")
+        bulk_save(records)
 
     # -- saving -----------------------------------------------------------------
+
+    def _fill_defaults(self) -> None:
+        # a new record of an organism-bound registry (a gene made by hand) without an
+        # organism belongs to bt.settings.organism, as in LaminDB; none set: OrganismNotSet
+        super()._fill_defaults()
+        cls = type(self)
+        if self._state.adding and cls._has_organism_field() and self.organism_id is None:
+            self.organism = cls._organism_record(None)
 
     def _saves_alone(self) -> bool:
         # ln.save() hands records whose ancestors are to be saved to _save_alone_many
@@ -520,95 +774,3 @@ class BioRecord(Record, TracksRun, TracksUpdates):
         if parents and self._parent_ids and hasattr(type(self), "parents"):
             type(self)._save_ancestors_of([self])
         return self
-
-
-class OntologyRecord(BioRecord):
-    """A term of a public ontology: ``name``, ``ontology_id``, ``abbr``, ``synonyms``,
-    ``description``, ``source``, and ``parents`` / ``children``."""
-
-    id = models.AutoField(primary_key=True, help_text=ID_HELP)
-    uid = models.CharField(
-        unique=True, db_index=True, max_length=8, default=base62_8,
-        help_text="Universal id, valid across instances; 8 characters.",
-    )
-    name = models.CharField(
-        max_length=256, db_index=True,
-        help_text="Name of the term as its ontology writes it, e.g. 'T cell'.",
-    )
-    ontology_id = models.CharField(
-        max_length=32, unique=True, null=True, blank=True, default=None, db_index=True,
-        help_text="The term's id in its ontology, e.g. 'CL:0000084' for a cell type.",
-    )
-    abbr = models.CharField(
-        max_length=32, unique=True, null=True, blank=True, default=None, db_index=True,
-        help_text="A unique abbreviation, e.g. 'scRNA-seq'.",
-    )
-    synonyms = models.TextField(
-        null=True, blank=True, default=None,
-        help_text="Other names of the term, separated by '|'; from_values() finds the term by them too.",
-    )
-    description = models.TextField(
-        null=True, blank=True, default=None,
-        help_text="The ontology's definition of the term.",
-    )
-    source = models.ForeignKey(
-        "bio.Source", models.PROTECT, null=True, blank=True, default=None, related_name="+",
-        help_text="The public source and version the term came from; None for a term made by hand.",
-    )
-    parents = models.ManyToManyField(
-        "self", symmetrical=False, related_name="children", blank=True,
-        help_text="Parent terms in the ontology; term.children lists the terms below one.",
-    )
-
-    class Meta:
-        abstract = True
-
-    @classmethod
-    def _save_ancestors_of(cls, records: list) -> None:
-        """Save the ancestors of saved terms from their public source and link every
-        parent: one ``from_values`` and one bulk save per source, however many terms."""
-        by_source: dict[Any, list] = {}
-        for record in records:
-            if record._parent_ids and record.pk is not None:
-                by_source.setdefault(record.source_id, []).append(record)
-        through = cls.parents.through
-        model = cls.__name__.lower()
-        for source_id, terms in by_source.items():
-            source = terms[0].source if source_id else None
-            public = cls.public(source=source) if source is not None else cls.public()
-            table = public._table
-            own = {t.ontology_id for t in terms}
-            wanted: list[str] = []
-            seen: set[str] = set()
-            queue = [p for t in terms for p in t._parent_ids]
-            while queue:
-                term = queue.pop()
-                if term in seen or term not in table.index:
-                    continue
-                seen.add(term)
-                if term not in own:
-                    wanted.append(term)
-                parents = table.at[term, "parents"]
-                if isinstance(parents, str) and parents:
-                    queue.extend(parents.split("|"))
-            ancestors = list(cls.from_values(wanted, field="ontology_id", source=source, mute=True)) if wanted else []
-            for ancestor in ancestors:
-                ancestor._parent_ids = ()  # their parents are linked below, with everyone's
-            bulk_save(ancestors)
-            by_id = {r.ontology_id: r for r in [*ancestors, *terms]}
-            rows = []
-            for record in by_id.values():
-                if record.ontology_id in table.index:
-                    parent_ids = (table.at[record.ontology_id, "parents"] or "").split("|")
-                else:
-                    parent_ids = record._parent_ids
-                rows.extend(
-                    through(**{f"from_{model}_id": record.id, f"to_{model}_id": by_id[p].id})
-                    for p in parent_ids if p in by_id
-                )
-            through.objects.bulk_create(rows, ignore_conflicts=True)
-            if len(terms) == 1:
-                what = f"of {terms[0].name!r} and linked its parents"
-            else:
-                what = f"of {len(terms)} {cls.__name__} records and linked their parents"
-            logger.success(f"saved {len(wanted)} ancestor{'s' if len(wanted) != 1 else ''} {what}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 
 from ...models.record import FEATURE_REF_IS_NAME_HELP, LABEL_REF_IS_NAME_HELP, LINK_FEATURE_HELP, BasicRecord, TracksRun
-from .base import OntologyRecord
+from .ontology import OntologyRecord
 
 
 class Disease(OntologyRecord):
