@@ -131,7 +131,8 @@ def field_name(model, field: Any, *, text_only: bool = False, purpose: str = "fi
 def _check_string(string: Any) -> str:
     if string is None:
         raise errors.InvalidArgument(
-            "search() needs a string to search for, got None; e.g. ln.ULabel.search('T cell')"
+            "Cannot search for None value! Please pass a valid string: search() needs a string to search "
+            "for, got None; e.g. ln.ULabel.search('T cell')"
         )
     if not isinstance(string, str):
         if isinstance(string, (int, float)) and not isinstance(string, bool):

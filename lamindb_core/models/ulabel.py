@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from .. import errors
+from .. import errors, hierarchy
 from ..uids import base62_8
 from .record import ID_HELP, Record, TracksRun, TracksUpdates
 
@@ -47,6 +47,31 @@ class ULabel(Record, TracksRun, TracksUpdates):
         "self", symmetrical=False, related_name="children", blank=True,
         help_text="Parent labels; label.children lists the labels below one.",
     )
+
+    def query_parents(self):
+        """All labels above this one (its parents, theirs, ...), as a QuerySet.
+
+        Example:
+            >>> ln.ULabel.get(name="T cell").query_parents().list("name")
+            ['lymphocyte', 'cell type']
+        """
+        return hierarchy.query_parents(self)
+
+    def query_children(self):
+        """All labels below this one (its children, theirs, ...), as a QuerySet."""
+        return hierarchy.query_children(self)
+
+    def view_parents(self, field=None, with_children: bool = False, distance: int = 5) -> hierarchy.Hierarchy:
+        """The label and the labels above it (and below it, ``with_children``) as a tree, up to
+        ``distance`` generations; see :func:`lamindb_core.hierarchy.view_parents`.
+
+        Example:
+            >>> ln.ULabel.get(name="T cell").view_parents(distance=2)
+            T cell
+            └── lymphocyte
+                └── cell type
+        """
+        return hierarchy.view_parents(self, field=field, with_children=with_children, distance=distance)
 
     def save(self, *args, **kwargs) -> ULabel:
         """Save the label.

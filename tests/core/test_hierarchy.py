@@ -56,3 +56,10 @@ def test_hierarchy_needs_a_saved_record_with_parents(instance):
         hierarchy.query_parents(ln.ULabel(name="unsaved"))
     with pytest.raises(ln.errors.InvalidArgument, match="Feature records have no parents"):
         hierarchy.query_parents(ln.Feature(name="f", dtype="int").save())
+
+
+def test_ulabel_query_and_view_parents_methods(instance, chain):
+    label1, label2, label3 = chain
+    assert sorted(label3.query_parents().values_list("name", flat=True)) == ["label1", "label2"]
+    assert sorted(label1.query_children().values_list("name", flat=True)) == ["label2", "label3"]
+    assert "label1" in str(label3.view_parents(distance=2))

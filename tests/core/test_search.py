@@ -372,7 +372,7 @@ def test_search_registry_without_index_scans(instance):
 
 
 def test_search_none_raises_value_error(instance):
-    with pytest.raises(ValueError, match=r"search\(\) needs a string to search for, got None"):
+    with pytest.raises(ValueError, match=r"Cannot search for None value! Please pass a valid string: search\(\) needs a string to search for, got None"):
         instance.ULabel.search(None)
 
 
