@@ -140,3 +140,12 @@ def unknown_lookup(registry: str, field: str, lookup: str, lookups: Iterable[str
     names = sorted(set(lookups))
     valid = f" Lookups: {', '.join(names)}." if listed else ""
     return f"'{lookup}' is no lookup of {registry}.{field}.{closest_match_hint(lookup, names)}{valid}"
+
+
+class IntegrityError(Exception):
+    """An operation would break what the registry promises about its data, such as
+    deleting a file in a storage location that another instance manages
+    (``artifact.delete(storage=False)`` deletes the record alone)."""
+
+
+__all__.append("IntegrityError")
