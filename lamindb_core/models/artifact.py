@@ -668,18 +668,9 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         says, the data; the data goes when the transaction commits, so a
         rolled-back delete keeps both.
 
-        What happens to the data (``storage``):
-
-        - a managed copy (``.lamindb/<uid><suffix>``): removed unless
-          ``storage=False``;
-        - data with a real key (registered where it lay in a registered
-          storage, or stored at its key): kept unless ``storage=True`` (LaminDB
-          asks; here nothing of a user's folder goes without being asked for),
-          and kept whenever another artifact still points at the same path;
-        - data in a storage that this instance does not manage (a storage
-          registered with ``ln.Storage(...)``, or an artifact transferred with
-          ``Registry.using(...)``): never removed; ``storage=True`` is an
-          ``IntegrityError``, otherwise only the record is deleted.
+        The data (``storage``): a managed copy goes unless ``storage=False``; a
+        file registered where it lay (or stored at its key) stays unless
+        ``storage=True``; see :func:`~lamindb_core.models.artifact_lifecycle.delete_for_good`.
 
         If it was the latest version, the newest version not in the trash
         becomes the latest. ``ln.Artifact.filter(...).delete(permanent=...)``

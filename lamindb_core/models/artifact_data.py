@@ -151,6 +151,7 @@ def plan(model: type[Artifact], args: tuple, kwargs: dict[str, Any]) -> Plan:
     is_path = isinstance(data, (str, Path))
     if is_path:
         storage_paths.check_not_managed_path(data)
+    passed_key = key  # the key whose suffix must be the data's (not one taken from revises)
     if revises is not None:
         key = revises.key if key is None else key
         description = revises.description if description is None else description
@@ -178,7 +179,7 @@ def plan(model: type[Artifact], args: tuple, kwargs: dict[str, Any]) -> Plan:
         key_is_virtual = False
     else:
         key_is_virtual = key is None or process_settings.settings.creation._artifact_use_virtual_keys
-    suffix = None if is_path else _in_memory_suffix(data, key, format) if (
+    suffix = None if is_path else _in_memory_suffix(data, passed_key, format) if (
         files.is_anndata(data) or files.is_dataframe(data)) else None
     local = files.describe_data(
         data, storage_root=Path(storage.root), suffix=suffix, temp_folder=process_settings.settings.cache_dir

@@ -223,8 +223,21 @@ def check_location_unchanged(artifact: Artifact) -> None:
 
 
 def delete_for_good(artifact: Artifact, storage: bool | None, delete_record: Callable[[], None]) -> None:
-    """The body of ``Artifact.delete(permanent=True, storage=...)`` (see its docstring):
-    ``delete_record`` deletes the row."""
+    """The body of ``Artifact.delete(permanent=True, storage=...)``: ``delete_record`` deletes the row.
+
+    What happens to the data (``storage``):
+
+    - a managed copy (``.lamindb/<uid><suffix>``): removed unless
+      ``storage=False``;
+    - data with a real key (registered where it lay in a registered
+      storage, or stored at its key): kept unless ``storage=True`` (LaminDB
+      asks; here nothing of a user's folder goes without being asked for),
+      and kept whenever another artifact still points at the same path;
+    - data in a storage that this instance does not manage (a storage
+      registered with ``ln.Storage(...)``, or an artifact transferred with
+      ``Registry.using(...)``): never removed; ``storage=True`` is an
+      ``IntegrityError``, otherwise only the record is deleted.
+    """
     model = type(artifact)
     path = artifact._storage_path()
     owned = artifact._owns_file()
