@@ -50,7 +50,7 @@ _FUNCTIONS = {
 }
 _MODULES = ("setup", "fields", "core", "models")
 
-__all__ = ["errors", "context", "settings", "Q", *_REGISTRIES, *_FUNCTIONS, *_MODULES, "__version__"]
+__all__ = ["errors", "context", "settings", "Q", "UPath", *_REGISTRIES, *_FUNCTIONS, *_MODULES, "__version__"]
 
 
 def __getattr__(name: str) -> Any:
@@ -85,6 +85,11 @@ def __getattr__(name: str) -> Any:
         from django.db.models import Q
 
         return Q
+    if name == "UPath":
+        from .upath import UPath
+
+        value = globals()[name] = UPath
+        return value
     raise AttributeError(f"module 'lamindb_core' has no attribute '{name}'")
 
 

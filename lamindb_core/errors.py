@@ -155,3 +155,12 @@ __all__ += ["RecordNameChangeIntegrityError"]
 class OrganismNotSet(InvalidArgument):
     """A registry whose records belong to an organism (``bt.Gene``) was used with
     no ``organism=`` and no default organism (``bt.settings.organism``)."""
+
+
+class IntegrityError(Exception):
+    """An operation would break what the registry promises about its data, such as
+    deleting a file in a storage location that another instance manages
+    (``artifact.delete(storage=False)`` deletes the record alone)."""
+
+
+__all__.append("IntegrityError")

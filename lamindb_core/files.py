@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import errors
+from . import errors, loaders
 from .logger import logger
 
 __all__ = [
@@ -292,30 +292,42 @@ def is_anndata(obj: Any) -> bool:
     return anndata is not None and isinstance(obj, anndata.AnnData)
 
 
-def write_temp(obj: Any, suffix: str) -> Path:
-    """Write a DataFrame (``.parquet``) or an AnnData (``.h5ad``) to a new temporary file.
+def write_temp(obj: Any, suffix: str, folder: Path | None = None) -> Path:
+    """Write a DataFrame (``.parquet``) or an AnnData (``.h5ad``, ``.zarr``,
+    ``.anndata.zarr``: a folder) to a new temporary path in ``folder`` (the
+    system's temporary folder by default).
 
-    The caller owns the file and removes it.
+    The caller owns the file or folder and removes it.
 
     Raises:
         ln.errors.InvalidArgument: the object cannot be written in that format
             (for example a DataFrame whose column names are not strings).
     """
-    fd, name = tempfile.mkstemp(prefix="lamindb-core-", suffix=suffix)
-    os.close(fd)
-    path = Path(name)
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+    is_zarr = suffix.endswith(".zarr")
+    if is_zarr:
+        # a name that nothing else takes: an empty folder made here, replaced by the store
+        path = Path(tempfile.mkdtemp(prefix="lamindb-core-", suffix=suffix, dir=folder))
+        os.rmdir(path)
+    else:
+        fd, name = tempfile.mkstemp(prefix="lamindb-core-", suffix=suffix, dir=folder)
+        os.close(fd)
+        path = Path(name)
     try:
-        if suffix == ".parquet":
+        if suffix == ".parquet" and is_dataframe(obj):
             obj.to_parquet(path, engine="pyarrow")
-        elif suffix == ".h5ad":
+        elif suffix == ".h5ad" and is_anndata(obj):
             obj.write_h5ad(path)
+        elif is_zarr and is_anndata(obj):
+            obj.write_zarr(path)
         else:
             raise errors.InvalidArgument(f"cannot write {type(obj).__name__} as {suffix}")
     except errors.InvalidArgument:
-        path.unlink(missing_ok=True)
+        remove_path(path)
         raise
     except Exception as exc:
-        path.unlink(missing_ok=True)
+        remove_path(path)
         raise errors.InvalidArgument(
             f"cannot write the {type(obj).__name__} as {suffix}: {exc}"
         ) from exc
@@ -409,14 +421,18 @@ def check_source(path: Path, storage_root: Path | None = None) -> None:
         )
 
 
-def describe_data(data: Any, storage_root: Path | None = None) -> LocalData:
+def describe_data(
+    data: Any, storage_root: Path | None = None, suffix: str | None = None, temp_folder: Path | None = None
+) -> LocalData:
     """Inspect ``data`` (a path, a DataFrame or an AnnData): the artifact's computed fields.
 
     Returns the fields ``suffix``, ``size``, ``hash``, ``_hash_type``, and, where
     they apply, ``n_files``, ``kind``, ``otype`` and ``n_observations``. A path
     keeps the name it was given: a symbolic link takes its suffix from its own
     name, and its target's bytes are read. ``storage_root`` is the storage the
-    data is for (see :func:`check_source`).
+    data is for (see :func:`check_source`). An in-memory object is written to
+    ``temp_folder`` with ``suffix`` (``.parquet`` for a DataFrame, ``.h5ad`` for
+    an AnnData by default; ``.zarr`` writes an AnnData as a folder).
 
     Raises:
         FileNotFoundError: ``data`` names a path that does not exist.
@@ -452,19 +468,27 @@ def describe_data(data: Any, storage_root: Path | None = None) -> LocalData:
             fields = {"suffix": suffix_of(path, is_dir=False), "size": size, "hash": hash_, "_hash_type": "md5"}
         return LocalData(path=path, is_temporary=False, fields=fields, fingerprint=fingerprint)
     if is_dataframe(data):
-        suffix, otype, n_obs = ".parquet", "DataFrame", len(data)
+        suffix, otype, n_obs = suffix or ".parquet", "DataFrame", len(data)
     elif is_anndata(data):
-        suffix, otype, n_obs = ".h5ad", "AnnData", data.n_obs
+        suffix, otype, n_obs = suffix or ".h5ad", "AnnData", data.n_obs
     else:
         raise errors.InvalidArgument(
             "an Artifact's data is a local file or folder path, a pandas DataFrame or an "
             f"AnnData, got {type(data).__name__}"
         )
-    path = write_temp(data, suffix)
-    size, hash_ = hash_file(path)
-    fields = {"suffix": suffix, "size": size, "hash": hash_, "_hash_type": "md5",
-              "kind": "dataset", "otype": otype, "n_observations": int(n_obs)}
-    return LocalData(path=path, is_temporary=True, fields=fields)
+    path = write_temp(data, suffix, temp_folder)
+    try:
+        if path.is_dir():
+            size, hash_, n_files = hash_dir(path)
+            fields = {"suffix": suffix, "size": size, "hash": hash_, "_hash_type": "md5-d", "n_files": n_files}
+        else:
+            size, hash_ = hash_file(path)
+            fields = {"suffix": suffix, "size": size, "hash": hash_, "_hash_type": "md5"}
+    except BaseException:
+        remove_path(path)
+        raise
+    fields.update({"kind": "dataset", "otype": otype, "n_observations": int(n_obs)})
+    return LocalData(path=path, is_temporary=True, fields=fields, fingerprint=_fingerprint(path))
 
 
 def store_atomic(
@@ -746,22 +770,5 @@ def remove_path(path: Path) -> None:
 
 
 def load_file(path: Path, suffix: str) -> Any:
-    """Read a stored file: a DataFrame for ``.parquet``, ``.csv`` and ``.tsv``, an
-    AnnData for ``.h5ad``; anything else is returned as its path."""
-    if suffix == ".parquet":
-        import pandas as pd
-
-        return pd.read_parquet(path)
-    if suffix in (".csv", ".tsv"):
-        import pandas as pd
-
-        return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
-    if suffix == ".h5ad":
-        try:
-            import anndata
-        except ImportError:
-            raise ImportError(
-                "loading an .h5ad artifact needs anndata: pip install 'lamindb-jupyter[anndata]'"
-            ) from None
-        return anndata.read_h5ad(path)
-    return path
+    """Read a stored file by its suffix: see :func:`lamindb_core.loaders.load_to_memory`."""
+    return loaders.load_to_memory(path, suffix)

@@ -13,13 +13,16 @@ Example:
 
 from __future__ import annotations
 
+import copy
+import os
 from pathlib import Path
 from typing import Any
 
-from . import errors, setup
+from . import errors, ownership, setup
+from . import instance as _instance
 from .logger import logger
 
-__all__ = ["CreationSettings", "Settings", "settings", "VERBOSITY_NAMES"]
+__all__ = ["CreationSettings", "Settings", "SwitchedStorage", "settings", "VERBOSITY_NAMES"]
 
 # LaminDB's six level names on lamindb-core's three levels. lamindb-core always
 # shows warnings, so "error" is as quiet as "warning"; it has no hint or debug
@@ -53,10 +56,11 @@ class CreationSettings:
         ``None``), so this switch changes nothing here."""
 
         self._artifact_use_virtual_keys: bool = True
-        """LaminDB: store the data under ``.lamindb/<uid>`` and keep the key in
-        the database only (``True``, the default), or store it at ``<root>/<key>``.
-        lamindb-core always stores under ``.lamindb/<uid><suffix>``; this switch
-        changes nothing here."""
+        """Store the data of new artifacts under ``.lamindb/<uid><suffix>`` and keep
+        the key in the database only (``True``, the default), or, for an artifact
+        with a key, at ``<root>/<key>`` (``False``): such a key is the file's real
+        path, it cannot change later, and a file that exists there is never
+        replaced."""
 
     def __repr__(self) -> str:
         return (
@@ -66,11 +70,33 @@ class CreationSettings:
         )
 
 
+class SwitchedStorage(setup.StorageSettings):
+    """The storage location that ``ln.settings.storage = path`` switched to, for one instance."""
+
+    def __init__(self, instance: Any, root: Path, record: Any) -> None:
+        super().__init__(instance)
+        self._root = root
+        self._record = record
+        self.instance_uid = instance.uid
+        """The instance it belongs to: connecting to another one leaves it."""
+
+    @property
+    def root(self) -> Path:
+        """The folder that holds the data, an absolute path."""
+        return self._root
+
+    @property
+    def record(self) -> Any:
+        """The ``ln.Storage`` record of this location."""
+        return self._record
+
+
 class Settings:
     """The settings of this process: ``ln.settings``."""
 
     def __init__(self) -> None:
         self._creation = CreationSettings()
+        self._switched: SwitchedStorage | None = None
         self.track_run_inputs: bool = True
         """Whether ``artifact.load()`` and ``artifact.cache()`` in a run that
         ``ln.track()`` started record the artifact as an input of the run
@@ -114,26 +140,74 @@ class Settings:
 
     @property
     def storage(self) -> setup.StorageSettings:
-        """The storage location of the current instance: ``ln.setup.settings.storage``.
+        """The storage location that new artifacts go to.
 
-        Switching it (LaminDB's ``ln.settings.storage = "s3://..."``) is not
-        supported: an instance has one storage folder here.
+        By default the instance's own storage folder (``ln.setup.settings.storage``).
+        Setting it to another local folder switches where the data of new
+        artifacts is copied, for this process and the current instance: the
+        folder is created if needed and registered as an ``ln.Storage`` managed
+        by this instance (a folder registered already is used as it is). Setting
+        it back to the instance's folder switches back. Files that lie inside
+        any registered storage are registered where they are, whatever this says.
+
+        LaminDB's form ``ln.settings.storage = (root, {options})`` is accepted;
+        the options are those of cloud file systems and mean nothing for a folder.
+
+        Raises:
+            ln.errors.InvalidArgument: a cloud URL (only local folders are
+                supported yet), a path that is a file, or the storage folder of
+                another instance.
 
         Example:
+            >>> ln.settings.storage = "./more-space"
             >>> ln.settings.storage.root_as_str
-            '/home/me/mydata'
+            '/home/me/more-space'
         """
+        switched = self._switched
+        if switched is not None and switched.instance_uid == setup.settings.instance.uid:
+            return switched
         return setup.settings.storage
 
     @storage.setter
     def storage(self, value: Any) -> None:
-        # LaminDB switches where new artifacts go; here each instance has one storage
-        # folder, and a silent no-op would put data where the user did not ask
-        raise errors.InvalidArgument(
-            f"ln.settings.storage = {value!r}: switching the storage location is not supported by "
-            f"lamindb-core yet; new artifacts go to the instance's storage {setup.settings.storage.root_as_str!r}. "
-            "Connect to another instance (ln.setup.connect) to store elsewhere"
-        )
+        if isinstance(value, tuple):
+            value = value[0]
+        text = os.fspath(value) if isinstance(value, os.PathLike) else str(value)
+        if "://" in text:
+            raise errors.InvalidArgument(
+                f"ln.settings.storage = {text!r}: lamindb-core stores data in local folders only (yet); "
+                "pass a folder path"
+            )
+        root = Path(os.path.realpath(Path(text).expanduser()))
+        if root.exists() and not root.is_dir():
+            raise errors.InvalidArgument(f"ln.settings.storage = {text!r}: {root} is a file, not a folder")
+        current = setup.settings.instance
+        if root == setup.settings.storage.root:
+            self._switched = None
+            logger.important(f"storage location is the instance's folder again: {root.as_posix()}")
+            return
+        marker = ownership.read_storage_marker(root)
+        if marker is not None and marker.get("uid") != current.uid:
+            raise errors.InvalidArgument(
+                f"ln.settings.storage = {text!r}: {root} is the storage folder of the instance "
+                f"{marker.get('slug')!r}; store into a folder of its own"
+            )
+        root.mkdir(parents=True, exist_ok=True)
+        # the registry of the instance's storage record: this layer names no registry
+        registry = type(_instance.current_storage())
+        record = registry.objects.filter(root=root.as_posix()).first()
+        if record is None:
+            record = registry(root=root.as_posix(), type="local", instance_uid=current.uid).save()
+            logger.important(f"registered storage location {root.as_posix()}")
+        self._switched = SwitchedStorage(current, root, record)
+        logger.important(f"new artifacts are stored in {root.as_posix()}")
+
+    def storage_record(self) -> Any:
+        """The ``ln.Storage`` record of ``storage`` (a copy), where new artifacts go."""
+        switched = self.storage
+        if isinstance(switched, SwitchedStorage):
+            return copy.copy(switched.record)
+        return _instance.current_storage()
 
     @property
     def cache_dir(self) -> Path:

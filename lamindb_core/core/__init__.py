@@ -1,5 +1,6 @@
-"""The ``ln.core`` namespace of LaminDB 1.0: ``ln.core.exceptions`` and ``ln.core.datasets``."""
+"""The ``ln.core`` namespace of LaminDB 1.0: ``ln.core.exceptions``, ``ln.core.datasets``,
+``ln.core.loaders`` and ``ln.core.storage``."""
 
-from . import datasets, exceptions
+from . import datasets, exceptions, loaders, storage
 
-__all__ = ["datasets", "exceptions"]
+__all__ = ["datasets", "exceptions", "loaders", "storage"]

@@ -7,18 +7,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from django.db import IntegrityError, models, transaction
-from django.db.models import Case, Q, When
+from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Substr
 
-from .. import errors, files, process_settings, progress, recovery
+from .. import errors, files, loaders, process_settings, storage_paths
 from ..context import context, current_run_id
 from ..dataframe import queryset_to_df
-from ..instance import current_instance, current_storage
+from ..instance import current_instance
 from ..logger import logger
 from ..query import RecordQuerySet
 from ..uids import base62_16_v0, increment_base62
-from . import artifact_batch
+from . import artifact_batch, artifact_data, artifact_lifecycle
 from .annotations import FeaturesDescriptor, features_table
 from .describe import artifact_tree
 from .labels import LabelsDescriptor
@@ -183,13 +183,14 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
             ),
         ]
 
-    # fields that ln.Artifact(data, ...) computes and does not take
-    _COMPUTED_FIELDS = frozenset({"suffix", "size", "hash", "_hash_type", "n_files"})
     # Set on artifacts made from data, until they are saved. Class attributes, so
     # that records loaded from the database have them too.
     _local_data: files.LocalData | None = None
     _revises: Artifact | None = None
     _release_temp: Any = None
+    _memory_rep: Any = None
+    # the key and suffix as saved, to refuse changes that would lose the data
+    _saved_key_suffix: tuple[str | None, str] | None = None
 
     def __init__(self, *args, **kwargs):
         """Create an artifact from a file, a folder, a DataFrame or an AnnData.
@@ -197,24 +198,40 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         Args:
             data: A local file or folder path (``str`` or ``Path``), a
                 ``pandas.DataFrame`` (stored as ``.parquet``) or an ``AnnData``
-                (stored as ``.h5ad``).
+                (stored as ``.h5ad``, or a ``.zarr`` folder with ``format="zarr"``).
             key: A path-like key, such as ``"images/my_image.jpg"``.
             description: A description.
             run: The run that creates it; the tracked run by default.
             revises: An artifact of which this is a new version.
-            **fields: Other fields, such as ``version="2"`` or ``kind="model"``.
+            version: A version label, a string such as ``"2"``.
+            format: For an AnnData: ``"h5ad"`` (default), ``"zarr"`` or
+                ``"anndata.zarr"``; the suffix of ``key`` says it too.
+            **fields: Other fields, such as ``kind="model"``.
+
+        Where the data goes: a file or folder that lies inside a registered
+        storage location (``ln.Storage``; the instance's folder or another
+        one) is registered where it is: nothing is copied, its ``key`` is its
+        path relative to that root and cannot change (``_key_is_virtual`` is
+        False). Anything else is copied into ``ln.settings.storage`` when saved.
 
         The data's ``suffix``, ``size``, ``hash``, ``n_files``, ``kind``,
         ``otype`` and ``n_observations`` are computed here; nothing is written
-        to storage or to the database until ``save()``.
+        to storage or to the database until ``save()``. Content that is saved
+        already gives that artifact (with a message). A ``key`` that a saved
+        artifact has makes this its next version.
 
         Without data, keywords create a bare record (``storage`` then defaults
         to the instance's storage when it is saved).
 
         Raises:
             FileNotFoundError: the path does not exist.
-            ln.errors.InvalidArgument: the data is of another type, or a computed
-                field is passed as well.
+            ValueError: more than one positional argument, a ``version`` that is
+                not a string or repeats that of ``revises``, or a key or path
+                inside ``.lamindb/``.
+            TypeError: ``revises`` is not an Artifact.
+            ln.errors.InvalidArgument: the data is of another type, a computed
+                field is passed as well, the key's suffix is not the data's, or
+                a file in a registered storage gets another key than its path.
 
         Example:
             >>> artifact = ln.Artifact("./reads.fastq.gz", key="raw/reads.fastq.gz").save()
@@ -230,82 +247,122 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
                 raise errors.InvalidArgument("revises needs data: ln.Artifact(data, revises=artifact)")
             super().__init__(**kwargs)
             return
-        if len(args) > 1 or (args and "data" in kwargs):
-            raise errors.InvalidArgument(
-                "ln.Artifact takes one positional argument, the data: "
-                "ln.Artifact(data, key=..., description=...)"
-            )
-        data = args[0] if args else kwargs.pop("data")
-        revises = kwargs.pop("revises", None)
-        computed = sorted(set(kwargs) & self._COMPUTED_FIELDS)
-        if computed:
-            raise errors.InvalidArgument(
-                f"{', '.join(computed)} {'is' if len(computed) == 1 else 'are'} computed from the data; "
-                "do not pass them to ln.Artifact(data, ...)"
-            )
-        if revises is not None:
-            if not isinstance(revises, Artifact) or revises._state.adding:
-                raise errors.InvalidArgument(f"revises expects a saved Artifact, got {revises!r}")
-            kwargs.setdefault("key", revises.key)
-            kwargs.setdefault("description", revises.description)
-        if kwargs.get("storage") is None and kwargs.get("storage_id") is None:
-            kwargs["storage"] = self._default_storage()
-        storage = kwargs.get("storage")
-        local = files.describe_data(data, storage_root=Path(storage.root) if storage is not None else None)
+        plan = artifact_data.plan(type(self), args, kwargs)
+        if plan.existing is not None:
+            super().__init__()
+            self._return_existing(plan.existing)
+            if plan.description is not None:
+                self.description = plan.description
+            return
+        local = plan.local
         if local.is_temporary:
             # an unsaved artifact of an in-memory object leaves no file behind
             self._release_temp = weakref.finalize(self, files.remove_path, local.path)
-        fields = {**local.fields, "_key_is_virtual": True, **kwargs}
-        super().__init__(**fields)
+        super().__init__(**plan.fields)
         self._local_data = local
-        self._revises = revises
+        self._revises = plan.revises
+        self._memory_rep = plan.memory_rep
 
     @classmethod
-    def from_df(cls, df: Any, key: str | None = None, description: str | None = None, **kwargs) -> Artifact:
+    def from_db(cls, db, field_names, values):
+        """Django's constructor of records read from the database; remembers the saved key and suffix."""
+        record = super().from_db(db, field_names, values)
+        if "key" in field_names and "suffix" in field_names:
+            record._saved_key_suffix = (record.key, record.suffix)
+        return record
+
+    @classmethod
+    def from_df(
+        cls, df: Any, key: str | None = None, description: str | None = None, run: Any = None,
+        revises: Artifact | None = None, **kwargs,
+    ) -> Artifact:
         """Create an artifact from a ``pandas.DataFrame``, stored as a parquet file.
 
         Args:
             df: The DataFrame.
             key: A path-like key, such as ``"iris/iris_collection.parquet"``.
             description: A description.
-            **kwargs: ``run``, ``revises`` and other fields, as for ``ln.Artifact``.
+            run: The run that creates it; the tracked run by default.
+            revises: An artifact of which this is a new version.
+            **kwargs: ``version`` and other fields, as for ``ln.Artifact``.
 
         Raises:
-            ln.errors.InvalidArgument: ``df`` is not a DataFrame.
+            ln.errors.InvalidArgument: ``df`` is not a DataFrame, or the key's
+                suffix is not ``.parquet``.
 
         Example:
             >>> ln.Artifact.from_df(datasets.df_iris(), key="iris/iris_collection.parquet").save()
         """
+        storage_paths.check_key(key)
         if not files.is_dataframe(df):
             raise errors.InvalidArgument(
                 f"Artifact.from_df() expects a pandas DataFrame, got {type(df).__name__}"
                 + (": use Artifact.from_anndata()" if files.is_anndata(df) else "")
             )
-        return cls(df, key=key, description=description, **kwargs)
+        return cls(df, key=key, description=description, revises=revises, run=run, **kwargs)
 
     @classmethod
-    def from_anndata(cls, adata: Any, key: str | None = None, description: str | None = None, **kwargs) -> Artifact:
-        """Create an artifact from an ``AnnData``, stored as an ``.h5ad`` file.
+    def from_anndata(
+        cls, adata: Any, key: str | None = None, description: str | None = None, run: Any = None,
+        revises: Artifact | None = None, **kwargs,
+    ) -> Artifact:
+        """Create an artifact from an ``AnnData`` or a path to one (``.h5ad``, ``.zarr``).
+
+        An AnnData in memory is stored as an ``.h5ad`` file, or as a ``.zarr``
+        folder with ``format="zarr"`` (or a key ending in ``.zarr``).
 
         Args:
-            adata: The AnnData.
+            adata: The AnnData, or the path of an ``.h5ad`` file or AnnData ``.zarr`` folder.
             key: A path-like key, such as ``"example_datasets/dataset1.h5ad"``.
             description: A description.
-            **kwargs: ``run``, ``revises`` and other fields, as for ``ln.Artifact``.
+            run: The run that creates it; the tracked run by default.
+            revises: An artifact of which this is a new version.
+            **kwargs: ``format``, ``version`` and other fields, as for ``ln.Artifact``.
 
         Raises:
-            ln.errors.InvalidArgument: ``adata`` is not an AnnData.
+            ln.errors.InvalidArgument: ``adata`` is not an AnnData, or the key's
+                suffix is not the format's.
+            ValueError: an unknown ``format``.
 
         Example:
             >>> adata = datasets.small_dataset1(format="anndata")
             >>> ln.Artifact.from_anndata(adata, key="example_datasets/dataset1.h5ad").save()
         """
-        if not files.is_anndata(adata):
+        storage_paths.check_key(key)
+        if not (files.is_anndata(adata) or artifact_data.is_anndata_path(adata)):
             raise errors.InvalidArgument(
                 f"Artifact.from_anndata() expects an AnnData, got {type(adata).__name__}"
-                + (": use Artifact.from_df()" if files.is_dataframe(adata) else "")
+                + (": use Artifact.from_df()" if files.is_dataframe(adata) else
+                   f" {adata!r}: pass an AnnData or a path to AnnData-like (.h5ad, .zarr)")
             )
-        return cls(adata, key=key, description=description, **kwargs)
+        kwargs.setdefault("otype", "AnnData")
+        kwargs.setdefault("kind", "dataset")
+        return cls(adata, key=key, description=description, revises=revises, run=run, **kwargs)
+
+    @classmethod
+    def from_dir(cls, path: Path | str, key: str | None = None, *, run: Any = None) -> list[Artifact]:
+        """Create one artifact for each file of a folder, keyed by the file's path in it.
+
+        A folder inside a registered storage location is registered where it
+        is (the keys are the files' paths in that storage; a ``key`` is then an
+        error). Otherwise the keys are ``<key or folder name>/<path in the folder>``
+        and the files are copied when saved. Files with the same content as an
+        earlier one of the folder are left out; content saved already gives the
+        existing artifact.
+
+        Args:
+            path: The folder.
+            key: The key of the folder, the prefix of the files' keys.
+            run: The run that creates them; the tracked run by default.
+
+        Returns:
+            The artifacts, not saved: ``ln.save(artifacts)``.
+
+        Example:
+            >>> artifacts = ln.Artifact.from_dir("./images", key="images")
+            >>> ln.save(artifacts)
+        """
+        return artifact_data.from_dir(cls, path, key=key, run=run)
 
     # -- where the data is ---------------------------------------------------
 
@@ -316,9 +373,12 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
 
     @property
     def path(self) -> Path:
-        """Where the data is: the stored file or folder, ``<storage>/.lamindb/<uid><suffix>``.
+        """Where the data is.
 
-        Before the artifact is saved, this is the local file it was made from.
+        A managed copy is ``<storage>/.lamindb/<uid><suffix>``; data registered
+        where it lies in a registered storage (or stored at its key) is
+        ``<storage>/<key>``. Before the artifact is saved, this is the local
+        file it was made from.
 
         Example:
             >>> artifact.path
@@ -327,6 +387,19 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         if self._state.adding and self._local_data is not None:
             return self._local_data.path
         return self._storage_path()
+
+    @property
+    def _local_filepath(self) -> Path:
+        # LaminDB's name of the local data an unsaved artifact was made from;
+        # absent once it is saved (hasattr() is then False)
+        if self._local_data is None:
+            raise AttributeError("_local_filepath")
+        return self._local_data.path
+
+    @property
+    def _cache_path(self) -> Path:
+        # LaminDB's local copy of the data; storage is local here, so the path itself
+        return self.path
 
     def cache(self, is_run_input: bool | None = None) -> Path:
         """A local path to the data. Storage is local here, so this is ``path``.
@@ -351,19 +424,50 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         self._track_run_input(is_run_input)
         return path
 
-    def load(self, is_run_input: bool | None = None) -> Any:
-        """Load the data: a DataFrame for ``.parquet`` and ``.csv``, an AnnData
-        for ``.h5ad``, and the local path for anything else.
+    def load(self, is_run_input: bool | None = None, **kwargs) -> Any:
+        """Load the data into memory, by its suffix.
+
+        A DataFrame for ``.parquet``, ``.csv`` and ``.tsv``; an AnnData for
+        ``.h5ad`` and AnnData ``.zarr`` folders; a ``dict`` for ``.json`` and
+        ``.yaml``; ``.html`` and images are shown in IPython (elsewhere, and for
+        any other suffix, the local path is returned). An unsaved artifact made
+        from an object in memory returns that object.
 
         Args:
             is_run_input: As in ``cache()``: whether the artifact becomes an input
                 of the tracked run.
+            **kwargs: Passed to the loader, e.g. ``pandas.read_csv``'s.
 
         Example:
             >>> ln.Artifact.get(key="iris/iris_collection.parquet").load().shape
             (150, 5)
         """
-        return files.load_file(self.cache(is_run_input=is_run_input), self.suffix)
+        if self._memory_rep is not None and self._state.adding:
+            return self._memory_rep
+        return loaders.load_to_memory(self.cache(is_run_input=is_run_input), self.suffix, **kwargs)
+
+    def open(self, mode: str = "r", is_run_input: bool | None = None) -> Any:
+        """Access the data without loading all of it.
+
+        An ``.h5ad`` file opens as an AnnData in backed mode; an AnnData
+        ``.zarr`` folder as an AnnData whose arrays zarr reads lazily; ``.h5``
+        as an ``h5py.File``; a ``.parquet`` (or ``.csv``) file, or a folder of
+        such files, as a ``pyarrow.dataset.Dataset``.
+
+        Args:
+            mode: ``"r"``: data in storage is read-only here.
+            is_run_input: As in ``cache()``.
+
+        Raises:
+            ValueError: another suffix, or another mode.
+
+        Example:
+            >>> ln.Artifact.get(key="iris/iris_collection.parquet").open().files
+            ['/home/me/mydata/.lamindb/7zehFvNzAqbgyKke0000.parquet']
+        """
+        access = loaders.open_backed(self.path, self.suffix, mode)
+        self._track_run_input(is_run_input)
+        return access
 
     def _track_run_input(self, is_run_input: bool | None) -> None:
         # LaminDB's lineage: data that a tracked run reads is an input of the run,
@@ -391,9 +495,10 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
     # -- saving and deleting -------------------------------------------------
 
     def save(self, *args, **kwargs) -> Artifact:
-        """Save the artifact: copy its data into storage, then write its record.
+        """Save the artifact: store its data, then write its record.
 
-        The data goes to ``<storage>/.lamindb/<uid><suffix>`` under a temporary
+        The data goes to ``<storage>/.lamindb/<uid><suffix>`` (to ``<storage>/<key>``
+        for a real key; data registered where it lies stays there) under a temporary
         name and is renamed when complete. If the copy fails, no record is
         written; if the record cannot be written, the copy is removed. The copy
         is listed first in the storage's journal of saves in progress: if the
@@ -414,70 +519,46 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
             >>> ln.Artifact("./reads.fastq.gz", key="raw/reads.fastq.gz").save()
             ! returning existing artifact with same hash: Artifact(uid='...', ...)
         """
+        for name in ("upload", "print_progress", "access_token"):  # LaminDB's, for cloud storage
+            kwargs.pop(name, None)
         # before the lookups and the copy: a NUL in the key breaks PostgreSQL's query
         self._check_storable_many([self])
         self._fill_defaults()
         if not self._state.adding or self._local_data is None:
-            return super().save(*args, **kwargs)
+            if not self._state.adding:
+                self._check_location_unchanged()
+            super().save(*args, **kwargs)
+            self._saved_key_suffix = (self.key, self.suffix)
+            return self
         # the hash below finds same content: it must still be the data's
         self._local_data.check_unchanged()
         cls = type(self)
-        # one query for both: the same content (in the trash too), and the latest
-        # version under this key
-        wanted = Q(hash=self.hash)
-        if self._revises is None and self.key is not None:
-            # the latest version is in the trash only if all versions are: new
-            # content under its key is still its next version
-            wanted |= Q(key=self.key, is_latest=True)
-        same_content_first = Case(When(hash=self.hash, then=0), default=1)
-        in_use_first = Case(When(_branch_code=-1, then=1), default=0)
-        found = list(cls.objects.filter(wanted).order_by(same_content_first, in_use_first, "-created_at", "-id")[:1])
-        existing = next((a for a in found if a.hash == self.hash), None)
+        existing, found = artifact_lifecycle.same_content_or_key(self)
         if existing is not None:
             self._return_existing(existing)
             return self
         super()._check_required()
         previous = self._revises
         if previous is None and self.key is not None:
-            previous = next((a for a in found if a.key == self.key), None)
+            previous = found
         if previous is not None:
             self.uid = self._next_version_uid(previous.stem_uid)
-        # ln.save() opens the journal of its files; a save on its own, its own
-        journal = self.__dict__.get("_journal")
-        own_journal = journal is None
-        if own_journal:
-            journal = artifact_batch.open_journal(self.storage)
-        committed = False
-        try:
-            dest = self._store_data(journal, is_version=previous is not None)
-            try:
-                with transaction.atomic():
-                    if previous is not None:
-                        cls._unmark_latest(previous.stem_uid)
-                    # the insert itself, without BasicRecord.save's reuse of a record
-                    # with the same unique value: here a conflict must remove the copy
-                    super(BasicRecord, self).save(*args, **kwargs)
-            except IntegrityError as exc:
-                self._state.adding, self.pk = True, None
-                files.remove_path(dest)
-                existing = cls.objects.filter(hash=self.hash).first()
-                if existing is None:
-                    raise errors.ValidationError(f"cannot save {self!r}: {exc}") from exc
-                self._return_existing(existing)
-                return self
-            except BaseException:
-                self._state.adding, self.pk = True, None
-                files.remove_path(dest)
-                raise
-            committed = True
-        finally:
-            if own_journal:
-                recovery.end_journal(journal, committed)
+        # the insert itself, without BasicRecord.save's reuse of a record with the
+        # same unique value: here a conflict must remove the copy
+        inserted = artifact_lifecycle.store_and_insert(self, previous, lambda: super(BasicRecord, self).save(*args, **kwargs))
+        if not inserted:
+            return self
+        self._saved_key_suffix = (self.key, self.suffix)
         if previous is not None:
             previous.is_latest = False
             logger.important(f"created version {self.uid[16:]} of artifact '{self.stem_uid}' (key {self.key!r})")
         self._forget_local_data()
         return self
+
+    def _check_location_unchanged(self) -> None:
+        # a saved artifact's suffix, and a key that is the data's real path, say
+        # where the data is: changing them would lose it (LaminDB's checks)
+        artifact_lifecycle.check_location_unchanged(self)
 
     def _fill_defaults(self) -> None:
         # a new artifact without a storage goes to the instance's
@@ -491,25 +572,8 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
 
     @classmethod
     def _prepare_alone_many(cls, artifacts: list[Artifact], saved: list) -> Callable[[bool], None]:
-        """``ln.save``'s first step for new artifacts with data, before it opens its
-        transaction: the lookups (hash, key) and the file copies, so that no write
-        lock is held while files are copied (SQLite's is the whole database's).
-
-        Artifacts with new content and a new key (the usual case) are copied in
-        batches to their paths, and inserted in bulk by ``_save_alone_many``.
-        Artifacts whose content is saved already, that are new versions (a saved
-        key, ``revises``) or that repeat a key or content of an earlier one in the
-        list are saved one by one in the transaction, in their order, so that each
-        sees the ones before it, as a loop of ``save()`` would; those with new
-        content are copied here under a temporary name, which ``save()`` renames.
-        Each artifact whose file is stored is appended to ``saved`` at once, so
-        that ``ln.save`` can remove the file if the transaction fails later.
-
-        The files are listed in a journal per storage (``lamindb_core.recovery``)
-        before they are created. Returns the function that ``ln.save`` calls when
-        its transaction has ended (``True``: committed), which removes unused
-        temporary copies and ends the journals.
-        """
+        """``ln.save``'s first step for new artifacts with data, before its transaction:
+        see :func:`lamindb_core.models.artifact_batch.prepare`."""
         return artifact_batch.prepare(cls, artifacts, saved)
 
     @classmethod
@@ -522,45 +586,34 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
 
     def _after_bulk_save(self) -> None:
         self.__dict__.pop("_defer_forget", None)
+        self.__dict__.pop("_stored_copy", None)
         self._forget_local_data()
 
     def _discard_after_rollback(self) -> None:
         # ln.save() failed after this artifact stored its file: remove the file
         # unless the record exists (then the file is an existing artifact's)
         # (the stored copy: never the data it was made from)
+        # (data registered where it lies is the user's: never removed)
         if self.uid and not type(self).objects.filter(uid=self.uid).exists():
-            files.remove_path(self._storage_path())
-    def _store_data(self, journal: recovery.Journal, is_version: bool) -> Path:
-        # copy the data to its path in storage (or rename the copy that ln.save()
-        # made before its transaction); returns that path
-        staged = self.__dict__.pop("_staged", None)
-        while True:
-            dest = self._storage_path()
-            journal.add([dest.name])
-            try:
-                if staged is not None:
-                    files.publish(staged, dest)
-                else:
-                    # a bar in bytes once the copy takes over a second, as for ln.save()
-                    with progress.progress(self.size, artifact_batch.copying([self]), unit="B") as bar:
-                        files.store_atomic(
-                            self._local_data.path, dest, self._expected(), tag=journal.id, on_bytes=bar.update
-                        )
-                return dest
-            except FileExistsError:
-                if not dest.exists():
-                    raise  # about a parent folder, not this uid
-                # another process's version with this uid, or what a rolled-back
-                # save left: both stay, this artifact takes the next free uid
-                self.uid = self.uid[:16] + increment_base62(self.uid[16:]) if is_version else base62_16_v0()
+            if self._stores_managed_copy():
+                files.remove_path(self._storage_path())
+            elif "_stored_copy" in self.__dict__:
+                files.remove_path(self.__dict__.pop("_stored_copy"))
 
     def _expected(self) -> tuple[int, str]:
         # what the stored copy must be: the recorded size and hash
         return self.size, self.hash
 
     def _storage_path(self) -> Path:
-        # where save() puts the data
-        return Path(self.storage.root) / ".lamindb" / f"{self.uid}{self.suffix}"
+        # where the data is once saved: the managed copy, or the key's path
+        if self.key is not None and not self._key_is_virtual:
+            return Path(self.storage.root).joinpath(*self.key.split("/"))
+        return Path(self.storage.root).joinpath(*storage_paths.auto_storage_key(self.uid, self.suffix).split("/"))
+
+    def _stores_managed_copy(self) -> bool:
+        # whether save() copies the data to .lamindb/<uid><suffix> (journaled);
+        # else it stays where it is in a registered storage, or goes to its key
+        return self.key is None or self._key_is_virtual
 
     def _next_version_uid(self, stem: str) -> str:
         uids = type(self).objects.filter(uid__startswith=stem).values_list("uid", flat=True)
@@ -578,6 +631,8 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
     def _forget_local_data(self) -> None:
         if self.__dict__.get("_defer_forget"):
             return
+        self.__dict__.pop("_stored_copy", None)
+        self._memory_rep = None
         if self._release_temp is not None:
             self._release_temp()
             self._release_temp = None
@@ -595,64 +650,47 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
     def _settle_latest(cls, stem: str) -> int | None:
         """Mark the family's latest version by the rule above; return its id (None
         if the family has no member left). Call it inside a transaction."""
-        # FOR UPDATE (PostgreSQL): a concurrent save or restore of this family
-        # waits until this transaction is committed
-        rows = cls.objects.select_for_update().filter(uid__startswith=stem).values_list(
-            "pk", "uid", "_branch_code", "is_latest"
-        )
-        # startswith again: SQLite's LIKE ignores case
-        members = [row for row in rows if row[1].startswith(stem)]
-        if not members:
-            return None
-        latest = max(members, key=lambda row: (row[2] != -1, row[0]))[0]
-        stale = [row[0] for row in members if row[3] and row[0] != latest]
-        if stale:  # first: the index allows one latest at any moment
-            cls.objects.filter(pk__in=stale).update(is_latest=False)
-        if not any(row[0] == latest and row[3] for row in members):
-            cls.objects.filter(pk=latest).update(is_latest=True)
-        return latest
+        return artifact_lifecycle.settle_latest(cls, stem)
 
     @classmethod
     def _unmark_latest(cls, stem: str) -> None:
         """Before a new version of the family is inserted (inside its transaction):
         no member is the latest any more."""
-        # Lock the latest row first (PostgreSQL; SQLite's transactions are
-        # IMMEDIATE, so writers wait at BEGIN). A save that waits here for another
-        # one's new version then runs the UPDATE after that commit, so it sees
-        # that version and unmarks it too: one latest, no unique violation.
-        list(cls.objects.select_for_update().filter(uid__startswith=stem, is_latest=True).values_list("pk"))
-        cls.objects.filter(uid__startswith=stem, is_latest=True).update(is_latest=False)
+        artifact_lifecycle.unmark_latest(cls, stem)
 
     def _owns_file(self) -> bool:
         """Whether the current instance manages the storage of this artifact's file."""
         return self.storage.instance_uid == current_instance().uid
 
-    def delete(self, permanent: bool | None = None) -> None:
+    def delete(self, permanent: bool | None = None, storage: bool | None = None, using_key: str | None = None) -> None:
         """Move the artifact to the trash, or delete it for good.
 
         The first call moves it to the trash (``_branch_code = -1``): queries no
         longer show it and its file stays, so ``restore()`` brings it back.
-        ``delete(permanent=True)`` deletes the record and then the stored file;
-        the file goes when the transaction commits, so a rolled-back delete
-        keeps both.
+        ``delete(permanent=True)`` deletes the record and then, as ``storage``
+        says, the data; the data goes when the transaction commits, so a
+        rolled-back delete keeps both.
 
-        A file in a storage that another instance manages (an artifact
-        transferred with ``Registry.using(...)``) is never removed: only the
-        record is deleted, with a warning.
+        The data (``storage``): a managed copy goes unless ``storage=False``; a
+        file registered where it lay (or stored at its key) stays unless
+        ``storage=True``; see :func:`~lamindb_core.models.artifact_lifecycle.delete_for_good`.
 
         If it was the latest version, the newest version not in the trash
-        becomes the latest.
-
-        ``ln.Artifact.filter(...).delete(permanent=...)`` does the same for each
-        artifact of the query, in one transaction.
+        becomes the latest. ``ln.Artifact.filter(...).delete(permanent=...)``
+        does the same for each artifact of the query, in one transaction.
 
         Args:
             permanent: True deletes for good, even if the artifact is not in the
                 trash.
+            storage: Whether to delete the data as well (see above); ignored
+                when moving to the trash.
+            using_key: LaminDB's instance argument; only ``None`` is supported.
 
         Raises:
             ln.errors.ValidationError: other records still point to it (when
                 deleting for good); nothing is deleted.
+            ln.errors.IntegrityError: ``storage=True`` for data in a storage that
+                another instance (or none) manages; nothing is deleted.
 
         Example:
             >>> artifact.delete()                 # to the trash
@@ -661,37 +699,14 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         """
         if self._state.adding:
             raise errors.InvalidArgument(f"{self!r} is not saved: there is nothing to delete")
-        cls = type(self)
+        if using_key is not None:
+            raise errors.InvalidArgument("delete(using_key=...) is not supported: delete in the current instance")
         if not permanent:
-            if self._branch_code == -1:
-                logger.warning(
-                    f"{self!r} is in the trash already; delete(permanent=True) deletes it for good"
-                )
-                return
-            with transaction.atomic():
-                self._branch_code = -1
-                try:
-                    self.save(update_fields=["_branch_code", "updated_at"])
-                    latest = cls._settle_latest(self.stem_uid)
-                except BaseException:
-                    self._branch_code = 1
-                    raise
-            self.is_latest = latest == self.pk
-            logger.important(f"moved artifact '{self.uid}' to the trash; .restore() brings it back")
+            if storage is not None:
+                logger.warning("moving artifact to trash, storage arg is ignored")
+            artifact_lifecycle.set_trashed(self, True)
             return
-        path = self._storage_path()
-        owned = self._owns_file()
-        with transaction.atomic():
-            super().delete()
-            cls._settle_latest(self.stem_uid)
-        if owned:
-            # the file outlives the record only until the deletion is committed
-            transaction.on_commit(lambda: files.remove_path(path))
-        else:
-            logger.warning(
-                f"deleted the record only: the file of artifact '{self.uid}' stays, {path}: its storage "
-                f"{self.storage.root} is managed by instance {self.storage.instance_uid!r}, not by this one"
-            )
+        artifact_lifecycle.delete_for_good(self, storage, super().delete)
 
     def restore(self) -> None:
         """Bring the artifact back from the trash.
@@ -707,24 +722,7 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         """
         if self._state.adding:
             raise errors.InvalidArgument(f"{self!r} is not saved: there is nothing to restore")
-        cls = type(self)
-        previous = self._branch_code
-        with transaction.atomic():
-            self._branch_code = 1
-            try:
-                self.save(update_fields=["_branch_code", "updated_at"])
-                latest = cls._settle_latest(self.stem_uid)
-            except BaseException:
-                self._branch_code = previous
-                raise
-        self.is_latest = latest == self.pk
-        if not self.is_latest:
-            newer = cls.objects.filter(pk=latest).values_list("uid", flat=True).first()
-            logger.important(
-                f"restored artifact '{self.uid}'; the latest version stays the newer '{newer}'"
-            )
-        else:
-            logger.important(f"restored artifact '{self.uid}'")
+        artifact_lifecycle.set_trashed(self, False)
 
     # -- annotations -----------------------------------------------------------
 
@@ -769,8 +767,8 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
 
     @staticmethod
     def _default_storage() -> Storage:
-        # the Storage row of the current instance's folder, added on connect
-        return current_storage()
+        # where new artifacts go: ln.settings.storage (the instance's folder by default)
+        return process_settings.settings.storage_record()
 
 
 class ArtifactULabel(BasicRecord, TracksRun):

@@ -26,8 +26,28 @@ __all__ = ["BulkStore", "by_storage", "copy_files", "copying", "insert", "open_j
 
 
 def prepare(model: type[Artifact], artifacts: list[Artifact], saved: list) -> Callable[[bool], None]:
-    """The body of ``Artifact._prepare_alone_many`` (see its docstring): look up which
-    artifacts are new, copy their files, and return the function that ends the journals."""
+    """The body of ``Artifact._prepare_alone_many``: ``ln.save``'s first step for new
+    artifacts with data, before it opens its transaction: the lookups (hash, key) and
+    the file copies, so that no write lock is held while files are copied (SQLite's
+    is the whole database's).
+
+    Artifacts with new content and a new key (the usual case) are copied in
+    batches to their paths, and inserted in bulk by ``_save_alone_many``.
+    Artifacts whose content is saved already, that are new versions (a saved
+    key, ``revises``), that repeat a key or content of an earlier one in the
+    list, or whose data is not a managed copy (registered where it lies, or
+    stored at its key) are saved one by one in the transaction, in their order,
+    so that each sees the ones before it, as a loop of ``save()`` would; those
+    with new content and a managed copy are copied here under a temporary name,
+    which ``save()`` renames. Each artifact whose file is stored is appended to
+    ``saved`` at once, so that ``ln.save`` can remove the file if the
+    transaction fails later.
+
+    The files are listed in a journal per storage (``lamindb_core.recovery``)
+    before they are created. Returns the function that ``ln.save`` calls when
+    its transaction has ended (``True``: committed), which removes unused
+    temporary copies and ends the journals.
+    """
     for artifact in artifacts:
         artifact._fill_defaults()
         artifact._local_data.check_unchanged()
@@ -49,6 +69,7 @@ def prepare(model: type[Artifact], artifacts: list[Artifact], saved: list) -> Ca
         key = artifact.key
         if (
             artifact.hash in known_hashes or artifact.hash in seen or artifact._revises is not None
+            or not artifact._stores_managed_copy()
             or (key is not None and (key in versioned_keys or ("key", key) in seen))
         ):
             later.append(artifact)
@@ -61,7 +82,7 @@ def prepare(model: type[Artifact], artifacts: list[Artifact], saved: list) -> Ca
     staged = []
     for artifact in later:
         artifact._bulk_stage = "later"
-        if artifact.hash not in known_hashes and artifact.hash not in seen:
+        if artifact.hash not in known_hashes and artifact.hash not in seen and artifact._stores_managed_copy():
             seen.add(artifact.hash)
             staged.append(artifact)
     copied = batch + staged

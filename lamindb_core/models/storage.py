@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 
-from .. import errors, recovery
+from .. import errors, recovery, storage_paths
 from ..uids import base62_12
 from .record import ID_HELP, Record, TracksRun, TracksUpdates
 
@@ -49,6 +49,26 @@ class Storage(Record, TracksRun, TracksUpdates):
         help_text="The uid of the instance that manages the storage: only that instance deletes the stored files of "
         "deleted artifacts.",
     )
+
+    @classmethod
+    def containing(cls, path: Path | str, first: Storage | None = None) -> Storage | None:
+        """The registered local storage location whose root folder holds ``path``, or ``None``.
+
+        ``first`` (the storage that new artifacts go to) is asked first, as
+        LaminDB does; of the others, the innermost root wins. A file that lies
+        inside one is registered where it is, with its relative path as key.
+
+        Example:
+            >>> ln.Storage.containing("/data/store/raw/a.csv")
+            Storage(uid='...', root='/data/store', type='local', ...)
+        """
+        if first is not None and first.type == "local" and storage_paths.is_child_of_root(path, first.root):
+            return first
+        found = [
+            storage for storage in cls.objects.filter(type="local")
+            if storage_paths.is_child_of_root(path, storage.root)
+        ]
+        return max(found, key=lambda storage: len(storage.root), default=None)
 
     def recover(self, dry_run: bool = False) -> recovery.RecoveryReport:
         """Remove what saves that died left in this storage: stored files without a record, and temporary files.

@@ -90,12 +90,26 @@ def test_integrity_file_edited_to_saved_content_does_not_return_the_old_artifact
     # the edit is noticed before the hash is used to look up same content
     ln = instance
     first = ln.Artifact(write(tmp_path / "a.txt", b"version one"), key="a.txt").save()
-    path = write(tmp_path / "b.txt", b"version one")
+    path = write(tmp_path / "b.txt", b"version zero")
     artifact = ln.Artifact(path, key="b.txt")
-    path.write_bytes(b"version two, longer")
+    path.write_bytes(b"version one")  # now the saved content, same size and stat may not tell
     with pytest.raises(ln.errors.ContentChanged):
         artifact.save()
     assert ln.Artifact.filter().count() == 1 and first.path.read_bytes() == b"version one"
+
+
+def test_integrity_same_content_found_by_the_constructor_is_the_saved_artifact(instance, tmp_path):
+    # LaminDB: ln.Artifact(...) returns the saved artifact of the same content; editing the
+    # file afterwards changes nothing saved
+    ln = instance
+    first = ln.Artifact(write(tmp_path / "a.txt", b"version one"), key="a.txt").save()
+    path = write(tmp_path / "b.txt", b"version one")
+    artifact = ln.Artifact(path, key="b.txt")
+    assert not artifact._state.adding and artifact.id == first.id
+    path.write_bytes(b"version two, longer")
+    artifact.save()
+    assert ln.Artifact.filter().count() == 1 and first.path.read_bytes() == b"version one"
+    assert ln.Artifact.get(first.id).hash == first.hash
 
 
 def test_integrity_folder_edited_before_save_is_refused(instance, tmp_path, storage_files):
@@ -180,14 +194,15 @@ def test_integrity_storage_folder_and_its_contents_are_refused(instance, lamindb
         ln.Artifact(storage.parent)
     with pytest.raises(ln.errors.InvalidArgument, match=f"{lamindb_dir} is inside {lamindb_dir}"):
         ln.Artifact(lamindb_dir)
+    # a path inside a .lamindb/ folder: LaminDB's check and message, before the path is read
     stored = write(lamindb_dir / "someone-elses-file.txt", b"x")
-    with pytest.raises(ln.errors.InvalidArgument, match="where the instance keeps its stored artifacts and its database"):
+    with pytest.raises(ValueError, match=r"^Do not pass path inside the `\.lamindb/` directory\.$"):
         ln.Artifact(stored)
 
 
 @pytest.mark.sqlite_only
 def test_integrity_live_database_is_refused(instance, lamindb_dir):
-    with pytest.raises(instance.errors.InvalidArgument, match=r"lamin\.db is inside"):
+    with pytest.raises(ValueError, match=r"^Do not pass path inside the `\.lamindb/` directory\.$"):
         instance.Artifact(lamindb_dir / "lamin.db")
 
 

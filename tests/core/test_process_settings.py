@@ -63,17 +63,16 @@ def test_settings_creation_has_laminDB_switches_with_their_defaults(instance):
 
 
 def test_settings_creation_switches_leave_saving_as_it_is(instance, tmp_path, capsys):
-    # none of the four has an effect in lamindb-core (their docstrings say why):
+    # none of these three has an effect in lamindb-core (their docstrings say why):
     # an artifact saved with all of them flipped still gets its size and hash,
     # is stored under .lamindb/, and no warning about a missing run shows either way
+    # (_artifact_use_virtual_keys does what LaminDB does: tests/core/test_artifact_storage.py)
     ln = instance
     creation = ln.settings.creation
-    saved = (creation.search_names, creation.artifact_skip_size_hash,
-             creation.artifact_silence_missing_run_warning, creation._artifact_use_virtual_keys)
+    saved = (creation.search_names, creation.artifact_skip_size_hash, creation.artifact_silence_missing_run_warning)
     creation.search_names = False
     creation.artifact_skip_size_hash = True
     creation.artifact_silence_missing_run_warning = True
-    creation._artifact_use_virtual_keys = False
     try:
         path = tmp_path / "switches.csv"
         pd.DataFrame({"a": [1, 2]}).to_csv(path)
@@ -82,8 +81,7 @@ def test_settings_creation_switches_leave_saving_as_it_is(instance, tmp_path, ca
         assert artifact.path.parent.name == ".lamindb"
         assert "run" not in capsys.readouterr().out
     finally:
-        (creation.search_names, creation.artifact_skip_size_hash,
-         creation.artifact_silence_missing_run_warning, creation._artifact_use_virtual_keys) = saved
+        (creation.search_names, creation.artifact_skip_size_hash, creation.artifact_silence_missing_run_warning) = saved
 
 
 def test_setup_settings_storage_is_the_instance_folder(instance):
@@ -176,10 +174,14 @@ def test_artifact_load_is_run_input_false_and_true_without_a_run(instance):
         artifact.load(is_run_input=True)
 
 
-def test_settings_storage_cannot_be_switched_and_says_why(instance, tmp_path):
+def test_settings_storage_refuses_a_cloud_url_and_a_file(instance, tmp_path):
+    # switching to a local folder: tests/core/test_artifact_storage.py
     ln = instance
     before = ln.settings.storage.root_as_str
-    with pytest.raises(ln.errors.InvalidArgument, match="switching the storage location is not supported"):
-        ln.settings.storage = str(tmp_path / "elsewhere")
+    with pytest.raises(ln.errors.InvalidArgument, match="local folders only"):
+        ln.settings.storage = "s3://bucket/elsewhere"
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    with pytest.raises(ln.errors.InvalidArgument, match="is a file, not a folder"):
+        ln.settings.storage = afile
     assert ln.settings.storage.root_as_str == before
-    assert not (tmp_path / "elsewhere").exists()

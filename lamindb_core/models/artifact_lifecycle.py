@@ -1,0 +1,270 @@
+"""The bookkeeping of an artifact's life after ``ln.Artifact(...)``: which version of a family is
+the latest, what may change on a saved artifact, and what deleting it for good does to its data.
+
+``Artifact`` calls these with its own class and records; nothing here imports it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from django.db import IntegrityError, transaction
+from django.db.models import Case, Q, When
+
+from .. import errors, files, progress, recovery, storage_paths
+from ..logger import logger
+from ..uids import base62_16_v0, increment_base62
+from . import artifact_batch
+
+if TYPE_CHECKING:
+    from .artifact import Artifact
+
+__all__ = [
+    "check_location_unchanged", "delete_for_good", "same_content_or_key", "set_trashed", "settle_latest",
+    "store_and_insert", "unmark_latest",
+]
+
+
+def settle_latest(model: type[Artifact], stem: str) -> int | None:
+    """The body of ``Artifact._settle_latest``: mark the family's latest version; return its id."""
+    # FOR UPDATE (PostgreSQL): a concurrent save or restore of this family
+    # waits until this transaction is committed
+    rows = model.objects.select_for_update().filter(uid__startswith=stem).values_list(
+        "pk", "uid", "_branch_code", "is_latest"
+    )
+    # startswith again: SQLite's LIKE ignores case
+    members = [row for row in rows if row[1].startswith(stem)]
+    if not members:
+        return None
+    latest = max(members, key=lambda row: (row[2] != -1, row[0]))[0]
+    stale = [row[0] for row in members if row[3] and row[0] != latest]
+    if stale:  # first: the index allows one latest at any moment
+        model.objects.filter(pk__in=stale).update(is_latest=False)
+    if not any(row[0] == latest and row[3] for row in members):
+        model.objects.filter(pk=latest).update(is_latest=True)
+    return latest
+
+
+def unmark_latest(model: type[Artifact], stem: str) -> None:
+    """The body of ``Artifact._unmark_latest``: no member of the family is the latest any more."""
+    # Lock the latest row first (PostgreSQL; SQLite's transactions are
+    # IMMEDIATE, so writers wait at BEGIN). A save that waits here for another
+    # one's new version then runs the UPDATE after that commit, so it sees
+    # that version and unmarks it too: one latest, no unique violation.
+    list(model.objects.select_for_update().filter(uid__startswith=stem, is_latest=True).values_list("pk"))
+    model.objects.filter(uid__startswith=stem, is_latest=True).update(is_latest=False)
+
+
+def same_content_or_key(artifact: Artifact) -> tuple[Artifact | None, Artifact | None]:
+    """In ``save()``: the saved artifact with the same content (in the trash too), and
+    else the latest version under the artifact's key (for a new artifact without
+    ``revises``), in one query."""
+    model = type(artifact)
+    wanted = Q(hash=artifact.hash)
+    if artifact._revises is None and artifact.key is not None:
+        # the latest version is in the trash only if all versions are: new
+        # content under its key is still its next version
+        wanted |= Q(key=artifact.key, storage_id=artifact.storage_id, is_latest=True)
+    same_content_first = Case(When(hash=artifact.hash, then=0), default=1)
+    in_use_first = Case(When(_branch_code=-1, then=1), default=0)
+    found = list(model.objects.filter(wanted).order_by(same_content_first, in_use_first, "-created_at", "-id")[:1])
+    existing = next((a for a in found if a.hash == artifact.hash), None)
+    if existing is not None:
+        return existing, None
+    previous = next((a for a in found if artifact.key is not None and a.key == artifact.key), None)
+    return None, previous
+
+
+def store_and_insert(artifact: Artifact, previous: Artifact | None, insert_row: Callable[[], None]) -> bool:
+    """Store a new artifact's data and insert its record (``insert_row``), in ``save()``.
+
+    A managed copy goes to ``.lamindb/<uid><suffix>``, journaled. Data
+    registered where it lies in a registered storage is not copied, and nothing
+    of it is ever removed here. Data for a real key outside ``.lamindb`` is
+    copied to ``<root>/<key>``, which must not exist (a file is never
+    replaced). Returns False if another process saved the same content
+    meanwhile (the artifact then is that one).
+    """
+    if artifact._stores_managed_copy():
+        # ln.save() opens the journal of its files; a save on its own, its own
+        journal = artifact.__dict__.get("_journal")
+        own_journal = journal is None
+        if own_journal:
+            journal = artifact_batch.open_journal(artifact.storage)
+        committed = False
+        try:
+            dest = _store_managed(artifact, journal, is_version=previous is not None)
+            committed = _insert(artifact, previous, dest, insert_row)
+        finally:
+            if own_journal:
+                recovery.end_journal(journal, committed)
+        return committed
+    dest = artifact._storage_path()
+    if storage_paths.real(artifact._local_data.path) == storage_paths.real(dest):
+        return _insert(artifact, previous, None, insert_row)
+    storage_paths.refuse_existing(dest)
+    try:
+        with progress.progress(artifact.size, artifact_batch.copying([artifact]), unit="B") as bar:
+            files.store_atomic(artifact._local_data.path, dest, artifact._expected(), on_bytes=bar.update)
+    except FileExistsError:
+        storage_paths.refuse_existing(dest)
+        raise
+    artifact.__dict__["_stored_copy"] = dest
+    return _insert(artifact, previous, dest, insert_row)
+
+
+def _store_managed(artifact: Artifact, journal: recovery.Journal, is_version: bool) -> Path:
+    # copy the data to its path in storage (or rename the copy that ln.save()
+    # made before its transaction); returns that path
+    staged = artifact.__dict__.pop("_staged", None)
+    while True:
+        dest = artifact._storage_path()
+        journal.add([dest.name])
+        try:
+            if staged is not None:
+                files.publish(staged, dest)
+            else:
+                # a bar in bytes once the copy takes over a second, as for ln.save()
+                with progress.progress(artifact.size, artifact_batch.copying([artifact]), unit="B") as bar:
+                    files.store_atomic(
+                        artifact._local_data.path, dest, artifact._expected(), tag=journal.id, on_bytes=bar.update
+                    )
+            return dest
+        except FileExistsError:
+            if not dest.exists():
+                raise  # about a parent folder, not this uid
+            # another process's version with this uid, or what a rolled-back
+            # save left: both stay, this artifact takes the next free uid
+            artifact.uid = artifact.uid[:16] + increment_base62(artifact.uid[16:]) if is_version else base62_16_v0()
+
+
+def _insert(artifact: Artifact, previous: Artifact | None, dest: Path | None, insert_row: Callable[[], None]) -> bool:
+    # insert the record; on failure the copy this save made (dest) goes
+    model = type(artifact)
+    try:
+        with transaction.atomic():
+            if previous is not None:
+                unmark_latest(model, previous.stem_uid)
+            insert_row()
+    except IntegrityError as exc:
+        artifact._state.adding, artifact.pk = True, None
+        if dest is not None:
+            files.remove_path(dest)
+        existing = model.objects.filter(hash=artifact.hash).first()
+        if existing is None:
+            raise errors.ValidationError(f"cannot save {artifact!r}: {exc}") from exc
+        artifact._return_existing(existing)
+        return False
+    except BaseException:
+        artifact._state.adding, artifact.pk = True, None
+        if dest is not None:
+            files.remove_path(dest)
+        raise
+    return True
+
+
+def set_trashed(artifact: Artifact, trashed: bool) -> None:
+    """Move a saved artifact to the trash (``_branch_code = -1``) or back, in one
+    transaction that also settles which version is the latest."""
+    model = type(artifact)
+    if trashed and artifact._branch_code == -1:
+        logger.warning(f"{artifact!r} is in the trash already; delete(permanent=True) deletes it for good")
+        return
+    previous = artifact._branch_code
+    with transaction.atomic():
+        artifact._branch_code = -1 if trashed else 1
+        try:
+            artifact.save(update_fields=["_branch_code", "updated_at"])
+            latest = settle_latest(model, artifact.stem_uid)
+        except BaseException:
+            artifact._branch_code = previous
+            raise
+    artifact.is_latest = latest == artifact.pk
+    if trashed:
+        logger.important(f"moved artifact '{artifact.uid}' to the trash; .restore() brings it back")
+    elif not artifact.is_latest:
+        newer = model.objects.filter(pk=latest).values_list("uid", flat=True).first()
+        logger.important(f"restored artifact '{artifact.uid}'; the latest version stays the newer '{newer}'")
+    else:
+        logger.important(f"restored artifact '{artifact.uid}'")
+
+
+def check_location_unchanged(artifact: Artifact) -> None:
+    """Refuse a change of a saved artifact that would lose its data (LaminDB's checks and messages).
+
+    Raises:
+        ln.errors.InvalidArgument: the suffix changed; a key that is the data's
+            real path changed; a virtual key changed to another suffix.
+    """
+    saved = artifact._saved_key_suffix
+    if saved is None:
+        return
+    old_key, old_suffix = saved
+    if artifact.suffix != old_suffix:
+        raise errors.InvalidArgument(
+            f"the suffix of a saved artifact is its data's and cannot change: '{old_suffix}', not "
+            f"'{artifact.suffix}'; create a new artifact (or version) from the data instead"
+        )
+    if (old_key or "") == (artifact.key or ""):
+        return
+    if not artifact._key_is_virtual:
+        raise errors.InvalidArgument(
+            "Changing a non-virtual key of an artifact is not allowed! Tried to change key from "
+            f"'{old_key or ''}' to '{artifact.key or ''}'."
+        )
+    old_key_suffix = artifact.suffix or storage_paths.key_suffix(old_key or "")
+    new_key_suffix = storage_paths.key_suffix(artifact.key or "")
+    if old_key_suffix != new_key_suffix:
+        raise errors.InvalidArgument(
+            f"The suffix '{new_key_suffix}' of the provided key is incorrect, it should be '{old_key_suffix}'."
+        )
+
+
+def delete_for_good(artifact: Artifact, storage: bool | None, delete_record: Callable[[], None]) -> None:
+    """The body of ``Artifact.delete(permanent=True, storage=...)``: ``delete_record`` deletes the row.
+
+    What happens to the data (``storage``):
+
+    - a managed copy (``.lamindb/<uid><suffix>``): removed unless
+      ``storage=False``;
+    - data with a real key (registered where it lay in a registered
+      storage, or stored at its key): kept unless ``storage=True`` (LaminDB
+      asks; here nothing of a user's folder goes without being asked for),
+      and kept whenever another artifact still points at the same path;
+    - data in a storage that this instance does not manage (a storage
+      registered with ``ln.Storage(...)``, or an artifact transferred with
+      ``Registry.using(...)``): never removed; ``storage=True`` is an
+      ``IntegrityError``, otherwise only the record is deleted.
+    """
+    model = type(artifact)
+    path = artifact._storage_path()
+    owned = artifact._owns_file()
+    if storage and not owned:
+        raise errors.IntegrityError(
+            "Cannot simply delete artifacts outside of this instance's managed storage locations.\n"
+            "(1) If you only want to delete the metadata record in this instance, pass `storage=False`\n"
+            "(2) If you want to delete the artifact in storage, please load the managing lamindb instance "
+            f"(uid={artifact.storage.instance_uid})."
+        )
+    managed = artifact._stores_managed_copy()
+    with transaction.atomic():
+        delete_record()
+        settle_latest(model, artifact.stem_uid)
+        # data at a real key may be another artifact's too (an in-place file's versions)
+        shared = not managed and model._base_manager.filter(
+            storage_id=artifact.storage_id, key=artifact.key, _key_is_virtual=False
+        ).exists()
+    remove = storage is not False if managed else bool(storage)
+    if owned and remove and not shared:
+        # the file outlives the record only until the deletion is committed
+        transaction.on_commit(lambda: files.remove_path(path))
+    elif not owned and storage is None:
+        logger.warning(
+            f"deleted the record only: the file of artifact '{artifact.uid}' stays, {path}: its storage "
+            f"{artifact.storage.root} is managed by instance {artifact.storage.instance_uid!r}, not by this one"
+        )
+    else:
+        note = " (another artifact points at it)" if shared else ""
+        logger.important(f"a file/folder remains here: {path}{note}")
