@@ -73,6 +73,11 @@ class Transform(Record, IsVersioned):
         "self", models.PROTECT, null=True, blank=True, default=None, related_name="_derived_from_template",
         help_text="The transform this one was made from, as a template.",
     )
+    predecessors = models.ManyToManyField(
+        "self", symmetrical=False, related_name="successors", blank=True,
+        help_text="Transforms whose outputs this one uses, besides what its runs' inputs record; "
+        "transform.successors lists the ones after it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True, help_text="When the transform was created.")
     created_by = models.ForeignKey(
         "core.User", models.PROTECT, default=current_user_id, related_name="created_transforms",

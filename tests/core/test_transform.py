@@ -114,3 +114,13 @@ def test_run_constructor_errors_are_lamindbs(instance):
     assert (run.reference, run.reference_type, run.transform) == ("test1", "test2", transform)
     with pytest.raises(ln.errors.ValidationError, match="`uid` must be exactly 20 characters long"):
         ln.Run(transform=transform, uid="short")
+
+
+def test_transform_predecessors_and_successors(instance):
+    ln = instance
+    parent1 = ln.Transform(key="parent 1").save()
+    parent2 = ln.Transform(key="parent 2").save()
+    child = ln.Transform(key="Child").save()
+    child.predecessors.set([parent1, parent2])
+    assert set(child.predecessors.all()) == {parent1, parent2}
+    assert list(parent1.successors.all()) == [child]
