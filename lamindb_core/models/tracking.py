@@ -497,7 +497,7 @@ class Context:
         run.save()
         seconds = (run.finished_at - run.started_at).total_seconds()
         logger.important(f"finished Run('{run.uid[:8]}...') after {seconds:.0f}s")
-        if self._path is not None:
+        if run.transform.type in {"script", "notebook"}:
             # a notebook or script is done: the next ln.track() starts afresh; a
             # pipeline's run stays readable in ln.context.run, as in LaminDB
             self.reset()
