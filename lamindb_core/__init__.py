@@ -16,9 +16,11 @@ first query.
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import Any
 
-from . import context, errors
+from . import errors
 
 __version__ = "0.1.0"
 
@@ -95,3 +97,26 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
+
+
+class _Package(types.ModuleType):
+    """The package's module type: ``ln.context`` is the tracking ``Context``
+    (``lamindb_core.models.tracking.context``), not the submodule of the same
+    name that holds its state; a property wins over the module attribute that
+    importing the submodule sets."""
+
+    @property
+    def context(self) -> Any:
+        from .instance import ensure_django
+
+        ensure_django()
+        return importlib.import_module(".models.tracking", __name__).context
+
+    @context.setter
+    def context(self, value: Any) -> None:
+        # importing lamindb_core.context binds it here; ln.context stays the tracking context
+        if not isinstance(value, types.ModuleType):
+            raise AttributeError("ln.context cannot be replaced; set its attributes, e.g. ln.context.version")
+
+
+sys.modules[__name__].__class__ = _Package

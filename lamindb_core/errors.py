@@ -164,3 +164,47 @@ class IntegrityError(Exception):
 
 
 __all__.append("IntegrityError")
+
+
+# -- LaminDB 1.0's names for errors of construction and tracking (ln.core.exceptions) --------------
+
+
+class TrackNotCalled(InvalidArgument):
+    """``ln.finish()`` (or anything else that needs a tracked run) was called before ``ln.track()``."""
+
+
+class NotebookNotSaved(InvalidArgument):
+    """The notebook has unsaved changes, so its source cannot be recorded."""
+
+
+class NoTitleError(InvalidArgument):
+    """A notebook has no title (a first markdown cell ``# Title``) where one is required."""
+
+
+class MissingContextUID(InvalidArgument):
+    """``ln.track()`` needs a transform uid that it cannot infer; the message shows one to pass."""
+
+
+class UpdateContextError(InvalidArgument):
+    """What ``ln.track()`` was asked to do conflicts with the saved transform: a renamed script that
+    reuses another file's uid, a version taken by another member of the family, changed source under
+    the same uid. The message says which uid or version to pass instead; nothing is saved."""
+
+
+UpdateContext = UpdateContextError
+"""LaminDB 1.0's name of ``UpdateContextError``."""
+
+
+class InconsistentKey(InvalidArgument):
+    """A new version was given a ``key`` other than its family's."""
+
+
+__all__ += [
+    "TrackNotCalled",
+    "NotebookNotSaved",
+    "NoTitleError",
+    "MissingContextUID",
+    "UpdateContextError",
+    "UpdateContext",
+    "InconsistentKey",
+]

@@ -23,7 +23,10 @@ from .errors import InstanceExists, SetupError
 from .config import InstanceSettings, UserSettings, config_home, normalize_modules
 from .logger import logger
 
-__all__ = ["init", "connect", "delete", "deletion_summary", "settings", "InstanceSettings", "StorageSettings", "UserSettings"]
+__all__ = [
+    "init", "connect", "delete", "deletion_summary", "settings", "migrate", "django", "InstanceSettings", "StorageSettings",
+    "UserSettings",
+]
 
 
 def _name_from_storage(storage: Path) -> str:
@@ -504,3 +507,56 @@ class Settings:
 
 
 settings = Settings()
+
+
+class Migrate:
+    """``ln.setup.migrate``: whether the current instance's schema is up to date.
+
+    Example:
+        >>> ln.setup.migrate.check()
+        True
+    """
+
+    def check(self) -> bool:
+        """True if the registries need no new migration and the database has applied
+        every migration of its modules; what differs is printed otherwise.
+
+        Registries defined in user code (the ``custom`` app) have no migrations and
+        are not counted.
+        """
+        from django.apps import apps
+        from django.db import connection
+        from django.db.migrations.autodetector import MigrationAutodetector
+        from django.db.migrations.executor import MigrationExecutor
+        from django.db.migrations.state import ProjectState
+
+        _instance.ensure_connected()
+        executor = MigrationExecutor(connection)
+        app_labels = {key[0] for key in executor.loader.graph.leaf_nodes()}
+        changes = MigrationAutodetector(
+            executor.loader.project_state(), ProjectState.from_apps(apps)
+        ).changes(graph=executor.loader.graph)
+        changes = {app: ops for app, ops in changes.items() if app in app_labels}
+        applied = {app for app, _ in executor.loader.applied_migrations}
+        plan = executor.migration_plan([key for key in executor.loader.graph.leaf_nodes() if key[0] in applied])
+        for app, migrations in changes.items():
+            logger.warning(f"the registries of {app} changed without a migration: {migrations}")
+        if plan:
+            logger.warning(f"migrations not applied yet: {[str(m) for m, _ in plan]}")
+        return not changes and not plan
+
+
+migrate = Migrate()
+
+
+def django(command: str, *args, **kwargs) -> None:
+    """Run a Django management command on the current instance, e.g. ``ln.setup.django("check")``.
+
+    Raises:
+        django.core.management.base.CommandError: the command failed (for
+            ``check``: a system check found an error).
+    """
+    from django.core.management import call_command
+
+    _instance.ensure_connected()
+    call_command(command, *args, **kwargs)

@@ -22,6 +22,7 @@ from ..logger import logger
 from ..query import RecordManager, blocked_delete_error, plain_delete
 from ..render import record_repr
 from ..transfer import transfer_to_default
+from ..uids import base62, increment_base62
 from .registry import Registry
 
 __all__ = ["BasicRecord", "Record", "TracksRun", "TracksUpdates", "IsVersioned"]
@@ -104,8 +105,10 @@ class BasicRecord(models.Model, metaclass=Registry):
         abstract = True
 
     def __init__(self, *args, **kwargs):
-        # Django builds records from the database with positional values; only
-        # user construction passes keywords
+        # Django builds records from the database with one positional value per
+        # column; user construction passes keywords
+        if args and len(args) != len(self._meta.concrete_fields):
+            raise ValueError("please provide keyword arguments, not plain arguments")
         if kwargs and not args:
             self._check_kwargs(kwargs)
         super().__init__(*args, **kwargs)
@@ -151,6 +154,11 @@ class BasicRecord(models.Model, metaclass=Registry):
     def _check_kwargs(self, kwargs: dict[str, Any]) -> None:
         cls = type(self)
         fields = cls._init_fields()
+        length = cls._uid_length()
+        uid = kwargs.get("uid")
+        if length is not None and isinstance(uid, str) and len(uid) != length:
+            # LaminDB's check: a uid of another length is a typo or a stem, never a record
+            raise errors.ValidationError(f"`uid` must be exactly {length} characters long, got {len(uid)}.")
         for key, value in kwargs.items():
             field = fields.get(key)
             if field is None:
@@ -171,6 +179,18 @@ class BasicRecord(models.Model, metaclass=Registry):
                     )
                 continue
             _check_value(cls, field, value)
+
+    @classmethod
+    def _uid_length(cls) -> int | None:
+        """The exact length of a uid passed to the constructor, or None if any is taken.
+
+        Registries set ``_len_full_uid`` where LaminDB checks it (``Transform``,
+        ``Run``, ``ULabel``); versioned registries check their uid's length.
+        """
+        length = getattr(cls, "_len_full_uid", None)
+        if length is None and issubclass(cls, IsVersioned):
+            length = cls._meta.get_field("uid").max_length
+        return length
 
     def __repr__(self) -> str:
         return record_repr(self)
@@ -405,3 +425,68 @@ class IsVersioned(models.Model):
 
     class Meta:
         abstract = True
+
+    # the record of which a new, unsaved record is the next version (``revises=``)
+    _revises: Any = None
+
+    @property
+    def stem_uid(self) -> str:
+        """The uid without its 4-character version suffix: shared by all versions."""
+        return self.uid[:-4]
+
+    @property
+    def versions(self) -> Any:
+        """All versions of this record, oldest first.
+
+        Example:
+            >>> transform.versions.df()
+        """
+        return type(self).filter(uid__startswith=self.stem_uid).order_by("id")
+
+    @classmethod
+    def _next_version(cls, revises: Any, version: str | None) -> tuple[str, Any]:
+        """The uid of a new version of ``revises`` (or of a new family), and the
+        record it revises: the latest of the family, if ``revises`` is not.
+
+        Raises:
+            TypeError: ``revises`` is a record of another registry.
+            ValueError: ``version`` is not a string, or repeats the previous version.
+        """
+        if revises is not None and not isinstance(revises, cls):
+            raise TypeError(f"`revises` has to be of type `{cls.__name__}`")
+        if version is not None and not isinstance(version, str):
+            raise ValueError("`version` parameter must be `None` or `str`, e.g., '0.1', '1', '2', etc.")
+        length = cls._meta.get_field("uid").max_length
+        if revises is None:
+            return base62(length - 4) + "0000", None
+        if revises._state.adding:
+            raise ValueError(f"save the {cls.__name__} that `revises` names first: {revises!r}")
+        if not revises.is_latest:
+            latest = cls.objects.filter(uid__startswith=revises.stem_uid, is_latest=True).order_by("-id").first()
+            if latest is not None:
+                logger.warning(f"didn't pass the latest version in `revises`, retrieved it: {latest!r}")
+                revises = latest
+        if version is not None and version == revises.version:
+            raise ValueError(f"Please increment the previous version: '{revises.version}'")
+        uids = cls.objects.filter(uid__startswith=revises.stem_uid).values_list("uid", flat=True)
+        # base62 digits are in ASCII order: the largest suffix is the last version (the
+        # startswith check again because SQLite's LIKE ignores case)
+        last = max(uid[-4:] for uid in uids if uid.startswith(revises.stem_uid))
+        return revises.stem_uid + increment_base62(last), revises
+
+    def _save_version(self, save: Any) -> None:
+        """Insert this new version with ``save()`` and make it the latest of its
+        family, in one transaction: the previous latest is unmarked, in the
+        database and in the ``revises`` record in memory."""
+        cls = type(self)
+        with transaction.atomic():
+            cls.objects.filter(uid__startswith=self.stem_uid, is_latest=True).exclude(pk=self.pk).update(
+                is_latest=False
+            )
+            save()
+            # also when save() returned an existing record of the same uid: the family keeps a latest
+            cls.objects.filter(pk=self.pk).update(is_latest=True)
+            self.is_latest = True
+        if self._revises is not None:
+            self._revises.is_latest = False
+        self._revises = None

@@ -173,7 +173,7 @@ class Registry(ModelBase):
 
         Takes ``Q`` objects and Django lookups; relations work in both directions.
         Records in the trash (``_branch_code=-1``) are left out unless the query
-        names ``_branch_code``.
+        names ``_branch_code``; ``_branch_code=None`` finds records in any branch.
 
         Args:
             *queries: ``ln.Q`` objects, combined with ``|``, ``&``, ``~``.
@@ -186,10 +186,12 @@ class Registry(ModelBase):
             >>> ln.ULabel.filter(name__startswith="Candidate").df()
             >>> ln.Artifact.filter(ln.Q(suffix=".jpg") | ln.Q(suffix=".fastq.gz"))
         """
+        names_branch = any(key.startswith("_branch_code") for key in expressions)
+        if expressions.get("_branch_code", 0) is None:
+            # LaminDB's spelling of "in any branch": the trash too
+            expressions = {k: v for k, v in expressions.items() if k != "_branch_code"}
         qs = cls.objects.filter(*queries, **expressions)
-        if not any(key.startswith("_branch_code") for key in expressions) and hasattr(
-            cls, "_branch_code"
-        ):
+        if not names_branch and hasattr(cls, "_branch_code"):
             qs = qs.filter(_branch_code=1)
         return qs
 

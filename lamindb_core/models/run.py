@@ -19,6 +19,8 @@ class Run(Record):
         >>> ln.Run.df()
     """
 
+    _len_full_uid = 20
+
     id = models.BigAutoField(primary_key=True, help_text=ID_HELP)
     uid = models.CharField(
         unique=True, db_index=True, max_length=20, default=base62_20,
@@ -80,3 +82,33 @@ class Run(Record):
 
     params = ParamsDescriptor()
     """Param values of the run: ``run.params.add_values({"learning_rate": 0.01})``, ``.get_values()``."""
+
+    def __init__(self, *args, **kwargs):
+        """Create a run of a saved transform: ``ln.Run(transform)``.
+
+        Args:
+            transform: The saved ``Transform`` that runs (the one positional argument).
+            name, reference, reference_type, initiated_by_run: as the fields.
+
+        Raises:
+            TypeError: no transform is passed.
+            ValueError: more than one positional argument, or the transform is not saved.
+
+        Example:
+            >>> run = ln.Run(transform, reference="https://ci.example.org/123").save()
+        """
+        if len(args) == len(self._meta.concrete_fields):
+            super().__init__(*args, **kwargs)
+            return
+        if len(args) > 1:
+            raise ValueError("Only one non-keyword arg allowed: transform")
+        if args:
+            if "transform" in kwargs:
+                raise ValueError("pass transform once: ln.Run(transform) or ln.Run(transform=transform)")
+            kwargs["transform"] = args[0]
+        transform = kwargs.get("transform")
+        if transform is None and kwargs.get("transform_id") is None:
+            raise TypeError("Pass transform parameter")
+        if transform is not None and getattr(getattr(transform, "_state", None), "adding", False):
+            raise ValueError("Please save transform record before creating a run")
+        super().__init__(**kwargs)

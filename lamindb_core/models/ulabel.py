@@ -20,6 +20,8 @@ class ULabel(Record, TracksRun, TracksUpdates):
         >>> ln.ULabel.filter(name__startswith="Candidate").df()
     """
 
+    _len_full_uid = 8
+
     id = models.AutoField(primary_key=True, help_text=ID_HELP)
     uid = models.CharField(
         unique=True, db_index=True, max_length=8, default=base62_8,
@@ -47,6 +49,28 @@ class ULabel(Record, TracksRun, TracksUpdates):
         "self", symmetrical=False, related_name="children", blank=True,
         help_text="Parent labels; label.children lists the labels below one.",
     )
+
+    def __init__(self, *args, **kwargs):
+        """Create a label: ``ln.ULabel(name="Candidate marker study 1")``.
+
+        Raises:
+            ValueError: a positional argument, or a keyword that is not a field
+                (LaminDB 1.0's messages).
+            TypeError: no name.
+
+        Example:
+            >>> ln.ULabel(name="DMSO", description="dimethyl sulfoxide").save()
+        """
+        if len(args) == len(self._meta.concrete_fields):
+            super().__init__(*args, **kwargs)
+            return
+        if args:
+            raise ValueError("Only one non-keyword arg allowed")
+        if any(key not in self._init_fields() for key in kwargs):
+            raise ValueError("Only name, description, reference, reference_type are valid keyword arguments")
+        if kwargs.get("name") is None:
+            raise TypeError("['name'] are required.")
+        super().__init__(**kwargs)
 
     def query_parents(self):
         """All labels above this one (its parents, theirs, ...), as a QuerySet.

@@ -256,7 +256,7 @@ def test_artifact_bulk_save_failing_later_removes_the_stored_file(instance, tmp_
     ln = instance
     artifact = ln.Artifact(write(tmp_path / "a.txt", b"bulk"), key="a.txt")
     with pytest.raises(ln.errors.ValidationError, match="ULabel: name is required"):
-        ln.save([artifact, ln.ULabel()])
+        ln.save([artifact, ln.ULabel(name="")])
     assert ln.Artifact.filter().count() == 0
     assert storage_files() == []
     artifact.save()
@@ -375,9 +375,9 @@ def test_artifact_of_dataframes_bulk_save_failing_later_can_be_saved_again(insta
     ln = instance
     artifacts = [ln.Artifact.from_df(pd.DataFrame({"a": [i, i + 1]}), key=f"df{i}.parquet") for i in range(3)]
     with pytest.raises(ln.errors.ValidationError, match="ULabel: name is required"):
-        ln.save([*artifacts, ln.ULabel()])
+        ln.save([*artifacts, ln.ULabel(name="")])
     with pytest.raises(ln.errors.ValidationError, match="ULabel: name is required"):
-        ln.save([artifacts[0], ln.ULabel()])  # one artifact alone, too
+        ln.save([artifacts[0], ln.ULabel(name="")])  # one artifact alone, too
     assert storage_files() == [] and all(a.path.exists() for a in artifacts)
     temps = [a.path for a in artifacts]
     ln.save(artifacts)

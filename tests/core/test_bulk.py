@@ -26,16 +26,16 @@ def test_save_failing_part_way_leaves_the_database_as_it_was(instance):
     ln.ULabel(name="kept").save()
     storage = ln.Storage.filter().first()
     good = [ln.ULabel(name=f"new {i}") for i in range(10)]
-    bad = ln.Run()  # no transform: cannot be saved
+    bad = ln.ULabel(name="")  # an empty name: cannot be saved
     ok_artifact = ln.Artifact(key="y.txt", suffix=".txt", storage=storage)
-    with pytest.raises(ln.errors.ValidationError, match="cannot save Run: transform is required"):
+    with pytest.raises(ln.errors.ValidationError, match="cannot save ULabel: name is required"):
         ln.save([*good, ok_artifact, bad])
     assert ln.ULabel.filter(name__startswith="new ").count() == 0
     assert ln.Artifact.filter().count() == 0
     assert list(ln.ULabel.filter().values_list("name", flat=True)) == ["kept"]
     # the records look unsaved, so fixing the bad one and saving again works
     assert all(r._state.adding and r.id is None for r in good)
-    bad.transform = ln.Transform(key="fix.py").save()
+    bad.name = "fixed"
     ln.save([*good, ok_artifact, bad])
     assert ln.ULabel.filter(name__startswith="new ").count() == 10
     assert ln.Artifact.filter().count() == 1 and bad.id is not None
@@ -94,10 +94,11 @@ def test_save_feature_reuse_with_other_dtype_fails_and_saves_nothing(instance):
 
 def test_save_orders_registries_by_foreign_keys(instance):
     ln = instance
-    transform = ln.Transform(key="pipeline.py", type="script")
-    run = ln.Run(transform=transform)
-    ln.save([run, transform])
-    assert run.transform_id == transform.id is not None
+    transform = ln.Transform(key="pipeline.py", type="script").save()
+    run = ln.Run(transform=transform)  # LaminDB 1.0: a run needs a saved transform
+    label = ln.ULabel(name="made in the run", run=run)
+    ln.save([label, run])
+    assert label.run_id == run.id is not None
 
 
 def test_save_updates_changed_records(instance, labels):

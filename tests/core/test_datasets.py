@@ -131,3 +131,78 @@ def test_datasets_files_ship_inside_the_package():
     data = files("lamindb_core.core") / "data"
     assert (data / "iris.csv").is_file()
     assert (data / "paradisi05_laminopathic_nuclei.jpg").is_file()
+
+
+# -- the rest of LaminDB 1.0's datasets that its tests and guides call -----------------------------
+
+
+def test_datasets_small_files_are_as_lamindbs(cwd):
+    assert datasets.file_mini_csv() == cwd / "mini.csv"
+    assert pd.read_csv(cwd / "mini.csv")["test"].tolist() == [1, 2, 3]
+    assert datasets.file_bam().read_text() == "Mock bam artifact."
+    assert datasets.small_dataset1(format="df", with_typo=True)[0]["cell_medium"].tolist() == ["DMSO", "IFNJ", "DMSO"]
+
+
+@pytest.mark.parametrize("make, name, n_par, n_events", [
+    (datasets.file_fcs, "example.fcs", 8, 1000),
+    (datasets.file_fcs_alpert19, "Alpert19.fcs", 22, 2000),
+])
+def test_datasets_fcs_files_are_valid_fcs_3_1(cwd, make, name, n_par, n_events):
+    path = make()
+    assert path == cwd / name
+    data = path.read_bytes()
+    assert data[:6] == b"FCS3.1"
+    text_start, text_end, data_start, data_end = (int(data[10 + 8 * i: 18 + 8 * i]) for i in range(4))
+    text = data[text_start: text_end + 1].decode()
+    fields = text[1:].split("/")
+    keywords = dict(zip(fields[0::2], fields[1::2]))
+    assert int(keywords["$PAR"]) == n_par and int(keywords["$TOT"]) == n_events
+    assert int(keywords["$BEGINDATA"]) == data_start and int(keywords["$ENDDATA"]) == data_end
+    values = np.frombuffer(data[data_start: data_end + 1], dtype="<f4").reshape(n_events, n_par)
+    assert keywords["$P1N"] == "Time" and np.all(np.diff(values[:, 0]) >= 0)
+    assert make().read_bytes() == data  # the same every time
+
+
+def test_datasets_dir_scrnaseq_cellranger_is_a_cellranger_folder(cwd):
+    sample = datasets.dir_scrnaseq_cellranger("sample_001")
+    assert sample.resolve() == cwd / "sample_001"  # relative to basedir, as in LaminDB
+    names = sorted(p.relative_to(sample).as_posix() for p in sample.rglob("*") if p.is_file())
+    assert len(names) == 15 and "filtered_feature_bc_matrix/matrix.mtx.gz" in names
+    contents = [(sample / n).read_text() for n in names]
+    assert len(set(contents)) == len(contents)  # distinct files, distinct hashes
+    datasets.dir_scrnaseq_cellranger("sample_001", output_only=False)
+    assert (cwd / "fastq" / "sample_001_R1_001.fastq.gz").exists()
+    assert [(sample / n).read_text() for n in names] == contents
+
+
+def test_datasets_iris_in_meter():
+    df = datasets.df_iris_in_meter()
+    assert df.columns.tolist() == ["sepal_length", "sepal_width", "petal_length", "petal_width", "iris_organism_name"]
+    assert df["sepal_length"].iloc[0] == pytest.approx(0.051)
+    assert len(datasets.df_iris_in_meter_study1()) == len(datasets.df_iris_in_meter_study2()) == 75
+    assert set(datasets.df_iris_in_meter_study2()["iris_organism_name"]) == {"versicolor", "virginica"}
+
+
+def test_datasets_anndata_with_obs_has_human_ensembl_genes():
+    adata = datasets.anndata_with_obs()
+    assert adata.shape == (40, 100)
+    assert adata.obs.columns.tolist() == ["cell_type", "cell_type_id", "tissue", "disease"]
+    assert all(g.startswith("ENSG") and len(g) == 15 for g in adata.var_names)
+    assert adata.var_names[0] == "ENSG00000000003" and adata.obs_names[0] == "obs0"
+
+
+def test_datasets_pbmc68k_is_deterministic_and_shaped_as_lamindbs(cwd):
+    adata = datasets.anndata_pbmc68k_reduced()
+    assert adata.shape == (70, 765)
+    assert adata.obs.columns.tolist() == ["cell_type", "n_genes", "percent_mito", "louvain"]
+    assert "CD14+ Monocytes" in adata.obs["cell_type"].cat.categories
+    assert set(adata.obsm) == {"X_pca", "X_umap"} and adata.var_names.is_unique
+    np.testing.assert_array_equal(adata.X, datasets.anndata_pbmc68k_reduced().X)
+    path = datasets.anndata_file_pbmc68k_test()
+    assert path == cwd / "pbmc68k_test.h5ad"
+    import anndata as ad
+
+    test = ad.read_h5ad(path)
+    assert test.shape == (30, 200) and test.raw.shape == (30, 100)
+    assert test.obsp["test"].shape == (30, 30) and test.varp["test"].shape == (200, 200)
+    assert test.layers["test"][0].sum() == 200 and test.layers["test"][1:].sum() == 0

@@ -121,8 +121,8 @@ def test_filter_unknown_field_is_one_clean_message_of_public_fields(instance):
     with pytest.raises(ln.errors.FieldValidationError) as info:
         ln.ULabel.filter(name__startwith="x")
     assert str(info.value) == "'startwith' is no lookup of ULabel.name. Did you mean 'startswith'?"
-    # df(include=...) and ULabel(...) read the same
-    for call in (lambda: ln.Artifact.df(include="ulabel__name"), lambda: ln.ULabel(nme="x")):
+    # df(include=...) and a constructor (Storage(...); ULabel's message is LaminDB's) read the same
+    for call in (lambda: ln.Artifact.df(include="ulabel__name"), lambda: ln.Storage(rooot="x")):
         with pytest.raises(ln.errors.FieldValidationError) as info:
             call()
         assert not [f for f in valid_fields(str(info.value)) if f.startswith("_")]

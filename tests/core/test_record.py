@@ -47,11 +47,26 @@ def test_record_created_by_is_the_local_user(instance):
 
 def test_record_unknown_field_names_the_closest(instance):
     with pytest.raises(instance.errors.FieldValidationError) as info:
-        instance.ULabel(nme="DMSO")
+        instance.Storage(rooot="/tmp/x")
     message = str(info.value)
-    assert "ULabel has no field 'nme'" in message
-    assert "Did you mean 'name'?" in message
-    assert "is_concept" in message  # the valid fields are listed
+    assert "Storage has no field 'rooot'" in message
+    assert "Did you mean 'root'?" in message
+    assert "description" in message  # the valid fields are listed
+
+
+def test_ulabel_constructor_errors_are_lamindbs(instance):
+    # LaminDB 1.0's messages, which its code and tests match exactly
+    with pytest.raises(ValueError) as info:
+        instance.ULabel(nme="DMSO")
+    assert info.exconly() == "ValueError: Only name, description, reference, reference_type are valid keyword arguments"
+    with pytest.raises(ValueError) as info:
+        instance.ULabel(1)
+    assert info.exconly() == "ValueError: Only one non-keyword arg allowed"
+    with pytest.raises(ValueError) as info:
+        instance.User("an arg")
+    assert info.exconly() == "ValueError: please provide keyword arguments, not plain arguments"
+    with pytest.raises(instance.errors.ValidationError, match="`uid` must be exactly 8 characters long, got 3"):
+        instance.ULabel(name="x", uid="abc")
 
 
 @pytest.mark.parametrize(
@@ -74,12 +89,13 @@ def test_record_wrong_type_numbers_and_dates(instance):
         ln.Artifact(size=1.5)
     with pytest.raises(ln.errors.ValidationError, match="Artifact.size expects int"):
         ln.Artifact(size=True)
+    transform = ln.Transform(key="t.py", type="script").save()
     with pytest.raises(ln.errors.ValidationError, match="Run.started_at expects datetime"):
-        ln.Run(started_at="2024-01-01")
+        ln.Run(transform=transform, started_at="2024-01-01")
     import numpy as np
 
     ln.Artifact(size=np.int64(3))  # numpy integers are integers
-    ln.Run(started_at=dt.datetime.now(dt.timezone.utc))
+    ln.Run(transform=transform, started_at=dt.datetime.now(dt.timezone.utc))
 
 
 def test_record_wrong_related_type_names_the_field(instance, labels):
@@ -122,8 +138,11 @@ def test_record_save_returns_the_record_and_updates(instance):
 
 
 def test_record_missing_required_value_is_a_clear_error(instance):
+    # LaminDB 1.0: a label without a name cannot even be constructed
+    with pytest.raises(TypeError, match=r"\['name'\] are required"):
+        instance.ULabel()
     with pytest.raises(instance.errors.ValidationError, match="cannot save ULabel: name is required"):
-        instance.ULabel().save()
+        instance.ULabel(name="").save()
     assert instance.ULabel.filter().count() == 0
 
 

@@ -215,7 +215,7 @@ def test_track_creates_a_transform_and_a_run(shell, run, instance):
     run("%ln track pd7UR7Z8hoTq0000")
     assert ln.context.run is not None
     assert ln.context.transform.uid == "pd7UR7Z8hoTq0000"
-    assert "a Transform uid has 16 characters" in shell.run_cell("%ln track short").error_in_exec.args[0]
+    assert "must be exactly 16 characters long" in shell.run_cell("%ln track short").error_in_exec.args[0]
 
 
 def test_connect_unknown_instance_lists_the_known_ones(shell, usage_error, instance):
