@@ -385,15 +385,17 @@ def render(results: list[dict], machine: dict, command: str, repeat: int) -> str
                  + " | ".join(f"{right(r)} of {len(RELEVANCE)}" for r in results) + " |")
     lines.append("| relevance: slowest of their medians [ms] | < 20 ms at 1M | "
                  + " | ".join(slowest(r) for r in results) + " |")
+    # a kept instance (--keep) was filled by an earlier run, perhaps on a busier machine: its
+    # insert figures are not this run's, so they are not shown
     lines.append("| insert N labels + N/10 features (`bulk_create`, index kept up) [s] | | "
-                 + " | ".join(fmt(r["insert"], "s") for r in results) + " |")
+                 + " | ".join("reused" if r.get("reused") else fmt(r["insert"], "s") for r in results) + " |")
     lines.append("| `ANALYZE` after the insert (PostgreSQL: `VACUUM ANALYZE`) [s] | | "
-                 + " | ".join(fmt(r["analyze"], "s") for r in results) + " |")
+                 + " | ".join("reused" if r.get("reused") else fmt(r["analyze"], "s") for r in results) + " |")
     lines.append("")
     reused = sorted({r["reused"] for r in results if r.get("reused")})
     if reused:
-        lines.append(f"The instances were filled by an earlier run (`--keep`, on {', '.join(reused)}) and reused: "
-                     "the insert and `ANALYZE` rows are that run's figures.")
+        lines.append(f"\"reused\": the instances were filled by an earlier run (`--keep`, on {', '.join(reused)}) "
+                     "and measured as that run left them; the insert is measured when a run fills them.")
         lines.append("")
     lines.append(
         f"Names look like `{label_names(6)[0]}` or `T cell liver DMSO`: study, assay, tissue, cell "
