@@ -26,8 +26,13 @@ def test_track_creates_transform_and_run_and_links_records(instance, capsys):
     assert ln.context.transform == run.transform
 
 
-def test_track_again_reuses_the_transform_and_starts_a_new_run(instance, capsys):
+def test_track_again_reuses_the_transform_and_starts_a_new_run(instance, capsys, monkeypatch):
+    from lamindb_core.models import tracking
+
     ln = instance
+    # a script (an IPython shell that an earlier test left in this process would make it an
+    # interactive session, whose runs are re-started as a notebook's: the next test)
+    monkeypatch.setattr(tracking, "_ipython_shell", lambda: None)
     ln.track("pd7UR7Z8hoTq0000")
     first = ln.context.run
     ln.track("pd7UR7Z8hoTq0000")
@@ -37,6 +42,23 @@ def test_track_again_reuses_the_transform_and_starts_a_new_run(instance, capsys)
     assert first.id != second.id
     assert ln.Transform.filter(uid="pd7UR7Z8hoTq0000").count() == 1
 
+
+
+def test_track_again_in_an_interactive_session_restarts_its_run(instance, monkeypatch):
+    """As in LaminDB 1.0: a notebook (or an IPython session) re-starts its latest run on a second
+    ln.track(); new_run=True starts another one."""
+    from types import SimpleNamespace
+
+    from lamindb_core.models import tracking
+
+    ln = instance
+    monkeypatch.setattr(tracking, "_ipython_shell", lambda: SimpleNamespace(user_ns={}))
+    ln.track("pd7UR7Z8hoTq0001")
+    first = ln.context.run
+    ln.track("pd7UR7Z8hoTq0001")
+    assert ln.context.run.id == first.id and ln.context.transform.type == "notebook"
+    ln.track("pd7UR7Z8hoTq0001", new_run=True)
+    assert ln.context.run.id != first.id
 
 def test_track_rejects_a_malformed_uid(instance):
     with pytest.raises(instance.errors.InvalidArgument, match="16 characters"):

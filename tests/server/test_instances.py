@@ -138,7 +138,8 @@ async def test_registries_say_how_a_notebook_names_them(jp_fetch):
     data = await get(jp_fetch, "registries")
     by_name = {r["name"]: r for r in data["registries"]}
     assert (by_name["ULabel"]["python"], by_name["ULabel"]["variable"]) == ("ln.ULabel", "ulabel")
-    assert (by_name["FeatureSet"]["python"], by_name["FeatureSet"]["variable"]) == ("ln.FeatureSet", "feature_set")
+    # LaminDB 1.0.5's name of FeatureSet (ln.FeatureSet is the same registry)
+    assert (by_name["Schema"]["python"], by_name["Schema"]["variable"]) == ("ln.Schema", "schema")
     bio = [r for r in data["registries"] if r["module"] == "bio"]
     assert bio and all(r["python"].startswith("bt.") for r in bio)
 
