@@ -368,8 +368,8 @@ def _gather_by_words(
     vocabulary (the words one edit away, words similar to a long one), on SQLite from the words
     of the rows that hold a piece of every query word (``_pieces``). Then rows that hold every
     word (as typed, or a correction of it: "marker stdy 2" finds "Candidate marker study 2"),
-    rows that start with the corrected string or its first word, and, if too few and no value
-    holds every word as typed, rows that hold all words but one.
+    rows that start with the corrected string or its first word, and, if too few, rows that hold
+    all words but one.
     """
     query = found.query
     want = limit or 20
@@ -412,10 +412,7 @@ def _gather_by_words(
             for start in starts:
                 condition = text_index.prefix_condition(alias, model, n, start, None if narrowed else want)
                 found.add(qs, condition, want)
-    # all words but one: for a word too many or a typo left uncorrected; not when a value holds
-    # every word as typed (90 or more), which answers the query (reading the rows of all but
-    # one common word costs more than the rest of the search)
-    if len(groups) >= 2 and found.good() < want and not any(score[0] >= 90.0 for score in found.scores.values()):
+    if len(groups) >= 2 and found.good() < want:
         _add_words(found, qs, alias, words.info, names, groups, len(groups) - 1, cap, narrowed)
 
 
