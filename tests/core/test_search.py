@@ -74,6 +74,17 @@ def test_search_exact_synonym_first(instance):
     assert "medium composition" in list(df["name"])
 
 
+def test_search_exact_synonym_does_not_hide_near_names(instance):
+    """An exact synonym comes first, and names that hold all words but one (a short word, as
+    typed, is no word of theirs) still follow: LaminDB 1.0's "P cell" search."""
+    ln = instance
+    ln.Feature(name="nodal myocyte", dtype="str", synonyms="P cell|cardiac pacemaker cell").save()
+    ln.Feature(name="PP cell", dtype="str").save()
+    ln.Feature(name="B cell", dtype="str").save()
+    found = names(ln.Feature.search("P cell"))
+    assert found[:2] == ["nodal myocyte", "PP cell"]
+
+
 def test_search_case_sensitive(instance, cells):
     ln = instance
     assert names(ln.ULabel.search("dmso"))[:1] == ["DMSO"]
