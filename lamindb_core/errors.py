@@ -152,6 +152,17 @@ class RecordNameChangeIntegrityError(ValidationError):
 __all__ += ["RecordNameChangeIntegrityError"]
 
 
+def rename_refused(kind: str, old: str, new: str, uids: list, make_external: str) -> RecordNameChangeIntegrityError:
+    """The error (LaminDB 1.0's words) for renaming a ``kind`` ("label", "feature") from ``old``
+    to ``new`` while the curated artifacts ``uids`` name it; ``make_external`` says how to free it."""
+    n = len(uids)
+    return RecordNameChangeIntegrityError(
+        f"You are trying to rename {kind} from '{old}' to '{new}'!\n"
+        f"   → The following {n} artifact{'s' if n > 1 else ''} will no longer be validated: {uids}\n\n"
+        f"To rename this {kind}, make it external:\n   → run `{make_external}`"
+    )
+
+
 class OrganismNotSet(InvalidArgument):
     """A registry whose records belong to an organism (``bt.Gene``) was used with
     no ``organism=`` and no default organism (``bt.settings.organism``)."""

@@ -140,13 +140,7 @@ class Feature(Record, TracksRun, TracksUpdates):
                     self.feature_sets.filter(artifacts__isnull=False).values_list("artifacts__uid", flat=True).distinct()
                 )
                 if uids:
-                    message = (
-                        f"You are trying to rename feature from '{old}' to '{self.name}'!\n"
-                        f"   → The following {len(uids)} artifact{'s' if len(uids) > 1 else ''} will no longer be "
-                        f"validated: {uids}\n\nTo rename this feature, make it external:\n"
-                        "   → run `artifact.features.make_external(feature)`"
-                    )
-                    raise errors.RecordNameChangeIntegrityError(message)
+                    raise errors.rename_refused("feature", old, self.name, uids, "artifact.features.make_external(feature)")
         return super().save(*args, **kwargs)
 
     def _check_reuse(self, existing: Feature) -> None:

@@ -118,11 +118,5 @@ class ULabel(Record, TracksRun, TracksUpdates):
                 )
                 uids = list(curated)
                 if uids:
-                    message = (
-                        f"You are trying to rename label from '{old}' to '{self.name}'!\n"
-                        f"   → The following {len(uids)} artifact{'s' if len(uids) > 1 else ''} will no longer be "
-                        f"validated: {uids}\n\nTo rename this label, make it external:\n"
-                        "   → run `artifact.labels.make_external(label)`"
-                    )
-                    raise errors.RecordNameChangeIntegrityError(message)
+                    raise errors.rename_refused("label", old, self.name, uids, "artifact.labels.make_external(label)")
         return super().save(*args, **kwargs)

@@ -56,8 +56,13 @@ def test_renaming_what_curated_artifacts_use_needs_make_external(instance, curat
 
     feature = ln.Feature.get(name="feature_to_rename")
     feature.name = "feature_renamed"
-    with pytest.raises(ln.errors.RecordNameChangeIntegrityError):
+    with pytest.raises(ln.errors.RecordNameChangeIntegrityError) as error:
         feature.save()
+    assert str(error.value) == (
+        f"You are trying to rename feature from 'feature_to_rename' to 'feature_renamed'!\n"
+        f"   → The following 1 artifact will no longer be validated: ['{curated.uid}']\n\n"
+        "To rename this feature, make it external:\n   → run `artifact.features.make_external(feature)`"
+    )
     curated.features.make_external(feature)
     assert not ln.Artifact.filter(_schemas_m2m__features__name="feature_to_rename").exists()
     schema = curated._schemas_m2m.get()
