@@ -706,7 +706,17 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
                 logger.warning("moving artifact to trash, storage arg is ignored")
             artifact_lifecycle.set_trashed(self, True)
             return
-        artifact_lifecycle.delete_for_good(self, storage, super().delete)
+        artifact_lifecycle.delete_for_good(type(self), [self], storage)
+
+    @classmethod
+    def _delete_many(cls, artifacts: ArtifactQuerySet, permanent: bool | None = None) -> None:
+        # QuerySet.delete(): what delete() does for each artifact; for good, in a fixed number
+        # of queries (a query per artifact and related table made deleting 500 take seconds)
+        if not permanent:
+            for artifact in artifacts:
+                artifact.delete()
+            return
+        artifact_lifecycle.delete_for_good(cls, list(artifacts.select_related("storage")), None)
 
     def restore(self) -> None:
         """Bring the artifact back from the trash.

@@ -10,11 +10,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from django.db import IntegrityError, transaction
-from django.db.models import Case, Q, When
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
+from django.db.models import Case, ProtectedError, Q, RestrictedError, When
+from django.db.models.deletion import Collector
 
 from .. import errors, files, progress, recovery, storage_paths
 from ..logger import logger
+from ..query import blocked_delete_error
 from ..uids import base62_16_v0, increment_base62
 from . import artifact_batch
 
@@ -23,28 +25,51 @@ if TYPE_CHECKING:
 
 __all__ = [
     "check_location_unchanged", "delete_for_good", "same_content_or_key", "set_trashed", "settle_latest",
-    "store_and_insert", "unmark_latest",
+    "settle_latest_many", "store_and_insert", "unmark_latest",
 ]
+
+# families or keys per query: an OR of this many conditions stays far below SQLite's limits
+# of bound values (32,766) and of expression depth (1,000)
+_CHUNK = 200
 
 
 def settle_latest(model: type[Artifact], stem: str) -> int | None:
     """The body of ``Artifact._settle_latest``: mark the family's latest version; return its id."""
-    # FOR UPDATE (PostgreSQL): a concurrent save or restore of this family
-    # waits until this transaction is committed
-    rows = model.objects.select_for_update().filter(uid__startswith=stem).values_list(
-        "pk", "uid", "_branch_code", "is_latest"
-    )
-    # startswith again: SQLite's LIKE ignores case
-    members = [row for row in rows if row[1].startswith(stem)]
-    if not members:
-        return None
-    latest = max(members, key=lambda row: (row[2] != -1, row[0]))[0]
-    stale = [row[0] for row in members if row[3] and row[0] != latest]
-    if stale:  # first: the index allows one latest at any moment
+    return settle_latest_many(model, [stem]).get(stem)
+
+
+def settle_latest_many(model: type[Artifact], stems) -> dict[str, int]:
+    """Mark the latest version of each family in ``stems`` (the newest not in the trash, else the
+    newest); return ``{stem: id of its latest}`` for the families that still have versions.
+
+    A bounded number of queries for any number of families (a bulk delete settles them all)."""
+    stems = sorted(set(stems))
+    latest_of: dict[str, int] = {}
+    stale: list[int] = []
+    promote: list[int] = []
+    for i in range(0, len(stems), _CHUNK):
+        chunk = set(stems[i: i + _CHUNK])
+        condition = Q()
+        for stem in chunk:
+            condition |= Q(uid__startswith=stem)
+        # FOR UPDATE (PostgreSQL): a concurrent save or restore of these families
+        # waits until this transaction is committed
+        rows = model.objects.select_for_update().filter(condition).values_list("pk", "uid", "_branch_code", "is_latest")
+        families: dict[str, list[tuple]] = {}
+        for row in rows:
+            if row[1][:16] in chunk:  # SQLite's LIKE ignores case
+                families.setdefault(row[1][:16], []).append(row)
+        for stem, members in families.items():
+            latest = max(members, key=lambda row: (row[2] != -1, row[0]))[0]
+            latest_of[stem] = latest
+            stale += [row[0] for row in members if row[3] and row[0] != latest]
+            if not any(row[0] == latest and row[3] for row in members):
+                promote.append(latest)
+    if stale:  # first: the index allows one latest per family at any moment
         model.objects.filter(pk__in=stale).update(is_latest=False)
-    if not any(row[0] == latest and row[3] for row in members):
-        model.objects.filter(pk=latest).update(is_latest=True)
-    return latest
+    if promote:
+        model.objects.filter(pk__in=promote).update(is_latest=True)
+    return latest_of
 
 
 def unmark_latest(model: type[Artifact], stem: str) -> None:
@@ -222,8 +247,11 @@ def check_location_unchanged(artifact: Artifact) -> None:
         )
 
 
-def delete_for_good(artifact: Artifact, storage: bool | None, delete_record: Callable[[], None]) -> None:
-    """The body of ``Artifact.delete(permanent=True, storage=...)``: ``delete_record`` deletes the row.
+def delete_for_good(model: type[Artifact], artifacts: list[Artifact], storage: bool | None) -> None:
+    """The body of ``Artifact.delete(permanent=True, storage=...)`` and of
+    ``ln.Artifact.filter(...).delete(permanent=True)``: the rows of ``artifacts`` go in one
+    transaction, with a fixed number of queries however many they are, then their data as
+    ``storage`` says, once the transaction commits.
 
     What happens to the data (``storage``):
 
@@ -237,34 +265,87 @@ def delete_for_good(artifact: Artifact, storage: bool | None, delete_record: Cal
       registered with ``ln.Storage(...)``, or an artifact transferred with
       ``Registry.using(...)``): never removed; ``storage=True`` is an
       ``IntegrityError``, otherwise only the record is deleted.
+
+    Raises:
+        ln.errors.IntegrityError: ``storage=True`` for data that this instance does not manage.
+        ln.errors.ValidationError: other records still point to one of them. Nothing is deleted.
     """
-    model = type(artifact)
-    path = artifact._storage_path()
-    owned = artifact._owns_file()
-    if storage and not owned:
-        raise errors.IntegrityError(
-            "Cannot simply delete artifacts outside of this instance's managed storage locations.\n"
-            "(1) If you only want to delete the metadata record in this instance, pass `storage=False`\n"
-            "(2) If you want to delete the artifact in storage, please load the managing lamindb instance "
-            f"(uid={artifact.storage.instance_uid})."
-        )
-    managed = artifact._stores_managed_copy()
+    if not artifacts:
+        return
+    plans = []
+    for artifact in artifacts:
+        owned = artifact._owns_file()
+        if storage and not owned:
+            raise errors.IntegrityError(
+                "Cannot simply delete artifacts outside of this instance's managed storage locations.\n"
+                "(1) If you only want to delete the metadata record in this instance, pass `storage=False`\n"
+                "(2) If you want to delete the artifact in storage, please load the managing lamindb instance "
+                f"(uid={artifact.storage.instance_uid})."
+            )
+        plans.append((artifact, artifact._storage_path(), owned, artifact._stores_managed_copy()))
     with transaction.atomic():
-        delete_record()
-        settle_latest(model, artifact.stem_uid)
+        _delete_rows(model, artifacts)
+        settle_latest_many(model, [artifact.stem_uid for artifact in artifacts])
         # data at a real key may be another artifact's too (an in-place file's versions)
-        shared = not managed and model._base_manager.filter(
-            storage_id=artifact.storage_id, key=artifact.key, _key_is_virtual=False
-        ).exists()
-    remove = storage is not False if managed else bool(storage)
-    if owned and remove and not shared:
-        # the file outlives the record only until the deletion is committed
-        transaction.on_commit(lambda: files.remove_path(path))
-    elif not owned and storage is None:
-        logger.warning(
-            f"deleted the record only: the file of artifact '{artifact.uid}' stays, {path}: its storage "
-            f"{artifact.storage.root} is managed by instance {artifact.storage.instance_uid!r}, not by this one"
+        shared = _keys_in_use(model, [(a.storage_id, a.key) for a, _, _, managed in plans if not managed])
+    removed: set[Path] = set()
+    for artifact, path, owned, managed in plans:
+        is_shared = not managed and (artifact.storage_id, artifact.key) in shared
+        remove = storage is not False if managed else bool(storage)
+        if owned and remove and not is_shared:
+            if path not in removed:  # versions of an in-place file share it
+                removed.add(path)
+                # the file outlives the record only until the deletion is committed
+                transaction.on_commit(lambda path=path: files.remove_path(path))
+        elif not owned and storage is None:
+            logger.warning(
+                f"deleted the record only: the file of artifact '{artifact.uid}' stays, {path}: its storage "
+                f"{artifact.storage.root} is managed by instance {artifact.storage.instance_uid!r}, not by this one"
+            )
+        else:
+            note = " (another artifact points at it)" if is_shared else ""
+            logger.important(f"a file/folder remains here: {path}{note}")
+
+
+def _delete_rows(model: type[Artifact], artifacts: list[Artifact]) -> None:
+    """Delete the rows of ``artifacts`` and what cascades from them: Django's collector, once for
+    all (a query per related table, not per artifact)."""
+    collector = Collector(using=artifacts[0]._state.db or DEFAULT_DB_ALIAS, origin=artifacts[0] if len(artifacts) == 1 else None)
+    try:
+        collector.collect(artifacts)
+        collector.delete()
+    except (ProtectedError, RestrictedError) as exc:
+        blocked = _blocked(model, artifacts, exc)
+        if len(blocked) == 1:
+            raise blocked_delete_error(repr(blocked[0]), "it", exc) from None
+        shown = ", ".join(repr(a.uid) for a in blocked[:5]) + (", ..." if len(blocked) > 5 else "")
+        raise blocked_delete_error(f"{len(blocked)} {model.__name__} records ({shown})", "them", exc) from None
+
+
+def _blocked(model: type[Artifact], artifacts: list[Artifact], exc: ProtectedError | RestrictedError) -> list[Artifact]:
+    """The artifacts that the records refusing a deletion point to (all of them, if the links
+    are further away)."""
+    by_pk = {artifact.pk: artifact for artifact in artifacts}
+    blockers = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
+    pks = {
+        getattr(obj, field.attname)
+        for obj in blockers
+        for field in obj._meta.concrete_fields
+        if field.is_relation and field.related_model is model
+    }
+    return [by_pk[pk] for pk in sorted(pks & by_pk.keys())] or artifacts
+
+
+def _keys_in_use(model: type[Artifact], pairs: list[tuple[int, str | None]]) -> set[tuple[int, str]]:
+    """The ``(storage_id, key)`` pairs among ``pairs`` that a saved artifact still stores its data at."""
+    wanted = sorted({(storage_id, key) for storage_id, key in pairs if key is not None})
+    found: set[tuple[int, str]] = set()
+    for i in range(0, len(wanted), _CHUNK):
+        chunk = wanted[i: i + _CHUNK]
+        condition = Q()
+        for storage_id in {s for s, _ in chunk}:
+            condition |= Q(storage_id=storage_id, key__in=[k for s, k in chunk if s == storage_id])
+        found.update(
+            model._base_manager.filter(condition, _key_is_virtual=False).values_list("storage_id", "key").distinct()
         )
-    else:
-        note = " (another artifact points at it)" if shared else ""
-        logger.important(f"a file/folder remains here: {path}{note}")
+    return found
