@@ -32,6 +32,7 @@ __all__ = [
     "InstanceSettings",
     "UserSettings",
     "config_home",
+    "user_cache_dir",
     "load_user",
     "save_user",
     "list_instances",
@@ -69,6 +70,23 @@ def config_home() -> Path:
         raise SetupError(f"the config folder {where} is a file, not a folder: point LAMIN_CORE_HOME at a folder") from None
     except OSError as exc:
         raise SetupError(f"cannot create the config folder {where}: {exc.strerror or exc}") from None
+    return path
+
+
+def user_cache_dir() -> Path:
+    """The user's cache folder of lamindb-core (created on first use): ``$LAMIN_CORE_CACHE_DIR``,
+    else ``$XDG_CACHE_HOME/lamindb-core``, else ``~/.cache/lamindb-core``.
+
+    It holds what any instance may reuse: the reduced public tables of ``bio`` and the schema
+    templates of new instances. Deleting it loses nothing but time.
+    """
+    root = os.environ.get("LAMIN_CORE_CACHE_DIR")
+    if root:
+        path = Path(root).expanduser()
+    else:
+        xdg = os.environ.get("XDG_CACHE_HOME")
+        path = (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "lamindb-core"
+    path.mkdir(parents=True, exist_ok=True)
     return path
 
 

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from . import ownership
+from . import ownership, schema_template
 from .config import (
     KNOWN_MODULES,
     MODULES,
@@ -567,16 +567,23 @@ def _ensure_schema(connection) -> None:
 
             instance = _state.instance
             with ownership.schema_lock(connection, Path(str(instance.sqlite_path) + ".lock") if instance.is_embedded else None):
+                # a new embedded instance starts from a copy of a migrated schema, if one is kept
+                fresh = instance.is_embedded and _state.may_create and not _table_names(connection)
                 before = _claim_database(connection, instance)
                 try:
                     executor = MigrationExecutor(connection)
                     _adopt_applied_modules(executor, instance)
                     # an instance's schema has the tables of the modules it was set up with
-                    targets = [
-                        key for key in executor.loader.graph.leaf_nodes() if key[0] in _schema_apps(instance)
-                    ]
+                    apps = _schema_apps(instance)
+                    targets = [key for key in executor.loader.graph.leaf_nodes() if key[0] in apps]
                     plan = executor.migration_plan(targets)
-                    if plan:
+                    if plan and fresh and _from_template(connection, instance, apps, plan):
+                        executor = MigrationExecutor(connection)
+                        plan = executor.migration_plan(targets)
+                    elif plan and fresh:
+                        executor.migrate(targets, plan=plan)
+                        schema_template.save(connection, apps, drop_tables=[ownership.DB_MARKER_TABLE])
+                    elif plan:
                         executor.migrate(targets, plan=plan)
                     _seed(connection, instance, plan)
                     for model in _state.custom_models.values():
@@ -588,6 +595,14 @@ def _ensure_schema(connection) -> None:
             _state.schema_ready = True
         finally:
             _state.ensuring = False
+
+
+def _from_template(connection, instance: InstanceSettings, apps: tuple[str, ...], plan: list) -> bool:
+    # the schema template replaces the whole database: the ownership marker is made again
+    if not schema_template.restore(connection, apps, {(m.app_label, m.name) for m, _ in plan}):
+        return False
+    ownership.create_db_marker(connection, instance, [])
+    return True
 
 
 def _adopt_applied_modules(executor, instance: InstanceSettings) -> None:

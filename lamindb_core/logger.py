@@ -38,6 +38,11 @@ class Logger:
         if self.verbosity >= 1:
             self._print("•", message)
 
+    def debug(self, message: str) -> None:
+        """What the library did behind the scenes (verbosity 2)."""
+        if self.verbosity >= 2:
+            self._print("•", message)
+
     def warning(self, message: str) -> None:
         """Something the user may not expect; always shown."""
         self._print("!", message)

@@ -35,6 +35,7 @@ INSTANCE = {
     # ln.settings: it reads the current instance's storage (ln.settings.storage)
     "lamindb_core.process_settings",
     "lamindb_core.ownership",
+    "lamindb_core.schema_template",
     "lamindb_core.noinstance",
     "lamindb_core.noinstance.base",
     "lamindb_core.custom",

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import errors, progress
+from ..config import user_cache_dir
 
 if TYPE_CHECKING:  # pandas is imported when a table is read
     import pandas as pd
@@ -389,14 +390,9 @@ TABLE_FORMAT = {"genes": 2}
 
 
 def cache_dir() -> Path:
-    """Where reduced public tables are cached: ``$LAMIN_CORE_CACHE_DIR/bio``, else the user cache folder."""
-    root = os.environ.get("LAMIN_CORE_CACHE_DIR")
-    if root:
-        base = Path(root).expanduser()
-    else:
-        xdg = os.environ.get("XDG_CACHE_HOME")
-        base = (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "lamindb-core"
-    path = base / "bio"
+    """Where reduced public tables are cached: ``bio/`` in the user cache folder
+    (``$LAMIN_CORE_CACHE_DIR``, else ``$XDG_CACHE_HOME/lamindb-core``, else ``~/.cache/lamindb-core``)."""
+    path = user_cache_dir() / "bio"
     path.mkdir(parents=True, exist_ok=True)
     return path
 

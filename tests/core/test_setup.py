@@ -515,8 +515,10 @@ def test_first_query_in_processes_started_together_makes_one_default(home):
     assert sorted(lines[-1] for lines in outputs) == [f"1 {uid}"] * 3
 
 
-def test_processes_connecting_to_a_new_database_together_migrate_once(home, tmp_path, new_db):
+def test_processes_connecting_to_a_new_database_together_migrate_once(home, tmp_path, new_db, monkeypatch):
     db = new_db()
+    # an empty cache folder: no schema template to copy (schema_template.py), they migrate
+    monkeypatch.setenv("LAMIN_CORE_CACHE_DIR", str(tmp_path / "cache"))
     # registered, but never connected: the first processes to connect create the schema
     settings = {
         "owner": OS_HANDLE, "name": "fresh", "storage": str(tmp_path / "fresh"),
