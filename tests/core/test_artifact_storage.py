@@ -285,8 +285,10 @@ def test_artifact_from_anndata_path(instance, tmp_path):
         ln.Artifact.from_anndata(str(write(tmp_path / "a.txt", "x")))
 
 
-def test_artifact_loads_json_yaml_and_html(instance, tmp_path):
+def test_artifact_loads_json_yaml_and_html(instance, tmp_path, monkeypatch):
     ln = instance
+    # outside IPython (an InteractiveShell that an earlier test made sets builtins.__IPYTHON__)
+    monkeypatch.delattr("builtins.__IPYTHON__", raising=False)
     data = ln.Artifact(write(tmp_path / "tmp.json", json.dumps({"a": 1})), key="tmp.json")
     assert data.load() == {"a": 1}
     pytest.importorskip("yaml")

@@ -235,7 +235,12 @@ def test_view_shows_a_dtype_row(setup_features, capsys):
     artifact = make_artifacts(ln, 1)[0]
     artifact.features.add_values({**UNS1, "cell_medium": ["DMSO"]})
     capsys.readouterr()
-    ln.view(ln.Artifact.df(features=True))
+    import pandas as pd
+
+    # every column, wherever the test runs (pandas fits a table to the terminal in a session it
+    # takes for interactive, as a pytest-xdist worker is)
+    with pd.option_context("display.max_columns", None, "display.width", 1000):
+        ln.view(ln.Artifact.df(features=True))
     lines = capsys.readouterr().out.splitlines()
     header, dtypes = lines[0], lines[1]
     assert header.split()[:4] == ["uid", "key", "description", "cell_medium"]
