@@ -568,7 +568,7 @@ def _ensure_schema(connection) -> None:
             instance = _state.instance
             with ownership.schema_lock(connection, Path(str(instance.sqlite_path) + ".lock") if instance.is_embedded else None):
                 # a new embedded instance starts from a copy of a migrated schema, if one is kept
-                fresh = instance.is_embedded and _state.may_create and not _table_names(connection)
+                fresh = _state.may_create and not _table_names(connection)
                 before = _claim_database(connection, instance)
                 try:
                     executor = MigrationExecutor(connection)
@@ -581,8 +581,9 @@ def _ensure_schema(connection) -> None:
                         executor = MigrationExecutor(connection)
                         plan = executor.migration_plan(targets)
                     elif plan and fresh:
-                        executor.migrate(targets, plan=plan)
-                        schema_template.save(connection, apps, drop_tables=[ownership.DB_MARKER_TABLE])
+                        with schema_template.recording(connection) as statements:
+                            executor.migrate(targets, plan=plan)
+                        schema_template.save(connection, apps, statements, drop_tables=[ownership.DB_MARKER_TABLE])
                     elif plan:
                         executor.migrate(targets, plan=plan)
                     _seed(connection, instance, plan)
@@ -598,10 +599,11 @@ def _ensure_schema(connection) -> None:
 
 
 def _from_template(connection, instance: InstanceSettings, apps: tuple[str, ...], plan: list) -> bool:
-    # the schema template replaces the whole database: the ownership marker is made again
     if not schema_template.restore(connection, apps, {(m.app_label, m.name) for m, _ in plan}):
         return False
-    ownership.create_db_marker(connection, instance, [])
+    if connection.vendor == "sqlite":
+        # the copy replaced the whole database: the ownership marker is made again
+        ownership.create_db_marker(connection, instance, [])
     return True
 
 

@@ -1,69 +1,179 @@
-"""Migrated, empty SQLite schemas, kept to start new embedded instances from.
+"""Migrated, empty schemas, kept to start new instances from.
 
-Running every migration of a new instance took 0.6 s without modules and several seconds with
-``bio``, almost all of it in Django rendering the historical models of each migration. The
-first embedded instance of a schema (its apps, the code that makes it, Django's and SQLite's
-versions) is migrated as before, and a copy of its database, taken before any row of the
-instance is written, is kept in the user cache folder (``config.user_cache_dir()/schemas``).
-The next one copies it with SQLite's backup API and migrates nothing.
+Running every migration of a new instance took 0.6-2 s without modules and several seconds with
+``bio``, almost all of it in Django rendering the historical models of each migration. The first
+instance of a schema (its apps, the code that makes it, Django's and the database's versions)
+is migrated as before, and what the migration made is kept in the user cache folder
+(``config.user_cache_dir()/schemas``); the next new instance of that schema takes it instead of
+migrating:
+
+- SQLite: a copy of the database file, taken before any row of the instance is written, copied
+  into the new database with SQLite's backup API.
+- PostgreSQL: the statements the migration ran, recorded as it ran them, run again in the new
+  database in one transaction (a database cannot be copied into one that exists).
 
 A template holds no rows of an instance: not the ownership marker (``ownership.py``), not the
-seeds (``post_migrate`` adds them to each instance, as after a migration). A template that
-fails its checks (another set of migrations applied, a damaged file) is not used; the instance
-is then migrated as if there were none.
+seeds (``post_migrate`` adds them to each instance, as after a migration). A template that fails
+its checks (another set of migrations applied, a damaged file, a statement the server refuses)
+is not used, and leaves nothing behind: the instance is then migrated as if there were none.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime
 import hashlib
+import json
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from .config import user_cache_dir
 from .logger import logger
 
-__all__ = ["fingerprint", "restore", "save", "template_path"]
+__all__ = ["fingerprint", "recording", "restore", "save", "template_path"]
 
 _PACKAGE = Path(__file__).resolve().parent
-_fingerprints: dict[tuple[str, ...], str] = {}
+_fingerprints: dict[tuple, str] = {}
+# transaction control of the recorded migration: the replay runs in one transaction of its own
+_SKIPPED = ("SAVEPOINT", "RELEASE", "ROLLBACK")
 
 
-def fingerprint(apps: tuple[str, ...]) -> str:
-    """What a template's schema depends on: the apps, the package's code (its migrations and
-    the operations they call), Django's and SQLite's versions. 16 hex digits."""
-    key = tuple(sorted(apps))
-    if key not in _fingerprints:
+def _database_version(connection) -> str:
+    if connection.vendor == "sqlite":
         import sqlite3  # here, not at the top: importing lamindb_core loads no database driver
 
+        return f"sqlite {sqlite3.sqlite_version}"
+    connection.ensure_connection()
+    return f"{connection.vendor} {connection.pg_version}"
+
+
+def fingerprint(connection, apps: tuple[str, ...]) -> str:
+    """What a template's schema depends on: the apps, the package's code (its migrations and
+    the operations they call), Django's version and the database's kind and version. 16 hex
+    digits."""
+    key = (tuple(sorted(apps)), _database_version(connection))
+    if key not in _fingerprints:
         import django
 
         digest = hashlib.sha256()
-        digest.update(f"{key}|django {django.__version__}|sqlite {sqlite3.sqlite_version}|".encode())
+        digest.update(f"{key}|django {django.__version__}|".encode())
         for path in sorted(_PACKAGE.rglob("*.py")):
             digest.update(str(path.relative_to(_PACKAGE)).encode() + b"\0" + path.read_bytes() + b"\0")
         _fingerprints[key] = digest.hexdigest()[:16]
     return _fingerprints[key]
 
 
-def template_path(apps: tuple[str, ...]) -> Path:
-    """Where the template of the schema of ``apps`` is kept (it may not exist)."""
+def template_path(connection, apps: tuple[str, ...]) -> Path:
+    """Where the template of the schema of ``apps`` on ``connection``'s kind of database is
+    kept (it may not exist)."""
     name = "-".join(sorted(apps))
-    return user_cache_dir() / "schemas" / f"{name}-{fingerprint(apps)}.sqlite3"
+    suffix = ".sqlite3" if connection.vendor == "sqlite" else f".{connection.vendor}.json"
+    return user_cache_dir() / "schemas" / f"{name}-{fingerprint(connection, apps)}{suffix}"
+
+
+@contextlib.contextmanager
+def recording(connection) -> Iterator[list]:
+    """Record the statements run on ``connection`` inside the block (PostgreSQL; on SQLite the
+    list stays empty: its template is a copy of the file)."""
+    statements: list = []
+    if connection.vendor == "sqlite":
+        yield statements
+        return
+
+    def record(execute, sql, params, many, context):
+        statements.append((sql, list(params) if many else params, many))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        yield statements
 
 
 def restore(connection, apps: tuple[str, ...], migrations: set[tuple[str, str]]) -> bool:
-    """Copy the template of ``apps`` into the empty database of ``connection`` (SQLite);
-    return whether it was copied.
+    """Make the schema of ``apps`` in the empty database of ``connection`` from its template;
+    return whether it was made.
 
-    ``migrations`` are the ``(app, name)`` pairs the schema needs: a template whose database
-    lists others is not used.
+    ``migrations`` are the ``(app, name)`` pairs the schema needs: a template that applies
+    others is not used.
     """
-    import sqlite3
-
-    path = template_path(apps)
+    path = template_path(connection, apps)
     if not path.is_file():
         return False
+    restored = _restore_sqlite(connection, path, migrations) if connection.vendor == "sqlite" else _replay(connection, path, migrations)
+    if restored:
+        with contextlib.suppress(OSError):
+            os.utime(path)  # in use: _prune keeps it
+    return restored
+
+
+def save(connection, apps: tuple[str, ...], statements: list, drop_tables: list[str]) -> None:
+    """Keep the schema of the just-migrated database of ``connection`` as the template of
+    ``apps``: SQLite, a copy of the database without ``drop_tables`` (the instance's own, its
+    ownership marker); PostgreSQL, the ``statements`` the migration ran (:func:`recording`).
+
+    Written to a temporary file and renamed: a process that reads templates sees a whole one
+    or none. A failure only costs the next instance its shortcut.
+    """
+    path = template_path(connection, apps)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem + ".", suffix=".tmp")
+        os.close(handle)
+        try:
+            if connection.vendor == "sqlite":
+                _copy_sqlite(connection, tmp, drop_tables)
+            else:
+                Path(tmp).write_text(json.dumps([_encode(s) for s in statements]), encoding="utf-8")
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        _prune(path)
+    except Exception as exc:  # a cache that cannot be written must not fail the instance's set-up
+        logger.debug(f"could not keep the schema template {path}: {exc}")
+
+
+_KEEP_DAYS = 30
+
+
+def _prune(kept: Path) -> None:
+    """Remove the templates of the same apps and database that no instance was made from for
+    ``_KEEP_DAYS`` days (those of earlier versions of the code)."""
+    import time
+
+    prefix = kept.name[: kept.name.rindex("-") + 1]  # "<apps>-"
+    suffix = kept.name[kept.name.index(".", len(prefix)):]
+    cutoff = time.time() - _KEEP_DAYS * 86400
+    for path in kept.parent.glob(f"{prefix}*{suffix}"):
+        if path != kept and path.name[len(prefix):].count("-") == 0:
+            with contextlib.suppress(OSError):
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+
+
+# ---------------------------------------------------------------------------
+# SQLite: a copy of the file
+# ---------------------------------------------------------------------------
+
+
+def _copy_sqlite(connection, tmp: str, drop_tables: list[str]) -> None:
+    import sqlite3
+
+    target = sqlite3.connect(tmp)
+    try:
+        connection.connection.backup(target)
+        for table in drop_tables:
+            target.execute(f'DROP TABLE IF EXISTS "{table}"')
+        target.execute("PRAGMA journal_mode=DELETE")
+        target.commit()
+    finally:
+        target.close()
+
+
+def _restore_sqlite(connection, path: Path, migrations: set[tuple[str, str]]) -> bool:
+    import sqlite3
+
     try:
         source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     except sqlite3.Error:
@@ -83,33 +193,80 @@ def restore(connection, apps: tuple[str, ...], migrations: set[tuple[str, str]])
     return True
 
 
-def save(connection, apps: tuple[str, ...], drop_tables: list[str]) -> None:
-    """Keep a copy of the just-migrated database of ``connection`` (SQLite) as the template of
-    ``apps``, without ``drop_tables`` (the instance's own: its ownership marker).
+# ---------------------------------------------------------------------------
+# PostgreSQL: the statements of the migration, again
+# ---------------------------------------------------------------------------
 
-    Written to a temporary file and renamed: a process that reads templates sees a whole one
-    or none. A failure only costs the next instance its shortcut.
-    """
-    import sqlite3
 
-    path = template_path(apps)
+def _encode(statement: tuple) -> list:
+    """A recorded ``(sql, params, many)`` as JSON; a timestamp (when a migration was applied)
+    becomes a mark for the time of the replay. Other values than text, numbers, None: TypeError."""
+
+    def value(v):
+        if isinstance(v, datetime.datetime):
+            return {"now": True}
+        if v is None or isinstance(v, (str, int, float, bool)):
+            return v
+        raise TypeError(f"cannot keep a parameter of type {type(v).__name__}")
+
+    sql, params, many = statement
+    if params is None:
+        return [sql, None, many]
+    if many:
+        return [sql, [[value(v) for v in row] for row in params], many]
+    if isinstance(params, dict):
+        return [sql, {k: value(v) for k, v in params.items()}, many]
+    return [sql, [value(v) for v in params], many]
+
+
+def _decode(params, now: datetime.datetime):
+    if isinstance(params, dict) and params == {"now": True}:
+        return now
+    if isinstance(params, list):
+        return [_decode(v, now) for v in params]
+    if isinstance(params, dict):
+        return {k: _decode(v, now) for k, v in params.items()}
+    return params
+
+
+class _Refused(Exception):
+    """The replay does not give the schema it should: roll it back."""
+
+
+def _replay(connection, path: Path, migrations: set[tuple[str, str]]) -> bool:
+    from django.db import DatabaseError, transaction
+    from django.utils import timezone
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem + ".", suffix=".tmp")
-        os.close(handle)
-        try:
-            target = sqlite3.connect(tmp)
-            try:
-                connection.connection.backup(target)
-                for table in drop_tables:
-                    target.execute(f'DROP TABLE IF EXISTS "{table}"')
-                target.execute("PRAGMA journal_mode=DELETE")
-                target.commit()
-            finally:
-                target.close()
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-    except (OSError, sqlite3.Error) as exc:
-        logger.debug(f"could not keep the schema template {path}: {exc}")
+        statements = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        logger.debug(f"schema template {path} not used: {exc}")
+        return False
+    now = timezone.now()
+    try:
+        with transaction.atomic(using=connection.alias):
+            with connection.cursor() as cursor:
+                # the statements without parameters go to the server together: one round trip
+                # for each run of them, not one each
+                batch: list[str] = []
+                for sql, params, many in [*statements, ("SELECT 1", [], False)]:
+                    if sql.lstrip().upper().startswith(_SKIPPED):
+                        continue
+                    if params is None:
+                        batch.append(sql)
+                        continue
+                    if batch:
+                        cursor.execute(";\n".join(batch))
+                        batch = []
+                    if many:
+                        cursor.executemany(sql, _decode(params, now))
+                    else:
+                        cursor.execute(sql, _decode(params, now))
+                cursor.execute("SELECT app, name FROM django_migrations")
+                applied = {(app, name) for app, name in cursor.fetchall()}
+            if applied != migrations:
+                raise _Refused(f"it applies {len(applied)} migrations, the schema needs {len(migrations)}")
+    except (_Refused, DatabaseError, ValueError, TypeError) as exc:
+        logger.debug(f"schema template {path} not used: {exc}")
+        return False
+    return True

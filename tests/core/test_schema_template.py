@@ -1,22 +1,31 @@
-"""New embedded instances start from a kept copy of a migrated schema (issue 16: init speed).
+"""New instances start from a kept template of a migrated schema (issue 16: init speed).
 
 Each scenario runs in new processes with a config folder and a cache folder of its own, as a
-user's first and later ``ln.setup.init`` would.
+user's first and later ``ln.setup.init`` would; on the PostgreSQL run each instance gets a
+throwaway database of its own.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import shutil
 import sqlite3
+import string
 import subprocess
 import sys
 import textwrap
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-pytestmark = pytest.mark.sqlite_only  # templates are for embedded (SQLite) instances
+TEST_DB = os.environ.get("LAMIN_CORE_TEST_DB", "sqlite").strip() or "sqlite"
+ON_POSTGRES = urlsplit(TEST_DB).scheme in ("postgresql", "postgres")
+SUFFIX = ".postgresql.json" if ON_POSTGRES else ".sqlite3"
 
 # counts the migrations Django applies in this process; prints the instance's state
 INIT = """
@@ -31,7 +40,7 @@ def counting(self, state, migration, *args, **kwargs):
 executor.MigrationExecutor.apply_migration = counting
 
 import lamindb_core as ln
-ln.setup.init(storage=sys.argv[1], modules=sys.argv[2] or None)
+ln.setup.init(storage=sys.argv[1], db=sys.argv[2] or None, modules=sys.argv[3] or None)
 ln.ULabel(name="my label").save()
 print(len(applied))
 print(ln.setup.settings.instance.uid)
@@ -40,13 +49,47 @@ print(ln.ULabel.search("my labl").df()["name"].iloc[0])
 """
 
 
-def run_init(tmp_path: Path, cache: Path, name: str, modules: str = "") -> list[str]:
+class Databases:
+    """Throwaway PostgreSQL databases (on the SQLite run: none, the instances are embedded)."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def new(self) -> str:
+        if not ON_POSTGRES:
+            return ""
+        import psycopg
+
+        name = "lamin_template_" + "".join(secrets.choice(string.ascii_lowercase) for _ in range(8))
+        with psycopg.connect(TEST_DB, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        self.names.append(name)
+        return urlunsplit(urlsplit(TEST_DB)._replace(path="/" + name))
+
+    def drop(self) -> None:
+        if not self.names:
+            return
+        import psycopg
+
+        with psycopg.connect(TEST_DB, autocommit=True) as conn:
+            for name in self.names:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def databases() -> Iterator[Databases]:
+    made = Databases()
+    yield made
+    made.drop()
+
+
+def run_init(tmp_path: Path, cache: Path, databases: Databases, name: str, modules: str = "") -> list[str]:
     """A new instance in ``tmp_path/name``, made in a new process with its own config folder and
     the cache folder ``cache``; its printed lines (migrations applied, instance uid, counts, a
     search result)."""
     env = {**os.environ, "LAMIN_CORE_HOME": str(tmp_path / "home"), "LAMIN_CORE_CACHE_DIR": str(cache)}
     result = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(INIT), str(tmp_path / name), modules],
+        [sys.executable, "-c", textwrap.dedent(INIT), str(tmp_path / name), databases.new(), modules],
         env=env, cwd=tmp_path, capture_output=True, text=True, timeout=180,
     )
     assert result.returncode == 0, result.stderr
@@ -54,46 +97,55 @@ def run_init(tmp_path: Path, cache: Path, name: str, modules: str = "") -> list[
 
 
 @pytest.fixture(scope="module")
-def first(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+def first(tmp_path_factory: pytest.TempPathFactory, databases: Databases) -> tuple[Path, list[str]]:
     """The first instance made with an empty cache folder: ``(its cache folder, its lines)``."""
     tmp_path = tmp_path_factory.mktemp("first")
-    return tmp_path / "cache", run_init(tmp_path, tmp_path / "cache", "one")
+    return tmp_path / "cache", run_init(tmp_path, tmp_path / "cache", databases, "one")
 
 
 @pytest.fixture
-def init(tmp_path: Path, first):
+def init(tmp_path: Path, first, databases: Databases):
     """``init(name, modules)``: a new instance, with a cache folder that holds a copy of what the
     first instance kept there."""
     cache = tmp_path / "cache"
     shutil.copytree(first[0], cache)
-    return lambda name, modules="": run_init(tmp_path, cache, name, modules)
+    return lambda name, modules="": run_init(tmp_path, cache, databases, name, modules)
 
 
 def templates(tmp_path: Path) -> list[Path]:
-    return sorted((tmp_path / "cache" / "schemas").glob("*.sqlite3"))
+    return sorted((tmp_path / "cache" / "schemas").glob(f"*{SUFFIX}"))
 
 
-def test_schema_template_kept_by_the_first_init_and_copied_by_the_next(init, first, tmp_path):
+def test_schema_template_kept_by_the_first_init_and_used_by_the_next(init, first, tmp_path):
     cache, lines = first
     assert int(lines[0]) > 0  # migrated
     (template,) = templates(tmp_path)
     assert template.name.startswith("core-")
-    with sqlite3.connect(template) as conn:
-        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        # the schema, without any row of the instance that made it
-        assert "core_ulabel" in tables and "lamindb_instance" not in tables
-        assert conn.execute("SELECT count(*) FROM core_storage").fetchone()[0] == 0
-        assert conn.execute("SELECT count(*) FROM core_user").fetchone()[0] == 0
-        assert conn.execute("SELECT count(*) FROM core_ulabel").fetchone()[0] == 0
+    if ON_POSTGRES:
+        # the statements of the migration; none writes a row of the instance that made it
+        statements = [sql for sql, _, _ in json.loads(template.read_text())]
+        assert any(s.startswith('CREATE TABLE "core_ulabel"') for s in statements)
+        written = {s.split()[2] for s in statements if s.startswith("INSERT INTO")}
+        # the migrations applied, and the word indexes filled from the (empty) tables
+        assert all(t == '"django_migrations"' or t.endswith('_fts_words"') for t in written), written
+        assert not any("lamindb_instance" in s for s in statements)
+    else:
+        with sqlite3.connect(template) as conn:
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            # the schema, without any row of the instance that made it
+            assert "core_ulabel" in tables and "lamindb_instance" not in tables
+            for table in ("core_storage", "core_user", "core_ulabel"):
+                assert conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
 
     second = init("two")
-    assert second[0] == "0"  # copied: no migration ran
+    assert second[0] == "0"  # from the template: no migration ran
     assert second[1] != lines[1]  # an instance of its own
     assert second[2:] == lines[2:] == ["1 1 1", "my label"]  # seeded, writable, searchable
-    # the ownership marker names the new instance
-    with sqlite3.connect(tmp_path / "two" / ".lamindb" / "lamin.db") as conn:
-        assert conn.execute("SELECT uid FROM lamindb_instance").fetchall() == [(second[1],)]
-        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    if not ON_POSTGRES:
+        # the ownership marker names the new instance
+        with sqlite3.connect(tmp_path / "two" / ".lamindb" / "lamin.db") as conn:
+            assert conn.execute("SELECT uid FROM lamindb_instance").fetchall() == [(second[1],)]
+            assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_schema_template_of_each_set_of_modules(init, tmp_path):
@@ -103,14 +155,43 @@ def test_schema_template_of_each_set_of_modules(init, tmp_path):
     assert init("bio2", "bio")[0] == "0"
 
 
-def test_schema_template_damaged_or_of_other_migrations_is_not_used(init, tmp_path):
-    (template,) = templates(tmp_path)
+def _forget_last_migration(template: Path) -> None:
+    if ON_POSTGRES:
+        statements = json.loads(template.read_text())
+        last = max(i for i, (sql, _, _) in enumerate(statements) if sql.startswith('INSERT INTO "django_migrations"'))
+        template.write_text(json.dumps(statements[:last] + statements[last + 1:]))
+        return
     with sqlite3.connect(template) as conn:
         conn.execute("DELETE FROM django_migrations WHERE name = (SELECT max(name) FROM django_migrations WHERE app = 'core')")
+
+
+def test_schema_template_damaged_or_of_other_migrations_is_not_used(init, tmp_path):
+    (template,) = templates(tmp_path)
+    _forget_last_migration(template)
     other = init("two")
     assert int(other[0]) > 0 and other[2:] == ["1 1 1", "my label"]  # migrated, as without a template
-    template.write_bytes(b"not a database" * 100)
+    template.write_bytes(b"not a template" * 100)
+    # templates of earlier versions of the code: one unused for 60 days, one used yesterday
+    old, recent = (template.with_name(f"core-{c * 16}{SUFFIX}") for c in "01")
+    old.write_bytes(b"old")
+    recent.write_bytes(b"recent")
+    os.utime(old, (time.time() - 60 * 86400,) * 2)
+    os.utime(recent, (time.time() - 86400,) * 2)
     damaged = init("three")
     assert int(damaged[0]) > 0 and damaged[2:] == ["1 1 1", "my label"]
+    # keeping the new template removed the one that no instance was made from for 30 days
+    assert not old.exists() and recent.exists()
     # and the template is whole again for the next one
     assert init("four")[0] == "0"
+
+
+@pytest.mark.postgres_only
+def test_schema_template_a_statement_the_server_refuses_leaves_nothing(init, tmp_path):
+    (template,) = templates(tmp_path)
+    statements = json.loads(template.read_text())
+    # a refused statement after the tables were made: the replay is rolled back whole, and the
+    # instance is migrated into an empty database
+    statements.insert(len(statements) - 1, ["SELECT no_such_function()", None, False])
+    template.write_text(json.dumps(statements))
+    lines = init("two")
+    assert int(lines[0]) > 0 and lines[2:] == ["1 1 1", "my label"]
