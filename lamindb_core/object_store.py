@@ -656,6 +656,8 @@ def trim_cache(cache_dir: Path, max_bytes: int, keep: Path | None = None) -> lis
         for name in filenames:
             if name.startswith(".") and (name.endswith(".lock") or name.endswith(".tmp")):
                 continue
+            if name.startswith("lamindb-core-"):
+                continue  # an unsaved artifact's DataFrame or AnnData, written here: not a copy
             path = Path(dirpath, name)
             try:
                 st = path.stat()

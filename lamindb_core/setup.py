@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -547,8 +548,9 @@ class Settings:
 
     @property
     def cache_dir(self) -> Path:
-        """The folder for cached copies of data, ``<config folder>/cache`` (created on
-        first use).
+        """The folder for cached copies of data, ``<config folder>/cache`` or
+        ``LAMIN_CORE_CACHE_DIR`` (created on first use); bounded, see
+        :data:`lamindb_core.object_store.CACHE_MAX_BYTES`.
 
         As in LaminDB, it is where local copies of data that lives elsewhere go; the
         stored files of an instance's own storage folder are never copied here
@@ -558,8 +560,9 @@ class Settings:
             >>> ln.setup.settings.cache_dir
             PosixPath('/home/me/.lamin-core/cache')
         """
-        path = config_home() / "cache"
-        path.mkdir(exist_ok=True)
+        folder = os.environ.get("LAMIN_CORE_CACHE_DIR")
+        path = Path(folder).expanduser() if folder else config_home() / "cache"
+        path.mkdir(parents=True, exist_ok=True)
         return path
 
     def __repr__(self) -> str:

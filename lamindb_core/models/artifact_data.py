@@ -165,7 +165,7 @@ def plan(model: type[Artifact], args: tuple, kwargs: dict[str, Any]) -> Plan:
     in_place = None
     if is_path and str(data).strip() and "://" not in str(data):
         # refused before anything else: a missing path, a FIFO, the storage's own .lamindb
-        files.check_source(Path(data).expanduser().absolute(), Path(storage.root))
+        files.check_source(Path(data).expanduser().absolute(), None if storage.is_cloud else Path(storage.root))
         in_place = Storage.containing(Path(data).expanduser(), first=storage)
     if in_place is not None:
         inferred = storage_paths.relative_key(Path(data).expanduser(), in_place.root)
@@ -182,7 +182,8 @@ def plan(model: type[Artifact], args: tuple, kwargs: dict[str, Any]) -> Plan:
     suffix = None if is_path else _in_memory_suffix(data, passed_key, format) if (
         files.is_anndata(data) or files.is_dataframe(data)) else None
     local = files.describe_data(
-        data, storage_root=Path(storage.root), suffix=suffix, temp_folder=process_settings.settings.cache_dir
+        data, storage_root=None if storage.is_cloud else Path(storage.root), suffix=suffix,
+        temp_folder=process_settings.settings.cache_dir,
     )
     result = Plan(local=local, revises=revises, description=description)
     if not is_path:

@@ -1,0 +1,114 @@
+"""Artifacts' data into and out of buckets: uploads checked against the recorded hash.
+
+What :mod:`lamindb_core.files` does for local folders, for storage in a bucket
+(:mod:`lamindb_core.object_store`). An object appears complete or not at all,
+so no temporary names are needed; what is checked is that the object holds the
+bytes the artifact recorded: a plain ETag is the MD5 of the content, and is
+compared with the artifact's hash (a folder's hash is recomputed from its
+objects' ETags); an ETag of a multipart upload is not an MD5, and then the size
+is compared. An upload that fails or does not match is removed and an error is
+raised; the caller writes no record.
+
+Example:
+    >>> bucket_files.store(Path("a.csv"), "s3://bucket/lamin/.lamindb/7zehFvNzAqbgyKke0000.csv", (5, "XUFAKrxLKna5cZ2REBfFkg"))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from . import errors, files, object_store
+from .logger import logger
+
+__all__ = ["check_stored", "store", "store_many"]
+
+# concurrent HEAD requests when checking many uploads
+_CHECK_THREADS = 16
+
+
+def _remove_quietly(url: str) -> None:
+    try:
+        object_store.remove(url, recursive=True)
+    except Exception as exc:  # the first error is the one to show; a journal names the object
+        logger.warning(f"could not remove {url} after a failed upload: {exc}")
+
+
+def check_stored(dest: str, expected: tuple[int, str] | None, is_folder: bool) -> None:
+    """Raise ``ContentChanged`` if the object (or folder of objects) at ``dest`` is not ``expected`` (size, hash).
+
+    Raises:
+        ln.errors.ContentChanged: another size, or another MD5 than the hash.
+    """
+    if expected is None:
+        return
+    if is_folder:
+        found = object_store.list_files(dest)
+        size = sum(int(entry.get("size") or 0) for _, entry in found)
+        hashes = [(rel, object_store.etag_hash(entry.get("ETag"))) for rel, entry in found]
+        got_hash = None
+        if all(h is not None and h[1] == "md5" for _, h in hashes):
+            got_hash = files.folder_hash([(rel, h[0]) for rel, h in hashes])
+    else:
+        found_info = object_store.info(dest)
+        if found_info is None:
+            raise errors.ContentChanged(f"{dest} is missing after its upload: nothing was saved")
+        size = int(found_info.get("size") or 0)
+        etag = object_store.etag_hash(found_info.get("ETag"))
+        got_hash = etag[0] if etag is not None and etag[1] == "md5" else None
+    if size != expected[0] or (got_hash is not None and got_hash != expected[1]):
+        raise errors.ContentChanged(
+            f"{dest} holds {size} bytes with hash {got_hash or '(multipart)'}, not the {expected[0]} bytes with hash "
+            f"{expected[1]} that ln.Artifact() read: the data changed meanwhile; nothing was saved"
+        )
+
+
+def store(
+    source: Path, dest: str, expected: tuple[int, str] | None = None,
+    on_bytes: Callable[[int], Any] | None = None,
+) -> None:
+    """Upload a file or a folder to ``dest``, and check it against ``expected``; on any failure
+    nothing of it stays at ``dest``.
+
+    A folder's files (by the rule of :func:`lamindb_core.files.list_folder`) go
+    up concurrently.
+
+    Raises:
+        ln.errors.StorageError: the bucket cannot be written.
+        ln.errors.ContentChanged: the stored data is not the expected data.
+    """
+    is_folder = Path(source).is_dir()
+    try:
+        if is_folder:
+            listing = files.list_folder(source)
+            object_store.put_many([(path, object_store.join(dest, rel)) for rel, path in listing.files], on_bytes)
+        else:
+            object_store.put_file(source, dest, on_bytes)
+        check_stored(dest, expected, is_folder)
+    except BaseException:
+        _remove_quietly(dest)
+        raise
+
+
+def store_many(items: list[tuple[Path, str, tuple[int, str] | None]], on_bytes: Callable[[int], Any] | None = None) -> None:
+    """:func:`store` for many ``(source, dest, expected)`` items: the files go up concurrently
+    (:data:`lamindb_core.object_store.BATCH_SIZE` at a time), folders one by one, and each
+    object is checked. If anything fails, every object of the call is removed and the error raised.
+    """
+    single = [(s, d, e) for s, d, e in items if not Path(s).is_dir()]
+    folders = [(s, d, e) for s, d, e in items if Path(s).is_dir()]
+    done: list[str] = []
+    try:
+        done.extend(d for _, d, _ in single)
+        object_store.put_many([(s, d) for s, d, _ in single], on_bytes)
+        with ThreadPoolExecutor(min(_CHECK_THREADS, max(1, len(single)))) as pool:
+            list(pool.map(lambda item: check_stored(item[1], item[2], False), single))
+        for source, dest, expected in folders:
+            done.append(dest)
+            store(source, dest, expected, on_bytes)
+    except BaseException:
+        with ThreadPoolExecutor(_CHECK_THREADS) as pool:
+            list(pool.map(_remove_quietly, done))
+        raise
