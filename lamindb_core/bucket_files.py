@@ -23,7 +23,7 @@ from typing import Any
 from . import errors, files, object_store
 from .logger import logger
 
-__all__ = ["check_stored", "store", "store_many"]
+__all__ = ["check_stored", "describe", "store", "store_many"]
 
 # concurrent HEAD requests when checking many uploads
 _CHECK_THREADS = 16
@@ -112,3 +112,36 @@ def store_many(items: list[tuple[Path, str, tuple[int, str] | None]], on_bytes: 
         with ThreadPoolExecutor(_CHECK_THREADS) as pool:
             list(pool.map(_remove_quietly, done))
         raise
+
+
+def describe(url: str, cache_dir: Path) -> dict[str, Any]:
+    """The computed fields of an artifact registered where it lies in a bucket, read from the object.
+
+    A file's hash is its ETag's (``md5``, or ``md5-n`` for a multipart upload); an
+    object without a usable ETag is downloaded into the cache and hashed. A folder
+    (a prefix with objects under it) gets ``md5-d`` from its objects' paths and
+    hashes, and ``n_files``.
+
+    Raises:
+        FileNotFoundError: nothing is at ``url``.
+        ln.errors.StorageError: the bucket cannot be read.
+    """
+    found = object_store.info(url)
+    if found is None:
+        raise FileNotFoundError(f"no object at {url}")
+    name = object_store.parse(url).key.rsplit("/", 1)[-1]
+    if found.get("type") == "directory":
+        entries, size = [], 0
+        for rel, entry in object_store.list_files(url):
+            size += int(entry.get("size") or 0)
+            etag = object_store.etag_hash(entry.get("ETag"))
+            if etag is None:
+                etag = (files.hash_file(object_store.cache(object_store.join(url, rel), cache_dir))[1], "md5")
+            entries.append((rel, etag[0]))
+        return {"suffix": files.suffix_of(Path(name), is_dir=True), "size": size, "hash": files.folder_hash(entries),
+                "_hash_type": "md5-d", "n_files": len(entries)}
+    size = int(found.get("size") or 0)
+    etag = object_store.etag_hash(found.get("ETag"))
+    if etag is None:
+        etag = (files.hash_file(object_store.cache(url, cache_dir, size=size))[1], "md5")
+    return {"suffix": files.suffix_of(Path(name), is_dir=False), "size": size, "hash": etag[0], "_hash_type": etag[1]}

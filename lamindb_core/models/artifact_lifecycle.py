@@ -124,13 +124,16 @@ def _store_in_bucket(artifact: Artifact, previous: Artifact | None, insert_row: 
     if dest:
         return _insert(artifact, previous, dest, insert_row)
     managed = artifact._stores_managed_copy()
+    source = artifact._local_data.path
+    url = object_store.join(artifact.storage.root, artifact._storage_key())
+    if object_store.is_cloud(source) and object_store.parse(source).path == object_store.parse(url).path:
+        return _insert(artifact, previous, None, insert_row)  # registered where it lies
     journal = artifact.__dict__.get("_journal")
     own_journal = journal is None and managed
     if own_journal:
         journal = artifact_batch.open_journal(artifact.storage)
     committed = False
     try:
-        url = object_store.join(artifact.storage.root, artifact._storage_key())
         if managed:
             journal.add([artifact._storage_key().split("/", 1)[1]])
         elif object_store.exists(url):
