@@ -85,3 +85,27 @@ def test_init_s3_other_protocol_is_refused(s3):
     with pytest.raises(errors.InvalidArgument, match="not gs://"):
         s3.setup.init(storage="gs://bucket/lamin", name="pytest-gs")
     s3.setup.connect("pytest-s3")
+
+
+@pytest.mark.postgres_only
+def test_init_s3_second_machine_joins_the_team_instance(s3, s3_root, s3_db, tmp_path):
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    ln = s3
+    ln.ULabel(name="made by the first member").save()
+    code = textwrap.dedent(f"""
+        import lamindb_core as ln
+        settings = ln.setup.init(storage={s3_root!r}, db={s3_db!r})
+        print("SLUG", settings.slug, settings.uid)
+        print("LABEL", ln.ULabel.get(name="made by the first member").name)
+    """)
+    home = tmp_path / "second-machine"
+    home.mkdir()
+    result = subprocess.run([sys.executable, "-c", code], env={**os.environ, "LAMIN_CORE_HOME": str(home)},
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert f"SLUG {ln.setup.settings.instance.slug} {ln.setup.settings.instance.uid}" in result.stdout
+    assert "LABEL made by the first member" in result.stdout
