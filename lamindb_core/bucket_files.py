@@ -3,10 +3,10 @@
 What :mod:`lamindb_core.files` does for local folders, for storage in a bucket
 (:mod:`lamindb_core.object_store`). An object appears complete or not at all,
 so no temporary names are needed; what is checked is that the object holds the
-bytes the artifact recorded: a plain ETag is the MD5 of the content, and is
-compared with the artifact's hash (a folder's hash is recomputed from its
-objects' ETags); an ETag of a multipart upload is not an MD5, and then the size
-is compared. An upload that fails or does not match is removed and an error is
+bytes the artifact recorded: a file sent in one PUT carries the artifact's hash
+as ``Content-MD5`` and the server refuses other bytes; a folder's hash is
+recomputed from its objects' ETags (a plain ETag is the MD5 of the content); a
+multipart upload's ETag is not an MD5, and then the size is compared. An upload that fails or does not match is removed and an error is
 raised; the caller writes no record.
 
 Example:
@@ -84,9 +84,11 @@ def store(
         if is_folder:
             listing = files.list_folder(source)
             object_store.put_many([(path, object_store.join(dest, rel)) for rel, path in listing.files], on_bytes)
+            check_stored(dest, expected, True)
         else:
-            object_store.put_file(source, dest, on_bytes)
-        check_stored(dest, expected, is_folder)
+            checked = object_store.put_file(source, dest, on_bytes, md5=expected[1] if expected else None)
+            if not checked:  # a multipart upload: its ETag is no MD5, the size is compared
+                check_stored(dest, expected, False)
     except BaseException:
         _remove_quietly(dest)
         raise
@@ -102,9 +104,13 @@ def store_many(items: list[tuple[Path, str, tuple[int, str] | None]], on_bytes: 
     done: list[str] = []
     try:
         done.extend(d for _, d, _ in single)
-        object_store.put_many([(s, d) for s, d, _ in single], on_bytes)
-        with ThreadPoolExecutor(min(_CHECK_THREADS, max(1, len(single)))) as pool:
-            list(pool.map(lambda item: check_stored(item[1], item[2], False), single))
+        checked = object_store.put_many(
+            [(s, d) for s, d, _ in single], on_bytes, md5s=[e[1] if e else None for _, _, e in single]
+        )
+        # the server checked the files sent in one PUT (Content-MD5); the others by size
+        unchecked = [item for item, ok in zip(single, checked) if not ok]
+        with ThreadPoolExecutor(min(_CHECK_THREADS, max(1, len(unchecked)))) as pool:
+            list(pool.map(lambda item: check_stored(item[1], item[2], False), unchecked))
         for source, dest, expected in folders:
             done.append(dest)
             store(source, dest, expected, on_bytes)

@@ -323,7 +323,7 @@ def translate(exc: BaseException, what: str, url: Any) -> errors.StorageError:
 def _call(what: str, url: Any, fn: Callable[[], Any]) -> Any:
     try:
         return fn()
-    except errors.StorageError:
+    except (errors.StorageError, errors.ContentChanged):
         raise
     except FileNotFoundError as exc:
         if _code(exc) == "NoSuchBucket" or "bucket does not exist" in str(exc):
@@ -332,6 +332,10 @@ def _call(what: str, url: Any, fn: Callable[[], Any]) -> Any:
     except (OSError, Exception) as exc:
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
+        if _code(exc) in ("BadDigest", "InvalidDigest"):
+            raise errors.ContentChanged(
+                f"{what} failed: the server refused the bytes (BadDigest): they changed on the way; nothing was saved"
+            ) from exc
         raise translate(exc, what, url) from exc
 
 
@@ -445,40 +449,119 @@ def _callback(on_bytes: Callable[[int], Any] | None, batch: bool = False) -> Any
     return _Bytes(not batch) if on_bytes is not None else None
 
 
-def put_file(local: Path, url: Any, on_bytes: Callable[[int], Any] | None = None) -> None:
+def _content_md5(md5: str) -> str:
+    # an artifact's hash (URL-safe base64 of the MD5, no padding) as S3's Content-MD5 header
+    return base64.b64encode(base64.urlsafe_b64decode(md5 + "=" * (-len(md5) % 4))).decode()
+
+
+def _single_put(size: int) -> bool:
+    # whether s3fs uploads a file of this size in one PUT (else: a multipart upload)
+    from s3fs.core import calculate_chunksize
+
+    return size < min(5 * 2**30, 2 * calculate_chunksize(size))
+
+
+async def _put_checked(fs: Any, lpath: str, rpath: str, md5: str, callback: Any) -> None:
+    # one PUT of a file whose MD5 is known: its bytes are read and compared with md5 first
+    # (a file changed since it was hashed is refused before anything is sent), sent with
+    # Content-MD5 (the server refuses bytes changed on the way), and the ETag the server
+    # answers must be that MD5 (for a server that does not check the header)
+    import hashlib
+    import mimetypes
+
+    with open(lpath, "rb") as f:
+        body = f.read()
+    sent = base64.urlsafe_b64encode(hashlib.md5(body).digest()).decode().rstrip("=")
+    if sent != md5:
+        raise errors.ContentChanged(
+            f"{lpath} is not what ln.Artifact() hashed (hash {md5}, now {sent}): it changed meanwhile; nothing "
+            "was saved; create the artifact again from the data as it is now"
+        )
+    bucket, key, _ = fs.split_path(rpath)
+    kwargs: dict[str, Any] = {"ContentMD5": _content_md5(md5)}
+    content_type = mimetypes.guess_type(lpath)[0]
+    if content_type is not None:
+        kwargs["ContentType"] = content_type
+    response = await fs._call_s3("put_object", Bucket=bucket, Key=key, Body=body, **kwargs)
+    if callback is not None:
+        callback.relative_update(len(body))
+    answered = etag_hash((response or {}).get("ETag"))
+    if answered is not None and answered[1] == "md5" and answered[0] != md5:
+        raise errors.ContentChanged(
+            f"the server stored other bytes than those of {lpath} (ETag {answered[0]}, hash {md5}): nothing was saved"
+        )
+
+
+def put_file(local: Path, url: Any, on_bytes: Callable[[int], Any] | None = None, md5: str | None = None) -> bool:
     """Upload one file; the object appears at ``url`` only when it is complete.
+
+    Args:
+        local: The file.
+        url: Where it goes.
+        on_bytes: Called with the size of each chunk sent (a progress bar's ``update``).
+        md5: The file's expected MD5 (an artifact's hash): sent as ``Content-MD5``, so
+            that the server refuses other bytes.
+
+    Returns:
+        Whether the bytes were checked against ``md5`` (a file sent in one PUT: read, compared, sent
+        with ``Content-MD5``, and the ETag answered compared).
 
     Raises:
         ln.errors.StorageError: see :func:`check_writable`.
+        ln.errors.ContentChanged: the server refused the bytes: not those of ``md5``.
     """
-    loc = parse(url)
-    fs = filesystem(url)
-    kwargs = {} if on_bytes is None else {"callback": _callback(on_bytes)}
-    _call(f"uploading {Path(local).name} to {loc.url}", url, lambda: fs.put_file(str(local), loc.path, **kwargs))
+    return put_many([(local, url)], on_bytes, [md5])[0]
 
 
-def put_many(pairs: list[tuple[Path, Any]], on_bytes: Callable[[int], Any] | None = None) -> None:
+def put_many(
+    pairs: list[tuple[Path, Any]], on_bytes: Callable[[int], Any] | None = None, md5s: list[str | None] | None = None,
+) -> list[bool]:
     """Upload many files at once, :data:`BATCH_SIZE` at a time (all to the same endpoint).
 
     Each object appears when it is complete; if one fails, the error is raised
-    and the caller removes those that were written.
+    and the caller removes those that were written. ``md5s``: each file's
+    expected MD5, as in :func:`put_file`. Returns, per file, whether the server
+    checked its bytes.
 
     Raises:
         ln.errors.StorageError: see :func:`check_writable`.
+        ln.errors.ContentChanged: the server refused a file's bytes.
     """
     if not pairs:
-        return
-    if len(pairs) == 1:
-        put_file(pairs[0][0], pairs[0][1], on_bytes)
-        return
+        return []
+    md5s = md5s if md5s is not None else [None] * len(pairs)
     first = pairs[0][1]
     fs = filesystem(first)
-    lpaths = [str(local) for local, _ in pairs]
-    rpaths = [parse(url).path for _, url in pairs]
-    kwargs = {"batch_size": BATCH_SIZE}
-    if on_bytes is not None:
-        kwargs["callback"] = _callback(on_bytes, batch=True)
-    _call(f"uploading {len(pairs)} files to {parse(first).bucket}", first, lambda: fs.put(lpaths, rpaths, **kwargs))
+    # (local, remote, md5 if checked in one PUT)
+    plans = [
+        (str(local), parse(url).path, md5 if md5 and _single_put(os.path.getsize(local)) else None)
+        for (local, url), md5 in zip(pairs, md5s)
+    ]
+    callback = _callback(on_bytes)
+
+    async def upload_all() -> None:
+        import asyncio
+
+        gate = asyncio.Semaphore(BATCH_SIZE)
+
+        async def one(lpath: str, rpath: str, md5: str | None) -> None:
+            async with gate:
+                if md5 is not None:
+                    await _put_checked(fs, lpath, rpath, md5, callback)
+                else:
+                    await fs._put_file(lpath, rpath, **({"callback": callback} if callback is not None else {}))
+
+        results = await asyncio.gather(*[one(*plan) for plan in plans], return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+
+    from fsspec.asyn import sync
+
+    what = f"uploading {Path(pairs[0][0]).name} to {parse(first).url}" if len(pairs) == 1 else (
+        f"uploading {len(pairs)} files to {parse(first).bucket}")
+    _call(what, first, lambda: sync(fs.loop, upload_all))
+    return [md5 is not None for *_, md5 in plans]
 
 
 def get_file(url: Any, local: Path, on_bytes: Callable[[int], Any] | None = None) -> None:

@@ -106,8 +106,8 @@ def test_artifact_s3_failed_upload_leaves_no_record_and_no_object(s3, tmp_path, 
     url = object_store.join(artifact.storage.root, f".lamindb/{artifact.uid}.txt")
     real_put = object_store.put_file
 
-    def put_then_fail(local, dest, on_bytes=None):
-        real_put(local, dest, on_bytes)  # the object is complete, then the connection drops
+    def put_then_fail(local, dest, on_bytes=None, md5=None):
+        real_put(local, dest, on_bytes, md5)  # the object is complete, then the connection drops
         raise errors.StorageError("uploading failed: the server did not answer")
 
     monkeypatch.setattr(object_store, "put_file", put_then_fail)
@@ -117,23 +117,43 @@ def test_artifact_s3_failed_upload_leaves_no_record_and_no_object(s3, tmp_path, 
     assert not object_store.exists(url)
 
 
-def test_artifact_s3_changed_bytes_are_refused_and_removed(s3, tmp_path, cache_dir, monkeypatch):
+def test_artifact_s3_changed_bytes_are_refused_before_the_upload(s3, tmp_path, cache_dir):
+    import os
+
     ln = s3
     source = _file(tmp_path)
     artifact = ln.Artifact(source, key=f"changed/{secrets.token_hex(3)}.txt")
     url = object_store.join(artifact.storage.root, f".lamindb/{artifact.uid}.txt")
-    real_put = object_store.put_file
-
-    def put_other_bytes(local, dest, on_bytes=None):
-        other = tmp_path / "other.txt"
-        other.write_bytes(unique_bytes(64))  # same size, other content
-        real_put(other, dest, on_bytes)
-
-    monkeypatch.setattr(object_store, "put_file", put_other_bytes)
-    with pytest.raises(errors.ContentChanged, match="nothing was saved"):
+    # edited in place after ln.Artifact() hashed it: same size, same modification time
+    stat = source.stat()
+    with open(source, "r+b") as out:
+        out.write(unique_bytes(64))
+    os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    with pytest.raises(errors.ContentChanged, match="is not what ln.Artifact.. hashed.*nothing was saved"):
         artifact.save()
     assert not ln.Artifact.filter(uid=artifact.uid).exists()
     assert not object_store.exists(url)
+
+
+def test_artifact_s3_changed_folder_is_refused_and_removed(s3, tmp_path, cache_dir, monkeypatch):
+    ln = s3
+    folder = tmp_path / "f"
+    folder.mkdir()
+    (folder / "a.txt").write_bytes(unique_bytes(16))
+    artifact = ln.Artifact(folder, key=f"changed-folder/{secrets.token_hex(3)}")
+    url = object_store.join(artifact.storage.root, f".lamindb/{artifact.uid}")
+    real_put = object_store.put_many
+
+    def put_other_bytes(pairs, on_bytes=None, md5s=None):
+        other = tmp_path / "other.txt"
+        other.write_bytes(unique_bytes(16))  # same size, other content
+        return real_put([(other, dest) for _, dest in pairs], on_bytes)
+
+    monkeypatch.setattr(object_store, "put_many", put_other_bytes)
+    with pytest.raises(errors.ContentChanged, match="nothing was saved"):
+        artifact.save()
+    assert not ln.Artifact.filter(uid=artifact.uid).exists()
+    assert object_store.list_files(url) == []
 
 
 def test_artifact_s3_failed_insert_removes_the_uploaded_object(s3, tmp_path, cache_dir, monkeypatch):

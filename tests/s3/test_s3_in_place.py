@@ -65,9 +65,9 @@ def test_save_s3_many_small_files_go_up_in_one_concurrent_batch(s3, tmp_path, ca
     batches = []
     real = object_store.put_many
 
-    def counting(pairs, on_bytes=None):
+    def counting(pairs, on_bytes=None, md5s=None):
         batches.append(len(pairs))
-        return real(pairs, on_bytes)
+        return real(pairs, on_bytes, md5s)
 
     monkeypatch.setattr(object_store, "put_many", counting)
     folder = tmp_path / "small"
