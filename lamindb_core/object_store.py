@@ -101,6 +101,8 @@ _PROTOCOLS = ("s3",)
 _FRESH_SECONDS = 60
 _LOCK = threading.Lock()
 _FILESYSTEMS: dict[tuple, Any] = {}
+# bytes downloaded into the cache since it was last trimmed, in this process
+_DOWNLOADED = [0]
 
 
 @dataclass(frozen=True)
@@ -520,8 +522,8 @@ def put_many(
 
     Each object appears when it is complete; if one fails, the error is raised
     and the caller removes those that were written. ``md5s``: each file's
-    expected MD5, as in :func:`put_file`. Returns, per file, whether the server
-    checked its bytes.
+    expected MD5, as in :func:`put_file`. Returns, per file, whether its bytes
+    were checked against its MD5.
 
     Raises:
         ln.errors.StorageError: see :func:`check_writable`.
@@ -676,8 +678,8 @@ def cache(
     A copy is used if it has ``size`` bytes (any copy if ``size`` is None). The
     download goes to a temporary name and is renamed when complete, under a lock
     per entry: two processes that ask at once download it once, and neither sees
-    half a file. Afterwards the cache is trimmed to ``max_bytes``
-    (:data:`CACHE_MAX_BYTES` by default).
+    half a file. Once a hundredth of ``max_bytes`` (:data:`CACHE_MAX_BYTES` by
+    default) was downloaded by this process, the cache is trimmed to ``max_bytes``.
 
     Raises:
         FileNotFoundError: nothing is at ``url``.
@@ -699,9 +701,10 @@ def cache(
                 tmp.mkdir(parents=True)
                 _get_many(pairs, on_bytes)
             else:
-                if info(url) is None:
-                    raise FileNotFoundError(f"no object at {parse(url).url}")
-                get_file(url, tmp, on_bytes)
+                try:
+                    get_file(url, tmp, on_bytes)
+                except FileNotFoundError:
+                    raise FileNotFoundError(f"no object at {parse(url).url}") from None
             if have is not None:
                 _remove_local(dest)  # a stale copy: another version of a registered object
             os.replace(tmp, dest)
@@ -710,10 +713,18 @@ def cache(
             raise
     finally:
         os.close(fd)
-    try:
-        trim_cache(cache_dir, CACHE_MAX_BYTES if max_bytes is None else max_bytes, keep=dest)
-    except OSError as exc:  # never a reason for a read to fail
-        logger.warning(f"could not trim the cache {cache_dir}: {exc}")
+    limit = CACHE_MAX_BYTES if max_bytes is None else max_bytes
+    # the cache is walked to trim it once a hundredth of its bound came in, not after every download
+    with _LOCK:
+        _DOWNLOADED[0] += _cached_size(dest) or 0
+        due = _DOWNLOADED[0] >= limit / 100
+        if due:
+            _DOWNLOADED[0] = 0
+    if due:
+        try:
+            trim_cache(cache_dir, limit, keep=dest)
+        except OSError as exc:  # never a reason for a read to fail
+            logger.warning(f"could not trim the cache {cache_dir}: {exc}")
     return dest
 
 
