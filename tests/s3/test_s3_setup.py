@@ -109,3 +109,31 @@ def test_init_s3_second_machine_joins_the_team_instance(s3, s3_root, s3_db, tmp_
     assert result.returncode == 0, result.stderr
     assert f"SLUG {ln.setup.settings.instance.slug} {ln.setup.settings.instance.uid}" in result.stdout
     assert "LABEL made by the first member" in result.stdout
+
+
+def test_delete_s3_instance_removes_its_objects_and_marker_only(s3, s3_server, tmp_path):
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    bucket = s3_server.create_bucket()
+    s3_server.client().put_object(Bucket=bucket, Key="lamin/users-file.txt", Body=b"not the instance's")
+    source = tmp_path / "d.txt"
+    source.write_bytes(b"stored by the instance")
+    code = textwrap.dedent(f"""
+        import lamindb_core as ln
+        ln.setup.init(storage="s3://{bucket}/lamin", name="to-delete")
+        ln.Artifact({str(source)!r}, key="d.txt").save()
+        print("SUMMARY", ln.setup.deletion_summary("to-delete"))
+        ln.setup.delete("to-delete", force=True)
+    """)
+    home = tmp_path / "home"
+    home.mkdir()
+    result = subprocess.run([sys.executable, "-c", code], env={**os.environ, "LAMIN_CORE_HOME": str(home)},
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert f"1 artifact file(s) in s3://{bucket}/lamin/.lamindb" in result.stdout
+    assert [rel for rel, _ in object_store.list_files(f"s3://{bucket}")] == ["lamin/users-file.txt"]
+    assert (home / "cloud-instances").is_dir()
+    assert list((home / "cloud-instances").rglob("lamin.db*")) == []
