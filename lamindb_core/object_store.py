@@ -142,7 +142,9 @@ def is_cloud(path: Any) -> bool:
     protocol = getattr(path, "protocol", None)
     if isinstance(protocol, str) and protocol not in ("", "file", "local"):
         return True
-    text = str(path)
+    if not isinstance(path, (str, os.PathLike)):
+        return False  # a DataFrame whose cells hold URLs is no URL
+    text = os.fspath(path)
     return "://" in text and not text.startswith("file://")
 
 

@@ -115,3 +115,14 @@ def test_object_store_cache_is_trimmed_least_recently_used_first(s3, s3_root, tm
     os.utime(second, (old + 1, old + 1))
     third = object_store.cache(urls[2], cache, size=1000, max_bytes=2000)
     assert not first.exists() and second.exists() and third.exists()
+
+
+def test_object_store_is_cloud_only_for_paths_and_urls():
+    import pandas as pd
+    from pathlib import Path
+
+    assert object_store.is_cloud("s3://bucket/x.csv")
+    assert object_store.is_cloud(object_store.upath("s3://bucket/x.csv"))
+    assert not object_store.is_cloud(Path("/data/x.csv"))
+    assert not object_store.is_cloud("file:///data/x.csv")
+    assert not object_store.is_cloud(pd.DataFrame({"url": ["s3://bucket/x.csv"]}))
