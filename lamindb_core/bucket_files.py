@@ -20,10 +20,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from . import errors, files, object_store
+from . import errors, files, object_store, process_settings, progress
 from .logger import logger
 
-__all__ = ["check_stored", "describe", "store", "store_many"]
+__all__ = ["cache", "check_stored", "describe", "store", "store_many"]
 
 # concurrent HEAD requests when checking many uploads
 _CHECK_THREADS = 16
@@ -151,3 +151,21 @@ def describe(url: str, cache_dir: Path) -> dict[str, Any]:
     if etag is None:
         etag = (files.hash_file(object_store.cache(url, cache_dir, size=size))[1], "md5")
     return {"suffix": files.suffix_of(Path(name), is_dir=False), "size": size, "hash": etag[0], "_hash_type": etag[1]}
+
+
+def cache(url: str, size: int | None, is_folder: bool, what: str) -> Path:
+    """A local copy of an artifact's data in a bucket: :func:`lamindb_core.object_store.cache` into
+    ``ln.settings.cache_dir``, with a progress bar in bytes once the download takes over a second.
+
+    Raises:
+        FileNotFoundError: the data is missing from the bucket (the message names ``what``).
+        ln.errors.StorageError: the bucket cannot be read.
+    """
+    name = object_store.parse(url).key.rsplit("/", 1)[-1]
+    with progress.progress(size, f"downloading {name}", unit="B") as bar:
+        try:
+            return object_store.cache(
+                url, process_settings.settings.cache_dir, size=size, is_folder=is_folder, on_bytes=bar.update
+            )
+        except FileNotFoundError:
+            raise FileNotFoundError(f"the data of {what} is missing: {url}") from None

@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Substr
 
-from .. import errors, files, loaders, object_store, process_settings, progress, storage_paths
+from .. import bucket_files, errors, files, loaders, object_store, process_settings, storage_paths
 from ..context import context, current_run_id
 from ..dataframe import queryset_to_df
 from ..instance import current_instance
@@ -432,15 +432,7 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
             PosixPath('/home/me/mydata/.lamindb/7zehFvNzAqbgyKke0000.jpg')
         """
         if not self._state.adding and self.storage.is_cloud:
-            url = self._storage_url()
-            with progress.progress(self.size, f"downloading {self.uid}{self.suffix}", unit="B") as bar:
-                try:
-                    path = object_store.cache(
-                        url, process_settings.settings.cache_dir, size=self.size,
-                        is_folder=self.n_files is not None, on_bytes=bar.update,
-                    )
-                except FileNotFoundError:
-                    raise FileNotFoundError(f"the data of {self!r} is missing: {url}") from None
+            path = bucket_files.cache(self._storage_url(), self.size, self.n_files is not None, repr(self))
             self._track_run_input(is_run_input)
             return path
         path = self.path

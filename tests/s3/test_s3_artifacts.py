@@ -175,3 +175,13 @@ def test_artifact_s3_failed_insert_removes_the_uploaded_object(s3, tmp_path, cac
     monkeypatch.undo()
     assert not ln.Artifact.filter(uid=artifact.uid).exists()
     assert not object_store.exists(url)
+
+
+def test_artifact_s3_missing_object_on_load_names_it(s3, tmp_path, cache_dir):
+    ln = s3
+    artifact = ln.Artifact(_file(tmp_path), key=f"gone/{secrets.token_hex(3)}.txt").save()
+    url = str(artifact.path)
+    object_store.remove(url)  # removed behind the registry's back
+    with pytest.raises(FileNotFoundError, match=f"the data of Artifact.* is missing: {url}"):
+        artifact.cache()
+    assert list(cache_dir.rglob("*.tmp")) == []
