@@ -185,3 +185,12 @@ def test_artifact_s3_missing_object_on_load_names_it(s3, tmp_path, cache_dir):
     with pytest.raises(FileNotFoundError, match=f"the data of Artifact.* is missing: {url}"):
         artifact.cache()
     assert list(cache_dir.rglob("*.tmp")) == []
+
+
+def test_artifact_s3_describe_and_df_show_the_bucket(s3, s3_root, tmp_path, cache_dir):
+    ln = s3
+    artifact = ln.Artifact(_file(tmp_path), key=f"shown/{secrets.token_hex(3)}.txt").save()
+    text = artifact.describe(return_str=True)
+    assert artifact.uid in text and s3_root in text
+    df = ln.Artifact.filter(uid=artifact.uid).df(include="storage__root")
+    assert df["storage__root"].tolist() == [s3_root]
