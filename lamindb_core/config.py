@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from . import object_store
 from .errors import InstanceExists, InstanceNotFound, SetupError
 from .logger import logger
 from .uids import base62_8, base62_12
@@ -217,9 +218,23 @@ class InstanceSettings:
         return self.db is None
 
     @property
+    def storage_is_cloud(self) -> bool:
+        """True if the storage is a bucket (``s3://bucket/prefix``), not a local folder."""
+        return object_store.is_cloud(self.storage)
+
+    @property
+    def local_folder(self) -> Path:
+        """The local folder of the instance: its storage folder, or for storage in a bucket
+        ``<config folder>/cloud-instances/<owner>/<name>`` (the SQLite file of an embedded
+        instance lives in its ``.lamindb``)."""
+        if self.storage_is_cloud:
+            return config_home() / "cloud-instances" / self.owner / self.name
+        return Path(self.storage)
+
+    @property
     def sqlite_path(self) -> Path:
-        """Where the SQLite file of an embedded instance lives."""
-        return Path(self.storage) / ".lamindb" / "lamin.db"
+        """Where the SQLite file of an embedded instance lives: ``<local_folder>/.lamindb/lamin.db``."""
+        return self.local_folder / ".lamindb" / "lamin.db"
 
     @property
     def db_display(self) -> str:

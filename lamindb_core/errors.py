@@ -219,3 +219,12 @@ __all__ += [
     "UpdateContext",
     "InconsistentKey",
 ]
+
+
+class StorageError(OSError):
+    """A storage location in an object store (an S3 bucket) cannot be used: the bucket does not
+    exist, the credentials are wrong, writing is denied, or the server does not answer. The
+    message names the bucket and the endpoint; nothing was recorded."""
+
+
+__all__.append("StorageError")

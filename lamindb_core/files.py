@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import errors, loaders
+from . import errors, loaders, object_store
 from .logger import logger
 
 __all__ = [
@@ -762,7 +762,10 @@ def fsync_dir(folder: Path) -> None:
 
 
 def remove_path(path: Path) -> None:
-    """Remove a file or a folder; a missing path is no error."""
+    """Remove a file or a folder (an object or a folder of objects in a bucket); a missing path is no error."""
+    if object_store.is_cloud(path):
+        object_store.remove(path, recursive=True)
+        return
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path, ignore_errors=True)
     else:

@@ -223,7 +223,8 @@ def check_openable(instance: InstanceSettings) -> bool:
         InstanceUnavailable: the database or the storage folder is missing.
         SetupError: another instance uses the storage folder.
     """
-    storage = Path(instance.storage)
+    # a bucket's instance: the copy of its marker in the local folder (opening needs no bucket)
+    storage = instance.local_folder
     marker = ownership.read_storage_marker(storage)
     if marker is not None and marker["uid"] != instance.uid:
         raise SetupError(
@@ -695,7 +696,7 @@ def _record_new_tables(connection, instance: InstanceSettings, before: set[str])
 def _claim_storage(instance: InstanceSettings) -> None:
     # the database exists now: say so in the storage marker (made at registration,
     # or now for an instance made before markers existed)
-    storage = Path(instance.storage)
+    storage = instance.local_folder
     marker = ownership.read_storage_marker(storage)
     if marker is not None and marker.get("created"):
         return

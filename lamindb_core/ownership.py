@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import object_store
 from .errors import SetupError
 
 __all__ = [
@@ -59,23 +60,32 @@ DB_MARKER_TABLE = "lamindb_instance"
 """The table that says which instance owns a database and what it created."""
 
 
-def _marker_path(storage: Path | str) -> Path:
+def _marker_path(storage: Path | str) -> Path | str:
+    if object_store.is_cloud(storage):
+        return object_store.join(storage, f".lamindb/{STORAGE_MARKER}")
     return Path(storage) / ".lamindb" / STORAGE_MARKER
 
 
 def read_storage_marker(storage: Path | str) -> dict | None:
-    """The marker of the instance that uses ``storage``, or None if there is none.
+    """The marker of the instance that uses ``storage`` (a folder, or a bucket's
+    ``s3://`` location), or None if there is none.
 
     Raises:
         SetupError: the marker exists but cannot be read (it names the file).
+        ln.errors.StorageError: the bucket cannot be read.
     """
     path = _marker_path(storage)
-    try:
-        text = path.read_text()
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except OSError as exc:
-        raise SetupError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if isinstance(path, str):
+        text = object_store.read_text(path)
+        if text is None:
+            return None
+    else:
+        try:
+            text = path.read_text()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except OSError as exc:
+            raise SetupError(f"cannot read {path}: {exc.strerror or exc}") from None
     try:
         data = json.loads(text)
         if not isinstance(data, dict) or not isinstance(data.get("uid"), str):
@@ -95,8 +105,12 @@ def write_storage_marker(settings: Any, created: bool) -> None:
     in one step (write, then rename).
     """
     path = _marker_path(settings.storage)
-    path.parent.mkdir(parents=True, exist_ok=True)
     data = {"uid": settings.uid, "slug": settings.slug, "db": settings.db_display, "created": created}
+    if isinstance(path, str):
+        object_store.write_text(path, json.dumps(data, indent=2))  # one PUT replaces it whole
+        # and a copy in the local folder, so that connecting does not need the bucket
+        path = _marker_path(settings.local_folder)
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     tmp.write_text(json.dumps(data, indent=2))
     os.replace(tmp, path)
@@ -109,7 +123,11 @@ def remove_storage_marker(settings: Any) -> None:
     except SetupError:
         return
     if marker is not None and marker["uid"] == settings.uid:
-        _marker_path(settings.storage).unlink(missing_ok=True)
+        path = _marker_path(settings.storage)
+        if isinstance(path, str):
+            object_store.remove(path)
+            path = _marker_path(settings.local_folder)
+        path.unlink(missing_ok=True)
 
 
 def check_storage_is_free(storage: Path, settings: Any) -> None:

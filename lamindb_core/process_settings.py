@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from . import errors, ownership, setup
+from . import errors, object_store, ownership, setup
 from . import instance as _instance
 from .logger import logger
 
@@ -81,9 +81,26 @@ class SwitchedStorage(setup.StorageSettings):
         """The instance it belongs to: connecting to another one leaves it."""
 
     @property
-    def root(self) -> Path:
-        """The folder that holds the data, an absolute path."""
+    def root(self) -> Any:
+        """The folder that holds the data, an absolute path; for a bucket, its ``UPath``."""
+        if isinstance(self._root, str):
+            return object_store.upath(self._root)
         return self._root
+
+    @property
+    def root_as_str(self) -> str:
+        """``root`` as a string with forward slashes (``s3://bucket/prefix`` for a bucket)."""
+        return self._root if isinstance(self._root, str) else self._root.as_posix()
+
+    @property
+    def type(self) -> str:
+        """``'s3'`` for a bucket, else ``'local'``."""
+        return "s3" if isinstance(self._root, str) else "local"
+
+    @property
+    def type_is_cloud(self) -> bool:
+        """Whether the location is a bucket."""
+        return isinstance(self._root, str)
 
     @property
     def record(self) -> Any:
@@ -153,10 +170,14 @@ class Settings:
         LaminDB's form ``ln.settings.storage = (root, {options})`` is accepted;
         the options are those of cloud file systems and mean nothing for a folder.
 
+        A bucket (``"s3://bucket/prefix"``, see :mod:`lamindb_core.object_store`)
+        is checked first (it exists and takes writes); local folders and buckets
+        can be mixed in one instance.
+
         Raises:
-            ln.errors.InvalidArgument: a cloud URL (only local folders are
-                supported yet), a path that is a file, or the storage folder of
+            ln.errors.InvalidArgument: a path that is a file, or the storage of
                 another instance.
+            ln.errors.StorageError: the bucket cannot be used.
 
         Example:
             >>> ln.settings.storage = "./more-space"
@@ -173,16 +194,14 @@ class Settings:
         if isinstance(value, tuple):
             value = value[0]
         text = os.fspath(value) if isinstance(value, os.PathLike) else str(value)
-        if "://" in text:
-            raise errors.InvalidArgument(
-                f"ln.settings.storage = {text!r}: lamindb-core stores data in local folders only (yet); "
-                "pass a folder path"
-            )
+        if object_store.is_cloud(value if hasattr(value, "protocol") else text):
+            self._switch_to_bucket(value if hasattr(value, "protocol") else text)
+            return
         root = Path(os.path.realpath(Path(text).expanduser()))
         if root.exists() and not root.is_dir():
             raise errors.InvalidArgument(f"ln.settings.storage = {text!r}: {root} is a file, not a folder")
         current = setup.settings.instance
-        if root == setup.settings.storage.root:
+        if not setup.settings.storage.type_is_cloud and root == setup.settings.storage.root:
             self._switched = None
             logger.important(f"storage location is the instance's folder again: {root.as_posix()}")
             return
@@ -201,6 +220,35 @@ class Settings:
             logger.important(f"registered storage location {root.as_posix()}")
         self._switched = SwitchedStorage(current, root, record)
         logger.important(f"new artifacts are stored in {root.as_posix()}")
+
+    def _switch_to_bucket(self, url: Any) -> None:
+        # a bucket: checked (exists, takes writes) before it is registered as an ln.Storage of this instance
+        root = object_store.root_url(url)
+        current = setup.settings.instance
+        if current.storage_is_cloud and object_store.root_url(current.storage) == root:
+            self._switched = None
+            logger.important(f"storage location is the instance's bucket again: {root}")
+            return
+        object_store.check_writable(root)
+        marker = ownership.read_storage_marker(root)
+        if marker is not None and marker.get("uid") != current.uid:
+            raise errors.InvalidArgument(
+                f"ln.settings.storage = {root!r}: it is the storage of the instance {marker.get('slug')!r}; "
+                "store into a location of its own"
+            )
+        registry = type(_instance.current_storage())
+        record = registry.objects.filter(root=root).first()
+        if record is None:
+            record = registry(root=root, type="s3", instance_uid=current.uid).save()
+            logger.important(f"registered storage location {root}")
+        elif record.instance_uid != current.uid:
+            raise errors.InvalidArgument(
+                f"ln.settings.storage = {root!r}: this location is registered, but managed by "
+                f"{'no instance' if record.instance_uid is None else 'the instance ' + repr(record.instance_uid)}: "
+                "new artifacts go to a location this instance manages"
+            )
+        self._switched = SwitchedStorage(current, root, record)
+        logger.important(f"new artifacts are stored in {root}")
 
     def storage_record(self) -> Any:
         """The ``ln.Storage`` record of ``storage`` (a copy), where new artifacts go."""

@@ -57,7 +57,7 @@ try:
 except ImportError:  # Windows: no flock; journals are written but never recovered
     fcntl = None
 
-__all__ = ["PENDING", "Journal", "RecoveryReport", "open_journal", "recover", "temp_name", "end_journal", "release_rolled_back"]
+__all__ = ["PENDING", "Journal", "Objects", "RecoveryReport", "open_journal", "recover", "temp_name", "end_journal", "release_rolled_back"]
 
 PENDING = ".pending"
 """The folder of ``.lamindb`` that holds the journals."""
@@ -225,7 +225,19 @@ def release_rolled_back() -> None:
     _awaiting_commit[:] = keep
 
 
-def end_journal(journal: Journal, committed: bool) -> None:
+class Objects:
+    """Where the stored copies that a journal names are, when they are not beside the journal:
+    the objects under a bucket's ``.lamindb`` (``exists(name)``, ``remove(name)``). The
+    journals of a bucket live in a local folder (``flock`` needs one)."""
+
+    def __init__(self, exists: Callable[[str], bool], remove: Callable[[str], None]) -> None:
+        self.exists = exists
+        """Whether the stored copy ``name`` is there."""
+        self.remove = remove
+        """Remove the stored copy ``name``."""
+
+
+def end_journal(journal: Journal, committed: bool, objects: Objects | None = None) -> None:
     """End the journal of a save that is over.
 
     Committed: the journal goes when its records are committed (with the outer
@@ -242,7 +254,9 @@ def end_journal(journal: Journal, committed: bool) -> None:
             _awaiting_commit.append((journal, callback, connection))
         else:
             journal.close()
-    elif any(
+    elif objects is not None and any(objects.exists(name) for name in journal.names):
+        journal.release()
+    elif objects is None and any(
         os.path.lexists(journal.folder / name) or os.path.lexists(journal.folder / journal.temp_name(name))
         for name in journal.names
     ):
@@ -328,6 +342,7 @@ def recover(
     has_records: Callable[[list[str]], set[str]],
     session_alive: Callable[[dict], bool] | None = None,
     dry_run: bool = False,
+    objects: Objects | None = None,
 ) -> RecoveryReport:
     """Remove what the saves that died in storage ``folder`` (its ``.lamindb``) left.
 
@@ -343,6 +358,8 @@ def recover(
         session_alive: Given a journal's ``session``, whether that database
             session still exists (its transaction may still commit).
         dry_run: Report what would be removed, and remove nothing.
+        objects: Where the stored copies are if not in ``folder`` (a bucket's);
+            ``folder`` then holds only the journals.
 
     Returns:
         A :class:`RecoveryReport`.
@@ -403,6 +420,18 @@ def recover(
             if isinstance(header.get("pid"), int):
                 report.processes[journal_id] = header["pid"]
             for name in dict.fromkeys(names):
+                if objects is not None:
+                    # a bucket: no temporary names (an object appears complete or not at all)
+                    there = objects.exists(name)
+                    if name in recorded or name in live_names:
+                        if there:
+                            report.kept.append(name)
+                        continue
+                    if there:
+                        report.removed.append(name)
+                        if not dry_run:
+                            objects.remove(name)
+                    continue
                 temp = folder / temp_name(name, journal_id)
                 if os.path.lexists(temp):
                     report.temporary.append(temp.name)
@@ -421,7 +450,7 @@ def recover(
     finally:
         for fd, *_ in dead:
             os.close(fd)
-    if report.removed or report.temporary:
+    if (report.removed or report.temporary) and objects is None:
         if not dry_run:
             files.fsync_dir(folder)
     return report

@@ -11,13 +11,15 @@ Example:
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from . import instance as _instance
-from . import ownership
+from . import object_store, ownership
 from .context import context
 from .errors import InstanceExists, SetupError
 from .config import InstanceSettings, UserSettings, config_home, normalize_modules
@@ -94,8 +96,16 @@ def init(
 
 
 def _init(storage: str | Path, db: str | None, name: str | None, modules) -> InstanceSettings:
-    storage_path = Path(storage).expanduser().resolve()
-    name = name or _name_from_storage(storage_path)
+    cloud = object_store.is_cloud(storage)
+    if cloud:
+        root = object_store.root_url(storage)  # refuses another protocol
+        location = object_store.parse(root)
+        storage_path = None
+        name = name or _name_from_storage(Path(location.key.rsplit("/", 1)[-1] or location.bucket))
+    else:
+        storage_path = Path(storage).expanduser().resolve()
+        root = str(storage_path)
+        name = name or _name_from_storage(storage_path)
     _instance.check_name(name)
     modules = normalize_modules(modules)
     if db is not None:
@@ -108,7 +118,7 @@ def _init(storage: str | Path, db: str | None, name: str | None, modules) -> Ins
     except SetupError:
         existing = None
     if existing is not None:
-        if Path(existing.storage) == storage_path and existing.db == db:
+        if _same_storage(existing.storage, root) and existing.db == db:
             if set(modules) - set(existing.modules):
                 existing.modules = sorted(set(existing.modules) | set(modules))
                 # before the registration changes: this process may not be able to add them
@@ -120,19 +130,26 @@ def _init(storage: str | Path, db: str | None, name: str | None, modules) -> Ins
             f"instance '{slug}' exists already with storage {existing.storage} and database "
             f"{existing.db_display}; choose another name or delete it: ln.setup.delete('{name}')"
         )
-    settings = InstanceSettings(owner=user.handle, name=name, storage=str(storage_path), db=db, modules=modules)
+    settings = InstanceSettings(owner=user.handle, name=name, storage=root, db=db, modules=modules)
     _instance.check_modules_loaded(settings)
+    if cloud:
+        # the bucket exists and takes writes, before anything is registered or created
+        object_store.check_writable(root)
+        joined = _join_team_instance(settings)
+        if joined is not None:
+            return joined
     _check_not_shared(settings)
     if db is not None:
         _check_postgres(db)
-    storage_existed = storage_path.exists()
+    local_folder = settings.local_folder
+    storage_existed = local_folder.exists()
     try:
-        storage_path.mkdir(parents=True, exist_ok=True)
-        (storage_path / ".lamindb").mkdir(exist_ok=True)
+        local_folder.mkdir(parents=True, exist_ok=True)
+        (local_folder / ".lamindb").mkdir(exist_ok=True)
     except OSError as exc:
-        if not storage_existed and storage_path.is_dir() and not any(storage_path.iterdir()):
-            storage_path.rmdir()
-        raise SetupError(f"cannot create the storage folder {storage_path / '.lamindb'}: {exc.strerror or exc}") from None
+        if not storage_existed and local_folder.is_dir() and not any(local_folder.iterdir()):
+            local_folder.rmdir()
+        raise SetupError(f"cannot create the storage folder {local_folder / '.lamindb'}: {exc.strerror or exc}") from None
     sqlite_existed = settings.is_embedded and settings.sqlite_path.exists()
     _instance.register_instance(settings)
     try:
@@ -144,11 +161,50 @@ def _init(storage: str | Path, db: str | None, name: str | None, modules) -> Ins
             raise
         reason = " ".join(str(exc).split()) or type(exc).__name__
         raise SetupError(
-            f"could not create the instance {settings.slug} in {storage_path}: {reason}; "
+            f"could not create the instance {settings.slug} in {storage_path or root}: {reason}; "
             "nothing of it was left behind"
         ) from exc
     logger.important(f"initialized lamindb: {settings.slug}")
     return settings
+
+
+def _same_storage(a: str, b: str) -> bool:
+    # one location: the same bucket URL, or the same folder
+    if object_store.is_cloud(a) or object_store.is_cloud(b):
+        return object_store.is_cloud(a) and object_store.is_cloud(b) and object_store.root_url(a) == object_store.root_url(b)
+    return Path(a).resolve() == Path(b).resolve()
+
+
+def _join_team_instance(settings: InstanceSettings) -> InstanceSettings | None:
+    """A PostgreSQL + S3 instance created on another machine: the bucket's marker names it and
+    its database. ``init`` with the same storage and database registers it here under its own
+    uid and slug, and connects (a team's second member)."""
+    if settings.db is None:
+        return None
+    marker = ownership.read_storage_marker(settings.storage)
+    if marker is None or not marker.get("created") or marker.get("db") != settings.db_display:
+        return None
+    owner, _, name = str(marker.get("slug", "")).partition("/")
+    if not owner or not name:
+        return None
+    team = InstanceSettings(
+        owner=owner, name=name, storage=settings.storage, db=settings.db, modules=settings.modules, uid=marker["uid"]
+    )
+    try:
+        known = _instance.load_instance(team.slug)
+    except SetupError:
+        known = None
+    if known is None:
+        _instance.register_instance(team)
+    try:
+        _switch(team)
+    except BaseException:
+        if known is None:
+            _instance.forget_if_current(team)
+            _instance.unregister_instance(team.slug)
+        raise
+    logger.important(f"connected lamindb: {team.slug} (the instance of {settings.storage})")
+    return team
 
 
 def _same_database(a: InstanceSettings, b: InstanceSettings) -> bool:
@@ -161,11 +217,11 @@ def _same_database(a: InstanceSettings, b: InstanceSettings) -> bool:
 
 def _check_not_shared(settings: InstanceSettings) -> None:
     """Refuse a storage folder or database that another instance uses, naming it."""
-    storage = Path(settings.storage)
+    storage = settings.storage if settings.storage_is_cloud else Path(settings.storage)
     for other in _instance.list_instances():
         if other.slug == settings.slug:
             continue
-        if Path(other.storage).resolve() == storage:
+        if _same_storage(other.storage, settings.storage):
             raise SetupError(
                 f"the storage folder {storage} is used by the instance {other.slug}: two instances "
                 f"cannot share a storage folder; choose another folder, or connect: "
@@ -193,11 +249,11 @@ def _undo_init(settings: InstanceSettings, storage_existed: bool, sqlite_existed
             except SetupError:
                 pass  # it recorded nothing: it created nothing
         ownership.remove_storage_marker(settings)
-        lamindb_folder = Path(settings.storage) / ".lamindb"
+        lamindb_folder = settings.local_folder / ".lamindb"
         if lamindb_folder.is_dir() and not any(lamindb_folder.iterdir()):
             lamindb_folder.rmdir()
-        if not storage_existed and Path(settings.storage).is_dir() and not any(Path(settings.storage).iterdir()):
-            Path(settings.storage).rmdir()
+        if not storage_existed and settings.local_folder.is_dir() and not any(settings.local_folder.iterdir()):
+            settings.local_folder.rmdir()
     except OSError:
         pass  # the original error is the one to show
     finally:
@@ -265,7 +321,12 @@ def deletion_summary(instance: str) -> str | None:
     return text if n_records or n_files else None
 
 
-def _artifact_files(settings: InstanceSettings) -> list[Path]:
+def _artifact_files(settings: InstanceSettings) -> list[Path | str]:
+    if settings.storage_is_cloud:
+        # the objects under <prefix>/.lamindb/ but the marker (URLs)
+        folder = object_store.join(settings.storage, ".lamindb")
+        names = {rel.split("/")[0] for rel, _ in object_store.list_files(folder)}
+        return [object_store.join(folder, name) for name in sorted(names) if not name.startswith("lamin.")]
     folder = Path(settings.storage) / ".lamindb"
     # stored artifacts: files and folders, but not the database, its lock, the marker,
     # nor the folder of the journals of saves (lamindb_core.recovery)
@@ -282,7 +343,7 @@ def _what_is_deleted(settings: InstanceSettings, state) -> tuple[str, int, int]:
     if n_records:
         parts.append(f"{n_records} record(s) ({details})")
     if files:
-        parts.append(f"{len(files)} artifact file(s) in {Path(settings.storage) / '.lamindb'}")
+        parts.append(f"{len(files)} artifact file(s) in {settings.storage}/.lamindb")
     text = f"{settings.slug} holds " + " and ".join(parts) if parts else f"{settings.slug} holds no records"
     return text, n_records, len(files)
 
@@ -335,14 +396,16 @@ def delete(instance: str, force: bool = False) -> None:
             "(lamin-core delete --force)"
         )
     was_current = _instance.forget_if_current(settings)
-    lamindb_folder = Path(settings.storage) / ".lamindb"
+    lamindb_folder = settings.local_folder / ".lamindb"
     if settings.is_embedded:
         for suffix in ("", "-wal", "-shm", "-journal", ".lock"):
             Path(str(settings.sqlite_path) + suffix).unlink(missing_ok=True)
     elif state.owner is not None:
         ownership.drop_owned_tables(settings)
     for path in _artifact_files(settings):
-        if path.is_dir() and not path.is_symlink():
+        if isinstance(path, str):
+            object_store.remove(path, recursive=True)
+        elif path.is_dir() and not path.is_symlink():
             shutil.rmtree(path)
         else:
             path.unlink(missing_ok=True)
@@ -364,7 +427,7 @@ def _foreign_owner(settings: InstanceSettings) -> str | None:
     # instance's marker in the storage folder: deleting would wipe its data
     for other in _instance.list_instances():
         if other.slug != settings.slug and (
-            Path(other.storage).resolve() == Path(settings.storage).resolve() or _same_database(settings, other)
+            _same_storage(other.storage, settings.storage) or _same_database(settings, other)
         ):
             return f"the instance {other.slug} uses the same storage folder or database"
     try:
@@ -388,8 +451,9 @@ def _unregister(settings: InstanceSettings, why: str) -> None:
 class StorageSettings:
     """A storage location as LaminDB's ``ln.setup.settings.storage`` shows it.
 
-    lamindb-core stores data in local folders only, so ``type`` is always
-    ``'local'``; reading ``root`` touches no database, ``record`` and ``uid`` do.
+    A local folder (``type`` ``'local'``, ``root`` a ``Path``) or a bucket
+    (``type`` ``'s3'``, ``root`` a universal_pathlib ``UPath``); reading
+    ``root`` touches no database, ``record`` and ``uid`` do.
 
     Example:
         >>> storage = ln.setup.settings.storage
@@ -401,28 +465,32 @@ class StorageSettings:
         self._instance = instance
 
     @property
-    def root(self) -> Path:
-        """The folder that holds the data, an absolute path."""
+    def root(self) -> Any:
+        """The folder that holds the data, an absolute path; for a bucket, its ``UPath``."""
+        if object_store.is_cloud(self._instance.storage):
+            return object_store.upath(self._instance.storage)
         return Path(self._instance.storage).resolve()
 
     @property
     def root_as_str(self) -> str:
-        """``root`` as a string with forward slashes, as LaminDB spells it."""
+        """``root`` as a string with forward slashes, as LaminDB spells it (``s3://bucket/prefix``)."""
+        if self.type_is_cloud:
+            return object_store.root_url(self._instance.storage)
         return self.root.as_posix()
 
     @property
     def type(self) -> str:
-        """The kind of location: ``'local'`` (cloud buckets are not supported yet)."""
-        return "local"
+        """The kind of location: ``'local'`` or ``'s3'``."""
+        return "s3" if self.type_is_cloud else "local"
 
     @property
     def type_is_cloud(self) -> bool:
-        """Whether the location is a cloud bucket: never, here."""
-        return False
+        """Whether the location is a bucket."""
+        return object_store.is_cloud(self._instance.storage)
 
     @property
     def region(self) -> None:
-        """The cloud region of a bucket; ``None`` for a local folder."""
+        """The cloud region of a bucket; ``None`` for a local folder (and for buckets: not recorded)."""
         return None
 
     @property
@@ -438,16 +506,16 @@ class StorageSettings:
     def __fspath__(self) -> str:
         # ln.setup.settings.storage was the root's Path before it became this
         # object: Path(ln.setup.settings.storage) and open() keep working
-        return str(self.root)
+        return str(self.root) if not self.type_is_cloud else self.root_as_str
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, StorageSettings) and self.root == other.root
+        return isinstance(other, StorageSettings) and self.root_as_str == other.root_as_str
 
     def __hash__(self) -> int:
-        return hash(self.root)
+        return hash(self.root_as_str)
 
     def __repr__(self) -> str:
-        return f"StorageSettings(root='{self.root_as_str}', type='local')"
+        return f"StorageSettings(root='{self.root_as_str}', type='{self.type}')"
 
 
 class Settings:
@@ -480,8 +548,9 @@ class Settings:
 
     @property
     def cache_dir(self) -> Path:
-        """The folder for cached copies of data, ``<config folder>/cache`` (created on
-        first use).
+        """The folder for cached copies of data, ``<config folder>/cache`` or
+        ``LAMIN_CORE_CACHE_DIR`` (created on first use); bounded, see
+        :data:`lamindb_core.object_store.CACHE_MAX_BYTES`.
 
         As in LaminDB, it is where local copies of data that lives elsewhere go; the
         stored files of an instance's own storage folder are never copied here
@@ -491,8 +560,9 @@ class Settings:
             >>> ln.setup.settings.cache_dir
             PosixPath('/home/me/.lamin-core/cache')
         """
-        path = config_home() / "cache"
-        path.mkdir(exist_ok=True)
+        folder = os.environ.get("LAMIN_CORE_CACHE_DIR")
+        path = Path(folder).expanduser() if folder else config_home() / "cache"
+        path.mkdir(parents=True, exist_ok=True)
         return path
 
     def __repr__(self) -> str:

@@ -37,6 +37,7 @@ __all__ = [
     "key_suffix",
     "real",
     "refuse_existing",
+    "refuse_existing_object",
     "relative_key",
 ]
 
@@ -146,3 +147,15 @@ def refuse_existing(dest: Path) -> None:
             f"{dest} exists: an artifact stored at its key never replaces a file; choose another key, or "
             "register the file where it is (ln.Artifact(path))"
         )
+
+
+def refuse_existing_object(url: str) -> None:
+    """Refuse to store at a key where an object exists in a bucket: it is never replaced.
+
+    Raises:
+        ln.errors.InvalidArgument: always (the caller found the object).
+    """
+    raise errors.InvalidArgument(
+        f"{url} exists: an artifact stored at its key never replaces an object; choose another key, or "
+        "register the object where it is (ln.Artifact(url))"
+    )

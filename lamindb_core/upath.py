@@ -1,10 +1,11 @@
 """``ln.UPath``: LaminDB's path class, for local paths here.
 
 LaminDB 1.0 uses universal_pathlib's ``UPath`` for local and cloud paths alike
-and adds ``view_tree()``. lamindb-core stores data in local folders, so
-``ln.UPath("./data")`` is a ``pathlib.Path`` with ``view_tree()``. A URL such as
-``s3://bucket/key`` gives universal_pathlib's ``UPath`` if that package (and the
-file system behind the protocol, e.g. s3fs) is installed.
+and adds ``view_tree()``. Here ``ln.UPath("./data")`` is a ``pathlib.Path`` with
+``view_tree()``; a URL such as ``s3://bucket/key`` gives universal_pathlib's
+``UPath`` if that package (and the file system behind the protocol, e.g. s3fs:
+``pip install 'lamindb-jupyter[s3]'``) is installed, as ``artifact.path`` of an
+artifact in a bucket is.
 
 Example:
     >>> ln.UPath("./mydata").view_tree()

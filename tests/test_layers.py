@@ -26,6 +26,9 @@ BASE = {
     "lamindb_core.valueset",
     "lamindb_core.progress",
     "lamindb_core.text_lookups",
+    # S3 buckets through s3fs: takes URLs and local paths, knows no registry; setup.init checks a
+    # bucket with it, models and services store and read artifacts with it
+    "lamindb_core.object_store",
 }
 # 1. Django's configuration, the current instance, the schema
 INSTANCE = {

@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Substr
 
-from .. import errors, files, loaders, process_settings, storage_paths
+from .. import bucket_files, errors, files, loaders, object_store, process_settings, storage_paths
 from ..context import context, current_run_id
 from ..dataframe import queryset_to_df
 from ..instance import current_instance
@@ -372,13 +372,16 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         return self.uid[:16]
 
     @property
-    def path(self) -> Path:
+    def path(self) -> Any:
         """Where the data is.
 
         A managed copy is ``<storage>/.lamindb/<uid><suffix>``; data registered
         where it lies in a registered storage (or stored at its key) is
         ``<storage>/<key>``. Before the artifact is saved, this is the local
         file it was made from.
+
+        In a bucket it is a universal_pathlib ``UPath``
+        (``S3Path('my-bucket/lamin/.lamindb/7zehFvNzAqbgyKke0000.jpg')``).
 
         Example:
             >>> artifact.path
@@ -398,11 +401,21 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
 
     @property
     def _cache_path(self) -> Path:
-        # LaminDB's local copy of the data; storage is local here, so the path itself
+        # LaminDB's local copy of the data: in the cache for a bucket, else the path itself
+        if not self._state.adding and self.storage.is_cloud:
+            return object_store.cache_path(self._storage_url(), process_settings.settings.cache_dir)
         return self.path
 
+    def _storage_url(self) -> str:
+        return object_store.join(self.storage.root, self._storage_key())
+
     def cache(self, is_run_input: bool | None = None) -> Path:
-        """A local path to the data. Storage is local here, so this is ``path``.
+        """A local path to the data: ``path`` for local storage; for a bucket, a copy in the
+        local cache (``ln.settings.cache_dir``), downloaded if it is not there.
+
+        The cache is bounded and safe when two processes fill it at once
+        (:func:`lamindb_core.object_store.cache`); a download shows a progress bar
+        once it takes over a second.
 
         Args:
             is_run_input: Whether to record the artifact as an input of the run
@@ -418,6 +431,10 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
             >>> artifact.cache()
             PosixPath('/home/me/mydata/.lamindb/7zehFvNzAqbgyKke0000.jpg')
         """
+        if not self._state.adding and self.storage.is_cloud:
+            path = bucket_files.cache(self._storage_url(), self.size, self.n_files is not None, repr(self))
+            self._track_run_input(is_run_input)
+            return path
         path = self.path
         if not path.exists():
             raise FileNotFoundError(f"the data of {self!r} is missing: {path}")
@@ -465,7 +482,11 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
             >>> ln.Artifact.get(key="iris/iris_collection.parquet").open().files
             ['/home/me/mydata/.lamindb/7zehFvNzAqbgyKke0000.parquet']
         """
-        access = loaders.open_backed(self.path, self.suffix, mode)
+        if not self._state.adding and self.storage.is_cloud:
+            # a bucket's data is opened from its copy in the cache
+            access = loaders.open_backed(self.cache(is_run_input=False), self.suffix, mode)
+        else:
+            access = loaders.open_backed(self.path, self.suffix, mode)
         self._track_run_input(is_run_input)
         return access
 
@@ -604,11 +625,17 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         # what the stored copy must be: the recorded size and hash
         return self.size, self.hash
 
-    def _storage_path(self) -> Path:
-        # where the data is once saved: the managed copy, or the key's path
+    def _storage_key(self) -> str:
+        # the data's key in its storage: the key itself, or .lamindb/<uid><suffix>
         if self.key is not None and not self._key_is_virtual:
-            return Path(self.storage.root).joinpath(*self.key.split("/"))
-        return Path(self.storage.root).joinpath(*storage_paths.auto_storage_key(self.uid, self.suffix).split("/"))
+            return self.key
+        return storage_paths.auto_storage_key(self.uid, self.suffix)
+
+    def _storage_path(self) -> Any:
+        # where the data is once saved: the managed copy, or the key's path; a UPath in a bucket
+        if self.storage.is_cloud:
+            return object_store.upath(object_store.join(self.storage.root, self._storage_key()))
+        return Path(self.storage.root).joinpath(*self._storage_key().split("/"))
 
     def _stores_managed_copy(self) -> bool:
         # whether save() copies the data to .lamindb/<uid><suffix> (journaled);

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 
-from .. import files, progress, recovery
+from .. import bucket_files, files, object_store, progress, recovery
 from ..bulk import BATCH_SIZE
 from ..logger import logger
 from ..uids import base62_16_v0
@@ -82,6 +82,8 @@ def prepare(model: type[Artifact], artifacts: list[Artifact], saved: list) -> Ca
     staged = []
     for artifact in later:
         artifact._bulk_stage = "later"
+        if artifact.storage.is_cloud:
+            continue  # uploaded by its own save(): an object has no temporary name to rename
         if artifact.hash not in known_hashes and artifact.hash not in seen and artifact._stores_managed_copy():
             seen.add(artifact.hash)
             staged.append(artifact)
@@ -147,6 +149,10 @@ def copy_files(
         done: list[bool] = []
         for storage, group in by_storage(pending):
             journal = store.journal(storage)
+            if storage.is_cloud:
+                _upload_group(group, journal, saved, on_bytes)
+                done.extend((a, True) for a in group)
+                continue
             items = [(a._local_data.path, a._storage_path(), a._expected()) for a in group]
             journal.add([dest.name for _, dest, _ in items])
             for artifact in group:
@@ -168,6 +174,19 @@ def copy_files(
         store.staged.append(artifact._staged)
 
 
+def _upload_group(group: list[Artifact], journal: recovery.Journal, saved: list, on_bytes: Callable[[int], Any]) -> None:
+    # the batch of one bucket: journaled, then uploaded concurrently and checked; uids are
+    # random, so no object is there already
+    items = [
+        (a._local_data.path, object_store.join(a.storage.root, a._storage_key()), a._expected()) for a in group
+    ]
+    journal.add([a._storage_key().split("/", 1)[1] for a in group])
+    for artifact in group:
+        artifact._journal = journal
+    bucket_files.store_many(items, on_bytes=on_bytes)
+    saved.extend(group)
+
+
 def open_journal(storage: Storage) -> recovery.Journal:
     # a save that stores files into storage: first what saves that died there
     # left is removed (cheap: only the journals are read), then this one is journaled
@@ -181,7 +200,7 @@ def open_journal(storage: Storage) -> recovery.Journal:
         others = [j for j in report.journals if report.processes.get(j) != os.getpid()]
         if others or report.elsewhere:
             logger.warning(f"storage recovered after an interrupted save: {report}")
-    return recovery.open_journal(Path(storage.root) / ".lamindb", session=db_session())
+    return recovery.open_journal(storage._journal_folder(), session=db_session())
 
 
 
@@ -191,6 +210,7 @@ class BulkStore:
     def __init__(self, artifacts: list[Artifact]) -> None:
         self.artifacts = artifacts
         self.journals: dict[str, recovery.Journal] = {}
+        self.objects: dict[str, recovery.Objects | None] = {}
         self.staged: list[Path] = []
 
     def journal(self, storage: Storage) -> recovery.Journal:
@@ -198,6 +218,7 @@ class BulkStore:
         journal = self.journals.get(storage.root)
         if journal is None:
             journal = self.journals[storage.root] = open_journal(storage)
+            self.objects[storage.root] = storage._objects()
         return journal
 
     def finish(self, committed: bool) -> None:
@@ -206,8 +227,8 @@ class BulkStore:
         for artifact in self.artifacts:
             for name in ("_journal", "_bulk_stage", "_staged"):
                 artifact.__dict__.pop(name, None)
-        for journal in self.journals.values():
-            recovery.end_journal(journal, committed)
+        for root, journal in self.journals.items():
+            recovery.end_journal(journal, committed, self.objects.get(root))
 
 
 def copying(artifacts: list[Artifact]) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import errors, files, loaders, process_settings, storage_paths
+from .. import bucket_files, errors, files, loaders, object_store, process_settings, storage_paths
 from ..logger import logger
 from ..uids import base62_16_v0, increment_base62
 from .storage import Storage
@@ -163,9 +163,25 @@ def plan(model: type[Artifact], args: tuple, kwargs: dict[str, Any]) -> Plan:
     kwargs.pop("storage_id", None)
 
     in_place = None
+    if object_store.is_cloud(data):
+        # an object (or folder) already in a bucket: registered where it lies, never copied
+        url = object_store.root_url(data)
+        in_place = _bucket_storage(url)
+        inferred = object_store.relative_key(url, in_place.root)
+        if key is not None and key != inferred:
+            raise errors.InvalidArgument(
+                f"The path '{url}' is already in registered storage '{in_place.root}' with key '{inferred}'\n"
+                f"You passed conflicting key '{key}': please move the file before registering it."
+            )
+        local = files.LocalData(
+            path=object_store.upath(url), is_temporary=False,
+            fields=bucket_files.describe(url, process_settings.settings.cache_dir),
+        )
+        return _finish(model, Plan(local=local, revises=revises, description=description), kwargs, inferred,
+                       in_place, False, version, revises, description, is_path=True)
     if is_path and str(data).strip() and "://" not in str(data):
         # refused before anything else: a missing path, a FIFO, the storage's own .lamindb
-        files.check_source(Path(data).expanduser().absolute(), Path(storage.root))
+        files.check_source(Path(data).expanduser().absolute(), None if storage.is_cloud else Path(storage.root))
         in_place = Storage.containing(Path(data).expanduser(), first=storage)
     if in_place is not None:
         inferred = storage_paths.relative_key(Path(data).expanduser(), in_place.root)
@@ -182,11 +198,21 @@ def plan(model: type[Artifact], args: tuple, kwargs: dict[str, Any]) -> Plan:
     suffix = None if is_path else _in_memory_suffix(data, passed_key, format) if (
         files.is_anndata(data) or files.is_dataframe(data)) else None
     local = files.describe_data(
-        data, storage_root=Path(storage.root), suffix=suffix, temp_folder=process_settings.settings.cache_dir
+        data, storage_root=None if storage.is_cloud else Path(storage.root), suffix=suffix,
+        temp_folder=process_settings.settings.cache_dir,
     )
     result = Plan(local=local, revises=revises, description=description)
     if not is_path:
         result.memory_rep = data
+    return _finish(model, result, kwargs, key, storage, key_is_virtual, version, revises, description, is_path)
+
+
+def _finish(
+    model: type[Artifact], result: Plan, kwargs: dict[str, Any], key: str | None, storage: Storage,
+    key_is_virtual: bool, version: str | None, revises: Any, description: str | None, is_path: bool,
+) -> Plan:
+    # the same content saved already, the version under the key, and the fields
+    local = result.local
     try:
         existing = model.objects.filter(hash=local.fields["hash"]).first()
         if existing is not None:
@@ -211,7 +237,7 @@ def plan(model: type[Artifact], args: tuple, kwargs: dict[str, Any]) -> Plan:
     fields.update(key=key, description=description, storage=storage, _key_is_virtual=key_is_virtual)
     if version is not None:
         fields["version"] = version
-    if is_path and is_anndata_path(local.path):
+    if is_path and not object_store.is_cloud(local.path) and is_anndata_path(local.path):
         fields.setdefault("otype", "AnnData")
     if revises is not None:
         fields["uid"] = revises.stem_uid + increment_base62(revises.uid[16:])
@@ -219,6 +245,21 @@ def plan(model: type[Artifact], args: tuple, kwargs: dict[str, Any]) -> Plan:
         fields.setdefault("uid", base62_16_v0())
     result.fields = fields
     return result
+
+
+def _bucket_storage(url: str) -> Storage:
+    # the registered bucket location that holds url (the innermost), or a new one for its bucket,
+    # managed by no instance: nothing of it is ever deleted from here
+    found = [s for s in Storage.objects.filter(type="s3") if object_store.relative_key(url, s.root)]
+    if found:
+        return max(found, key=lambda s: len(s.root))
+    loc = object_store.parse(url)
+    root = object_store.Location(loc.bucket, "", loc.endpoint_url).url
+    storage = Storage.objects.filter(root=root).first()
+    if storage is None:
+        storage = Storage(root=root, type="s3", instance_uid=None).save()
+        logger.important(f"registered storage location {root} (not managed by this instance: its objects stay)")
+    return storage
 
 
 def _release(local: files.LocalData) -> None:

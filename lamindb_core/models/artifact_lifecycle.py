@@ -14,7 +14,7 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from django.db.models import Case, ProtectedError, Q, RestrictedError, When
 from django.db.models.deletion import Collector
 
-from .. import errors, files, progress, recovery, storage_paths
+from .. import bucket_files, errors, files, object_store, progress, recovery, storage_paths
 from ..logger import logger
 from ..query import blocked_delete_error
 from ..uids import base62_16_v0, increment_base62
@@ -112,6 +112,8 @@ def store_and_insert(artifact: Artifact, previous: Artifact | None, insert_row: 
     replaced). Returns False if another process saved the same content
     meanwhile (the artifact then is that one).
     """
+    if artifact.storage.is_cloud:
+        return _store_in_bucket(artifact, previous, insert_row)
     if artifact._stores_managed_copy():
         # ln.save() opens the journal of its files; a save on its own, its own
         journal = artifact.__dict__.get("_journal")
@@ -140,6 +142,38 @@ def store_and_insert(artifact: Artifact, previous: Artifact | None, insert_row: 
     return _insert(artifact, previous, dest, insert_row)
 
 
+def _store_in_bucket(artifact: Artifact, previous: Artifact | None, insert_row: Callable[[], None]) -> bool:
+    # upload (journaled, under a local journal of the bucket's storage), check, then insert;
+    # an upload that ln.save() made before its transaction (_uploaded) is only inserted
+    dest = str(artifact.__dict__.pop("_uploaded", "") or "")
+    if dest:
+        return _insert(artifact, previous, dest, insert_row)
+    managed = artifact._stores_managed_copy()
+    source = artifact._local_data.path
+    url = object_store.join(artifact.storage.root, artifact._storage_key())
+    if object_store.is_cloud(source) and object_store.parse(source).path == object_store.parse(url).path:
+        return _insert(artifact, previous, None, insert_row)  # registered where it lies
+    journal = artifact.__dict__.get("_journal")
+    own_journal = journal is None and managed
+    if own_journal:
+        journal = artifact_batch.open_journal(artifact.storage)
+    committed = False
+    try:
+        if managed:
+            journal.add([artifact._storage_key().split("/", 1)[1]])
+        elif object_store.exists(url):
+            storage_paths.refuse_existing_object(url)
+        with progress.progress(artifact.size, artifact_batch.copying([artifact]), unit="B") as bar:
+            bucket_files.store(artifact._local_data.path, url, artifact._expected(), on_bytes=bar.update)
+        if not managed:
+            artifact.__dict__["_stored_copy"] = url
+        committed = _insert(artifact, previous, url, insert_row)
+    finally:
+        if own_journal:
+            recovery.end_journal(journal, committed, artifact.storage._objects())
+    return committed
+
+
 def _store_managed(artifact: Artifact, journal: recovery.Journal, is_version: bool) -> Path:
     # copy the data to its path in storage (or rename the copy that ln.save()
     # made before its transaction); returns that path
@@ -165,7 +199,7 @@ def _store_managed(artifact: Artifact, journal: recovery.Journal, is_version: bo
             artifact.uid = artifact.uid[:16] + increment_base62(artifact.uid[16:]) if is_version else base62_16_v0()
 
 
-def _insert(artifact: Artifact, previous: Artifact | None, dest: Path | None, insert_row: Callable[[], None]) -> bool:
+def _insert(artifact: Artifact, previous: Artifact | None, dest: Path | str | None, insert_row: Callable[[], None]) -> bool:
     # insert the record; on failure the copy this save made (dest) goes
     model = type(artifact)
     try:

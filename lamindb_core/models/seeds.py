@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS
 
+from .. import object_store
 from ..config import InstanceSettings, load_user
 from .space import Space
 from .storage import Storage
@@ -55,10 +56,11 @@ def seed_core(
         user.save()
     if not Space.objects.filter(id=1).exists():
         Space(id=1, uid="a" * 12, name="all", description="Every team member has access.", created_by_id=user.id).save()
-    root = str(Path(instance.storage).resolve())
+    cloud = instance.storage_is_cloud
+    root = object_store.root_url(instance.storage) if cloud else str(Path(instance.storage).resolve())
     storage = Storage.objects.filter(root=root).first()
     if storage is None:
-        storage = Storage(root=root, type="local", instance_uid=instance.uid, created_by_id=user.id)
+        storage = Storage(root=root, type="s3" if cloud else "local", instance_uid=instance.uid, created_by_id=user.id)
         storage.save()
     if seeded is not None:
         seeded.user_id = user.id

@@ -7,7 +7,8 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 
-from .. import errors, recovery, storage_paths
+from .. import errors, object_store, recovery, storage_paths
+from ..config import config_home
 from ..uids import base62_12
 from .record import ID_HELP, Record, TracksRun, TracksUpdates
 
@@ -16,7 +17,7 @@ _LOOKUP_BATCH = 500
 
 
 class Storage(Record, TracksRun, TracksUpdates):
-    """A storage location: a local folder (or, later, a bucket).
+    """A storage location: a local folder, or a bucket of an S3-compatible store (``s3://bucket/prefix``).
 
     The instance's own storage folder is added when the instance is set up.
 
@@ -31,14 +32,14 @@ class Storage(Record, TracksRun, TracksUpdates):
     )
     root = models.CharField(
         max_length=255, unique=True, db_index=True,
-        help_text="The folder that holds the data, an absolute path, e.g. '/data/mystorage'; files are stored in "
-        "<root>/.lamindb/.",
+        help_text="The folder that holds the data, an absolute path, e.g. '/data/mystorage', or a bucket's location, "
+        "e.g. 's3://my-bucket/lamin'; files are stored in <root>/.lamindb/.",
     )
     description = models.CharField(max_length=255, null=True, blank=True, default=None, help_text="A description.")
     type = models.CharField(
         max_length=30, db_index=True, default="local",
-        help_text="The kind of location: 'local' for a folder (LaminDB 1.0's buckets, 's3' and 'gs', are not supported "
-        "yet).",
+        help_text="The kind of location: 'local' for a folder, 's3' for a bucket of an S3-compatible store (AWS S3, "
+        "MinIO, Ceph, R2).",
     )
     region = models.CharField(
         max_length=64, null=True, blank=True, default=None,
@@ -103,8 +104,8 @@ class Storage(Record, TracksRun, TracksUpdates):
             would remove 2000 stored file(s) without a record and 44 temporary file(s) of 1 interrupted save(s) in /home/me/mydata/.lamindb
             >>> storage.recover()
         """
-        if self.type != "local":
-            raise errors.InvalidArgument(f"only a local storage can be recovered here, not {self.type} ({self.root})")
+        if self.type not in ("local", "s3"):
+            raise errors.InvalidArgument(f"only a local or s3 storage can be recovered here, not {self.type} ({self.root})")
         artifacts = self._meta.get_field("artifacts").related_model._base_manager
 
         def has_records(names: list[str]) -> set[str]:
@@ -120,7 +121,30 @@ class Storage(Record, TracksRun, TracksUpdates):
             return found
 
         return recovery.recover(
-            Path(self.root) / ".lamindb", has_records, session_alive=session_alive, dry_run=dry_run
+            self._journal_folder(), has_records, session_alive=session_alive, dry_run=dry_run,
+            objects=self._objects(),
+        )
+
+    @property
+    def is_cloud(self) -> bool:
+        """Whether the location is a bucket (``s3://...``), not a local folder."""
+        return self.type == "s3" or object_store.is_cloud(self.root)
+
+    def _journal_folder(self) -> Path:
+        # where the journals of saves into this storage live: its .lamindb folder; a bucket's
+        # in a local folder per storage (flock needs a local file)
+        if self.is_cloud:
+            return config_home() / "journals" / self.uid
+        return Path(self.root) / ".lamindb"
+
+    def _objects(self) -> recovery.Objects | None:
+        # the stored copies of a bucket, for the journals (None: beside the journals)
+        if not self.is_cloud:
+            return None
+        folder = object_store.join(self.root, ".lamindb")
+        return recovery.Objects(
+            exists=lambda name: object_store.exists(object_store.join(folder, name)),
+            remove=lambda name: object_store.remove(object_store.join(folder, name), recursive=True),
         )
 
 

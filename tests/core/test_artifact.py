@@ -214,8 +214,8 @@ def test_artifact_rejects_data_it_cannot_store(instance, tmp_path):
         ln.Artifact(42)
     with pytest.raises(FileNotFoundError, match="no such file or folder"):
         ln.Artifact(tmp_path / "missing.txt")
-    with pytest.raises(ln.errors.InvalidArgument, match="only local files"):
-        ln.Artifact("s3://bucket/file.txt")
+    with pytest.raises(ln.errors.InvalidArgument, match="through S3 URLs .* not gs://"):
+        ln.Artifact("gs://bucket/file.txt")  # s3:// URLs: tests/s3
     path = write(tmp_path / "a.txt", b"a")
     with pytest.raises(ln.errors.InvalidArgument, match="hash, size are computed from the data"):
         ln.Artifact(path, size=3, hash="x")

@@ -174,12 +174,12 @@ def test_artifact_load_is_run_input_false_and_true_without_a_run(instance):
         artifact.load(is_run_input=True)
 
 
-def test_settings_storage_refuses_a_cloud_url_and_a_file(instance, tmp_path):
-    # switching to a local folder: tests/core/test_artifact_storage.py
+def test_settings_storage_refuses_another_protocol_and_a_file(instance, tmp_path):
+    # switching to a local folder: tests/core/test_artifact_storage.py; to a bucket: tests/s3
     ln = instance
     before = ln.settings.storage.root_as_str
-    with pytest.raises(ln.errors.InvalidArgument, match="local folders only"):
-        ln.settings.storage = "s3://bucket/elsewhere"
+    with pytest.raises(ln.errors.InvalidArgument, match="not gs://"):
+        ln.settings.storage = "gs://bucket/elsewhere"
     afile = tmp_path / "afile"
     afile.write_text("x")
     with pytest.raises(ln.errors.InvalidArgument, match="is a file, not a folder"):
