@@ -22,7 +22,7 @@ from . import instance as _instance
 from . import object_store, ownership
 from .context import context
 from .errors import InstanceExists, SetupError
-from .config import InstanceSettings, UserSettings, config_home, normalize_modules
+from .config import InstanceSettings, UserSettings, config_home, normalize_modules, user_cache_dir
 from .logger import logger
 
 __all__ = [
@@ -548,9 +548,11 @@ class Settings:
 
     @property
     def cache_dir(self) -> Path:
-        """The folder for cached copies of data, ``<config folder>/cache`` or
+        """The folder for cached copies of data, ``<config folder>/cache``, or ``data/`` in
         ``LAMIN_CORE_CACHE_DIR`` (created on first use); bounded, see
-        :data:`lamindb_core.object_store.CACHE_MAX_BYTES`.
+        :data:`lamindb_core.object_store.CACHE_MAX_BYTES`. The other things kept in
+        ``LAMIN_CORE_CACHE_DIR`` (``bio/``'s public tables, the ``schemas/`` of new instances)
+        are not data and never trimmed with it.
 
         As in LaminDB, it is where local copies of data that lives elsewhere go; the
         stored files of an instance's own storage folder are never copied here
@@ -560,8 +562,7 @@ class Settings:
             >>> ln.setup.settings.cache_dir
             PosixPath('/home/me/.lamin-core/cache')
         """
-        folder = os.environ.get("LAMIN_CORE_CACHE_DIR")
-        path = Path(folder).expanduser() if folder else config_home() / "cache"
+        path = user_cache_dir() / "data" if os.environ.get("LAMIN_CORE_CACHE_DIR") else config_home() / "cache"
         path.mkdir(parents=True, exist_ok=True)
         return path
 

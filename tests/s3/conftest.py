@@ -169,10 +169,10 @@ def s3(instance, s3_server, s3_root, s3_db) -> Iterator:
 
 @pytest.fixture
 def cache_dir(s3, tmp_path, monkeypatch) -> Path:
-    """An empty cache folder of this test (``LAMIN_CORE_CACHE_DIR``)."""
+    """An empty cache folder of this test's data (``data/`` in ``LAMIN_CORE_CACHE_DIR``)."""
     folder = tmp_path / "cache"
     monkeypatch.setenv("LAMIN_CORE_CACHE_DIR", str(folder))
-    return folder
+    return folder / "data"
 
 
 def unique_bytes(size: int = 64) -> bytes:
