@@ -1,0 +1,150 @@
+"""Benchmark of ``ln.setup.init``: a new instance, with and without the ``bio`` module, on SQLite
+and PostgreSQL; the first of its schema (it migrates, and keeps the schema as a template) and the
+next ones (they start from the template, ``lamindb_core/schema_template.py``).
+
+Each init runs in a new process with its own config folder, as a user's would; the figure is the
+time of the ``ln.setup.init(...)`` call in it (Django's set-up included, the interpreter's start
+and ``import lamindb_core`` not), and the process's whole wall time beside it. The cache folder
+(``LAMIN_CORE_CACHE_DIR``) is new for each backend and module set, so the first init finds no
+template. PostgreSQL databases are created as ``lamin_bench_<random>`` before the clock starts
+and dropped at the end.
+
+Example:
+    python benchmarks/bench_init.py                                   # both backends, 5 inits after the first
+    python benchmarks/bench_init.py --backends sqlite --repeat 3 --output -
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import statistics
+import string
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_core import (  # noqa: E402
+    DEFAULT_PG_URL,
+    REPO,
+    add_backends,
+    fmt,
+    machine_for_run,
+    machine_text,
+    pg_admin,
+    publish,
+    section_head,
+    with_database,
+)
+
+BEGIN = "<!-- bench_init:begin -->"
+END = "<!-- bench_init:end -->"
+
+# the child: the seconds of ln.setup.init, and how many migrations it applied
+CHILD = """
+import json, sys, time
+from django.db.migrations import executor
+
+applied = []
+apply = executor.MigrationExecutor.apply_migration
+def counting(self, state, migration, *args, **kwargs):
+    applied.append(migration.name)
+    return apply(self, state, migration, *args, **kwargs)
+executor.MigrationExecutor.apply_migration = counting
+
+import lamindb_core as ln
+start = time.perf_counter()
+ln.setup.init(storage=sys.argv[1], db=sys.argv[2] or None, modules=sys.argv[3] or None)
+seconds = time.perf_counter() - start
+print(json.dumps({"init": seconds, "migrations": len(applied)}))
+"""
+
+
+def one_init(workdir: Path, n: int, backend: str, modules: str, pg_url: str, databases: list[str]) -> dict:
+    """One ``ln.setup.init`` in a new process: ``{"init": s, "process": s, "migrations": n}``."""
+    db = ""
+    if backend == "postgres":
+        name = "lamin_bench_" + "".join(secrets.choice(string.ascii_lowercase) for _ in range(8))
+        pg_admin(pg_url, f'CREATE DATABASE "{name}"')
+        databases.append(name)
+        db = with_database(pg_url, name)
+    env = {**os.environ, "LAMIN_CORE_HOME": str(workdir / f"home{n}"), "LAMIN_CORE_CACHE_DIR": str(workdir / "cache")}
+    start = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-c", CHILD, str(workdir / f"storage{n}"), db, modules],
+        env=env, cwd=workdir, capture_output=True, text=True, timeout=600,
+    )
+    wall = time.perf_counter() - start
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr)
+    measured = json.loads(result.stdout.strip().splitlines()[-1])
+    return {**measured, "process": wall}
+
+
+def run(backend: str, modules: str, repeat: int, pg_url: str) -> dict:
+    databases: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="lamin-bench-init-") as tmp:
+        workdir = Path(tmp)
+        try:
+            first = one_init(workdir, 0, backend, modules, pg_url, databases)
+            rest = [one_init(workdir, n, backend, modules, pg_url, databases) for n in range(1, repeat + 1)]
+        finally:
+            for name in databases:
+                pg_admin(pg_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    print(f"  {backend} {modules or 'core'}: first {first['init']:.2f} s, then {[round(r['init'], 2) for r in rest]}",
+          file=sys.stderr, flush=True)
+    return {
+        "backend": backend,
+        "modules": modules or "none",
+        "first": first,
+        "init": statistics.median(r["init"] for r in rest),
+        "process": statistics.median(r["process"] for r in rest),
+        "migrations": max(r["migrations"] for r in rest),
+    }
+
+
+def render(results: list[dict], machine: dict, command: str, repeat: int) -> str:
+    lines = section_head(BEGIN, "## New instances: `ln.setup.init` (`benchmarks/bench_init.py`)", machine, command)
+    lines += [
+        machine_text(machine, "Django") + f" The load was {machine.get('load_end', '?')} at the end.",
+        "",
+        "Each init in a new process with its own config folder; the time of the `ln.setup.init(...)` call (Django's "
+        "set-up included, the interpreter's start and the import not), and the whole process beside it. The first "
+        "init of a schema migrates and keeps the schema as a template (`lamindb_core/schema_template.py`); the next "
+        f"ones start from it (median of {repeat}). Aim (issue 16): < 0.3 s.",
+        "",
+        "| backend | modules | first init (migrates) [s] | next inits [s] | whole process [s] | migrations run by the next |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['backend']} | {r['modules']} | {fmt(r['first']['init'], 's')} ({r['first']['migrations']} migrations) "
+            f"| {fmt(r['init'], 's')} | {fmt(r['process'], 's')} | {r['migrations']} |"
+        )
+    lines += ["", END, ""]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_backends(parser)
+    parser.add_argument("--repeat", type=int, default=5, help="inits after the first (default 5)")
+    parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help="PostgreSQL server for the databases")
+    parser.add_argument("--output", default=str(REPO / "BENCHMARKS.md"), help="file to write the section into; - prints only")
+    args = parser.parse_args(argv)
+    machine = machine_for_run(args)
+    if machine is None:
+        return 1
+    results = [run(backend, modules, args.repeat, args.pg_url) for backend in args.backends for modules in ("", "bio")]
+    machine["load_end"] = f"{os.getloadavg()[0]:.2f}"
+    shown = " ".join(["python benchmarks/bench_init.py", *(argv if argv is not None else sys.argv[1:])])
+    return publish(render(results, machine, shown, args.repeat), args.output)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
