@@ -295,6 +295,16 @@ def test_artifact_loads_json_yaml_and_html(instance, tmp_path):
     assert ln.Artifact(html, key="r.html").load() == html
 
 
+def test_artifact_loads_fcs_as_anndata(instance, tmp_path, monkeypatch):
+    ln = instance
+    pytest.importorskip("readfcs")  # the `fcs` extra
+    monkeypatch.chdir(tmp_path)
+    artifact = ln.Artifact(ln.core.datasets.file_fcs_alpert19(), key="cytometry/Alpert19.fcs").save()
+    adata = artifact.load()
+    assert type(adata).__name__ == "AnnData" and adata.shape == (2000, 22)
+    assert "Time" in set(adata.var.index) | set(adata.var["channel"])
+
+
 # -- folders and from_dir ----------------------------------------------------------------
 
 
