@@ -13,13 +13,12 @@ from django.db.models.functions import Substr
 
 from .. import errors, files, loaders, process_settings, storage_paths
 from ..context import context, current_run_id
-from ..dataframe import queryset_to_df
 from ..instance import current_instance
 from ..logger import logger
-from ..query import RecordQuerySet
 from ..uids import base62_16_v0, increment_base62
 from . import artifact_batch, artifact_data, artifact_lifecycle
-from .annotations import FeaturesDescriptor, features_table
+from .annotations import FeaturesDescriptor
+from .artifact_query import ArtifactManager, ArtifactQuerySet
 from .describe import artifact_tree
 from .labels import LabelsDescriptor
 from .param import ParamsDescriptor
@@ -28,46 +27,6 @@ from .record import (
     TracksRun, TracksUpdates,
 )
 from .storage import Storage
-
-
-class ArtifactQuerySet(RecordQuerySet):
-    """The QuerySet of ``Artifact``: ``df(features=...)`` adds a column per feature.
-
-    Every query of artifacts is one, also through a related manager
-    (``ulabel.artifacts.df(features=True)``).
-    """
-
-    supports_features = True
-    """Whether ``df(features=...)`` works: for artifacts, yes."""
-
-    def df(self, include: str | list[str] | None = None, features: bool | list[str] = False):
-        """The artifacts as a ``pandas.DataFrame``, with a column per feature if asked.
-
-        Args:
-            include: Related fields to add as columns, as for any registry.
-            features: ``True`` for every feature that one of the artifacts has, or
-                a list of feature names. A cell is the set of values the artifact
-                has (labels by name), NaN where it has none. The first four
-                columns of the artifact come first; the dtypes of the features go
-                to ``df.attrs["feature_dtypes"]``.
-
-        Raises:
-            ln.errors.FieldValidationError: an unknown feature name; the message
-                names the closest one.
-
-        Example:
-            >>> ln.Artifact.filter(suffix=".h5ad").df(features=["cell_medium", "temperature"])
-        """
-        if not features:
-            return super().df(include=include)
-        df = queryset_to_df(self, include=include, short=True)
-        if len(df):  # an empty table gets no feature columns, as before any artifact exists
-            df = features_table(df, self, features)
-        return self._scored(df)
-
-
-class ArtifactManager(models.Manager.from_queryset(ArtifactQuerySet)):
-    """The default manager of ``Artifact`` (``Artifact.objects``)."""
 
 
 class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
@@ -147,6 +106,10 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         "core.Storage", models.PROTECT, related_name="artifacts",
         help_text="The storage location (root folder) that holds the data; the instance's storage by default.",
     )
+    schema = models.ForeignKey(
+        "core.FeatureSet", models.PROTECT, null=True, blank=True, default=None, related_name="validated_artifacts",
+        help_text="The schema the artifact was validated against (LaminDB fills it from 1.1 on); schema.validated_artifacts.",
+    )
     run = models.ForeignKey(
         "core.Run", models.PROTECT, null=True, blank=True, default=current_run_id, related_name="output_artifacts",
         help_text="The run that created the artifact: the run of ln.track() when it was saved, else None.",
@@ -171,6 +134,9 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
     )
 
     objects = ArtifactManager()
+
+    # LaminDB 1.0's df() (the guide's output) has no schema_id column
+    _df_hidden = ("schema_id",)
 
     class Meta:
         constraints = [
