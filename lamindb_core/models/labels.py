@@ -44,7 +44,7 @@ class LabelManager:
         artifact has without a feature is moved to the feature.
 
         Raises:
-            ValueError: the artifact is not saved, or names come without a feature.
+            ValueError: the artifact is not saved, or names come without a saved feature.
             ln.errors.ValidationError: the feature's dtype does not admit this registry,
                 or a record or the feature is unsaved.
 
@@ -63,6 +63,8 @@ class LabelManager:
         if self.artifact._state.adding or self.artifact.pk is None:
             raise ValueError("Please save the artifact/collection before adding a label!")
         if isinstance(feature, Feature) and (feature._state.adding or feature.pk is None):
+            if any(isinstance(item, str) for item in items):
+                self._resolve_names(items, None)  # names need a saved feature: LaminDB's ValueError
             dtype = feature.dtype if feature.dtype and feature.dtype != "cat" else "cat[ULabel]"
             raise errors.ValidationError(
                 f"Feature not validated. If it looks correct: ln.Feature(name='{feature.name}', type='{dtype}').save()"
@@ -170,10 +172,18 @@ class LabelManager:
         when the feature admits several registries; with ``flat_names``, the names of
         all of them in one list.
 
+        Raises:
+            TypeError: ``feature`` is neither a Feature nor the name of one.
+
         Example:
             >>> artifact.labels.get(cell_type).list("name")
             >>> artifact.labels.get(cell_type, flat_names=True)
         """
+        if isinstance(feature, str) and not Feature.objects.filter(name=feature).exists():
+            # LaminDB 1.0 takes only a Feature here (TypeError); a name is taken too, if a feature has it
+            raise TypeError(f"feature has to be a Feature or the name of one: no feature is named {feature!r}")
+        if not isinstance(feature, (str, Feature)):
+            raise TypeError(f"feature has to be a Feature or the name of one, got {type(feature).__name__}")
         feature = self._feature(feature)
         targets = parse_dtype(feature.dtype)
         if isinstance(targets, str):

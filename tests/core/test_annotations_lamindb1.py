@@ -148,6 +148,21 @@ def test_labels_added_for_a_feature_move_there_and_add_from_copies_them(annotate
         unsaved.labels.add(dmso)
 
 
+def test_labels_names_need_a_saved_feature_and_get_of_an_unknown_feature_is_a_type_error(annotated):
+    ln, a1, _ = annotated
+    unsaved = ln.Feature(name="experiment_unsaved", dtype="cat")
+    with pytest.raises(ValueError) as info:
+        a1.labels.add("experiment_1", unsaved)
+    assert str(info.value) == (
+        "Please pass a record (a `Record` object), not a string, e.g., via: label = ln.ULabel(name='experiment_1')"
+    )
+    with pytest.raises(TypeError, match="no feature is named 'x'"):
+        a1.labels.get("x")
+    with pytest.raises(TypeError, match="got int"):
+        a1.labels.get(1)
+    assert a1.labels.get("experiment").list("name") == ["Experiment 1"]
+
+
 def test_params_of_runs_and_models(instance, tmp_path):
     ln = instance
     ln.Param(name="learning_rate", dtype="float").save()
