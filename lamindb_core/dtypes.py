@@ -33,6 +33,8 @@ __all__ = [
     "CatTarget",
     "parse_dtype",
     "normalize_dtype",
+    "check_dtype",
+    "list_item_dtype",
     "check_value",
     "text_problem",
     "is_missing",
@@ -46,6 +48,20 @@ VALID_FORMS = (
     "cat[<Registry>.<field>], cat[<A>|<B>] (registries of modules as <module>.<Registry>)"
 )
 _CAT = re.compile(r"^cat\[(.+)\]$")
+# a list of simple values, as params take them: list[int], list[str], ...
+_LIST = re.compile(r"^list\[(" + "|".join(SIMPLE_DTYPES) + r")\]$")
+
+
+def list_item_dtype(dtype: str) -> str | None:
+    """The dtype of the items of a list dtype (``list[int]`` → ``int``), or None.
+
+    Example:
+        >>> list_item_dtype("list[int]"), list_item_dtype("int")
+        ('int', None)
+    """
+    match = _LIST.match(dtype.strip()) if isinstance(dtype, str) else None
+    return match.group(1) if match else None
+
 
 
 @dataclass(frozen=True)
@@ -139,6 +155,21 @@ def parse_dtype(dtype: str) -> list[CatTarget] | str:
         hint = errors.closest_match_hint(text, [*SIMPLE_DTYPES, "cat"])
         raise errors.ValidationError(f"invalid dtype {dtype!r}.{hint} Valid forms: {VALID_FORMS}")
     return [_resolve_target(part, dtype) for part in match.group(1).split("|")]
+
+
+def check_dtype(dtype: str) -> str:
+    """A valid dtype as written (stripped), as LaminDB keeps it: ``cat`` stays ``cat``,
+    ``cat[bionty.CellType]`` stays as it is; compare dtypes with ``normalize_dtype``.
+
+    Raises:
+        ln.errors.ValidationError: not a valid dtype; the message lists the valid forms.
+
+    Example:
+        >>> check_dtype(" cat[bionty.CellType] ")
+        'cat[bionty.CellType]'
+    """
+    parse_dtype(dtype)
+    return dtype.strip()
 
 
 def normalize_dtype(dtype: str) -> str:
@@ -288,4 +319,9 @@ def check_value(dtype: str, value):
         if not isinstance(value, dict):
             raise ValueError(f"expected dict, got {type(value).__name__}")
         return json_value(value)
+    item_dtype = list_item_dtype(dtype)
+    if item_dtype is not None:
+        if not isinstance(value, (list, tuple)):
+            raise ValueError(f"expected a list, got {type(value).__name__}")
+        return [check_value(item_dtype, item) for item in value]
     raise ValueError(f"unknown dtype {dtype}")

@@ -125,10 +125,11 @@ def _missing_problem(name: str, dtype: str, item: Any) -> str:
     )
 
 
-def infer_dtype(value: Any) -> str:
+def infer_dtype(value: Any, lists: bool = False) -> str:
     """The dtype a feature for ``value`` would have, as LaminDB 1.0 suggests it in
     errors: ``int``, ``float``, ``bool``, ``date``, ``datetime``, ``dict``, ``cat[ULabel]``
     for a record, ``cat ? str`` for text (a label or a string), ``?`` if unknown.
+    With ``lists`` (params), a Python list of one type is ``list[<type>]``.
 
     Example:
         >>> infer_dtype(27.2), infer_dtype("2024-12-01"), infer_dtype("DMSO")
@@ -164,7 +165,8 @@ def infer_dtype(value: Any) -> str:
         return {"b": "bool", "i": "int", "u": "int", "f": "float", "M": "datetime"}.get(kind, "cat ? str")
     if isinstance(value, (list, tuple, set)) and value:
         kinds = {infer_dtype(v) for v in value}
-        return next(iter(kinds)) if len(kinds) == 1 else "?"
+        kind = next(iter(kinds)) if len(kinds) == 1 else "?"
+        return f"list[{kind}]" if lists and isinstance(value, list) and kind != "?" else kind
     return "?"
 
 
@@ -222,8 +224,11 @@ def annotate(
         ln.errors.InvalidArgument: a key is not an artifact, or its values are
             not a dict; nothing is written.
         ln.errors.ValidationError: an artifact is not saved, or deleted; or,
-            listing every unknown feature and every invalid value at once.
-            Nothing is written.
+            listing every unknown feature and every invalid value at once
+            (one alone reads as in LaminDB: ``Expected dtype for 'x' is 'date',
+            got 'cat ? str'``). Nothing is written.
+        TypeError: a value of a categorical feature is neither a string nor a
+            record (LaminDB's error).
     """
     pairs = list(pairs)
     if not pairs:
@@ -240,6 +245,7 @@ def annotate(
         raise errors.ValidationError("cannot add feature values:\n  - " + "\n  - ".join(name_problems))
     features = _feature_map(name for _, values in pairs for name in values)
     problems: list[str] = []
+    alone: dict[str, str] = {}  # LaminDB's message for a problem when it is the only one
     _refuse_unknown(pairs, features)
     parsed = {name: parse_dtype(f.dtype) for name, f in features.items()}
     values_wanted: list[tuple[models.Model, Feature, Any, str]] = []
@@ -264,6 +270,9 @@ def annotate(
                         stored = check_value(dtype, item)
                     except ValueError as exc:
                         problems.append(f"{name} ({dtype}): {item!r}: {exc}")
+                        inferred = infer_dtype(item)
+                        if inferred != dtype and not (dtype == "str" and inferred == "cat ? str"):  # another type
+                            alone[problems[-1]] = f"Expected dtype for '{name}' is '{feature.dtype}', got '{inferred}'"
                         continue
                     try:  # the same value for many artifacts: hashed once
                         key = (type(stored), stored)
@@ -274,7 +283,8 @@ def annotate(
                         h = _hash_value(stored)
                     values_wanted.append((artifact, feature, stored, h))
                 continue
-            models_ok = tuple(t.model for t in dtype)
+            # LaminDB's bare "cat" takes records of any label registry (its dtype then says which)
+            models_ok = tuple(label_links(artifact_model)) if feature.dtype.strip() == "cat" else tuple(t.model for t in dtype)
             for item in _as_list(value, "cat"):
                 item = item if isinstance(item, models.Model) else _plain(item)
                 if is_missing(item):
@@ -286,6 +296,7 @@ def annotate(
                         )
                     elif item.pk is None:
                         problems.append(f"{name}: {item!r} is not saved yet")
+                        alone[problems[-1]] = f"Please save {item!r} before annotation."
                     else:
                         labels_wanted.setdefault(type(item), []).append((artifact, feature, item))
                 elif isinstance(item, str) and text_problem(item):
@@ -294,9 +305,7 @@ def annotate(
                     strings.setdefault(tuple(dtype), {})[item] = None  # in the order of the data
                     labels_wanted.setdefault(tuple(dtype), []).append((artifact, feature, item))
                 else:
-                    problems.append(
-                        f"{name} ({feature.dtype}): {item!r} is neither a record nor a string"
-                    )
+                    raise TypeError(f"Value for feature '{name}' with type '{feature.dtype}' must be a string or record.")
     # resolve strings against their registries: one query per registry
     resolved: dict[tuple[tuple[CatTarget, ...], str], models.Model] = {}
     unresolved: dict[type, list[str]] = {}
@@ -322,6 +331,8 @@ def annotate(
             )
     if problems:
         problems.extend(not_found)
+        if len(problems) == 1 and problems[0] in alone:
+            raise errors.ValidationError(alone[problems[0]])
         raise errors.ValidationError("cannot add feature values:\n  - " + "\n  - ".join(problems))
     if unresolved:
         raise errors.ValidationError(_unresolved_message(unresolved))
@@ -336,6 +347,7 @@ def annotate(
     if no_link:
         raise errors.ValidationError(f"{artifact_model.__name__} has no link table to {', '.join(no_link)}")
     with transaction.atomic():
+        settle_bare_cat([t for triples in by_registry.values() for t in triples])
         _save_feature_values(values_wanted, value_links(artifact_model))
         # the link tables in one order, so that concurrent calls cannot deadlock
         for registry in sorted(by_registry, key=lambda r: links[r][1]._meta.db_table):
@@ -376,6 +388,22 @@ def _save_feature_values(wanted: list[tuple[models.Model, Feature, Any, str]], t
     # links that exist already (or that a concurrent call inserts) are skipped
     rows = dict.fromkeys((artifact.id, existing[(feature.id, h)]) for artifact, feature, _, h in wanted)
     insert_link_rows(through, ("artifact_id", "featurevalue_id"), sorted(rows), skip_existing=True)
+
+
+def settle_bare_cat(triples: list) -> None:
+    """Give features of LaminDB's bare dtype ``cat`` the registries of the labels now linked
+    for them (``cat[ULabel]``, ``cat[bio.CellType]``), as LaminDB does on the first labels.
+
+    Args:
+        triples: ``(artifact, feature or None, label record)``, about to be linked.
+    """
+    registries: dict[int, tuple[Feature, dict[str, None]]] = {}
+    for _, feature, record in triples:
+        if feature is not None and feature.dtype.strip() == "cat":
+            registries.setdefault(feature.pk, (feature, {}))[1][CatTarget(type(record), None).display] = None
+    for feature, names in registries.values():
+        feature.dtype = f"cat[{'|'.join(names)}]"
+        Feature.objects.filter(pk=feature.pk).update(dtype=feature.dtype)
 
 
 def _save_label_links(link: tuple[str, type, str, str], triples: list) -> None:

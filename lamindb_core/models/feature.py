@@ -8,7 +8,7 @@ from typing import Any
 from django.db import models
 
 from .. import errors
-from ..dtypes import normalize_dtype
+from ..dtypes import check_dtype, normalize_dtype
 from ..uids import base62_12
 from ..validation import RecordList
 from .record import ID_HELP, Record, TracksRun, TracksUpdates
@@ -115,9 +115,10 @@ class Feature(Record, TracksRun, TracksUpdates):
     def __init__(self, *args, **kwargs):
         if not args and "dtype" in kwargs:
             kwargs["dtype"] = dtype_from_python(kwargs["dtype"])
-        # a bad dtype is rejected at once, with the list of valid forms
+        # a bad dtype is rejected at once, with the list of valid forms; a good one is kept as
+        # written, as LaminDB keeps it ("cat", "cat[bionty.CellType]")
         if not args and isinstance(kwargs.get("dtype"), str):
-            kwargs["dtype"] = normalize_dtype(kwargs["dtype"])
+            kwargs["dtype"] = check_dtype(kwargs["dtype"])
         elif not args and "dtype" in kwargs and kwargs["dtype"] is not None:
             normalize_dtype(kwargs["dtype"])  # raises for a non-string
         super().__init__(*args, **kwargs)
@@ -144,7 +145,7 @@ class Feature(Record, TracksRun, TracksUpdates):
         return super().save(*args, **kwargs)
 
     def _check_reuse(self, existing: Feature) -> None:
-        if self.dtype != existing.dtype:
+        if normalize_dtype(self.dtype) != normalize_dtype(existing.dtype):
             raise errors.ValidationError(
                 f"Feature '{self.name}' exists with dtype '{existing.dtype}', not '{self.dtype}': "
                 "use another name, or the existing dtype"

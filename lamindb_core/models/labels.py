@@ -10,7 +10,7 @@ from .. import errors
 from ..dtypes import parse_dtype
 from ..introspect import name_field
 from ..logger import logger
-from .annotations import _save_label_links
+from .annotations import _save_label_links, settle_bare_cat
 from .feature import Feature
 from .links import label_links
 
@@ -80,7 +80,7 @@ class LabelManager:
                 raise errors.ValidationError(f"{record!r} is not a label; labels are records of {names}")
             if record.pk is None or record._state.adding:
                 raise errors.ValidationError(f"{record!r} not validated. If it looks correct: record.save()")
-            if feature is not None:
+            if feature is not None and feature.dtype.strip() != "cat":  # a bare cat takes any label registry
                 targets = parse_dtype(feature.dtype)
                 if isinstance(targets, str) or not any(type(record) is t.model for t in targets):
                     raise errors.ValidationError(
@@ -88,6 +88,7 @@ class LabelManager:
                     )
             triples.append((self.artifact, feature, record))
         with transaction.atomic():
+            settle_bare_cat(triples)
             by_registry: dict[type, list] = {}
             for triple in triples:
                 by_registry.setdefault(type(triple[2]), []).append(triple)

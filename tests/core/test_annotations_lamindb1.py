@@ -163,6 +163,55 @@ def test_labels_names_need_a_saved_feature_and_get_of_an_unknown_feature_is_a_ty
     assert a1.labels.get("experiment").list("name") == ["Experiment 1"]
 
 
+def test_feature_of_bare_cat_takes_the_registry_of_its_first_labels(annotated):
+    ln, a1, a2 = annotated
+    experiment = ln.Feature(name="stage", dtype="cat").save()
+    assert ln.Feature.get(name="stage").dtype == "cat"  # as written
+    assert ln.Feature(name="stage", dtype="cat[ULabel]").save().id == experiment.id  # the same dtype, spelled otherwise
+    a1.labels.add(ln.ULabel(name="stage 1").save(), feature=experiment)
+    assert ln.Feature.get(name="stage").dtype == "cat[ULabel]" and experiment.dtype == "cat[ULabel]"
+    project = ln.Feature(name="project_record", dtype="cat").save()
+    a2.features.add_values({"project_record": ln.Project(name="Project X").save()})
+    assert ln.Feature.get(name="project_record").dtype == "cat[Project]"
+    assert a2.links_project.get().feature == project
+
+
+def test_feature_values_errors_read_as_in_lamindb(annotated):
+    ln, a1, _ = annotated
+    ln.Feature(name="cell_medium_cat", dtype="cat").save()
+    with pytest.raises(TypeError) as info:
+        a1.features.add_values({"cell_medium_cat": 27.2})
+    assert str(info.value) == "Value for feature 'cell_medium_cat' with type 'cat' must be a string or record."
+    ln.Feature(name="date_of_experiment", dtype="date").save()
+    with pytest.raises(ln.errors.ValidationError) as info:
+        a1.features.add_values({"date_of_experiment": "Typo2024-12-01"})
+    assert str(info.value) == "Expected dtype for 'date_of_experiment' is 'date', got 'cat ? str'"
+    with pytest.raises(ln.errors.ValidationError) as info:
+        a1.features.add_values({"cell_medium_cat": ln.ULabel(name="unsaved")})
+    assert str(info.value).startswith("Please save ULabel(") and str(info.value).endswith(" before annotation.")
+    with pytest.raises(ln.errors.ValidationError, match="cannot add feature values:"):  # several: all listed
+        a1.features.add_values({"date_of_experiment": "Typo", "temperature": "warm"})
+
+
+def test_params_take_lists_and_one_wrong_type_reads_as_in_lamindb(instance):
+    ln = instance
+    run = ln.Run(transform=ln.Transform(key="lists.py", type="script").save()).save()
+    param4 = ln.Param(name="param4", dtype="int").save()
+    with pytest.raises(ln.errors.ValidationError) as info:
+        run.params.add_values({"param4": [1, 2]})
+    assert str(info.value) == "Expected dtype for 'param4' is 'int', got 'list[int]'"
+    param4.dtype = "list[int]"
+    param4.save()
+    run.params.add_values({"param4": [1, 2]})
+    assert run.params.get_values() == {"param4": [1, 2]}
+    assert ln.Param(name="sizes", dtype="list[float]").dtype == "list[float]"
+    with pytest.raises(ln.errors.ValidationError, match="or a list of one of them such as list\\[int\\]"):
+        ln.Param(name="bad", dtype="cat[ULabel]")
+    ln.Param(name="names", dtype="list[str]").save()
+    with pytest.raises(ln.errors.ValidationError, match="cannot add param values:"):  # several: all listed
+        run.params.add_values({"names": [1], "param4": ["a"]})
+
+
 def test_params_of_runs_and_models(instance, tmp_path):
     ln = instance
     ln.Param(name="learning_rate", dtype="float").save()

@@ -49,7 +49,8 @@ def test_feature_bad_dtype_lists_valid_forms(instance):
         ln.Feature(name="x", dtype="cat[ULabl]")
     with pytest.raises(ln.errors.ValidationError, match="ULabel has no field 'nam'"):
         ln.Feature(name="x", dtype="cat[ULabel.nam]")
-    assert ln.Feature(name="x", dtype="cat").dtype == "cat[ULabel]"
+    assert ln.Feature(name="x", dtype="cat").dtype == "cat"  # as written, as LaminDB keeps it
+    assert ln.Feature(name="z", dtype=" cat[bionty.CellType] ").dtype == "cat[bionty.CellType]"
     assert ln.Feature(name="y", dtype="cat[ULabel|Artifact.key]").dtype == "cat[ULabel|Artifact.key]"
 
 
