@@ -62,8 +62,10 @@ def _as_list(value: Any, dtype: str) -> list:
 
 
 def _plain(value: Any) -> Any:
-    """numpy scalars → Python scalars, so that checks and JSON work."""
-    return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value
+    """numpy scalars → Python scalars, so that checks and JSON work (arrays stay as they are)."""
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)) and getattr(value, "ndim", 0) == 0:
+        return value.item()
+    return value
 
 
 def _feature_map(names: Iterable[str]) -> dict[str, Feature]:
@@ -181,7 +183,8 @@ def _refuse_unknown(pairs: list, features: dict[str, Feature]) -> None:
         return
     hint = "\n".join(f"  ln.Feature(name='{n}', dtype='{infer_dtype(v)}').save()" for n, v in unknown.items())
     all_names = list(Feature.objects.values_list("name", flat=True)[:1000])
-    close = "".join(errors.closest_match_hint(n, all_names) for n in list(unknown)[:3])
+    # typos only ('temprature'): a new feature that shares a word with one is no near miss
+    close = "".join(errors.closest_match_hint(n, all_names, cutoff=0.8) for n in list(unknown)[:3])
     raise errors.ValidationError(
         f"These keys could not be validated: {list(unknown)}\nHere is how to create a feature:\n\n{hint}"
         + (f"\n{close.strip()}" if close else "")

@@ -65,6 +65,9 @@ class LabelManager:
         if isinstance(feature, Feature) and (feature._state.adding or feature.pk is None):
             if any(isinstance(item, str) for item in items):
                 self._resolve_names(items, None)  # names need a saved feature: LaminDB's ValueError
+            for record in items:  # LaminDB checks the records before the feature
+                if isinstance(record, models.Model) and (record.pk is None or record._state.adding):
+                    raise errors.ValidationError(f"{record!r} not validated. If it looks correct: record.save()")
             dtype = feature.dtype if feature.dtype and feature.dtype != "cat" else "cat[ULabel]"
             raise errors.ValidationError(
                 f"Feature not validated. If it looks correct: ln.Feature(name='{feature.name}', type='{dtype}').save()"

@@ -4,6 +4,7 @@ validated with, artifacts by features, labels copied and moved, params of runs a
 from __future__ import annotations
 
 import pandas as pd
+import numpy as np
 import pytest
 
 pytestmark = pytest.mark.usefixtures("storage_files")
@@ -156,6 +157,8 @@ def test_labels_names_need_a_saved_feature_and_get_of_an_unknown_feature_is_a_ty
     assert str(info.value) == (
         "Please pass a record (a `Record` object), not a string, e.g., via: label = ln.ULabel(name='experiment_1')"
     )
+    with pytest.raises(ln.errors.ValidationError, match="not validated. If it looks correct: record.save()"):
+        a1.labels.add(ln.ULabel(name="unsaved"), unsaved)  # the record first, then the feature
     with pytest.raises(TypeError, match="no feature is named 'x'"):
         a1.labels.get("x")
     with pytest.raises(TypeError, match="got int"):
@@ -182,6 +185,9 @@ def test_feature_values_errors_read_as_in_lamindb(annotated):
     with pytest.raises(TypeError) as info:
         a1.features.add_values({"cell_medium_cat": 27.2})
     assert str(info.value) == "Value for feature 'cell_medium_cat' with type 'cat' must be a string or record."
+    with pytest.raises(ln.errors.ValidationError) as info:  # a new feature sharing a word with one: no hint
+        a1.features.add_values({"date_of_experiment": "2024-12-01"})
+    assert str(info.value).endswith("ln.Feature(name='date_of_experiment', dtype='date').save()")
     ln.Feature(name="date_of_experiment", dtype="date").save()
     with pytest.raises(ln.errors.ValidationError) as info:
         a1.features.add_values({"date_of_experiment": "Typo2024-12-01"})
@@ -189,6 +195,9 @@ def test_feature_values_errors_read_as_in_lamindb(annotated):
     with pytest.raises(ln.errors.ValidationError) as info:
         a1.features.add_values({"cell_medium_cat": ln.ULabel(name="unsaved")})
     assert str(info.value).startswith("Please save ULabel(") and str(info.value).endswith(" before annotation.")
+    with pytest.raises(ln.errors.ValidationError) as info:  # a numpy array of strings
+        a1.features.add_values({"treatment_arm": np.array(["DMSO", "IFNG"], dtype=object)})
+    assert str(info.value).endswith("ln.Feature(name='treatment_arm', dtype='cat ? str').save()")
     with pytest.raises(ln.errors.ValidationError, match="cannot add feature values:"):  # several: all listed
         a1.features.add_values({"date_of_experiment": "Typo", "temperature": "warm"})
 
