@@ -568,6 +568,16 @@ def _object_column(values: list, index):
     return pd.Series(values, index=index, dtype=object)
 
 
+def _temporal(value: Any, dtype: str) -> Any:
+    # the ISO text of a date or datetime feature's value (or a set of them) as a Python date or datetime
+    parse = {"date": dt.date.fromisoformat, "datetime": dt.datetime.fromisoformat}.get(dtype)
+    if parse is None:
+        return value
+    if isinstance(value, set):
+        return {parse(v) if isinstance(v, str) else v for v in value}
+    return parse(value) if isinstance(value, str) else value
+
+
 def _single(values: set) -> Any:
     if any(isinstance(v, JSONText) for v in values):
         # dicts: no set can hold them; several come as a list, in the order of their JSON
@@ -675,8 +685,10 @@ class FeatureManager:
     def get_values(self) -> dict[str, Any]:
         """``{feature name: value}``; a set where a feature has several values.
 
-        The values are those that were added: numbers, strings, ISO dates,
-        label names, and for ``dict`` features the dict itself (a list of dicts
+        The values are those that were added: numbers, strings, label names,
+        ``datetime.date`` and ``datetime.datetime`` objects for ``date`` and
+        ``datetime`` features (stored as ISO text, as LaminDB returns them), and
+        for ``dict`` features the dict itself (a list of dicts
         where there are several, as a set cannot hold them). No value is ever
         NaN: ``add_values`` refuses missing values instead of storing them.
 
@@ -685,8 +697,10 @@ class FeatureManager:
             >>> artifact.features.get_values()
             {'params': {'alpha': 0.5}, 'temperature': 21.6}
         """
-        cells, _ = _values_of([self.artifact.pk], None, type(self.artifact))
-        return {name: _single(by_id[self.artifact.pk]) for name, by_id in sorted(cells.items())}
+        cells, meta = _values_of([self.artifact.pk], None, type(self.artifact))
+        return {
+            name: _temporal(_single(by_id[self.artifact.pk]), meta[name][1]) for name, by_id in sorted(cells.items())
+        }
 
     def remove_values(self, feature: str | Feature, value: Any = None) -> None:
         """Remove the values of a feature (or only ``value``) from this artifact."""

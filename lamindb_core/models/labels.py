@@ -34,7 +34,8 @@ class LabelManager:
         try:
             return Feature.objects.get(name=feature)
         except Feature.DoesNotExist:
-            raise errors.ValidationError(f"unknown feature {feature!r}") from None
+            # LaminDB 1.0 takes only a Feature (TypeError); a name is taken too, if a feature has it
+            raise TypeError(f"feature has to be a Feature or the name of one: no feature is named {feature!r}") from None
 
     def add(self, records: models.Model | Iterable[models.Model] | str, feature: str | Feature | None = None) -> None:
         """Link labels (records of a label registry) to the artifact, for ``feature`` or without one.
@@ -47,6 +48,7 @@ class LabelManager:
             ValueError: the artifact is not saved, or names come without a saved feature.
             ln.errors.ValidationError: the feature's dtype does not admit this registry,
                 or a record or the feature is unsaved.
+            TypeError: no feature has the name given for ``feature``.
 
         Example:
             >>> artifact.labels.add(ln.ULabel.get(name="project 1"), feature=project)
@@ -183,9 +185,6 @@ class LabelManager:
             >>> artifact.labels.get(cell_type).list("name")
             >>> artifact.labels.get(cell_type, flat_names=True)
         """
-        if isinstance(feature, str) and not Feature.objects.filter(name=feature).exists():
-            # LaminDB 1.0 takes only a Feature here (TypeError); a name is taken too, if a feature has it
-            raise TypeError(f"feature has to be a Feature or the name of one: no feature is named {feature!r}")
         if not isinstance(feature, (str, Feature)):
             raise TypeError(f"feature has to be a Feature or the name of one, got {type(feature).__name__}")
         feature = self._feature(feature)

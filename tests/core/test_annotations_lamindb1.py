@@ -3,6 +3,8 @@ validated with, artifacts by features, labels copied and moved, params of runs a
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import numpy as np
 import pytest
@@ -192,6 +194,15 @@ def test_feature_values_errors_read_as_in_lamindb(annotated):
     with pytest.raises(ln.errors.ValidationError) as info:
         a1.features.add_values({"date_of_experiment": "Typo2024-12-01"})
     assert str(info.value) == "Expected dtype for 'date_of_experiment' is 'date', got 'cat ? str'"
+    ln.Feature(name="datetime_of_experiment", dtype="datetime").save()
+    a1.features.add_values({"date_of_experiment": "2024-12-01", "datetime_of_experiment": "2024-12-01 00:00:00"})
+    values = a1.features.get_values()
+    assert values["date_of_experiment"] == dt.date(2024, 12, 1)
+    assert values["datetime_of_experiment"] == dt.datetime(2024, 12, 1, 0, 0, 0)
+    df = ln.Artifact.filter(id=a1.id).df(features=["date_of_experiment"])
+    assert df.loc[a1.id, "date_of_experiment"] == {"2024-12-01"}  # the table shows the text, as LaminDB's
+    with pytest.raises(TypeError, match="no feature is named 'experiment 1'"):
+        a1.labels.add(ln.ULabel.get(name="Experiment 1"), "experiment 1")
     with pytest.raises(ln.errors.ValidationError) as info:
         a1.features.add_values({"cell_medium_cat": ln.ULabel(name="unsaved")})
     assert str(info.value).startswith("Please save ULabel(") and str(info.value).endswith(" before annotation.")

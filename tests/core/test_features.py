@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import math
 
 import pytest
@@ -62,7 +64,7 @@ def test_features_add_and_get_values(setup_features):
     values = artifact.features.get_values()
     assert values == {
         "cell_medium": {"DMSO", "IFNG"},
-        "date_of_study": "2024-12-01",
+        "date_of_study": dt.date(2024, 12, 1),  # a date, as LaminDB returns it
         "n_cells": 3,
         "study": "Candidate marker study 1",
         "study_note": UNS1["study_note"],
