@@ -1,10 +1,10 @@
 """The core registries: one per module, with their link tables beside them."""
 
-from .artifact import Artifact, ArtifactFeatureSet, ArtifactFeatureValue, ArtifactULabel
+from .artifact import Artifact, ArtifactULabel
 from .collection import Collection, CollectionArtifact
 from .feature import Feature
-from .feature_set import FeatureSet, FeatureSetFeature, Schema
-from .feature_value import FeatureValue
+from .feature_set import ArtifactFeatureSet, FeatureSet, FeatureSetFeature, Schema
+from .feature_value import ArtifactFeatureValue, FeatureValue
 from .flextable import FlexTable, FlexTableData, RunData
 from .project import (
     ArtifactProject, ArtifactReference, CollectionProject, CollectionReference, FeatureProject, Person, PersonProject,

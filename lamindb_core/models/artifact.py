@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Substr
 
@@ -518,6 +518,7 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         if previous is not None:
             previous.is_latest = False
             logger.important(f"created version {self.uid[16:]} of artifact '{self.stem_uid}' (key {self.key!r})")
+        self._leave_cache()
         self._forget_local_data()
         return self
 
@@ -553,7 +554,19 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
     def _after_bulk_save(self) -> None:
         self.__dict__.pop("_defer_forget", None)
         self.__dict__.pop("_stored_copy", None)
+        self._leave_cache()
         self._forget_local_data()
+
+    def _leave_cache(self) -> None:
+        # the cache folder is LaminDB's own: data made in it moves into storage, so once the record is
+        # committed, the source in the cache goes (never data registered where it lies)
+        local = self._local_data
+        if local is None or local.is_temporary:
+            return
+        path = Path(local.path)
+        cache = Path(process_settings.settings.cache_dir).resolve()
+        if cache in path.resolve().parents and storage_paths.real(path) != storage_paths.real(self._storage_path()):
+            transaction.on_commit(lambda: files.remove_path(path))
 
     def _discard_after_rollback(self) -> None:
         # ln.save() failed after this artifact stored its file: remove the file
@@ -757,44 +770,3 @@ class ArtifactULabel(BasicRecord, TracksRun):
 
     class Meta:
         unique_together = ("artifact", "ulabel", "feature")
-
-
-class ArtifactFeatureSet(BasicRecord, TracksRun):
-    """Links an ``Artifact`` to a ``FeatureSet``; ``slot`` says which part (``var``, ``obs``)."""
-
-    _is_link_table = True
-
-    id = models.BigAutoField(primary_key=True, help_text="Integer id of the link.")
-    artifact = models.ForeignKey(Artifact, models.CASCADE, related_name="links_feature_set", help_text="The artifact.")
-    featureset = models.ForeignKey(
-        "core.FeatureSet", models.PROTECT, related_name="links_artifact",
-        help_text="A feature set that the artifact measures.",
-    )
-    slot = models.CharField(
-        max_length=40, null=True, blank=True, default=None,
-        help_text="The part of the artifact that the set describes: 'columns' of a DataFrame, 'var' or 'obs' of an "
-        "AnnData.",
-    )
-    feature_ref_is_semantic = models.BooleanField(
-        null=True, blank=True, default=None,
-        help_text="Whether the data names the members by a name or symbol (True) or by an id (False); None if unknown.",
-    )
-
-    class Meta:
-        unique_together = ("artifact", "featureset")
-
-
-class ArtifactFeatureValue(BasicRecord, TracksRun):
-    """Links an ``Artifact`` to a ``FeatureValue``."""
-
-    _is_link_table = True
-
-    id = models.BigAutoField(primary_key=True, help_text="Integer id of the link.")
-    artifact = models.ForeignKey(Artifact, models.CASCADE, related_name="links_featurevalue", help_text="The artifact.")
-    featurevalue = models.ForeignKey(
-        "core.FeatureValue", models.PROTECT, related_name="links_artifact",
-        help_text="A value of a feature that the artifact has.",
-    )
-
-    class Meta:
-        unique_together = ("artifact", "featurevalue")

@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.db import transaction
 from django.test import TestCase
 
 pytestmark = pytest.mark.usefixtures("storage_files")
@@ -248,6 +249,26 @@ def test_artifact_local_filepath_and_memory_rep(instance):
     assert artifact.load().equals(df)
     dataset = artifact.open()
     assert len(dataset.files) == 1
+
+
+def test_artifact_data_made_in_the_cache_moves_into_storage(instance, tmp_path):
+    ln = instance
+    cache = Path(ln.setup.settings.cache_dir)
+    folder = write(cache / "test_adata.zarr" / "a.txt", "a").parent
+    elsewhere = write(tmp_path / "kept.zarr" / "b.txt", "b").parent
+    with commit_callbacks():
+        in_cache = ln.Artifact(folder, key="test_cache.zarr").save()
+        kept = ln.Artifact(elsewhere, key="kept.zarr").save()
+    assert not folder.exists() and in_cache.path.exists() and in_cache.path.name != in_cache.key
+    assert (in_cache.path / "a.txt").read_text() == "a"
+    assert elsewhere.exists() and kept.path.exists()  # outside the cache, the user's data stays
+    write(cache / "rolled_back.txt", "r")
+    artifact = ln.Artifact(cache / "rolled_back.txt", key="rolled_back.txt")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        artifact.save()
+        raise RuntimeError("rolled back")
+    assert (cache / "rolled_back.txt").exists()  # nothing committed: the source stays
+    (cache / "rolled_back.txt").unlink()
 
 
 def test_artifact_anndata_formats(instance):
