@@ -21,6 +21,7 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 
 from .. import errors, progress
@@ -438,7 +439,10 @@ def _save_label_links(link: tuple[str, type, str, str], triples: list) -> None:
 def _rows(queryset: models.QuerySet) -> list[tuple]:
     """The rows of a ``values_list`` queryset as the database returns them, without
     Django's per-value converters (a JSON column stays JSON text)."""
-    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    try:
+        sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    except EmptyResultSet:  # a condition that no row can meet, such as the id of an unsaved artifact
+        return []
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()

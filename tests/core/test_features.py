@@ -262,6 +262,16 @@ def test_describe_shows_fields_provenance_features_and_labels(setup_features, ca
     assert artifact.describe(return_str=True) == out.rstrip("\n")
 
 
+def test_describe_of_an_unsaved_artifact_shows_its_fields(instance, tmp_path, capsys):
+    ln = instance
+    path = tmp_path / "mini.csv"
+    path.write_text("test\n1\n2\n3\n")
+    artifact = ln.Artifact(path, description="test")
+    text = artifact.describe(return_str=True)
+    assert text.startswith("Artifact .csv\n├── General") and ".description = 'test'" in text
+    assert "Provenance" in text and "Labels" not in text  # empty sections are left out
+
+
 # -- values the database cannot store: refused, nothing written (issue 10, items 9 and 26) --
 
 
