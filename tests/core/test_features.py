@@ -56,6 +56,17 @@ def test_feature_bad_dtype_lists_valid_forms(instance):
     assert ln.Feature(name="y", dtype="cat[ULabel|Artifact.key]").dtype == "cat[ULabel|Artifact.key]"
 
 
+def test_feature_constructor_errors_read_as_in_lamindb(instance):
+    ln = instance
+    with pytest.raises(ValueError, match="^Only keyword args allowed$"):
+        ln.Feature("x")
+    with pytest.raises(ValueError, match="^Please pass dtype, one of str, int, float"):
+        ln.Feature(name="x")
+    with pytest.raises(ValueError, match="dtype has to be a dtype string, a type, or of type Record or list\\[Record\\]"):
+        ln.Feature(name="x", dtype=3)
+    assert ln.Feature(name="x", dtype=[ln.ULabel, ln.Artifact]).dtype == "cat[ULabel|Artifact]"
+
+
 def test_features_add_and_get_values(setup_features):
     ln = setup_features
     artifact = make_artifacts(ln, 1)[0]
