@@ -96,7 +96,6 @@ class Settings:
 
     def __init__(self) -> None:
         self._creation = CreationSettings()
-        self._switched: SwitchedStorage | None = None
         self.track_run_inputs: bool = True
         """Whether ``artifact.load()`` and ``artifact.cache()`` in a run that
         ``ln.track()`` started record the artifact as an input of the run
@@ -142,9 +141,10 @@ class Settings:
     def storage(self) -> setup.StorageSettings:
         """The storage location that new artifacts go to.
 
-        By default the instance's own storage folder (``ln.setup.settings.storage``).
-        Setting it to another local folder switches where the data of new
-        artifacts is copied, for this process and the current instance: the
+        By default the instance's own storage folder. Setting it to another local
+        folder switches where the data of new artifacts is copied, for this
+        process and the current instance (``ln.setup.settings.storage`` follows, as
+        in LaminDB): the
         folder is created if needed and registered as an ``ln.Storage`` managed
         by this instance (a folder registered already is used as it is). Setting
         it back to the instance's folder switches back. Files that lie inside
@@ -163,9 +163,6 @@ class Settings:
             >>> ln.settings.storage.root_as_str
             '/home/me/more-space'
         """
-        switched = self._switched
-        if switched is not None and switched.instance_uid == setup.settings.instance.uid:
-            return switched
         return setup.settings.storage
 
     @storage.setter
@@ -182,8 +179,8 @@ class Settings:
         if root.exists() and not root.is_dir():
             raise errors.InvalidArgument(f"ln.settings.storage = {text!r}: {root} is a file, not a folder")
         current = setup.settings.instance
-        if root == setup.settings.storage.root:
-            self._switched = None
+        if root == setup.StorageSettings(current).root:
+            setup.settings._switch_storage(None)
             logger.important(f"storage location is the instance's folder again: {root.as_posix()}")
             return
         marker = ownership.read_storage_marker(root)
@@ -199,7 +196,7 @@ class Settings:
         if record is None:
             record = registry(root=root.as_posix(), type="local", instance_uid=current.uid).save()
             logger.important(f"registered storage location {root.as_posix()}")
-        self._switched = SwitchedStorage(current, root, record)
+        setup.settings._switch_storage(SwitchedStorage(current, root, record))
         logger.important(f"new artifacts are stored in {root.as_posix()}")
 
     def storage_record(self) -> Any:

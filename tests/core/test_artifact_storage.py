@@ -382,6 +382,9 @@ def test_settings_storage_switches_where_new_artifacts_go(instance, tmp_path):
     try:
         ln.settings.storage = str(other)
         assert ln.settings.storage.root == other.resolve()
+        # ln.setup.settings.storage follows, as in LaminDB
+        assert ln.setup.settings.storage.root_as_str == other.resolve().as_posix()
+        assert ln.setup.settings.storage.record.root == other.resolve().as_posix()
         assert ln.Storage.filter(root=other.resolve().as_posix()).one().instance_uid == ln.setup.settings.instance.uid
         artifact = ln.Artifact(write(tmp_path / "n.txt", "new place"), description="n").save()
         assert artifact.path == other.resolve() / ".lamindb" / f"{artifact.uid}.txt"
@@ -389,4 +392,4 @@ def test_settings_storage_switches_where_new_artifacts_go(instance, tmp_path):
             ln.settings.storage = "s3://bucket/prefix"
     finally:
         ln.settings.storage = before
-    assert ln.settings.storage.root == before
+    assert ln.settings.storage.root == before and ln.setup.settings.storage.root == before
