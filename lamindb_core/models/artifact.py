@@ -11,7 +11,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Substr
 
-from .. import errors, files, loaders, process_settings, storage_paths
+from .. import errors, files, lineage, loaders, process_settings, storage_paths
 from ..context import context, current_run_id
 from ..instance import current_instance
 from ..logger import logger
@@ -743,6 +743,16 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
             return text
         print(text)
         return None
+
+    def view_lineage(self, with_children: bool = True, distance: int = 5) -> lineage.Hierarchy:
+        """The runs that made the artifact and what they read (with ``with_children``, also
+        the runs that read it and what they made), up to ``distance`` steps; a tree as
+        text, a graph in a notebook with ``graphviz``: see :func:`lamindb_core.lineage.view_lineage`.
+
+        Example:
+            >>> print(artifact.view_lineage(with_children=False))
+        """
+        return lineage.view_lineage(self, with_children=with_children, distance=distance)
 
     @staticmethod
     def _default_storage() -> Storage:
