@@ -314,6 +314,9 @@ def test_artifact_loads_json_yaml_and_html(instance, tmp_path):
     assert ln.Artifact(write(tmp_path / "c.yaml", "a: 1\nb: 2\n"), key="c.yaml").load() == {"a": 1, "b": 2}
     html = write(tmp_path / "r.html", "<html><body><h1>T</h1></body></html>")
     assert ln.Artifact(html, key="r.html").load() == html
+    rds = ln.Artifact(write(tmp_path / "somefile.rds", "R data"), key="somefile.rds").save()
+    loaded = rds.load()  # no Python loader: the path, as LaminDB's UPath
+    assert isinstance(loaded, ln.UPath) and loaded == rds.path
 
 
 def test_artifact_loads_fcs_as_anndata(instance, tmp_path, monkeypatch):
