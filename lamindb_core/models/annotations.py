@@ -26,7 +26,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 
 from .. import errors, progress
 from ..bulk import insert_link_rows
-from ..dtypes import CatTarget, check_value, is_missing, parse_dtype, text_problem
+from ..dtypes import CatTarget, check_value, infer_dtype, is_missing, parse_dtype, plain_value, text_problem
 from ..introspect import name_field
 from ..valueset import ValueSet
 from .feature import Feature
@@ -60,13 +60,6 @@ def _as_list(value: Any, dtype: str) -> list:
         converted = value.tolist()
         return converted if isinstance(converted, list) else [converted]
     return [value]
-
-
-def _plain(value: Any) -> Any:
-    """numpy scalars → Python scalars, so that checks and JSON work (arrays stay as they are)."""
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)) and getattr(value, "ndim", 0) == 0:
-        return value.item()
-    return value
 
 
 def _feature_map(names: Iterable[str]) -> dict[str, Feature]:
@@ -126,51 +119,6 @@ def _missing_problem(name: str, dtype: str, item: Any) -> str:
         f"{name} ({dtype}): {item!r}: a missing value is not stored; leave the feature out "
         "for this artifact (with pandas: values = row.dropna().to_dict())"
     )
-
-
-def infer_dtype(value: Any, lists: bool = False) -> str:
-    """The dtype a feature for ``value`` would have, as LaminDB 1.0 suggests it in
-    errors: ``int``, ``float``, ``bool``, ``date``, ``datetime``, ``dict``, ``cat[ULabel]``
-    for a record, ``cat ? str`` for text (a label or a string), ``?`` if unknown.
-    With ``lists`` (params), a Python list of one type is ``list[<type>]``.
-
-    Example:
-        >>> infer_dtype(27.2), infer_dtype("2024-12-01"), infer_dtype("DMSO")
-        ('float', 'date', 'cat ? str')
-    """
-    value = _plain(value)
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, dt.datetime):
-        return "datetime"
-    if isinstance(value, dt.date):
-        return "date"
-    if isinstance(value, str):
-        try:
-            dt.datetime.fromisoformat(value)
-            return "date" if len(value) == 10 else "datetime"
-        except ValueError:
-            return "cat ? str"
-    if isinstance(value, Mapping):
-        return "dict"
-    if isinstance(value, models.Model):
-        label = type(value)._meta.app_label
-        name = type(value).__name__
-        return f"cat[{name if label == 'core' else f'{label}.{name}'}]"
-    if type(value).__name__ == "Categorical":
-        return "cat"
-    if hasattr(value, "dtype") and hasattr(value, "tolist"):  # numpy arrays, pandas Series
-        kind = getattr(value.dtype, "kind", "O")
-        return {"b": "bool", "i": "int", "u": "int", "f": "float", "M": "datetime"}.get(kind, "cat ? str")
-    if isinstance(value, (list, tuple, set)) and value:
-        kinds = {infer_dtype(v) for v in value}
-        kind = next(iter(kinds)) if len(kinds) == 1 else "?"
-        return f"list[{kind}]" if lists and isinstance(value, list) and kind != "?" else kind
-    return "?"
 
 
 def _refuse_unknown(pairs: list, features: dict[str, Feature]) -> None:
@@ -250,6 +198,7 @@ def annotate(
     features = _feature_map(name for _, values in pairs for name in values)
     problems: list[str] = []
     alone: dict[str, str] = {}  # LaminDB's message for a problem when it is the only one
+    any_label: tuple = ()  # the label registries, for features of a bare "cat" (looked up once)
     _refuse_unknown(pairs, features)
     parsed = {name: parse_dtype(f.dtype) for name, f in features.items()}
     values_wanted: list[tuple[models.Model, Feature, Any, str]] = []
@@ -266,7 +215,7 @@ def annotate(
             dtype = parsed[name]
             if isinstance(dtype, str):
                 for item in _as_list(value, dtype):
-                    item = _plain(item)
+                    item = plain_value(item)
                     if is_missing(item):
                         problems.append(_missing_problem(name, dtype, item))
                         continue
@@ -288,9 +237,13 @@ def annotate(
                     values_wanted.append((artifact, feature, stored, h))
                 continue
             # LaminDB's bare "cat" takes records of any label registry (its dtype then says which)
-            models_ok = tuple(label_links(artifact_model)) if feature.dtype.strip() == "cat" else tuple(t.model for t in dtype)
+            if feature.dtype.strip() == "cat":
+                any_label = any_label or tuple(label_links(artifact_model))
+                models_ok = any_label
+            else:
+                models_ok = tuple(t.model for t in dtype)
             for item in _as_list(value, "cat"):
-                item = item if isinstance(item, models.Model) else _plain(item)
+                item = item if isinstance(item, models.Model) else plain_value(item)
                 if is_missing(item):
                     problems.append(_missing_problem(name, feature.dtype, item))
                 elif isinstance(item, models.Model):
@@ -717,7 +670,7 @@ class FeatureManager:
         value_hash = None
         if value is not None and not feature.dtype.startswith("cat"):
             try:
-                value_hash = _hash_value(check_value(feature.dtype, _plain(value)))
+                value_hash = _hash_value(check_value(feature.dtype, plain_value(value)))
             except ValueError as exc:  # a value that add_values would refuse: no such value
                 raise errors.ValidationError(f"{feature.name} ({feature.dtype}): {value!r}: {exc}") from None
         elif isinstance(value, str) and text_problem(value):

@@ -15,9 +15,9 @@ from typing import Any
 from django.db import models, transaction
 
 from .. import errors
-from ..dtypes import SIMPLE_DTYPES, check_value, is_missing, list_item_dtype, normalize_dtype
+from ..dtypes import SIMPLE_DTYPES, check_value, infer_dtype, is_missing, list_item_dtype, normalize_dtype, plain_value
 from ..instance import current_user_id
-from .annotations import _hash_value, _plain, infer_dtype
+from .annotations import _hash_value
 from .feature import dtype_from_python
 from .record import ID_HELP, BasicRecord, Record, TracksRun, TracksUpdates
 
@@ -200,7 +200,7 @@ class ParamManager:
         wanted, problems = [], []
         for name, value in values.items():
             param = params[name]
-            value = _plain(value)
+            value = plain_value(value)
             if is_missing(value):
                 problems.append(f"{name} ({param.dtype}): a missing value is not stored; leave the param out")
                 continue
