@@ -21,9 +21,12 @@ import datetime as dt
 import math
 import numbers
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.apps import apps
+from django.db.models import Model
 
 from . import errors
 from .introspect import MODULE_ALIASES, name_field
@@ -33,6 +36,10 @@ __all__ = [
     "CatTarget",
     "parse_dtype",
     "normalize_dtype",
+    "check_dtype",
+    "infer_dtype",
+    "plain_value",
+    "list_item_dtype",
     "check_value",
     "text_problem",
     "is_missing",
@@ -46,6 +53,20 @@ VALID_FORMS = (
     "cat[<Registry>.<field>], cat[<A>|<B>] (registries of modules as <module>.<Registry>)"
 )
 _CAT = re.compile(r"^cat\[(.+)\]$")
+# a list of simple values, as params take them: list[int], list[str], ...
+_LIST = re.compile(r"^list\[(" + "|".join(SIMPLE_DTYPES) + r")\]$")
+
+
+def list_item_dtype(dtype: str) -> str | None:
+    """The dtype of the items of a list dtype (``list[int]`` → ``int``), or None.
+
+    Example:
+        >>> list_item_dtype("list[int]"), list_item_dtype("int")
+        ('int', None)
+    """
+    match = _LIST.match(dtype.strip()) if isinstance(dtype, str) else None
+    return match.group(1) if match else None
+
 
 
 @dataclass(frozen=True)
@@ -139,6 +160,21 @@ def parse_dtype(dtype: str) -> list[CatTarget] | str:
         hint = errors.closest_match_hint(text, [*SIMPLE_DTYPES, "cat"])
         raise errors.ValidationError(f"invalid dtype {dtype!r}.{hint} Valid forms: {VALID_FORMS}")
     return [_resolve_target(part, dtype) for part in match.group(1).split("|")]
+
+
+def check_dtype(dtype: str) -> str:
+    """A valid dtype as written (stripped), as LaminDB keeps it: ``cat`` stays ``cat``,
+    ``cat[bionty.CellType]`` stays as it is; compare dtypes with ``normalize_dtype``.
+
+    Raises:
+        ln.errors.ValidationError: not a valid dtype; the message lists the valid forms.
+
+    Example:
+        >>> check_dtype(" cat[bionty.CellType] ")
+        'cat[bionty.CellType]'
+    """
+    parse_dtype(dtype)
+    return dtype.strip()
 
 
 def normalize_dtype(dtype: str) -> str:
@@ -288,4 +324,61 @@ def check_value(dtype: str, value):
         if not isinstance(value, dict):
             raise ValueError(f"expected dict, got {type(value).__name__}")
         return json_value(value)
+    item_dtype = list_item_dtype(dtype)
+    if item_dtype is not None:
+        if not isinstance(value, (list, tuple)):
+            raise ValueError(f"expected a list, got {type(value).__name__}")
+        return [check_value(item_dtype, item) for item in value]
     raise ValueError(f"unknown dtype {dtype}")
+
+
+def plain_value(value: Any) -> Any:
+    """numpy scalars → Python scalars, so that checks and JSON work (arrays stay as they are)."""
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)) and getattr(value, "ndim", 0) == 0:
+        return value.item()
+    return value
+
+
+def infer_dtype(value: Any, lists: bool = False) -> str:
+    """The dtype a feature for ``value`` would have, as LaminDB 1.0 suggests it in
+    errors: ``int``, ``float``, ``bool``, ``date``, ``datetime``, ``dict``, ``cat[ULabel]``
+    for a record, ``cat ? str`` for text (a label or a string), ``?`` if unknown.
+    With ``lists`` (params), a Python list of one type is ``list[<type>]``.
+
+    Example:
+        >>> infer_dtype(27.2), infer_dtype("2024-12-01"), infer_dtype("DMSO")
+        ('float', 'date', 'cat ? str')
+    """
+    value = plain_value(value)
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, dt.datetime):
+        return "datetime"
+    if isinstance(value, dt.date):
+        return "date"
+    if isinstance(value, str):
+        try:
+            dt.datetime.fromisoformat(value)
+            return "date" if len(value) == 10 else "datetime"
+        except ValueError:
+            return "cat ? str"
+    if isinstance(value, Mapping):
+        return "dict"
+    if isinstance(value, Model):
+        label = type(value)._meta.app_label
+        name = type(value).__name__
+        return f"cat[{name if label == 'core' else f'{label}.{name}'}]"
+    if type(value).__name__ == "Categorical":
+        return "cat"
+    if hasattr(value, "dtype") and hasattr(value, "tolist"):  # numpy arrays, pandas Series
+        kind = getattr(value.dtype, "kind", "O")
+        return {"b": "bool", "i": "int", "u": "int", "f": "float", "M": "datetime"}.get(kind, "cat ? str")
+    if isinstance(value, (list, tuple, set)) and value:
+        kinds = {infer_dtype(v) for v in value}
+        kind = next(iter(kinds)) if len(kinds) == 1 else "?"
+        return f"list[{kind}]" if lists and isinstance(value, list) and kind != "?" else kind
+    return "?"

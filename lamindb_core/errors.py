@@ -97,14 +97,16 @@ class MissingModule(SetupError):
     add the module or load it."""
 
 
-def closest_match_hint(name: str, choices: Iterable[str]) -> str:
+def closest_match_hint(name: str, choices: Iterable[str], cutoff: float = 0.6) -> str:
     """Return ``" Did you mean 'x'?"`` for the closest of ``choices``, or ``""``.
+
+    ``cutoff`` is difflib's: how alike (0 to 1) a choice must be to be offered.
 
     Example:
         >>> closest_match_hint("nme", ["name", "uid"])
         " Did you mean 'name'?"
     """
-    matches = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    matches = difflib.get_close_matches(name, list(choices), n=1, cutoff=cutoff)
     return f" Did you mean '{matches[0]}'?" if matches else ""
 
 

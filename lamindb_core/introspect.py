@@ -224,7 +224,8 @@ def display_field_names(model: type[models.Model]) -> list[str]:
     """The columns of ``df()`` in LaminDB's order: ``uid`` first, ``id``, the
     registry's own fields, foreign keys as ``<name>_id``, then the tracking
     fields (``version``, ``is_latest``, ``run_id``, ``created_at``,
-    ``created_by_id``, ``aux``, ``_branch_code``). ``updated_at`` is left out.
+    ``created_by_id``, ``aux``, ``_branch_code``). ``updated_at`` is left out, and
+    so are the names in the registry's ``_df_hidden``.
     """
     cached = model.__dict__.get("_display_field_names")
     if cached is not None:
@@ -241,6 +242,8 @@ def display_field_names(model: type[models.Model]) -> list[str]:
         names.insert(0, "uid")
     if "updated_at" in names:
         names.remove("updated_at")
+    # columns a registry keeps out of df(), as LaminDB's own output shows them (Artifact.schema_id)
+    names = [n for n in names if n not in getattr(model, "_df_hidden", ())]
     model._display_field_names = tuple(names)
     return names
 

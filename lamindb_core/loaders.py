@@ -25,6 +25,7 @@ from typing import Any
 
 from . import errors
 from .logger import logger
+from .upath import UPath
 
 __all__ = [
     "FILE_LOADERS",
@@ -198,7 +199,7 @@ def _suffix(path: Path) -> str:
 
 def load_to_memory(path: Path | str, suffix: str | None = None, **kwargs) -> Any:
     """Read a local file or folder by its suffix (see ``FILE_LOADERS``); a suffix
-    without a loader gives the path back.
+    without a loader gives the path back, as an ``ln.UPath``.
 
     Args:
         path: The file or folder.
@@ -209,13 +210,13 @@ def load_to_memory(path: Path | str, suffix: str | None = None, **kwargs) -> Any
         >>> load_to_memory("iris.csv").shape
         (150, 5)
         >>> load_to_memory("notes.rds")
-        PosixPath('notes.rds')
+        UPath('notes.rds')
     """
     path = Path(path)
     loader = FILE_LOADERS.get((suffix if suffix is not None else _suffix(path)).lower())
-    if loader is None:
-        return path
-    return loader(path, **kwargs)
+    result = path if loader is None else loader(path, **kwargs)
+    # a path comes back as LaminDB's path class, as LaminDB returns it
+    return UPath(result) if isinstance(result, Path) and not isinstance(result, UPath) else result
 
 
 def zarr_is_anndata(path: Path) -> bool:

@@ -113,7 +113,6 @@ class Settings:
 
     def __init__(self) -> None:
         self._creation = CreationSettings()
-        self._switched: SwitchedStorage | None = None
         self.track_run_inputs: bool = True
         """Whether ``artifact.load()`` and ``artifact.cache()`` in a run that
         ``ln.track()`` started record the artifact as an input of the run
@@ -159,9 +158,10 @@ class Settings:
     def storage(self) -> setup.StorageSettings:
         """The storage location that new artifacts go to.
 
-        By default the instance's own storage folder (``ln.setup.settings.storage``).
-        Setting it to another local folder switches where the data of new
-        artifacts is copied, for this process and the current instance: the
+        By default the instance's own storage folder. Setting it to another local
+        folder switches where the data of new artifacts is copied, for this
+        process and the current instance (``ln.setup.settings.storage`` follows, as
+        in LaminDB): the
         folder is created if needed and registered as an ``ln.Storage`` managed
         by this instance (a folder registered already is used as it is). Setting
         it back to the instance's folder switches back. Files that lie inside
@@ -184,9 +184,6 @@ class Settings:
             >>> ln.settings.storage.root_as_str
             '/home/me/more-space'
         """
-        switched = self._switched
-        if switched is not None and switched.instance_uid == setup.settings.instance.uid:
-            return switched
         return setup.settings.storage
 
     @storage.setter
@@ -201,8 +198,8 @@ class Settings:
         if root.exists() and not root.is_dir():
             raise errors.InvalidArgument(f"ln.settings.storage = {text!r}: {root} is a file, not a folder")
         current = setup.settings.instance
-        if not setup.settings.storage.type_is_cloud and root == setup.settings.storage.root:
-            self._switched = None
+        if root == setup.StorageSettings(current).root:
+            setup.settings._switch_storage(None)
             logger.important(f"storage location is the instance's folder again: {root.as_posix()}")
             return
         marker = ownership.read_storage_marker(root)
@@ -218,7 +215,7 @@ class Settings:
         if record is None:
             record = registry(root=root.as_posix(), type="local", instance_uid=current.uid).save()
             logger.important(f"registered storage location {root.as_posix()}")
-        self._switched = SwitchedStorage(current, root, record)
+        setup.settings._switch_storage(SwitchedStorage(current, root, record))
         logger.important(f"new artifacts are stored in {root.as_posix()}")
 
     def _switch_to_bucket(self, url: Any) -> None:
@@ -226,7 +223,7 @@ class Settings:
         root = object_store.root_url(url)
         current = setup.settings.instance
         if current.storage_is_cloud and object_store.root_url(current.storage) == root:
-            self._switched = None
+            setup.settings._switch_storage(None)
             logger.important(f"storage location is the instance's bucket again: {root}")
             return
         object_store.check_writable(root)
@@ -247,7 +244,7 @@ class Settings:
                 f"{'no instance' if record.instance_uid is None else 'the instance ' + repr(record.instance_uid)}: "
                 "new artifacts go to a location this instance manages"
             )
-        self._switched = SwitchedStorage(current, root, record)
+        setup.settings._switch_storage(SwitchedStorage(current, root, record))
         logger.important(f"new artifacts are stored in {root}")
 
     def storage_record(self) -> Any:

@@ -384,6 +384,19 @@ class RecordQuerySet(models.QuerySet):
         except errors.DoesNotExist:
             return None
 
+    def latest_version(self) -> RecordQuerySet:
+        """The latest version of each version family in the query (``is_latest``).
+
+        Raises:
+            ValueError: the registry has no versions (LaminDB's message).
+
+        Example:
+            >>> ln.Artifact.filter(key__startswith="iris/").latest_version().df()
+        """
+        if not any(f.name == "is_latest" for f in self.model._meta.concrete_fields):
+            raise ValueError("Record isn't subclass of `lamindb.core.IsVersioned`")
+        return self.filter(is_latest=True)
+
     def df(self, include: str | list[str] | None = None, features: bool | list[str] = False):
         """The records as a ``pandas.DataFrame``, index ``id``, in the query's order.
 

@@ -536,15 +536,29 @@ class Settings:
         """The local user."""
         return _instance.load_user()
 
+    # the location that ln.settings.storage = path switched to, for one instance (None: its own folder)
+    _switched: StorageSettings | None = None
+
     @property
     def storage(self) -> StorageSettings:
-        """The storage location of the current instance, as LaminDB's ``StorageSettings``.
+        """The storage location of the current instance, as LaminDB's ``StorageSettings``:
+        its own folder, or the one that ``ln.settings.storage = path`` switched to in
+        this process (as LaminDB, where both name the same location).
 
         Example:
             >>> ln.setup.settings.storage.root
             PosixPath('/home/me/mydata')
         """
-        return StorageSettings(self.instance)
+        instance = self.instance
+        switched = self._switched
+        if switched is not None and getattr(switched, "instance_uid", None) == instance.uid:
+            return switched
+        return StorageSettings(instance)
+
+    def _switch_storage(self, storage: StorageSettings | None) -> None:
+        """Make ``storage`` the location of new artifacts in this process (``ln.settings.storage``);
+        ``None`` goes back to the instance's own folder."""
+        self._switched = storage
 
     @property
     def cache_dir(self) -> Path:

@@ -122,6 +122,10 @@ def _make(format: str, measurements: dict[str, list[int]], obs: dict[str, Any], 
     format = _format(format)
     df = pd.DataFrame({**measurements, **obs}, index=index)
     if format == "df":
+        # LaminDB's DataFrame has plain text columns; only AnnData's obs holds categoricals
+        for column in obs:
+            if isinstance(df[column].dtype, pd.CategoricalDtype):
+                df[column] = df[column].astype(object)
         df.attrs.update(metadata)
         return df, dict(metadata)
     try:

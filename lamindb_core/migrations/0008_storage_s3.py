@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0006_transform_predecessors'),
+        ('core', '0007_projects_references_flextables'),
     ]
 
     operations = [

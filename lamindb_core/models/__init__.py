@@ -1,10 +1,15 @@
 """The core registries: one per module, with their link tables beside them."""
 
-from .artifact import Artifact, ArtifactFeatureSet, ArtifactFeatureValue, ArtifactULabel
+from .artifact import Artifact, ArtifactULabel
 from .collection import Collection, CollectionArtifact
 from .feature import Feature
-from .feature_set import FeatureSet, FeatureSetFeature, Schema
-from .feature_value import FeatureValue
+from .feature_set import ArtifactFeatureSet, FeatureSet, FeatureSetFeature, Schema
+from .feature_value import ArtifactFeatureValue, FeatureValue
+from .flextable import FlexTable, FlexTableData, RunData
+from .project import (
+    ArtifactProject, ArtifactReference, CollectionProject, CollectionReference, FeatureProject, Person, PersonProject,
+    Project, Reference, SchemaProject, TransformProject, TransformReference, ULabelProject,
+)
 from .param import ArtifactParamValue, Param, ParamValue, RunParamValue, SchemaParam
 from .record import BasicRecord, IsVersioned, Record, TracksRun, TracksUpdates
 from .registry import Registry
@@ -30,6 +35,22 @@ __all__ = [
     "IsVersioned",
     "Param",
     "ParamValue",
+    "Person",
+    "PersonProject",
+    "Project",
+    "ArtifactProject",
+    "TransformProject",
+    "CollectionProject",
+    "ULabelProject",
+    "FeatureProject",
+    "SchemaProject",
+    "Reference",
+    "ArtifactReference",
+    "TransformReference",
+    "CollectionReference",
+    "FlexTable",
+    "FlexTableData",
+    "RunData",
     "Record",
     "Registry",
     "Run",

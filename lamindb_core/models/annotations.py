@@ -21,11 +21,12 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 
 from .. import errors, progress
 from ..bulk import insert_link_rows
-from ..dtypes import CatTarget, check_value, is_missing, parse_dtype, text_problem
+from ..dtypes import CatTarget, check_value, infer_dtype, is_missing, parse_dtype, plain_value, text_problem
 from ..introspect import name_field
 from ..valueset import ValueSet
 from .feature import Feature
@@ -59,11 +60,6 @@ def _as_list(value: Any, dtype: str) -> list:
         converted = value.tolist()
         return converted if isinstance(converted, list) else [converted]
     return [value]
-
-
-def _plain(value: Any) -> Any:
-    """numpy scalars → Python scalars, so that checks and JSON work."""
-    return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value
 
 
 def _feature_map(names: Iterable[str]) -> dict[str, Feature]:
@@ -125,49 +121,6 @@ def _missing_problem(name: str, dtype: str, item: Any) -> str:
     )
 
 
-def infer_dtype(value: Any) -> str:
-    """The dtype a feature for ``value`` would have, as LaminDB 1.0 suggests it in
-    errors: ``int``, ``float``, ``bool``, ``date``, ``datetime``, ``dict``, ``cat[ULabel]``
-    for a record, ``cat ? str`` for text (a label or a string), ``?`` if unknown.
-
-    Example:
-        >>> infer_dtype(27.2), infer_dtype("2024-12-01"), infer_dtype("DMSO")
-        ('float', 'date', 'cat ? str')
-    """
-    value = _plain(value)
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, dt.datetime):
-        return "datetime"
-    if isinstance(value, dt.date):
-        return "date"
-    if isinstance(value, str):
-        try:
-            dt.datetime.fromisoformat(value)
-            return "date" if len(value) == 10 else "datetime"
-        except ValueError:
-            return "cat ? str"
-    if isinstance(value, Mapping):
-        return "dict"
-    if isinstance(value, models.Model):
-        label = type(value)._meta.app_label
-        name = type(value).__name__
-        return f"cat[{name if label == 'core' else f'{label}.{name}'}]"
-    if type(value).__name__ == "Categorical":
-        return "cat"
-    if hasattr(value, "dtype") and hasattr(value, "tolist"):  # numpy arrays, pandas Series
-        kind = getattr(value.dtype, "kind", "O")
-        return {"b": "bool", "i": "int", "u": "int", "f": "float", "M": "datetime"}.get(kind, "cat ? str")
-    if isinstance(value, (list, tuple, set)) and value:
-        kinds = {infer_dtype(v) for v in value}
-        return next(iter(kinds)) if len(kinds) == 1 else "?"
-    return "?"
-
-
 def _refuse_unknown(pairs: list, features: dict[str, Feature]) -> None:
     """Raise LaminDB 1.0's error for keys that are no features, with the line that creates each."""
     unknown: dict[str, Any] = {}
@@ -179,7 +132,8 @@ def _refuse_unknown(pairs: list, features: dict[str, Feature]) -> None:
         return
     hint = "\n".join(f"  ln.Feature(name='{n}', dtype='{infer_dtype(v)}').save()" for n, v in unknown.items())
     all_names = list(Feature.objects.values_list("name", flat=True)[:1000])
-    close = "".join(errors.closest_match_hint(n, all_names) for n in list(unknown)[:3])
+    # typos only ('temprature'): a new feature that shares a word with one is no near miss
+    close = "".join(errors.closest_match_hint(n, all_names, cutoff=0.8) for n in list(unknown)[:3])
     raise errors.ValidationError(
         f"These keys could not be validated: {list(unknown)}\nHere is how to create a feature:\n\n{hint}"
         + (f"\n{close.strip()}" if close else "")
@@ -222,8 +176,11 @@ def annotate(
         ln.errors.InvalidArgument: a key is not an artifact, or its values are
             not a dict; nothing is written.
         ln.errors.ValidationError: an artifact is not saved, or deleted; or,
-            listing every unknown feature and every invalid value at once.
-            Nothing is written.
+            listing every unknown feature and every invalid value at once
+            (one alone reads as in LaminDB: ``Expected dtype for 'x' is 'date',
+            got 'cat ? str'``). Nothing is written.
+        TypeError: a value of a categorical feature is neither a string nor a
+            record (LaminDB's error).
     """
     pairs = list(pairs)
     if not pairs:
@@ -240,6 +197,8 @@ def annotate(
         raise errors.ValidationError("cannot add feature values:\n  - " + "\n  - ".join(name_problems))
     features = _feature_map(name for _, values in pairs for name in values)
     problems: list[str] = []
+    alone: dict[str, str] = {}  # LaminDB's message for a problem when it is the only one
+    any_label: tuple = ()  # the label registries, for features of a bare "cat" (looked up once)
     _refuse_unknown(pairs, features)
     parsed = {name: parse_dtype(f.dtype) for name, f in features.items()}
     values_wanted: list[tuple[models.Model, Feature, Any, str]] = []
@@ -256,7 +215,7 @@ def annotate(
             dtype = parsed[name]
             if isinstance(dtype, str):
                 for item in _as_list(value, dtype):
-                    item = _plain(item)
+                    item = plain_value(item)
                     if is_missing(item):
                         problems.append(_missing_problem(name, dtype, item))
                         continue
@@ -264,6 +223,9 @@ def annotate(
                         stored = check_value(dtype, item)
                     except ValueError as exc:
                         problems.append(f"{name} ({dtype}): {item!r}: {exc}")
+                        inferred = infer_dtype(item)
+                        if inferred != dtype and not (dtype == "str" and inferred == "cat ? str"):  # another type
+                            alone[problems[-1]] = f"Expected dtype for '{name}' is '{feature.dtype}', got '{inferred}'"
                         continue
                     try:  # the same value for many artifacts: hashed once
                         key = (type(stored), stored)
@@ -274,9 +236,14 @@ def annotate(
                         h = _hash_value(stored)
                     values_wanted.append((artifact, feature, stored, h))
                 continue
-            models_ok = tuple(t.model for t in dtype)
+            # LaminDB's bare "cat" takes records of any label registry (its dtype then says which)
+            if feature.dtype.strip() == "cat":
+                any_label = any_label or tuple(label_links(artifact_model))
+                models_ok = any_label
+            else:
+                models_ok = tuple(t.model for t in dtype)
             for item in _as_list(value, "cat"):
-                item = item if isinstance(item, models.Model) else _plain(item)
+                item = item if isinstance(item, models.Model) else plain_value(item)
                 if is_missing(item):
                     problems.append(_missing_problem(name, feature.dtype, item))
                 elif isinstance(item, models.Model):
@@ -286,6 +253,7 @@ def annotate(
                         )
                     elif item.pk is None:
                         problems.append(f"{name}: {item!r} is not saved yet")
+                        alone[problems[-1]] = f"Please save {item!r} before annotation."
                     else:
                         labels_wanted.setdefault(type(item), []).append((artifact, feature, item))
                 elif isinstance(item, str) and text_problem(item):
@@ -294,9 +262,7 @@ def annotate(
                     strings.setdefault(tuple(dtype), {})[item] = None  # in the order of the data
                     labels_wanted.setdefault(tuple(dtype), []).append((artifact, feature, item))
                 else:
-                    problems.append(
-                        f"{name} ({feature.dtype}): {item!r} is neither a record nor a string"
-                    )
+                    raise TypeError(f"Value for feature '{name}' with type '{feature.dtype}' must be a string or record.")
     # resolve strings against their registries: one query per registry
     resolved: dict[tuple[tuple[CatTarget, ...], str], models.Model] = {}
     unresolved: dict[type, list[str]] = {}
@@ -322,6 +288,8 @@ def annotate(
             )
     if problems:
         problems.extend(not_found)
+        if len(problems) == 1 and problems[0] in alone:
+            raise errors.ValidationError(alone[problems[0]])
         raise errors.ValidationError("cannot add feature values:\n  - " + "\n  - ".join(problems))
     if unresolved:
         raise errors.ValidationError(_unresolved_message(unresolved))
@@ -336,6 +304,7 @@ def annotate(
     if no_link:
         raise errors.ValidationError(f"{artifact_model.__name__} has no link table to {', '.join(no_link)}")
     with transaction.atomic():
+        settle_bare_cat([t for triples in by_registry.values() for t in triples])
         _save_feature_values(values_wanted, value_links(artifact_model))
         # the link tables in one order, so that concurrent calls cannot deadlock
         for registry in sorted(by_registry, key=lambda r: links[r][1]._meta.db_table):
@@ -378,6 +347,22 @@ def _save_feature_values(wanted: list[tuple[models.Model, Feature, Any, str]], t
     insert_link_rows(through, ("artifact_id", "featurevalue_id"), sorted(rows), skip_existing=True)
 
 
+def settle_bare_cat(triples: list) -> None:
+    """Give features of LaminDB's bare dtype ``cat`` the registries of the labels now linked
+    for them (``cat[ULabel]``, ``cat[bio.CellType]``), as LaminDB does on the first labels.
+
+    Args:
+        triples: ``(artifact, feature or None, label record)``, about to be linked.
+    """
+    registries: dict[int, tuple[Feature, dict[str, None]]] = {}
+    for _, feature, record in triples:
+        if feature is not None and feature.dtype.strip() == "cat":
+            registries.setdefault(feature.pk, (feature, {}))[1][CatTarget(type(record), None).display] = None
+    for feature, names in registries.values():
+        feature.dtype = f"cat[{'|'.join(names)}]"
+        Feature.objects.filter(pk=feature.pk).update(dtype=feature.dtype)
+
+
 def _save_label_links(link: tuple[str, type, str, str], triples: list) -> None:
     _, through, artifact_fk, label_fk = link
     artifact_ids = {a.id for a, _, _ in triples}
@@ -407,7 +392,10 @@ def _save_label_links(link: tuple[str, type, str, str], triples: list) -> None:
 def _rows(queryset: models.QuerySet) -> list[tuple]:
     """The rows of a ``values_list`` queryset as the database returns them, without
     Django's per-value converters (a JSON column stays JSON text)."""
-    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    try:
+        sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    except EmptyResultSet:  # a condition that no row can meet, such as the id of an unsaved artifact
+        return []
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -537,6 +525,16 @@ def _object_column(values: list, index):
     return pd.Series(values, index=index, dtype=object)
 
 
+def _temporal(value: Any, dtype: str) -> Any:
+    # the ISO text of a date or datetime feature's value (or a set of them) as a Python date or datetime
+    parse = {"date": dt.date.fromisoformat, "datetime": dt.datetime.fromisoformat}.get(dtype)
+    if parse is None:
+        return value
+    if isinstance(value, set):
+        return {parse(v) if isinstance(v, str) else v for v in value}
+    return parse(value) if isinstance(value, str) else value
+
+
 def _single(values: set) -> Any:
     if any(isinstance(v, JSONText) for v in values):
         # dicts: no set can hold them; several come as a list, in the order of their JSON
@@ -644,8 +642,10 @@ class FeatureManager:
     def get_values(self) -> dict[str, Any]:
         """``{feature name: value}``; a set where a feature has several values.
 
-        The values are those that were added: numbers, strings, ISO dates,
-        label names, and for ``dict`` features the dict itself (a list of dicts
+        The values are those that were added: numbers, strings, label names,
+        ``datetime.date`` and ``datetime.datetime`` objects for ``date`` and
+        ``datetime`` features (stored as ISO text, as LaminDB returns them), and
+        for ``dict`` features the dict itself (a list of dicts
         where there are several, as a set cannot hold them). No value is ever
         NaN: ``add_values`` refuses missing values instead of storing them.
 
@@ -654,8 +654,10 @@ class FeatureManager:
             >>> artifact.features.get_values()
             {'params': {'alpha': 0.5}, 'temperature': 21.6}
         """
-        cells, _ = _values_of([self.artifact.pk], None, type(self.artifact))
-        return {name: _single(by_id[self.artifact.pk]) for name, by_id in sorted(cells.items())}
+        cells, meta = _values_of([self.artifact.pk], None, type(self.artifact))
+        return {
+            name: _temporal(_single(by_id[self.artifact.pk]), meta[name][1]) for name, by_id in sorted(cells.items())
+        }
 
     def remove_values(self, feature: str | Feature, value: Any = None) -> None:
         """Remove the values of a feature (or only ``value``) from this artifact."""
@@ -668,7 +670,7 @@ class FeatureManager:
         value_hash = None
         if value is not None and not feature.dtype.startswith("cat"):
             try:
-                value_hash = _hash_value(check_value(feature.dtype, _plain(value)))
+                value_hash = _hash_value(check_value(feature.dtype, plain_value(value)))
             except ValueError as exc:  # a value that add_values would refuse: no such value
                 raise errors.ValidationError(f"{feature.name} ({feature.dtype}): {value!r}: {exc}") from None
         elif isinstance(value, str) and text_problem(value):

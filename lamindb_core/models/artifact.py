@@ -7,19 +7,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Substr
 
-from .. import bucket_files, errors, files, loaders, object_store, process_settings, storage_paths
+from .. import bucket_files, errors, files, lineage, loaders, object_store, process_settings, storage_paths
 from ..context import context, current_run_id
-from ..dataframe import queryset_to_df
 from ..instance import current_instance
 from ..logger import logger
-from ..query import RecordQuerySet
 from ..uids import base62_16_v0, increment_base62
 from . import artifact_batch, artifact_data, artifact_lifecycle
-from .annotations import FeaturesDescriptor, features_table
+from .annotations import FeaturesDescriptor
+from .artifact_query import ArtifactManager, ArtifactQuerySet
 from .describe import artifact_tree
 from .labels import LabelsDescriptor
 from .param import ParamsDescriptor
@@ -28,46 +27,6 @@ from .record import (
     TracksRun, TracksUpdates,
 )
 from .storage import Storage
-
-
-class ArtifactQuerySet(RecordQuerySet):
-    """The QuerySet of ``Artifact``: ``df(features=...)`` adds a column per feature.
-
-    Every query of artifacts is one, also through a related manager
-    (``ulabel.artifacts.df(features=True)``).
-    """
-
-    supports_features = True
-    """Whether ``df(features=...)`` works: for artifacts, yes."""
-
-    def df(self, include: str | list[str] | None = None, features: bool | list[str] = False):
-        """The artifacts as a ``pandas.DataFrame``, with a column per feature if asked.
-
-        Args:
-            include: Related fields to add as columns, as for any registry.
-            features: ``True`` for every feature that one of the artifacts has, or
-                a list of feature names. A cell is the set of values the artifact
-                has (labels by name), NaN where it has none. The first four
-                columns of the artifact come first; the dtypes of the features go
-                to ``df.attrs["feature_dtypes"]``.
-
-        Raises:
-            ln.errors.FieldValidationError: an unknown feature name; the message
-                names the closest one.
-
-        Example:
-            >>> ln.Artifact.filter(suffix=".h5ad").df(features=["cell_medium", "temperature"])
-        """
-        if not features:
-            return super().df(include=include)
-        df = queryset_to_df(self, include=include, short=True)
-        if len(df):  # an empty table gets no feature columns, as before any artifact exists
-            df = features_table(df, self, features)
-        return self._scored(df)
-
-
-class ArtifactManager(models.Manager.from_queryset(ArtifactQuerySet)):
-    """The default manager of ``Artifact`` (``Artifact.objects``)."""
 
 
 class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
@@ -147,6 +106,10 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         "core.Storage", models.PROTECT, related_name="artifacts",
         help_text="The storage location (root folder) that holds the data; the instance's storage by default.",
     )
+    schema = models.ForeignKey(
+        "core.FeatureSet", models.PROTECT, null=True, blank=True, default=None, related_name="validated_artifacts",
+        help_text="The schema the artifact was validated against (LaminDB fills it from 1.1 on); schema.validated_artifacts.",
+    )
     run = models.ForeignKey(
         "core.Run", models.PROTECT, null=True, blank=True, default=current_run_id, related_name="output_artifacts",
         help_text="The run that created the artifact: the run of ln.track() when it was saved, else None.",
@@ -171,6 +134,9 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
     )
 
     objects = ArtifactManager()
+
+    # LaminDB 1.0's df() (the guide's output) has no schema_id column
+    _df_hidden = ("schema_id",)
 
     class Meta:
         constraints = [
@@ -573,6 +539,7 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         if previous is not None:
             previous.is_latest = False
             logger.important(f"created version {self.uid[16:]} of artifact '{self.stem_uid}' (key {self.key!r})")
+        self._leave_cache()
         self._forget_local_data()
         return self
 
@@ -608,7 +575,20 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
     def _after_bulk_save(self) -> None:
         self.__dict__.pop("_defer_forget", None)
         self.__dict__.pop("_stored_copy", None)
+        self._leave_cache()
         self._forget_local_data()
+
+    def _leave_cache(self) -> None:
+        # the cache folder is LaminDB's own: data made in it moves into storage, so once the record is
+        # committed, the source in the cache goes (never data registered where it lies)
+        local = self._local_data
+        if local is None or local.is_temporary or object_store.is_cloud(local.path):
+            return  # (an object in a bucket is registered where it lies)
+        path = Path(local.path)
+        cache = Path(process_settings.settings.cache_dir).resolve()
+        stored = self._storage_path()
+        if cache in path.resolve().parents and (object_store.is_cloud(stored) or storage_paths.real(path) != storage_paths.real(stored)):
+            transaction.on_commit(lambda: files.remove_path(path))
 
     def _discard_after_rollback(self) -> None:
         # ln.save() failed after this artifact stored its file: remove the file
@@ -802,6 +782,16 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         print(text)
         return None
 
+    def view_lineage(self, with_children: bool = True, distance: int = 5) -> lineage.Hierarchy:
+        """The runs that made the artifact and what they read (with ``with_children``, also
+        the runs that read it and what they made), up to ``distance`` steps; a tree as
+        text, a graph in a notebook with ``graphviz``: see :func:`lamindb_core.lineage.view_lineage`.
+
+        Example:
+            >>> print(artifact.view_lineage(with_children=False))
+        """
+        return lineage.view_lineage(self, with_children=with_children, distance=distance)
+
     @staticmethod
     def _default_storage() -> Storage:
         # where new artifacts go: ln.settings.storage (the instance's folder by default)
@@ -828,44 +818,3 @@ class ArtifactULabel(BasicRecord, TracksRun):
 
     class Meta:
         unique_together = ("artifact", "ulabel", "feature")
-
-
-class ArtifactFeatureSet(BasicRecord, TracksRun):
-    """Links an ``Artifact`` to a ``FeatureSet``; ``slot`` says which part (``var``, ``obs``)."""
-
-    _is_link_table = True
-
-    id = models.BigAutoField(primary_key=True, help_text="Integer id of the link.")
-    artifact = models.ForeignKey(Artifact, models.CASCADE, related_name="links_feature_set", help_text="The artifact.")
-    featureset = models.ForeignKey(
-        "core.FeatureSet", models.PROTECT, related_name="links_artifact",
-        help_text="A feature set that the artifact measures.",
-    )
-    slot = models.CharField(
-        max_length=40, null=True, blank=True, default=None,
-        help_text="The part of the artifact that the set describes: 'columns' of a DataFrame, 'var' or 'obs' of an "
-        "AnnData.",
-    )
-    feature_ref_is_semantic = models.BooleanField(
-        null=True, blank=True, default=None,
-        help_text="Whether the data names the members by a name or symbol (True) or by an id (False); None if unknown.",
-    )
-
-    class Meta:
-        unique_together = ("artifact", "featureset")
-
-
-class ArtifactFeatureValue(BasicRecord, TracksRun):
-    """Links an ``Artifact`` to a ``FeatureValue``."""
-
-    _is_link_table = True
-
-    id = models.BigAutoField(primary_key=True, help_text="Integer id of the link.")
-    artifact = models.ForeignKey(Artifact, models.CASCADE, related_name="links_featurevalue", help_text="The artifact.")
-    featurevalue = models.ForeignKey(
-        "core.FeatureValue", models.PROTECT, related_name="links_artifact",
-        help_text="A value of a feature that the artifact has.",
-    )
-
-    class Meta:
-        unique_together = ("artifact", "featurevalue")

@@ -97,15 +97,16 @@ def artifact_tree(artifact: models.Model) -> str:
         ...
     """
     title = "Artifact " + "/".join(x for x in (artifact.suffix, artifact.otype) if x)
-    cells, meta = _values_of([artifact.pk], None, type(artifact))
-    schema_items, in_schema = _schemas(artifact, cells)
+    saved = artifact.pk is not None  # an unsaved artifact has fields, and no annotations yet
+    cells, meta = _values_of([artifact.pk], None, type(artifact)) if saved else ({}, {})
+    schema_items, in_schema = _schemas(artifact, cells) if saved else ([], set())
     linked = [n for n in cells if n not in in_schema]
     rows = []
     for name in sorted(linked, key=lambda n: (not meta[n][2], meta[n][0])):
         values = ", ".join(map(str, cells[name][artifact.pk]))  # a ValueSet: sorted
         rows.append((name, meta[name][1], values))
     labels = []
-    for registry, (field, *_rest) in label_links(type(artifact)).items():
+    for registry, (field, *_rest) in (label_links(type(artifact)) if saved else {}).items():
         names = list(getattr(artifact, field).values_list(name_field(registry), flat=True).distinct()[:20])
         if names:
             labels.append((f".{field}", registry.__name__, ", ".join(map(str, sorted_values(names)))))

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import models
 
 from .. import errors
-from ..dtypes import normalize_dtype
+from ..dtypes import SIMPLE_DTYPES, check_dtype, normalize_dtype
 from ..uids import base62_12
 from ..validation import RecordList
 from .record import ID_HELP, Record, TracksRun, TracksUpdates
@@ -113,14 +113,33 @@ class Feature(Record, TracksRun, TracksUpdates):
     _field_aliases = {"schemas": "feature_sets"}
 
     def __init__(self, *args, **kwargs):
-        if not args and "dtype" in kwargs:
-            kwargs["dtype"] = dtype_from_python(kwargs["dtype"])
-        # a bad dtype is rejected at once, with the list of valid forms
-        if not args and isinstance(kwargs.get("dtype"), str):
-            kwargs["dtype"] = normalize_dtype(kwargs["dtype"])
-        elif not args and "dtype" in kwargs and kwargs["dtype"] is not None:
-            normalize_dtype(kwargs["dtype"])  # raises for a non-string
-        super().__init__(*args, **kwargs)
+        """Create a feature: ``ln.Feature(name="temperature", dtype="float")``.
+
+        ``dtype`` is a dtype string, kept as written (``"cat"``,
+        ``"cat[bionty.CellType]"``), a Python type (``int``), or a registry or list of
+        registries (``ln.ULabel``, ``[ln.ULabel, bt.CellType]``).
+
+        Raises:
+            ValueError: positional arguments, or no dtype (LaminDB 1.0's messages).
+            ln.errors.ValidationError: a dtype that is neither a string, a type nor
+                registries; an invalid dtype string (the message lists the valid forms).
+        """
+        if len(args) == len(self._meta.concrete_fields):  # a row from the database
+            super().__init__(*args, **kwargs)
+            return
+        if args:
+            raise ValueError("Only keyword args allowed")
+        if kwargs.get("dtype") is None:
+            raise ValueError(f"Please pass dtype, one of {', '.join(SIMPLE_DTYPES)}, cat, cat[<Registry>]")
+        dtype = dtype_from_python(kwargs["dtype"])
+        if not isinstance(dtype, str):
+            raise errors.ValidationError(
+                f"dtype has to be a dtype string, a type, or of type Record or list[Record]; got {dtype!r}"
+            )
+        # a bad dtype is rejected at once, with the list of valid forms; a good one is kept as
+        # written, as LaminDB keeps it ("cat", "cat[bionty.CellType]")
+        kwargs["dtype"] = check_dtype(dtype)
+        super().__init__(**kwargs)
 
     def save(self, *args, **kwargs) -> Feature:
         """Save the feature.
@@ -144,7 +163,7 @@ class Feature(Record, TracksRun, TracksUpdates):
         return super().save(*args, **kwargs)
 
     def _check_reuse(self, existing: Feature) -> None:
-        if self.dtype != existing.dtype:
+        if normalize_dtype(self.dtype) != normalize_dtype(existing.dtype):
             raise errors.ValidationError(
                 f"Feature '{self.name}' exists with dtype '{existing.dtype}', not '{self.dtype}': "
                 "use another name, or the existing dtype"

@@ -19,7 +19,7 @@ from ..uids import base62_20
 from .feature import Feature, dtype_from_pandas
 from .record import ID_HELP, BasicRecord, Record, TracksRun
 
-__all__ = ["Schema", "FeatureSet", "FeatureSetFeature", "hash_members", "registry_name", "remove_from_schemas"]
+__all__ = ["Schema", "FeatureSet", "FeatureSetFeature", "ArtifactFeatureSet", "hash_members", "registry_name", "remove_from_schemas"]
 
 NUMBER_TYPE = "num"  # the dtype of a set of genes or proteins, unless given
 
@@ -355,3 +355,28 @@ class FeatureSetFeature(BasicRecord):
 
     class Meta:
         unique_together = ("featureset", "feature")
+
+
+class ArtifactFeatureSet(BasicRecord, TracksRun):
+    """Links an ``Artifact`` to a ``FeatureSet``; ``slot`` says which part (``var``, ``obs``)."""
+
+    _is_link_table = True
+
+    id = models.BigAutoField(primary_key=True, help_text="Integer id of the link.")
+    artifact = models.ForeignKey("core.Artifact", models.CASCADE, related_name="links_feature_set", help_text="The artifact.")
+    featureset = models.ForeignKey(
+        "core.FeatureSet", models.PROTECT, related_name="links_artifact",
+        help_text="A feature set that the artifact measures.",
+    )
+    slot = models.CharField(
+        max_length=40, null=True, blank=True, default=None,
+        help_text="The part of the artifact that the set describes: 'columns' of a DataFrame, 'var' or 'obs' of an "
+        "AnnData.",
+    )
+    feature_ref_is_semantic = models.BooleanField(
+        null=True, blank=True, default=None,
+        help_text="Whether the data names the members by a name or symbol (True) or by an id (False); None if unknown.",
+    )
+
+    class Meta:
+        unique_together = ("artifact", "featureset")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from .record import ID_HELP, Record, TracksRun
+from .record import ID_HELP, BasicRecord, Record, TracksRun
 
 
 class FeatureValue(Record, TracksRun):
@@ -30,3 +30,19 @@ class FeatureValue(Record, TracksRun):
         constraints = [
             models.UniqueConstraint(fields=["feature", "hash"], name="core_featurevalue_feature_hash_unique")
         ]
+
+
+class ArtifactFeatureValue(BasicRecord, TracksRun):
+    """Links an ``Artifact`` to a ``FeatureValue``."""
+
+    _is_link_table = True
+
+    id = models.BigAutoField(primary_key=True, help_text="Integer id of the link.")
+    artifact = models.ForeignKey("core.Artifact", models.CASCADE, related_name="links_featurevalue", help_text="The artifact.")
+    featurevalue = models.ForeignKey(
+        "core.FeatureValue", models.PROTECT, related_name="links_artifact",
+        help_text="A value of a feature that the artifact has.",
+    )
+
+    class Meta:
+        unique_together = ("artifact", "featurevalue")

@@ -10,7 +10,7 @@ from .. import errors
 from ..dtypes import parse_dtype
 from ..introspect import name_field
 from ..logger import logger
-from .annotations import _save_label_links
+from .annotations import _save_label_links, settle_bare_cat
 from .feature import Feature
 from .links import label_links
 
@@ -34,7 +34,8 @@ class LabelManager:
         try:
             return Feature.objects.get(name=feature)
         except Feature.DoesNotExist:
-            raise errors.ValidationError(f"unknown feature {feature!r}") from None
+            # LaminDB 1.0 takes only a Feature (TypeError); a name is taken too, if a feature has it
+            raise TypeError(f"feature has to be a Feature or the name of one: no feature is named {feature!r}") from None
 
     def add(self, records: models.Model | Iterable[models.Model] | str, feature: str | Feature | None = None) -> None:
         """Link labels (records of a label registry) to the artifact, for ``feature`` or without one.
@@ -44,9 +45,10 @@ class LabelManager:
         artifact has without a feature is moved to the feature.
 
         Raises:
-            ValueError: the artifact is not saved, or names come without a feature.
+            ValueError: the artifact is not saved, or names come without a saved feature.
             ln.errors.ValidationError: the feature's dtype does not admit this registry,
                 or a record or the feature is unsaved.
+            TypeError: no feature has the name given for ``feature``.
 
         Example:
             >>> artifact.labels.add(ln.ULabel.get(name="project 1"), feature=project)
@@ -63,6 +65,11 @@ class LabelManager:
         if self.artifact._state.adding or self.artifact.pk is None:
             raise ValueError("Please save the artifact/collection before adding a label!")
         if isinstance(feature, Feature) and (feature._state.adding or feature.pk is None):
+            if any(isinstance(item, str) for item in items):
+                self._resolve_names(items, None)  # names need a saved feature: LaminDB's ValueError
+            for record in items:  # LaminDB checks the records before the feature
+                if isinstance(record, models.Model) and (record.pk is None or record._state.adding):
+                    raise errors.ValidationError(f"{record!r} not validated. If it looks correct: record.save()")
             dtype = feature.dtype if feature.dtype and feature.dtype != "cat" else "cat[ULabel]"
             raise errors.ValidationError(
                 f"Feature not validated. If it looks correct: ln.Feature(name='{feature.name}', type='{dtype}').save()"
@@ -78,7 +85,7 @@ class LabelManager:
                 raise errors.ValidationError(f"{record!r} is not a label; labels are records of {names}")
             if record.pk is None or record._state.adding:
                 raise errors.ValidationError(f"{record!r} not validated. If it looks correct: record.save()")
-            if feature is not None:
+            if feature is not None and feature.dtype.strip() != "cat":  # a bare cat takes any label registry
                 targets = parse_dtype(feature.dtype)
                 if isinstance(targets, str) or not any(type(record) is t.model for t in targets):
                     raise errors.ValidationError(
@@ -86,6 +93,7 @@ class LabelManager:
                     )
             triples.append((self.artifact, feature, record))
         with transaction.atomic():
+            settle_bare_cat(triples)
             by_registry: dict[type, list] = {}
             for triple in triples:
                 by_registry.setdefault(type(triple[2]), []).append(triple)
@@ -170,10 +178,15 @@ class LabelManager:
         when the feature admits several registries; with ``flat_names``, the names of
         all of them in one list.
 
+        Raises:
+            TypeError: ``feature`` is neither a Feature nor the name of one.
+
         Example:
             >>> artifact.labels.get(cell_type).list("name")
             >>> artifact.labels.get(cell_type, flat_names=True)
         """
+        if not isinstance(feature, (str, Feature)):
+            raise TypeError(f"feature has to be a Feature or the name of one, got {type(feature).__name__}")
         feature = self._feature(feature)
         targets = parse_dtype(feature.dtype)
         if isinstance(targets, str):

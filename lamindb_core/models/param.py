@@ -15,9 +15,9 @@ from typing import Any
 from django.db import models, transaction
 
 from .. import errors
-from ..dtypes import SIMPLE_DTYPES, check_value, is_missing, normalize_dtype
+from ..dtypes import SIMPLE_DTYPES, check_value, infer_dtype, is_missing, list_item_dtype, normalize_dtype, plain_value
 from ..instance import current_user_id
-from .annotations import _hash_value, _plain, infer_dtype
+from .annotations import _hash_value
 from .feature import dtype_from_python
 from .record import ID_HELP, BasicRecord, Record, TracksRun, TracksUpdates
 
@@ -41,7 +41,8 @@ class Param(Record, TracksRun, TracksUpdates):
     )
     dtype = models.CharField(
         max_length=64, db_index=True,
-        help_text="Type of its values: str, int, float, num, bool, date, datetime or dict.",
+        help_text="Type of its values: str, int, float, num, bool, date, datetime, dict, or a list of one of them "
+        "(list[int], ...).",
     )
     type = models.ForeignKey(
         "self", models.PROTECT, null=True, blank=True, default=None, related_name="records",
@@ -62,11 +63,14 @@ class Param(Record, TracksRun, TracksUpdates):
     def __init__(self, *args, **kwargs):
         if not args and "dtype" in kwargs and kwargs["dtype"] is not None:
             dtype = dtype_from_python(kwargs["dtype"])
-            if isinstance(dtype, str):
-                dtype = normalize_dtype(dtype)
-            if dtype not in SIMPLE_DTYPES:
+            if isinstance(dtype, str) and list_item_dtype(dtype) is not None:
+                dtype = dtype.strip()
+            elif isinstance(dtype, str) and dtype.strip() not in SIMPLE_DTYPES:
+                normalize_dtype(dtype)  # a dtype of no kind at all: the list of valid forms
+            if dtype not in SIMPLE_DTYPES and list_item_dtype(dtype) is None:
                 raise errors.ValidationError(
-                    f"invalid dtype {kwargs['dtype']!r} for a param; valid: {', '.join(SIMPLE_DTYPES)}"
+                    f"invalid dtype {kwargs['dtype']!r} for a param; valid: {', '.join(SIMPLE_DTYPES)}, "
+                    "or a list of one of them such as list[int]"
                 )
             kwargs["dtype"] = dtype
         super().__init__(*args, **kwargs)
@@ -196,16 +200,20 @@ class ParamManager:
         wanted, problems = [], []
         for name, value in values.items():
             param = params[name]
-            value = _plain(value)
+            value = plain_value(value)
             if is_missing(value):
                 problems.append(f"{name} ({param.dtype}): a missing value is not stored; leave the param out")
                 continue
             try:
                 stored = check_value(param.dtype, value)
             except ValueError as exc:
-                problems.append(f"Expected dtype for '{name}' is '{param.dtype}', got '{infer_dtype(value)}' ({exc})")
+                inferred = infer_dtype(value, lists=True)
+                problems.append(f"Expected dtype for '{name}' is '{param.dtype}', got '{inferred}'" + (
+                    f" ({exc})" if inferred == param.dtype else ""))
                 continue
             wanted.append((param, stored, _hash_value(stored)))
+        if len(problems) == 1:  # one alone, as LaminDB says it
+            raise errors.ValidationError(problems[0])
         if problems:
             raise errors.ValidationError("cannot add param values:\n  - " + "\n  - ".join(problems))
         through, host_fk = self._links()

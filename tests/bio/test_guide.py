@@ -110,7 +110,7 @@ def test_guide_setup_runs_offline_and_shows_the_feature_columns(instance, tmp_pa
     assert df.loc[dataset1, "cell_type_by_expert"] == {"B cell", "T cell"}
     assert df.loc[dataset2, "cell_type_by_model"] == {"B cell", "T cell"}
     assert df.loc[dataset2, "temperature"] == {22.6}
-    assert df.attrs["feature_dtypes"]["cell_type_by_model"] == "cat[bio.CellType]"
+    assert df.attrs["feature_dtypes"]["cell_type_by_model"] == "cat[bionty.CellType]"  # as written
     genes = bt.Gene.df()
     assert set(genes["symbol"]) == {"CD8A", "CD4", "CD14", "CD38"}
     assert genes.set_index("symbol").loc["CD38", "ensembl_gene_id"] == "ENSG00000004468"

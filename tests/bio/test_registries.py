@@ -43,7 +43,7 @@ def test_feature_of_dtype_cat_bio_cell_type(bt, instance):
     assert df.loc[artifact.id, "cell_types__name"] == {"B cell", "T cell"}
     features = ln.Artifact.df(features=True)
     assert features.loc[artifact.id, "cell_type_by_expert"] == {"B cell", "T cell"}
-    assert features.attrs["feature_dtypes"]["cell_type_by_expert"] == "cat[bio.CellType]"
+    assert features.attrs["feature_dtypes"]["cell_type_by_expert"] == "cat[bionty.CellType]"  # as written
 
 
 def test_from_values_existing_then_public_then_created(bt, capsys):

@@ -3,7 +3,10 @@ validated with, artifacts by features, labels copied and moved, params of runs a
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
+import numpy as np
 import pytest
 
 pytestmark = pytest.mark.usefixtures("storage_files")
@@ -146,6 +149,87 @@ def test_labels_added_for_a_feature_move_there_and_add_from_copies_them(annotate
     unsaved = ln.Artifact(key="a4.parquet", suffix=".parquet", storage=ln.Storage.filter().first())
     with pytest.raises(ValueError, match="Please save the artifact/collection before adding a label!"):
         unsaved.labels.add(dmso)
+
+
+def test_labels_names_need_a_saved_feature_and_get_of_an_unknown_feature_is_a_type_error(annotated):
+    ln, a1, _ = annotated
+    unsaved = ln.Feature(name="experiment_unsaved", dtype="cat")
+    with pytest.raises(ValueError) as info:
+        a1.labels.add("experiment_1", unsaved)
+    assert str(info.value) == (
+        "Please pass a record (a `Record` object), not a string, e.g., via: label = ln.ULabel(name='experiment_1')"
+    )
+    with pytest.raises(ln.errors.ValidationError, match="not validated. If it looks correct: record.save()"):
+        a1.labels.add(ln.ULabel(name="unsaved"), unsaved)  # the record first, then the feature
+    with pytest.raises(TypeError, match="no feature is named 'x'"):
+        a1.labels.get("x")
+    with pytest.raises(TypeError, match="got int"):
+        a1.labels.get(1)
+    assert a1.labels.get("experiment").list("name") == ["Experiment 1"]
+
+
+def test_feature_of_bare_cat_takes_the_registry_of_its_first_labels(annotated):
+    ln, a1, a2 = annotated
+    experiment = ln.Feature(name="stage", dtype="cat").save()
+    assert ln.Feature.get(name="stage").dtype == "cat"  # as written
+    assert ln.Feature(name="stage", dtype="cat[ULabel]").save().id == experiment.id  # the same dtype, spelled otherwise
+    a1.labels.add(ln.ULabel(name="stage 1").save(), feature=experiment)
+    assert ln.Feature.get(name="stage").dtype == "cat[ULabel]" and experiment.dtype == "cat[ULabel]"
+    project = ln.Feature(name="project_record", dtype="cat").save()
+    a2.features.add_values({"project_record": ln.Project(name="Project X").save()})
+    assert ln.Feature.get(name="project_record").dtype == "cat[Project]"
+    assert a2.links_project.get().feature == project
+
+
+def test_feature_values_errors_read_as_in_lamindb(annotated):
+    ln, a1, _ = annotated
+    ln.Feature(name="cell_medium_cat", dtype="cat").save()
+    with pytest.raises(TypeError) as info:
+        a1.features.add_values({"cell_medium_cat": 27.2})
+    assert str(info.value) == "Value for feature 'cell_medium_cat' with type 'cat' must be a string or record."
+    with pytest.raises(ln.errors.ValidationError) as info:  # a new feature sharing a word with one: no hint
+        a1.features.add_values({"date_of_experiment": "2024-12-01"})
+    assert str(info.value).endswith("ln.Feature(name='date_of_experiment', dtype='date').save()")
+    ln.Feature(name="date_of_experiment", dtype="date").save()
+    with pytest.raises(ln.errors.ValidationError) as info:
+        a1.features.add_values({"date_of_experiment": "Typo2024-12-01"})
+    assert str(info.value) == "Expected dtype for 'date_of_experiment' is 'date', got 'cat ? str'"
+    ln.Feature(name="datetime_of_experiment", dtype="datetime").save()
+    a1.features.add_values({"date_of_experiment": "2024-12-01", "datetime_of_experiment": "2024-12-01 00:00:00"})
+    values = a1.features.get_values()
+    assert values["date_of_experiment"] == dt.date(2024, 12, 1)
+    assert values["datetime_of_experiment"] == dt.datetime(2024, 12, 1, 0, 0, 0)
+    df = ln.Artifact.filter(id=a1.id).df(features=["date_of_experiment"])
+    assert df.loc[a1.id, "date_of_experiment"] == {"2024-12-01"}  # the table shows the text, as LaminDB's
+    with pytest.raises(TypeError, match="no feature is named 'experiment 1'"):
+        a1.labels.add(ln.ULabel.get(name="Experiment 1"), "experiment 1")
+    with pytest.raises(ln.errors.ValidationError) as info:
+        a1.features.add_values({"cell_medium_cat": ln.ULabel(name="unsaved")})
+    assert str(info.value).startswith("Please save ULabel(") and str(info.value).endswith(" before annotation.")
+    with pytest.raises(ln.errors.ValidationError) as info:  # a numpy array of strings
+        a1.features.add_values({"treatment_arm": np.array(["DMSO", "IFNG"], dtype=object)})
+    assert str(info.value).endswith("ln.Feature(name='treatment_arm', dtype='cat ? str').save()")
+    with pytest.raises(ln.errors.ValidationError, match="cannot add feature values:"):  # several: all listed
+        a1.features.add_values({"date_of_experiment": "Typo", "temperature": "warm"})
+
+
+def test_params_take_lists_and_one_wrong_type_reads_as_in_lamindb(instance):
+    ln = instance
+    run = ln.Run(transform=ln.Transform(key="lists.py", type="script").save()).save()
+    param4 = ln.Param(name="param4", dtype="int").save()
+    with pytest.raises(ln.errors.ValidationError) as info:
+        run.params.add_values({"param4": [1, 2]})
+    assert str(info.value) == "Expected dtype for 'param4' is 'int', got 'list[int]'"
+    param4.dtype = "list[int]"
+    param4.save()
+    run.params.add_values({"param4": [1, 2]})
+    assert run.params.get_values() == {"param4": [1, 2]}
+    assert ln.Param(name="sizes", dtype="list[float]").dtype == "list[float]"
+    with pytest.raises(ln.errors.ValidationError, match="or a list of one of them such as list\\[int\\]"):
+        ln.Param(name="bad", dtype="cat[ULabel]")
+    ln.Param(name="names", dtype="list[str]").save()
+    with pytest.raises(ln.errors.ValidationError, match="cannot add param values:"):  # several: all listed
+        run.params.add_values({"names": [1], "param4": ["a"]})
 
 
 def test_params_of_runs_and_models(instance, tmp_path):

@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.db import transaction
 from django.test import TestCase
 
 pytestmark = pytest.mark.usefixtures("storage_files")
@@ -250,6 +251,26 @@ def test_artifact_local_filepath_and_memory_rep(instance):
     assert len(dataset.files) == 1
 
 
+def test_artifact_data_made_in_the_cache_moves_into_storage(instance, tmp_path):
+    ln = instance
+    cache = Path(ln.setup.settings.cache_dir)
+    folder = write(cache / "test_adata.zarr" / "a.txt", "a").parent
+    elsewhere = write(tmp_path / "kept.zarr" / "b.txt", "b").parent
+    with commit_callbacks():
+        in_cache = ln.Artifact(folder, key="test_cache.zarr").save()
+        kept = ln.Artifact(elsewhere, key="kept.zarr").save()
+    assert not folder.exists() and in_cache.path.exists() and in_cache.path.name != in_cache.key
+    assert (in_cache.path / "a.txt").read_text() == "a"
+    assert elsewhere.exists() and kept.path.exists()  # outside the cache, the user's data stays
+    write(cache / "rolled_back.txt", "r")
+    artifact = ln.Artifact(cache / "rolled_back.txt", key="rolled_back.txt")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        artifact.save()
+        raise RuntimeError("rolled back")
+    assert (cache / "rolled_back.txt").exists()  # nothing committed: the source stays
+    (cache / "rolled_back.txt").unlink()
+
+
 def test_artifact_anndata_formats(instance):
     ln = instance
     ad = pytest.importorskip("anndata")
@@ -295,6 +316,19 @@ def test_artifact_loads_json_yaml_and_html(instance, tmp_path, monkeypatch):
     assert ln.Artifact(write(tmp_path / "c.yaml", "a: 1\nb: 2\n"), key="c.yaml").load() == {"a": 1, "b": 2}
     html = write(tmp_path / "r.html", "<html><body><h1>T</h1></body></html>")
     assert ln.Artifact(html, key="r.html").load() == html
+    rds = ln.Artifact(write(tmp_path / "somefile.rds", "R data"), key="somefile.rds").save()
+    loaded = rds.load()  # no Python loader: the path, as LaminDB's UPath
+    assert isinstance(loaded, ln.UPath) and loaded == rds.path
+
+
+def test_artifact_loads_fcs_as_anndata(instance, tmp_path, monkeypatch):
+    ln = instance
+    pytest.importorskip("readfcs")  # the `fcs` extra
+    monkeypatch.chdir(tmp_path)
+    artifact = ln.Artifact(ln.core.datasets.file_fcs_alpert19(), key="cytometry/Alpert19.fcs").save()
+    adata = artifact.load()
+    assert type(adata).__name__ == "AnnData" and adata.shape == (2000, 22)
+    assert "Time" in set(adata.var.index) | set(adata.var["channel"])
 
 
 # -- folders and from_dir ----------------------------------------------------------------
@@ -353,6 +387,9 @@ def test_settings_storage_switches_where_new_artifacts_go(instance, tmp_path):
     try:
         ln.settings.storage = str(other)
         assert ln.settings.storage.root == other.resolve()
+        # ln.setup.settings.storage follows, as in LaminDB
+        assert ln.setup.settings.storage.root_as_str == other.resolve().as_posix()
+        assert ln.setup.settings.storage.record.root == other.resolve().as_posix()
         assert ln.Storage.filter(root=other.resolve().as_posix()).one().instance_uid == ln.setup.settings.instance.uid
         artifact = ln.Artifact(write(tmp_path / "n.txt", "new place"), description="n").save()
         assert artifact.path == other.resolve() / ".lamindb" / f"{artifact.uid}.txt"
@@ -360,4 +397,4 @@ def test_settings_storage_switches_where_new_artifacts_go(instance, tmp_path):
             ln.settings.storage = "gs://bucket/prefix"  # buckets: tests/s3
     finally:
         ln.settings.storage = before
-    assert ln.settings.storage.root == before
+    assert ln.settings.storage.root == before and ln.setup.settings.storage.root == before

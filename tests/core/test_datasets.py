@@ -109,6 +109,7 @@ def test_datasets_small_dataset_as_df_gives_table_and_metadata():
     assert df["CD14"].tolist() == [5, 6, 7]
     assert metadata["study"] == "Candidate marker study 1"
     assert df.attrs == metadata
+    assert df["cell_medium"].dtype == object and df["cell_medium"].unique().tolist() == ["DMSO", "IFNG"]  # as LaminDB's
     df2, metadata2 = datasets.small_dataset2(format="df")
     assert df2.columns.tolist() == ["CD8A", "CD4", "CD38", "cell_medium", "cell_type_by_model"]
     assert metadata2["temperature"] == 22.6

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import math
 
 import pytest
@@ -49,8 +51,20 @@ def test_feature_bad_dtype_lists_valid_forms(instance):
         ln.Feature(name="x", dtype="cat[ULabl]")
     with pytest.raises(ln.errors.ValidationError, match="ULabel has no field 'nam'"):
         ln.Feature(name="x", dtype="cat[ULabel.nam]")
-    assert ln.Feature(name="x", dtype="cat").dtype == "cat[ULabel]"
+    assert ln.Feature(name="x", dtype="cat").dtype == "cat"  # as written, as LaminDB keeps it
+    assert ln.Feature(name="z", dtype=" cat[bionty.CellType] ").dtype == "cat[bionty.CellType]"
     assert ln.Feature(name="y", dtype="cat[ULabel|Artifact.key]").dtype == "cat[ULabel|Artifact.key]"
+
+
+def test_feature_constructor_errors_read_as_in_lamindb(instance):
+    ln = instance
+    with pytest.raises(ValueError, match="^Only keyword args allowed$"):
+        ln.Feature("x")
+    with pytest.raises(ValueError, match="^Please pass dtype, one of str, int, float"):
+        ln.Feature(name="x")
+    with pytest.raises(ValueError, match="dtype has to be a dtype string, a type, or of type Record or list\\[Record\\]"):
+        ln.Feature(name="x", dtype=3)
+    assert ln.Feature(name="x", dtype=[ln.ULabel, ln.Artifact]).dtype == "cat[ULabel|Artifact]"
 
 
 def test_features_add_and_get_values(setup_features):
@@ -61,7 +75,7 @@ def test_features_add_and_get_values(setup_features):
     values = artifact.features.get_values()
     assert values == {
         "cell_medium": {"DMSO", "IFNG"},
-        "date_of_study": "2024-12-01",
+        "date_of_study": dt.date(2024, 12, 1),  # a date, as LaminDB returns it
         "n_cells": 3,
         "study": "Candidate marker study 1",
         "study_note": UNS1["study_note"],
@@ -262,6 +276,16 @@ def test_describe_shows_fields_provenance_features_and_labels(setup_features, ca
     assert "cell_medium    cat[ULabel]  DMSO, IFNG" in out
     assert "└── Labels" in out and ".ulabels  ULabel  Candidate marker study 1, DMSO, IFNG" in out
     assert artifact.describe(return_str=True) == out.rstrip("\n")
+
+
+def test_describe_of_an_unsaved_artifact_shows_its_fields(instance, tmp_path, capsys):
+    ln = instance
+    path = tmp_path / "mini.csv"
+    path.write_text("test\n1\n2\n3\n")
+    artifact = ln.Artifact(path, description="test")
+    text = artifact.describe(return_str=True)
+    assert text.startswith("Artifact .csv\n├── General") and ".description = 'test'" in text
+    assert "Provenance" in text and "Labels" not in text  # empty sections are left out
 
 
 # -- values the database cannot store: refused, nothing written (issue 10, items 9 and 26) --

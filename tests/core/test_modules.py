@@ -150,7 +150,7 @@ def test_modules_instance_without_bio_has_no_bio_tables_and_bio_queries_say_how_
         f"Organism is a registry of {without}",
         f"CellType is a registry of {without}",
         f"ArtifactCellType is a registry of {without}",
-        "relations: ['collections', 'ulabels', 'feature_sets', 'input_of_runs']",
+        "relations: ['collections', 'projects', 'references', 'ulabels', 'feature_sets', 'input_of_runs']",
         "ArtifactCellType is a registry of the module 'bio'",
         "artifacts: 0 labels: 1",
     ]

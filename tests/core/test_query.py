@@ -336,3 +336,21 @@ def test_to_dataframe_include_features_is_df_features(instance, labels):
     assert ln.Artifact.to_dataframe(include="features").equals(ln.Artifact.df(features=True))
     both = ln.Artifact.filter().to_dataframe(include=["features", "created_by__handle"])
     assert both.equals(ln.Artifact.filter().df(include="created_by__handle", features=True))
+
+
+@pytest.mark.usefixtures("storage_files")
+def test_latest_version_keeps_the_latest_of_each_family(instance, tmp_path):
+    ln = instance
+    path = tmp_path / "v.txt"
+    first = []
+    for key in ("a.txt", "b.txt"):
+        path.write_text(key)
+        first.append(ln.Artifact(path, key=key).save())
+    path.write_text("a, second version")
+    second = ln.Artifact(path, key="a.txt").save()
+    assert second.stem_uid == first[0].stem_uid
+    qs = ln.Artifact.filter(key__in=["a.txt", "b.txt"]).latest_version()
+    assert sorted(qs.values_list("uid", flat=True)) == sorted([second.uid, first[1].uid])
+    assert ln.Artifact.filter(key="a.txt").latest_version().one() == second
+    with pytest.raises(ValueError, match="Record isn't subclass of `lamindb.core.IsVersioned`"):
+        ln.ULabel.filter().latest_version()

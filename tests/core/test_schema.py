@@ -34,7 +34,7 @@ def test_feature_dtype_from_python_types_and_registries(instance):
                             (dt.datetime, "datetime"), (dt.date, "date"), (dict, "dict"),
                             (ln.ULabel, "cat[ULabel]"), ([ln.ULabel, ln.Artifact], "cat[ULabel|Artifact]")]:
         assert ln.Feature(name=f"f_{expected}", dtype=dtype).dtype == expected
-    with pytest.raises(ln.errors.ValidationError, match="a dtype is a string"):
+    with pytest.raises(ln.errors.ValidationError, match="dtype has to be a dtype string, a type, or of type Record"):
         ln.Feature(name="x", dtype=3)
 
 
@@ -42,7 +42,7 @@ def test_feature_from_df_takes_the_columns_dtypes(instance, df):
     ln = instance
     features = ln.Feature.from_df(df)
     assert [(f.name, f.dtype) for f in features] == [
-        ("feat1", "int"), ("feat2", "float"), ("feat3", "cat[ULabel]"), ("feat4", "str"),
+        ("feat1", "int"), ("feat2", "float"), ("feat3", "cat"), ("feat4", "str"),
         ("feat5", "bool"), ("feat6", "datetime"),
     ]
     assert all(f._state.adding for f in features)

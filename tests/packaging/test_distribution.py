@@ -31,7 +31,7 @@ def test_distribution_is_not_named_like_lamin_labs_package():
 
 def test_distribution_dev_extra_refers_to_itself():
     own = [d for d in PYPROJECT["project"]["optional-dependencies"]["dev"] if d.split("[")[0] in (NAME, "lamindb-core")]
-    assert own == [f"{NAME}[postgres,jupyter,anndata,search,bio,s3]"]
+    assert own == [f"{NAME}[postgres,jupyter,anndata,fcs,search,bio,s3]"]
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(REPO)))

@@ -163,7 +163,7 @@ def s3(instance, s3_server, s3_root, s3_db) -> Iterator:
     try:
         yield ln
     finally:
-        ln.settings._switched = None
+        ln.setup.settings._switch_storage(None)
         ln.setup.connect(previous)
 
 

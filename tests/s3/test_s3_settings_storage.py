@@ -12,7 +12,7 @@ from lamindb_core import errors, object_store
 @pytest.fixture
 def switch_back(s3):
     yield
-    s3.settings._switched = None
+    s3.setup.settings._switch_storage(None)
 
 
 def test_settings_storage_s3_switch_registers_the_bucket_and_stores_there(s3, s3_server, tmp_path, cache_dir, switch_back):
