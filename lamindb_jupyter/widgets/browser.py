@@ -465,7 +465,8 @@ class RegistryBrowser(w.VBox):
         return self.rows.value
 
     def show_record(self, pk: int | None) -> None:
-        """Show a record's ``describe()`` in the detail pane (``None`` or 0 clears it)."""
+        """Show a record's ``describe()`` in the detail pane, and an artifact's path (``None``
+        or 0 clears it)."""
         if self._quiet:
             return
         self._quiet = True
@@ -491,6 +492,10 @@ class RegistryBrowser(w.VBox):
                 + _escape(browsing.describe_record(record))
                 + "</pre>"
             )
+            path = browsing.record_path(record)
+            if path is not None:  # where the data is: a local file or an s3:// URL
+                self.detail.value += f'<div class="lamindb-browser-path">path: <code>{_escape(path)}</code></div>'
+
 
     def export_selection(self) -> Any:
         """Bind the current selection (search and filters, all pages) to the variable named
