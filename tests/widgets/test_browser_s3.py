@@ -9,6 +9,7 @@ import secrets
 import pandas as pd
 
 from lamindb_jupyter.widgets import browse
+from lamindb_jupyter.widgets.browser import SEPARATOR
 
 from test_browser import table_column, table_columns
 
@@ -28,7 +29,9 @@ def test_s3_artifact_rows_features_and_storage_url(s3, s3_root):
     assert table_column(browser, "storage__root")[0] == s3_root
     browser.features.value = True
     assert "temperature" in table_columns(browser)
-    assert table_column(browser, "temperature")[0] == "21.5"
+    assert browser.page.df.loc[artifact.id, "temperature"] == {21.5}
+    line = dict((pk, text) for text, pk in browser.rows.options)[artifact.id]
+    assert line.split(SEPARATOR)[table_columns(browser).index("temperature")].strip() == "21.5"
 
 
 def test_s3_artifact_details_show_describe_and_its_s3_path(s3, s3_root):
