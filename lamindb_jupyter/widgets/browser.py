@@ -486,7 +486,7 @@ class RegistryBrowser(w.VBox):
             except errors.NotFound as exc:
                 self.detail.value = f"<i>{_escape(exc)}</i>"
                 return
-            self.detail.value = (
+            shown = (
                 '<pre style="font-size: var(--jp-code-font-size, 12px); line-height: 1.35; '
                 'margin: 4px 0; white-space: pre-wrap;">'
                 + _escape(browsing.describe_record(record))
@@ -494,8 +494,8 @@ class RegistryBrowser(w.VBox):
             )
             path = browsing.record_path(record)
             if path is not None:  # where the data is: a local file or an s3:// URL
-                self.detail.value += f'<div class="lamindb-browser-path">path: <code>{_escape(path)}</code></div>'
-
+                shown += f'<div class="lamindb-browser-path">path: <code>{_escape(path)}</code></div>'
+            self.detail.value = shown
 
     def export_selection(self) -> Any:
         """Bind the current selection (search and filters, all pages) to the variable named

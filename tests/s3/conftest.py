@@ -6,8 +6,8 @@ Tests here commit (the objects in the bucket cannot be rolled back); each uses c
 
 from __future__ import annotations
 
-import os
 import json
+import os
 import secrets
 import subprocess
 import sys
