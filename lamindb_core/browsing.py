@@ -80,6 +80,7 @@ __all__ = [
     "page_records",
     "parse_filter",
     "record_detail",
+    "record_path",
     "registry_info",
     "supports_features",
     "whole_number",
@@ -499,12 +500,21 @@ def get_record(model: type[models.Model], idlike: int | str):
         raise errors.NotFound(str(exc)) from None
 
 
+def record_path(record: models.Model) -> str | None:
+    """Where a record's data is, as text: an artifact's ``path`` (``/home/me/data/.lamindb/<uid>.csv``
+    or ``s3://my-bucket/lamin/.lamindb/<uid>.csv``); None for a record without data in a storage.
+    Nothing is read from the storage."""
+    if not isinstance(getattr(type(record), "path", None), property) or getattr(record, "storage_id", None) is None:
+        return None
+    return str(record.path)
+
+
 def record_detail(record: models.Model) -> dict[str, Any]:
     """A record's fields and relations as JSON-able data, for the detail panes.
 
     The fields are ``render.record_items`` without foreign keys; to-one relations give
     the related record's label, to-many relations their count and the first few labels
-    (one query each, never one per related record).
+    (one query each, never one per related record); ``path`` is ``record_path``.
     """
     model = type(record)
     fields = [{"name": name, "value": value_json(value)} for name, value in record_items(record, relations=False, missing=True)]
@@ -534,6 +544,7 @@ def record_detail(record: models.Model) -> dict[str, Any]:
         "id": record.pk,
         "uid": getattr(record, "uid", None),
         "label": record_label(record),
+        "path": record_path(record),
         "fields": fields,
         "relations": relations,
         "describe": describe_record(record, relations=relations),

@@ -8,7 +8,8 @@ The backend is chosen by ``LAMIN_CORE_TEST_DB``:
   worker) and dropped at the end, so runs never see each other's rows.
 
 Tests marked ``postgres_only`` or ``sqlite_only`` are skipped on the other backend.
-Fixtures for particular packages live next to their tests (``tests/core/conftest.py``, ...);
+Fixtures for particular packages live next to their tests (``tests/core/conftest.py``, ...),
+the S3 ones in the plugin ``tests/s3_fixtures.py``;
 their per-test rollback is built from ``rolled_back`` here.
 """
 
@@ -33,6 +34,9 @@ os.environ["LAMIN_CORE_HOME"] = str(LAMIN_CORE_HOME)
 
 TEST_DB = os.environ.get("LAMIN_CORE_TEST_DB", "sqlite").strip() or "sqlite"
 POSTGRES_SCHEMES = ("postgresql", "postgres")
+
+# the S3 server and the S3 instance, for tests/s3 and the faces' tests of S3 artifacts
+pytest_plugins = ["s3_fixtures"]
 
 
 def is_postgres(url: str) -> bool:

@@ -14,7 +14,7 @@ authentication (token or cookie), as every Jupyter API does::
         {"registry": "ULabel", "records": [{"id": 3, "uid": ..., "name": ...}], "has_more": false,
          "total": 1, "offset": 0, "limit": 20, "columns": [...]}
     GET /lamindb/registries/ULabel/records/C5PU6WG7
-        {"registry": "ULabel", "id": 3, "fields": [...], "relations": [...], "describe": "..."}
+        {"registry": "ULabel", "id": 3, "path": null, "fields": [...], "relations": [...], "describe": "..."}
 
 The instance a kernel uses is the one it connected to last (``ln.setup.connect``,
 ``ln.setup.init``, or its first query), which the kernel's process notes in the config
@@ -501,8 +501,9 @@ def record_detail(name: str, idlike: str) -> dict[str, Any]:
         idlike: Its id, uid or uid stub.
 
     Returns:
-        ``{"registry", "id", "uid", "label", "fields", "relations", "describe"}``:
-        ``fields`` as ``[{"name", "value"}]``, ``relations`` as ``[{"name", "registry",
+        ``{"registry", "id", "uid", "label", "path", "fields", "relations", "describe"}``:
+        ``path`` where an artifact's data is (``s3://bucket/lamin/.lamindb/<uid>.csv``, None
+        for other records), ``fields`` as ``[{"name", "value"}]``, ``relations`` as ``[{"name", "registry",
         "many", "count", "records"}]``, ``describe`` the text of ``describe()``.
 
     Raises:

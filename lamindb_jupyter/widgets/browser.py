@@ -465,7 +465,8 @@ class RegistryBrowser(w.VBox):
         return self.rows.value
 
     def show_record(self, pk: int | None) -> None:
-        """Show a record's ``describe()`` in the detail pane (``None`` or 0 clears it)."""
+        """Show a record's ``describe()`` in the detail pane, and an artifact's path (``None``
+        or 0 clears it)."""
         if self._quiet:
             return
         self._quiet = True
@@ -485,12 +486,16 @@ class RegistryBrowser(w.VBox):
             except errors.NotFound as exc:
                 self.detail.value = f"<i>{_escape(exc)}</i>"
                 return
-            self.detail.value = (
+            shown = (
                 '<pre style="font-size: var(--jp-code-font-size, 12px); line-height: 1.35; '
                 'margin: 4px 0; white-space: pre-wrap;">'
                 + _escape(browsing.describe_record(record))
                 + "</pre>"
             )
+            path = browsing.record_path(record)
+            if path is not None:  # where the data is: a local file or an s3:// URL
+                shown += f'<div class="lamindb-browser-path">path: <code>{_escape(path)}</code></div>'
+            self.detail.value = shown
 
     def export_selection(self) -> Any:
         """Bind the current selection (search and filters, all pages) to the variable named

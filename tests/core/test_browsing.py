@@ -17,6 +17,7 @@ from lamindb_core.browsing import (
     get_record,
     include_paths,
     parse_filter,
+    record_detail,
     registry_info,
     supports_features,
     whole_number,
@@ -326,3 +327,14 @@ def test_a_search_page_far_past_the_end_is_empty_with_the_real_total(instance, m
     page = fetch_page(build_query(instance.ULabel, search=PREFIX, search_limit=offset + 21), offset, 20)
     assert (page.rows, page.has_more) == (0, False)
     assert page.total == build_query(instance.ULabel, search=PREFIX).count()
+
+
+def test_record_detail_path_is_where_an_artifacts_data_is(instance, tmp_path):
+    ln = instance
+    file = tmp_path / "detail.txt"
+    file.write_text("detail path")
+    artifact = ln.Artifact(file, key="browsing/detail.txt").save()
+    detail = record_detail(artifact)
+    assert detail["path"] == str(artifact.path) == str(artifact.storage.root) + f"/.lamindb/{artifact.uid}.txt"
+    assert record_detail(ln.ULabel(name="no data").save())["path"] is None
+
