@@ -39,6 +39,14 @@ def _general(artifact: models.Model) -> list[str]:
         value = getattr(artifact, name, None)
         if value is not None and value != "":
             lines.append(f".{name} = {value!r}")
+    # where the data is, as LaminDB shows it: the stored copy (a local path or s3://...), or,
+    # before the artifact is saved, the file it is made from
+    try:
+        path = artifact.path
+    except Exception:  # no data to point at (a record made from a key and a suffix only)
+        path = None
+    if path is not None:
+        lines.append(f".path = {path}")
     return lines
 
 

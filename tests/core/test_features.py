@@ -271,6 +271,7 @@ def test_describe_shows_fields_provenance_features_and_labels(setup_features, ca
     artifact.describe()
     out = capsys.readouterr().out
     assert out.startswith("Artifact .h5ad\n├── General\n│   ├── .uid = ")
+    assert f".path = {artifact.path}\n" in out  # where the data is, as in LaminDB
     assert "├── Provenance" in out and ".transform = " in out and ".created_by = " in out
     assert "temperature    float        21.6" in out
     assert "cell_medium    cat[ULabel]  DMSO, IFNG" in out
@@ -285,6 +286,7 @@ def test_describe_of_an_unsaved_artifact_shows_its_fields(instance, tmp_path, ca
     artifact = ln.Artifact(path, description="test")
     text = artifact.describe(return_str=True)
     assert text.startswith("Artifact .csv\n├── General") and ".description = 'test'" in text
+    assert f".path = {path}" in text  # the file it is made from, until it is saved
     assert "Provenance" in text and "Labels" not in text  # empty sections are left out
 
 

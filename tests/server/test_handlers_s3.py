@@ -52,7 +52,7 @@ async def test_s3_artifact_details_show_its_s3_path_storage_and_features(jp_fetc
     assert fields["key"] == s3_artifact.key and fields["size"] == s3_artifact.size > 0
     storage = next(r for r in data["relations"] if r["name"] == "storage")
     assert storage["records"] == [{"id": s3_artifact.storage_id, "label": s3_root}]
-    assert f".storage = {s3_root}" in data["describe"]
+    assert f".storage = {s3_root}" in data["describe"] and f".path = {s3_root}/.lamindb/" in data["describe"]
     assert "temperature  float  21.6" in data["describe"]
 
 
