@@ -350,6 +350,25 @@ class LocalData:
     fields: dict[str, Any]
     fingerprint: Any = None
 
+    def take_name(self, name: str) -> None:
+        """Give temporary data the file name ``name`` in its folder (LaminDB names an unsaved
+        in-memory object's file ``<uid><suffix>``), unless that name is taken: a name in use
+        is never replaced, and the data keeps its temporary name then."""
+        if not self.is_temporary or self.path.name == name:
+            return
+        target = self.path.parent / name
+        try:
+            if self.path.is_dir():
+                os.mkdir(target)  # claims the name; fails if it is taken
+                os.rename(self.path, target)  # onto the empty folder just made
+            else:
+                os.link(self.path, target)  # fails if the name is taken
+                os.unlink(self.path)
+        except OSError:
+            return
+        self.path = target
+        self.fingerprint = _fingerprint(target)
+
     @property
     def expected(self) -> tuple[int, str]:
         """The size and hash that the stored copy must have."""
@@ -436,8 +455,9 @@ def describe_data(
 
     Raises:
         FileNotFoundError: ``data`` names a path that does not exist.
-        ln.errors.InvalidArgument: ``data`` is of another type, a URL, an empty
-            path, or a path that :func:`check_source` refuses.
+        TypeError: ``data`` is neither a path, a DataFrame nor an AnnData.
+        ln.errors.InvalidArgument: a URL, an empty path, or a path that
+            :func:`check_source` refuses.
     """
     if isinstance(data, (str, Path)):
         text = str(data)
@@ -472,10 +492,9 @@ def describe_data(
     elif is_anndata(data):
         suffix, otype, n_obs = suffix or ".h5ad", "AnnData", data.n_obs
     else:
-        raise errors.InvalidArgument(
-            "an Artifact's data is a local file or folder path, a pandas DataFrame or an "
-            f"AnnData, got {type(data).__name__}"
-        )
+        # LaminDB 1.0's type and words (its own tests match them exactly); a path, a
+        # DataFrame or an AnnData are what an artifact takes here
+        raise TypeError("data has to be a string, Path, UPath")
     path = write_temp(data, suffix, temp_folder)
     try:
         if path.is_dir():

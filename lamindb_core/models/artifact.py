@@ -195,9 +195,10 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
                 not a string or repeats that of ``revises``, or a key or path
                 inside ``.lamindb/``.
             TypeError: ``revises`` is not an Artifact.
-            ln.errors.InvalidArgument: the data is of another type, a computed
-                field is passed as well, the key's suffix is not the data's, or
-                a file in a registered storage gets another key than its path.
+            TypeError: the data is neither a path, a DataFrame nor an AnnData.
+            ln.errors.InvalidArgument: a computed field is passed as well, the
+                key's suffix is not the data's, or a file in a registered storage
+                gets another key than its path.
 
         Example:
             >>> artifact = ln.Artifact("./reads.fastq.gz", key="raw/reads.fastq.gz").save()

@@ -243,6 +243,7 @@ def _finish(
         fields["uid"] = revises.stem_uid + increment_base62(revises.uid[16:])
     else:
         fields.setdefault("uid", base62_16_v0())
+    local.take_name(f"{fields['uid']}{fields['suffix']}")
     result.fields = fields
     return result
 

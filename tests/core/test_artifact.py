@@ -210,8 +210,10 @@ def test_artifact_from_df_rejects_other_types(instance):
 
 def test_artifact_rejects_data_it_cannot_store(instance, tmp_path):
     ln = instance
-    with pytest.raises(ln.errors.InvalidArgument, match="local file or folder path, a pandas DataFrame or an AnnData, got int"):
+    with pytest.raises(TypeError, match="^data has to be a string, Path, UPath$"):
         ln.Artifact(42)
+    with pytest.raises(TypeError, match="^data has to be a string, Path, UPath$"):
+        ln.Artifact(True)
     with pytest.raises(FileNotFoundError, match="no such file or folder"):
         ln.Artifact(tmp_path / "missing.txt")
     with pytest.raises(ln.errors.InvalidArgument, match="through S3 URLs .* not gs://"):
@@ -519,6 +521,30 @@ def test_artifact_unsaved_dataframe_leaves_no_temporary_file(instance):
     del artifact
     gc.collect()
     assert not temp.exists()
+
+
+def test_artifact_unsaved_in_memory_data_is_written_under_its_uid(instance):
+    import pandas as pd
+
+    ln = instance
+    first = ln.Artifact.from_df(pd.DataFrame({"a": [5, 6]}), key="folder/hello.parquet").save()
+    # two unsaved new versions of one artifact have one uid: the second keeps a temporary name
+    revision = ln.Artifact.from_df(pd.DataFrame({"a": [7, 8]}), revises=first)
+    other = ln.Artifact.from_df(pd.DataFrame({"a": [9, 10]}), revises=first)
+    assert revision.uid == other.uid
+    assert revision.path.name == f"{revision.uid}.parquet"
+    assert revision.path.parent == ln.settings.cache_dir
+    assert other.path != revision.path and other.path.exists()
+    from lamindb_core.core import datasets
+
+    adata = ln.Artifact.from_anndata(datasets.small_dataset1(format="anndata"), description="x")
+    assert adata.path.name == f"{adata.uid}.h5ad"
+    zarr = ln.Artifact.from_anndata(datasets.small_dataset1(format="anndata"), description="x", format="zarr")
+    assert zarr.path.name == f"{zarr.uid}.zarr" and zarr.path.is_dir()
+    assert pd.read_parquet(revision.path)["a"].tolist() == [7, 8]
+    assert pd.read_parquet(other.path)["a"].tolist() == [9, 10]
+    revision.save()
+    assert revision.load()["a"].tolist() == [7, 8]
 
 
 def test_artifact_saved_dataframe_removes_its_temporary_file(instance):
