@@ -14,7 +14,10 @@ instance; ``record.save()`` calls :func:`transfer_to_default`, which
   that is the latest there is the latest here unless a newer version of it
   was saved here (``Artifact``: one latest version per family).
 
-Many-to-many links (an artifact's labels) are not copied.
+An artifact's data is copied into this instance's storage (``ln.settings.storage``), checked
+and journaled as any new data, unless this instance has registered the storage location
+too: see ``artifact_lifecycle.prepare_transfer``. Many-to-many links (an artifact's labels)
+are not copied.
 """
 
 from __future__ import annotations
@@ -66,8 +69,11 @@ def _transfer(record: Any, seen: dict) -> Any:
         if local is not None:
             seen[key] = local
             return local
+    # a record with data elsewhere (an artifact) prepares its copy: the keys it sets are its own
+    prepare = getattr(record, "_prepare_transfer", None)
+    handled = prepare() if prepare is not None else set()
     for f in model._meta.concrete_fields:
-        if not f.is_relation or f.related_model is None:
+        if not f.is_relation or f.related_model is None or f.name in handled:
             continue
         value = getattr(record, f.attname)
         if value is None:

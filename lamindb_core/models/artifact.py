@@ -798,6 +798,9 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         # where new artifacts go: ln.settings.storage (the instance's folder by default)
         return process_settings.settings.storage_record()
 
+    # Registry.using(...) then save(): the data is copied into this instance's storage
+    _prepare_transfer = artifact_lifecycle.prepare_transfer
+
 
 class ArtifactULabel(BasicRecord, TracksRun):
     """Links an ``Artifact`` to a ``ULabel``, and to the feature it was added for."""

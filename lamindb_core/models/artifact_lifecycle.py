@@ -82,13 +82,64 @@ def unmark_latest(model: type[Artifact], stem: str) -> None:
     model.objects.filter(uid__startswith=stem, is_latest=True).update(is_latest=False)
 
 
+def prepare_transfer(artifact: Artifact) -> set[str]:
+    """Before an artifact read from another instance (``ln.Artifact.using(...)``) is saved
+    here: its data is to be copied into this instance's storage (``ln.settings.storage``).
+
+    The data is read where the other instance keeps it (a bucket's object through the local
+    cache) and saved like new data: copied, checked against its size and hash, journaled,
+    its record written only once the copy is complete. The copy keeps the artifact's uid
+    (it is the same artifact), its key (as a key, not a path) and its fields. Returns the
+    foreign keys set here (``storage``), which the transfer does not map.
+
+    Nothing is copied for an artifact whose storage location this instance has registered
+    too (the same ``Storage`` uid: a bucket a team shares) or that has no data (a record
+    made without any: no hash).
+
+    Raises:
+        FileNotFoundError: the other instance has no data where its record says.
+        ln.errors.IntegrityError: the data there is not what its record says (size or hash).
+    """
+    source_db = artifact._state.db
+    source_storage = artifact.storage  # read from the other instance
+    if type(source_storage).objects.filter(uid=source_storage.uid).exists():
+        return set()
+    try:
+        path = artifact.cache(is_run_input=False)
+    except FileNotFoundError:
+        if artifact.hash is None:
+            return set()
+        raise FileNotFoundError(
+            f"cannot transfer {artifact!r} from {source_db}: its data is missing from "
+            f"{artifact._storage_url() if source_storage.is_cloud else artifact.path}; nothing was saved"
+        ) from None
+    local = files.describe_data(path)
+    size, hash_ = local.expected
+    if size != artifact.size or (local.fields["_hash_type"] == artifact._hash_type and hash_ != artifact.hash):
+        raise errors.IntegrityError(
+            f"cannot transfer {artifact!r} from {source_db}: its data ({path}) has size {size} and hash "
+            f"{hash_}, its record says {artifact.size} and {artifact.hash}; nothing was saved"
+        )
+    for name in ("size", "hash", "_hash_type", "n_files"):
+        if local.fields.get(name) is not None:
+            setattr(artifact, name, local.fields[name])
+    artifact._local_data = local
+    artifact._revises = None
+    artifact.__dict__["_transferred"] = True  # keeps its uid: not a new version of a key here
+    # (by id: Django refuses an object of this database on a record of the other)
+    artifact.storage_id = artifact._default_storage().pk
+    artifact._key_is_virtual = True  # stored under its uid here; the key stays what it was
+    return {"storage"}
+
+
 def same_content_or_key(artifact: Artifact) -> tuple[Artifact | None, Artifact | None]:
     """In ``save()``: the saved artifact with the same content (in the trash too), and
     else the latest version under the artifact's key (for a new artifact without
     ``revises``), in one query."""
     model = type(artifact)
     wanted = Q(hash=artifact.hash)
-    if artifact._revises is None and artifact.key is not None:
+    if artifact._revises is None and artifact.key is not None and not artifact.__dict__.get("_transferred"):
+        # (an artifact transferred from another instance keeps its uid and versions)
         # the latest version is in the trash only if all versions are: new
         # content under its key is still its next version
         wanted |= Q(key=artifact.key, storage_id=artifact.storage_id, is_latest=True)

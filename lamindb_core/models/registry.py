@@ -374,7 +374,8 @@ class Registry(ModelBase):
 
         The full query API works on the result (``filter``, ``get``, ``df``,
         ``search``, ``lookup``). Saving a record read this way copies it (and
-        its parents) into the current instance, once.
+        its parents) into the current instance, once; an artifact's data is
+        copied into this instance's storage (``ln.settings.storage``).
 
         Args:
             instance: ``"owner/name"`` (or ``"name"`` of the local user).

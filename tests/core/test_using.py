@@ -43,6 +43,7 @@ def other(instance, tmp_path_factory):
         _pg(f'CREATE DATABASE "{name}"')
         db = urlunsplit(urlsplit(TEST_DB)._replace(path="/" + name))
     code = f"""
+        import pathlib
         import lamindb_core as ln
         ln.setup.init(storage={str(storage)!r}, db={db!r}, name="other")
         ln.save([ln.ULabel(name=f"ULabel{{i}}") for i in range(1, 8)])
@@ -55,6 +56,10 @@ def other(instance, tmp_path_factory):
         artifact.ulabels.add(ln.ULabel.get(name="ULabel1"))
         ln.Feature(name="using_batch", dtype="cat[ULabel]").save()
         artifact.features.add_values({{"cell_medium": "DMEM", "using_batch": "ULabel2"}})
+        for name in ("measurements", "corrupted", "missing"):
+            path = pathlib.Path({str(storage.parent)!r}) / f"{{name}}.csv"
+            path.write_text(f"sample,{{name}}\\n1,2.5\\n")
+            ln.Artifact(path, key=f"raw/{{name}}.csv", description=name).save()
     """
     result = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)], env=os.environ.copy(), capture_output=True, text=True, timeout=120
@@ -164,6 +169,39 @@ def test_using_transfer_maps_foreign_keys(instance, other):
     assert local.storage.uid == remote_storage.uid
     assert local.storage.root == remote_storage.root
     assert local.space_id == 1
+
+
+@pytest.mark.no_rollback  # the copy's file goes when the deletion commits
+def test_using_transfer_copies_the_data_into_this_instance_s_storage(instance, other, capsys):
+    ln = instance
+    remote = ln.Artifact.using(other).get(key="raw/measurements.csv")
+    remote_path = remote.path
+    remote.save()
+    local = ln.Artifact.get(key="raw/measurements.csv")
+    assert local.uid == remote.uid and local.hash == remote.hash and local.size == remote.size
+    assert local.storage.root == str(ln.settings.storage.root)  # this instance's storage, not the other's
+    assert local.path != remote_path and local.path.read_text() == "sample,measurements\n1,2.5\n"
+    assert local.load().columns.tolist() == ["sample", "measurements"]
+    # the copy is this instance's own: deleting it leaves the other instance's data
+    ln.Artifact.using(other).get(key="raw/measurements.csv").save()
+    assert "is in this instance already" in capsys.readouterr().out
+    assert ln.Artifact.filter(key="raw/measurements.csv").count() == 1
+    local.delete(permanent=True)
+    assert not local.path.exists() and remote_path.exists()
+
+
+def test_using_transfer_refuses_data_that_is_not_what_its_record_says(instance, other):
+    ln = instance
+    corrupted = ln.Artifact.using(other).get(key="raw/corrupted.csv")
+    corrupted.path.write_text("sample,corrupted\n1,9.5\n")  # same size, other content
+    with pytest.raises(ln.errors.IntegrityError, match="its record says"):
+        corrupted.save()
+    missing = ln.Artifact.using(other).get(key="raw/missing.csv")
+    missing.path.unlink()
+    with pytest.raises(FileNotFoundError, match="its data is missing"):
+        missing.save()
+    assert not ln.Artifact.filter(key__in=["raw/corrupted.csv", "raw/missing.csv"]).exists()
+    assert not ln.Storage.filter(uid=ln.Storage.using(other).get(pk=corrupted.storage_id).uid).exists()
 
 
 def test_using_the_current_instance_is_the_default_database(instance):

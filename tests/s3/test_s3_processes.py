@@ -78,21 +78,36 @@ def test_cache_s3_two_processes_at_once_get_the_whole_file(s3, tmp_path):
     assert [p.name for p in cache.rglob("*") if p.name.endswith(".tmp")] == []
 
 
-def test_using_s3_artifact_transferred_to_a_local_instance_reads_the_bucket(s3, s3_root, tmp_path, cache_dir):
+def test_using_transfer_copies_between_a_bucket_and_a_local_instance(s3, s3_root, tmp_path, cache_dir):
     ln = s3
     source = tmp_path / "t.txt"
     source.write_bytes(secrets.token_bytes(40))
     artifact = ln.Artifact(source, key=f"transfer/{secrets.token_hex(3)}.txt").save()
     url = str(artifact.path)
+    back = tmp_path / "back.txt"
+    back.write_bytes(secrets.token_bytes(30))
     ln.setup.connect("pytest")
     try:
         remote = ln.Artifact.using("pytest-s3").get(uid=artifact.uid)
         remote.save()
         local = ln.Artifact.get(uid=artifact.uid)
-        assert local.storage.root == s3_root and local.storage.type == "s3"
-        assert local.cache().read_bytes() == source.read_bytes()
-        local.delete(permanent=True)  # the other instance's object stays
-        assert object_store.exists(url)
-        ln.Storage.filter(root=s3_root).delete()
+        # a copy in this instance's own folder; the bucket is not registered here
+        assert local.storage.type == "local" and local.storage.root == str(ln.settings.storage.root)
+        assert local.path.read_bytes() == source.read_bytes()
+        assert not ln.Storage.filter(root=s3_root).exists()
+        local.delete(permanent=True)
+        assert object_store.exists(url)  # the other instance's object stays
+        mine = ln.Artifact(back, key=f"transfer/{secrets.token_hex(3)}.txt").save()
+    finally:
+        ln.setup.connect("pytest-s3")
+    # the other way: a local instance's artifact goes up into this instance's bucket
+    ln.Artifact.using("pytest").get(uid=mine.uid).save()
+    there = ln.Artifact.get(uid=mine.uid)
+    assert there.storage.root == s3_root and object_store.exists(str(there.path))
+    assert there.cache().read_bytes() == back.read_bytes()
+    there.delete(permanent=True)
+    ln.setup.connect("pytest")
+    try:
+        ln.Artifact.get(uid=mine.uid).delete(permanent=True)
     finally:
         ln.setup.connect("pytest-s3")
