@@ -367,15 +367,31 @@ def test_delete_of_a_transferred_artifact_keeps_the_other_instances_file(instanc
     remote = ln.Artifact.using(slug).get(key="shared/data.txt")
     remote.save()
     local = ln.Artifact.get(key="shared/data.txt")
-    assert local.path == source_path  # the record points at the other instance's file
+    # the data was copied: this instance's own copy, the other instance's file untouched
+    assert local.path != source_path and local.path.read_bytes() == source_path.read_bytes()
+    copy = local.path
+    capsys.readouterr()
+    with commit_callbacks():
+        local.delete(permanent=True)
+    assert not ln.Artifact.objects.filter(key="shared/data.txt").exists()
+    assert source_path.exists() and not copy.exists()
+    assert ln.Artifact.using(slug).get(key="shared/data.txt").path == source_path
+
+
+def test_transfer_from_a_storage_registered_here_too_references_it_and_delete_keeps_it(instance, source, capsys):
+    ln = instance
+    slug, source_path = source
+    remote = ln.Artifact.using(slug).get(key="shared/data.txt")
+    ln.Storage.using(slug).get(pk=remote.storage_id).save()  # the other's storage, registered here too
+    remote.save()
+    local = ln.Artifact.get(key="shared/data.txt")
+    assert local.path == source_path  # nothing copied: the record points at the shared location
     capsys.readouterr()
     with commit_callbacks():
         local.delete(permanent=True)
     out = capsys.readouterr().out
-    assert not ln.Artifact.objects.filter(key="shared/data.txt").exists()
     assert source_path.exists()
     assert "deleted the record only" in out and str(source_path) in out
-    assert ln.Artifact.using(slug).get(key="shared/data.txt").path == source_path
 
 
 def test_queryset_delete_of_a_transferred_artifact_keeps_the_other_instances_file(instance, source, tmp_path):
