@@ -90,6 +90,8 @@ export interface IRecordDetail {
   id: number;
   uid: string | null;
   label: string;
+  /** Where an artifact's data is (`s3://...` or a local path); null for other records. */
+  path: string | null;
   fields: { name: string; value: unknown }[];
   relations: {
     name: string;

@@ -701,10 +701,24 @@ export class RegistriesPanel extends Widget {
       }
     });
     title.appendChild(insert);
-    this._detail.replaceChildren(
-      title,
-      element('pre', 'jp-lamindb-describe', detail.describe)
-    );
+    const parts: HTMLElement[] = [title];
+    if (detail.path) {
+      // where the data is, local or in a bucket: selectable, and copied with one click
+      const line = element('div', 'jp-lamindb-path');
+      const copy = element('button', 'jp-lamindb-copy-path jp-Button', 'Copy');
+      copy.title = 'Copy the path to the clipboard';
+      copy.addEventListener('click', () => {
+        void navigator.clipboard?.writeText(detail.path ?? '');
+      });
+      line.append(
+        element('span', 'jp-lamindb-path-label', 'path'),
+        element('code', 'jp-lamindb-path-value', detail.path),
+        copy
+      );
+      parts.push(line);
+    }
+    parts.push(element('pre', 'jp-lamindb-describe', detail.describe));
+    this._detail.replaceChildren(...parts);
   }
 
   private _instance: HTMLSpanElement;

@@ -56,6 +56,8 @@ SETUP_INSTANCE = textwrap.dedent(
     ln.setup.init(storage=sys.argv[1], name="browser-test")
     ln.save([ln.ULabel(name=name) for name in json.loads(sys.argv[2])])
     ln.Feature(name="temperature", dtype="float").save()
+    import pandas as pd
+    ln.Artifact.from_df(pd.DataFrame({"well": ["A1", "A2"], "signal": [0.5, 0.7]}), key="plates/plate01.parquet").save()
     ln.setup.init(storage=sys.argv[3], name="other-lab")
     ln.save([ln.ULabel(name=name) for name in json.loads(sys.argv[4])])
     ln.setup.connect("browser-test")

@@ -283,6 +283,16 @@ def test_panel_table_insert_code_and_themes(lab, chromium, tmp_path, save_artifa
             f"() => document.querySelectorAll('{NOTEBOOK} .jp-Cell')[1]?.querySelector('.cm-content')?.innerText.endsWith('ulabel = ln.ULabel.get(\"{other_uid}\")\\nulabel')"
         )
 
+        # an artifact's details start with where its data is
+        panel.locator(".jp-lamindb-registry-picker").select_option("Artifact")
+        panel.locator(".jp-lamindb-row td", has_text="plates/plate01.parquet").click()
+        path = panel.locator(".jp-lamindb-path-value")
+        path.wait_for()
+        artifact_uid = panel.locator(".jp-lamindb-row.jp-mod-selected").get_attribute("data-uid")
+        assert path.inner_text().endswith(f"/.lamindb/{artifact_uid}.parquet"), path.inner_text()
+        panel.locator(".jp-lamindb-describe", has_text="plates/plate01.parquet").wait_for()
+        page.screenshot(path=str(tmp_path / "panel-artifact-path.png"))
+
         # the dark theme: the panel's colours follow
         light = panel.evaluate("n => getComputedStyle(n).backgroundColor")
         page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
