@@ -202,6 +202,7 @@ class Collection(Record, IsVersioned, TracksRun, TracksUpdates):
                 ignore_conflicts=True,
             )
 
+        revises = self._revises
         with transaction.atomic():
             if self._revises is not None:
                 self._save_version(insert)
@@ -211,8 +212,8 @@ class Collection(Record, IsVersioned, TracksRun, TracksUpdates):
             if self.run_id is not None:
                 run = self.run
                 provenance.record_inputs(artifacts, run=run)
-                if self._revises is not None:
-                    provenance.record_inputs(self._revises, run=run)
+                if revises is not None:
+                    provenance.record_inputs(revises, run=run)
                 provenance.record_outputs([self])
         self._artifacts = None
         return self
