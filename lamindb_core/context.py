@@ -47,8 +47,8 @@ def current_cell() -> tuple[str | None, int | None] | None:
 
     The kernel (ipykernel) knows the ``execute_request`` it is answering: JupyterLab and
     Notebook 7 send the cell's id in its metadata (``cellId``; newer frontends also in
-    its content as ``cell_id``), and the kernel counts executions (the ``In [n]`` a
-    frontend shows). A plain IPython shell or a script has no such request: None.
+    its content as ``cell_id``); the execution count is the ``In [n]`` the frontend
+    shows. A plain IPython shell or a script has no such request: None.
 
     Example:
         >>> current_cell()   # in a JupyterLab cell shown as [3]
@@ -73,5 +73,8 @@ def current_cell() -> tuple[str | None, int | None] | None:
     metadata = parent.get("metadata") or {}
     content = parent.get("content") or {}
     cell_id = metadata.get("cellId") or content.get("cell_id")
-    count = getattr(kernel, "execution_count", None)
-    return (str(cell_id) if cell_id else None, count if isinstance(count, int) else None)
+    # In[n] is the source of cell [n]: while a cell runs, its source is the last one stored
+    # (IPython 9 increments execution_count before a cell runs, IPython 8 after it)
+    history = getattr(getattr(shell, "history_manager", None), "input_hist_raw", None)
+    count = len(history) - 1 if history else None
+    return (str(cell_id) if cell_id else None, count)
