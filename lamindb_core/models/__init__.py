@@ -13,7 +13,7 @@ from .project import (
 from .param import ArtifactParamValue, Param, ParamValue, RunParamValue, SchemaParam
 from .record import BasicRecord, IsVersioned, Record, TracksRun, TracksUpdates
 from .registry import Registry
-from .run import Run
+from .run import Run, RunCell
 from .space import Space
 from .storage import Storage
 from .transform import Transform
@@ -54,6 +54,7 @@ __all__ = [
     "Record",
     "Registry",
     "Run",
+    "RunCell",
     "RunParamValue",
     "ArtifactParamValue",
     "SchemaParam",

@@ -12,11 +12,11 @@ from django.db.models import Q
 from django.db.models.functions import Substr
 
 from .. import bucket_files, errors, files, lineage, loaders, object_store, process_settings, storage_paths
-from ..context import context, current_run_id
+from ..context import current_run_id
 from ..instance import current_instance
 from ..logger import logger
 from ..uids import base62_16_v0, increment_base62
-from . import artifact_batch, artifact_data, artifact_lifecycle
+from . import artifact_batch, artifact_data, artifact_lifecycle, provenance
 from .annotations import FeaturesDescriptor
 from .artifact_query import ArtifactManager, ArtifactQuerySet
 from .describe import artifact_tree
@@ -458,17 +458,8 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         return access
 
     def _track_run_input(self, is_run_input: bool | None) -> None:
-        # LaminDB's lineage: data that a tracked run reads is an input of the run,
-        # unless the run made it (an output cannot be its own run's input) or it
-        # is not saved yet (it has no row to link)
-        run = context.run
-        if is_run_input is True and run is None:
-            raise errors.InvalidArgument("is_run_input=True needs a run: call ln.track() first")
-        if is_run_input is False or run is None or self._state.adding or self.run_id == run.id:
-            return
-        if is_run_input is None and not process_settings.settings.track_run_inputs:
-            return
-        self.input_of_runs.add(run)
+        # LaminDB's lineage: what a tracked run reads is its input (never its own output)
+        provenance.record_inputs(self, is_run_input)
 
     @property
     def versions(self) -> ArtifactQuerySet:
@@ -513,10 +504,13 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         self._check_storable_many([self])
         self._fill_defaults()
         if not self._state.adding or self._local_data is None:
-            if not self._state.adding:
+            created = self._state.adding
+            if not created:
                 self._check_location_unchanged()
             super().save(*args, **kwargs)
             self._saved_key_suffix = (self.key, self.suffix)
+            if created and not self._state.adding:
+                provenance.record_outputs([self])
             return self
         # the hash below finds same content: it must still be the data's
         self._local_data.check_unchanged()
@@ -537,6 +531,7 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         if not inserted:
             return self
         self._saved_key_suffix = (self.key, self.suffix)
+        provenance.record_outputs([self])
         if previous is not None:
             previous.is_latest = False
             logger.important(f"created version {self.uid[16:]} of artifact '{self.stem_uid}' (key {self.key!r})")

@@ -17,6 +17,7 @@ from .. import bucket_files, files, object_store, progress, recovery
 from ..bulk import BATCH_SIZE
 from ..logger import logger
 from ..uids import base62_16_v0
+from . import provenance
 from .storage import Storage, db_session
 
 if TYPE_CHECKING:
@@ -112,6 +113,7 @@ def insert(model: type[Artifact], artifacts: list[Artifact], saved: list) -> Non
         try:
             with transaction.atomic():
                 model._base_manager.bulk_create(batch, batch_size=BATCH_SIZE)
+                provenance.record_outputs(batch)
         except IntegrityError:
             # another process saved the same content or key meanwhile: save
             # these one by one, which returns the existing artifacts

@@ -16,6 +16,7 @@ from ..context import current_run_id
 from ..logger import logger
 from ..mapped import MappedCollection
 from ..uids import base62_16_v0
+from . import provenance
 from .artifact import Artifact
 from .record import ID_HELP, BasicRecord, IsVersioned, Record, TracksRun, TracksUpdates
 
@@ -90,6 +91,11 @@ class Collection(Record, IsVersioned, TracksRun, TracksUpdates):
     artifacts = models.ManyToManyField(
         "core.Artifact", through="CollectionArtifact", related_name="collections", blank=True,
         help_text="The artifacts in the collection.",
+    )
+    input_of_runs = models.ManyToManyField(
+        "core.Run", related_name="input_collections", blank=True,
+        help_text="The runs that used the collection as an input: its load(), cache(), open() or mapped() in a "
+        "tracked run records it.",
     )
 
 
@@ -196,11 +202,19 @@ class Collection(Record, IsVersioned, TracksRun, TracksUpdates):
                 ignore_conflicts=True,
             )
 
+        revises = self._revises
         with transaction.atomic():
             if self._revises is not None:
                 self._save_version(insert)
             else:
                 insert()
+            # LaminDB's lineage: the run that makes a collection read its artifacts (and the version it revises)
+            if self.run_id is not None:
+                run = self.run
+                provenance.record_inputs(artifacts, run=run)
+                if revises is not None:
+                    provenance.record_inputs(revises, run=run)
+                provenance.record_outputs([self])
         self._artifacts = None
         return self
 
@@ -234,11 +248,43 @@ class Collection(Record, IsVersioned, TracksRun, TracksUpdates):
     def cache(self, is_run_input: bool | None = None) -> list[Path]:
         """Local paths of the artifacts' data, in order.
 
+        Args:
+            is_run_input: Whether the collection becomes an input of the run that
+                ``ln.track()`` started (``collection.input_of_runs``); ``None``
+                (the default) follows ``ln.settings.track_run_inputs``. Lineage is
+                recorded for the collection, not for each of its artifacts.
+
         Example:
             >>> collection.cache()
             [PosixPath('/home/me/mydata/.lamindb/...0000.parquet'), ...]
         """
-        return [artifact.cache(is_run_input=is_run_input) for artifact in self._artifact_list()]
+        paths = [artifact.cache(is_run_input=False) for artifact in self._artifact_list()]
+        provenance.record_inputs(self, is_run_input)
+        return paths
+
+    def open(self, is_run_input: bool | None = None) -> Any:
+        """The artifacts' tables as one ``pyarrow.dataset.Dataset``, read lazily.
+
+        Args:
+            is_run_input: As in ``cache()``.
+
+        Raises:
+            ValueError: the artifacts are not all ``.parquet`` (or all ``.csv``) files.
+
+        Example:
+            >>> collection.open().to_table().num_rows
+            300
+        """
+        artifacts = self._artifact_list()
+        suffixes = {a.suffix for a in artifacts}
+        if len(suffixes) != 1 or not suffixes <= {".parquet", ".csv"}:
+            raise ValueError(f"open() reads collections of .parquet or .csv files, not {sorted(suffixes)}")
+        import pyarrow.dataset as ds
+
+        paths = [str(artifact.cache(is_run_input=False)) for artifact in artifacts]
+        dataset = ds.dataset(paths, format=suffixes.pop().lstrip("."))
+        provenance.record_inputs(self, is_run_input)
+        return dataset
 
     def load(self, join: Literal["inner", "outer"] = "outer", is_run_input: bool | None = None, **kwargs) -> Any:
         """Load the artifacts and concatenate them: one DataFrame or one AnnData
@@ -246,6 +292,7 @@ class Collection(Record, IsVersioned, TracksRun, TracksUpdates):
 
         Args:
             join: ``"outer"`` keeps all columns (variables), ``"inner"`` the common ones.
+            is_run_input: As in ``cache()``.
 
         Raises:
             RuntimeError: the artifacts have different suffixes.
@@ -256,16 +303,20 @@ class Collection(Record, IsVersioned, TracksRun, TracksUpdates):
         artifacts = self._artifact_list()
         if len({a.suffix for a in artifacts}) != 1:
             raise RuntimeError("Can only load collections where all artifacts have the same suffix")
-        objects = [artifact.load(is_run_input=is_run_input) for artifact in artifacts]
+        objects = [artifact.load(is_run_input=False) for artifact in artifacts]
         if files.is_dataframe(objects[0]):
             import pandas as pd
 
-            return pd.concat(objects, join=join)
-        if files.is_anndata(objects[0]):
+            loaded = pd.concat(objects, join=join)
+        elif files.is_anndata(objects[0]):
             import anndata as ad
 
-            return ad.concat(objects, join=join, label="artifact_uid", keys=[a.uid for a in artifacts])
-        return objects
+            loaded = ad.concat(objects, join=join, label="artifact_uid", keys=[a.uid for a in artifacts])
+        else:
+            loaded = objects
+        # recorded once loading succeeded
+        provenance.record_inputs(self, is_run_input)
+        return loaded
 
     def mapped(self, layers_keys: str | list[str] | None = None, obs_keys: str | list[str] | None = None,
                obsm_keys: str | list[str] | None = None, obs_filter: dict[str, Any] | None = None,
@@ -277,7 +328,8 @@ class Collection(Record, IsVersioned, TracksRun, TracksUpdates):
         training loops: ``len(ds)`` rows, ``ds[i]`` a dict of the ``X`` row and
         the ``obs`` labels (encoded as integers); a PyTorch ``DataLoader`` takes it.
 
-        Artifacts of other suffixes are left out, with a warning.
+        Artifacts of other suffixes are left out, with a warning. ``is_run_input``
+        is as in ``cache()``.
 
         Example:
             >>> with collection.mapped(obs_keys="cell_type") as ds:
@@ -288,11 +340,13 @@ class Collection(Record, IsVersioned, TracksRun, TracksUpdates):
             if artifact.suffix != ".h5ad":
                 logger.warning(f"Ignoring artifact with suffix {artifact.suffix}")
                 continue
-            paths.append(artifact.path if stream else artifact.cache(is_run_input=is_run_input))
-        return MappedCollection(
+            paths.append(artifact.path if stream else artifact.cache(is_run_input=False))
+        mapped = MappedCollection(
             paths, layers_keys=layers_keys, obs_keys=obs_keys, obsm_keys=obsm_keys, obs_filter=obs_filter,
             join=join, encode_labels=encode_labels, unknown_label=unknown_label, dtype=dtype,
         )
+        provenance.record_inputs(self, is_run_input)
+        return mapped
 
     def delete(self, permanent: bool | None = None) -> None:
         """Move the collection to the trash, or delete it for good; its artifacts stay.

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from ..instance import current_user_id
 from ..uids import base62_20
 from .param import ParamsDescriptor
-from .record import ID_HELP, Record
+from .record import ID_HELP, BasicRecord, Record
 
 
 class Run(Record):
@@ -112,3 +115,101 @@ class Run(Record):
         if transform is not None and getattr(getattr(transform, "_state", None), "adding", False):
             raise ValueError("Please save transform record before creating a run")
         super().__init__(**kwargs)
+
+    def cells(self) -> Any:
+        """What the run read and wrote, and in which notebook cell: a DataFrame.
+
+        One row per input and output of the run (artifacts and collections:
+        ``run.input_artifacts``, ``run.output_artifacts``, ``run.input_collections``,
+        ``run.output_collections``), inputs first, with columns
+
+        - ``direction``: ``"input"`` (loaded, cached or opened in the run) or
+          ``"output"`` (saved in the run),
+        - ``registry``: ``"Artifact"`` or ``"Collection"``,
+        - ``uid``, ``key`` and ``description`` of the record,
+        - ``cell_id`` and ``execution_count``: the Jupyter notebook cell that
+          read the input (the last one that did) or saved the output, as the
+          notebook shows it (``[3]``); empty (``None``) for a script, a plain
+          IPython session, or records linked by hand.
+
+        Example:
+            >>> ln.track()
+            >>> df = ln.Artifact.get(key="raw.parquet").load()    # cell [2]
+            >>> ln.Artifact.from_df(df.head(), key="head.parquet").save()   # cell [3]
+            >>> ln.context.run.cells()
+              direction  registry                   uid           key description  cell_id  execution_count
+            0     input  Artifact  Vd5t0CmQ4bBsmG5S0000   raw.parquet        None  a1b2...                2
+            1    output  Artifact  jB1NZZEEZhEcQq8y0000  head.parquet        None  c3d4...                3
+        """
+        import pandas as pd
+
+        found = {
+            (c.direction, "Artifact" if c.artifact_id is not None else "Collection", c.artifact_id or c.collection_id):
+            (c.cell_id, c.execution_count)
+            for c in self.cell_records.all()
+        }
+        rows = []
+        for direction, relations in (("input", ("input_artifacts", "input_collections")),
+                                     ("output", ("output_artifacts", "output_collections"))):
+            for relation in relations:
+                registry = "Artifact" if relation.endswith("artifacts") else "Collection"
+                for record in getattr(self, relation).order_by("id"):
+                    cell_id, count = found.get((direction, registry, record.id), (None, None))
+                    rows.append({
+                        "direction": direction, "registry": registry, "uid": record.uid, "key": record.key,
+                        "description": record.description, "cell_id": cell_id, "execution_count": count,
+                    })
+        columns = ["direction", "registry", "uid", "key", "description", "cell_id", "execution_count"]
+        frame = pd.DataFrame(rows, columns=columns)
+        return frame.astype({"execution_count": "Int64"})
+
+
+class RunCell(BasicRecord):
+    """The notebook cell in which a run read an input or saved an output.
+
+    Written in Jupyter only (see ``Run.cells()``, which reads it): one row per run,
+    record and direction. An output keeps the cell that saved it first; an input
+    has the cell that read it last (a notebook re-run in its re-started run
+    updates it).
+    """
+
+    _is_link_table = True
+
+    id = models.BigAutoField(primary_key=True, help_text="Integer id of the row.")
+    run = models.ForeignKey(
+        Run, models.CASCADE, related_name="cell_records",
+        help_text="The run that read or wrote the record.",
+    )
+    artifact = models.ForeignKey(
+        "core.Artifact", models.CASCADE, null=True, blank=True, default=None, related_name="run_cells",
+        help_text="The artifact read or written; None for a collection.",
+    )
+    collection = models.ForeignKey(
+        "core.Collection", models.CASCADE, null=True, blank=True, default=None, related_name="run_cells",
+        help_text="The collection read or written; None for an artifact.",
+    )
+    direction = models.CharField(
+        max_length=6, db_index=True,
+        help_text="'input' (loaded, cached or opened) or 'output' (saved).",
+    )
+    cell_id = models.CharField(
+        max_length=255, null=True, blank=True, default=None, db_index=True,
+        help_text="The notebook cell's id (nbformat 4.5 cell id), as the frontend sent it; None if unknown.",
+    )
+    execution_count = models.IntegerField(
+        null=True, blank=True, default=None,
+        help_text="The cell's execution count, the [n] the notebook shows.",
+    )
+    recorded_at = models.DateTimeField(auto_now=True, help_text="When the cell read or wrote the record (last).")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "artifact", "direction"], condition=Q(artifact__isnull=False),
+                name="runcell_one_per_artifact",
+            ),
+            models.UniqueConstraint(
+                fields=["run", "collection", "direction"], condition=Q(collection__isnull=False),
+                name="runcell_one_per_collection",
+            ),
+        ]

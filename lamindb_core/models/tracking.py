@@ -8,8 +8,6 @@ that records saved now point to) lives in ``lamindb_core.context``.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import os
 import sys
@@ -25,6 +23,7 @@ from ..instance import current_user_id
 from ..logger import logger
 from ..uids import base62_12
 from .run import Run
+from .run_report import hash_text, read_source, save_source_and_report
 from .transform import Transform, update_key_note
 
 __all__ = ["Context", "context", "track", "finish"]
@@ -65,12 +64,6 @@ def notebook_title(path: Path) -> str | None:
                 if line.startswith("# "):
                     return line[2:].strip()
     return None
-
-
-def hash_text(text: str) -> str:
-    """The hash of a script's source code, as ``Transform.hash`` stores it."""
-    digest = hashlib.md5(text.encode()).digest()
-    return base64.urlsafe_b64encode(digest).decode()[:22]
 
 
 def _script() -> tuple[Path | None, str | None]:
@@ -293,7 +286,7 @@ class Context:
         logger.important(self._logging_message_track)
 
     def _track_source_code(self, *, path: str | Path | None, interactive: bool = False) -> tuple[Path | None, str]:
-        """The script (``.py``: a script; ``.Rmd``, ``.qmd``: a notebook) and its type."""
+        """The script (``.py``: a script; ``.ipynb``, ``.Rmd``, ``.qmd``: a notebook) and its type."""
         if path is None:
             found, key = (None, None) if interactive else _script()
         else:
@@ -301,11 +294,8 @@ class Context:
         self._key = key
         if found is None:
             return None, "notebook" if interactive else "script"
-        transform_type = "notebook" if found.suffix in {".Rmd", ".qmd"} else "script"
-        try:
-            source = found.read_text()
-        except (OSError, UnicodeDecodeError):
-            source = None
+        transform_type = "notebook" if found.suffix in {".ipynb", ".Rmd", ".qmd"} else "script"
+        source = read_source(found)
         self._source = {"source_code": source, "hash": hash_text(source)} if source is not None else {}
         return found, transform_type
 
@@ -345,9 +335,9 @@ class Context:
 
     def _current_hash(self) -> str | None:
         if self._source.get("hash") is None and self._path is not None and self._path.exists():
-            try:
-                source = self._path.read_text()
-            except (OSError, UnicodeDecodeError):
+            # a notebook's source is its cells' code and text (run_report.notebook_source)
+            source = read_source(self._path)
+            if source is None:
                 return None
             self._source = {"source_code": source, "hash": hash_text(source)}
         return self._source.get("hash")
@@ -378,15 +368,16 @@ class Context:
                 if candidate.key not in posix:
                     continue
                 key = candidate.key
-                unchanged = candidate.hash == self._current_hash() and candidate.type != "notebook"
+                # an unchanged notebook or script is the same transform (LaminDB 1.0 gave a
+                # notebook a new version each time, anticipating changes: finish() does that
+                # here if the notebook did change)
+                unchanged = candidate.hash == self._current_hash()
                 if candidate.created_by_id == user_id and (candidate.source_code is None or unchanged):
                     transform = candidate
                 else:
                     uid, revises = Transform._next_version(candidate, None)
                     message = f"there already is a {candidate.type} with `key` '{candidate.key}'"
-                    if candidate.hash == self._current_hash() and candidate.type == "notebook":
-                        message += " -- anticipating changes"
-                    elif candidate.created_by_id != user_id:
+                    if candidate.created_by_id != user_id:
                         message += f" -- {candidate.created_by.handle} already works on this draft"
                     message += f", creating new version '{uid}'"
                 matched = True
@@ -456,7 +447,7 @@ class Context:
                 f'`ln.track("{Transform._next_version(transform, None)[0]}")` or a new transform with a '
                 f'*different* filedescription and `ln.track("{base62_12()}0000")`.'
             )
-        if saved_source and transform.type != "notebook" and self._path is not None:
+        if saved_source and self._path is not None:
             current = self._current_hash()
             if current is not None and current != transform.hash:
                 raise errors.UpdateContextError(
@@ -471,11 +462,24 @@ class Context:
         self._logging_message_track += f"loaded Transform('{uid}')"
 
     def finish(self, ignore_non_consecutive: bool | None = None) -> None:
-        """Finish the tracked run: set ``finished_at``; forget the run of a notebook or script.
+        """Finish the tracked run and keep what makes it reproducible.
+
+        - ``run.finished_at``: now.
+        - ``transform.source_code`` and ``transform.hash``: the script's source, or
+          the notebook's cells as a ``py:percent`` script (outputs left out), if
+          not saved yet. A notebook edited since ``ln.track()`` gets a new version
+          of its transform, to which the run moves; saved source is never replaced.
+        - ``run.report``: the notebook as saved on disk, rendered as HTML by
+          nbconvert (if installed), a hidden artifact (``_branch_code=0``) that is no
+          output of the run. Save the notebook before calling ``ln.finish()``.
+
+        All of it is written in one transaction: if a step fails, nothing
+        changes and the run stays tracked, so ``ln.finish()`` can be called again.
+        A notebook's or script's run is then forgotten; a pipeline's stays readable.
 
         Args:
-            ignore_non_consecutive: Accepted for LaminDB 1.0 (notebooks' cells are
-                not checked for order here).
+            ignore_non_consecutive: Accepted for LaminDB 1.0 (a notebook whose cells
+                did not run in order is recorded as ``run._is_consecutive = False``).
 
         Raises:
             ln.errors.TrackNotCalled: nothing is being tracked.
@@ -483,8 +487,11 @@ class Context:
                 is not known.
 
         Example:
-            >>> ln.track("pd7UR7Z8hoTq0000")
+            >>> ln.track()
             >>> ln.finish()
+            → finished Run('2ZeiNvhz...') after 3s
+            >>> ln.Transform.get(key="analysis.ipynb").source_code[:4]
+            '# %%'
         """
         run = self.run
         if run is None:
@@ -493,8 +500,14 @@ class Context:
             raise ValueError(
                 "Transform type is not allowed to be 'script' or 'notebook' because `context._path` is `None`."
             )
+        keeps_source = run.transform.type in {"script", "notebook"} and self._path is not None
+        before = (run.finished_at, run.report_id, run.transform_id, run._is_consecutive)
         run.finished_at = timezone.now()
-        run.save()
+        try:
+            save_source_and_report(run, self._path if keeps_source else None, self._source or {})
+        except BaseException:
+            run.finished_at, run.report_id, run.transform_id, run._is_consecutive = before
+            raise
         seconds = (run.finished_at - run.started_at).total_seconds()
         logger.important(f"finished Run('{run.uid[:8]}...') after {seconds:.0f}s")
         if run.transform.type in {"script", "notebook"}:
