@@ -120,3 +120,23 @@ def test_feature_set_with_registry_bio_cell_marker(bt, instance, pd1):
     feature_set = ln.FeatureSet(n=1, registry="bio.CellMarker", dtype="float").save()
     feature_set.cell_markers.add(pd1)
     assert pd1.feature_sets.get() == feature_set
+
+
+def test_view_and_describe_show_the_new_registries(bt, instance, pd1, capsys):
+    ln = instance
+    protein = bt.Protein(name="Programmed cell death protein 1", uniprotkb_id="Q15116").save()
+    bt.Pathway(name="immune system process", ontology_id="GO:0002376").save()
+    ln.view(modules="bio")
+    out = capsys.readouterr().out
+    assert {"CellMarker", "Protein", "Pathway"} <= set(out.splitlines())
+    artifact = ln.Artifact(key="described.h5ad", suffix=".h5ad", storage=ln.Storage.filter().first()).save()
+    feature = ln.Feature(name="panel_protein", dtype="cat[bionty.Protein]").save()
+    artifact.labels.add(pd1)
+    artifact.labels.add(protein, feature=feature)
+    artifact.describe()
+    described = capsys.readouterr().out.splitlines()
+    assert "│   └── panel_protein  cat[bionty.Protein]  Programmed cell death protein 1" in described
+    assert described[-2:] == [
+        "    ├── .cell_markers  CellMarker  PD1",
+        "    └── .proteins      Protein     Programmed cell death protein 1",
+    ]
