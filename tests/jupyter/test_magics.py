@@ -379,3 +379,24 @@ def test_help_says_how_to_write_text_with_brackets(shell, run, capsys):
     assert 'put text with brackets in quotes: %ln search ULabel "[T cell"' in out
     run("%ln help")
     assert "Brackets outside quotes pair up" in capsys.readouterr().out
+
+
+def test_protein_cell_marker_and_pathway_through_the_magic(shell, run, completions):
+    # bionty 1.0's last three registries, found by introspection like the others
+    import lamindb_core.bio as bt
+
+    protein = bt.Protein(name="Programmed cell death protein 1", uniprotkb_id="Q15116").save()
+    marker = bt.CellMarker(name="PD1", synonyms="PD-1|CD279").save()
+    marker.proteins.add(protein)
+    bt.Pathway(name="immune system process", ontology_id="GO:0002376").save()
+    run("df = %ln filter CellMarker name=PD1 --include proteins__name")
+    df = shell.user_ns["df"]
+    assert names(df) == ["PD1"] and df["proteins__name"].iloc[0] == {"Programmed cell death protein 1"}
+    run('found = %ln search CellMarker "CD279"')
+    assert [r.name for r in shell.user_ns["found"]] == ["PD1"]
+    run("record = %ln get Protein uniprotkb_id=Q15116")
+    assert shell.user_ns["record"] == protein
+    run("pathways = %ln filter bionty.Pathway ontology_id__startswith=GO:")
+    assert names(shell.user_ns["pathways"]) == ["immune system process"]
+    assert completions("%ln filter CellM") == ["CellMarker"]
+    assert completions("%ln filter Protein uniprot") == ["uniprotkb_id="]

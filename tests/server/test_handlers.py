@@ -363,3 +363,43 @@ async def test_records_read_as_the_dataframe_reads_them_sorted_and_true_false(jp
     assert {"name": "is_concept", "value": False} in detail["fields"]
     # the panel shows describe(): True and False as Python writes them, not true or 1
     assert ".is_concept = False" in detail["describe"]
+
+
+@pytest.fixture(scope="module")
+def rest_markers(instance):
+    """A committed cell marker with its protein, of the bio registries bionty 1.0 added last;
+    removed (with the organism, if it made it) when the module's tests are done."""
+    import lamindb_core.bio as bt
+
+    had_human = bt.Organism.filter(name="human").exists()
+    protein = bt.Protein(name=f"{PREFIX}protein", uniprotkb_id="Q15116", gene_symbol="PDCD1").save()
+    marker = bt.CellMarker(name=f"{PREFIX}PD1", synonyms="CD279").save()
+    marker.proteins.add(protein)
+    pathway = bt.Pathway(name=f"{PREFIX}pathway", ontology_id="GO:0002376").save()
+    yield marker
+    marker.delete()
+    protein.delete()
+    pathway.delete()
+    if not had_human:
+        bt.Organism.filter(name="human").delete()
+
+
+async def test_registries_list_and_records_of_protein_cell_marker_and_pathway(jp_fetch, rest_markers):
+    # found by introspection like every registry: no special case in the server
+    data = await get(jp_fetch, "registries")
+    by_name = {r["name"]: r for r in data["registries"]}
+    for name in ("Protein", "CellMarker", "Pathway"):
+        assert by_name[name]["module"] == "bio" and by_name[name]["display_field"] == "name"
+    assert "ArtifactCellMarker" not in by_name and "uniprotkb_id" in by_name["Protein"]["fields"]
+    assert "proteins__name" in by_name["CellMarker"]["include"]
+    records = await get(
+        jp_fetch, "registries", "CellMarker", "records", name=f"{PREFIX}PD1", include="proteins__name,organism__name"
+    )
+    (record,) = records["records"]
+    assert record["proteins__name"] == [f"{PREFIX}protein"] and record["organism__name"] == "human"
+    detail = await get(jp_fetch, "registries", "CellMarker", "records", rest_markers.uid)
+    assert {"name": "synonyms", "value": "CD279"} in detail["fields"]
+    proteins = next(r for r in detail["relations"] if r["name"] == "proteins")
+    assert [r["label"] for r in proteins["records"]] == [f"{PREFIX}protein"]
+    found = await get(jp_fetch, "registries", "Pathway", "records", ontology_id="GO:0002376")
+    assert [r["name"] for r in found["records"]] == [f"{PREFIX}pathway"]

@@ -3,6 +3,7 @@
 from .base import BioRecord, RecordList
 from .ontology import OntologyRecord
 from .cell_line import ArtifactCellLine, CellLine
+from .cell_marker import ArtifactCellMarker, CellMarker, FeatureSetCellMarker
 from .cell_type import ArtifactCellType, CellType
 from .developmental_stage import ArtifactDevelopmentalStage, DevelopmentalStage
 from .disease import ArtifactDisease, Disease
@@ -10,12 +11,15 @@ from .ethnicity import ArtifactEthnicity, Ethnicity
 from .experimental_factor import ArtifactExperimentalFactor, ExperimentalFactor
 from .gene import ArtifactGene, FeatureSetGene, Gene
 from .organism import ArtifactOrganism, Organism
+from .pathway import ArtifactPathway, FeatureSetPathway, Pathway
 from .phenotype import ArtifactPhenotype, Phenotype
+from .protein import ArtifactProtein, FeatureSetProtein, Protein
 from .source import Source
 from .tissue import ArtifactTissue, Tissue
 
 __all__ = [
     "ArtifactCellLine",
+    "ArtifactCellMarker",
     "ArtifactCellType",
     "ArtifactDevelopmentalStage",
     "ArtifactDisease",
@@ -23,21 +27,29 @@ __all__ = [
     "ArtifactExperimentalFactor",
     "ArtifactGene",
     "ArtifactOrganism",
+    "ArtifactPathway",
     "ArtifactPhenotype",
+    "ArtifactProtein",
     "ArtifactTissue",
     "BioRecord",
     "CellLine",
+    "CellMarker",
     "CellType",
     "DevelopmentalStage",
     "Disease",
     "Ethnicity",
     "ExperimentalFactor",
+    "FeatureSetCellMarker",
     "FeatureSetGene",
+    "FeatureSetPathway",
+    "FeatureSetProtein",
     "Gene",
     "OntologyRecord",
     "Organism",
-    "RecordList",
+    "Pathway",
     "Phenotype",
+    "Protein",
+    "RecordList",
     "Source",
     "Tissue",
 ]

@@ -111,7 +111,7 @@ class BioRecord(HasSynonyms, Record, TracksRun, TracksUpdates):
     """
 
     _name_field: ClassVar[str] = "name"
-    _id_field: ClassVar[str] = "ontology_id"
+    _id_field: ClassVar[str | None] = "ontology_id"  # None: no id of a public source (CellMarker)
     _organism_dependent: ClassVar[bool] = False
     # set on records made from a public row: the ontology ids of their parents
     _parent_ids: tuple[str, ...] = ()
@@ -286,9 +286,9 @@ class BioRecord(HasSynonyms, Record, TracksRun, TracksUpdates):
             >>> record.save()
         """
         if len(kwargs) != 1:
+            example = f"{cls._id_field}=...) or ({cls._name_field}=..." if cls._id_field else f"{cls._name_field}=..."
             raise errors.InvalidArgument(
-                f"{cls.__name__}.from_source() takes one field, e.g. "
-                f"{cls.__name__}.from_source({cls._id_field}=...) or ({cls._name_field}=...)"
+                f"{cls.__name__}.from_source() takes one field, e.g. {cls.__name__}.from_source({example})"
             )
         (key, value), = kwargs.items()
         field = _field_name(cls, key)
