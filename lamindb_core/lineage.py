@@ -32,6 +32,8 @@ from typing import Any
 from django.db import models
 from django.db.models.functions import Substr
 
+from . import lineage_render
+
 __all__ = ["LineageGraph", "LineageNode", "graph", "stale_reason"]
 
 MAX_NODES = 500  # nodes a graph keeps by default; the rest are counted in ``more``
@@ -353,6 +355,7 @@ class LineageGraph:
     edges: list[tuple[str, str]]
     more: int = 0
     _by_id: dict[str, LineageNode] = field(default_factory=dict, repr=False)
+    _layout: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self._by_id = {node.id: node for node in self.nodes}
@@ -376,6 +379,49 @@ class LineageGraph:
             "edges": [{"source": s, "target": t} for s, t in self.edges],
             "more": self.more,
         }
+
+    def layout(self) -> lineage_render.Layout:
+        """Where each node is drawn (layers left to right, "+N more" boxes); made once."""
+        if self._layout is None:
+            self._layout = lineage_render.layout(self)
+        return self._layout
+
+    def to_svg(self) -> str:
+        """The graph drawn as SVG, laid out in Python (no graphviz).
+
+        Example:
+            >>> Path("lineage.svg").write_text(artifact.view_lineage().to_svg())
+        """
+        return lineage_render.svg(self, self.layout())
+
+    def to_mermaid(self) -> str:
+        """The graph as a mermaid flowchart, e.g. for a Markdown file.
+
+        Example:
+            >>> print(artifact.view_lineage().to_mermaid())
+            flowchart LR
+            ...
+        """
+        return lineage_render.mermaid(self, self.layout())
+
+    def to_text(self) -> str:
+        """The graph as text, layer by layer; the same as ``str(graph)``.
+
+        Example:
+            >>> print(artifact.view_lineage().to_text())
+        """
+        return lineage_render.text(self, self.layout())
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def __repr__(self) -> str:
+        return self.to_text()
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        # Jupyter shows the SVG; frontends without SVG take mermaid or the text
+        bundle = {"image/svg+xml": self.to_svg(), "text/vnd.mermaid": self.to_mermaid(), "text/plain": self.to_text()}
+        return {k: v for k, v in bundle.items() if (not include or k in include) and (not exclude or k not in exclude)}
 
 
 def graph(record: models.Model, with_children: bool = True, distance: int = 5,

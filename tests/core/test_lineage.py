@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from lamindb_core import lineage
+from lamindb_core import lineage, lineage_render
 
 pytestmark = pytest.mark.usefixtures("storage_files")
 
@@ -159,3 +159,95 @@ def test_lineage_stale_after_a_new_version_of_an_input(instance, pipeline):
         f"input 'mid.parquet' ({p['mid'].uid}) is stale: upstream, 'raw.parquet' ({p['raw'].uid}) "
         f"has a newer version: {raw2.uid}")
     assert lineage.stale_reason(p["raw"]) is None and lineage.stale_reason(raw2) is None
+
+
+# -- drawings -----------------------------------------------------------------
+
+
+def focus_group(svg, node_id):
+    """The SVG group of one node."""
+    start = svg.index(f'data-id="{node_id}"')
+    return svg[start:svg.index("</g>", start)]
+
+
+def mermaid_name(mermaid, label):
+    """The mermaid node name (n0, n1, ...) whose text holds the label."""
+    line = next(line for line in mermaid.splitlines() if f"<br/>{label}\"]" in line)
+    return line.strip().split("[")[0]
+
+
+def test_lineage_svg_mermaid_and_text_name_every_node(instance, pipeline):
+    p = pipeline
+    g = p["mid"].view_lineage()
+    svg, mermaid, text = g.to_svg(), g.to_mermaid(), str(g)
+    assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
+    assert mermaid.splitlines()[0] == "flowchart LR"
+    for node in g.to_dict()["nodes"]:
+        assert f'data-id="{node["id"]}"' in svg and f">{node['label']}</text>" in svg
+        assert f"{node['registry']}<br/>{node['label']}\"]" in mermaid
+        assert f"{node['registry']}  {node['label']}" in text
+    # the focus: filled yellow and bold in SVG, class focus in mermaid, * in text
+    assert 'fill="#fff3b0"' in focus_group(svg, f"artifact:{p['mid'].pk}")
+    assert 'fill="#fff3b0"' not in focus_group(svg, f"artifact:{p['raw'].pk}")
+    assert f"class {mermaid_name(mermaid, 'mid.parquet')} focus" in mermaid
+    assert "* Artifact  mid.parquet" in text.splitlines()
+    # data flows left to right: raw, then make.py's run, then mid
+    lines = text.splitlines()
+    assert lines.index("  Artifact  raw.parquet") < lines.index("* Artifact  mid.parquet")
+    assert f"    -> Run  make.py (run {p['run1'].uid[:8]})" in lines
+    assert mermaid.count(" --> ") == 4
+    bundle = g._repr_mimebundle_()
+    assert set(bundle) == {"image/svg+xml", "text/vnd.mermaid", "text/plain"}
+    assert bundle["text/plain"] == text and set(g._repr_mimebundle_(include=["text/plain"])) == {"text/plain"}
+
+
+def test_lineage_of_a_cycle_renders(instance):
+    ln = instance
+    run = ln.Run(ln.Transform(key="loop.py", type="script").save()).save()
+    made = frame_artifact(ln, "made.parquet", run=run)
+    run.input_artifacts.add(made)
+    g = made.view_lineage()
+    svg, mermaid, text = g.to_svg(), g.to_mermaid(), g.to_text()
+    assert ">made.parquet</text>" in svg and f">loop.py (run {run.uid[:8]})</text>" in svg
+    assert svg.count("marker-end=") == 2  # both edges drawn
+    assert mermaid.count(" --> ") == 2
+    assert "    -> Artifact  made.parquet" in text and f"    -> Run  loop.py (run {run.uid[:8]})" in text
+
+
+def test_lineage_stale_mark_in_drawings_and_describe(instance, pipeline):
+    ln, p = instance, pipeline
+    assert "stale" not in p["mid"].describe(return_str=True)
+    raw2 = frame_artifact(ln, "raw.parquet")
+    g = p["result"].view_lineage()
+    svg, mermaid, text = g.to_svg(), g.to_mermaid(), g.to_text()
+    assert "  Artifact  mid.parquet  (stale: input raw.parquet has a newer version)" in text.splitlines()
+    assert "* Artifact  result.parquet  (stale: input mid.parquet is stale)" in text.splitlines()
+    assert f"  Artifact  raw.parquet  (newer version: {raw2.uid})" in text.splitlines()
+    mid_group = focus_group(svg, f"artifact:{p['mid'].pk}")
+    assert "Artifact · stale" in mid_group and 'stroke="#c62828"' in mid_group
+    assert "Artifact · stale" not in focus_group(svg, f"artifact:{p['raw'].pk}")
+    assert 'Artifact · stale<br/>mid.parquet"]' in mermaid
+    assert f"class {mermaid_name(mermaid, 'mid.parquet')},{mermaid_name(mermaid, 'result.parquet')} stale" in mermaid
+    described = p["mid"].describe(return_str=True)
+    assert f"stale: input 'raw.parquet' ({p['raw'].uid}) has a newer version: {raw2.uid}" in described
+
+
+def test_lineage_truncation_shows_more(instance):
+    ln = instance
+    run = ln.Run(ln.Transform(key="fan.py", type="script").save()).save()
+    outputs = [frame_artifact(ln, f"out/{i}.parquet", run=run) for i in range(12)]
+    g = run.view_lineage()
+    placed = lineage_render.layout(g, max_per_layer=5)
+    assert [len(layer) for layer in placed.layers] == [1, 5]
+    text = lineage_render.text(g, placed)
+    assert "  +8 more" in text.splitlines() and "    -> +8 more" in text.splitlines()
+    assert ">+8 more</text>" in lineage_render.svg(g, placed)
+    assert '["+8 more"]' in lineage_render.mermaid(g, placed)
+    # the focus stays when its layer is cut
+    focus_placed = lineage_render.layout(outputs[-1].view_lineage(), max_per_layer=1)
+    assert f"artifact:{outputs[-1].pk}" in focus_placed.boxes
+    # and nodes the walk left out
+    small = lineage.graph(run, max_nodes=4)
+    assert small.more == 9
+    assert "+9 more not shown" in small.to_svg() and '["+9 more not shown"]' in small.to_mermaid()
+    assert "+9 more not shown" in small.to_text()
