@@ -119,7 +119,7 @@ class _Links:
             groups.setdefault(self.models[name], set()).add(int(pk))
         return groups
 
-    def up(self, nodes: set[str], parts: bool = True) -> list[tuple[str, str]]:
+    def up(self, nodes: set[str]) -> list[tuple[str, str]]:
         """Edges into ``nodes``: the runs that made them, what runs read, a collection's parts."""
         edges = []
         for model, ids in self.split(nodes).items():
@@ -134,7 +134,7 @@ class _Links:
                 if col is not None:
                     rows = _pairs(model._base_manager.exclude(**{f"{col}__isnull": True}), "pk", ids, "pk", col)
                     edges.extend((f"{self.run._meta.model_name}:{r}", f"{name}:{pk}") for pk, r in rows)
-                if parts and model in self.parts:
+                if model in self.parts:
                     through, whole_col, part_col, part = self.parts[model]
                     pname = part._meta.model_name
                     for w, p in _pairs(through.objects, whole_col, ids, whole_col, part_col):
@@ -167,6 +167,29 @@ class _Links:
                         for w, p in _pairs(through.objects, part_col, ids, whole_col, part_col):
                             edges.append((f"{name}:{p}", f"{wname}:{w}"))
         return edges
+
+
+class _Upstream:
+    """``links.up`` that remembers: a node's edges in are asked for once, so the stale check
+    walks for free where the graph walked already."""
+
+    def __init__(self, links: _Links):
+        self.links = links
+        self.known: dict[str, list[tuple[str, str]]] = {}
+
+    def __call__(self, nodes: set[str]) -> list[tuple[str, str]]:
+        new = nodes - self.known.keys()
+        if new:
+            for node in new:
+                self.known[node] = []
+            for edge in self.links.up(new):
+                self.known[edge[1]].append(edge)
+        return [edge for node in nodes for edge in self.known[node]]
+
+    def through_runs(self, nodes: set[str]) -> list[tuple[str, str]]:
+        """The edges in that pass a run: what runs read and made, not a collection's parts."""
+        run = self.links.run._meta.model_name + ":"
+        return [(s, t) for s, t in self(nodes) if s.startswith(run) or t.startswith(run)]
 
 
 def _walk(step: Any, start: set[str], hops: int | None, seen: dict[str, int], edges: set,
@@ -225,12 +248,14 @@ class _Stale:
     newer: models.Model
 
 
-def _stale_map(links: _Links, starts: set[str]) -> tuple[dict[str, _Stale], dict[str, models.Model]]:
+def _stale_map(links: _Links, starts: set[str], upstream: _Upstream | None = None,
+               ) -> tuple[dict[str, _Stale], dict[str, models.Model]]:
     """For the data nodes ``starts`` and everything upstream of them (through runs' inputs):
     the stale ones with their reason, and the outdated ones with their newer version."""
     seen = {node: 0 for node in starts}
     edges: set[tuple[str, str]] = set()
-    _walk(lambda nodes: links.up(nodes, parts=False), starts, None, seen, edges, upward=True)
+    upstream = upstream or _Upstream(links)
+    _walk(upstream.through_runs, starts, None, seen, edges, upward=True)
     outdated = _outdated(links, set(seen))
     readers: dict[str, list[str]] = {}
     for source, target in edges:
@@ -461,7 +486,8 @@ def graph(record: models.Model, with_children: bool = True, distance: int = 5,
         _walk(links.down, start, 1, seen, edges, upward=False)
         start = set(seen) - {focus}
         hops -= 1
-    _walk(links.up, start, hops, seen, edges, upward=True)
+    upstream = _Upstream(links)
+    _walk(upstream, start, hops, seen, edges, upward=True)
     if with_children:
         _walk(links.down, start, hops, seen, edges, upward=False)
     # nearest first; among equals, by registry and pk, so a graph reads the same every time
@@ -470,7 +496,7 @@ def graph(record: models.Model, with_children: bool = True, distance: int = 5,
     records = _load(links, set(kept))
     kept = [n for n in kept if n in records]  # a row deleted while walking
     data_nodes = {n for n in kept if links.models[n.split(":")[0]] in links.data}
-    stale, outdated = _stale_map(links, data_nodes) if data_nodes else ({}, {})
+    stale, outdated = _stale_map(links, data_nodes, upstream) if data_nodes else ({}, {})
     extra = _load(links, {s.via for n, s in stale.items() if n in records} - set(records))
     nodes = []
     for n in kept:

@@ -159,6 +159,11 @@ def test_lineage_stale_after_a_new_version_of_an_input(instance, pipeline):
         f"input 'mid.parquet' ({p['mid'].uid}) is stale: upstream, 'raw.parquet' ({p['raw'].uid}) "
         f"has a newer version: {raw2.uid}")
     assert lineage.stale_reason(p["raw"]) is None and lineage.stale_reason(raw2) is None
+    # the stale check looks past the graph's distance: raw is not drawn, mid is still stale
+    near = p["result"].view_lineage(distance=1)
+    assert {n.id for n in near.nodes} == ids(p, "result", "run2", "mid")
+    assert near.node(f"artifact:{p['mid'].pk}").stale
+    assert "  Artifact  mid.parquet  (stale: input raw.parquet has a newer version)" in str(near).splitlines()
 
 
 # -- drawings -----------------------------------------------------------------
