@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from .. import lineage
 from ..instance import current_user_id
 from ..uids import base62_20
 from .param import ParamsDescriptor
@@ -163,6 +164,14 @@ class Run(Record):
         frame = pd.DataFrame(rows, columns=columns)
         return frame.astype({"execution_count": "Int64"})
 
+
+    def view_lineage(self, with_children: bool = True, distance: int = 5) -> lineage.LineageGraph:
+        """The run's lineage graph: see :func:`lamindb_core.lineage.graph`.
+
+        Example:
+            >>> run.view_lineage()          # SVG in Jupyter, text in a terminal
+        """
+        return lineage.graph(self, with_children=with_children, distance=distance)
 
 class RunCell(BasicRecord):
     """The notebook cell in which a run read an input or saved an output.
