@@ -26,4 +26,4 @@ def test_notebook_runs_without_errors(path, tmp_path):
 
 
 def test_notebooks_exist():
-    assert {"registries.ipynb", "magics.ipynb", "s3.ipynb"} <= {p.name for p in NOTEBOOKS}
+    assert {"registries.ipynb", "magics.ipynb", "s3.ipynb", "lineage.ipynb"} <= {p.name for p in NOTEBOOKS}
