@@ -9,6 +9,7 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, tra
 from django.db.models import Q
 
 from . import errors, text_index
+from .instance import absent_tables, missing_module_error
 from .logger import logger
 
 __all__ = ["save", "insert_link_rows"]
@@ -179,6 +180,9 @@ def _insert_rows(model: type, records: list, batch_size: int, using: str = DEFAU
     """
     conn = connections[using]
     meta = model._meta
+    if meta.db_table in absent_tables(using):
+        # a registry of a module the instance was set up without (as bulk_create says)
+        raise missing_module_error(meta.db_table, using)
     pk = meta.pk
     with_pk = sum(getattr(r, pk.attname) is not None for r in records)
     fields = [f for f in meta.concrete_fields if f is not pk or with_pk]

@@ -256,9 +256,12 @@ def test_gitignore_covers_what_the_notebooks_write(tmp_path, monkeypatch):
         source = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
         written |= {m + "/" for m in re.findall(r"""storage=["']\./([^"']+)["']""", source)}
         written |= {m + "/" for m in re.findall(r"%ln init --storage \./(\S+)", source)}
+        # files a cell writes itself: %%writefile, open(..., "w")
+        written |= set(re.findall(r"^%%writefile (\S+)", source, flags=re.MULTILINE))
+        written |= set(re.findall(r"""open\(["']([^"'/]+)["'], ["']w""", source))
         for name in sorted(set(re.findall(r"datasets\.(file_\w+)\(\)", source))):
             written.add(getattr(datasets, name)().name)
-    assert {"test-registries/", "test-magics/", "input.fastq.gz"} <= written
+    assert {"test-registries/", "test-magics/", "input.fastq.gz", "lineage-demo/", "normalize.py", "notes.txt"} <= written
     paths = [f"notebooks/{name}" for name in sorted(written)]
     result = subprocess.run(["git", "check-ignore", "--no-index", *paths], cwd=REPO, capture_output=True, text=True)
     assert sorted(result.stdout.split()) == paths
