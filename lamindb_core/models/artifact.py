@@ -783,15 +783,13 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         print(text)
         return None
 
-    def view_lineage(self, with_children: bool = True, distance: int = 5) -> lineage.Hierarchy:
-        """The runs that made the artifact and what they read (with ``with_children``, also
-        the runs that read it and what they made), up to ``distance`` steps; a tree as
-        text, a graph in a notebook with ``graphviz``: see :func:`lamindb_core.lineage.view_lineage`.
+    def view_lineage(self, with_children: bool = True, distance: int = 5) -> lineage.LineageGraph:
+        """The artifact's lineage graph: see :func:`lamindb_core.lineage.graph`.
 
         Example:
-            >>> print(artifact.view_lineage(with_children=False))
+            >>> artifact.view_lineage()          # SVG in Jupyter, text in a terminal
         """
-        return lineage.view_lineage(self, with_children=with_children, distance=distance)
+        return lineage.graph(self, with_children=with_children, distance=distance)
 
     @staticmethod
     def _default_storage() -> Storage:

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from django.db import models, transaction
 
-from .. import errors, files
+from .. import errors, files, lineage
 from ..context import current_run_id
 from ..logger import logger
 from ..mapped import MappedCollection
@@ -332,6 +332,14 @@ class Collection(Record, IsVersioned, TracksRun, TracksUpdates):
         except BaseException:
             self._branch_code = previous
             raise
+
+    def view_lineage(self, with_children: bool = True, distance: int = 5) -> lineage.LineageGraph:
+        """The collection's lineage graph, its artifacts included: see :func:`lamindb_core.lineage.graph`.
+
+        Example:
+            >>> collection.view_lineage()          # SVG in Jupyter, text in a terminal
+        """
+        return lineage.graph(self, with_children=with_children, distance=distance)
 
 
 class CollectionArtifact(BasicRecord, TracksRun):

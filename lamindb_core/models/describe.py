@@ -1,17 +1,20 @@
 """``artifact.describe()``: an artifact's fields, provenance, schemas, features and labels
 as a tree, in the sections LaminDB 1.0 shows.
 
-Sections: General (the fields), Provenance (storage, transform, run, creator),
+Sections: General (the fields), Provenance (storage, transform, run, creator, and whether
+the artifact is stale: an input of its run has a newer version now),
 Dataset features/schema (per slot, such as ``obs`` or ``var``, the members of the linked
 schema with their dtype and the artifact's values), Linked features (feature values that
 no linked schema holds) and Labels (per label registry). A fixed number of queries: one
-for the feature values, one per label link table, one per linked schema.
+for the feature values, one per label link table, one per linked schema, and a few per
+generation of lineage for the stale check.
 """
 
 from __future__ import annotations
 
 from django.db import models
 
+from .. import lineage
 from ..introspect import name_field
 from ..render import tree_text
 from ..valueset import sorted_values
@@ -64,6 +67,9 @@ def _provenance(artifact: models.Model) -> list[str]:
     ):
         if value is not None:
             lines.append(f".{label} = {value}")
+    stale = lineage.stale_reason(artifact)  # None for an unsaved artifact
+    if stale:
+        lines.append(f"stale: {stale}")
     return lines
 
 

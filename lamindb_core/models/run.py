@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+from .. import lineage
 from ..instance import current_user_id
 from ..uids import base62_20
 from .param import ParamsDescriptor
@@ -112,3 +113,11 @@ class Run(Record):
         if transform is not None and getattr(getattr(transform, "_state", None), "adding", False):
             raise ValueError("Please save transform record before creating a run")
         super().__init__(**kwargs)
+
+    def view_lineage(self, with_children: bool = True, distance: int = 5) -> lineage.LineageGraph:
+        """The run's lineage graph: see :func:`lamindb_core.lineage.graph`.
+
+        Example:
+            >>> run.view_lineage()          # SVG in Jupyter, text in a terminal
+        """
+        return lineage.graph(self, with_children=with_children, distance=distance)

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db import models
 
-from .. import errors
+from .. import errors, lineage
 from ..instance import current_user_id
 from ..logger import logger
 from ..uids import base62_12_v0
@@ -211,6 +211,14 @@ class Transform(Record, IsVersioned):
             >>> transform.latest_run.started_at
         """
         return self.runs.order_by("-started_at", "-id").first()
+
+    def view_lineage(self, with_children: bool = True, distance: int = 5) -> lineage.LineageGraph:
+        """The transform's lineage graph: see :func:`lamindb_core.lineage.graph`.
+
+        Example:
+            >>> transform.view_lineage()          # SVG in Jupyter, text in a terminal
+        """
+        return lineage.graph(self, with_children=with_children, distance=distance)
 
 
 def update_key_note(stem_uid: str, existing_key: str, new_key: str) -> str:
