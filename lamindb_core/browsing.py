@@ -178,8 +178,8 @@ def include_paths(model: type[models.Model]) -> list[str]:
 def registry_info(model: type[models.Model], name: str | None = None) -> dict[str, Any]:
     """What the browsers need to know about a registry, as JSON-able data: its filter
     fields, the lookups the panel offers for each and what each holds (``help``, from the
-    fields' ``help_text``), the relations it can include, how a notebook names it
-    (``ln.ULabel``, ``ulabel``)."""
+    fields' ``help_text``), the relations it can include, whether its records have a lineage
+    graph, how a notebook names it (``ln.ULabel``, ``ulabel``)."""
     fields = filter_fields(model)
     return {
         "name": name or model.__name__,
@@ -191,6 +191,7 @@ def registry_info(model: type[models.Model], name: str | None = None) -> dict[st
         "help": {path: field_help(model, path) for path in fields},
         "include": include_paths(model),
         "features": supports_features(model),
+        "lineage": has_lineage(model),
         "searchable": hasattr(model, "search"),
         "python": python_name(model),
         "variable": variable_name(model),

@@ -126,6 +126,12 @@ async def test_lineage_of_a_run_and_of_a_transform(jp_fetch, rest_lineage):
     assert label == "rest-lineage/<b>report</b>.py"  # JSON carries the text as it is
 
 
+async def test_registries_say_which_have_lineage(jp_fetch, instance):
+    data = await get(jp_fetch, "registries")
+    with_lineage = {r["name"] for r in data["registries"] if r["lineage"]}
+    assert with_lineage == {"Artifact", "Collection", "Run", "Transform"}
+
+
 @pytest.mark.parametrize(
     "parts, params, code, message",
     [
