@@ -34,7 +34,7 @@ from django.db.models.functions import Substr
 
 from . import lineage_render
 
-__all__ = ["LineageGraph", "LineageNode", "graph", "stale_reason"]
+__all__ = ["LineageGraph", "LineageNode", "graph", "node_id", "stale_reason"]
 
 MAX_NODES = 500  # nodes a graph keeps by default; the rest are counted in ``more``
 WALK_LIMIT = 50_000  # nodes a walk visits at most: beyond it ``more`` is a lower bound

@@ -194,7 +194,7 @@ def layout(graph: Any, max_per_layer: int = MAX_PER_LAYER) -> Layout:
                 boxes[n] = Box(n, i, x, y, width, nodes.get(n), hidden.get(n, 0))
             y += height(n)
         x += width + LAYER_GAP
-    width = max(x - LAYER_GAP + MARGIN, 320)
+    width = max(x - LAYER_GAP + MARGIN + 40, 320)  # 40: room for the arc of a cycle in the last layer
     height_ = HEADER + 2 * MARGIN + tallest - ROW_GAP
     real_layers = [[n for n in layer if not n.startswith("~")] for layer in layers]
     waypoints = {edge: [points[p] for p in route] for edge, route in routes.items()}
@@ -276,8 +276,9 @@ def svg(graph: Any, placed: Layout | None = None) -> str:
             f'<g class="lineage-node" data-id="{esc(box.id)}"><title>{esc(tip)}</title>'
             f'<rect x="{box.x:.1f}" y="{box.y:.1f}" width="{box.width:.1f}" height="{BOX_HEIGHT}" rx="6" '
             f'fill="{fill}" stroke="{stroke}" stroke-width="{width}"{dash}/>'
-            f'<text x="{box.x + 8:.1f}" y="{box.y + 13:.1f}" font-size="10" fill="{title_color}">'
-            f'{esc(box.title)}</text>'
+            + (f'<text x="{box.x + 8:.1f}" y="{box.y + 13:.1f}" font-size="10" fill="{title_color}">'
+               if node is not None else f'<text x="{box.x + 8:.1f}" y="{box.y + 22:.1f}" fill="{title_color}">')
+            + f'{esc(box.title)}</text>'
         )
         if box.label:
             weight = ' font-weight="bold"' if bold else ""
@@ -350,6 +351,9 @@ def text(graph: Any, placed: Layout | None = None) -> str:
     targets: dict[str, list[str]] = {}
     for s, t in placed.edges:
         targets.setdefault(s, []).append(t)
+    row = {box_id: (i, j) for i, layer in enumerate(placed.layers) for j, box_id in enumerate(layer)}
+    for listed in targets.values():
+        listed.sort(key=row.__getitem__)  # in the order they are listed below
 
     def name(box: Box) -> str:
         return box.title if box.node is None else f"{box.node.registry}  {box.node.label}"

@@ -4,6 +4,7 @@ transforms (its JSON form, its drawings) and the stale mark, on both backends.""
 from __future__ import annotations
 
 import itertools
+from xml.etree import ElementTree
 
 import pandas as pd
 import pytest
@@ -201,6 +202,11 @@ def test_lineage_svg_mermaid_and_text_name_every_node(instance, pipeline):
     assert lines.index("  Artifact  raw.parquet") < lines.index("* Artifact  mid.parquet")
     assert f"    -> Run  make.py (run {p['run1'].uid[:8]})" in lines
     assert mermaid.count(" --> ") == 4
+    # what Jupyter shows: IPython's formatter takes the bundle
+    from IPython.core.formatters import DisplayFormatter
+
+    shown, _metadata = DisplayFormatter().format(g)
+    assert shown["image/svg+xml"].startswith("<svg") and shown["text/plain"] == text
     bundle = g._repr_mimebundle_()
     assert set(bundle) == {"image/svg+xml", "text/vnd.mermaid", "text/plain"}
     assert bundle["text/plain"] == text and set(g._repr_mimebundle_(include=["text/plain"])) == {"text/plain"}
@@ -209,14 +215,16 @@ def test_lineage_svg_mermaid_and_text_name_every_node(instance, pipeline):
 def test_lineage_of_a_cycle_renders(instance):
     ln = instance
     run = ln.Run(ln.Transform(key="loop.py", type="script").save()).save()
-    made = frame_artifact(ln, "made.parquet", run=run)
+    made = frame_artifact(ln, 'made "a & <b>".parquet', run=run)
     run.input_artifacts.add(made)
     g = made.view_lineage()
     svg, mermaid, text = g.to_svg(), g.to_mermaid(), g.to_text()
-    assert ">made.parquet</text>" in svg and f">loop.py (run {run.uid[:8]})</text>" in svg
+    ElementTree.fromstring(svg)  # well-formed: the label is escaped
+    assert ">made &quot;a &amp; &lt;b&gt;&quot;.parquet</text>" in svg and f">loop.py (run {run.uid[:8]})</text>" in svg
+    assert '["Artifact<br/>made #quot;a #amp; #lt;b#gt;#quot;.parquet"]' in mermaid
     assert svg.count("marker-end=") == 2  # both edges drawn
     assert mermaid.count(" --> ") == 2
-    assert "    -> Artifact  made.parquet" in text and f"    -> Run  loop.py (run {run.uid[:8]})" in text
+    assert '    -> Artifact  made "a & <b>".parquet' in text and f"    -> Run  loop.py (run {run.uid[:8]})" in text
 
 
 def test_lineage_stale_mark_in_drawings_and_describe(instance, pipeline):
