@@ -625,11 +625,7 @@ export class RegistriesPanel extends Widget {
     if (!info) {
       return;
     }
-    this._table
-      .querySelectorAll('tr.jp-mod-selected')
-      .forEach(n => n.classList.remove('jp-mod-selected'));
-    tr.classList.add('jp-mod-selected');
-    this._scrollToRow(tr);
+    this._markRow(tr);
     const id = Number(tr.dataset.id);
     if (this._record?.record.id === id && this._record.registry === info) {
       return;
@@ -654,15 +650,19 @@ export class RegistriesPanel extends Widget {
     if (!info) {
       return;
     }
+    this._markRow(this._table.querySelector<HTMLTableRowElement>(`tr.jp-lamindb-row[data-id="${id}"]`));
+    await this._openDetail(info, id);
+  }
+
+  /** Mark `tr` as the picked row (none: a record off the page) and scroll it into view. */
+  private _markRow(tr: HTMLTableRowElement | null): void {
     this._table
       .querySelectorAll('tr.jp-mod-selected')
       .forEach(n => n.classList.remove('jp-mod-selected'));
-    const row = this._table.querySelector<HTMLTableRowElement>(`tr.jp-lamindb-row[data-id="${id}"]`);
-    if (row) {
-      row.classList.add('jp-mod-selected');
-      this._scrollToRow(row);
+    if (tr) {
+      tr.classList.add('jp-mod-selected');
+      this._scrollToRow(tr);
     }
-    await this._openDetail(info, id);
   }
 
   private async _openDetail(info: IRegistryInfo, id: number): Promise<void> {

@@ -149,3 +149,18 @@ async def test_lineage_errors_say_what_is_wrong(jp_fetch, rest_lineage, parts, p
     status, text = await get_error(jp_fetch, "registries", *parts, **params)
     assert status == code
     assert text.startswith(message), text
+
+
+async def test_lineage_marks_records_made_from_an_outdated_input_stale(jp_fetch, rest_lineage, instance):
+    r = rest_lineage
+    # the same key, new content: a new version of raw, which normalize.py's run did not read
+    raw2 = instance.Artifact.from_df(pd.DataFrame({"rest_lineage": [3, 4]}), key="rest-lineage/raw.parquet").save()
+    try:
+        data = await get(jp_fetch, "registries", "Artifact", "records", r["report"].uid, "lineage", svg="false")
+        nodes = {n["id"]: n for n in data["nodes"]}
+        assert {n for n, v in nodes.items() if v["stale"]} == {node("artifact", r["normalized"]), node("artifact", r["report"])}
+        assert nodes[node("artifact", r["normalized"])]["note"] == "stale: input rest-lineage/raw.parquet has a newer version"
+        assert nodes[node("artifact", r["report"])]["note"] == "stale: input rest-lineage/normalized.parquet is stale"
+        assert nodes[node("artifact", r["raw"])]["note"] == f"newer version: {raw2.uid}"
+    finally:
+        raw2.delete(permanent=True)
