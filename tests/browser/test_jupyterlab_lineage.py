@@ -76,6 +76,11 @@ def test_widget_lineage_opens_a_record_by_a_click_on_its_box(lab, chromium, tmp_
             " && p.textContent.startsWith('Artifact'))"
         )
         assert widget.locator(".widget-dropdown select").first.input_value() == "Artifact"
+        # the lineage follows: plate01 is its focus now
+        page.wait_for_function(
+            "() => document.querySelector('.lamindb-lineage-canvas g.lineage-node rect[stroke-width=\"3\"]')"
+            "?.parentNode.textContent.includes('plates/plate01.parquet')"
+        )
         page.screenshot(path=str(tmp_path / "lineage-widget-opened.png"), full_page=True)
     except Exception:
         print("browser console:\n" + "\n".join(console[-40:]))
