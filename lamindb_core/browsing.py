@@ -49,6 +49,7 @@ from .introspect import (
     to_one_relations,
     variable_name,
 )
+from .lineage_render import BOX_HEIGHT as LINEAGE_BOX_HEIGHT
 from .render import record_items, record_label, tree_text, value_json, value_repr
 
 if TYPE_CHECKING:
@@ -60,6 +61,7 @@ __all__ = [
     "FALSE_WORDS",
     "HIDDEN_COLUMNS",
     "MAX_LIMIT",
+    "MAX_LINEAGE_DISTANCE",
     "MAX_OFFSET",
     "MAX_SEARCH_LIMIT",
     "RELATED_SHOWN",
@@ -69,6 +71,7 @@ __all__ = [
     "Page",
     "QueryError",
     "build_query",
+    "check_lineage",
     "check_order",
     "check_page",
     "condition_q",
@@ -76,10 +79,12 @@ __all__ = [
     "fetch_page",
     "filter_fields",
     "get_record",
+    "has_lineage",
     "include_paths",
     "page_records",
     "parse_filter",
     "record_detail",
+    "record_lineage",
     "record_path",
     "registry_info",
     "supports_features",
@@ -106,6 +111,8 @@ TRUE_WORDS = {"true", "yes", "1", "y", "t"}
 FALSE_WORDS = {"false", "no", "0", "n", "f"}
 # the records of a to-many relation listed in a record's details
 RELATED_SHOWN = 5
+# how many steps a lineage graph may follow each way (``view_lineage(distance=...)``)
+MAX_LINEAGE_DISTANCE = 20
 
 
 class QueryError(errors.InvalidArgument):
@@ -171,8 +178,8 @@ def include_paths(model: type[models.Model]) -> list[str]:
 def registry_info(model: type[models.Model], name: str | None = None) -> dict[str, Any]:
     """What the browsers need to know about a registry, as JSON-able data: its filter
     fields, the lookups the panel offers for each and what each holds (``help``, from the
-    fields' ``help_text``), the relations it can include, how a notebook names it
-    (``ln.ULabel``, ``ulabel``)."""
+    fields' ``help_text``), the relations it can include, whether its records have a lineage
+    graph, how a notebook names it (``ln.ULabel``, ``ulabel``)."""
     fields = filter_fields(model)
     return {
         "name": name or model.__name__,
@@ -184,6 +191,7 @@ def registry_info(model: type[models.Model], name: str | None = None) -> dict[st
         "help": {path: field_help(model, path) for path in fields},
         "include": include_paths(model),
         "features": supports_features(model),
+        "lineage": has_lineage(model),
         "searchable": hasattr(model, "search"),
         "python": python_name(model),
         "variable": variable_name(model),
@@ -576,3 +584,75 @@ def describe_record(record: models.Model, relations: list[dict[str, Any]] | None
             names += f", … ({more} more)"
         linked.append(f".{rel['name']}  {rel['registry']}  {names}")
     return tree_text(f"{model.__name__} {record_label(record)}", [("General", general), ("Relations", linked)])
+
+
+def has_lineage(model: type[models.Model]) -> bool:
+    """Whether records of ``model`` have a lineage graph (``view_lineage()``): artifacts,
+    collections, runs and transforms."""
+    return callable(getattr(model, "view_lineage", None))
+
+
+def check_lineage(model: type[models.Model]) -> None:
+    """Raise ``QueryError`` unless records of ``model`` have a lineage graph.
+
+    Example:
+        >>> check_lineage(registry_by_name("ULabel"))
+        QueryError: ULabel records have no lineage: only Artifact, Collection, Run and Transform records have one
+    """
+    if not has_lineage(model):
+        raise QueryError(
+            f"{model.__name__} records have no lineage: only Artifact, Collection, Run and Transform records have one"
+        )
+
+
+def record_lineage(record: models.Model, distance: int = 5, with_children: bool = True,
+                   svg: bool = True) -> dict[str, Any]:
+    """A record's lineage as the browsers show it: ``view_lineage().to_dict()`` with, for each
+    node, its record's id and a note (why it is stale, or that a newer version exists); where
+    the drawing places each box (``layout``), and the drawing itself (``svg``), so a face can
+    show it and make each box open its record.
+
+    Args:
+        record: A saved artifact, collection, run or transform.
+        distance: Steps (a run and what it read or made) to follow each way, 1 to 20.
+        with_children: Follow what was made from the record too.
+        svg: Add the SVG drawing.
+
+    Returns:
+        ``{"registry", "id", "focus", "nodes": [{"id", "registry", "uid", "label", "stale",
+        "note", "record_id"}], "edges": [{"source", "target"}], "more", "layout": {"width",
+        "height", "boxes": [{"id", "x", "y", "width", "height", "title", "label"}]}, "svg"}``;
+        a box whose ``id`` is no node's (``"more:2"``) stands for the nodes a crowded layer
+        leaves out.
+
+    Raises:
+        QueryError: records of this registry have no lineage, or a distance out of range.
+
+    Example:
+        >>> data = record_lineage(get_record(registry_by_name("Artifact"), "Wd3Fm2Zk"))
+        >>> [(n["registry"], n["record_id"]) for n in data["nodes"]]
+        [('Artifact', 12), ('Run', 3), ('Artifact', 11)]
+    """
+    model = type(record)
+    check_lineage(model)
+    if not 1 <= distance <= MAX_LINEAGE_DISTANCE:
+        raise QueryError(f"distance must be between 1 and {MAX_LINEAGE_DISTANCE}, got {distance}")
+    graph = record.view_lineage(with_children=with_children, distance=distance)
+    data = graph.to_dict()
+    for node in data["nodes"]:
+        node["note"] = graph.node(node["id"]).note
+        node["record_id"] = int(node["id"].rpartition(":")[2])
+    placed = graph.layout()
+    height = LINEAGE_BOX_HEIGHT
+    data["layout"] = {
+        "width": placed.width,
+        "height": placed.height,
+        "boxes": [
+            {"id": box.id, "x": box.x, "y": box.y, "width": box.width, "height": height,
+             "title": box.title, "label": box.label}
+            for box in placed.boxes.values()
+        ],
+    }
+    if svg:
+        data["svg"] = graph.to_svg()
+    return {"registry": model.__name__, "id": record.pk, **data}

@@ -25,6 +25,8 @@ export interface IRegistryInfo {
   help: Record<string, string>;
   include: string[];
   features: boolean;
+  /** Whether its records have a lineage graph (artifacts, collections, runs, transforms). */
+  lineage: boolean;
   searchable: boolean;
   /** How a notebook names the registry: `ln.ULabel`, `bt.CellType`. */
   python: string;
@@ -101,6 +103,47 @@ export interface IRecordDetail {
     records: IRelatedRecord[];
   }[];
   describe: string;
+}
+
+/** A node of a lineage graph: a record of `registry` with id `record_id`. */
+export interface ILineageNode {
+  /** `artifact:12`: the `data-id` of its box in the SVG. */
+  id: string;
+  registry: string;
+  uid: string;
+  label: string;
+  stale: boolean;
+  /** Why it is stale, or that a newer version exists; empty otherwise. */
+  note: string;
+  record_id: number;
+}
+
+/** A record's lineage (`GET /lamindb/registries/<name>/records/<id>/lineage`). */
+export interface ILineageResponse {
+  registry: string;
+  id: number;
+  /** The node of the record asked about. */
+  focus: string;
+  nodes: ILineageNode[];
+  /** In the direction data flows: input → run → output. */
+  edges: { source: string; target: string }[];
+  /** Nodes further away than the graph keeps. */
+  more: number;
+  layout: {
+    width: number;
+    height: number;
+    boxes: {
+      id: string;
+      x: number;
+      y: number;
+      width: number;
+      height: number;
+      title: string;
+      label: string;
+    }[];
+  };
+  /** The drawing: an SVG document, each box a `<g class="lineage-node" data-id="...">`. */
+  svg: string;
 }
 
 /**
@@ -226,6 +269,18 @@ export function getRecord(
 ): Promise<IRecordDetail> {
   return requestAPI<IRecordDetail>(
     `registries/${encodeURIComponent(registry)}/records/${encodeURIComponent(String(id))}`,
+    { instance }
+  );
+}
+
+/** A record's lineage: nodes, edges and the drawing. */
+export function getLineage(
+  registry: string,
+  id: number | string,
+  instance?: string | null
+): Promise<ILineageResponse> {
+  return requestAPI<ILineageResponse>(
+    `registries/${encodeURIComponent(registry)}/records/${encodeURIComponent(String(id))}/lineage`,
     { instance }
   );
 }

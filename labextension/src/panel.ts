@@ -1,7 +1,8 @@
 /**
  * The "Registries" side panel: the registries of the instance that the notebook in
  * focus uses (or one picked), a registry's records as a paged, sortable table with
- * search and field filters, and one record's details with "Insert code".
+ * search and field filters, and one record's details with "Insert code" and, for
+ * artifacts, collections, runs and transforms, a Lineage view whose boxes open their records.
  *
  * All text reaches the page through `textContent`, never as markup, so a record
  * named `<img src=x onerror=alert(1)>` shows as those characters. Colours come from
@@ -22,6 +23,7 @@ import {
   listRecords,
   listRegistries
 } from './api';
+import { LineageView } from './lineage';
 
 /** Records per page in the panel. */
 const PAGE_SIZE = 20;
@@ -173,6 +175,8 @@ export class RegistriesPanel extends Widget {
     pager.append(this._previous, this._pageLabel, this._next);
 
     this._detail = element('div', 'jp-lamindb-detail');
+    this._lineage = new LineageView();
+    this._lineage.onOpen = (registry, id) => void this.openRecord(registry, id);
 
     this.node.append(
       header,
@@ -621,15 +625,47 @@ export class RegistriesPanel extends Widget {
     if (!info) {
       return;
     }
-    this._table
-      .querySelectorAll('tr.jp-mod-selected')
-      .forEach(n => n.classList.remove('jp-mod-selected'));
-    tr.classList.add('jp-mod-selected');
-    this._scrollToRow(tr);
+    this._markRow(tr);
     const id = Number(tr.dataset.id);
     if (this._record?.record.id === id && this._record.registry === info) {
       return;
     }
+    await this._openDetail(info, id);
+  }
+
+  /**
+   * Show a record's details (a click on a box of the lineage does this): switch to its
+   * registry, and pick its row when it is on the page.
+   */
+  async openRecord(registry: string, id: number): Promise<void> {
+    if (registry !== this._selected) {
+      if (!this._registries.some(r => r.name === registry)) {
+        this._showError(`no registry ${registry} in this instance`);
+        return;
+      }
+      this._registryPicker.value = registry;
+      await this.select(registry);
+    }
+    const info = this._info();
+    if (!info) {
+      return;
+    }
+    this._markRow(this._table.querySelector<HTMLTableRowElement>(`tr.jp-lamindb-row[data-id="${id}"]`));
+    await this._openDetail(info, id);
+  }
+
+  /** Mark `tr` as the picked row (none: a record off the page) and scroll it into view. */
+  private _markRow(tr: HTMLTableRowElement | null): void {
+    this._table
+      .querySelectorAll('tr.jp-mod-selected')
+      .forEach(n => n.classList.remove('jp-mod-selected'));
+    if (tr) {
+      tr.classList.add('jp-mod-selected');
+      this._scrollToRow(tr);
+    }
+  }
+
+  private async _openDetail(info: IRegistryInfo, id: number): Promise<void> {
     const ticket = ++this._detailTicket;
     let detail: IRecordDetail;
     try {
@@ -686,6 +722,7 @@ export class RegistriesPanel extends Widget {
   private _showDetail(detail: IRecordDetail | null): void {
     if (detail === null) {
       this._record = null;
+      this._lineage.setRecord(null);
       this._detail.replaceChildren();
       return;
     }
@@ -701,6 +738,12 @@ export class RegistriesPanel extends Widget {
       }
     });
     title.appendChild(insert);
+    const info = this._registries.find(r => r.name === detail.registry);
+    const lineage = info?.lineage ? this._lineage : null;
+    this._lineage.setRecord(lineage ? { registry: detail.registry, id: detail.id, instance: this._shown } : null);
+    if (lineage) {
+      title.insertBefore(lineage.toggle, insert);
+    }
     const parts: HTMLElement[] = [title];
     if (detail.path) {
       // where the data is, local or in a bucket: selectable, and copied with one click
@@ -716,6 +759,9 @@ export class RegistriesPanel extends Widget {
         copy
       );
       parts.push(line);
+    }
+    if (lineage) {
+      parts.push(lineage.node);
     }
     parts.push(element('pre', 'jp-lamindb-describe', detail.describe));
     this._detail.replaceChildren(...parts);
@@ -735,6 +781,7 @@ export class RegistriesPanel extends Widget {
   private _next: HTMLButtonElement;
   private _pageLabel: HTMLSpanElement;
   private _detail: HTMLDivElement;
+  private _lineage: LineageView;
   private _registries: IRegistryInfo[] = [];
   private _instances: IInstanceInfo[] = [];
   private _selected: string | null = null;

@@ -15,6 +15,10 @@ authentication (token or cookie), as every Jupyter API does::
          "total": 1, "offset": 0, "limit": 20, "columns": [...]}
     GET /lamindb/registries/ULabel/records/C5PU6WG7
         {"registry": "ULabel", "id": 3, "path": null, "fields": [...], "relations": [...], "describe": "..."}
+    GET /lamindb/registries/Artifact/records/Wd3Fm2Zk/lineage?distance=5&with_children=true
+        {"registry": "Artifact", "id": 12, "focus": "artifact:12", "nodes": [{"id": "artifact:12",
+         "registry": "Artifact", "uid": ..., "label": ..., "stale": false, "note": "", "record_id": 12}],
+         "edges": [{"source": "run:3", "target": "artifact:12"}], "more": 0, "layout": {...}, "svg": "<svg ..."}
 
 The instance a kernel uses is the one it connected to last (``ln.setup.connect``,
 ``ln.setup.init``, or its first query), which the kernel's process notes in the config
@@ -514,6 +518,59 @@ def record_detail(name: str, idlike: str) -> dict[str, Any]:
     return browsing.record_detail(browsing.get_record(model, idlike))
 
 
+class LineageHandler(BaseHandler):
+    """``GET /lamindb/registries/<name>/records/<id or uid>/lineage``: a record's lineage graph."""
+
+    @web.authenticated
+    async def get(self, name: str, idlike: str) -> None:
+        """Answer ``record_lineage(name, idlike, distance, with_children, svg)``.
+
+        Query arguments: ``distance`` (steps each way, 1 to 20, default 5),
+        ``with_children`` (default true: what was made from the record too), ``svg``
+        (default true: the drawing), ``instance``.
+
+        Args:
+            name: ``Artifact``, ``Collection``, ``Run`` or ``Transform``.
+            idlike: A record's id, uid or uid stub.
+
+        Raises:
+            tornado.web.HTTPError: 404 for an unknown registry or record; 400 for a registry
+                whose records have no lineage, or a bad distance or boolean; 409 when no
+                instance is set up; 503 when the database cannot be read; 403 without the
+                server's token or cookie.
+        """
+        distance = self.int_argument("distance", 5, 1, browsing.MAX_LINEAGE_DISTANCE)
+        with_children = self.bool_argument("with_children", True)
+        svg = self.bool_argument("svg", True)
+        self.write_json(await self.call(record_lineage, name, idlike, distance, with_children, svg))
+
+
+def record_lineage(name: str, idlike: str, distance: int = 5, with_children: bool = True,
+                   svg: bool = True) -> dict[str, Any]:
+    """The lineage of one record of the registry ``name``, for the panel's Lineage view.
+
+    Args:
+        name: ``Artifact``, ``Collection``, ``Run`` or ``Transform``.
+        idlike: Its id, uid or uid stub.
+        distance: Steps to follow each way.
+        with_children: Follow what was made from the record too.
+        svg: Add the drawing (an SVG document whose text is escaped; each box a
+            ``<g class="lineage-node" data-id="artifact:12">``).
+
+    Returns:
+        ``lamindb_core.browsing.record_lineage``: ``{"registry", "id", "focus", "nodes",
+        "edges", "more", "layout", "svg"}``.
+
+    Raises:
+        lamindb_core.errors.NotFound: no such registry or record.
+        lamindb_core.browsing.QueryError: a registry without lineage, an id out of range.
+    """
+    model = introspect.registry_by_name(name)
+    browsing.check_lineage(model)  # before the record: the registry is the problem, whatever the id
+    record = browsing.get_record(model, idlike)
+    return browsing.record_lineage(record, distance=distance, with_children=with_children, svg=svg)
+
+
 def setup_handlers(web_app: Any, config: Any = None) -> LaminDBServer:
     """Add the routes under ``<base_url>/lamindb/`` to the server's tornado application.
 
@@ -536,6 +593,7 @@ def setup_handlers(web_app: Any, config: Any = None) -> LaminDBServer:
             (url_path_join(base, "registries"), RegistriesHandler),
             (url_path_join(base, "registries", segment, "records"), RecordsHandler),
             (url_path_join(base, "registries", segment, "records", segment), RecordHandler),
+            (url_path_join(base, "registries", segment, "records", segment, "lineage"), LineageHandler),
         ],
     )
     return server

@@ -7,5 +7,6 @@ Example:
 """
 
 from .browser import FilterRow, RegistryBrowser, browse
+from .lineage import LineageView
 
-__all__ = ["FilterRow", "RegistryBrowser", "browse"]
+__all__ = ["FilterRow", "LineageView", "RegistryBrowser", "browse"]

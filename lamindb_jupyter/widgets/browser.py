@@ -31,6 +31,8 @@ from lamindb_core import browsing, errors, introspect
 from lamindb_core.browsing import Condition, Page
 from lamindb_core.render import value_text
 
+from .lineage import LineageView
+
 __all__ = ["RegistryBrowser", "FilterRow", "browse", "name_problem"]
 
 PAGE_SIZES = (10, 20, 50, 100)
@@ -214,6 +216,12 @@ class RegistryBrowser(w.VBox):
         )
         self.record = w.Dropdown(options=[NO_RECORD], value=0, description="Details", layout=w.Layout(width="560px"))
         self.detail = w.HTML()
+        self.show_lineage = w.ToggleButton(
+            value=False, description="Lineage", icon="sitemap", layout=w.Layout(width="110px"),
+            tooltip="show the picked record's lineage: the runs that made it, what they read, what was made from it",
+        )
+        self.lineage = LineageView(on_open=self.open_record)
+        self.lineage.layout.display = "none"
         self.export_kind = w.ToggleButtons(options=["QuerySet", "DataFrame"], value="QuerySet", style={"button_width": "100px"})
         self.export_name = w.Text(value="selection", description="as variable", layout=w.Layout(width="240px"))
         self.export = w.Button(description="Export", icon="download", tooltip="put the current selection into the notebook")
@@ -227,7 +235,8 @@ class RegistryBrowser(w.VBox):
                 self.status,
                 self.table_box,
                 w.HBox([self.first, self.previous, self.page_label, self.next, self.last, self.page_size]),
-                self.record,
+                w.HBox([self.record, self.show_lineage]),
+                self.lineage,
                 self.detail,
                 w.HBox([self.export_kind, self.export_name, self.export, self.export_status]),
             ]
@@ -239,6 +248,7 @@ class RegistryBrowser(w.VBox):
         self.include.observe(lambda _: self.refresh(), "value")
         self.page_size.observe(lambda _: self.refresh(), "value")
         self.record.observe(lambda change: self.show_record(change["new"]), "value")
+        self.show_lineage.observe(lambda _: self._update_lineage(), "value")
         self.rows.observe(self._on_row, "value")
         self.add_filter.on_click(lambda _: self.add_condition())
         self.first.on_click(lambda _: self.first_page())
@@ -286,6 +296,13 @@ class RegistryBrowser(w.VBox):
         self.record.value = 0
         self.rows.options = []
         self.detail.value = ""
+        self.show_lineage.disabled = not browsing.has_lineage(model)
+        self.show_lineage.tooltip = (
+            "show the picked record's lineage: the runs that made it, what they read, what was made from it"
+            if not self.show_lineage.disabled
+            else f"{model.__name__} records have no lineage: only artifacts, collections, runs and transforms have one"
+        )
+        self._update_lineage()
 
     def _on_registry(self, change: dict) -> None:
         self._quiet = True
@@ -420,6 +437,7 @@ class RegistryBrowser(w.VBox):
             self._quiet = False
         if selected is None:
             self.detail.value = ""
+            self._update_lineage()
 
     # -- paging -----------------------------------------------------------------
 
@@ -474,17 +492,20 @@ class RegistryBrowser(w.VBox):
             pk = pk or None
             if pk is None and self.record.value != 0:
                 self.record.value = 0  # the placeholder, not an empty box
-            if self.rows.value != pk and (pk is None or pk in [v for _, v in self.rows.options]):
-                self.rows.value = pk
+            if self.rows.value != pk:
+                # a record off the page (opened from the lineage) leaves no row picked
+                self.rows.value = pk if pk in [v for _, v in self.rows.options] else None
         finally:
             self._quiet = False
         if pk is None:
             self.detail.value = ""
+            self._update_lineage()
         else:
             try:
                 record = browsing.get_record(self.model, pk)
             except errors.NotFound as exc:
                 self.detail.value = f"<i>{_escape(exc)}</i>"
+                self._update_lineage()
                 return
             shown = (
                 '<pre style="font-size: var(--jp-code-font-size, 12px); line-height: 1.35; '
@@ -496,6 +517,59 @@ class RegistryBrowser(w.VBox):
             if path is not None:  # where the data is: a local file or an s3:// URL
                 shown += f'<div class="lamindb-browser-path">path: <code>{_escape(path)}</code></div>'
             self.detail.value = shown
+            self._update_lineage(record)
+
+    # -- lineage ----------------------------------------------------------------
+
+    def _update_lineage(self, record: models.Model | None = None) -> None:
+        # the Lineage view follows the picked record while the toggle is on
+        on = self.show_lineage.value and not self.show_lineage.disabled
+        self.lineage.layout.display = "flex" if on else "none"
+        if not on:
+            self.lineage.clear()
+            return
+        pk = self.record.value or None
+        if record is None and pk is not None:
+            try:
+                record = browsing.get_record(self.model, pk)
+            except errors.NotFound as exc:
+                self.lineage.clear(str(exc))
+                return
+        if record is None:
+            self.lineage.clear("pick a record to see its lineage")
+        else:
+            self.lineage.show(record)
+
+    def open_record(self, registry: type[models.Model] | str, pk: int) -> None:
+        """Show a record's details (and its lineage, when the Lineage view is on): switch to
+        its registry, pick it in the table if it is on the page, else add it to the Details
+        picker. A click on a box of the lineage calls this.
+
+        Example:
+            >>> browser.open_record("Run", 3)
+            >>> browser.registry.value, browser.record.value
+            ('Run', 3)
+        """
+        model = self._resolve(registry)
+        if model is not self.model:
+            self.registry.value = self._name_of(model)  # the registry's first page, nothing picked
+        if pk not in [value for _, value in self.record.options]:
+            try:
+                record = browsing.get_record(model, pk)
+            except errors.NotFound as exc:
+                self.detail.value = f"<i>{_escape(exc)}</i>"
+                return
+            label_field = introspect.name_field(model)
+            parts = [str(v) for v in (getattr(record, "uid", None), getattr(record, label_field, None)) if v not in (None, "")]
+            self._quiet = True
+            try:
+                self.record.options = [*self.record.options, (" · ".join(parts) or str(pk), pk)]
+            finally:
+                self._quiet = False
+        if self.record.value == pk:
+            self.show_record(pk)
+        else:
+            self.record.value = pk
 
     def export_selection(self) -> Any:
         """Bind the current selection (search and filters, all pages) to the variable named

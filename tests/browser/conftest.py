@@ -57,7 +57,13 @@ SETUP_INSTANCE = textwrap.dedent(
     ln.save([ln.ULabel(name=name) for name in json.loads(sys.argv[2])])
     ln.Feature(name="temperature", dtype="float").save()
     import pandas as pd
-    ln.Artifact.from_df(pd.DataFrame({"well": ["A1", "A2"], "signal": [0.5, 0.7]}), key="plates/plate01.parquet").save()
+    plate = ln.Artifact.from_df(pd.DataFrame({"well": ["A1", "A2"], "signal": [0.5, 0.7]}), key="plates/plate01.parquet").save()
+    # a small lineage: normalize.py's run read plate01 and made plate01_normalized
+    run = ln.Run(ln.Transform(key="normalize.py", type="script").save()).save()
+    run.input_artifacts.add(plate)
+    ln.Artifact.from_df(
+        pd.DataFrame({"well": ["A1", "A2"], "signal": [0.0, 1.0]}), key="plates/plate01_normalized.parquet", run=run
+    ).save()
     ln.setup.init(storage=sys.argv[3], name="other-lab")
     ln.save([ln.ULabel(name=name) for name in json.loads(sys.argv[4])])
     ln.setup.connect("browser-test")

@@ -211,7 +211,8 @@ async def test_no_sql_from_the_request_reaches_the_database(jp_fetch, rest_label
 
 
 async def test_every_route_needs_authentication(jp_fetch, jp_serverapp, http_server_client, jp_base_url):
-    for path in ("lamindb/registries", "lamindb/registries/ULabel/records", "lamindb/registries/ULabel/records/1"):
+    for path in ("lamindb/registries", "lamindb/registries/ULabel/records", "lamindb/registries/ULabel/records/1",
+                 "lamindb/registries/Artifact/records/1/lineage"):
         with pytest.raises(HTTPClientError) as info:
             await http_server_client.fetch(jp_base_url + path, headers={}, method="GET")
         assert info.value.code == 403, path
