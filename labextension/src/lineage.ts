@@ -8,6 +8,7 @@
  * reaches the page as characters.
  */
 import { ILineageNode, ILineageResponse, getLineage } from './api';
+import { element } from './dom';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 /** The elements a lineage drawing is made of. */
@@ -84,15 +85,6 @@ export function sanitizeSvg(text: string): SVGSVGElement | null {
   return rebuild(root) as SVGSVGElement | null;
 }
 
-function div(className: string, text?: string): HTMLDivElement {
-  const node = document.createElement('div');
-  node.className = className;
-  if (text !== undefined) {
-    node.textContent = text;
-  }
-  return node;
-}
-
 /** The record whose lineage the view shows. */
 export interface ILineageRecord {
   registry: string;
@@ -106,9 +98,9 @@ export interface ILineageRecord {
  */
 export class LineageView {
   constructor() {
-    this.node = div('jp-lamindb-lineage');
-    this._status = div('jp-lamindb-lineage-status');
-    this._drawing = div('jp-lamindb-lineage-drawing');
+    this.node = element('div', 'jp-lamindb-lineage');
+    this._status = element('div', 'jp-lamindb-lineage-status');
+    this._drawing = element('div', 'jp-lamindb-lineage-drawing');
     this.node.append(this._status, this._drawing);
     this.node.style.display = 'none';
     this.toggle = document.createElement('button');

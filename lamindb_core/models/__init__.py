@@ -1,6 +1,6 @@
 """The core registries: one per module, with their link tables beside them."""
 
-from .artifact import Artifact, ArtifactULabel
+from .artifact import Artifact
 from .collection import Collection, CollectionArtifact
 from .feature import Feature
 from .feature_set import ArtifactFeatureSet, FeatureSet, FeatureSetFeature, Schema
@@ -17,7 +17,7 @@ from .run import Run, RunCell
 from .space import Space
 from .storage import Storage
 from .transform import Transform
-from .ulabel import ULabel
+from .ulabel import ArtifactULabel, ULabel
 from .user import User
 
 __all__ = [

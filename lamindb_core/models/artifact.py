@@ -22,10 +22,7 @@ from .artifact_query import ArtifactManager, ArtifactQuerySet
 from .describe import artifact_tree
 from .labels import LabelsDescriptor
 from .param import ParamsDescriptor
-from .record import (
-    FEATURE_REF_IS_NAME_HELP, ID_HELP, LABEL_REF_IS_NAME_HELP, LINK_FEATURE_HELP, BasicRecord, IsVersioned, Record,
-    TracksRun, TracksUpdates,
-)
+from .record import ID_HELP, BasicRecord, IsVersioned, Record, TracksRun, TracksUpdates
 from .storage import Storage
 
 
@@ -793,25 +790,3 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
 
     # Registry.using(...) then save(): the data is copied into this instance's storage
     _prepare_transfer = artifact_lifecycle.prepare_transfer
-
-
-class ArtifactULabel(BasicRecord, TracksRun):
-    """Links an ``Artifact`` to a ``ULabel``, and to the feature it was added for."""
-
-    _is_link_table = True
-
-    id = models.BigAutoField(primary_key=True, help_text="Integer id of the link.")
-    artifact = models.ForeignKey(
-        Artifact, models.CASCADE, related_name="links_ulabel",
-        help_text="The labeled artifact.",
-    )
-    ulabel = models.ForeignKey("core.ULabel", models.PROTECT, related_name="links_artifact", help_text="The label.")
-    feature = models.ForeignKey(
-        "core.Feature", models.PROTECT, null=True, blank=True, default=None, related_name="links_artifactulabel",
-        help_text=LINK_FEATURE_HELP,
-    )
-    label_ref_is_name = models.BooleanField(null=True, blank=True, default=None, help_text=LABEL_REF_IS_NAME_HELP)
-    feature_ref_is_name = models.BooleanField(null=True, blank=True, default=None, help_text=FEATURE_REF_IS_NAME_HELP)
-
-    class Meta:
-        unique_together = ("artifact", "ulabel", "feature")

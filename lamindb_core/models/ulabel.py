@@ -6,7 +6,10 @@ from django.db import models
 
 from .. import errors, hierarchy
 from ..uids import base62_8
-from .record import ID_HELP, Record, TracksRun, TracksUpdates
+from .record import (
+    FEATURE_REF_IS_NAME_HELP, ID_HELP, LABEL_REF_IS_NAME_HELP, LINK_FEATURE_HELP, BasicRecord, Record, TracksRun,
+    TracksUpdates,
+)
 
 
 class ULabel(Record, TracksRun, TracksUpdates):
@@ -120,3 +123,25 @@ class ULabel(Record, TracksRun, TracksUpdates):
                 if uids:
                     raise errors.rename_refused("label", old, self.name, uids, "artifact.labels.make_external(label)")
         return super().save(*args, **kwargs)
+
+
+class ArtifactULabel(BasicRecord, TracksRun):
+    """Links an ``Artifact`` to a ``ULabel``, and to the feature it was added for."""
+
+    _is_link_table = True
+
+    id = models.BigAutoField(primary_key=True, help_text="Integer id of the link.")
+    artifact = models.ForeignKey(
+        "core.Artifact", models.CASCADE, related_name="links_ulabel",
+        help_text="The labeled artifact.",
+    )
+    ulabel = models.ForeignKey("core.ULabel", models.PROTECT, related_name="links_artifact", help_text="The label.")
+    feature = models.ForeignKey(
+        "core.Feature", models.PROTECT, null=True, blank=True, default=None, related_name="links_artifactulabel",
+        help_text=LINK_FEATURE_HELP,
+    )
+    label_ref_is_name = models.BooleanField(null=True, blank=True, default=None, help_text=LABEL_REF_IS_NAME_HELP)
+    feature_ref_is_name = models.BooleanField(null=True, blank=True, default=None, help_text=FEATURE_REF_IS_NAME_HELP)
+
+    class Meta:
+        unique_together = ("artifact", "ulabel", "feature")

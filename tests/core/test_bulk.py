@@ -117,7 +117,7 @@ def test_insert_link_rows_fills_defaults_like_bulk_create(instance):
     from django.db import IntegrityError, transaction
 
     from lamindb_core.bulk import insert_link_rows
-    from lamindb_core.models.artifact import ArtifactULabel
+    from lamindb_core.models.ulabel import ArtifactULabel
 
     ln = instance
     storage = ln.Storage.filter().first()
