@@ -20,10 +20,13 @@ Example:
 
 from __future__ import annotations
 
+import functools
+import gc
 import keyword
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from . import errors
@@ -35,7 +38,12 @@ PREFIX = "ln_"  # for values that would not be identifiers (a leading digit, a k
 _NON_WORD = re.compile(r"[^0-9a-zA-Z]+")
 _RESERVED = frozenset({"dict"})
 _KEYWORDS_AND_RESERVED = frozenset(keyword.kwlist) | _RESERVED
-_NON_WORD_OR_SEP = re.compile(r"[^0-9a-zA-Z\x00]+")
+# bytes.translate table: letters to lowercase, digits and the separator "\x00" kept, all else "_"
+_FOLD = bytes(
+    c if c in b"0123456789abcdefghijklmnopqrstuvwxyz\x00" else c + 32 if 65 <= c <= 90 else 95 for c in range(256)
+)
+_RUNS = re.compile(rb"__+")
+_LEADING_DIGIT = re.compile(rb"\x00(?=[0-9])")
 
 
 def to_identifier(value: Any) -> str | None:
@@ -61,34 +69,53 @@ def to_identifier(value: Any) -> str | None:
 
 
 def to_identifiers(values: Sequence[Any]) -> list[str | None]:
-    """:func:`to_identifier` of many values at once (one regex pass over all of them)."""
-    texts = [v if isinstance(v, str) and v.isascii() else None for v in values]
-    if any(t is None or "\x00" in t for t in texts):
+    """:func:`to_identifier` of many values at once.
+
+    ASCII strings (the common case) go through C-level passes over all of them
+    joined by ``"\\x00"``: one ``bytes.translate`` folds case and turns every
+    other character into ``_``, one regex collapses runs of ``_``, two
+    ``replace`` strip them at the ends of each value, one regex adds the prefix
+    to leading digits; a Python loop runs only if a keyword or an empty name is there.
+
+    Example:
+        >>> to_identifiers(["B-cell", "1st", "???"])
+        ['b_cell', 'ln_1st', None]
+    """
+    try:
+        joined = "\x00".join(values)
+    except TypeError:  # a value that is no str
+        joined = None
+    if joined is None or not joined.isascii() or joined.count("\x00") != len(values) - 1:
         return [to_identifier(v) for v in values]
-    joined = _NON_WORD_OR_SEP.sub("_", "\x00".join(texts)).lower()
-    result: list[str | None] = []
-    for ident in joined.split("\x00"):
-        ident = ident.strip("_")
-        if not ident:
-            result.append(None)
-        elif ident[0].isdigit() or ident in _KEYWORDS_AND_RESERVED:
-            result.append(PREFIX + ident)
-        else:
-            result.append(ident)
-    return result
+    data = joined.encode("ascii").translate(_FOLD)
+    if b"__" in data:
+        data = _RUNS.sub(b"_", data)
+    data = b"\x00" + data.replace(b"_\x00", b"\x00").replace(b"\x00_", b"\x00").strip(b"_")
+    if _LEADING_DIGIT.search(data):  # a leading digit gets the prefix
+        data = _LEADING_DIGIT.sub(b"\x00" + PREFIX.encode(), data)
+    idents: list[str | None] = data.decode("ascii").split("\x00")[1:]
+    if not _KEYWORDS_AND_RESERVED.isdisjoint(idents) or "" in idents:  # rare: a keyword, or only symbols
+        reserved = _KEYWORDS_AND_RESERVED
+        idents = [(PREFIX + i if i in reserved else i) if i else None for i in idents]
+    return idents
 
 
-class _Entry(str):
-    """A lookup attribute (a ``str``, its name): resolves to its record(s) on first read, then stays."""
+class _Row(int):
+    """A lookup attribute: the position of its record among the rows; reading it loads the record once."""
 
     __slots__ = ()
 
     def __get__(self, obj, owner=None):
-        if obj is None:
-            return self
-        value = obj._resolve(obj._rows_by_ident[self])
-        obj.__dict__[self] = value  # the instance attribute now shadows this descriptor
-        return value
+        return self if obj is None else obj._read(self)
+
+
+class _Rows(tuple):
+    """A lookup attribute that several records' values share: their positions; reading it gives a list."""
+
+    __slots__ = ()
+
+    def __get__(self, obj, owner=None):
+        return self if obj is None else obj._read(self)
 
 
 class Lookup:
@@ -108,8 +135,7 @@ class Lookup:
         values: Sequence[Any],
         items: Sequence[Any],
         fetch: Callable[[list], dict] | None,
-        rows_by_ident: dict[str, list[int]],
-        rows_by_value: dict[Any, list[int]],
+        rows_by_ident: dict[str, _Row | _Rows],
     ):
         self._registry = registry
         self._field = field
@@ -118,9 +144,23 @@ class Lookup:
         self._items = items
         self._fetch = fetch
         self._rows_by_ident = rows_by_ident
-        self._rows_by_value = rows_by_value
+        self._loaded: dict[Any, Any] = {}
 
-    def _resolve(self, rows: int | list[int]) -> Any:
+    @functools.cached_property
+    def _rows_by_value(self) -> dict[Any, int | list[int]]:
+        # built on the first use that needs it (lookup["..."], dict(), len()): attributes do not
+        values = self._values
+        by_value: dict[Any, int | list[int]] = dict(zip(values, range(len(values))))
+        if len(by_value) < len(values):
+            _collect_duplicates(by_value, values, list)
+        return by_value
+
+    def _read(self, rows: _Row | _Rows) -> Any:
+        if rows not in self._loaded:
+            self._loaded[rows] = self._resolve(rows)
+        return self._loaded[rows]
+
+    def _resolve(self, rows: int | Sequence[int]) -> Any:
         if isinstance(rows, int):
             rows = [rows]
         if self._return_field is not None or self._fetch is None:
@@ -183,15 +223,35 @@ class Lookup:
         )
 
 
-def _collect_duplicates(index: dict, keys: list) -> None:
-    """Turn the entries of ``index`` whose key several positions share into lists of positions."""
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection inside: a lookup of 100,000 values allocates
+    100,000 attribute objects and rows, none of them garbage, and the collections
+    their allocation would trigger scan every object of the process (a third of
+    the build's time). Reference counting still frees what is dropped.
+
+    Example:
+        >>> with paused_gc():
+        ...     lookup = build_lookup("ULabel", "name", rows)
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _collect_duplicates(index: dict, keys: list, wrap: Callable[[list[int]], Any]) -> None:
+    """Turn the entries of ``index`` whose key several positions share into ``wrap(positions)``."""
     groups: dict = {}
     for i, key in enumerate(keys):
         if key is not None:
             groups.setdefault(key, []).append(i)
     for key, positions in groups.items():
         if len(positions) > 1:
-            index[key] = positions
+            index[key] = wrap(positions)
 
 
 def build_lookup(
@@ -211,19 +271,25 @@ def build_lookup(
         return_field: The field whose values the attributes give instead of records.
         fetch: Loads records by pk (``{pk: record}``), used when ``return_field`` is None.
     """
-    pairs = [row for row in rows if row[0] is not None]
-    values = [row[0] for row in pairs]
-    items = [row[1] for row in pairs]
+    with paused_gc():
+        return _build(registry, field, rows, return_field, fetch)
+
+
+def _build(registry, field, rows, return_field, fetch) -> Lookup:
+    rows = rows if isinstance(rows, list) else list(rows)  # a QuerySet runs its query here
+    values = [row[0] for row in rows]
+    items = [row[1] for row in rows]
+    if None in values:
+        values = [row[0] for row in rows if row[0] is not None]
+        items = [row[1] for row in rows if row[0] is not None]
     idents = to_identifiers(values)
-    # {key: row} at C speed; the few keys that several rows share get a list of rows
-    by_value: dict[Any, int | list[int]] = dict(zip(values, range(len(values))))
-    if len(by_value) < len(values):
-        _collect_duplicates(by_value, values)
-    by_ident: dict[str, int | list[int]] = dict(zip(idents, range(len(idents))))
+    # {identifier: row} at C speed, the rows as attributes; the few identifiers that several rows share get all of them
+    by_ident: dict[str, _Row | _Rows] = dict(zip(idents, map(_Row, range(len(idents)))))
     by_ident.pop(None, None)
-    if len(by_ident) < sum(1 for i in idents if i is not None):
-        _collect_duplicates(by_ident, idents)
-    shared = [(ident, rs) for ident, rs in by_ident.items() if isinstance(rs, list)]
+    shared = []
+    if len(by_ident) < len(idents) - idents.count(None):
+        _collect_duplicates(by_ident, idents, _Rows)
+        shared = [(ident, rs) for ident, rs in by_ident.items() if isinstance(rs, _Rows)]
     if shared:
         examples = "; ".join(
             f".{ident}: {', '.join(repr(values[i]) for i in rs[:3])}" for ident, rs in shared[:3]
@@ -234,6 +300,5 @@ def build_lookup(
             f"a list ({examples})"
         )
     # one class per lookup, so that every value is a real attribute
-    namespace = dict(zip(by_ident, map(_Entry, by_ident)))
-    cls = type(f"{registry}Lookup", (Lookup,), namespace)
-    return cls(registry, field, return_field, values, items, fetch, by_ident, by_value)
+    cls = type(f"{registry}Lookup", (Lookup,), by_ident)
+    return cls(registry, field, return_field, values, items, fetch, by_ident)

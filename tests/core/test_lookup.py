@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from lamindb_core.lookup import to_identifier
+from lamindb_core.lookup import to_identifier, to_identifiers
 
 
 @pytest.fixture
@@ -152,3 +152,14 @@ def test_lookup_unknown_field(instance):
         instance.ULabel.lookup(field="nam")
     with pytest.raises(instance.errors.FieldValidationError, match="Feature.name is not a field of ULabel"):
         instance.ULabel.lookup(field=instance.Feature.name)
+
+
+def test_lookup_identifiers_of_many_values_match_one_by_one():
+    # the batch path (all ASCII) and the one-value path must name every attribute alike
+    values = [
+        "Candidate marker study 1", "  B-cell  ", "__x__", "a__b", "_1x", "1st", "9", "class", "dict",
+        "Dict", "async", "True", "???", "", "_", "x_\t(y)", "CD4+ T", "match", "Pilot screen 12",
+    ]
+    assert to_identifiers(values) == [to_identifier(v) for v in values]
+    assert to_identifiers(values[:5] + ["naïve"]) == [to_identifier(v) for v in values[:5] + ["naïve"]]
+    assert to_identifiers(["1st", "class", "???"]) == ["ln_1st", "ln_class", None]
