@@ -32,7 +32,7 @@ from typing import Any
 from . import errors
 from .logger import logger
 
-__all__ = ["Lookup", "to_identifier", "build_lookup", "PREFIX"]
+__all__ = ["Lookup", "to_identifier", "to_identifiers", "build_lookup", "paused_gc", "PREFIX"]
 
 PREFIX = "ln_"  # for values that would not be identifiers (a leading digit, a keyword, a method name)
 _NON_WORD = re.compile(r"[^0-9a-zA-Z]+")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -91,6 +93,19 @@ def test_lookup_return_field(instance, guide_labels):
     assert lookup.dict()["IFNG"] == guide_labels[1].uid
     by_uid = instance.ULabel.lookup(field="uid", return_field=instance.ULabel.name)
     assert getattr(by_uid, to_identifier(guide_labels[0].uid)) == "DMSO"
+
+
+def test_lookup_return_field_keeps_the_field_type(instance, guide_labels):
+    # the rows are read with one fetchall; the fields' converters still apply (SQLite stores text)
+    created = instance.ULabel.lookup(return_field="created_at")
+    assert isinstance(created.dmso, datetime.datetime)
+    assert created.dmso == instance.ULabel.get(name="DMSO").created_at
+    assert instance.ULabel.lookup(return_field="is_concept").ifng is False
+
+
+def test_lookup_of_no_records(instance, guide_labels):
+    assert len(instance.ULabel.filter(name="no such label").lookup()) == 0
+    assert dir(instance.ULabel.objects.none().lookup()) == ["dict"]
 
 
 def test_lookup_duplicates_give_a_list_and_a_warning(instance, capsys):
