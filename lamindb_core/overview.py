@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+
 from .dataframe import annotate_dtypes
 from .introspect import registries_by_module
 
-__all__ = ["view"]
+__all__ = ["view", "non_empty"]
 
 # as in LaminDB 1.0's view(): who and where are not data
 HIDDEN = {"User", "Space"}
@@ -24,6 +27,39 @@ def _show(obj: Any) -> None:
     except ImportError:
         pass
     print(obj.to_string() if hasattr(obj, "to_string") else obj)
+
+
+def non_empty(registries: list[type]) -> set[type]:
+    """The registries that hold a record ``df()`` would show, asked in one query per database.
+
+    One ``SELECT EXISTS (...), EXISTS (...), ...`` over the queries of
+    ``Registry.filter()`` (the same default filters as ``df()``), instead of a
+    query and an empty DataFrame per registry.
+
+    Example:
+        >>> non_empty([ln.ULabel, ln.Collection])
+        {<class 'ULabel'>}
+    """
+    by_alias: dict[str, list[tuple[type, str, tuple]]] = {}
+    for model in registries:
+        qs = model.filter()
+        if qs.query.is_empty():  # a module whose tables this instance lacks
+            continue
+        alias = qs.db
+        try:
+            sql, params = qs.values("pk").query.get_compiler(using=alias).as_sql()
+        except EmptyResultSet:
+            continue
+        by_alias.setdefault(alias, []).append((model, sql, tuple(params)))
+    found = set()
+    for alias, parts in by_alias.items():
+        select = ", ".join(f"EXISTS ({sql})" for _, sql, _ in parts)
+        params = [p for _, _, ps in parts for p in ps]
+        with connections[alias].cursor() as cursor:
+            cursor.execute(f"SELECT {select}", params)
+            flags = cursor.fetchone()
+        found.update(model for (model, _, _), flag in zip(parts, flags) if flag)
+    return found
 
 
 def view(df: Any = None, limit: int = 7, modules: str | list[str] | None = None, registries: list[str] | None = None) -> None:
@@ -54,8 +90,10 @@ def view(df: Any = None, limit: int = 7, modules: str | list[str] | None = None,
         modules = [modules]
     for module, models in registries_by_module(modules).items():
         tables = []
-        for model in models:
-            if model.__name__ in HIDDEN or (registries is not None and model.__name__ not in registries):
+        shown = [m for m in models if m.__name__ not in HIDDEN and (registries is None or m.__name__ in registries)]
+        filled = non_empty(shown)
+        for model in shown:
+            if model not in filled:
                 continue
             table = model.df(limit=limit)
             if len(table) > 0:

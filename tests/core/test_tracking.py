@@ -123,6 +123,19 @@ def test_view_prints_modules_and_non_empty_registries(instance, labels, capsys):
     assert "User" not in lines
 
 
+def test_view_finds_the_non_empty_registries_in_one_query(instance, labels):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from lamindb_core.overview import non_empty
+
+    ln = instance
+    with CaptureQueriesContext(connection) as queries:
+        found = non_empty([ln.ULabel, ln.Collection, ln.Storage])
+    assert found == {ln.ULabel, ln.Storage}
+    assert len(queries) == 1
+
+
 def test_view_of_a_dataframe_prints_it(instance, labels, capsys):
     ln = instance
     ln.view(ln.ULabel.df())
