@@ -6,6 +6,7 @@ Measures, in a fresh instance per backend and size:
 - ``ln.ULabel.filter(name__startswith=...).df()`` with a prefix that matches 1% of the rows;
 - ``ln.ULabel.get(uid)`` and ``ln.ULabel.get(name=...)`` on random records;
 - ``ln.ULabel.df()`` (the latest 100) and ``ln.ULabel.filter().df()`` (all N rows);
+- ``ln.view()``: its first call in the process and again (text output, into a buffer);
 
 and, once, the time of ``python -c "import lamindb_core"`` in a fresh process. The results
 replace this script's section of ``BENCHMARKS.md`` (between its HTML comment markers).
@@ -29,10 +30,12 @@ per backend and size), ``Scratch`` (throwaway instances), ``Profiler``, ``timed`
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import datetime as dt
 import gc
 import importlib.util
+import io
 import json
 import os
 import platform
@@ -93,6 +96,7 @@ TARGETS = {
     "get_uid": 1e-3,  # s
     "get_name": 1e-3,  # s
     "import": 0.3,  # s, net of interpreter start-up
+    "view": 0.010,  # s, again (issue 16)
 }
 
 
@@ -405,6 +409,20 @@ def run_case(backend: str, size: int, repeat: int, samples: int, pg_url: str, pr
             check(len(df) == rows, f"{key}: {len(df)} rows, not {rows}")
             result[key] = {**summary(times), "rows": len(df)}
             profiled(key, query)
+
+        # ln.view(): its first call in the process, then again; printed into a buffer (a terminal's text)
+        def view() -> str:
+            with contextlib.redirect_stdout(io.StringIO()) as out:
+                ln.view()
+            return out.getvalue()
+
+        start = time.perf_counter()
+        shown = view()
+        result["view_first"] = time.perf_counter() - start
+        check("ULabel" in shown.splitlines() and "Collection" not in shown.splitlines(), "view: wrong registries")
+        times, _ = timed(view, repeat, warmup=0)
+        result["view"] = summary(times)
+        profiled("view", view)
         if backend == "postgres":
             # the planner's choices (and so some figures) differ before and after the first ANALYZE
             result["analyzed"] = "before the queries" if stats_before else (
@@ -694,6 +712,7 @@ ROWS = (
     ("get_name", "`get(name=...)`", "ms", "< 1 ms"),
     ("registry_df", "`ULabel.df()` (latest 100)", "ms", ""),
     ("filter_all_df", "`filter().df()`, all N rows", "ms", ""),
+    ("view", "`ln.view()` again (text output)", "ms", "< 10 ms (LaminDB 1.0: 23 ms)"),
 )
 
 
@@ -730,6 +749,8 @@ def render(results: list[dict], imports: dict | None, machine: dict, command: st
                      + " | ".join(f"{r['filter_df']['rows']:,}" for r in results) + " |")
         lines.append("| first `.df()` in the process (imports pandas) [ms] | | "
                      + " | ".join(fmt(r["first_df"], "ms") for r in results) + " |")
+        lines.append("| first `ln.view()` in the process (after the rows above) [ms] | < 25 ms (LaminDB 1.0: 29 ms) | "
+                     + " | ".join(fmt(r["view_first"], "ms") for r in results) + " |")
         lines.append("| `ln.setup.init` of an empty instance (migrations) [s] | | "
                      + " | ".join(fmt(r["init"]["median"], "s") for r in results) + " |")
         if any("analyzed" in r for r in results):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
@@ -17,15 +18,14 @@ HIDDEN = {"User", "Space"}
 
 
 def _show(obj: Any) -> None:
-    try:
+    # a running IPython shell has imported IPython: elsewhere, importing it (0.1 s) only to learn that there is none is waste
+    if "IPython" in sys.modules:
         from IPython import get_ipython
         from IPython.display import display
 
         if get_ipython() is not None:
             display(obj)
             return
-    except ImportError:
-        pass
     print(obj.to_string() if hasattr(obj, "to_string") else obj)
 
 
