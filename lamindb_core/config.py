@@ -40,6 +40,7 @@ __all__ = [
     "load_instance",
     "check_name",
     "register_instance",
+    "registered_at",
     "unregister_instance",
     "current_slug",
     "set_current_slug",
@@ -358,6 +359,15 @@ def check_name(name: str) -> None:
         raise SetupError(
             f"invalid instance name {name!r}: use lowercase letters, digits, '-' and '_'"
         )
+
+
+def registered_at(identifier: str) -> float | None:
+    """When the instance ``owner/name`` was registered (or its registration last written), as
+    ``time.time()`` says; None if it is not registered."""
+    try:
+        return os.stat(_instance_file(_resolve_slug(identifier))).st_mtime
+    except OSError:
+        return None
 
 
 def register_instance(settings: InstanceSettings, overwrite: bool = False) -> None:

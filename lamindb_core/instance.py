@@ -51,6 +51,7 @@ from .config import (
     process_instance,
     record_process_instance,
     register_instance,
+    registered_at,
     registered_modules,
     save_user,
     set_current_slug,
@@ -194,6 +195,7 @@ def current_instance() -> InstanceSettings:
     default_slug = f"{user.handle}/default"
     try:
         settings = load_instance(default_slug)
+        _wait_for_storage_marker(settings)
     except InstanceNotFound:
         storage = config_home() / "default-instance"
         settings = InstanceSettings(owner=user.handle, name="default", storage=str(storage))
@@ -201,6 +203,7 @@ def current_instance() -> InstanceSettings:
             register_instance(settings)
         except InstanceExists:  # a process that started at the same time made it
             settings = load_instance(default_slug)
+            _wait_for_storage_marker(settings)
         else:
             ownership.write_storage_marker(settings, created=False)
             logger.important(
@@ -209,6 +212,14 @@ def current_instance() -> InstanceSettings:
             )
     set_current_slug(settings.slug)
     return settings
+
+
+def _wait_for_storage_marker(settings: InstanceSettings) -> None:
+    # the default instance registered moments ago by a process that started at the same time:
+    # its storage marker follows the registration (without it, check_openable takes the
+    # instance for one whose database was lost)
+    if settings.is_embedded:
+        ownership.wait_for_storage_marker(settings.local_folder, registered_at(settings.slug))
 
 
 def check_openable(instance: InstanceSettings) -> bool:

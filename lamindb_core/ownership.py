@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ __all__ = [
     "STORAGE_MARKER",
     "read_storage_marker",
     "write_storage_marker",
+    "wait_for_storage_marker",
     "remove_storage_marker",
     "check_storage_is_free",
     "read_db_marker",
@@ -114,6 +116,22 @@ def write_storage_marker(settings: Any, created: bool) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     tmp.write_text(json.dumps(data, indent=2))
     os.replace(tmp, path)
+
+
+def wait_for_storage_marker(folder: Path, registered_at: float | None, seconds: float = 10.0) -> None:
+    """Wait until ``folder`` has its storage marker, if its instance was registered less than
+    ``seconds`` ago (by a process that writes the marker right after the registration).
+
+    A registration older than that is not waited for: a folder whose marker is really gone
+    gets its error at once.
+    """
+    if registered_at is None or read_storage_marker(folder) is not None:
+        return
+    deadline = time.monotonic() + max(0.0, seconds - (time.time() - registered_at))
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        if read_storage_marker(folder) is not None:
+            return
 
 
 def remove_storage_marker(settings: Any) -> None:

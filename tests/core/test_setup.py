@@ -504,6 +504,31 @@ print(ln.User.filter().count(), ln.setup.settings.user.uid)
 """
 
 
+MARKER_LATE = """
+import threading
+import lamindb_core as ln
+from lamindb_core import ownership
+from lamindb_core.config import InstanceSettings, config_home, load_user, register_instance
+
+user = load_user()
+settings = InstanceSettings(owner=user.handle, name="default", storage=str(config_home() / "default-instance"))
+register_instance(settings)
+# the process that registered it writes the storage marker a moment later
+threading.Timer(1.0, ownership.write_storage_marker, (settings,), {"created": False}).start()
+ln.ULabel(name="made after the marker").save()
+print(ln.ULabel.filter().count())
+"""
+
+
+@pytest.mark.sqlite_only
+def test_default_instance_registered_a_moment_ago_waits_for_its_storage_marker(home):
+    # the window in which a process that started together with the default's creator took the
+    # new instance for one whose database was lost ("only ln.setup.init creates databases")
+    [(rc, out, err)] = _start_at_once(home, MARKER_LATE, 1)
+    assert rc == 0, err
+    assert out.splitlines()[-1] == "1"
+
+
 @pytest.mark.sqlite_only
 def test_first_query_in_processes_started_together_makes_one_default(home):
     results = _start_at_once(home, FIRST_QUERY, 3)
