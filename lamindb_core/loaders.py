@@ -88,9 +88,15 @@ def load_tsv(path: Path | str, **kwargs) -> Any:
 
 def load_parquet(path: Path, **kwargs) -> Any:
     """A ``.parquet`` file as a ``pandas.DataFrame``."""
-    import pandas as pd
+    if kwargs:
+        import pandas as pd
 
-    return pd.read_parquet(path, **kwargs)
+        return pd.read_parquet(path, **kwargs)
+    # pyarrow's reader: a process that read through pandas' parquet module aborted at exit about
+    # one time in ten here (pandas 2.3 with pyarrow 25 and 26; see bio.sources.load_table)
+    import pyarrow.parquet as pq
+
+    return pq.read_table(path).to_pandas()
 
 
 def load_h5ad(path: Path | str, **kwargs) -> Any:

@@ -455,7 +455,12 @@ def load_table(spec: SourceSpec, use_cache: bool = True) -> pd.DataFrame:
     table = None
     if use_cache and path.exists():
         try:
-            table = pd.read_parquet(path)
+            # pyarrow's reader, not pd.read_parquet: a process that read a file through pandas'
+            # parquet module aborted at exit about one time in ten here ("terminate called
+            # without an active exception", pandas 2.3 with pyarrow 25 and 26)
+            import pyarrow.parquet as pq
+
+            table = pq.read_table(path).to_pandas()
         except Exception:  # a cache file cut short: read the source again
             table = None
     if table is None:
