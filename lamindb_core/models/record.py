@@ -247,6 +247,31 @@ class BasicRecord(models.Model, metaclass=Registry):
                     if problem:
                         raise errors.ValidationError(f"cannot save {model.__name__}: {problem}")
 
+    @classmethod
+    def _prepare_new_many(cls, records: list[models.Model]) -> None:
+        """What ``save()`` does to a new record before its INSERT, for the new records of one
+        ``ln.save()``: foreign keys to records saved earlier in the call, the registry's
+        defaults (:meth:`_fill_defaults`), the required fields.
+
+        Only a record that holds a related object goes through Django's check of it (one made
+        with ``created_by_id=...`` or the defaults holds none); ``_fill_defaults`` runs only
+        where a registry has its own; the required fields are read a field at a time, and the
+        first record that misses one raises what its own ``save()`` would.
+        """
+        for record in records:
+            if record._state.fields_cache:
+                record._prepare_related_fields_for_save(operation_name="save")
+        if cls._fill_defaults is not BasicRecord._fill_defaults:
+            for record in records:
+                record._fill_defaults()
+        for field in cls._required_fields():
+            attname = field.attname
+            for record in records:
+                state = record.__dict__
+                value = state[attname] if attname in state else getattr(record, attname)
+                if value is None or value == "":
+                    record._check_required()  # raises, naming every field this record misses
+
     def _fill_defaults(self) -> None:
         """Fill in values that a registry supplies when a new record is saved
         (an artifact's storage); ``save()`` and ``ln.save()`` both call it."""
