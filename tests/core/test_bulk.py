@@ -185,3 +185,18 @@ def test_save_with_a_dangling_foreign_key_on_a_saved_record_changes_nothing(inst
     with pytest.raises(ln.errors.ValidationError, match=r"ULabel\.run_id=424242: no Run record has id 424242"):
         ln.save([label])
     assert ln.ULabel.get(name="kept").run_id is None
+
+
+def test_save_many_ids_belong_to_their_records(instance):
+    ln = instance
+    # the same ids with and without Django seeing the statements (its cursor on SQLite, or the
+    # driver's own when no query is logged)
+    first = [ln.ULabel(name=f"id check a {i}") for i in range(700)]
+    ln.save(first)
+    second = [ln.ULabel(name=f"id check b {i}") for i in range(700)]
+    with CaptureQueriesContext(connection):
+        ln.save(second)
+    stored = dict(ln.ULabel.filter(name__startswith="id check ").values_list("id", "uid"))
+    assert len(stored) == 1400
+    assert all(stored[r.id] == r.uid for r in first + second)
+    assert ln.ULabel.get(first[123].id).name == "id check a 123"
