@@ -86,13 +86,48 @@ def one_init(workdir: Path, n: int, backend: str, modules: str, pg_url: str, dat
     return {**measured, "process": wall}
 
 
+def ddl_floor(workdir: Path, pg_url: str, databases: list[str]) -> dict:
+    """PostgreSQL's own time for the schema: the template's statements without parameters (every
+    CREATE TABLE, CREATE INDEX, ALTER TABLE, function and trigger) sent by psycopg alone into a
+    new database, in one transaction, commit included; and the part of it spent in btree
+    ``CREATE INDEX`` statements (PostgreSQL writes and syncs each new btree index to disk)."""
+    import psycopg
+
+    template = next((workdir / "cache" / "schemas").glob("*.postgresql.json"))
+    statements = [sql for sql, params, _ in json.loads(template.read_text()) if params is None
+                  and not sql.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK"))]
+    name = "lamin_bench_" + "".join(secrets.choice(string.ascii_lowercase) for _ in range(8))
+    pg_admin(pg_url, f'CREATE DATABASE "{name}"')
+    databases.append(name)
+    btree = btree_seconds = 0
+    with psycopg.connect(with_database(pg_url, name)) as conn, conn.cursor() as cursor:
+        start = time.perf_counter()
+        for sql in statements:
+            head = sql.split("(")[0].upper()
+            is_btree = "INDEX" in head and " USING GIN" not in sql.upper()
+            t = time.perf_counter()
+            cursor.execute(sql)
+            if is_btree:
+                btree += 1
+                btree_seconds += time.perf_counter() - t
+        conn.commit()
+        seconds = time.perf_counter() - start
+    return {"seconds": seconds, "statements": len(statements), "btree": btree, "btree_seconds": btree_seconds}
+
+
 def run(backend: str, modules: str, repeat: int, pg_url: str) -> dict:
     databases: list[str] = []
+    floors: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="lamin-bench-init-") as tmp:
         workdir = Path(tmp)
         try:
             first = one_init(workdir, 0, backend, modules, pg_url, databases)
-            rest = [one_init(workdir, n, backend, modules, pg_url, databases) for n in range(1, repeat + 1)]
+            rest = []
+            for n in range(1, repeat + 1):
+                rest.append(one_init(workdir, n, backend, modules, pg_url, databases))
+                if backend == "postgres":
+                    # in turn with the inits, so that a change of the machine's load touches both
+                    floors.append(ddl_floor(workdir, pg_url, databases))
         finally:
             for name in databases:
                 pg_admin(pg_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -105,6 +140,12 @@ def run(backend: str, modules: str, repeat: int, pg_url: str) -> dict:
         "init": statistics.median(r["init"] for r in rest),
         "process": statistics.median(r["process"] for r in rest),
         "migrations": max(r["migrations"] for r in rest),
+        "floor": {
+            "seconds": statistics.median(f["seconds"] for f in floors),
+            "btree_seconds": statistics.median(f["btree_seconds"] for f in floors),
+            "statements": floors[0]["statements"],
+            "btree": floors[0]["btree"],
+        } if floors else None,
     }
 
 
@@ -118,13 +159,24 @@ def render(results: list[dict], machine: dict, command: str, repeat: int) -> str
         "init of a schema migrates and keeps the schema as a template (`lamindb_core/schema_template.py`); the next "
         f"ones start from it (median of {repeat}). Aim (issue 16): < 0.3 s.",
         "",
-        "| backend | modules | first init (migrates) [s] | next inits [s] | whole process [s] | migrations run by the next |",
-        "|---|---|---:|---:|---:|---:|",
+        "",
+        "The floor (PostgreSQL): the template's statements without parameters (the whole schema: tables, "
+        "indexes, constraints, functions, triggers) sent by psycopg alone, one statement at a time, into a new "
+        "database in one transaction, in turn with the inits (median); the btree `CREATE INDEX` part is the time of those "
+        "statements in it: PostgreSQL writes each new btree index outside its buffers and syncs it to "
+        "disk, one sync per index.",
+        "",
+        "| backend | modules | first init (migrates) [s] | next inits [s] | whole process [s] | migrations run by the next "
+        "| floor: the schema's DDL alone [s] | of it: btree indexes (count) [s] |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
+        floor = r.get("floor")
+        floor_cells = (f"{fmt(floor['seconds'], 's')} ({floor['statements']} statements) "
+                       f"| {fmt(floor['btree_seconds'], 's')} ({floor['btree']}) |") if floor else " | |"
         lines.append(
             f"| {r['backend']} | {r['modules']} | {fmt(r['first']['init'], 's')} ({r['first']['migrations']} migrations) "
-            f"| {fmt(r['init'], 's')} | {fmt(r['process'], 's')} | {r['migrations']} |"
+            f"| {fmt(r['init'], 's')} | {fmt(r['process'], 's')} | {r['migrations']} | " + floor_cells
         )
     lines += ["", END, ""]
     return "\n".join(lines)
