@@ -229,10 +229,11 @@ def _insert_rows(model: type, records: list, batch_size: int, using: str = DEFAU
             arrays = ", ".join(f"%s::{f.db_type(conn).split('(')[0]}[]" for f in fields)
             sql = f"INSERT INTO {table} ({names}) SELECT * FROM UNNEST({arrays}) AS t({aliases}){returning}"
             step = max(batch_size, 10_000)
+            execute = _pg_execute(conn, cursor)
             for start in range(0, len(records), step):
-                cursor.execute(sql, [column[start : start + step] for column in columns])
+                fetched = execute(sql, [column[start : start + step] for column in columns])
                 if returns_pk:
-                    returned.extend(cursor.fetchall())
+                    returned.extend(fetched)
         else:
             # SQLite's limit of host parameters per statement (32,766): a batch stays well under
             step = max(1, min(len(records), 30_000 // max(1, len(fields))))
@@ -277,6 +278,34 @@ def _row_key(meta: Any, records: list) -> models.Field | None:
 
 def _qmarks(n: int) -> str:
     return "(" + ", ".join(["%s"] * n) + ")"
+
+
+def _pg_execute(conn: Any, cursor: Any):
+    """A function that executes one statement of ``%s`` placeholders on PostgreSQL and returns
+    its rows.
+
+    Django's cursor binds the parameters on the client: it writes every value of the arrays
+    into the statement's text, which took about a fifth of ``ln.save``'s time for 10,000
+    labels. Unless Django is to see the statement (as in :func:`_sqlite_execute`), it goes
+    through a cursor of the same psycopg connection (same transaction, same adapters) that
+    sends the arrays apart from the statement, in binary.
+    """
+    if conn.queries_logged or conn.execute_wrappers:
+        def through_django(sql: str, params: list) -> list:
+            cursor.execute(sql, params)
+            return cursor.fetchall() if cursor.description else []
+
+        return through_django
+    raw = conn.connection
+    # imported here as where Django imports it: only an instance on PostgreSQL needs psycopg
+    from psycopg import Cursor
+
+    def direct(sql: str, params: list) -> list:
+        with conn.wrap_database_errors, Cursor(raw) as binding:
+            binding.execute(sql.replace("%s", "%b"), params)
+            return binding.fetchall() if binding.description else []
+
+    return direct
 
 
 def _sqlite_execute(conn: Any, cursor: Any):
