@@ -521,10 +521,11 @@ def insert_link_rows(
             sql = (f"INSERT INTO {table} ({names}) SELECT {selected} "
                    f"FROM UNNEST({arrays}) AS t({', '.join(aliases)}){conflict}")
             step = 50_000
+            execute = _pg_execute(conn, cursor)
             for start in range(0, len(rows), step):
                 chunk = rows[start : start + step]
                 # the constants come first in the statement, then the arrays
-                cursor.execute(sql, [*constants, *(list(column) for column in zip(*chunk))])
+                execute(sql, [*constants, *(list(column) for column in zip(*chunk))])
         else:
             # one statement, parsed once and stepped per row by sqlite3
             placeholders = ", ".join(["%s"] * (len(columns) + len(rest)))
