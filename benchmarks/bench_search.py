@@ -349,12 +349,13 @@ def run_case(backend: str, size: int, repeat: int, pg_url: str, profile_dir: Pat
 
 SEARCH_TARGET = 0.020  # s, at 1,000,000 labels
 LOOKUP_TARGET = {10_000: 0.1, 100_000: 0.15}  # s, by number of labels (issue 16: 100k)
+TYPO_TARGET_10K = 0.005  # s, a typo search at 10,000 labels (issue 16)
 
 ROWS = (
     # key, label, unit, target
     ("search_rare", f"`ULabel.search(\"{RARE}\")`, rare word, top 20", "ms", "< 20 ms at 1M"),
     ("search_common", "`ULabel.search(\"cell\")`, common word, top 20", "ms", "< 20 ms at 1M"),
-    ("search_typo", f"`ULabel.search(\"{QUERIES['typo']}\")`, typo, top 20", "ms", "< 20 ms at 1M"),
+    ("search_typo", f"`ULabel.search(\"{QUERIES['typo']}\")`, typo, top 20", "ms", "< 5 ms at 10k (LaminDB 1.0: 9 ms), < 20 ms at 1M"),
     ("search_exact", "`ULabel.search(<a full name>)`, top 20", "ms", "< 20 ms at 1M"),
     ("search_df", "`ULabel.search(\"cell\").df()`", "ms", ""),
     ("search_synonym", "`Feature.search(<a synonym>)` (N/10 features)", "ms", ""),
@@ -369,6 +370,8 @@ ROWS = (
 
 def meets(key: str, size: int, seconds: float) -> bool | None:
     """Whether a median meets its aim; None where there is none."""
+    if key == "search_typo" and size == 10_000:
+        return seconds < TYPO_TARGET_10K
     if key.startswith("search_") and key not in ("search_df", "search_synonym") and size == 1_000_000:
         return seconds < SEARCH_TARGET
     if key == "lookup" and size in LOOKUP_TARGET:
