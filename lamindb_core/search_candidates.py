@@ -89,7 +89,7 @@ class Candidates:
         raw = _raw_ids(condition)
         if raw is not None:
             if self._template is None or self._template.qs is not qs:
-                self._template = _Template(qs, ["pk", *self.value_fields])
+                self._template = _template(qs, ["pk", *self.value_fields])
             rows = self._template.rows(*raw, cap)
         else:
             rows = qs.filter(condition).values_list("pk", *self.value_fields)
@@ -135,6 +135,28 @@ def _raw_ids(condition) -> tuple[str, list] | None:
     if isinstance(child, tuple) and child[0] == "pk__in" and isinstance(child[1], RawSQL):
         return child[1].sql, list(child[1].params)
     return None
+
+
+# the templates of registries' default querysets, by (registry, database alias, vendor, fields):
+# compiling one took about 0.8 ms, a tenth of a search of 10,000 labels on PostgreSQL
+_TEMPLATES: dict[tuple, _Template] = {}
+
+
+def _template(qs, fields: list[str]) -> _Template:
+    """The :class:`_Template` of ``qs`` for ``fields``; kept for a registry's default queryset
+    (no filter, ordering, slice or annotation of the user's), made anew for any other."""
+    query = qs.query
+    plain = not (
+        _narrowed(qs) or query.order_by or query.distinct or query.low_mark or query.high_mark is not None
+        or query.annotations or query.extra or query.select_related
+    )
+    if not plain:
+        return _Template(qs, fields)
+    key = (qs.model, qs.db, connections[qs.db].vendor, tuple(fields))
+    template = _TEMPLATES.get(key)
+    if template is None:
+        template = _TEMPLATES[key] = _Template(qs, fields)
+    return template
 
 
 class _Template:

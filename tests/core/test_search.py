@@ -410,3 +410,15 @@ def test_search_field_that_is_not_text(instance):
 def test_search_bad_limit(instance):
     with pytest.raises(instance.errors.InvalidArgument, match="limit takes a positive integer"):
         instance.ULabel.search("x", limit=0)
+
+
+def test_search_narrowed_and_ordered_after_a_default_search(instance, cells):
+    ln = instance
+    # the default queryset's compiled SQL is kept between searches; a filtered or ordered one
+    # must never take it
+    assert names(ln.ULabel.search("cell"))[:2] == ["B cell", "T cell"]
+    narrowed = names(ln.ULabel.filter(name__startswith="T").search("cell"))
+    assert narrowed and all(n.startswith("T") for n in narrowed)
+    ordered = names(ln.ULabel.filter().order_by("-id").search("cell"))
+    assert ordered[:2] == ["B cell", "T cell"]
+    assert names(ln.ULabel.search("hepatocite"))[0] == "hepatocyte"
