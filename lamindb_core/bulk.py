@@ -183,7 +183,7 @@ def _column_values(field: models.Field, records: list, conn: Any) -> list:
 def _has_expression(column: list) -> bool:
     """Whether a column holds an SQL expression (``F(...)``, a function call), which only
     ``bulk_create`` writes; values of plain types are looked at no further."""
-    return any(hasattr(v, "as_sql") for v in column if type(v) not in _PLAIN_TYPES)
+    return any(hasattr(kind, "as_sql") for kind in set(map(type, column)) - _PLAIN_TYPES)
 
 
 _PLAIN_TYPES = frozenset({str, int, float, bool, type(None), bytes})
@@ -270,10 +270,11 @@ def _row_key(meta: Any, records: list) -> models.Field | None:
         return None
     if not field.unique or not field.concrete:
         return None
-    attname = field.attname
-    if all(isinstance(r.__dict__.get(attname), str) for r in records):
-        return field
-    return None
+    try:
+        kinds = set(map(type, map(itemgetter(field.attname), map(_state, records))))
+    except KeyError:
+        return None
+    return field if kinds == {str} else None
 
 
 def _qmarks(n: int) -> str:
