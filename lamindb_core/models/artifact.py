@@ -568,19 +568,21 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
     def _after_bulk_save(self) -> None:
         self.__dict__.pop("_defer_forget", None)
         self.__dict__.pop("_stored_copy", None)
-        self._leave_cache()
+        # ln.save() resolved the cache folder once for all its artifacts
+        self._leave_cache(self.__dict__.pop("_cache_folder", None))
         self._forget_local_data()
 
-    def _leave_cache(self) -> None:
+    def _leave_cache(self, cache: artifact_batch.CacheFolder | None = None) -> None:
         # the cache folder is LaminDB's own: data made in it moves into storage, so once the record is
         # committed, the source in the cache goes (never data registered where it lies)
         local = self._local_data
         if local is None or local.is_temporary or object_store.is_cloud(local.path):
             return  # (an object in a bucket is registered where it lies)
         path = Path(local.path)
-        cache = Path(process_settings.settings.cache_dir).resolve()
+        if not (cache or artifact_batch.CacheFolder()).holds(path):
+            return
         stored = self._storage_path()
-        if cache in path.resolve().parents and (object_store.is_cloud(stored) or storage_paths.real(path) != storage_paths.real(stored)):
+        if object_store.is_cloud(stored) or storage_paths.real(path) != storage_paths.real(stored):
             transaction.on_commit(lambda: files.remove_path(path))
 
     def _discard_after_rollback(self) -> None:
