@@ -11,7 +11,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Substr
 
-from .. import bucket_files, errors, files, lineage, loaders, object_store, process_settings, storage_paths
+from .. import bucket_files, bulk, errors, files, lineage, loaders, object_store, process_settings, storage_paths
 from ..context import current_run_id
 from ..instance import current_instance
 from ..logger import logger
@@ -524,7 +524,7 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
             self.uid = self._next_version_uid(previous.stem_uid)
         # the insert itself, without BasicRecord.save's reuse of a record with the
         # same unique value: here a conflict must remove the copy
-        inserted = artifact_lifecycle.store_and_insert(self, previous, lambda: super(BasicRecord, self).save(*args, **kwargs))
+        inserted = artifact_lifecycle.store_and_insert(self, previous, lambda: self._insert_row(*args, **kwargs))
         if not inserted:
             return self
         self._saved_key_suffix = (self.key, self.suffix)
@@ -535,6 +535,15 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         self._leave_cache()
         self._forget_local_data()
         return self
+
+    def _insert_row(self, *args, **kwargs) -> None:
+        # the INSERT of a new artifact's row: ln.save's own (bulk._insert_rows), without Django's
+        # save() machinery around one statement; Django's where it is asked for more (using=...)
+        if args or kwargs:
+            super(BasicRecord, self).save(*args, **kwargs)
+            return
+        self._prepare_related_fields_for_save(operation_name="save")  # an unsaved run is refused
+        bulk._insert_rows(type(self), [self], 1)
 
     def _check_location_unchanged(self) -> None:
         # a saved artifact's suffix, and a key that is the data's real path, say

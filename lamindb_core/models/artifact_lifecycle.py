@@ -6,12 +6,13 @@ the latest, what may change on a saved artifact, and what deleting it for good d
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
-from django.db.models import Case, ProtectedError, Q, RestrictedError, When
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
+from django.db.models import ProtectedError, Q, RestrictedError
 from django.db.models.deletion import Collector
 
 from .. import bucket_files, errors, files, object_store, progress, recovery, storage_paths
@@ -137,20 +138,46 @@ def same_content_or_key(artifact: Artifact) -> tuple[Artifact | None, Artifact |
     else the latest version under the artifact's key (for a new artifact without
     ``revises``), in one query."""
     model = type(artifact)
-    wanted = Q(hash=artifact.hash)
-    if artifact._revises is None and artifact.key is not None and not artifact.__dict__.get("_transferred"):
-        # (an artifact transferred from another instance keeps its uid and versions)
-        # the latest version is in the trash only if all versions are: new
-        # content under its key is still its next version
-        wanted |= Q(key=artifact.key, storage_id=artifact.storage_id, is_latest=True)
-    same_content_first = Case(When(hash=artifact.hash, then=0), default=1)
-    in_use_first = Case(When(_branch_code=-1, then=1), default=0)
-    found = list(model.objects.filter(wanted).order_by(same_content_first, in_use_first, "-created_at", "-id")[:1])
+    # (an artifact transferred from another instance keeps its uid and versions)
+    # the latest version is in the trash only if all versions are: new
+    # content under its key is still its next version
+    by_key = artifact._revises is None and artifact.key is not None and not artifact.__dict__.get("_transferred")
+    alias = model.objects.db
+    conn = connections[alias]
+    sql, names = _lookup_sql(model, alias, conn.vendor, by_key)
+    params = [artifact.hash, *((artifact.key, artifact.storage_id, True) if by_key else ()), artifact.hash]
+    with conn.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    found = [] if row is None else [model.from_db(alias, names, row)]
     existing = next((a for a in found if a.hash == artifact.hash), None)
     if existing is not None:
         return existing, None
     previous = next((a for a in found if artifact.key is not None and a.key == artifact.key), None)
     return None, previous
+
+
+@functools.lru_cache(maxsize=None)
+def _lookup_sql(model: type[Artifact], alias: str, vendor: str, by_key: bool) -> tuple[str, list[str]]:
+    """The statement of ``same_content_or_key`` and the fields it selects, written once per
+    registry and database (``vendor``: an alias may be connected to another instance later):
+    compiling the ORM's query with its CASE ordering took a third of a one-by-one save's
+    time. Parameters: hash, [key, storage_id, True,] hash.
+
+    The same content first, then records not in the trash, then the newest."""
+    quote = connections[alias].ops.quote_name
+    fields = model._meta.concrete_fields
+    column = {f.attname: quote(f.column) for f in fields}
+    wanted = f"{column['hash']} = %s"
+    if by_key:
+        wanted += f" OR ({column['key']} = %s AND {column['storage_id']} = %s AND {column['is_latest']} = %s)"
+    sql = (
+        f"SELECT {', '.join(column[f.attname] for f in fields)} FROM {quote(model._meta.db_table)} WHERE {wanted} "
+        f"ORDER BY CASE WHEN {column['hash']} = %s THEN 0 ELSE 1 END, "
+        f"CASE WHEN {column['_branch_code']} = -1 THEN 1 ELSE 0 END, "
+        f"{column['created_at']} DESC, {column['id']} DESC LIMIT 1"
+    )
+    return sql, [f.attname for f in fields]
 
 
 def store_and_insert(artifact: Artifact, previous: Artifact | None, insert_row: Callable[[], None]) -> bool:
@@ -254,10 +281,14 @@ def _insert(artifact: Artifact, previous: Artifact | None, dest: Path | str | No
     # insert the record; on failure the copy this save made (dest) goes
     model = type(artifact)
     try:
-        with transaction.atomic():
-            if previous is not None:
-                unmark_latest(model, previous.stem_uid)
+        if previous is None and not transaction.get_connection().in_atomic_block:
+            # one statement, atomic by itself: no BEGIN and COMMIT around it
             insert_row()
+        else:
+            with transaction.atomic():
+                if previous is not None:
+                    unmark_latest(model, previous.stem_uid)
+                insert_row()
     except IntegrityError as exc:
         artifact._state.adding, artifact.pk = True, None
         if dest is not None:
