@@ -587,7 +587,7 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         local = self._local_data
         if local is None or local.is_temporary or object_store.is_cloud(local.path):
             return  # (an object in a bucket is registered where it lies)
-        path = Path(local.path)
+        path = local.path
         if not (cache or artifact_batch.CacheFolder()).holds(path):
             return
         stored = self._storage_path()
