@@ -1,4 +1,5 @@
-"""Benchmark of artifacts and features: 2,000 and 10,000 artifacts, on SQLite and PostgreSQL.
+"""Benchmark of artifacts and features: 500, 2,000 and 10,000 artifacts with files, and tables of
+100,000 and 1,000,000 annotated artifact records, on SQLite and PostgreSQL.
 
 Measures, in a fresh instance per run, backend and size:
 
@@ -13,7 +14,17 @@ and then, on the last instance (exactly N annotated artifacts):
 - ``ln.Artifact.df(features=True, limit=None)`` over all N, checked to be N rows of 3 fields and
   5 feature columns with the right values, and ``ln.Artifact.df(features=True)`` (latest 100);
 - for a sample of new artifacts (200 by default): ``artifact.save()`` one by one and
-  ``artifact.features.add_values({...})`` one by one, per artifact, extrapolated to N.
+  ``artifact.features.add_values({...})`` one by one, per artifact, extrapolated to N; and, beside
+  the one-by-one save, its floor on this disk and database: per file, a raw copy, an fsync of the
+  file and of its folder, and one committed ``INSERT`` of a row into a scratch table.
+
+The large tables (``--large-sizes``, 100,000 and 1,000,000 by default) are of artifact records
+without files: ``ln.save`` of ``ln.Artifact(key=..., suffix=".csv", size=..., hash=...)`` records
+(the bulk ``INSERT`` path) and the same five features through
+``ln.Artifact.features.add_values``, in chunks of 50,000, in a separate process before anything
+is timed (``--keep DIR`` keeps the filled instance for later runs, as in ``bench_search.py``).
+A new process then measures ``ln.Artifact.df(features=True)`` (latest 100) and, up to 100,000
+artifacts, ``ln.Artifact.df(features=True, limit=None)``, each with the process's peak RSS.
 
 The results replace this script's section of ``BENCHMARKS.md`` (between its HTML comment
 markers). The helpers (PostgreSQL databases, machine description, formatting) are those of
@@ -23,6 +34,8 @@ Example:
     python benchmarks/bench_artifacts.py                                 # both sizes, both backends
     python benchmarks/bench_artifacts.py --sizes 2000 --backends sqlite --repeat 1 --output -
     python benchmarks/bench_artifacts.py --profile /tmp/prof             # also write cProfile files
+    python benchmarks/bench_artifacts.py --keep /tmp/bench-artifacts     # reuse the filled large tables
+    python benchmarks/bench_artifacts.py --sizes 500 --large-sizes --output -   # no large tables
 
 Each (backend, size) runs in its own process with its own ``LAMIN_CORE_HOME``, so caches and
 connections never carry over. PostgreSQL databases are created as ``lamin_bench_<random>`` on
@@ -34,13 +47,20 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
+import hashlib
+import os
 import random
+import resource
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from bench_core import (
+    Kept,
     Profiler,
     Scratch,
     add_backends,
@@ -58,6 +78,7 @@ from bench_core import (
     shown_command,
     summary,
     table_head,
+    timed,
     usage_error,
     write_result,
 )
@@ -81,6 +102,8 @@ FIELD_COLUMNS = ["uid", "key", "description"]
 FEATURE_COLUMNS = ["cell_medium", "study", "temperature", "date_of_study", "n_cells"]
 
 TARGETS = {
+    "save": (500, 0.12),  # s at 500 artifacts (issue 16; LaminDB 1.0.5: 0.18 s without fsync)
+    "save_one": (None, 0.001),  # s per artifact, at any size (issue 16)
     "annotate_bulk": (2_000, 2.0),  # s at 2,000 artifacts: 25 times LaminDB 1.0's ~50 s
     "df_all": (10_000, 0.3),  # s at 10,000 artifacts
 }
@@ -130,6 +153,44 @@ def write_files(folder: Path, count: int) -> list[Path]:
         path.write_text("cell_id,gene,count\n" + rows)
         paths.append(path)
     return paths
+
+
+def save_floor(sources: list[Path], folder: Path) -> list[float]:
+    """The floor of one ``artifact.save()`` on this disk and database, per file: read and hash it,
+    write it to a new file in ``folder`` (on the storage's disk), fsync the file and the folder,
+    and insert one row into a scratch table in its own transaction (``BEGIN``, ``INSERT``,
+    ``COMMIT``, as a save's). The table and the folder are removed afterwards."""
+    from django.db import connection, transaction
+
+    folder.mkdir()
+    key = "INTEGER PRIMARY KEY AUTOINCREMENT" if connection.vendor == "sqlite" else "SERIAL PRIMARY KEY"
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE bench_floor (id {key}, name VARCHAR(64), hash VARCHAR(86), size BIGINT)")
+    times = []
+    try:
+        with connection.cursor() as cursor:
+            for source in sources:
+                start = time.perf_counter()
+                fd = os.open(source, os.O_RDONLY)
+                data = os.read(fd, 1 << 20)
+                os.close(fd)
+                digest = hashlib.md5(data).hexdigest()
+                fd = os.open(folder / source.name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+                os.write(fd, data)
+                os.fsync(fd)
+                os.close(fd)
+                fd = os.open(folder, os.O_RDONLY)
+                os.fsync(fd)
+                os.close(fd)
+                with transaction.atomic():
+                    cursor.execute("INSERT INTO bench_floor (name, hash, size) VALUES (%s, %s, %s)",
+                                   [source.name, digest, len(data)])
+                times.append(time.perf_counter() - start)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE bench_floor")
+        shutil.rmtree(folder)
+    return times
 
 
 # ---------------------------------------------------------------------------
@@ -261,6 +322,8 @@ def run_case(backend: str, size: int, repeat: int, df_repeat: int, samples: int,
             artifact.save()
             times.append(time.perf_counter() - start)
         result["save_one"] = {**summary(times), "mean": statistics.fmean(times)}
+        floor = save_floor(paths[size : size + samples], Path(ln.settings.storage.root) / "bench-floor")
+        result["save_floor"] = {**summary(floor), "mean": statistics.fmean(floor)}
         times = []
         for i, artifact in enumerate(new, start=size):
             start = time.perf_counter()
@@ -269,9 +332,8 @@ def run_case(backend: str, size: int, repeat: int, df_repeat: int, samples: int,
         result["annotate_one"] = {**summary(times), "mean": statistics.fmean(times)}
         check(count("Artifact") == size + samples, "the one-by-one saves should add one artifact each")
         check(count("ArtifactULabel") == size + samples, "the one-by-one annotations should add one label link each")
-        check(new[-1].features.get_values() == {
-            name: next(iter(cell)) for name, cell in expected_cells(size + samples - 1).items()
-        }, f"get_values() of the last annotated artifact: {new[-1].features.get_values()}")
+        check(new[-1].features.get_values() == feature_values(size + samples - 1),
+              f"get_values() of the last annotated artifact: {new[-1].features.get_values()}")
         if profiled.enabled:
             more = [ln.Artifact(paths[i], key=f"dataset_{i}.csv") for i in range(size + samples, size + samples + extra)]
             profiled("save_one", lambda: [artifact.save() for artifact in more])
@@ -281,12 +343,211 @@ def run_case(backend: str, size: int, repeat: int, df_repeat: int, samples: int,
 
 
 # ---------------------------------------------------------------------------
+# the large tables: artifact records without files, filled once, measured in a new process
+# ---------------------------------------------------------------------------
+
+# the data of the large instances; a kept instance (--keep) of another version is filled anew
+LARGE_FILL_VERSION = "artifacts-large-1"
+LARGE_INSTANCE = "bench-large"
+FILL_CHUNK = 50_000
+# Artifact.df(features=True, limit=None) is measured up to this many artifacts (the issue's aim is
+# for 100,000; a million rows of Python sets would only measure the machine's memory)
+DF_ALL_MAX = 100_000
+LARGE_TARGETS = {
+    "df_latest": (1_000_000, 0.05),  # s at 1,000,000 artifacts (issue 16)
+    "df_all": (100_000, 1.0),  # s at 100,000 artifacts × 5 features (issue 16)
+    "rss_all": (100_000, 500),  # MB of peak RSS at 100,000 (issue 16)
+}
+
+
+def bare_artifacts(ln, start: int, stop: int) -> list:
+    """Artifact records ``start`` to ``stop - 1`` without files (``ln.save`` inserts them in bulk):
+    the key, suffix, size and a distinct 22-character hash that files would have given."""
+    return [
+        ln.Artifact(key=f"dataset_{i}.csv", suffix=".csv", size=300 + i % 100,
+                    hash=hashlib.md5(str(i).encode()).hexdigest()[:22], _hash_type="md5")
+        for i in range(start, stop)
+    ]
+
+
+def run_fill(backend: str, size: int, pg_url: str, keep: Path) -> int:
+    """The process that fills a large instance (``--fill``): ``size`` artifact records, each
+    annotated with the five features, in chunks; then the planner's statistics (ANALYZE)."""
+    import lamindb_core as ln
+    from django.db import connection
+    from lamindb_core.logger import logger
+
+    logger.verbosity = 0
+    kept = Kept(keep, backend, size, LARGE_FILL_VERSION, pg_url)
+    figures = {"construct": 0.0, "save": 0.0, "annotate": 0.0}
+    with Scratch(backend, pg_url, f"lamin-bench-artifacts-fill-{backend}-{size}-") as scratch:
+        scratch.init(ln, "large", LARGE_INSTANCE, kept)
+        ln.save([ln.ULabel(name=name) for name in label_names()])
+        ln.save([ln.Feature(name=name, dtype=dtype) for name, dtype in FEATURES])
+        for start in range(0, size, FILL_CHUNK):
+            stop = min(size, start + FILL_CHUNK)
+            t0 = time.perf_counter()
+            records = bare_artifacts(ln, start, stop)
+            t1 = time.perf_counter()
+            ln.save(records)
+            t2 = time.perf_counter()
+            ln.Artifact.features.add_values({a: feature_values(i) for i, a in enumerate(records, start=start)})
+            t3 = time.perf_counter()
+            figures["construct"] += t1 - t0
+            figures["save"] += t2 - t1
+            figures["annotate"] += t3 - t2
+            print(f"  {backend} {size}: filled {stop:,} ({t2 - t1:.1f} s save, {t3 - t2:.1f} s annotate)",
+                  file=sys.stderr, flush=True)
+            del records
+            gc.collect()
+        start = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE" if backend == "postgres" else "ANALYZE")
+        figures["analyze"] = time.perf_counter() - start
+        check(ln.Artifact.filter().count() == size, "the large instance should hold exactly N artifacts")
+    kept.mark(figures)
+    return 0
+
+
+def peak_rss_mb() -> float:
+    """The peak resident memory of this process so far, in MB (``ru_maxrss`` is in KiB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_large_case(backend: str, size: int, df_repeat: int, pg_url: str, keep: Path) -> dict:
+    """Measure the tables of one large instance, filled first (by a ``--fill`` process) unless
+    ``keep`` holds it from an earlier run; this process only connects and reads, so its peak RSS
+    is that of the queries (and of Python, Django and pandas)."""
+    kept = Kept(keep, backend, size, LARGE_FILL_VERSION, pg_url)
+    reused = kept.filled()
+    result: dict = {"backend": backend, "size": size, "reused": reused["when"] if reused else None}
+    if reused is None:
+        kept.clear([LARGE_INSTANCE])
+        subprocess.run([sys.executable, __file__, "--fill", backend, str(size), "--pg-url", pg_url,
+                        "--keep", str(keep)], stdout=sys.stderr, check=True)
+        reused = kept.filled()
+        check(reused is not None, "the fill did not finish")
+    result["fill"] = reused["figures"]
+
+    import lamindb_core as ln
+    import pandas  # noqa: F401 - in the baseline, not in the first table's memory
+    from lamindb_core.logger import logger
+
+    logger.verbosity = 0
+    ln.setup.connect(LARGE_INSTANCE)
+    check(ln.Artifact.filter().count() == size, f"the large instance should hold {size} artifacts")
+    result["rss_base"] = peak_rss_mb()
+    newest = [f"dataset_{i}.csv" for i in range(size - 1, size - 101, -1)]
+
+    def check_latest(df) -> None:
+        check(list(df.columns) == FIELD_COLUMNS + FEATURE_COLUMNS, f"columns {list(df.columns)}")
+        check(list(df["key"]) == newest, "the latest 100 are not the newest artifacts")
+        for name, cell in expected_cells(size - 1).items():
+            check(df.iloc[0][name] == cell, f"the newest artifact's {name}: {df.iloc[0][name]!r}, not {cell!r}")
+
+    start = time.perf_counter()
+    df = ln.Artifact.df(features=True)
+    result["first_latest"] = time.perf_counter() - start
+    check_latest(df)
+    times, _ = timed(lambda: ln.Artifact.df(features=True), df_repeat, warmup=0)
+    result["df_latest"] = summary(times)
+    result["rss_latest"] = peak_rss_mb()
+    # what the latest 100 cost for their "of N": the exact count of all artifacts
+    times, total = timed(lambda: ln.Artifact.filter().count(), df_repeat, warmup=0)
+    check(total == size, f"count {total}, not {size}")
+    result["count"] = summary(times)
+    if size <= DF_ALL_MAX:
+        gc.collect()
+        times = []
+        for _ in range(df_repeat):
+            start = time.perf_counter()
+            df = ln.Artifact.df(features=True, limit=None)
+            times.append(time.perf_counter() - start)
+            check(df.shape == (size, 8), f"shape {df.shape}, not {(size, 8)}")
+            del df
+            gc.collect()
+        result["df_all"] = summary(times)
+        result["rss_all"] = peak_rss_mb()
+    return result
+
+
+def large_meets(key: str, size: int, value: float) -> bool | None:
+    """Whether a large-table figure meets its aim; None where there is none at this size."""
+    if key not in LARGE_TARGETS:
+        return None
+    at, limit = LARGE_TARGETS[key]
+    return value < limit if size == at else None
+
+
+LARGE_ROWS = (
+    # key, label, unit, target
+    ("df_latest", "**`Artifact.df(features=True)`, latest 100**", "ms", "< 50 ms at 1,000,000"),
+    ("count", "of which its `COUNT` of all N (the total in `attrs[\"limited\"]`: \"the first 100 of N\")", "ms", ""),
+    ("rss_latest", "peak RSS of the process after it [MB]", "MB", ""),
+    ("df_all", "**`Artifact.df(features=True, limit=None)`, all N**", "s", "< 1 s at 100,000"),
+    ("rss_all", "peak RSS of the process after it [MB]", "MB", "< 500 MB at 100,000"),
+    ("rss_base", "peak RSS before the tables (Python, Django, pandas, connected) [MB]", "MB", ""),
+    ("first_latest", "first `Artifact.df(features=True)` in the process", "ms", ""),
+)
+
+
+def render_large(results: list[dict], df_repeat: int) -> list[str]:
+    """The large tables' part of the section."""
+    lines = ["### Large tables", ""]
+    lines.append(
+        f"Each cell: median (min) over {df_repeat} calls, in a process that only connects and reads; "
+        "peak RSS is that process's `ru_maxrss`. ✗ marks a figure over its aim. The full table is "
+        f"measured up to {DF_ALL_MAX:,} artifacts."
+    )
+    lines.append("")
+    lines += table_head(results, "aim")
+    for key, label, unit, target in LARGE_ROWS:
+        cells = []
+        for r in results:
+            value = r.get(key)
+            if value is None:
+                cells.append("—")
+            elif unit == "MB":
+                mark = " ✗" if large_meets(key, r["size"], value) is False else ""
+                cells.append(f"{value:.0f}{mark}")
+            elif isinstance(value, dict):
+                mark = " ✗" if large_meets(key, r["size"], value["median"]) is False else ""
+                cells.append(f"{fmt(value['median'], unit)} ({fmt(value['min'], unit)}){mark}")
+            else:
+                cells.append(fmt(value, unit))
+        shown = label if unit == "MB" else f"{label} [{unit}]"
+        lines.append(f"| {shown} | {target} | " + " | ".join(cells) + " |")
+    for key, label in (("construct", "construct N records"), ("save", "`ln.save` of N records"),
+                       ("annotate", "annotate N (`features.add_values`, 5 features)"),
+                       ("analyze", "ANALYZE (PostgreSQL: VACUUM ANALYZE)")):
+        lines.append(f"| fill: {label} [s] | | " + " | ".join(fmt(r["fill"][key], "s") for r in results) + " |")
+    reused = sorted({r["reused"] for r in results if r["reused"]})
+    lines.append("")
+    lines.append(
+        "The large instances hold artifact records without files, filled before anything is timed, "
+        "in a process of their own, in chunks of 50,000: `ln.save` of `ln.Artifact(key=f\"dataset_{i}.csv\", "
+        "suffix=\".csv\", size=..., hash=...)` records (the bulk `INSERT` path of `ln.save`), then "
+        "`ln.Artifact.features.add_values({artifact: values})` with the same five features and values as "
+        "above; then the planner's statistics (`ANALYZE`). The fill rows are those figures (whole "
+        "seconds, all chunks). The latest 100 are checked to be the 100 newest artifacts with the newest "
+        "one's values; the full table to have N rows of 3 fields and 5 features."
+        + (f" Reused: filled by an earlier run (`--keep`) on {', '.join(reused)}." if reused else "")
+    )
+    lines.append("")
+    return lines
+
+
+# ---------------------------------------------------------------------------
 # the driver: one process per case, the report
 # ---------------------------------------------------------------------------
 
 
 def target_text(key: str) -> str:
-    """The aim of issue 3 next to a measurement."""
+    """The aim of issue 3 or 16 next to a measurement."""
+    if key == "save":
+        return "< 0.12 s at 500, durably (LaminDB 1.0.5: 0.18 s without fsync)"
+    if key == "save_one":
+        return "< 1 ms"
     if key == "annotate_bulk":
         return "< 2 s at 2,000 (LaminDB 1.0: ~50 s); pro rata < 10 s at 10,000"
     if key == "df_all":
@@ -301,6 +562,11 @@ def meets(key: str, size: int, seconds: float) -> bool | None:
     pro rata at larger sizes (a smaller one is dominated by fixed costs); the table's aim is for
     10,000 artifacts only.
     """
+    if key == "save":
+        at, limit = TARGETS[key]
+        return seconds < limit if size == at else None
+    if key == "save_one":
+        return seconds < TARGETS[key][1]
     if key == "annotate_bulk":
         at, limit = TARGETS[key]
         return seconds < limit * size / at if size >= at else None
@@ -318,6 +584,7 @@ ROWS = (
     ("construct_save", "**construct + save**", "s", None),
     ("construct_save", "construct + save, per artifact", "ms", "per"),
     ("save_one", "`artifact.save()` one by one, per artifact (sample)", "ms", None),
+    ("save_floor", "its floor: copy + fsync of file and folder + one committed `INSERT`, per file", "ms", None),
     ("save_one", "`artifact.save()` one by one, N artifacts, *extrapolated*", "s", "extrapolated"),
     ("annotate_bulk", "**annotate N: `ln.Artifact.features.add_values({...})`**", "s", None),
     ("annotate_bulk", "annotate N in bulk, CPU time of the Python process", "s", "cpu"),
@@ -330,8 +597,9 @@ ROWS = (
 )
 
 
-def render(results: list[dict], machine: dict, command: str, repeat: int, df_repeat: int) -> str:
-    """The Markdown section, markers included."""
+def render(results: list[dict], machine: dict, command: str, repeat: int, df_repeat: int,
+           large: list[dict] | None = None) -> str:
+    """The Markdown section, markers included; ``large``: the results of the large tables."""
     lines = section_head(BEGIN, "## Artifacts and features (`benchmarks/bench_artifacts.py`)", machine, command)
     lines += [machine_text(machine, "Django", "pandas", "numpy"), ""]
     if results:
@@ -386,6 +654,8 @@ def render(results: list[dict], machine: dict, command: str, repeat: int, df_rep
             "and size runs in its own process."
         )
         lines.append("")
+    if large:
+        lines += render_large(large, df_repeat)
     lines.append(END)
     return "\n".join(lines) + "\n"
 
@@ -395,33 +665,65 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description="Benchmark artifacts and features and write the results to BENCHMARKS.md.",
         epilog="Example: python benchmarks/bench_artifacts.py --sizes 2000 --backends sqlite --output -",
     )
-    parser.add_argument("--sizes", type=int, nargs="+", default=[2_000, 10_000], help="numbers of artifacts")
+    parser.add_argument("--sizes", type=int, nargs="*", default=[500, 2_000, 10_000],
+                        help="numbers of artifacts with files")
+    parser.add_argument("--large-sizes", type=int, nargs="*", default=[100_000, 1_000_000],
+                        help="numbers of annotated artifact records (without files) of the large tables")
     add_backends(parser)
     parser.add_argument("--repeat", type=int, default=3,
                         help="runs of construct, save and annotate, each in a new instance (default 3)")
     parser.add_argument("--df-repeat", type=int, default=7, help="calls per table (default 7)")
     parser.add_argument("--samples", type=int, default=200,
                         help="artifacts saved and annotated one by one (default 200)")
-    add_run_options(parser, profile_help="also write cProfile files (DIR/artifacts-<backend>-<size>-<step>.prof) from extra runs")
+    add_run_options(
+        parser,
+        profile_help="also write cProfile files (DIR/artifacts-<backend>-<size>-<step>.prof) from extra runs",
+        keep_help="keep the filled large instances in DIR and reuse them in later runs (filling a million "
+        "annotated artifacts takes minutes; the fill figures are then those of the run that filled them)",
+    )
+    parser.add_argument("--large", action="store_true", help=argparse.SUPPRESS)  # a case of the large tables
+    parser.add_argument("--fill", nargs=2, metavar=("BACKEND", "SIZE"), help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.fill:
+        # a grandchild: fills one large instance in args.keep
+        return run_fill(args.fill[0], int(args.fill[1]), args.pg_url, args.keep)
+    if args.case and args.large:
+        return write_result(args.case_result, run_large_case(
+            args.case[0], int(args.case[1]), args.df_repeat, args.pg_url, args.keep))
     if args.case:
         # a child process: one backend at one size
         return write_result(args.case_result, run_case(
             args.case[0], int(args.case[1]), args.repeat, args.df_repeat, args.samples, args.pg_url, args.profile))
-    if args.repeat < 1 or args.df_repeat < 1 or args.samples < 1 or any(size < 100 for size in args.sizes):
-        return usage_error("--repeat, --df-repeat and --samples must be at least 1, every size at least 100")
+    if (args.repeat < 1 or args.df_repeat < 1 or args.samples < 1 or any(size < 100 for size in args.sizes)
+            or any(size < 1000 for size in args.large_sizes)):
+        return usage_error("--repeat, --df-repeat and --samples must be at least 1, every size at least 100, "
+                           "every large size at least 1000")
     machine = machine_for_run(args)
     if machine is None:
         return 1
     results = run_cases(__file__, args.backends, args.sizes, "artifacts",
                         cli_options(args, "repeat", "df_repeat", "samples", "pg_url", "profile"))
+    large: list[dict] = []
+    if args.large_sizes:
+        # without --keep, the large instances live in a temporary folder and go at the end
+        root = args.keep or Path(tempfile.mkdtemp(prefix="lamin-bench-artifacts-large-"))
+        try:
+            large = run_cases(__file__, args.backends, args.large_sizes, "annotated artifact records",
+                              ["--large", "--keep", str(root.resolve()), *cli_options(args, "df_repeat", "pg_url")],
+                              keep=root)
+        finally:
+            if args.keep is None:
+                for backend in args.backends:
+                    for size in args.large_sizes:
+                        Kept(root, backend, size, LARGE_FILL_VERSION, args.pg_url).clear([LARGE_INSTANCE])
+                shutil.rmtree(root, ignore_errors=True)
     machine["load"] = load_span(machine["load"])
-    command = shown_command(__file__, args, "sizes", "backends", "repeat", "df_repeat", "samples")
-    return publish(render(results, machine, command, args.repeat, args.df_repeat), args.output)
+    command = shown_command(__file__, args, "sizes", "large_sizes", "backends", "repeat", "df_repeat", "samples")
+    return publish(render(results, machine, command, args.repeat, args.df_repeat, large), args.output)
 
 
 if __name__ == "__main__":

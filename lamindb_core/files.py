@@ -39,7 +39,7 @@ import stat
 import sys
 import tempfile
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -153,6 +153,9 @@ def _kind_of(mode: int) -> str:
     return "a special file"
 
 
+# the smallest read buffer (bytes)
+_MIN_BUFFER = 64 * 1024
+
 # called with the number of bytes of each chunk copied: a progress bar's update
 OnBytes = Callable[[int], Any]
 
@@ -165,7 +168,9 @@ def _read_hashing(
     # same pass that makes it
     md5 = hashlib.md5()
     size = 0
-    buffer = bytearray(chunk_size)
+    # a buffer no larger than the file needs: a new 1 MiB buffer per small file (zeroed) cost
+    # more than copying it; a file that grows meanwhile is still read to its end
+    buffer = bytearray(min(chunk_size, max(os.fstat(fd).st_size + 1, _MIN_BUFFER)))
     view = memoryview(buffer)
     with open(fd, "rb", buffering=0, closefd=False) as source:
         while True:
@@ -611,7 +616,8 @@ def _fsync_all(fds: list[int]) -> None:
 
 def store_many(items: list[tuple], tag: str | None = None, on_bytes: OnBytes | None = None) -> list[bool]:
     """``store_atomic`` for many ``(source, dest)`` or ``(source, dest, expected)``
-    items of files, with the fsyncs run side by side instead of one after another.
+    items of files, with the fsyncs run side by side (and beside the copies) instead of one
+    after another; the folders' fsyncs once per folder.
 
     Each ``dest`` is complete or absent, and never replaced. Returns, for each
     item, whether it was stored: ``False`` means ``dest`` exists (the caller picks
@@ -629,13 +635,20 @@ def store_many(items: list[tuple], tag: str | None = None, on_bytes: OnBytes | N
             chunk = items[start : start + _STORE_BATCH]
             temps: list[tuple[Path, int] | None] = []
             try:
-                for source, dest, expected in chunk:
-                    if source.is_dir():
-                        temps.append(None)
-                        continue
-                    dest.parent.mkdir(parents=True, exist_ok=True)
-                    temps.append(_copy_to_temp(source, dest, expected, tag, on_bytes))
-                _fsync_all([t[1] for t in temps if t is not None])
+                for folder in {dest.parent for _, dest, _ in chunk}:
+                    folder.mkdir(parents=True, exist_ok=True)
+                # each file's fsync starts as soon as it is written, in a thread, while the next
+                # ones are copied; all have ended (the pool's exit waits) before any is published
+                syncs: list[Future] = []
+                with ThreadPoolExecutor(min(_FSYNC_THREADS, len(chunk))) as pool:
+                    for source, dest, expected in chunk:
+                        if source.is_dir():
+                            temps.append(None)
+                            continue
+                        temps.append(_copy_to_temp(source, dest, expected, tag, on_bytes))
+                        syncs.append(pool.submit(os.fsync, temps[-1][1]))
+                for sync in syncs:
+                    sync.result()  # an fsync that failed fails the call
                 for (source, dest, expected), temp in zip(chunk, temps):
                     try:
                         if temp is None:

@@ -18,7 +18,7 @@ import datetime as dt
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
@@ -389,16 +389,39 @@ def _save_label_links(link: tuple[str, type, str, str], triples: list) -> None:
             ).delete()
 
 
-def _rows(queryset: models.QuerySet) -> list[tuple]:
+# rows fetched at a time by _rows: the rows of a large table never are all in memory at once
+_FETCH = 10_000
+
+
+def _rows(queryset: models.QuerySet) -> Iterator[tuple]:
     """The rows of a ``values_list`` queryset as the database returns them, without
-    Django's per-value converters (a JSON column stays JSON text)."""
+    Django's per-value converters (a JSON column stays JSON text), ``_FETCH`` at a time."""
     try:
         sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
     except EmptyResultSet:  # a condition that no row can meet, such as the id of an unsaved artifact
-        return []
+        return
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        while rows := cursor.fetchmany(_FETCH):
+            yield from rows
+
+
+def _decode(text: Any) -> Any:
+    """A feature value from its JSON text: numbers and strings without escapes (nearly all
+    values) without the JSON parser, which took most of a large table's time."""
+    if isinstance(text, str) and text:
+        first = text[0]
+        if first == '"' and "\\" not in text:
+            return text[1:-1]
+        if first in "-0123456789":
+            try:
+                return int(text) if text.lstrip("-").isdigit() else float(text)
+            except ValueError:
+                pass
+    value = json.loads(text) if isinstance(text, (str, bytes)) else text
+    if isinstance(value, (dict, list)):  # not hashable: shown as its JSON
+        value = JSONText(json.dumps(value, sort_keys=True))
+    return value
 
 
 def _values_of(
@@ -406,10 +429,11 @@ def _values_of(
 ) -> tuple[dict, dict]:
     """``{feature name: {artifact id: set of values}}`` and ``{feature name: (id, dtype, is_cat)}``.
 
-    Feature values come in one query, one row per link; each distinct JSON text
-    is decoded once. Labels come in one ``UNION ALL`` query over the link tables
-    of the registries that the features' dtypes name, and only those. With the
-    query for the features (or their categorical dtypes), three or four queries.
+    Feature values come in one query, one row per link, fetched ``_FETCH`` at a
+    time; each distinct JSON text is decoded once. Labels come in one ``UNION ALL``
+    query over the link tables of the registries that the features' dtypes name,
+    and only those. With the query for the features (or their categorical dtypes),
+    three or four queries.
     """
     features = Feature.objects.using(using)
     meta_by_id: dict[int, tuple[str, str]] = {}
@@ -425,16 +449,25 @@ def _values_of(
     if names is not None:
         fv = fv.filter(featurevalue__feature_id__in=list(meta_by_id))
     decoded: dict[str, Any] = {}
+    column: dict[int, set] = {}
+    column_id = None
     for artifact_id, feature_id, text in _rows(
         fv.values_list("artifact_id", "featurevalue__feature_id", "featurevalue__value").order_by()
     ):
         value = decoded.get(text, _MISSING)
         if value is _MISSING:
-            value = json.loads(text) if isinstance(text, (str, bytes)) else text
-            if isinstance(value, (dict, list)):  # not hashable: shown as its JSON
-                value = JSONText(json.dumps(value, sort_keys=True))
-            decoded[text] = value
-        _add_cell(cells, feature_id, artifact_id, value)
+            value = decoded[text] = _decode(text)
+        # as _fill_cells, inline: once per link row
+        if feature_id != column_id:
+            column_id = feature_id
+            column = cells.get(feature_id)
+            if column is None:
+                column = cells[feature_id] = {}
+        found = column.get(artifact_id)
+        if found is None:
+            column[artifact_id] = ValueSet((value,))
+        else:
+            found.add(value)
     registries = set()
     for dtype in cat_dtypes:
         try:
@@ -454,8 +487,7 @@ def _values_of(
         parts.append(links.values_list(f"{artifact_fk}_id", "feature_id", field).order_by())
     if parts:
         union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-        for artifact_id, feature_id, value in _rows(union):
-            _add_cell(cells, feature_id, artifact_id, value)
+        _fill_cells(cells, _rows(union))
     if names is None and cells:
         meta_by_id = {fid: (name, dtype) for fid, name, dtype in features.filter(id__in=list(cells)).values_list("id", "name", "dtype")}
     by_name = {meta_by_id[fid][0]: column for fid, column in cells.items() if fid in meta_by_id}
@@ -475,17 +507,22 @@ class JSONText(str):
         return json.loads(self)
 
 
-def _add_cell(cells: dict[int, dict[int, set]], feature_id: int, artifact_id: int, value: Any) -> None:
-    # one set per (feature, artifact); called once per link row, so no setdefault
-    # that builds a throwaway dict and set each time
-    column = cells.get(feature_id)
-    if column is None:
-        column = cells[feature_id] = {}
-    found = column.get(artifact_id)
-    if found is None:
-        column[artifact_id] = ValueSet((value,))
-    else:
-        found.add(value)
+def _fill_cells(cells: dict[int, dict[int, set]], rows: Iterable[tuple[int, int, Any]]) -> None:
+    # one set per (feature, artifact) from (artifact id, feature id, value) rows; called for
+    # every link, so no setdefault that builds a throwaway dict and set each time
+    column: dict[int, set] = {}
+    column_id = None
+    for artifact_id, feature_id, value in rows:
+        if feature_id != column_id:
+            column_id = feature_id
+            column = cells.get(feature_id)
+            if column is None:
+                column = cells[feature_id] = {}
+        found = column.get(artifact_id)
+        if found is None:
+            column[artifact_id] = ValueSet((value,))
+        else:
+            found.add(value)
 
 
 def features_table(df, qs, features: bool | list[str]):

@@ -11,7 +11,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Substr
 
-from .. import bucket_files, errors, files, lineage, loaders, object_store, process_settings, storage_paths
+from .. import bucket_files, bulk, errors, files, lineage, loaders, object_store, process_settings, storage_paths
 from ..context import current_run_id
 from ..instance import current_instance
 from ..logger import logger
@@ -524,7 +524,7 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
             self.uid = self._next_version_uid(previous.stem_uid)
         # the insert itself, without BasicRecord.save's reuse of a record with the
         # same unique value: here a conflict must remove the copy
-        inserted = artifact_lifecycle.store_and_insert(self, previous, lambda: super(BasicRecord, self).save(*args, **kwargs))
+        inserted = artifact_lifecycle.store_and_insert(self, previous, lambda: self._insert_row(*args, **kwargs))
         if not inserted:
             return self
         self._saved_key_suffix = (self.key, self.suffix)
@@ -535,6 +535,15 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         self._leave_cache()
         self._forget_local_data()
         return self
+
+    def _insert_row(self, *args, **kwargs) -> None:
+        # the INSERT of a new artifact's row: ln.save's own (bulk._insert_rows), without Django's
+        # save() machinery around one statement; Django's where it is asked for more (using=...)
+        if args or kwargs:
+            super(BasicRecord, self).save(*args, **kwargs)
+            return
+        self._prepare_related_fields_for_save(operation_name="save")  # an unsaved run is refused
+        bulk._insert_rows(type(self), [self], 1)
 
     def _check_location_unchanged(self) -> None:
         # a saved artifact's suffix, and a key that is the data's real path, say
@@ -568,19 +577,21 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
     def _after_bulk_save(self) -> None:
         self.__dict__.pop("_defer_forget", None)
         self.__dict__.pop("_stored_copy", None)
-        self._leave_cache()
+        # ln.save() resolved the cache folder once for all its artifacts
+        self._leave_cache(self.__dict__.pop("_cache_folder", None))
         self._forget_local_data()
 
-    def _leave_cache(self) -> None:
+    def _leave_cache(self, cache: artifact_batch.CacheFolder | None = None) -> None:
         # the cache folder is LaminDB's own: data made in it moves into storage, so once the record is
         # committed, the source in the cache goes (never data registered where it lies)
         local = self._local_data
         if local is None or local.is_temporary or object_store.is_cloud(local.path):
             return  # (an object in a bucket is registered where it lies)
-        path = Path(local.path)
-        cache = Path(process_settings.settings.cache_dir).resolve()
+        path = local.path
+        if not (cache or artifact_batch.CacheFolder()).holds(path):
+            return
         stored = self._storage_path()
-        if cache in path.resolve().parents and (object_store.is_cloud(stored) or storage_paths.real(path) != storage_paths.real(stored)):
+        if object_store.is_cloud(stored) or storage_paths.real(path) != storage_paths.real(stored):
             transaction.on_commit(lambda: files.remove_path(path))
 
     def _discard_after_rollback(self) -> None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 
-from .. import bucket_files, files, object_store, progress, recovery
+from .. import bucket_files, bulk, files, object_store, process_settings, progress, recovery
 from ..bulk import BATCH_SIZE
 from ..logger import logger
 from ..uids import base62_16_v0
@@ -23,7 +23,7 @@ from .storage import Storage, db_session
 if TYPE_CHECKING:
     from .artifact import Artifact
 
-__all__ = ["BulkStore", "by_storage", "copy_files", "copying", "insert", "open_journal", "prepare", "save_each"]
+__all__ = ["BulkStore", "CacheFolder", "by_storage", "copy_files", "copying", "insert", "open_journal", "prepare", "save_each"]
 
 
 def prepare(model: type[Artifact], artifacts: list[Artifact], saved: list) -> Callable[[bool], None]:
@@ -49,9 +49,11 @@ def prepare(model: type[Artifact], artifacts: list[Artifact], saved: list) -> Ca
     its transaction has ended (``True``: committed), which removes unused
     temporary copies and ends the journals.
     """
+    cache = CacheFolder()
     for artifact in artifacts:
         artifact._fill_defaults()
         artifact._local_data.check_unchanged()
+        artifact.__dict__["_cache_folder"] = cache  # for _after_bulk_save
     step = BATCH_SIZE
     hashes = sorted({a.hash for a in artifacts})
     known_hashes = set()
@@ -112,7 +114,9 @@ def insert(model: type[Artifact], artifacts: list[Artifact], saved: list) -> Non
     if batch:
         try:
             with transaction.atomic():
-                model._base_manager.bulk_create(batch, batch_size=BATCH_SIZE)
+                # ln.save's own INSERT of new records (one statement per batch, ids returned),
+                # without bulk_create's preparation of every value
+                bulk._insert_rows(model, batch, BATCH_SIZE)
                 provenance.record_outputs(batch)
         except IntegrityError:
             # another process saved the same content or key meanwhile: save
@@ -204,6 +208,26 @@ def open_journal(storage: Storage) -> recovery.Journal:
             logger.warning(f"storage recovered after an interrupted save: {report}")
     return recovery.open_journal(storage._journal_folder(), session=db_session())
 
+
+
+class CacheFolder:
+    """The cache folder (``ln.settings.cache_dir``), resolved once, to tell which sources lie in
+    it: data made there moves into storage, and its source goes once the record is committed.
+    The real folder of each source's folder is resolved once too (one ``ln.save`` of many
+    files from one folder resolves it once, not per file)."""
+
+    def __init__(self) -> None:
+        self.root = os.path.join(os.path.realpath(process_settings.settings.cache_dir), "")
+        self._real: dict[str, str] = {}
+
+    def holds(self, path: Path | str) -> bool:
+        """Whether ``path``, symbolic links resolved, lies inside the cache folder."""
+        folder, name = os.path.split(os.fspath(path))
+        real = self._real.get(folder)
+        if real is None:
+            real = self._real[folder] = os.path.realpath(folder)
+        full = os.path.realpath(path) if os.path.islink(path) else os.path.join(real, name)
+        return full.startswith(self.root)
 
 
 class BulkStore:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from .. import bucket_files, errors, files, loaders, object_store, process_settings, storage_paths
 from ..logger import logger
 from ..uids import base62_16_v0, increment_base62
+from . import artifact_lifecycle
 from .storage import Storage
 
 if TYPE_CHECKING:
@@ -214,7 +215,11 @@ def _finish(
     # the same content saved already, the version under the key, and the fields
     local = result.local
     try:
-        existing = model.objects.filter(hash=local.fields["hash"]).first()
+        # the same content, else (without revises) the latest version under the key: one query
+        found = artifact_lifecycle.content_or_key(
+            model, local.fields["hash"], key if revises is None else None, storage.pk, trash_last=False
+        )
+        existing = found if found is not None and found.hash == local.fields["hash"] else None
         if existing is not None:
             result.existing = existing
             if key is not None and existing.key is None and existing._key_is_virtual:
@@ -225,7 +230,7 @@ def _finish(
             result.local = None
             return result
         if revises is None and key is not None:
-            revises = model.objects.filter(key=key, storage_id=storage.pk, is_latest=True).order_by("-id").first()
+            revises = found
             if revises is not None:
                 _check_version(version, revises)
                 logger.important(f"creating new artifact version for key='{key}' (storage: '{storage.root}')")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from ..dataframe import queryset_to_df
+from ..dataframe import gc_paused, queryset_to_df
 from ..query import RecordQuerySet
 from .annotations import features_table
 
@@ -41,9 +41,10 @@ class ArtifactQuerySet(RecordQuerySet):
         """
         if not features:
             return super().df(include=include)
-        df = queryset_to_df(self, include=include, short=True)
-        if len(df):  # an empty table gets no feature columns, as before any artifact exists
-            df = features_table(df, self, features)
+        with gc_paused():
+            df = queryset_to_df(self, include=include, short=True)
+            if len(df):  # an empty table gets no feature columns, as before any artifact exists
+                df = features_table(df, self, features)
         return self._scored(df)
 
 

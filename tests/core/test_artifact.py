@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from django.db import DatabaseError
 
-from lamindb_core import files
+from lamindb_core import bulk, files
 
 
 def b64_md5(data: bytes) -> str:
@@ -333,7 +333,8 @@ def test_artifact_bulk_save_failing_insert_leaves_nothing(instance, tmp_path, mo
     def fail(*args, **kwargs):
         raise DatabaseError("database is locked")
 
-    monkeypatch.setattr(type(ln.Artifact._base_manager), "bulk_create", fail)
+    # the INSERT of ln.save's batch of artifacts
+    monkeypatch.setattr(bulk, "_insert_rows", fail)
     with pytest.raises(DatabaseError, match="database is locked"):
         ln.save(artifacts)
     monkeypatch.undo()
@@ -458,7 +459,7 @@ def test_artifact_failed_insert_leaves_no_file_and_no_record(instance, tmp_path,
     def fail(*args, **kwargs):
         raise DatabaseError("database is locked")
 
-    monkeypatch.setattr(ln.Artifact, "save_base", fail)
+    monkeypatch.setattr(bulk, "_insert_rows", fail)  # the INSERT of save()
     with pytest.raises(DatabaseError, match="database is locked"):
         ln.Artifact(write(tmp_path / "b.txt", b"new"), key="b.txt").save()
     with pytest.raises(DatabaseError):

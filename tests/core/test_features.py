@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-
+import json
 import math
 
 import pytest
@@ -494,3 +494,15 @@ def test_features_concurrent_add_values_of_the_same_new_values_all_succeed(insta
         ln.FeatureValue.filter(feature__name__startswith="concurrent_").delete()
         ln.Feature.filter(name__startswith="concurrent_").delete()
         ln.ULabel.filter(name="concurrent label").delete()
+
+
+def test_features_table_decodes_values_as_json_does():
+    # the table's fast path for numbers and plain strings gives what json.loads gives
+    from lamindb_core.models.annotations import JSONText, _decode
+
+    texts = ['"plain"', '"caf\\u00e9"', '"with \\"quote\\""', '""', "0", "-7", "1007", "21.7", "-0.5", "1e5",
+             "2E-3", "12345678901234567890", "true", "false", "null", '"2024-01-08"']
+    for text in texts:
+        value = _decode(text)
+        assert value == json.loads(text) and type(value) is type(json.loads(text)), text
+    assert _decode('{"b": 1, "a": [1, 2]}') == JSONText('{"a": [1, 2], "b": 1}')

@@ -202,16 +202,16 @@ if point == "copies":
         return copy_to_temp(*args, **kwargs)
     files._copy_to_temp = slow_copy
 elif point in ("before-insert", "after-insert"):
-    from django.db.models import QuerySet
-    bulk_create = QuerySet.bulk_create
-    def stopping_bulk_create(self, objs, *args, **kwargs):
-        if self.model is ln.Artifact and point == "before-insert":
+    from lamindb_core import bulk
+    insert_rows = bulk._insert_rows  # the INSERT of the batch of artifacts
+    def stopping_insert_rows(model, *args, **kwargs):
+        if model is ln.Artifact and point == "before-insert":
             stop()
-        result = bulk_create(self, objs, *args, **kwargs)
-        if self.model is ln.Artifact:
+        result = insert_rows(model, *args, **kwargs)
+        if model is ln.Artifact:
             stop()
         return result
-    QuerySet.bulk_create = stopping_bulk_create
+    bulk._insert_rows = stopping_insert_rows
 elif point == "committed":
     from lamindb_core import recovery
     close = recovery.Journal.close
