@@ -191,8 +191,8 @@ class _InitPlan:
                 raise errors.FieldValidationError(errors.unknown_field(cls.__name__, key, valid))
             field, how = entry
             if value is DEFERRED:
-                fast = False
-            elif how == _CHECK_TEXT:
+                fast = False  # Django leaves the field deferred; checked below as before
+            if how == _CHECK_TEXT:
                 if type(value) is not str or text_problem(value) is not None or (
                     field.max_length is not None and len(value) > field.max_length
                 ):

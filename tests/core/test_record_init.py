@@ -157,7 +157,9 @@ def test_record_init_deferred_and_database_rows_are_djangos(instance, labels):
     full = ln.ULabel.get(id=labels[0].id)
     assert not full._state.adding and full.get_deferred_fields() == set()
     assert (full.name, full.uid, full.created_by_id) == (labels[0].name, labels[0].uid, labels[0].created_by_id)
-    # a deferred keyword takes Django's own way: the field stays deferred
+    # a deferred keyword takes Django's own way: the field stays deferred; a typed field refuses it
     record = ln.ULabel.__new__(ln.ULabel)
-    basic_init(record, name="x", description=models.DEFERRED)
-    assert "description" in record.get_deferred_fields()
+    basic_init(record, name="x", created_by_id=models.DEFERRED)
+    assert "created_by_id" in record.get_deferred_fields()
+    with pytest.raises(ln.errors.ValidationError, match="ULabel.description expects str"):
+        basic_init(ln.ULabel.__new__(ln.ULabel), name="x", description=models.DEFERRED)
