@@ -101,28 +101,27 @@ def to_identifiers(values: Sequence[Any]) -> list[str | None]:
     return idents
 
 
-class _Row(int):
-    """A lookup attribute: the position of its record among the rows; reading it loads the record once.
+class _Attribute:
+    """The class value of every lookup attribute: ``Lookup.__getattribute__`` turns it into
+    the record (or records) of the attribute's rows.
 
-    A descriptor, not a plain int that ``__getattribute__`` would turn into a record: Jedi
-    (IPython's completer) reads plain attributes to infer their types but never calls a
-    descriptor's ``__get__``, so completing ``ulabels.c`` loads no record. Making 100,000 of
-    them costs about 25 ms of a lookup's build.
+    One shared object instead of one per row: making 100,000 objects, and the garbage
+    collector's scan of them once collection resumes, cost about 30 ms of a build. It is a
+    descriptor (it has ``__get__``), not a plain value: Jedi (IPython's completer) reads plain
+    class attributes to infer their types but never calls an unknown descriptor's
+    ``__get__``, so completing ``ulabels.c`` loads no record.
     """
 
     __slots__ = ()
 
-    def __get__(self, obj, owner=None):
-        return self if obj is None else obj._read(self)
+    def __get__(self, obj: Any, owner: Any = None) -> _Attribute:
+        return self
+
+    def __repr__(self) -> str:
+        return "<lookup attribute>"
 
 
-class _Rows(tuple):
-    """A lookup attribute that several records' values share: their positions; reading it gives a list."""
-
-    __slots__ = ()
-
-    def __get__(self, obj, owner=None):
-        return self if obj is None else obj._read(self)
+_ATTRIBUTE = _Attribute()
 
 
 class Lookup:
@@ -134,6 +133,13 @@ class Lookup:
     give a list.
     """
 
+    def __getattribute__(self, name: str) -> Any:
+        value = object.__getattribute__(self, name)
+        if value is _ATTRIBUTE:  # an attribute named after a value: its record(s), loaded once
+            rows = object.__getattribute__(self, "_rows_by_ident")[name]
+            return object.__getattribute__(self, "_read")(rows)
+        return value
+
     def __init__(
         self,
         registry: str,
@@ -142,7 +148,7 @@ class Lookup:
         values: Sequence[Any],
         items: Sequence[Any],
         fetch: Callable[[list], dict] | None,
-        rows_by_ident: dict[str, _Row | _Rows],
+        rows_by_ident: dict[str, int | tuple[int, ...]],
     ):
         self._registry = registry
         self._field = field
@@ -162,7 +168,7 @@ class Lookup:
             _collect_duplicates(by_value, values, list)
         return by_value
 
-    def _read(self, rows: _Row | _Rows) -> Any:
+    def _read(self, rows: int | tuple[int, ...]) -> Any:
         if rows not in self._loaded:
             self._loaded[rows] = self._resolve(rows)
         return self._loaded[rows]
@@ -290,13 +296,13 @@ def _build(registry, field, rows, return_field, fetch) -> Lookup:
         values = [row[0] for row in rows if row[0] is not None]
         items = [row[1] for row in rows if row[0] is not None]
     idents = to_identifiers(values)
-    # {identifier: row} at C speed, the rows as attributes; the few identifiers that several rows share get all of them
-    by_ident: dict[str, _Row | _Rows] = dict(zip(idents, map(_Row, range(len(idents)))))
+    # {identifier: row} at C speed; the few identifiers that several rows share get all of them
+    by_ident: dict[str, int | tuple[int, ...]] = dict(zip(idents, range(len(idents))))
     by_ident.pop(None, None)
     shared = []
     if len(by_ident) < len(idents) - idents.count(None):
-        _collect_duplicates(by_ident, idents, _Rows)
-        shared = [(ident, rs) for ident, rs in by_ident.items() if isinstance(rs, _Rows)]
+        _collect_duplicates(by_ident, idents, tuple)
+        shared = [(ident, rs) for ident, rs in by_ident.items() if type(rs) is tuple]
     if shared:
         examples = "; ".join(
             f".{ident}: {', '.join(repr(values[i]) for i in rs[:3])}" for ident, rs in shared[:3]
@@ -307,5 +313,5 @@ def _build(registry, field, rows, return_field, fetch) -> Lookup:
             f"a list ({examples})"
         )
     # one class per lookup, so that every value is a real attribute
-    cls = type(f"{registry}Lookup", (Lookup,), by_ident)
+    cls = type(f"{registry}Lookup", (Lookup,), dict.fromkeys(by_ident, _ATTRIBUTE))
     return cls(registry, field, return_field, values, items, fetch, by_ident)

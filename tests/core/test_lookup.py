@@ -198,4 +198,4 @@ def test_lookup_attribute_loads_its_record_once_and_completion_loads_none(instan
     assert len(queries) == 1
     # the lookup's own attributes are untouched by the attribute rows
     assert lookup._registry == "ULabel" and lookup._field == "name"
-    assert isinstance(type(lookup).dmso, int)  # the class holds the row, the instance gives the record
+    assert "dmso" in vars(type(lookup))  # a class attribute; the instance gives the record
