@@ -105,3 +105,17 @@ def test_overview_view_prints_the_same_text_as_pandas(instance, labels, capsys, 
     ln.view()
     assert capsys.readouterr().out == ours
     assert "Candidate marker study 1" in ours
+
+
+def test_overview_view_in_a_notebook_displays_the_dataframes(instance, labels, monkeypatch, capsys):
+    import IPython.display
+
+    ln = instance
+    shown = []
+    monkeypatch.setattr("lamindb_core.overview._shell", lambda: object())
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    ln.view(limit=2)
+    tables = {df.attrs["registry"]: df for df in shown}
+    assert list(tables["core.ULabel"]["name"]) == ["Candidate marker study 1", "IFNG"]
+    assert tables["core.ULabel"].attrs["limited"] == (2, 3)  # the notebook says "the first 2 of 3"
+    assert "ULabel" in capsys.readouterr().out.splitlines()
