@@ -52,10 +52,18 @@ def _latest(model: type, limit: Any, shell: Any) -> Any:
     return table.iloc[:limit] if len(table) > limit else table
 
 
-# Python types whose text in a table is str(value) (with tabs and line breaks escaped), as pandas
-# writes them in an object column
-_PLAIN = (str, bool, int, type(None))
+# pandas escapes these in the text of a table
 _ESCAPES = str.maketrans({"\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _writable(dtype: Any) -> bool:
+    # the dtypes _text_column writes: numpy's objects, integers and booleans (not pandas' nullable
+    # Int64, boolean, string, whose missing value is pd.NA), and times with a time zone
+    import pandas as pd
+
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        return True
+    return dtype.kind in "Oib" and not pd.api.types.is_extension_array_dtype(dtype)
 
 
 def _text_column(dtype: Any, values: list) -> tuple[list[str], bool] | None:
@@ -80,7 +88,7 @@ def _text_column(dtype: Any, values: list) -> tuple[list[str], bool] | None:
         return [f"{value: d}" for value in values], True
     if kind == "b":
         return [f" {value}" for value in values], True
-    if kind == "M" and getattr(dtype, "tz", None) is not None:
+    if kind == "M":
         # pandas writes each time as str(Timestamp), NaT as "NaT", without a leading space
         return [str(value) for value in values], False
     return None
@@ -113,6 +121,9 @@ def text_table(df: Any) -> str | None:
         or pd.get_option("display.unicode.east_asian_width")
     ):
         return None
+    dtypes = df.dtypes.tolist()
+    if not all(map(_writable, dtypes)):
+        return None
     named = index.name is not None
     strcols = []
     # the index: left-justified, its name (if any) on the line below the column names
@@ -124,7 +135,7 @@ def text_table(df: Any) -> str | None:
     width = max(map(len, cells))
     strcols.append([s.ljust(width) for s in cells])
     # one object array for all columns: a Series per column would cost more than the writing
-    for name, dtype, values in zip(columns, df.dtypes.tolist(), df.to_numpy(dtype=object).T.tolist()):
+    for name, dtype, values in zip(columns, dtypes, df.to_numpy(dtype=object).T.tolist()):
         made = _text_column(dtype, values)
         if made is None:
             return None

@@ -75,6 +75,9 @@ def test_overview_text_table_is_to_string_on_random_tables():
         pd.DataFrame({"x": ["a"]}, index=pd.Index(["k"])),  # a text index
         pd.DataFrame({"x": []}),  # empty
         pd.DataFrame({("a", "b"): [1]}),  # two header rows (ln.view(df) with dtypes)
+        pd.DataFrame({"x": pd.array([1, None], dtype="Int64")}),  # pandas' nullable dtypes: pd.NA
+        pd.DataFrame({"x": pd.array([True, None], dtype="boolean")}),
+        pd.DataFrame({"x": pd.array(["a", None], dtype="string")}),
     ],
 )
 def test_overview_text_table_leaves_other_tables_to_pandas(df):
