@@ -86,7 +86,7 @@ def to_identifiers(values: Sequence[Any]) -> list[str | None]:
         joined = "\x00".join(values)
     except TypeError:  # a value that is no str
         joined = None
-    if joined is None or not joined.isascii() or joined.count("\x00") != len(values) - 1:
+    if joined is None or not joined.isascii():
         return [to_identifier(v) for v in values]
     data = joined.encode("ascii").translate(_FOLD)
     if b"__" in data:
@@ -95,6 +95,8 @@ def to_identifiers(values: Sequence[Any]) -> list[str | None]:
     if _LEADING_DIGIT.search(data):  # a leading digit gets the prefix
         data = _LEADING_DIGIT.sub(b"\x00" + PREFIX.encode(), data)
     idents: list[str | None] = data.decode("ascii").split("\x00")[1:]
+    if len(idents) != len(values):  # a value held the separator: one by one
+        return [to_identifier(v) for v in values]
     if not _KEYWORDS_AND_RESERVED.isdisjoint(idents) or "" in idents:  # rare: a keyword, or only symbols
         reserved = _KEYWORDS_AND_RESERVED
         idents = [(PREFIX + i if i in reserved else i) if i else None for i in idents]
@@ -298,9 +300,10 @@ def _build(registry, field, rows, return_field, fetch) -> Lookup:
     idents = to_identifiers(values)
     # {identifier: row} at C speed; the few identifiers that several rows share get all of them
     by_ident: dict[str, int | tuple[int, ...]] = dict(zip(idents, range(len(idents))))
+    unnamed = idents.count(None) if None in by_ident else 0  # values of only symbols: no attribute
     by_ident.pop(None, None)
     shared = []
-    if len(by_ident) < len(idents) - idents.count(None):
+    if len(by_ident) < len(idents) - unnamed:
         _collect_duplicates(by_ident, idents, tuple)
         shared = [(ident, rs) for ident, rs in by_ident.items() if type(rs) is tuple]
     if shared:

@@ -178,6 +178,9 @@ def test_lookup_identifiers_of_many_values_match_one_by_one():
     assert to_identifiers(values) == [to_identifier(v) for v in values]
     assert to_identifiers(values[:5] + ["naïve"]) == [to_identifier(v) for v in values[:5] + ["naïve"]]
     assert to_identifiers(["1st", "class", "???"]) == ["ln_1st", "ln_class", None]
+    # a value that holds the batch's separator ("\x00") goes one by one
+    assert to_identifiers(["a\x00b", "c", "\x00"]) == ["a_b", "c", None] == [to_identifier(v) for v in ["a\x00b", "c", "\x00"]]
+    assert to_identifiers([]) == []
 
 
 def test_lookup_attribute_loads_its_record_once_and_completion_loads_none(instance, guide_labels):
