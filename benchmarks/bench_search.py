@@ -6,7 +6,8 @@ them with synonyms):
 - ``ln.ULabel.search(q)`` top 20, records fetched, for a rare word (in 5 labels), a common word
   (in about a third of them), a typo of a word that is in 2% of them, and an exact full name;
   ``.df()`` of the common-word search; ``ln.Feature.search(<a synonym>)``;
-- ``ln.ULabel.lookup()`` (built, one attribute read), and its floor: the same two columns with one raw ``fetchall``;
+- ``ln.ULabel.lookup()`` (built, one attribute read), and its floor: the same two columns with one raw ``fetchall``,
+  and the identifiers of the fetched names alone (``to_identifiers``, Python's part that no query removes);
 - ``ln.ULabel.from_values(<1,000 names>, create=True)``: 900 existing, 100 new (not saved);
 - ``ln.ULabel.using(<that instance>).search(q)`` from a second, empty instance;
 - relevance: ``RELEVANCE``, 30+ queries with typos, swapped letters, missing and extra words,
@@ -254,6 +255,7 @@ def run_case(backend: str, size: int, repeat: int, pg_url: str, profile_dir: Pat
 
     import lamindb_core as ln
     from lamindb_core.logger import logger
+    from lamindb_core.lookup import paused_gc, to_identifiers
 
     logger.verbosity = 0
     profiled = Profiler(profile_dir, f"search-{backend}-{size}", calls=5)
@@ -319,7 +321,15 @@ def run_case(backend: str, size: int, repeat: int, pg_url: str, profile_dir: Pat
         times, raw = timed(lambda: raw_rows(ln, "name", "id"), lookup_repeat, warmup=1)
         check(len(raw) == ln.ULabel.filter().count(), "lookup floor: wrong rows")
         result["lookup_floor"] = summary(times)
-        del raw
+        # the Python work no query removes: the attribute names of the fetched values
+        def identifiers(values: list[str]) -> list:
+            with paused_gc():  # as the lookup builds them
+                return to_identifiers(values)
+
+        fetched = [row[0] for row in raw]
+        times, _ = timed(lambda: identifiers(fetched), lookup_repeat, warmup=1)
+        result["lookup_idents"] = summary(times)
+        del raw, fetched
 
         # from_values: 900 existing, 100 new
         values = rng.sample(names, 900) + [f"new label {i}" for i in range(100)]
@@ -361,6 +371,7 @@ ROWS = (
     ("search_synonym", "`Feature.search(<a synonym>)` (N/10 features)", "ms", ""),
     ("lookup", "`ULabel.lookup()` build", "ms", "< 100 ms at 10k (LaminDB 1.0: 600 ms), < 150 ms at 100k"),
     ("lookup_floor", "its floor: `SELECT name, id` of every label, raw `fetchall`", "ms", ""),
+    ("lookup_idents", "its Python floor: the attribute names of those names (`to_identifiers`)", "ms", ""),
     ("from_values", "`ULabel.from_values(1,000 names, create=True)`", "ms", ""),
     ("using_rare", "`ULabel.using(...).search(\"axolotl\")`", "ms", ""),
     ("using_common", "`ULabel.using(...).search(\"cell\")`", "ms", ""),

@@ -27,6 +27,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from operator import itemgetter
 from typing import Any
 
 from . import errors
@@ -85,7 +86,7 @@ def to_identifiers(values: Sequence[Any]) -> list[str | None]:
         joined = "\x00".join(values)
     except TypeError:  # a value that is no str
         joined = None
-    if joined is None or not joined.isascii() or joined.count("\x00") != len(values) - 1:
+    if joined is None or not joined.isascii():
         return [to_identifier(v) for v in values]
     data = joined.encode("ascii").translate(_FOLD)
     if b"__" in data:
@@ -94,28 +95,35 @@ def to_identifiers(values: Sequence[Any]) -> list[str | None]:
     if _LEADING_DIGIT.search(data):  # a leading digit gets the prefix
         data = _LEADING_DIGIT.sub(b"\x00" + PREFIX.encode(), data)
     idents: list[str | None] = data.decode("ascii").split("\x00")[1:]
+    if len(idents) != len(values):  # a value held the separator: one by one
+        return [to_identifier(v) for v in values]
     if not _KEYWORDS_AND_RESERVED.isdisjoint(idents) or "" in idents:  # rare: a keyword, or only symbols
         reserved = _KEYWORDS_AND_RESERVED
         idents = [(PREFIX + i if i in reserved else i) if i else None for i in idents]
     return idents
 
 
-class _Row(int):
-    """A lookup attribute: the position of its record among the rows; reading it loads the record once."""
+class _Attribute:
+    """The class value of every lookup attribute: ``Lookup.__getattribute__`` turns it into
+    the record (or records) of the attribute's rows.
+
+    One shared object instead of one per row: making 100,000 objects, and the garbage
+    collector's scan of them once collection resumes, cost about 30 ms of a build. It is a
+    descriptor (it has ``__get__``), not a plain value: Jedi (IPython's completer) reads plain
+    class attributes to infer their types but never calls an unknown descriptor's
+    ``__get__``, so completing ``ulabels.c`` loads no record.
+    """
 
     __slots__ = ()
 
-    def __get__(self, obj, owner=None):
-        return self if obj is None else obj._read(self)
+    def __get__(self, obj: Any, owner: Any = None) -> _Attribute:
+        return self
+
+    def __repr__(self) -> str:
+        return "<lookup attribute>"
 
 
-class _Rows(tuple):
-    """A lookup attribute that several records' values share: their positions; reading it gives a list."""
-
-    __slots__ = ()
-
-    def __get__(self, obj, owner=None):
-        return self if obj is None else obj._read(self)
+_ATTRIBUTE = _Attribute()
 
 
 class Lookup:
@@ -127,6 +135,13 @@ class Lookup:
     give a list.
     """
 
+    def __getattribute__(self, name: str) -> Any:
+        value = object.__getattribute__(self, name)
+        if value is _ATTRIBUTE:  # an attribute named after a value: its record(s), loaded once
+            rows = object.__getattribute__(self, "_rows_by_ident")[name]
+            return object.__getattribute__(self, "_read")(rows)
+        return value
+
     def __init__(
         self,
         registry: str,
@@ -135,7 +150,7 @@ class Lookup:
         values: Sequence[Any],
         items: Sequence[Any],
         fetch: Callable[[list], dict] | None,
-        rows_by_ident: dict[str, _Row | _Rows],
+        rows_by_ident: dict[str, int | tuple[int, ...]],
     ):
         self._registry = registry
         self._field = field
@@ -155,7 +170,7 @@ class Lookup:
             _collect_duplicates(by_value, values, list)
         return by_value
 
-    def _read(self, rows: _Row | _Rows) -> Any:
+    def _read(self, rows: int | tuple[int, ...]) -> Any:
         if rows not in self._loaded:
             self._loaded[rows] = self._resolve(rows)
         return self._loaded[rows]
@@ -277,19 +292,20 @@ def build_lookup(
 
 def _build(registry, field, rows, return_field, fetch) -> Lookup:
     rows = rows if isinstance(rows, list) else list(rows)  # a QuerySet runs its query here
-    values = [row[0] for row in rows]
-    items = [row[1] for row in rows]
+    values = list(map(itemgetter(0), rows))
+    items = list(map(itemgetter(1), rows))
     if None in values:
         values = [row[0] for row in rows if row[0] is not None]
         items = [row[1] for row in rows if row[0] is not None]
     idents = to_identifiers(values)
-    # {identifier: row} at C speed, the rows as attributes; the few identifiers that several rows share get all of them
-    by_ident: dict[str, _Row | _Rows] = dict(zip(idents, map(_Row, range(len(idents)))))
+    # {identifier: row} at C speed; the few identifiers that several rows share get all of them
+    by_ident: dict[str, int | tuple[int, ...]] = dict(zip(idents, range(len(idents))))
+    unnamed = idents.count(None) if None in by_ident else 0  # values of only symbols: no attribute
     by_ident.pop(None, None)
     shared = []
-    if len(by_ident) < len(idents) - idents.count(None):
-        _collect_duplicates(by_ident, idents, _Rows)
-        shared = [(ident, rs) for ident, rs in by_ident.items() if isinstance(rs, _Rows)]
+    if len(by_ident) < len(idents) - unnamed:
+        _collect_duplicates(by_ident, idents, tuple)
+        shared = [(ident, rs) for ident, rs in by_ident.items() if type(rs) is tuple]
     if shared:
         examples = "; ".join(
             f".{ident}: {', '.join(repr(values[i]) for i in rs[:3])}" for ident, rs in shared[:3]
@@ -300,5 +316,5 @@ def _build(registry, field, rows, return_field, fetch) -> Lookup:
             f"a list ({examples})"
         )
     # one class per lookup, so that every value is a real attribute
-    cls = type(f"{registry}Lookup", (Lookup,), by_ident)
+    cls = type(f"{registry}Lookup", (Lookup,), dict.fromkeys(by_ident, _ATTRIBUTE))
     return cls(registry, field, return_field, values, items, fetch, by_ident)

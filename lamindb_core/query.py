@@ -576,7 +576,11 @@ class RecordQuerySet(models.QuerySet):
             fetch = manager.in_bulk
         with paused_gc():  # the rows are no garbage either
             rows = fetch_all_rows(self.values_list(fname, rname or "pk"))
-            return build_lookup(model.__name__, fname, rows, return_field=rname, fetch=fetch)
+            lookup = build_lookup(model.__name__, fname, rows, return_field=rname, fetch=fetch)
+            # freed while collection is paused, the rows' tuples leave the collector's count;
+            # freed after it, the collection that resuming starts scans them (10 ms at 100,000)
+            del rows
+        return lookup
 
     def __repr__(self) -> str:
         if self._search_meta is not None:

@@ -12,6 +12,11 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, models, transaction
 from django.db.models import ProtectedError, Q, RestrictedError
+from django.db.models.base import DEFERRED, ModelState
+from django.db.models.fields.related import ForeignKey
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query_utils import DeferredAttribute
+from django.db.models.signals import post_init, pre_init
 
 from .. import errors
 from ..context import current_run_id
@@ -91,6 +96,157 @@ def _check_value(model: type, field: models.Field, value: Any) -> None:
         )
 
 
+# How _InitPlan checks a constructor keyword: a plain field's value (text has a short way),
+# a foreign key's id (as Django: not checked), a foreign key's record.
+_CHECK_VALUE, _CHECK_TEXT, _CHECK_NONE, _CHECK_RECORD = range(4)
+_PLAIN_DESCRIPTORS = (DeferredAttribute, ForeignKeyDeferredAttribute)
+
+
+def _class_attribute(cls: type, name: str) -> Any:
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            return klass.__dict__[name]
+    return None
+
+
+class _InitPlan:
+    """What constructing a record of one registry from keywords does, worked out once.
+
+    Django's ``Model.__init__`` asks every field for its default and sets it through
+    ``setattr`` (about 15 µs a ``ULabel``); for the keywords that name fields, this does
+    the same in a few dict operations: the constant defaults are copied from one dict,
+    default callables (a uid, the current user, the current run) are called for each
+    record unless their field is given, ids and plain values go into ``__dict__`` as
+    Django's attribute descriptors put them, and a related record is set through its
+    descriptor (which caches it and sets ``_state.db``). ``pre_init`` and ``post_init``
+    are sent as Django sends them. Anything else (a property, a deferred value, a field
+    whose attribute is not Django's plain descriptor, an abstract class) takes Django's
+    own path, after the same checks.
+    """
+
+    def __init__(self, cls: type):
+        opts = cls._meta
+        # key -> (field, how to check it)
+        self.keys: dict[str, tuple[models.Field, int]] = {}
+        for key, field in cls._init_fields().items():
+            if field.many_to_many:
+                self.keys[key] = (field, _CHECK_NONE)
+            elif field.is_relation:
+                self.keys[key] = (field, _CHECK_RECORD if key == field.name else _CHECK_NONE)
+            else:
+                ftype = field_type(field)
+                text = ftype is not None and ftype.kind == "text" and not isinstance(field, models.JSONField)
+                self.keys[key] = (field, _CHECK_TEXT if text else _CHECK_VALUE)
+        self.property_names = opts._property_names
+        self.uid_length = cls._uid_length()
+        # the fields Django's keyword path sets, in its order
+        fields = [f for f in opts.fields if f.column is not None and not f.generated]
+        self.fast = not opts.abstract and all(
+            type(_class_attribute(cls, f.attname)) in _PLAIN_DESCRIPTORS
+            and (not f.is_relation or isinstance(f, ForeignKey))
+            for f in fields
+        )
+        self.defaults: dict[str, Any] = {}  # attname -> constant default (None where called)
+        # (name, attname, default function, related model, its key) of defaults called per record
+        self.called: list[tuple[str, str, Any, Any, str | None]] = []
+        self.attnames: dict[str, str] = {}  # a plain value's key -> attname
+        self.related: dict[str, int] = {}  # a foreign key's name -> its position
+        for position, f in enumerate(fields):
+            self.defaults[f.attname] = None
+            if isinstance(f, ForeignKey):
+                self.related[f.name] = position
+            self.attnames[f.attname] = f.attname
+            get_default = type(f).get_default
+            if f.has_default() and callable(f.default) and get_default is models.Field.get_default:
+                self.called.append((f.name, f.attname, f.default, None, None))
+            elif f.has_default() and callable(f.default) and get_default is ForeignKey.get_default:
+                # ForeignKey.get_default: a record that the default returns stands for its id
+                target = f.target_field.attname
+                self.called.append((f.name, f.attname, f.default, f.remote_field.model, target))
+            elif (f.has_default() and callable(f.default)) or f.has_db_default() or get_default not in (
+                models.Field.get_default, ForeignKey.get_default
+            ):
+                self.called.append((f.name, f.attname, f.get_default, None, None))
+            else:
+                # Django's default for this field is the same object every time
+                self.defaults[f.attname] = f.get_default()
+
+    def check(self, cls: type, kwargs: dict[str, Any]) -> bool:
+        """Raise if a keyword is no field, a many-to-many field or a value its field
+        cannot hold; return whether ``build`` can construct the record."""
+        uid = kwargs.get("uid")
+        length = self.uid_length
+        if length is not None and isinstance(uid, str) and len(uid) != length:
+            # LaminDB's check: a uid of another length is a typo or a stem, never a record
+            raise errors.ValidationError(f"`uid` must be exactly {length} characters long, got {len(uid)}.")
+        fast = self.fast
+        keys = self.keys
+        for key, value in kwargs.items():
+            entry = keys.get(key)
+            if entry is None:
+                if key in self.property_names:
+                    fast = False
+                    continue
+                valid = [n for n in cls._init_fields() if n != "id"]
+                raise errors.FieldValidationError(errors.unknown_field(cls.__name__, key, valid))
+            field, how = entry
+            if value is DEFERRED:
+                fast = False  # Django leaves the field deferred; checked below as before
+            if how == _CHECK_TEXT:
+                if type(value) is not str or text_problem(value) is not None or (
+                    field.max_length is not None and len(value) > field.max_length
+                ):
+                    _check_value(cls, field, value)
+            elif how == _CHECK_VALUE:
+                _check_value(cls, field, value)
+            elif field.many_to_many:
+                raise errors.FieldValidationError(
+                    f"{cls.__name__}.{key} is a many-to-many field: save the record first, "
+                    f"then call record.{key}.add(...)"
+                )
+            elif how == _CHECK_RECORD:
+                if value is not None and not isinstance(value, field.related_model):
+                    raise errors.ValidationError(
+                        f"{cls.__name__}.{key} expects a {field.related_model.__name__} record, "
+                        f"got {value!r} ({type(value).__name__})"
+                    )
+                if field.attname in kwargs:
+                    fast = False
+        return fast
+
+    def build(self, record: models.Model, cls: type, kwargs: dict[str, Any]) -> None:
+        """Set up ``record`` as Django's ``Model.__init__(**kwargs)`` would, for
+        keywords that ``check`` accepted."""
+        if pre_init.receivers:  # what send() checks first
+            pre_init.send(sender=cls, args=(), kwargs=kwargs)
+        values = record.__dict__
+        values["_state"] = ModelState()
+        values.update(self.defaults)  # Django's order: _state, then the fields
+        for name, attname, default, model, target in self.called:
+            if name not in kwargs and attname not in kwargs:
+                value = default()
+                if model is not None and isinstance(value, model):
+                    value = getattr(value, target)
+                values[attname] = value
+        related = None
+        attnames = self.attnames
+        for key, value in kwargs.items():
+            attname = attnames.get(key)
+            if attname is not None:
+                values[attname] = value
+            else:
+                if related is None:
+                    related = []
+                related.append((self.related[key], key, value))
+        if related is not None:
+            # through the descriptor, in field order, as Django: it checks the type,
+            # caches the record, sets the id and the record's database
+            for _, name, value in sorted(related, key=lambda item: item[0]):
+                setattr(record, name, value)
+        if post_init.receivers:
+            post_init.send(sender=cls, instance=record)
+
+
 class BasicRecord(models.Model, metaclass=Registry):
     """Any registry: a Django model with LaminDB's query API and checks.
 
@@ -107,11 +263,20 @@ class BasicRecord(models.Model, metaclass=Registry):
     def __init__(self, *args, **kwargs):
         # Django builds records from the database with one positional value per
         # column; user construction passes keywords
-        if args and len(args) != len(self._meta.concrete_fields):
-            raise ValueError("please provide keyword arguments, not plain arguments")
-        if kwargs and not args:
-            self._check_kwargs(kwargs)
-        super().__init__(*args, **kwargs)
+        if args:
+            if len(args) != len(self._meta.concrete_fields):
+                raise ValueError("please provide keyword arguments, not plain arguments")
+            super().__init__(*args, **kwargs)
+            return
+        cls = type(self)
+        plan = cls.__dict__.get("_init_plan_cache")
+        if plan is None:
+            plan = cls._init_plan_cache = _InitPlan(cls)
+        if not plan.check(cls, kwargs):
+            # a property, a deferred value, an id and an object for the same field: Django's way
+            super().__init__(**kwargs)
+            return
+        plan.build(self, cls, kwargs)
 
     @classmethod
     def _init_fields(cls) -> dict[str, models.Field]:
@@ -152,33 +317,13 @@ class BasicRecord(models.Model, metaclass=Registry):
             )
 
     def _check_kwargs(self, kwargs: dict[str, Any]) -> None:
+        """Raise if a constructor keyword is no field, a many-to-many field, or a
+        value its field cannot hold (the constructor calls it through ``_InitPlan``)."""
         cls = type(self)
-        fields = cls._init_fields()
-        length = cls._uid_length()
-        uid = kwargs.get("uid")
-        if length is not None and isinstance(uid, str) and len(uid) != length:
-            # LaminDB's check: a uid of another length is a typo or a stem, never a record
-            raise errors.ValidationError(f"`uid` must be exactly {length} characters long, got {len(uid)}.")
-        for key, value in kwargs.items():
-            field = fields.get(key)
-            if field is None:
-                if key in cls._meta._property_names:
-                    continue
-                valid = [n for n in fields if n != "id"]
-                raise errors.FieldValidationError(errors.unknown_field(cls.__name__, key, valid))
-            if field.many_to_many:
-                raise errors.FieldValidationError(
-                    f"{cls.__name__}.{key} is a many-to-many field: save the record first, "
-                    f"then call record.{key}.add(...)"
-                )
-            if field.is_relation:
-                if key == field.name and value is not None and not isinstance(value, field.related_model):
-                    raise errors.ValidationError(
-                        f"{cls.__name__}.{key} expects a {field.related_model.__name__} record, "
-                        f"got {value!r} ({type(value).__name__})"
-                    )
-                continue
-            _check_value(cls, field, value)
+        plan = cls.__dict__.get("_init_plan_cache")
+        if plan is None:
+            plan = cls._init_plan_cache = _InitPlan(cls)
+        plan.check(cls, kwargs)
 
     @classmethod
     def _uid_length(cls) -> int | None:

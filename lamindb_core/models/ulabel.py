@@ -69,7 +69,7 @@ class ULabel(Record, TracksRun, TracksUpdates):
             return
         if args:
             raise ValueError("Only one non-keyword arg allowed")
-        if any(key not in self._init_fields() for key in kwargs):
+        if not kwargs.keys() <= self._init_fields().keys():
             raise ValueError("Only name, description, reference, reference_type are valid keyword arguments")
         if kwargs.get("name") is None:
             raise TypeError("['name'] are required.")

@@ -178,3 +178,27 @@ def test_lookup_identifiers_of_many_values_match_one_by_one():
     assert to_identifiers(values) == [to_identifier(v) for v in values]
     assert to_identifiers(values[:5] + ["naïve"]) == [to_identifier(v) for v in values[:5] + ["naïve"]]
     assert to_identifiers(["1st", "class", "???"]) == ["ln_1st", "ln_class", None]
+    # a value that holds the batch's separator ("\x00") goes one by one
+    assert to_identifiers(["a\x00b", "c", "\x00"]) == ["a_b", "c", None] == [to_identifier(v) for v in ["a\x00b", "c", "\x00"]]
+    assert to_identifiers([]) == []
+
+
+def test_lookup_attribute_loads_its_record_once_and_completion_loads_none(instance, guide_labels):
+    from IPython.core.completer import provisionalcompleter
+    from IPython.core.interactiveshell import InteractiveShell
+
+    lookup = instance.ULabel.lookup()
+    shell = InteractiveShell.instance()
+    shell.user_ns["ulabels_once"] = lookup
+    with CaptureQueriesContext(connection) as queries:
+        with provisionalcompleter():
+            dotted = [c.text for c in shell.Completer.completions("ulabels_once.dm", 15)]
+    assert "dmso" in dotted
+    assert len(queries) == 0  # completing names reads no record
+    with CaptureQueriesContext(connection) as queries:
+        first, again = lookup.dmso, lookup.dmso
+    assert first is again and first.name == "DMSO"
+    assert len(queries) == 1
+    # the lookup's own attributes are untouched by the attribute rows
+    assert lookup._registry == "ULabel" and lookup._field == "name"
+    assert "dmso" in vars(type(lookup))  # a class attribute; the instance gives the record
