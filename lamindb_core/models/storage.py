@@ -63,13 +63,32 @@ class Storage(Record, TracksRun, TracksUpdates):
             >>> ln.Storage.containing("/data/store/raw/a.csv")
             Storage(uid='...', root='/data/store', type='local', ...)
         """
-        if first is not None and first.type == "local" and storage_paths.is_child_of_root(path, first.root):
+        real = storage_paths.real(path)  # resolved once, for every root it is held against
+        if first is not None and first.type == "local" and storage_paths.is_child_of_root(real, first.root):
             return first
-        found = [
-            storage for storage in cls.objects.filter(type="local")
-            if storage_paths.is_child_of_root(path, storage.root)
-        ]
-        return max(found, key=lambda storage: len(storage.root), default=None)
+        # the roots only (the full records of every storage took half of ln.Artifact(path)'s time);
+        # the one that holds the path is then read whole, as any other record
+        roots = cls._local_roots()
+        found = [(len(root), pk) for pk, root in roots if storage_paths.is_child_of_root(real, root)]
+        if not found:
+            return None
+        return cls.objects.get(pk=max(found)[1])
+
+    @classmethod
+    def _local_roots(cls) -> list[tuple[int, str]]:
+        """``(id, root)`` of every local storage location, in one plain query: compiling the
+        ORM's query cost as much as running it, once per ``ln.Artifact(path)``."""
+        meta = cls._meta
+        using = cls.objects.db
+        connection = connections[using]
+        quote = connection.ops.quote_name
+        sql = (
+            f"SELECT {quote(meta.pk.column)}, {quote(meta.get_field('root').column)} FROM {quote(meta.db_table)} "
+            f"WHERE {quote(meta.get_field('type').column)} = %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, ["local"])
+            return cursor.fetchall()
 
     def recover(self, dry_run: bool = False) -> recovery.RecoveryReport:
         """Remove what saves that died left in this storage: stored files without a record, and temporary files.
