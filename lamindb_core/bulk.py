@@ -229,7 +229,7 @@ def _insert_rows(model: type, records: list, batch_size: int, using: str = DEFAU
             arrays = ", ".join(f"%s::{f.db_type(conn).split('(')[0]}[]" for f in fields)
             sql = f"INSERT INTO {table} ({names}) SELECT * FROM UNNEST({arrays}) AS t({aliases}){returning}"
             step = max(batch_size, 10_000)
-            execute = _pg_execute(conn, cursor)
+            execute = _driver_execute(conn, cursor)
             for start in range(0, len(records), step):
                 fetched = execute(sql, [column[start : start + step] for column in columns])
                 if returns_pk:
@@ -238,7 +238,7 @@ def _insert_rows(model: type, records: list, batch_size: int, using: str = DEFAU
             # SQLite's limit of host parameters per statement (32,766): a batch stays well under
             step = max(1, min(len(records), 30_000 // max(1, len(fields))))
             rows = list(zip(*columns))
-            execute = _sqlite_execute(conn, cursor)
+            execute = _driver_execute(conn, cursor)
             for start in range(0, len(rows), step):
                 chunk = rows[start : start + step]
                 sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([_qmarks(len(fields))] * len(chunk))}{returning}"
@@ -281,43 +281,17 @@ def _qmarks(n: int) -> str:
     return "(" + ", ".join(["%s"] * n) + ")"
 
 
-def _pg_execute(conn: Any, cursor: Any):
-    """A function that executes one statement of ``%s`` placeholders on PostgreSQL and returns
-    its rows.
-
-    Django's cursor binds the parameters on the client: it writes every value of the arrays
-    into the statement's text, which took about a fifth of ``ln.save``'s time for 10,000
-    labels. Unless Django is to see the statement (as in :func:`_sqlite_execute`), it goes
-    through a cursor of the same psycopg connection (same transaction, same adapters) that
-    sends the arrays apart from the statement, in binary.
-    """
-    if conn.queries_logged or conn.execute_wrappers:
-        def through_django(sql: str, params: list) -> list:
-            cursor.execute(sql, params)
-            return cursor.fetchall() if cursor.description else []
-
-        return through_django
-    raw = conn.connection
-    # imported here as where Django imports it: only an instance on PostgreSQL needs psycopg
-    from psycopg import Cursor
-
-    def direct(sql: str, params: list) -> list:
-        with conn.wrap_database_errors, Cursor(raw) as binding:
-            binding.execute(sql.replace("%s", "%b"), params)
-            return binding.fetchall() if binding.description else []
-
-    return direct
-
-
-def _sqlite_execute(conn: Any, cursor: Any):
-    """A function that executes one statement of ``%s`` placeholders on SQLite and returns its
-    rows.
-
-    Django's SQLite cursor rewrites every ``%s`` of a statement to ``?`` with a regular
-    expression: for an INSERT of 10,000 rows that is a tenth of ``ln.save``'s time. Unless
+def _driver_execute(conn: Any, cursor: Any):
+    """A function that executes one statement of ``%s`` placeholders and returns its rows,
+    through the database driver's own connection (same transaction, same adapters) unless
     Django is to see the statement (queries logged, as ``CaptureQueriesContext`` and DEBUG do,
-    or an execute wrapper installed), it goes straight to the sqlite3 connection, inside the
-    same transaction, its errors turned into Django's as its own cursor would.
+    or an execute wrapper installed); errors become Django's, as its own cursor makes them.
+
+    Django's cursors cost a big INSERT much: on SQLite it rewrites every ``%s`` to ``?`` with a
+    regular expression (a tenth of ``ln.save``'s time for 10,000 labels), on PostgreSQL it binds
+    the parameters on the client, writing every value of the arrays into the statement's text
+    (about a fifth). Directly, sqlite3 takes ``?``, and psycopg sends the arrays apart from the
+    statement, in binary.
     """
     if conn.queries_logged or conn.execute_wrappers:
         def through_django(sql: str, params: list) -> list:
@@ -326,11 +300,19 @@ def _sqlite_execute(conn: Any, cursor: Any):
 
         return through_django
     raw = conn.connection
+    if conn.vendor == "postgresql":
+        # imported here as where Django imports it: only an instance on PostgreSQL needs psycopg
+        from psycopg import Cursor
 
-    def direct(sql: str, params: list) -> list:
-        with conn.wrap_database_errors:
-            result = raw.execute(sql.replace("%s", "?"), params)
-            return result.fetchall() if result.description else []
+        def direct(sql: str, params: list) -> list:
+            with conn.wrap_database_errors, Cursor(raw) as binding:
+                binding.execute(sql.replace("%s", "%b"), params)
+                return binding.fetchall() if binding.description else []
+    else:
+        def direct(sql: str, params: list) -> list:
+            with conn.wrap_database_errors:
+                result = raw.execute(sql.replace("%s", "?"), params)
+                return result.fetchall() if result.description else []
 
     return direct
 
@@ -522,7 +504,7 @@ def insert_link_rows(
             sql = (f"INSERT INTO {table} ({names}) SELECT {selected} "
                    f"FROM UNNEST({arrays}) AS t({', '.join(aliases)}){conflict}")
             step = 50_000
-            execute = _pg_execute(conn, cursor)
+            execute = _driver_execute(conn, cursor)
             for start in range(0, len(rows), step):
                 chunk = rows[start : start + step]
                 # the constants come first in the statement, then the arrays
