@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import chain
 from operator import attrgetter, itemgetter
 from typing import Any
 
@@ -18,6 +19,7 @@ __all__ = ["save", "insert_link_rows"]
 
 # a record's attribute values by name (its __dict__), read fast
 _state = attrgetter("__dict__")
+_model_state = attrgetter("_state")
 
 # rows per INSERT: well under SQLite's limit of host parameters per statement
 BATCH_SIZE = 500
@@ -173,11 +175,10 @@ def _column_values(field: models.Field, records: list, conn: Any) -> list:
     as_is = _AS_IS.get(kind)
     if as_is is None:
         return [field.get_db_prep_save(v, conn) for v in values]
-    ints = as_is == (int,)
-    plain = [v is None or (type(v) in as_is and not (ints and type(v) is bool)) for v in values]
-    if all(plain):
+    kinds = {*as_is, type(None)}
+    if set(map(type, values)) <= kinds:  # type(), not isinstance: a bool is no int here
         return values
-    return [v if ok else field.get_db_prep_save(v, conn) for v, ok in zip(values, plain)]
+    return [v if type(v) in kinds else field.get_db_prep_save(v, conn) for v in values]
 
 
 def _has_expression(column: list) -> bool:
@@ -237,12 +238,13 @@ def _insert_rows(model: type, records: list, batch_size: int, using: str = DEFAU
         else:
             # SQLite's limit of host parameters per statement (32,766): a batch stays well under
             step = max(1, min(len(records), 30_000 // max(1, len(fields))))
-            rows = list(zip(*columns))
             execute = _driver_execute(conn, cursor)
-            for start in range(0, len(rows), step):
-                chunk = rows[start : start + step]
-                sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([_qmarks(len(fields))] * len(chunk))}{returning}"
-                fetched = execute(sql, [value for row in chunk for value in row])
+            for start in range(0, len(records), step):
+                chunk = [column[start : start + step] for column in columns]
+                rows = len(chunk[0])
+                sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([_qmarks(len(fields))] * rows)}{returning}"
+                # the values row after row, interleaved in C
+                fetched = execute(sql, list(chain.from_iterable(zip(*chunk))))
                 if returns_pk:
                     returned.extend(fetched)
     if returns_pk:
@@ -408,7 +410,8 @@ def save(records: Any, batch_size: int | None = None) -> None:
         # text no database stores: refused before anything is written
         model._check_storable_many(group)
     # every record's attributes, to restore them if the save fails
-    snapshot = [(r, dict(r.__dict__), r._state.adding, r._state.db) for r in items]
+    snapshot = list(zip(items, [d.copy() for d in map(_state, items)],
+                        [(s.adding, s.db) for s in map(_model_state, items)]))
     saved_alone: list = []
     finishers: list = []
     big: list[type] = []  # registries that took ANALYZE_AFTER rows or more
@@ -445,7 +448,7 @@ def save(records: Any, batch_size: int | None = None) -> None:
         # all or nothing: files stored on the way go, the records look unsaved again
         for record in saved_alone:
             record._discard_after_rollback()
-        for record, attributes, adding, db in snapshot:
+        for record, attributes, (adding, db) in snapshot:
             record.__dict__.clear()
             record.__dict__.update(attributes)
             record._state.adding = adding

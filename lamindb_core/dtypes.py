@@ -203,6 +203,15 @@ def text_problem(text: str) -> str | None:
         >>> text_problem("a\\x00b")
         "contains a NUL character ('\\x00') at position 1, which PostgreSQL cannot store"
     """
+    if "\x00" not in text:
+        # the common case, answered in C: ASCII (a flag of the string) or encodable as UTF-8
+        if text.isascii():
+            return None
+        try:
+            text.encode("utf-8")
+            return None
+        except UnicodeEncodeError:
+            pass
     match = _BAD_TEXT.search(text)
     if match is None:
         return None

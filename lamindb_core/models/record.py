@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, models, transaction
@@ -384,9 +385,15 @@ class BasicRecord(models.Model, metaclass=Registry):
                 if isinstance(field, models.JSONField):
                     suspects = [s[name] for s in states if s.get(name) is not None]
                 else:
-                    texts = [v for v in (s.get(name) for s in states) if isinstance(v, str)]
                     # one search over all values at once; a record at a time only on a hit
-                    suspects = texts if texts and text_problem("".join(texts)) else []
+                    try:
+                        # every value a string or None (empty strings go too), read in C
+                        joined = "".join(filter(None, map(itemgetter(name), states)))
+                    except (KeyError, TypeError):  # a deferred field, a value of another type
+                        joined = "".join(v for v in (s.get(name) for s in states) if isinstance(v, str))
+                    suspects = []
+                    if joined and text_problem(joined):
+                        suspects = [v for v in (s.get(name) for s in states) if isinstance(v, str)]
                 for value in suspects:
                     problem = _storable_problem(model, field, value)
                     if problem:

@@ -184,6 +184,8 @@ def test_registry_repr_lists_fields(instance):
 BAD_TEXT = [
     ("a\ud800", "contains a lone surrogate ('\\ud800') at position 1, which cannot be encoded as UTF-8"),
     ("a\x00b", "contains a NUL character ('\\x00') at position 1, which PostgreSQL cannot store"),
+    # beside other non-ASCII text (the check's path for text that is not ASCII)
+    ("Zürich\udcff", "contains a lone surrogate ('\\udcff') at position 6, which cannot be encoded as UTF-8"),
 ]
 
 
