@@ -256,11 +256,16 @@ def _insert_rows(model: type, records: list, batch_size: int, using: str = DEFAU
             # arbitrary), and a record must never take another's id
             by_key = {row[1]: row[0] for row in returned}
             ids = [by_key[record.__dict__[key.attname]] for record in records]
+        attname = pk.attname
         for record, pk_value in zip(records, ids):
-            record.__dict__[pk.attname] = pk_value
-    for record in records:
-        record._state.adding = False
-        record._state.db = using
+            record.__dict__[attname] = pk_value
+            state = record._state
+            state.adding = False
+            state.db = using
+        return
+    for state in map(_model_state, records):
+        state.adding = False
+        state.db = using
 
 
 def _row_key(meta: Any, records: list) -> models.Field | None:
@@ -420,7 +425,7 @@ def save(records: Any, batch_size: int | None = None) -> None:
         # slow work first (an artifact's file copies), outside the transaction: on
         # SQLite, opening it takes the whole database's write lock
         for model in _dependency_order(groups):
-            alone = [r for r in groups[model] if r._state.adding and r._saves_alone()]
+            alone = model._alone_among([r for r in groups[model] if r._state.adding])
             if alone:
                 finish = model._prepare_alone_many(alone, saved_alone)
                 if finish is not None:
@@ -434,11 +439,11 @@ def save(records: Any, batch_size: int | None = None) -> None:
                 for r in group:
                     if not r._state.adding:
                         r.save()
-                alone = [r for r in new if r._saves_alone()]
+                alone = model._alone_among(new)
                 if alone:
                     model._save_alone_many(alone, saved_alone)
-                alone_ids = {id(r) for r in alone}
-                new = [r for r in new if id(r) not in alone_ids]
+                    alone_ids = {id(r) for r in alone}
+                    new = [r for r in new if id(r) not in alone_ids]
                 if new:
                     _insert(model, new, batch_size)
                 if len(new) + len(alone) >= ANALYZE_AFTER:

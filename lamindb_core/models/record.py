@@ -434,6 +434,14 @@ class BasicRecord(models.Model, metaclass=Registry):
         return False
 
     @classmethod
+    def _alone_among(cls, records: list[models.Model]) -> list[models.Model]:
+        """The records of this registry that :meth:`_saves_alone` (none, without a call per
+        record, for a registry that does not override it)."""
+        if cls._saves_alone is BasicRecord._saves_alone:
+            return []
+        return [r for r in records if r._saves_alone()]
+
+    @classmethod
     def _prepare_alone_many(cls, records: list, saved: list) -> Any:
         """What ``ln.save()`` does for records that ``_saves_alone`` before it opens
         its transaction, so that no write lock is held meanwhile (an artifact's
