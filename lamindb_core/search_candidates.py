@@ -341,6 +341,9 @@ class _QueryWords:
         self.one_word = len(self.words) == 1 and query.text.lower() == self.words[0]
         self._kinds: dict[str, word_index.Found] | None = None
         self._starts = False
+        # PostgreSQL: the vocabulary's words similar to a long word that it lacks (a typo), from
+        # the same look-up (word_index.indexed_words)
+        self.similar: dict[str, set[str]] = {}
 
     def covered(self, names: list[str]) -> list[str]:
         """The fields among ``names`` that have a word index."""
@@ -356,7 +359,9 @@ class _QueryWords:
             columns = sorted(self.info.columns)  # all of them: one look-up serves every stage
             known = self._kinds or {}
             words = [w for w in self.words if w not in known]
-            known.update(word_index.indexed_words(self.alias, table, self.info, columns, words, starts=starts))
+            known.update(
+                word_index.indexed_words(self.alias, table, self.info, columns, words, starts=starts, similar=self.similar)
+            )
             # PostgreSQL's vocabulary tells words and starts in one look-up
             self._kinds, self._starts = known, starts or connections[self.alias].vendor == "postgresql"
         return self._kinds
@@ -485,7 +490,7 @@ def _gather_by_words(
         corrections = {w: _closest(w, seen) for w in unknown}
         unknown = [w for w in unknown if not corrections[w] and len(w) < 8]
     if unknown and words.info.vocabulary:
-        near = word_index.vocabulary_words(alias, qs.model._meta.db_table, words.info, unknown)
+        near = word_index.vocabulary_words(alias, qs.model._meta.db_table, words.info, unknown, words.similar)
         corrections.update((w, _closest(w, near)) for w in unknown)
     groups = []
     for w in words.words:

@@ -72,6 +72,22 @@ def test_search_words_vocabulary_finds_words_near_a_typo(studies):
     assert {"study", "kinase", "candidate"} <= near
 
 
+
+@pytest.mark.postgres_only
+def test_search_words_lookup_brings_the_similar_words_of_a_long_typo(studies):
+    """The look-up of the query's words also brings the words similar to a long one that the
+    vocabulary lacks, which vocabulary_words then takes instead of asking again."""
+    info = word_index.word_index_info("default", "core_ulabel")
+    similar: dict[str, set[str]] = {}
+    found = word_index.indexed_words(
+        "default", "core_ulabel", info, ["name"], ["candidatte", "candidate", "candid", "stdy"], similar=similar
+    )
+    assert set(found) == {"candidate", "candid"}
+    assert list(similar) == ["candidatte"]  # short words, and words it holds, get none
+    assert "candidate" in similar["candidatte"]
+    asked = word_index.vocabulary_words("default", "core_ulabel", info, ["candidatte", "stdy"])
+    assert word_index.vocabulary_words("default", "core_ulabel", info, ["candidatte", "stdy"], similar) == asked
+
 def test_search_words_edits_one_away():
     assert {"study", "sdy", "tsdy", "stdya"} <= word_index.edits("stdy")
     assert "dmso" in word_index.edits("dsmo")
