@@ -108,6 +108,14 @@ def test_score_text_tiers():
     assert score_text(SearchQuery.make("t cell"), "T-cell") == 98.0
 
 
+def test_score_text_without_typos_matches_words_inside_the_value():
+    """A field matched without typos (a uid): a query word must be inside the value."""
+    assert score_text(SearchQuery.make("hepatocite"), "IDfXjCRv", fuzzy=False) == 0.0
+    assert score_text(SearchQuery.make("IDfXjCRu"), "IDfXjCRv", fuzzy=False) == 0.0  # a typo: no match
+    assert 70 < score_text(SearchQuery.make("fxj"), "IDfXjCRv", fuzzy=False) < 80
+    assert score_text(SearchQuery.make("cd34 ab12"), "AB12 CD34", fuzzy=False) >= 90  # each word, in another order
+
+
 def test_rank_values_prefers_exact_synonym():
     ranked = rank_values("P cell", [("PP cell", None), ("nodal myocyte", "P cell|myocytus nodalis")], synonyms_column=1)
     assert [position for position, _ in ranked] == [1, 0]
