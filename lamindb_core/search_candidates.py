@@ -50,7 +50,7 @@ from .ranking import (
     words_of,
 )
 
-__all__ = ["Candidates", "gather", "SCAN_ROWS", "MIN_CAP"]
+__all__ = ["Candidates", "gather", "plain_queryset", "SCAN_ROWS", "MIN_CAP"]
 
 SCAN_ROWS = 20_000  # the bounded scan: this many of the latest rows, at most
 MIN_CAP = 200  # candidates per index query, at least
@@ -166,15 +166,21 @@ _PLAIN_TYPES = frozenset({"CharField", "TextField", "AutoField", "BigAutoField",
 _TEMPLATES: dict[tuple, _Template] = {}
 
 
+def plain_queryset(qs) -> bool:
+    """Whether ``qs`` is a registry's default queryset: no filter, ordering, slice, annotation,
+    related rows or deferred fields of the user's (the SQL compiled for one serves them all)."""
+    query = qs.query
+    return not (
+        _narrowed(qs) or query.order_by or query.distinct or query.low_mark or query.high_mark is not None
+        or query.annotations or query.extra or query.select_related or query.combinator
+        or query.select_for_update or query.deferred_loading != (frozenset(), True) or qs._known_related_objects
+    )
+
+
 def _template(qs, fields: list[str]) -> _Template:
     """The :class:`_Template` of ``qs`` for ``fields``; kept for a registry's default queryset
-    (no filter, ordering, slice or annotation of the user's), made anew for any other."""
-    query = qs.query
-    plain = not (
-        _narrowed(qs) or query.order_by or query.distinct or query.low_mark or query.high_mark is not None
-        or query.annotations or query.extra or query.select_related
-    )
-    if not plain:
+    (:func:`plain_queryset`), made anew for any other."""
+    if not plain_queryset(qs):
         return _Template(qs, fields)
     key = (qs.model, qs.db, connections[qs.db].vendor, tuple(fields))
     template = _TEMPLATES.get(key)
@@ -282,6 +288,9 @@ def gather(qs, query: SearchQuery, fields: list[str], named: bool, found: Candid
     # (a non-unique indexed field, mostly NULL, looks to SQLite's statistics like one value
     # held by every row, and its "= x" became a scan of the table)
     exact = [n for n in fields if n not in lower_fields and not info.covers(column[n]) and meta.get_field(n).unique]
+    if connections[alias].vendor == "postgresql":
+        # its varchar(n) holds no longer value ("hepatocite" is no uid of 8 characters)
+        exact = [n for n in exact if (meta.get_field(n).max_length or len(text)) >= len(text)]
     # (these look-ups, and those of the contained string, go in one statement with the next)
     if exact:
         found.queue(qs, text_index.equals_condition(model, exact, text, inner_cap), cap)

@@ -430,3 +430,24 @@ def test_search_narrowed_and_ordered_after_a_default_search(instance, cells):
     ordered = names(ln.ULabel.filter().order_by("-id").search("cell"))
     assert ordered[:2] == ["B cell", "T cell"]
     assert names(ln.ULabel.search("hepatocite"))[0] == "hepatocyte"
+
+
+def test_search_result_records_are_those_the_orm_gives(instance, cells):
+    """An unchanged result fetches its records with SQL compiled once per registry; they are
+    the records, scores and order that its query gives through the ORM (a clone takes that
+    path), and a changed result goes through the ORM."""
+    ln = instance
+
+    def state(record):
+        return {k: v for k, v in record.__dict__.items() if k != "_state"}, record._state.adding, record._state.db
+
+    for string in ("cell", "hepatocite", "Candidate marker study 2", "dmso"):
+        result = ln.ULabel.search(string)
+        with CaptureQueriesContext(connection) as fetched:
+            fast = list(result)
+        assert len(fetched.captured_queries) == 1 and "CASE" not in fetched.captured_queries[0]["sql"]
+        assert [state(r) for r in fast] == [state(r) for r in result.all()]
+    assert [r.score for r in ln.ULabel.search("cell").filter(name__startswith="T")] == [95.3, 92.1]
+    assert names(ln.ULabel.search("cell")[1:3]) == ["T cell", "T cell receptor"]
+    assert list(ln.ULabel.search("cell").values_list("name", flat=True))[:2] == ["B cell", "T cell"]
+    assert list(ln.ULabel.search("no such label at all")) == []
