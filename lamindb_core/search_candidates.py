@@ -117,18 +117,18 @@ class Candidates:
             self._template = _template(qs, ["pk", *self.value_fields])
         template = self._template
         wheres = [template.where(condition) for condition, _ in looks]
-        if all(w is not None for w in wheres):
-            batches = [template.rows([(*w, cap) for w, (_, cap) in zip(wheres, looks)])]
-        else:
-            batches = [
-                [(*row, i) for row in (rows[:cap] if cap is not None else rows)]
-                for i, (condition, cap) in enumerate(looks)
-                for rows in [qs.filter(condition).values_list("pk", *self.value_fields)]
-            ]
+        spliced = [i for i, where in enumerate(wheres) if where is not None]
+        batches = []
+        if spliced:
+            batches.append((spliced, template.rows([(*wheres[i], looks[i][1]) for i in spliced])))
+        for i, (condition, cap) in enumerate(looks):
+            if wheres[i] is None:  # another shape: the ORM, a statement of its own
+                rows = qs.filter(condition).values_list("pk", *self.value_fields)
+                batches.append(([i], [(*row, 0) for row in (rows[:cap] if cap is not None else rows)]))
         counts = [0] * len(looks)
-        for rows in batches:
+        for positions, rows in batches:
             for row in rows:
-                counts[row[-1]] += 1
+                counts[positions[row[-1]]] += 1
                 pk = row[0]
                 if pk not in self.rows:
                     values = row[1:-1]

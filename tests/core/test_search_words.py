@@ -138,6 +138,36 @@ def test_search_candidates_spliced_sql_gives_what_the_orm_gives(studies):
     assert names(qs.search("marker stdy")) == ["Candidate marker study 2"]
 
 
+def test_search_candidates_queued_lookups_run_in_one_statement(studies):
+    """Look-ups queued until the next one run with it: the index look-ups in one statement,
+    a condition of another shape through the ORM; each look-up's rows are counted."""
+    from django.db.models import Q
+    from django.test.utils import CaptureQueriesContext
+
+    from lamindb_core.ranking import SearchQuery
+    from lamindb_core.search_candidates import Candidates
+
+    ln = studies
+    qs = ln.ULabel.filter()
+    looks = [
+        (text_index.prefix_condition("default", ln.ULabel, "name", "candidate", 10), 10),
+        (Q(name__contains="lung"), 10),
+        (text_index.prefix_condition("default", ln.ULabel, "name", "liver", 10), 10),
+    ]
+    found = Candidates(SearchQuery.make("kinase"), ["name"], None, ["name"])
+    for condition, cap in looks[:-1]:
+        found.queue(qs, condition, cap)
+    with CaptureQueriesContext(connection) as statements:
+        assert found.add(qs, *looks[-1]) == 1
+    assert len(statements.captured_queries) == 2
+    assert sorted(v[0] for v in found.rows.values()) == [
+        "Candidate marker study 1", "Candidate marker study 2", "kinase lung", "liver kinase"
+    ]
+    again = Candidates(SearchQuery.make("kinase"), ["name"], None, ["name"])
+    assert again.add_all(qs, looks) == [2, 1, 1]
+    assert again.rows == found.rows and again.scores == found.scores
+
+
 def test_search_words_follow_insert_update_bulk_insert(instance):
     ln = instance
     label = ln.ULabel(name="zebrafish retina").save()
