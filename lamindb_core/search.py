@@ -25,7 +25,9 @@ works in two steps:
 
 The result is a real QuerySet: ``qs.filter(pk__in=<top ids>)``, annotated with
 ``score`` and ordered by rank, so it can be filtered further and its ``.df()``
-has a ``score`` column.
+has a ``score`` column. Iterated as it is, a result of a registry's default
+queryset fetches its records with SQL compiled once per registry (``_Fetch``),
+the same records that its query gives.
 
 Example:
     >>> ln.ULabel.search("Candidate marker").df()

@@ -21,6 +21,10 @@ order, each bounded, each reading an index: the text index (``text_index.py``: t
 5. if all that finds nothing, the latest rows are scanned with a fuzzy matcher, a bounded
    number of them.
 
+Look-ups whose number of rows decides nothing (the exact and prefix matches, the contained
+string, the prefixes of the corrected string) go in one statement with the next look-up (``Candidates.queue``): a typo search of ULabel on PostgreSQL
+runs 3 statements, the vocabulary's look-up among them, before the one that fetches the records.
+
 When more rows match than a query takes, the indexes hand over the oldest first: FTS5 in the
 order of the ids, PostgreSQL's bitmap scans in the order the table holds the rows, and
 ``word_lookup``'s look-ups of common words read the oldest rows by id.
