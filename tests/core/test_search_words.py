@@ -168,6 +168,21 @@ def test_search_candidates_queued_lookups_run_in_one_statement(studies):
     assert again.rows == found.rows and again.scores == found.scores
 
 
+@pytest.mark.postgres_only
+def test_search_candidates_ids_as_an_array_only_where_every_lookup_is_bounded(studies):
+    """PostgreSQL: a default queryset's look-ups select at most a few hundred ids, which it reads
+    as an array through the primary key; a narrowed queryset's look-ups are not bounded."""
+    from django.test.utils import CaptureQueriesContext
+
+    ln = studies
+    with CaptureQueriesContext(connection) as plain:
+        assert names(ln.ULabel.search("kinsae lung"))[0] == "kinase lung"
+    with CaptureQueriesContext(connection) as narrowed:
+        assert names(ln.ULabel.filter(name__contains="a").search("kinsae lung"))[0] == "kinase lung"
+    assert any("= ANY(ARRAY(" in q["sql"] for q in plain.captured_queries)
+    assert not any("= ANY(ARRAY(" in q["sql"] for q in narrowed.captured_queries)
+
+
 def test_search_words_follow_insert_update_bulk_insert(instance):
     ln = instance
     label = ln.ULabel(name="zebrafish retina").save()
