@@ -293,7 +293,8 @@ class _Fetch:
         self.model = qs.model
         self.init_list = [column[0].target.attname for column in compiler.select]
         self.expressions = [column[0] for column in compiler.select]
-        self.pk = f"{connections[qs.db].ops.quote_name(alias or meta.db_table)}.{connections[qs.db].ops.quote_name(meta.pk.column)}"
+        quote = connections[qs.db].ops.quote_name
+        self.pk = f"{quote(alias or meta.db_table)}.{quote(meta.pk.column)}"
 
     def records(self, db: str, top: list[tuple[Any, float]], annotation: str) -> list:
         """The records of ``top`` (``(pk, score)``, best first) that still exist, in that order,

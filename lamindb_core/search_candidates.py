@@ -22,8 +22,9 @@ order, each bounded, each reading an index: the text index (``text_index.py``: t
    number of them.
 
 Look-ups whose number of rows decides nothing (the exact and prefix matches, the contained
-string, the prefixes of the corrected string) go in one statement with the next look-up (``Candidates.queue``): a typo search of ULabel on PostgreSQL
-runs 3 statements, the vocabulary's look-up among them, before the one that fetches the records.
+string, the prefixes of the corrected string) go in one statement with the next look-up
+(``Candidates.queue``): a typo search of ULabel on PostgreSQL runs 3 statements, the
+vocabulary's look-up among them, before the one that fetches the records.
 
 When more rows match than a query takes, the indexes hand over the oldest first: FTS5 in the
 order of the ids, PostgreSQL's bitmap scans in the order the table holds the rows, and
@@ -374,9 +375,9 @@ class _QueryWords:
             columns = sorted(self.info.columns)  # all of them: one look-up serves every stage
             known = self._kinds or {}
             words = [w for w in self.words if w not in known]
-            known.update(
-                word_index.indexed_words(self.alias, table, self.info, columns, words, starts=starts, similar=self.similar)
-            )
+            known.update(word_index.indexed_words(
+                self.alias, table, self.info, columns, words, starts=starts, similar=self.similar
+            ))
             # PostgreSQL's vocabulary tells words and starts in one look-up
             self._kinds, self._starts = known, starts or connections[self.alias].vendor == "postgresql"
         return self._kinds
@@ -497,7 +498,8 @@ def _gather_by_words(
         # survive it: "knockot" finds "knockout" through "kno"), the oldest first, which it reads
         # fast; for a word that none of them corrects, the words one edit away
         for w in unknown:  # in one statement
-            condition = text_index.all_of_condition(alias, qs.model, info, names, [_pieces(w)], None if narrowed else want)
+            bound = None if narrowed else want
+            condition = text_index.all_of_condition(alias, qs.model, info, names, [_pieces(w)], bound)
             if condition:
                 found.queue(qs, condition, want)
         found.flush()
