@@ -39,6 +39,7 @@ from typing import Any
 from django.db import connections
 from django.db.models import BooleanField, F, Q, Value
 from django.db.models.expressions import RawSQL
+from django.db.models.lookups import Exact
 
 from . import text_index, word_index
 from .word_lookup import Term, phrase_conditions, words_conditions
@@ -61,13 +62,21 @@ SCAN_ROWS = 20_000  # the bounded scan: this many of the latest rows, at most
 MIN_CAP = 200  # candidates per index query, at least
 
 def _narrowed(qs) -> bool:
-    """Whether ``qs`` is filtered beyond the registry's default (a related manager, a filter)."""
+    """Whether ``qs`` holds other rows than the registry's default queryset: filtered beyond it
+    (a related manager, a filter), or in another branch (``_branch_code=-1``, the trash, or
+    ``None``, all of them: ``Registry.filter`` adds ``_branch_code = 1`` unless told)."""
     query = qs.query
     if len(query.alias_map) > 1:
         return True
     children = query.where.children
-    default = 1 if hasattr(qs.model, "_branch_code") else 0
-    return len(children) > default
+    if not hasattr(qs.model, "_branch_code"):
+        return bool(children)
+    if len(children) != 1 or query.where.negated:
+        return True
+    child = children[0]
+    target = getattr(getattr(child, "lhs", None), "target", None)
+    default = isinstance(child, Exact) and getattr(target, "name", None) == "_branch_code" and child.rhs == 1
+    return not default
 
 
 class Candidates:

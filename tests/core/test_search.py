@@ -451,3 +451,15 @@ def test_search_result_records_are_those_the_orm_gives(instance, cells):
     assert names(ln.ULabel.search("cell")[1:3]) == ["T cell", "T cell receptor"]
     assert list(ln.ULabel.search("cell").values_list("name", flat=True))[:2] == ["B cell", "T cell"]
     assert list(ln.ULabel.search("no such label at all")) == []
+
+
+def test_search_in_the_trash_and_in_every_branch(instance, cells):
+    """A search keeps the branch of its queryset: the trash (_branch_code=-1), every branch
+    (None), the main branch by default; the SQL kept for the default queryset serves no other."""
+    ln = instance
+    assert names(ln.ULabel.search("hepatocite"))[0] == "hepatocyte"  # the default's SQL is kept
+    trashed = ln.ULabel(name="hepatocyte of the trash").save()
+    ln.ULabel.objects.filter(pk=trashed.pk).update(_branch_code=-1)
+    assert names(ln.ULabel.search("hepatocite")) == ["hepatocyte"]
+    assert names(ln.ULabel.filter(_branch_code=-1).search("hepatocite")) == ["hepatocyte of the trash"]
+    assert names(ln.ULabel.filter(_branch_code=None).search("hepatocite")) == ["hepatocyte", "hepatocyte of the trash"]
