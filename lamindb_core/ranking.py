@@ -110,7 +110,7 @@ TYPO_STEP = 0.05  # less per further edit
 def typo_edits(word: str) -> int:
     """How many edits a query word of this length may hold: none under 4 letters, or with a
     digit; 1 up to 7 letters; 2 from 8."""
-    if len(word) < 4 or any(c.isdigit() for c in word):
+    if len(word) < 4 or any(map(str.isdigit, word)):
         return 0
     return 1 if len(word) < 8 else 2
 
@@ -131,7 +131,7 @@ def word_match(query_word: str, value_word: str, typos: bool = True) -> float:
     if len(query_word) >= 3 and query_word in value_word:
         return INNER_WORD
     edits = typo_edits(query_word) if typos else 0
-    if not edits or len(value_word) < 3 or any(c.isdigit() for c in value_word):
+    if not edits or len(value_word) < 3 or any(map(str.isdigit, value_word)):
         return 0.0
     distance = _edit_distance(query_word, value_word, edits)
     if distance <= edits:
@@ -208,7 +208,11 @@ def word_points(query: SearchQuery, value: str, typos: bool = True) -> float:
     """
     if not query.words:
         return 0.0
-    value_words = _WORD.findall(value)
+    return _points(query, _WORD.findall(value), typos)
+
+
+def _points(query: SearchQuery, value_words: list[str], typos: bool) -> float:
+    """:func:`word_points` of a value's words."""
     if not value_words:
         return 0.0
     matches = query.matches if typos else query.plain_matches
@@ -268,6 +272,9 @@ def score_text(query: SearchQuery, value: Any, fuzzy: bool = True) -> float:
         return 100.0
     n = len(v)
     pos = v.find(t)
+    if not fuzzy and pos < 0 and query.words and not any(w in v for w in query.words):
+        # no query word inside the value: none matches a word of it without a typo (word_match)
+        return 0.0
     in_one_piece = 0.0
     if pos >= 0:
         ratio = len(t) / n
@@ -282,7 +289,7 @@ def score_text(query: SearchQuery, value: Any, fuzzy: bool = True) -> float:
     words = _WORD.findall(v)
     if query.words and tuple(words) == query.words:
         return 98.0  # the same words, other separators: "T-cell" for "t cell"
-    points = word_points(query, v, typos=fuzzy)
+    points = _points(query, words, fuzzy) if query.words else 0.0
     by_words = max(0.0, 100.0 * points - 10.0 + 7.0 * whole_ratio(t, v)) if points > 0 else 0.0
     best = max(in_one_piece, by_words)
     if best >= 70.0 or (fuzzy and best > 0):

@@ -25,7 +25,9 @@ works in two steps:
 
 The result is a real QuerySet: ``qs.filter(pk__in=<top ids>)``, annotated with
 ``score`` and ordered by rank, so it can be filtered further and its ``.df()``
-has a ``score`` column.
+has a ``score`` column. Iterated as it is, a result of a registry's default
+queryset fetches its records with SQL compiled once per registry (``_Fetch``),
+the same records that its query gives.
 
 Example:
     >>> ln.ULabel.search("Candidate marker").df()
@@ -34,12 +36,14 @@ Example:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field as dataclass_field
 from typing import TYPE_CHECKING, Any
 
 from django.db import connections, models
-from django.db.models import FloatField, IntegerField
+from django.db.models import BooleanField, FloatField, IntegerField
 from django.db.models.expressions import RawSQL
+from django.db.models.query import ModelIterable
 
 from . import errors
 from .introspect import is_text_field, name_field, text_fields
@@ -52,7 +56,7 @@ from .ranking import (
     word_match,
     word_points,
 )
-from .search_candidates import Candidates, gather
+from .search_candidates import Candidates, gather, plain_queryset
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -180,6 +184,8 @@ class SearchMeta:
     display_field: str | None
     scores: dict[Any, float] = dataclass_field(default_factory=dict)
     annotation: str = "score"
+    # how the result's records are fetched while it is unchanged (_Fetch), else None
+    fetch: Any = dataclass_field(default=None, repr=False, compare=False)
 
     def add_score(self, df: pd.DataFrame) -> pd.DataFrame:
         """``df`` (index: pk) with a ``score`` column."""
@@ -234,8 +240,112 @@ def _result(qs, top: list[tuple[Any, float]], meta: SearchMeta):
         rank_sql, rank_params = _case_sql(qs, [(pk, i) for i, pk in enumerate(ids)])
         result = result.annotate(**{meta.annotation: RawSQL(score_sql, score_params, output_field=FloatField())})
         result = result.order_by(RawSQL(rank_sql, rank_params, output_field=IntegerField()).asc())
+        fetch = _fetch(qs)
+        if fetch is not None:
+            meta.fetch = (fetch, result.query, top)
+            result._iterable_class = _SearchIterable
     result._search_meta = meta
     return result
+
+
+_MARK = "__lamindb_search_ids__"
+# the statements that fetch the records of a registry's default queryset, by (registry,
+# database alias, vendor): compiling the result's query took a fifth of a typo search
+_FETCHES: dict[tuple, _Fetch | None] = {}
+
+
+def _fetch(qs) -> _Fetch | None:
+    """The :class:`_Fetch` of a registry's default queryset; None for any other queryset, or
+    for one whose records the ORM must put together (see ``_Fetch``)."""
+    if not plain_queryset(qs):
+        return None
+    key = (qs.model, qs.db, connections[qs.db].vendor)
+    if key not in _FETCHES:
+        fetch = _Fetch(qs)
+        _FETCHES[key] = fetch if fetch.plain else None
+    return _FETCHES[key]
+
+
+class _Fetch:
+    """``qs.filter(pk__in=<ids>)`` compiled to SQL once; :meth:`records` runs it with the ids of
+    a search result, and makes the records as Django's ``ModelIterable`` does (``from_db``, the
+    database's and the fields' converters), with the score set from the ranking and in its
+    order: the same records as the result's query (scores in CASEs, ordered by a CASE) gives.
+    ``plain`` is False where the query selects anything but the registry's own fields."""
+
+    def __init__(self, qs):
+        meta = qs.model._meta
+        query = qs.filter(RawSQL(_MARK, [], output_field=BooleanField())).query
+        compiler = query.get_compiler(using=qs.db)
+        sql, params = compiler.as_sql()
+        head, found, tail = sql.partition(_MARK)
+        alias = next(iter(query.alias_map), None)
+        klass_info = compiler.klass_info or {}
+        fields = klass_info.get("select_fields") or []
+        self.plain = bool(
+            found and _MARK not in tail and alias is not None and query.alias_map[alias].table_name == meta.db_table
+            and fields == list(range(len(compiler.select))) and compiler.col_count == len(compiler.select)
+            and not klass_info.get("related_klass_infos") and not compiler.annotation_col_map
+        )
+        n_head = sum(1 for m in re.findall(r"%%|%s", head) if m == "%s")
+        self.head, self.tail = head, tail
+        self.params_head, self.params_tail = list(params[:n_head]), list(params[n_head:])
+        self.model = qs.model
+        self.init_list = [column[0].target.attname for column in compiler.select]
+        self.expressions = [column[0] for column in compiler.select]
+        quote = connections[qs.db].ops.quote_name
+        self.pk = f"{quote(alias or meta.db_table)}.{quote(meta.pk.column)}"
+
+    def records(self, db: str, top: list[tuple[Any, float]], annotation: str) -> list:
+        """The records of ``top`` (``(pk, score)``, best first) that still exist, in that order,
+        each with its score as ``annotation``."""
+        connection = connections[db]
+        ids = [pk for pk, _ in top]
+        if all(type(pk) is int for pk in ids):
+            # literals: the driver need not parse a statement with a placeholder per id
+            where, where_params = f"{self.pk} IN ({', '.join(map(str, ids))})", []
+        else:
+            where, where_params = f"{self.pk} IN ({', '.join(['%s'] * len(ids))})", ids
+        with connection.cursor() as cursor:
+            cursor.execute(self.head + where + self.tail, [*self.params_head, *where_params, *self.params_tail])
+            rows = cursor.fetchall()
+        converters = [
+            (i, convs, expression)
+            for i, expression in enumerate(self.expressions)
+            for convs in [connection.ops.get_db_converters(expression) + expression.get_db_converters(connection)]
+            if convs
+        ]
+        scores = dict(top)
+        rank = {pk: i for i, pk in enumerate(ids)}
+        records = []
+        for row in rows:
+            if converters:
+                row = list(row)
+                for i, convs, expression in converters:
+                    value = row[i]
+                    for convert in convs:
+                        value = convert(value, expression, connection)
+                    row[i] = value
+            record = self.model.from_db(db, self.init_list, row)
+            setattr(record, annotation, float(scores[record.pk]))
+            records.append(record)
+        records.sort(key=lambda record: rank[record.pk])
+        return records
+
+
+class _SearchIterable(ModelIterable):
+    """How a search result yields its records: while its query is the one that ``_result``
+    made (not filtered, sliced or ordered since: a clone has a query of its own), through its
+    :class:`_Fetch`; else as any queryset does."""
+
+    def __iter__(self):
+        queryset = self.queryset
+        meta = queryset._search_meta
+        fetch = meta.fetch if meta is not None else None
+        if fetch is None or queryset._deferred_filter or queryset._query is not fetch[1]:
+            yield from super().__iter__()
+            return
+        yield from fetch[0].records(queryset.db, fetch[2], meta.annotation)
 
 
 def search_display_df(qs) -> pd.DataFrame:

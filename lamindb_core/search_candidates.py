@@ -21,6 +21,11 @@ order, each bounded, each reading an index: the text index (``text_index.py``: t
 5. if all that finds nothing, the latest rows are scanned with a fuzzy matcher, a bounded
    number of them.
 
+Look-ups whose number of rows decides nothing (the exact and prefix matches, the contained
+string, the prefixes of the corrected string) go in one statement with the next look-up
+(``Candidates.queue``): a typo search of ULabel on PostgreSQL runs 3 statements, the
+vocabulary's look-up among them, before the one that fetches the records.
+
 When more rows match than a query takes, the indexes hand over the oldest first: FTS5 in the
 order of the ids, PostgreSQL's bitmap scans in the order the table holds the rows, and
 ``word_lookup``'s look-ups of common words read the oldest rows by id.
@@ -32,8 +37,9 @@ import re
 from typing import Any
 
 from django.db import connections
-from django.db.models import Q
+from django.db.models import BooleanField, F, Q, Value
 from django.db.models.expressions import RawSQL
+from django.db.models.lookups import Exact
 
 from . import text_index, word_index
 from .word_lookup import Term, phrase_conditions, words_conditions
@@ -50,19 +56,27 @@ from .ranking import (
     words_of,
 )
 
-__all__ = ["Candidates", "gather", "SCAN_ROWS", "MIN_CAP"]
+__all__ = ["Candidates", "gather", "plain_queryset", "SCAN_ROWS", "MIN_CAP"]
 
 SCAN_ROWS = 20_000  # the bounded scan: this many of the latest rows, at most
 MIN_CAP = 200  # candidates per index query, at least
 
 def _narrowed(qs) -> bool:
-    """Whether ``qs`` is filtered beyond the registry's default (a related manager, a filter)."""
+    """Whether ``qs`` holds other rows than the registry's default queryset: filtered beyond it
+    (a related manager, a filter), or in another branch (``_branch_code=-1``, the trash, or
+    ``None``, all of them: ``Registry.filter`` adds ``_branch_code = 1`` unless told)."""
     query = qs.query
     if len(query.alias_map) > 1:
         return True
     children = query.where.children
-    default = 1 if hasattr(qs.model, "_branch_code") else 0
-    return len(children) > default
+    if not hasattr(qs.model, "_branch_code"):
+        return bool(children)
+    if len(children) != 1 or query.where.negated:
+        return True
+    child = children[0]
+    target = getattr(getattr(child, "lhs", None), "target", None)
+    default = isinstance(child, Exact) and getattr(target, "name", None) == "_branch_code" and child.rhs == 1
+    return not default
 
 
 class Candidates:
@@ -78,40 +92,74 @@ class Candidates:
         self.rows: dict[Any, tuple] = {}
         self.scores: dict[Any, tuple[float, int, int]] = {}
         self._template: _Template | None = None
+        self._pending: list[tuple[Q, int | None]] = []  # look-ups that go with the next one
+        self._pending_qs = None
 
     def add(self, qs, condition: Q, cap: int | None) -> int:
-        """Run ``qs`` filtered by ``condition`` for the value fields (at most ``cap`` rows);
-        return how many rows came.
+        """Run ``qs`` filtered by ``condition`` for the value fields (at most ``cap`` rows), with
+        the look-ups queued before it; return how many rows ``condition`` brought."""
+        return self.add_all(qs, [(condition, cap)])[-1]
 
-        A condition ``Q(pk__in=RawSQL(...))``, as the indexes give them all, goes into SQL that
-        Django compiled once for the search (:class:`_Template`): compiling each query anew cost
-        about 1 ms, as much as the index look-up."""
-        raw = _raw_ids(condition)
-        if raw is not None:
-            if self._template is None or self._template.qs is not qs:
-                self._template = _template(qs, ["pk", *self.value_fields])
-            rows = self._template.rows(*raw, cap)
-        else:
-            rows = qs.filter(condition).values_list("pk", *self.value_fields)
-            if cap is not None:
-                rows = rows[:cap]
-        n = 0
-        for row in rows:
-            n += 1
-            pk = row[0]
-            if pk not in self.rows:
-                self.rows[pk] = row[1:]
-                self.scores[pk] = score_row(self.query, row[1:], self.synonyms_column, self.no_fuzzy)
-        return n
+    def queue(self, qs, condition: Q, cap: int | None) -> None:
+        """Run this look-up with the next one, in the same statement: for a look-up whose
+        rows nothing asks for before then (:meth:`flush`, :meth:`good` and :meth:`top` run it)."""
+        if self._pending and self._pending_qs is not qs:
+            self.flush()
+        self._pending.append((condition, cap))
+        self._pending_qs = qs
+
+    def flush(self) -> None:
+        """Run the queued look-ups."""
+        if self._pending:
+            self.add_all(self._pending_qs, [])
+
+    def add_all(self, qs, looks: list[tuple[Q, int | None]]) -> list[int]:
+        """Run ``qs`` filtered by each condition of the queued look-ups and ``looks`` (at most
+        its ``cap`` rows), add the rows; return how many rows each of ``looks`` brought.
+
+        Conditions of the shapes that the indexes give (``Q(pk__in=RawSQL(...))``,
+        ``text_index.ILike``, and ``Q``s of them) go into SQL that Django compiled once for the
+        search (:class:`_Template`), all of them in one statement: compiling each query anew
+        cost about 1 ms, as much as the index look-up, and each statement a round trip."""
+        if self._pending and self._pending_qs is not qs:
+            self.flush()
+        queued, self._pending = self._pending, []
+        looks = queued + looks
+        if not looks:
+            return []
+        if self._template is None or self._template.qs is not qs:
+            self._template = _template(qs, ["pk", *self.value_fields])
+        template = self._template
+        wheres = [template.where(condition) for condition, _ in looks]
+        spliced = [i for i, where in enumerate(wheres) if where is not None]
+        batches = []
+        if spliced:
+            batches.append((spliced, template.rows([(*wheres[i], looks[i][1]) for i in spliced])))
+        for i, (condition, cap) in enumerate(looks):
+            if wheres[i] is None:  # another shape: the ORM, a statement of its own
+                rows = qs.filter(condition).values_list("pk", *self.value_fields)
+                batches.append(([i], [(*row, 0) for row in (rows[:cap] if cap is not None else rows)]))
+        counts = [0] * len(looks)
+        for positions, rows in batches:
+            for row in rows:
+                counts[positions[row[-1]]] += 1
+                pk = row[0]
+                if pk not in self.rows:
+                    values = row[1:-1]
+                    self.rows[pk] = values
+                    self.scores[pk] = score_row(self.query, values, self.synonyms_column, self.no_fuzzy)
+        return counts[len(queued):]
 
     def good(self) -> int:
         """How many candidates match better than fuzzily (score >= 70)."""
+        self.flush()
         return sum(1 for score in self.scores.values() if score[0] >= 70.0)
 
     def top(self, limit: int | None) -> list[tuple[Any, float]]:
         """The best ``limit`` ``(pk, score)`` pairs: by score, then an earlier column, a shorter
         value, the value in alphabetical order, the older row; never by which query found a
         row first, which depends on where the database keeps it."""
+        self.flush()
         ranked = sorted(
             (-score, column, length, str(self.rows[pk][column]).casefold(), pk)
             for pk, (score, column, length) in self.scores.items()
@@ -122,19 +170,9 @@ class Candidates:
         return [(pk, -neg) for neg, _, _, _, pk in ranked]
 
 
-_MARK = "__lamindb_candidate_ids__"
+_MARK = "__lamindb_candidate_condition__"
 _PLACEHOLDER = re.compile(r"%%|%s")
 _PLAIN_TYPES = frozenset({"CharField", "TextField", "AutoField", "BigAutoField", "IntegerField", "BigIntegerField"})
-
-
-def _raw_ids(condition) -> tuple[str, list] | None:
-    """``(sql, params)`` of a condition ``Q(pk__in=RawSQL(sql, params))``, else None."""
-    if not isinstance(condition, Q) or condition.negated or len(condition.children) != 1:
-        return None
-    child = condition.children[0]
-    if isinstance(child, tuple) and child[0] == "pk__in" and isinstance(child[1], RawSQL):
-        return child[1].sql, list(child[1].params)
-    return None
 
 
 # the templates of registries' default querysets, by (registry, database alias, vendor, fields):
@@ -142,15 +180,21 @@ def _raw_ids(condition) -> tuple[str, list] | None:
 _TEMPLATES: dict[tuple, _Template] = {}
 
 
+def plain_queryset(qs) -> bool:
+    """Whether ``qs`` is a registry's default queryset: no filter, ordering, slice, annotation,
+    related rows or deferred fields of the user's (the SQL compiled for one serves them all)."""
+    query = qs.query
+    return not (
+        _narrowed(qs) or query.order_by or query.distinct or query.low_mark or query.high_mark is not None
+        or query.annotations or query.extra or query.select_related or query.combinator
+        or query.select_for_update or query.deferred_loading != (frozenset(), True) or qs._known_related_objects
+    )
+
+
 def _template(qs, fields: list[str]) -> _Template:
     """The :class:`_Template` of ``qs`` for ``fields``; kept for a registry's default queryset
-    (no filter, ordering, slice or annotation of the user's), made anew for any other."""
-    query = qs.query
-    plain = not (
-        _narrowed(qs) or query.order_by or query.distinct or query.low_mark or query.high_mark is not None
-        or query.annotations or query.extra or query.select_related
-    )
-    if not plain:
+    (:func:`plain_queryset`), made anew for any other."""
+    if not plain_queryset(qs):
         return _Template(qs, fields)
     key = (qs.model, qs.db, connections[qs.db].vendor, tuple(fields))
     template = _TEMPLATES.get(key)
@@ -160,8 +204,8 @@ def _template(qs, fields: list[str]) -> _Template:
 
 
 class _Template:
-    """``qs.values_list(*fields)`` restricted to ``pk IN (<ids>)``, compiled to SQL once; each
-    look-up runs it with its own SQL in the place of the ids.
+    """``qs.values_list(*fields)`` with a condition of its own, compiled to SQL once; each
+    look-up runs it with its condition's SQL (:meth:`where`) in that place.
 
     Only for fields whose values come from the database as they are (text, integers): no
     converter of Django's would touch them. Other fields: ``plain`` is False and the caller
@@ -171,25 +215,73 @@ class _Template:
     def __init__(self, qs, fields: list[str]):
         self.qs = qs
         meta = qs.model._meta
+        self.meta = meta
+        # PostgreSQL: the ids as an array, where every look-up is bounded (a narrowed queryset's
+        # are not: a semi-join can start from its few rows rather than collect every id)
+        self.ids_as_array = connections[qs.db].vendor == "postgresql" and not _narrowed(qs)
         self.plain = all(meta.get_field(f if f != "pk" else meta.pk.name).get_internal_type() in _PLAIN_TYPES for f in fields)
-        query = qs.filter(pk__in=RawSQL(_MARK, [])).values_list(*fields).query
+        query = qs.filter(RawSQL(_MARK, [], output_field=BooleanField())).values_list(*fields).query
         sql, params = query.get_compiler(using=qs.db).as_sql()
         head, found, tail = sql.partition(_MARK)
-        if not found or _MARK in tail:
+        # the registry's table, as the statement names it: the conditions name its columns
+        alias = next(iter(query.alias_map), None)
+        if not found or _MARK in tail or alias is None or query.alias_map[alias].table_name != meta.db_table:
             self.plain = False
+        self.table = text_index.quote_name(alias or meta.db_table)
         n_head = sum(1 for m in _PLACEHOLDER.findall(head) if m == "%s")
         self.head, self.tail = head, tail
         self.params_head, self.params_tail = list(params[:n_head]), list(params[n_head:])
         self.fields = fields
 
-    def rows(self, sql: str, params: list, cap: int | None):
+    def where(self, node) -> tuple[str, list] | None:
+        """The SQL and parameters of the condition ``node`` for this statement, or None if it is
+        of another shape than the indexes give: ``Q(pk__in=RawSQL(...))`` (the ids that a
+        subquery selects), ``text_index.ILike(F(<field>), Value(<pattern>))``, and ``Q``s (and,
+        or) of them."""
         if not self.plain:
-            rows = self.qs.filter(pk__in=RawSQL(sql, params)).values_list(*self.fields)
-            return rows[:cap] if cap is not None else rows
-        text = self.head + sql + self.tail + (f" LIMIT {int(cap)}" if cap is not None else "")
+            return None
+        if isinstance(node, Q):
+            if not node.children or node.negated or node.connector not in (Q.AND, Q.OR):
+                return None
+            parts, params = [], []
+            for child in node.children:
+                part = self.where(child)
+                if part is None:
+                    return None
+                parts.append(f"({part[0]})")
+                params += part[1]
+            return f" {node.connector} ".join(parts), params
+        if isinstance(node, tuple) and node[0] == "pk__in" and isinstance(node[1], RawSQL):
+            pk = f"{self.table}.{text_index.quote_name(self.meta.pk.column)}"
+            sql, params = node[1].sql, list(node[1].params)
+            if self.ids_as_array:
+                # for "IN (<subquery>)" PostgreSQL's planner chose to read the whole table and
+                # hash the ids (0.6 ms at 10,000 rows), for an array the primary key
+                return f"{pk} = ANY(ARRAY({sql}))", params
+            return f"{pk} IN ({sql})", params
+        if isinstance(node, text_index.ILike):
+            source, pattern = node.get_source_expressions()
+            if isinstance(source, F) and isinstance(pattern, Value) and "__" not in source.name:
+                column = text_index.quote_name(self.meta.get_field(source.name).column)
+                return f"{self.table}.{column} ILIKE %s", [pattern.value]
+        return None
+
+    def rows(self, looks: list[tuple[str, list, int | None]]) -> list[tuple]:
+        """The rows of the look-ups ``(where, params, cap)``, in one statement, each row with the
+        number of its look-up at its end."""
+        statements, params = [], []
+        for where, where_params, cap in looks:
+            limit = f" LIMIT {int(cap)}" if cap is not None else ""
+            statements.append(f"{self.head}{where}{self.tail}{limit}")
+            params += [*self.params_head, *where_params, *self.params_tail]
+        if len(statements) > 1:
+            text = " UNION ALL ".join(f"SELECT part{i}.*, {i} FROM ({s}) AS part{i}" for i, s in enumerate(statements))
+        else:
+            text = statements[0]
         with connections[self.qs.db].cursor() as cursor:
-            cursor.execute(text, [*self.params_head, *params, *self.params_tail])
-            return cursor.fetchall()
+            cursor.execute(text, params)
+            rows = cursor.fetchall()
+        return rows if len(statements) > 1 else [(*row, 0) for row in rows]
 
 
 def gather(qs, query: SearchQuery, fields: list[str], named: bool, found: Candidates, limit: int | None) -> None:
@@ -212,12 +304,16 @@ def gather(qs, query: SearchQuery, fields: list[str], named: bool, found: Candid
     # (a non-unique indexed field, mostly NULL, looks to SQLite's statistics like one value
     # held by every row, and its "= x" became a scan of the table)
     exact = [n for n in fields if n not in lower_fields and not info.covers(column[n]) and meta.get_field(n).unique]
+    if connections[alias].vendor == "postgresql":
+        # its varchar(n) holds no longer value ("hepatocite" is no uid of 8 characters)
+        exact = [n for n in exact if (meta.get_field(n).max_length or len(text)) >= len(text)]
+    # (these look-ups, and those of the contained string, go in one statement with the next)
     if exact:
-        found.add(qs, text_index.equals_condition(model, exact, text, inner_cap), cap)
+        found.queue(qs, text_index.equals_condition(model, exact, text, inner_cap), cap)
 
     # 2. prefix (and exact) matches of the name-like fields, through their lower() index
     for n in lower_fields:
-        found.add(qs, text_index.prefix_condition(alias, model, n, text, inner_cap), cap)
+        found.queue(qs, text_index.prefix_condition(alias, model, n, text, inner_cap), cap)
 
     # 3. contains: the synonyms on their own (an exact synonym must not be crowded out), the rest together;
     # several words in a field with a word index: the words one after the other, through that index
@@ -252,6 +348,7 @@ def gather(qs, query: SearchQuery, fields: list[str], named: bool, found: Candid
             _gather_by_words(found, qs, alias, info, words, typo_fields, lower_fields, limit, narrowed)
         elif typo_fields:
             _gather_words(found, qs, alias, info, typo_fields, lower_fields, limit, narrowed)
+        found.flush()
         if not any(score[0] > 0 for score in found.scores.values()):
             _scan(found, qs, query, limit)
 
@@ -269,6 +366,9 @@ class _QueryWords:
         self.one_word = len(self.words) == 1 and query.text.lower() == self.words[0]
         self._kinds: dict[str, word_index.Found] | None = None
         self._starts = False
+        # PostgreSQL: the vocabulary's words similar to a long word that it lacks (a typo), from
+        # the same look-up (word_index.indexed_words)
+        self.similar: dict[str, set[str]] = {}
 
     def covered(self, names: list[str]) -> list[str]:
         """The fields among ``names`` that have a word index."""
@@ -284,7 +384,9 @@ class _QueryWords:
             columns = sorted(self.info.columns)  # all of them: one look-up serves every stage
             known = self._kinds or {}
             words = [w for w in self.words if w not in known]
-            known.update(word_index.indexed_words(self.alias, table, self.info, columns, words, starts=starts))
+            known.update(word_index.indexed_words(
+                self.alias, table, self.info, columns, words, starts=starts, similar=self.similar
+            ))
             # PostgreSQL's vocabulary tells words and starts in one look-up
             self._kinds, self._starts = known, starts or connections[self.alias].vendor == "postgresql"
         return self._kinds
@@ -332,9 +434,10 @@ class _QueryWords:
 
 
 def _add_contains(found: Candidates, qs, alias, info, names, texts, cap, narrowed) -> None:
+    # how many rows it brings decides nothing: it goes with the next look-up
     condition = text_index.contains_condition(alias, qs.model, info, names, texts, cap=None if narrowed else cap)
     if condition:
-        found.add(qs, condition, cap)
+        found.queue(qs, condition, cap)
 
 
 def _add_all_of(found: Candidates, qs, alias, info, names, groups, cap, narrowed) -> int:
@@ -403,13 +506,17 @@ def _gather_by_words(
         # SQLite: for each word, the words of rows that hold a piece of it (the pieces of a typo
         # survive it: "knockot" finds "knockout" through "kno"), the oldest first, which it reads
         # fast; for a word that none of them corrects, the words one edit away
-        for w in unknown:
-            _add_all_of(found, qs, alias, info, names, [_pieces(w)], want, narrowed)
+        for w in unknown:  # in one statement
+            bound = None if narrowed else want
+            condition = text_index.all_of_condition(alias, qs.model, info, names, [_pieces(w)], bound)
+            if condition:
+                found.queue(qs, condition, want)
+        found.flush()
         seen = {v.lower() for v in query.matches}  # the words of the rows scored so far
         corrections = {w: _closest(w, seen) for w in unknown}
         unknown = [w for w in unknown if not corrections[w] and len(w) < 8]
     if unknown and words.info.vocabulary:
-        near = word_index.vocabulary_words(alias, qs.model._meta.db_table, words.info, unknown)
+        near = word_index.vocabulary_words(alias, qs.model._meta.db_table, words.info, unknown, words.similar)
         corrections.update((w, _closest(w, near)) for w in unknown)
     groups = []
     for w in words.words:
@@ -423,9 +530,8 @@ def _gather_by_words(
         elif corrections.get(w):
             groups.append([Term(c) for c in corrections[w]])
     model = qs.model
-    if groups:
-        _add_words(found, qs, alias, words.info, names, groups, None, cap, narrowed)
-    # the corrected string: rows that start with it, or with its first word, shortest first
+    # the corrected string: rows that start with it, or with its first word, shortest first (in
+    # one statement with the rows that hold the words)
     corrected = [corrections[w][0] if corrections.get(w) else w for w in words.words]
     if corrected != words.words:
         text = " ".join(corrected)
@@ -433,7 +539,9 @@ def _gather_by_words(
         for n in lower_fields:
             for start in starts:
                 condition = text_index.prefix_condition(alias, model, n, start, None if narrowed else want)
-                found.add(qs, condition, want)
+                found.queue(qs, condition, want)
+    if groups:
+        _add_words(found, qs, alias, words.info, names, groups, None, cap, narrowed)
     if len(groups) >= 2 and found.good() < want:
         _add_words(found, qs, alias, words.info, names, groups, len(groups) - 1, cap, narrowed)
 

@@ -72,6 +72,7 @@ __all__ = [
     "forget",
     "index_name",
     "fts_phrase",
+    "ILike",
 ]
 
 # FTS5's trigram tokenizer came with SQLite 3.34.0
@@ -369,8 +370,9 @@ def _pg_info(connection, table: str) -> IndexInfo:
 # ---------------------------------------------------------------------------
 
 
-class _ILike(Func):
-    """``<column> ILIKE <pattern>``: the form that a GIN trigram index serves."""
+class ILike(Func):
+    """``<column> ILIKE <pattern>``: the form that a GIN trigram index serves. Built as
+    ``ILike(F(<field>), Value(<pattern>))``; search renders it into its own SQL from these two."""
 
     arg_joiner = " ILIKE "
     template = "%(expressions)s"
@@ -445,7 +447,7 @@ def contains_condition(
     elif indexed and info.kind == "trgm":
         for n in indexed:
             for t in texts:
-                condition |= Q(_ILike(F(n), Value(f"%{like_escape(t)}%")))
+                condition |= Q(ILike(F(n), Value(f"%{like_escape(t)}%")))
     for n in plain:
         for t in texts:
             condition |= Q(**{f"{n}__icontains": t})
@@ -482,7 +484,7 @@ def all_of_condition(alias: str, model, info: IndexInfo, names: Sequence[str], g
         for n in names:
             for t in group:
                 if info.kind == "trgm" and info.covers(columns[n]):
-                    either |= Q(_ILike(F(n), Value(f"%{like_escape(t)}%")))
+                    either |= Q(ILike(F(n), Value(f"%{like_escape(t)}%")))
                 else:
                     either |= Q(**{f"{n}__icontains": t})
         condition &= either

@@ -270,7 +270,8 @@ def _of_records(qs: Any) -> bool:
     """Whether a QuerySet yields records (not ``values()`` or ``values_list()`` rows)."""
     from django.db.models.query import ModelIterable  # Django's ORM, when a QuerySet is shown
 
-    return getattr(qs, "_iterable_class", ModelIterable) is ModelIterable
+    # a subclass too, as Django asks (a search result's, search.py)
+    return issubclass(getattr(qs, "_iterable_class", ModelIterable), ModelIterable)
 
 
 def _printers(settings: Settings) -> dict[tuple[str, str, str], Callable]:

@@ -108,6 +108,14 @@ def test_score_text_tiers():
     assert score_text(SearchQuery.make("t cell"), "T-cell") == 98.0
 
 
+def test_score_text_without_typos_matches_words_inside_the_value():
+    """A field matched without typos (a uid): a query word must be inside the value."""
+    assert score_text(SearchQuery.make("hepatocite"), "IDfXjCRv", fuzzy=False) == 0.0
+    assert score_text(SearchQuery.make("IDfXjCRu"), "IDfXjCRv", fuzzy=False) == 0.0  # a typo: no match
+    assert 70 < score_text(SearchQuery.make("fxj"), "IDfXjCRv", fuzzy=False) < 80
+    assert score_text(SearchQuery.make("cd34 ab12"), "AB12 CD34", fuzzy=False) >= 90  # each word, in another order
+
+
 def test_rank_values_prefers_exact_synonym():
     ranked = rank_values("P cell", [("PP cell", None), ("nodal myocyte", "P cell|myocytus nodalis")], synonyms_column=1)
     assert [position for position, _ in ranked] == [1, 0]
@@ -422,3 +430,36 @@ def test_search_narrowed_and_ordered_after_a_default_search(instance, cells):
     ordered = names(ln.ULabel.filter().order_by("-id").search("cell"))
     assert ordered[:2] == ["B cell", "T cell"]
     assert names(ln.ULabel.search("hepatocite"))[0] == "hepatocyte"
+
+
+def test_search_result_records_are_those_the_orm_gives(instance, cells):
+    """An unchanged result fetches its records with SQL compiled once per registry; they are
+    the records, scores and order that its query gives through the ORM (a clone takes that
+    path), and a changed result goes through the ORM."""
+    ln = instance
+
+    def state(record):
+        return {k: v for k, v in record.__dict__.items() if k != "_state"}, record._state.adding, record._state.db
+
+    for string in ("cell", "hepatocite", "Candidate marker study 2", "dmso"):
+        result = ln.ULabel.search(string)
+        with CaptureQueriesContext(connection) as fetched:
+            fast = list(result)
+        assert len(fetched.captured_queries) == 1 and "CASE" not in fetched.captured_queries[0]["sql"]
+        assert [state(r) for r in fast] == [state(r) for r in result.all()]
+    assert [r.score for r in ln.ULabel.search("cell").filter(name__startswith="T")] == [95.3, 92.1]
+    assert names(ln.ULabel.search("cell")[1:3]) == ["T cell", "T cell receptor"]
+    assert list(ln.ULabel.search("cell").values_list("name", flat=True))[:2] == ["B cell", "T cell"]
+    assert list(ln.ULabel.search("no such label at all")) == []
+
+
+def test_search_in_the_trash_and_in_every_branch(instance, cells):
+    """A search keeps the branch of its queryset: the trash (_branch_code=-1), every branch
+    (None), the main branch by default; the SQL kept for the default queryset serves no other."""
+    ln = instance
+    assert names(ln.ULabel.search("hepatocite"))[0] == "hepatocyte"  # the default's SQL is kept
+    trashed = ln.ULabel(name="hepatocyte of the trash").save()
+    ln.ULabel.objects.filter(pk=trashed.pk).update(_branch_code=-1)
+    assert names(ln.ULabel.search("hepatocite")) == ["hepatocyte"]
+    assert names(ln.ULabel.filter(_branch_code=-1).search("hepatocite")) == ["hepatocyte of the trash"]
+    assert names(ln.ULabel.filter(_branch_code=None).search("hepatocite")) == ["hepatocyte", "hepatocyte of the trash"]

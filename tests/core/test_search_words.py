@@ -72,6 +72,22 @@ def test_search_words_vocabulary_finds_words_near_a_typo(studies):
     assert {"study", "kinase", "candidate"} <= near
 
 
+
+@pytest.mark.postgres_only
+def test_search_words_lookup_brings_the_similar_words_of_a_long_typo(studies):
+    """The look-up of the query's words also brings the words similar to a long one that the
+    vocabulary lacks, which vocabulary_words then takes instead of asking again."""
+    info = word_index.word_index_info("default", "core_ulabel")
+    similar: dict[str, set[str]] = {}
+    found = word_index.indexed_words(
+        "default", "core_ulabel", info, ["name"], ["candidatte", "candidate", "candid", "stdy"], similar=similar
+    )
+    assert set(found) == {"candidate", "candid"}
+    assert list(similar) == ["candidatte"]  # short words, and words it holds, get none
+    assert "candidate" in similar["candidatte"]
+    asked = word_index.vocabulary_words("default", "core_ulabel", info, ["candidatte", "stdy"])
+    assert word_index.vocabulary_words("default", "core_ulabel", info, ["candidatte", "stdy"], similar) == asked
+
 def test_search_words_edits_one_away():
     assert {"study", "sdy", "tsdy", "stdya"} <= word_index.edits("stdy")
     assert "dmso" in word_index.edits("dsmo")
@@ -120,6 +136,51 @@ def test_search_candidates_spliced_sql_gives_what_the_orm_gives(studies):
     assert plain.add(qs, Q(name__contains="marker"), 10) == 1  # not an index look-up: the ORM
     assert list(plain.rows) == list(found.rows)
     assert names(qs.search("marker stdy")) == ["Candidate marker study 2"]
+
+
+def test_search_candidates_queued_lookups_run_in_one_statement(studies):
+    """Look-ups queued until the next one run with it: the index look-ups in one statement,
+    a condition of another shape through the ORM; each look-up's rows are counted."""
+    from django.db.models import Q
+    from django.test.utils import CaptureQueriesContext
+
+    from lamindb_core.ranking import SearchQuery
+    from lamindb_core.search_candidates import Candidates
+
+    ln = studies
+    qs = ln.ULabel.filter()
+    looks = [
+        (text_index.prefix_condition("default", ln.ULabel, "name", "candidate", 10), 10),
+        (Q(name__contains="lung"), 10),
+        (text_index.prefix_condition("default", ln.ULabel, "name", "liver", 10), 10),
+    ]
+    found = Candidates(SearchQuery.make("kinase"), ["name"], None, ["name"])
+    for condition, cap in looks[:-1]:
+        found.queue(qs, condition, cap)
+    with CaptureQueriesContext(connection) as statements:
+        assert found.add(qs, *looks[-1]) == 1
+    assert len(statements.captured_queries) == 2
+    assert sorted(v[0] for v in found.rows.values()) == [
+        "Candidate marker study 1", "Candidate marker study 2", "kinase lung", "liver kinase"
+    ]
+    again = Candidates(SearchQuery.make("kinase"), ["name"], None, ["name"])
+    assert again.add_all(qs, looks) == [2, 1, 1]
+    assert again.rows == found.rows and again.scores == found.scores
+
+
+@pytest.mark.postgres_only
+def test_search_candidates_ids_as_an_array_only_where_every_lookup_is_bounded(studies):
+    """PostgreSQL: a default queryset's look-ups select at most a few hundred ids, which it reads
+    as an array through the primary key; a narrowed queryset's look-ups are not bounded."""
+    from django.test.utils import CaptureQueriesContext
+
+    ln = studies
+    with CaptureQueriesContext(connection) as plain:
+        assert names(ln.ULabel.search("kinsae lung"))[0] == "kinase lung"
+    with CaptureQueriesContext(connection) as narrowed:
+        assert names(ln.ULabel.filter(name__contains="a").search("kinsae lung"))[0] == "kinase lung"
+    assert any("= ANY(ARRAY(" in q["sql"] for q in plain.captured_queries)
+    assert not any("= ANY(ARRAY(" in q["sql"] for q in narrowed.captured_queries)
 
 
 def test_search_words_follow_insert_update_bulk_insert(instance):
