@@ -154,18 +154,19 @@ _AS_IS = {
 }
 
 
-def _column_values(field: models.Field, records: list, conn: Any) -> list:
+def _column_values(field: models.Field, records: list, conn: Any) -> tuple[list, bool]:
     """The values of ``field`` for the INSERT of ``records``, as ``bulk_create`` prepares them:
     ``pre_save`` (defaults such as ``created_at``), then the field's preparation for the
     database, skipped for a value of the column's own Python type (a ``str`` for a
-    ``CharField``), for which it changes nothing."""
+    ``CharField``), for which it changes nothing; and whether every value is known to be of
+    such a type (then it holds no SQL expression)."""
     kind = field.get_internal_type()
     if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
         # one moment for the whole call (pre_save of the first record), prepared once
         now = field.pre_save(records[0], add=True)
         for record in records[1:]:
             record.__dict__[field.attname] = now
-        return [field.get_db_prep_save(now, conn)] * len(records)
+        return [field.get_db_prep_save(now, conn)] * len(records), False
     else:
         attname = field.attname
         try:
@@ -174,11 +175,11 @@ def _column_values(field: models.Field, records: list, conn: Any) -> list:
             values = [r.__dict__.get(attname) if attname in r.__dict__ else getattr(r, attname) for r in records]
     as_is = _AS_IS.get(kind)
     if as_is is None:
-        return [field.get_db_prep_save(v, conn) for v in values]
+        return [field.get_db_prep_save(v, conn) for v in values], False
     kinds = {*as_is, type(None)}
     if set(map(type, values)) <= kinds:  # type(), not isinstance: a bool is no int here
-        return values
-    return [v if type(v) in kinds else field.get_db_prep_save(v, conn) for v in values]
+        return values, True
+    return [v if type(v) in kinds else field.get_db_prep_save(v, conn) for v in values], False
 
 
 def _has_expression(column: list) -> bool:
@@ -207,8 +208,10 @@ def _insert_rows(model: type, records: list, batch_size: int, using: str = DEFAU
     pk = meta.pk
     with_pk = sum(getattr(r, pk.attname) is not None for r in records)
     fields = [f for f in meta.concrete_fields if f is not pk or with_pk]
-    columns = [_column_values(f, records, conn) for f in fields] if _plain(fields, conn) else None
-    if columns is None or 0 < with_pk < len(records) or any(_has_expression(c) for c in columns):
+    prepared = [_column_values(f, records, conn) for f in fields] if _plain(fields, conn) else None
+    columns = None if prepared is None else [values for values, _ in prepared]
+    if (prepared is None or 0 < with_pk < len(records)
+            or any(not plain and _has_expression(values) for values, plain in prepared)):
         # what only Django's bulk_create knows how to write: expressions, fields with their own
         # placeholders or types, some records with a primary key and some without
         model._base_manager.using(using).bulk_create(records, batch_size=batch_size)
@@ -408,9 +411,13 @@ def save(records: Any, batch_size: int | None = None) -> None:
     if not items:
         return
     batch_size = batch_size or BATCH_SIZE
-    groups: dict[type, list] = {}
-    for record in items:
-        groups.setdefault(type(record), []).append(record)
+    kinds = set(map(type, items))
+    if len(kinds) == 1:  # the common case: one registry
+        groups: dict[type, list] = {kinds.pop(): items}
+    else:
+        groups = {}
+        for record in items:
+            groups.setdefault(type(record), []).append(record)
     for model, group in groups.items():
         # text no database stores: refused before anything is written
         model._check_storable_many(group)
