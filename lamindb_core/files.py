@@ -53,6 +53,7 @@ __all__ = [
     "FOLDER_SUFFIXES",
     "LocalData",
     "FolderListing",
+    "Source",
     "b64_md5",
     "check_source",
     "describe_data",
@@ -128,19 +129,19 @@ def suffix_of(path: Path, is_dir: bool | None = None) -> str:
     return last
 
 
-def _open_regular(path: Path) -> int:
-    # a descriptor of path, which must be a regular file: opening a FIFO for
+def _open_regular(path: Path) -> tuple[int, int]:
+    # a descriptor of path, which must be a regular file, and its size: opening a FIFO for
     # reading would block until a writer comes, reading /dev/zero never ends
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     try:
-        mode = os.fstat(fd).st_mode
+        st = os.fstat(fd)
     except BaseException:
         os.close(fd)
         raise
-    if not stat.S_ISREG(mode):
+    if not stat.S_ISREG(st.st_mode):
         os.close(fd)
-        raise errors.InvalidArgument(f"{path} is not a regular file or folder ({_kind_of(mode)})")
-    return fd
+        raise errors.InvalidArgument(f"{path} is not a regular file or folder ({_kind_of(st.st_mode)})")
+    return fd, st.st_size
 
 
 def _kind_of(mode: int) -> str:
@@ -161,28 +162,35 @@ OnBytes = Callable[[int], Any]
 
 
 def _read_hashing(
-    fd: int, out: Any = None, chunk_size: int = CHUNK_SIZE, on_bytes: OnBytes | None = None
+    fd: int, out: Any = None, chunk_size: int = CHUNK_SIZE, on_bytes: OnBytes | None = None,
+    size_hint: int | None = None,
 ) -> tuple[int, str]:
     # read fd to its end, writing each chunk to out (a binary file) if given;
     # returns the size and MD5 hash of what was read, so a copy is hashed in the
-    # same pass that makes it
+    # same pass that makes it; size_hint: the file's size as fstat said when it was opened
     md5 = hashlib.md5()
     size = 0
+    if size_hint is None:
+        size_hint = os.fstat(fd).st_size
     # a buffer no larger than the file needs: a new 1 MiB buffer per small file (zeroed) cost
     # more than copying it; a file that grows meanwhile is still read to its end
-    buffer = bytearray(min(chunk_size, max(os.fstat(fd).st_size + 1, _MIN_BUFFER)))
+    buffer = bytearray(min(chunk_size, max(size_hint + 1, _MIN_BUFFER)))
     view = memoryview(buffer)
-    with open(fd, "rb", buffering=0, closefd=False) as source:
-        while True:
-            n = source.readinto(buffer)
-            if not n:
-                break
-            md5.update(view[:n])
-            if out is not None:
-                out.write(view[:n])
-            size += n
-            if on_bytes is not None:
-                on_bytes(n)
+    if hasattr(os, "readv"):
+        def readinto(buffer: bytearray) -> int:
+            return os.readv(fd, [buffer])
+    else:  # Windows: through a file object (which stats the descriptor once more)
+        readinto = open(fd, "rb", buffering=0, closefd=False).readinto  # noqa: SIM115 (fd is the caller's)
+    while True:
+        n = readinto(buffer)
+        if not n:
+            break
+        md5.update(view[:n])
+        if out is not None:
+            out.write(view[:n])
+        size += n
+        if on_bytes is not None:
+            on_bytes(n)
     return size, b64_md5(md5.digest())
 
 
@@ -196,9 +204,9 @@ def hash_file(path: Path, chunk_size: int = CHUNK_SIZE) -> tuple[int, str]:
         >>> hash_file(Path("input.fastq.gz"))
         (20, 'hi7ZmAzz8sfMd3vIQr-57Q')
     """
-    fd = _open_regular(path)
+    fd, size = _open_regular(path)
     try:
-        return _read_hashing(fd, chunk_size=chunk_size)
+        return _read_hashing(fd, chunk_size=chunk_size, size_hint=size)
     finally:
         os.close(fd)
 
@@ -401,52 +409,91 @@ class LocalData:
             )
 
 
-def _fingerprint(path: Path) -> Any:
-    st = os.stat(path)
+def _fingerprint(path: Path, st: os.stat_result | None = None) -> Any:
+    # st: what os.stat(path) said a moment ago (a file's fingerprint is that stat's)
+    st = st or os.stat(path)
     if not stat.S_ISDIR(st.st_mode):
         return (st.st_size, st.st_mtime_ns, st.st_ino)
     listing = list_folder(path)
     return tuple((rel, *_fingerprint(source)) for rel, source in listing.files)
 
 
-def check_source(path: Path, storage_root: Path | None = None) -> None:
+@dataclass
+class Source:
+    """A path that :func:`check_source` accepted, with what it learned: ``path`` as it was
+    given (absolute), ``st``, what ``os.stat`` said of it, and ``real``, the path with symbolic
+    links resolved. Those who need them next (the storage that holds the path, the fingerprint
+    and the hash) take them from here instead of asking the file system again."""
+
+    path: Path
+    st: os.stat_result
+    _real: str | None = None
+
+    @property
+    def real(self) -> str:
+        """The path with symbolic links resolved (``os.path.realpath``), resolved once."""
+        if self._real is None:
+            self._real = os.path.realpath(self.path)
+        return self._real
+
+    @property
+    def is_dir(self) -> bool:
+        """Whether the path is a folder (a link to one included)."""
+        return stat.S_ISDIR(self.st.st_mode)
+
+
+def check_source(path: Path, storage_root: Path | None = None, real_root: str | None = None) -> Source:
     """Refuse a path that cannot be an artifact's data, with a message that names it.
 
     Refused: a path that is not a regular file or folder (a FIFO, a socket, a
     device: reading it could block forever), anything inside the storage's
     ``.lamindb`` folder (stored artifacts and the database live there), and a
     folder that contains it (the storage folder itself, or a folder above it).
+    ``real_root``: ``storage_root`` resolved already (``storage_paths.real``).
+
+    Returns:
+        The accepted :class:`Source`.
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
         ln.errors.InvalidArgument: it is refused.
     """
     try:
-        mode = os.stat(path).st_mode
+        st = os.stat(path)
     except FileNotFoundError:
         raise FileNotFoundError(f"no such file or folder: {path}") from None
+    mode = st.st_mode
     if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
         raise errors.InvalidArgument(
             f"{path} is not a regular file or folder ({_kind_of(mode)}): only files and folders can be artifacts"
         )
     if storage_root is None:
-        return
-    real = Path(os.path.realpath(path))
-    managed = Path(os.path.realpath(storage_root)) / ".lamindb"
-    if real.is_relative_to(managed):
+        return Source(Path(path), st)
+    real = os.path.realpath(path)
+    managed = os.path.join(real_root or os.path.realpath(storage_root), ".lamindb")
+    if _within(real, managed):
         raise errors.InvalidArgument(
             f"{path} is inside {managed}, where the instance keeps its stored artifacts and its "
             "database: an artifact's data must come from outside it"
         )
-    if managed.is_relative_to(real):
+    if _within(managed, real):
         raise errors.InvalidArgument(
             f"the folder {path} contains {managed}, where the instance keeps its stored artifacts "
             "and its database: store a folder that does not contain the storage's .lamindb folder"
         )
+    return Source(Path(path), st, real)
+
+
+def _within(path: str, folder: str) -> bool:
+    # PurePath.is_relative_to of two resolved paths, without making Path objects: path is
+    # folder or lies inside it
+    path, folder = os.path.normcase(path), os.path.normcase(folder)
+    return path == folder or path.startswith(folder if folder.endswith(os.sep) else folder + os.sep)
 
 
 def describe_data(
-    data: Any, storage_root: Path | None = None, suffix: str | None = None, temp_folder: Path | None = None
+    data: Any, storage_root: Path | None = None, suffix: str | None = None, temp_folder: Path | None = None,
+    checked: Source | None = None,
 ) -> LocalData:
     """Inspect ``data`` (a path, a DataFrame or an AnnData): the artifact's computed fields.
 
@@ -454,7 +501,9 @@ def describe_data(
     they apply, ``n_files``, ``kind``, ``otype`` and ``n_observations``. A path
     keeps the name it was given: a symbolic link takes its suffix from its own
     name, and its target's bytes are read. ``storage_root`` is the storage the
-    data is for (see :func:`check_source`). An in-memory object is written to
+    data is for (see :func:`check_source`); ``checked`` is what ``check_source``
+    returned for this path against it just before (then not checked again). An
+    in-memory object is written to
     ``temp_folder`` with ``suffix`` (``.parquet`` for a DataFrame, ``.h5ad`` for
     an AnnData by default; ``.zarr`` writes an AnnData as a folder).
 
@@ -475,9 +524,11 @@ def describe_data(
                 "the path is empty: pass the file or folder to store, e.g. ln.Artifact('./data.csv')"
             )
         path = Path(os.path.abspath(Path(data).expanduser()))
-        check_source(path, storage_root)
-        fingerprint = _fingerprint(path)
-        if path.is_dir():
+        # the check of the caller holds if it was of this very path (abspath removes "a/..",
+        # which the file system reads through a: a path with ".." is checked as both)
+        source = checked if checked is not None and checked.path == path else check_source(path, storage_root)
+        fingerprint = _fingerprint(path, source.st)
+        if source.is_dir:
             listing = list_folder(path)
             if listing.left_out:
                 shown = ", ".join(listing.left_out[:5]) + (", ..." if len(listing.left_out) > 5 else "")
@@ -697,7 +748,7 @@ def _copy_to_temp(
 ) -> tuple[Path, int]:
     # a hidden temporary file beside dest with source's bytes, hashed as they are
     # copied; returns it and its open descriptor, to be synced and closed by the caller
-    src = _open_regular(source)
+    src, src_size = _open_regular(source)
     try:
         if tag is None:
             fd, name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
@@ -710,7 +761,7 @@ def _copy_to_temp(
     tmp = Path(name)
     try:
         with open(fd, "wb", closefd=False) as out:
-            got = _read_hashing(src, out, on_bytes=on_bytes)
+            got = _read_hashing(src, out, on_bytes=on_bytes, size_hint=src_size)
         _check_copy(source, expected, got)
     except BaseException:
         os.close(fd)
@@ -742,12 +793,12 @@ def _copy_folder_to_temp(
                 for rel, path in listing.files[start : start + _STORE_BATCH]:
                     target = tmp.joinpath(*rel.split("/"))
                     target.parent.mkdir(parents=True, exist_ok=True)
-                    src = _open_regular(path)
+                    src, src_size = _open_regular(path)
                     try:
                         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
                         fds.append(fd)
                         with open(fd, "wb", closefd=False) as out:
-                            file_size, file_hash = _read_hashing(src, out, on_bytes=on_bytes)
+                            file_size, file_hash = _read_hashing(src, out, on_bytes=on_bytes, size_hint=src_size)
                     finally:
                         os.close(src)
                     size += file_size
