@@ -693,10 +693,11 @@ def store_many(items: list[tuple], tag: str | None = None, on_bytes: OnBytes | N
                 syncs: list[Future] = []
                 with ThreadPoolExecutor(min(_FSYNC_THREADS, len(chunk))) as pool:
                     for source, dest, expected in chunk:
-                        if source.is_dir():
+                        opened = _open_file_or_folder(source)
+                        if opened is None:  # a folder: below
                             temps.append(None)
                             continue
-                        temps.append(_copy_to_temp(source, dest, expected, tag, on_bytes))
+                        temps.append(_copy_to_temp(source, dest, expected, tag, on_bytes, opened=opened))
                         syncs.append(pool.submit(os.fsync, temps[-1][1]))
                 for sync in syncs:
                     sync.result()  # an fsync that failed fails the call
@@ -742,13 +743,50 @@ def _temp_beside(dest: Path, tag: str | None) -> Path:
     return dest.parent / f".{dest.name}.{tag}.tmp"
 
 
+class _FdWriter:
+    # write() to an open descriptor, all of the bytes: what _read_hashing needs of a file
+    # object, without one (a buffered file asks the system three more questions per file)
+    __slots__ = ("fd",)
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def write(self, data: memoryview) -> None:
+        while data:
+            data = data[os.write(self.fd, data):]
+
+
+def _open_file_or_folder(path: Path) -> tuple[int, int] | None:
+    # _open_regular's descriptor and size, or None for a folder: one open and one fstat tell
+    # both (store_many asked is_dir() of every file first)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError:
+        if os.path.isdir(path):
+            return None  # a platform that opens no folder
+        raise
+    try:
+        st = os.fstat(fd)
+    except BaseException:
+        os.close(fd)
+        raise
+    if stat.S_ISDIR(st.st_mode):
+        os.close(fd)
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        raise errors.InvalidArgument(f"{path} is not a regular file or folder ({_kind_of(st.st_mode)})")
+    return fd, st.st_size
+
+
 def _copy_to_temp(
     source: Path, dest: Path, expected: tuple[int, str] | None = None, tag: str | None = None,
-    on_bytes: OnBytes | None = None,
+    on_bytes: OnBytes | None = None, opened: tuple[int, int] | None = None,
 ) -> tuple[Path, int]:
     # a hidden temporary file beside dest with source's bytes, hashed as they are
-    # copied; returns it and its open descriptor, to be synced and closed by the caller
-    src, src_size = _open_regular(source)
+    # copied; returns it and its open descriptor, to be synced and closed by the caller.
+    # opened: source's descriptor and size from _open_regular (closed here)
+    src, src_size = opened or _open_regular(source)
     try:
         if tag is None:
             fd, name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
@@ -760,8 +798,7 @@ def _copy_to_temp(
         raise
     tmp = Path(name)
     try:
-        with open(fd, "wb", closefd=False) as out:
-            got = _read_hashing(src, out, on_bytes=on_bytes, size_hint=src_size)
+        got = _read_hashing(src, _FdWriter(fd), on_bytes=on_bytes, size_hint=src_size)
         _check_copy(source, expected, got)
     except BaseException:
         os.close(fd)
@@ -818,15 +855,15 @@ def _copy_folder_to_temp(
 
 def _publish(tmp: Path, dest: Path) -> None:
     # give the complete temporary file its name; never replaces an existing dest
-    if dest.exists():
-        raise FileExistsError(f"{dest} exists")
     try:
         # a hard link creates dest only if it does not exist, in one step
         os.link(tmp, dest)
     except FileExistsError:
         raise
     except OSError:
-        # a file system without hard links
+        # a file system without hard links: replace() would replace, so dest is looked for first
+        if os.path.lexists(dest):
+            raise FileExistsError(f"{dest} exists") from None
         os.replace(tmp, dest)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from .. import bucket_files, bulk, files, object_store, process_settings, progress, recovery
 from ..bulk import BATCH_SIZE
@@ -54,19 +55,7 @@ def prepare(model: type[Artifact], artifacts: list[Artifact], saved: list) -> Ca
         artifact._fill_defaults()
         artifact._local_data.check_unchanged()
         artifact.__dict__["_cache_folder"] = cache  # for _after_bulk_save
-    step = BATCH_SIZE
-    hashes = sorted({a.hash for a in artifacts})
-    known_hashes = set()
-    for start in range(0, len(hashes), step):
-        known_hashes.update(
-            model.objects.filter(hash__in=hashes[start : start + step]).values_list("hash", flat=True)
-        )
-    keys = sorted({a.key for a in artifacts if a.key is not None})
-    versioned_keys = set()
-    for start in range(0, len(keys), step):
-        versioned_keys.update(
-            model.objects.filter(key__in=keys[start : start + step], is_latest=True).values_list("key", flat=True)
-        )
+    known_hashes, versioned_keys = _known(model, artifacts)
     batch, later, seen = [], [], set()
     for artifact in artifacts:
         key = artifact.key
@@ -104,6 +93,28 @@ def prepare(model: type[Artifact], artifacts: list[Artifact], saved: list) -> Ca
         store.finish(False)
         raise
     return store.finish
+
+
+def _known(model: type[Artifact], artifacts: list[Artifact]) -> tuple[set[str], set[str]]:
+    """Of the artifacts' hashes, those that saved artifacts have; of their keys, those that a
+    saved latest version has: one query per ``BATCH_SIZE`` of each (a round trip each for the
+    hashes and the keys was a tenth of ``ln.save``'s queries' time on PostgreSQL)."""
+    hashes = sorted({a.hash for a in artifacts})
+    keys = sorted({a.key for a in artifacts if a.key is not None})
+    wanted_hashes, wanted_keys = set(hashes), set(keys)
+    known_hashes: set[str] = set()
+    versioned_keys: set[str] = set()
+    for start in range(0, max(len(hashes), len(keys)), BATCH_SIZE):
+        chunk_hashes, chunk_keys = hashes[start : start + BATCH_SIZE], keys[start : start + BATCH_SIZE]
+        wanted = Q(hash__in=chunk_hashes) if chunk_hashes else Q(pk__in=[])
+        if chunk_keys:
+            wanted |= Q(key__in=chunk_keys, is_latest=True)
+        for hash_, key, is_latest in model.objects.filter(wanted).values_list("hash", "key", "is_latest"):
+            if hash_ in wanted_hashes:
+                known_hashes.add(hash_)
+            if is_latest and key in wanted_keys:
+                versioned_keys.add(key)
+    return known_hashes, versioned_keys
 
 
 def insert(model: type[Artifact], artifacts: list[Artifact], saved: list) -> None:
