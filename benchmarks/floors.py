@@ -15,7 +15,7 @@ around them, in one transaction, commit included:
 ``bench_artifacts.py`` reads its saves of artifacts against the same kind of floor, with the
 files: ``save_floor`` (one by one: a copy, an fsync of the file and of its folder, one committed
 ``INSERT``, per file) and ``save_many_floor`` (``ln.save`` of N: the copies fsynced in parallel,
-as ``files.store_many`` does, then one ``INSERT`` of the N artifact rows, committed).
+as ``file_copies.store_many`` does, then one ``INSERT`` of the N artifact rows, committed).
 
 Example:
     >>> seconds = insert_floor(ln, "sqlite", label_names(10_000), "multirow")
@@ -164,7 +164,7 @@ def save_many_floor(ln, backend: str, sources: list[Path], folder: Path) -> floa
     """The floor of ``ln.save`` of N new artifacts on this disk and database, in the current (new)
     instance: the N files read, hashed and written to temporary names in ``folder`` (on the
     storage's disk), each fsynced in a pool of threads as soon as it is written (as
-    ``files.store_many`` does: 16 threads, the next files copied meanwhile), renamed once all are
+    ``file_copies.store_many`` does: 16 threads, the next files copied meanwhile), renamed once all are
     synced, the folder fsynced; then the N rows of the artifacts inserted in one statement
     through the database driver, in one transaction, commit included (``floors.insert_rows``).
     The rows (the values ``ln.save`` writes) are prepared before the clock starts; the rows and

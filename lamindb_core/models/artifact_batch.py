@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from .. import bucket_files, bulk, files, object_store, process_settings, progress, recovery
+from .. import bucket_files, bulk, file_copies, files, object_store, process_settings, progress, recovery, storage_paths
 from ..bulk import BATCH_SIZE
 from ..logger import logger
 from ..uids import base62_16_v0
@@ -24,7 +24,8 @@ from .storage import Storage, db_session
 if TYPE_CHECKING:
     from .artifact import Artifact
 
-__all__ = ["BulkStore", "CacheFolder", "by_storage", "copy_files", "copying", "insert", "open_journal", "prepare", "save_each"]
+__all__ = ["BulkStore", "CacheFolder", "by_storage", "copy_files", "copying", "insert", "leave_cache", "open_journal", "prepare",
+           "save_each"]
 
 
 def prepare(model: type[Artifact], artifacts: list[Artifact], saved: list) -> Callable[[bool], None]:
@@ -174,7 +175,7 @@ def copy_files(
             journal.add([dest.name for _, dest, _ in items])
             for artifact in group:
                 artifact._journal = journal
-            done_group = files.store_many(items, tag=journal.id, on_bytes=on_bytes)
+            done_group = file_copies.store_many(items, tag=journal.id, on_bytes=on_bytes)
             saved.extend(a for a, ok in zip(group, done_group) if ok)
             done.extend(zip(group, done_group))
         pending = [a for a, ok in done if not ok]
@@ -185,7 +186,7 @@ def copy_files(
         artifact._journal = journal
         dest = artifact._storage_path()
         journal.add([dest.name])
-        artifact._staged = files.stage(
+        artifact._staged = file_copies.stage(
             artifact._local_data.path, dest, artifact._expected(), tag=journal.id, on_bytes=on_bytes
         )
         store.staged.append(artifact._staged)
@@ -219,6 +220,22 @@ def open_journal(storage: Storage) -> recovery.Journal:
             logger.warning(f"storage recovered after an interrupted save: {report}")
     return recovery.open_journal(storage._journal_folder(), session=db_session())
 
+
+
+def leave_cache(artifact: Artifact, cache: CacheFolder | None = None) -> None:
+    """Once the record of a new artifact is committed, remove its source if it lies in the cache
+    folder (``cache``, resolved already, else resolved here): the cache folder is LaminDB's own,
+    data made in it moves into storage. Never data registered where it lies, never an object in
+    a bucket."""
+    local = artifact._local_data
+    if local is None or local.is_temporary or object_store.is_cloud(local.path):
+        return
+    path = local.path
+    if not (cache or CacheFolder()).holds(path):
+        return
+    stored = artifact._storage_path()
+    if object_store.is_cloud(stored) or storage_paths.real(path) != storage_paths.real(stored):
+        transaction.on_commit(lambda: files.remove_path(path))
 
 
 class CacheFolder:

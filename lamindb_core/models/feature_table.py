@@ -72,7 +72,7 @@ def features_table(df, qs, features: bool | list[str]):
         meta_by_id = {}
         cat_dtypes = set(known.filter(dtype__startswith="cat").values_list("dtype", flat=True).distinct())
     try:
-        subquery = qs.values("pk").query.get_compiler(using=using).as_sql()
+        subquery = _ids_sql(qs)
     except EmptyResultSet:  # a condition that no row can meet
         subquery = None
     wanted = None if names is None else sorted(meta_by_id)
@@ -93,6 +93,16 @@ def features_table(df, qs, features: bool | list[str]):
         dtypes[name] = meta[name][1]
     df.attrs["feature_dtypes"] = dtypes
     return df
+
+
+def _ids_sql(qs) -> tuple[str, list]:
+    """The SQL and parameters of the ids of the artifacts of ``qs``, for ``IN (...)``: without its
+    order (a search's score), as Django writes a queryset inside ``__in``, unless it is sliced."""
+    query = qs.values("pk").query.chain()
+    if not query.is_sliced:
+        query.clear_ordering(force=True)
+    sql, params = query.get_compiler(using=qs.db).as_sql()
+    return sql, list(params)
 
 
 def _value_links(artifact_model: type, subquery: tuple, wanted: list[int] | None, using: str) -> list:

@@ -393,7 +393,10 @@ def test_df_features_cells_are_get_values_for_all_and_for_a_few(setup_features):
         for i, a in enumerate(artifacts)
     })
     few = [artifacts[0].id, artifacts[-1].id]
-    for df in (ln.Artifact.df(features=True, limit=None), ln.Artifact.filter(id__in=few).df(features=True)):
+    found = ln.Artifact.search("dataset2")  # a query ordered by its score
+    assert len(found.df(features=True)) == len(found) > 0
+    for df in (ln.Artifact.df(features=True, limit=None), ln.Artifact.filter(id__in=few).df(features=True),
+               found.df(features=True)):
         for pk in df.index:
             values = ln.Artifact.get(pk).features.get_values()
             for name in ("cell_medium", "study", "temperature", "n_cells", "study_note", "params"):
