@@ -4,7 +4,10 @@
 Measures, in a fresh instance per run, backend and size:
 
 - constructing N ``ln.Artifact(path, key=f"dataset_{i}.csv")`` from N small, distinct CSV files
-  (a few hundred bytes each, written before any timing) and saving them with ``ln.save``;
+  (a few hundred bytes each, written before any timing) and saving them with ``ln.save``; beside
+  ``ln.save``, its floor on this disk and database, in a new instance of its own before each run:
+  the N files copied, fsynced in a pool of threads as ``ln.save`` does, renamed, their folder
+  fsynced, and one ``INSERT`` of the N rows through the driver, committed;
 - annotating all N with one value for each of five features (``str``, ``float``, ``date``,
   ``int``, ``cat[ULabel]`` with 20 labels, all created before timing) in one call of the bulk
   path ``ln.Artifact.features.add_values({artifact: {feature: value}})``;
@@ -36,6 +39,7 @@ Example:
     python benchmarks/bench_artifacts.py --profile /tmp/prof             # also write cProfile files
     python benchmarks/bench_artifacts.py --keep /tmp/bench-artifacts     # reuse the filled large tables
     python benchmarks/bench_artifacts.py --sizes 500 --large-sizes --output -   # no large tables
+    python benchmarks/bench_artifacts.py --sizes --large-sizes 100000 --keep /tmp/keep --profile /tmp/prof   # large only
 
 Each (backend, size) runs in its own process with its own ``LAMIN_CORE_HOME``, so caches and
 connections never carry over. PostgreSQL databases are created as ``lamin_bench_<random>`` on
@@ -48,7 +52,6 @@ import argparse
 import datetime as dt
 import gc
 import hashlib
-import os
 import random
 import resource
 import shutil
@@ -82,6 +85,7 @@ from bench_core import (
     usage_error,
     write_result,
 )
+from floors import save_floor, save_many_floor
 
 BEGIN = "<!-- bench_artifacts:begin -->"
 END = "<!-- bench_artifacts:end -->"
@@ -155,44 +159,6 @@ def write_files(folder: Path, count: int) -> list[Path]:
     return paths
 
 
-def save_floor(sources: list[Path], folder: Path) -> list[float]:
-    """The floor of one ``artifact.save()`` on this disk and database, per file: read and hash it,
-    write it to a new file in ``folder`` (on the storage's disk), fsync the file and the folder,
-    and insert one row into a scratch table in its own transaction (``BEGIN``, ``INSERT``,
-    ``COMMIT``, as a save's). The table and the folder are removed afterwards."""
-    from django.db import connection, transaction
-
-    folder.mkdir()
-    key = "INTEGER PRIMARY KEY AUTOINCREMENT" if connection.vendor == "sqlite" else "SERIAL PRIMARY KEY"
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TABLE bench_floor (id {key}, name VARCHAR(64), hash VARCHAR(86), size BIGINT)")
-    times = []
-    try:
-        with connection.cursor() as cursor:
-            for source in sources:
-                start = time.perf_counter()
-                fd = os.open(source, os.O_RDONLY)
-                data = os.read(fd, 1 << 20)
-                os.close(fd)
-                digest = hashlib.md5(data).hexdigest()
-                fd = os.open(folder / source.name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-                os.write(fd, data)
-                os.fsync(fd)
-                os.close(fd)
-                fd = os.open(folder, os.O_RDONLY)
-                os.fsync(fd)
-                os.close(fd)
-                with transaction.atomic():
-                    cursor.execute("INSERT INTO bench_floor (name, hash, size) VALUES (%s, %s, %s)",
-                                   [source.name, digest, len(data)])
-                times.append(time.perf_counter() - start)
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE bench_floor")
-        shutil.rmtree(folder)
-    return times
-
-
 # ---------------------------------------------------------------------------
 # one (backend, size): runs in its own process
 # ---------------------------------------------------------------------------
@@ -216,10 +182,17 @@ def run_case(backend: str, size: int, repeat: int, df_repeat: int, samples: int,
         values = [feature_values(i) for i in range(size + samples + extra)]
 
         # constructing, saving and annotating: every run in a new, empty instance
-        init, construct, save, total, annotate, annotate_cpu = [], [], [], [], [], []
+        init, construct, save, total, annotate, annotate_cpu, floor = [], [], [], [], [], [], []
         artifacts: list = []
         runs = repeat + (1 if profiled.enabled else 0)
         for run in range(runs):
+            if run < repeat:
+                # the floor of ln.save in a new, empty instance of its own, in turn with the runs,
+                # so that a change of the machine's load touches both
+                scratch.init(ln, f"floor{run}", f"floor-{run}")
+                scratch.drop_older()
+                gc.collect()
+                floor.append(save_many_floor(ln, backend, paths[:size], Path(ln.settings.storage.root) / "bench-floor"))
             init.append(scratch.init(ln, f"storage{run}", f"bench-{run}"))
             # the previous instance goes now (init closed its connection): PostgreSQL's
             # autovacuum would otherwise analyze its rows on the second core while we measure
@@ -253,10 +226,12 @@ def run_case(backend: str, size: int, repeat: int, df_repeat: int, samples: int,
             annotate.append(time.perf_counter() - t3)
             annotate_cpu.append(time.process_time() - c3)
             print(f"  {backend} {size}: run {run + 1}/{repeat}: construct {t1 - t0:.2f} s, "
-                  f"ln.save {t2 - t1:.2f} s, annotate {annotate[-1]:.3f} s", file=sys.stderr, flush=True)
+                  f"ln.save {t2 - t1:.2f} s (floor {floor[-1]:.3f} s), annotate {annotate[-1]:.3f} s",
+                  file=sys.stderr, flush=True)
         result["init"] = summary(init)
         result["construct"] = summary(construct)
         result["save"] = summary(save)
+        result["save_many_floor"] = summary(floor)
         result["construct_save"] = summary(total)
         result["annotate_bulk"] = {**summary(annotate), "cpu": summary(annotate_cpu)}
         check(count("Artifact") == size, f"the instance should hold {size} artifacts, not {count('Artifact')}")
@@ -414,10 +389,12 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_large_case(backend: str, size: int, df_repeat: int, pg_url: str, keep: Path) -> dict:
+def run_large_case(backend: str, size: int, df_repeat: int, pg_url: str, keep: Path,
+                   profile_dir: Path | None = None) -> dict:
     """Measure the tables of one large instance, filled first (by a ``--fill`` process) unless
     ``keep`` holds it from an earlier run; this process only connects and reads, so its peak RSS
-    is that of the queries (and of Python, Django and pandas)."""
+    is that of the queries (and of Python, Django and pandas). With ``profile_dir``, one more call
+    of each table is profiled after the measured ones (``artifacts-<backend>-<size>-<step>.prof``)."""
     kept = Kept(keep, backend, size, LARGE_FILL_VERSION, pg_url)
     reused = kept.filled()
     result: dict = {"backend": backend, "size": size, "reused": reused["when"] if reused else None}
@@ -468,6 +445,11 @@ def run_large_case(backend: str, size: int, df_repeat: int, pg_url: str, keep: P
             gc.collect()
         result["df_all"] = summary(times)
         result["rss_all"] = peak_rss_mb()
+    profiled = Profiler(profile_dir, f"artifacts-{backend}-{size}")
+    profiled("df_latest", lambda: ln.Artifact.df(features=True))
+    if size <= DF_ALL_MAX:
+        gc.collect()
+        profiled("df_all", lambda: ln.Artifact.df(features=True, limit=None))
     return result
 
 
@@ -581,6 +563,8 @@ ROWS = (
     # "cpu" shows the CPU time of the benchmark's process
     ("construct", "construct N `ln.Artifact(path, key=...)` (hashes the files)", "s", None),
     ("save", "`ln.save` of the N artifacts (copies the files)", "s", None),
+    ("save_many_floor", "its floor: the N files copied + fsynced in parallel (as `ln.save`) + renamed, "
+     "folder fsynced; one `INSERT` of the N rows, committed", "s", None),
     ("construct_save", "**construct + save**", "s", None),
     ("construct_save", "construct + save, per artifact", "ms", "per"),
     ("save_one", "`artifact.save()` one by one, per artifact (sample)", "ms", None),
@@ -693,7 +677,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_fill(args.fill[0], int(args.fill[1]), args.pg_url, args.keep)
     if args.case and args.large:
         return write_result(args.case_result, run_large_case(
-            args.case[0], int(args.case[1]), args.df_repeat, args.pg_url, args.keep))
+            args.case[0], int(args.case[1]), args.df_repeat, args.pg_url, args.keep, args.profile))
     if args.case:
         # a child process: one backend at one size
         return write_result(args.case_result, run_case(
@@ -713,7 +697,7 @@ def main(argv: list[str] | None = None) -> int:
         root = args.keep or Path(tempfile.mkdtemp(prefix="lamin-bench-artifacts-large-"))
         try:
             large = run_cases(__file__, args.backends, args.large_sizes, "annotated artifact records",
-                              ["--large", "--keep", str(root.resolve()), *cli_options(args, "df_repeat", "pg_url")],
+                              ["--large", "--keep", str(root.resolve()), *cli_options(args, "df_repeat", "pg_url", "profile")],
                               keep=root)
         finally:
             if args.keep is None:

@@ -12,31 +12,47 @@ around them, in one transaction, commit included:
 - ``multirow_plain``: as ``multirow``, after the search indexes of the table are dropped
   (trigram and word indexes, their triggers, the vocabulary), which shows what they cost.
 
+``bench_artifacts.py`` reads its saves of artifacts against the same kind of floor, with the
+files: ``save_floor`` (one by one: a copy, an fsync of the file and of its folder, one committed
+``INSERT``, per file) and ``save_many_floor`` (``ln.save`` of N: the copies fsynced in parallel,
+as ``file_copies.store_many`` does, then one ``INSERT`` of the N artifact rows, committed).
+
 Example:
     >>> seconds = insert_floor(ln, "sqlite", label_names(10_000), "multirow")
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import os
+import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
-__all__ = ["VARIANTS", "insert_floor"]
+__all__ = ["VARIANTS", "insert_floor", "insert_rows", "prepared_rows", "save_floor", "save_many_floor"]
 
 VARIANTS = ("multirow", "executemany", "multirow_plain")
 
 
 def _rows(ln, names: list[str]) -> tuple[list[str], list[str], list[tuple]]:
     """The columns, their database types and the rows of N new labels, as ``ln.save`` prepares them."""
+    return prepared_rows([ln.ULabel(name=name) for name in names])
+
+
+def prepared_rows(records: list) -> tuple[list[str], list[str], list[tuple]]:
+    """The columns (quoted), their database types and the rows of new records of one registry,
+    as ``ln.save`` prepares them (every concrete field but the id, the same timestamp for all)."""
     from django.db import connection
 
-    labels = [ln.ULabel(name=name) for name in names]
-    fields = [f for f in ln.ULabel._meta.concrete_fields if not f.primary_key]
+    fields = [f for f in type(records[0])._meta.concrete_fields if not f.primary_key]
     for field in fields:
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            now = field.pre_save(labels[0], add=True)
-            for label in labels:
-                setattr(label, field.attname, now)
-    rows = [tuple(f.get_db_prep_save(getattr(label, f.attname), connection) for f in fields) for label in labels]
+            now = field.pre_save(records[0], add=True)
+            for record in records:
+                setattr(record, field.attname, now)
+    rows = [tuple(f.get_db_prep_save(getattr(record, f.attname), connection) for f in fields) for record in records]
     columns = [connection.ops.quote_name(f.column) for f in fields]
     types = [f.db_type(connection).split("(")[0] for f in fields]
     return columns, types, rows
@@ -56,12 +72,20 @@ def _drop_search_indexes(table: str) -> None:
 
 def insert_floor(ln, backend: str, names: list[str], variant: str) -> float:
     """Seconds to insert the rows of ``names`` as ``variant`` says, in the current (new) instance."""
-    from django.db import connection
-
     table = ln.ULabel._meta.db_table
     if variant == "multirow_plain":
         _drop_search_indexes(table)
     columns, types, rows = _rows(ln, names)
+    return insert_rows(backend, table, columns, types, rows, variant)
+
+
+def insert_rows(backend: str, table: str, columns: list[str], types: list[str], rows: list[tuple],
+                variant: str = "multirow") -> float:
+    """Seconds to insert ``rows`` (see :func:`prepared_rows`) into ``table`` through the driver's own
+    connection, in one transaction, commit included: ``multirow`` as ``ln.save`` sends them
+    (``RETURNING`` the ids), ``executemany`` one single-row ``INSERT`` per row."""
+    from django.db import connection
+
     connection.ensure_connection()
     raw = connection.connection  # the driver's own connection: sqlite3 or psycopg
     quoted = connection.ops.quote_name(table)
@@ -96,3 +120,93 @@ def insert_floor(ln, backend: str, names: list[str], variant: str) -> float:
                     cursor.execute(sql, [list(column) for column in zip(*rows[at : at + 10_000])])
                     cursor.fetchall()
         return time.perf_counter() - start
+
+
+def save_floor(sources: list[Path], folder: Path) -> list[float]:
+    """The floor of one ``artifact.save()`` on this disk and database, per file: read and hash it,
+    write it to a new file in ``folder`` (on the storage's disk), fsync the file and the folder,
+    and insert one row into a scratch table in its own transaction (``BEGIN``, ``INSERT``,
+    ``COMMIT``, as a save's). The table and the folder are removed afterwards."""
+    from django.db import connection, transaction
+
+    folder.mkdir()
+    key = "INTEGER PRIMARY KEY AUTOINCREMENT" if connection.vendor == "sqlite" else "SERIAL PRIMARY KEY"
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE bench_floor (id {key}, name VARCHAR(64), hash VARCHAR(86), size BIGINT)")
+    times = []
+    try:
+        with connection.cursor() as cursor:
+            for source in sources:
+                start = time.perf_counter()
+                fd = os.open(source, os.O_RDONLY)
+                data = os.read(fd, 1 << 20)
+                os.close(fd)
+                digest = hashlib.md5(data).hexdigest()
+                fd = os.open(folder / source.name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+                os.write(fd, data)
+                os.fsync(fd)
+                os.close(fd)
+                fd = os.open(folder, os.O_RDONLY)
+                os.fsync(fd)
+                os.close(fd)
+                with transaction.atomic():
+                    cursor.execute("INSERT INTO bench_floor (name, hash, size) VALUES (%s, %s, %s)",
+                                   [source.name, digest, len(data)])
+                times.append(time.perf_counter() - start)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE bench_floor")
+        shutil.rmtree(folder)
+    return times
+
+
+def save_many_floor(ln, backend: str, sources: list[Path], folder: Path) -> float:
+    """The floor of ``ln.save`` of N new artifacts on this disk and database, in the current (new)
+    instance: the N files read, hashed and written to temporary names in ``folder`` (on the
+    storage's disk), each fsynced in a pool of threads as soon as it is written (as
+    ``file_copies.store_many`` does: 16 threads, the next files copied meanwhile), renamed once all are
+    synced, the folder fsynced; then the N rows of the artifacts inserted in one statement
+    through the database driver, in one transaction, commit included (``floors.insert_rows``).
+    The rows (the values ``ln.save`` writes) are prepared before the clock starts; the rows and
+    the folder are removed afterwards."""
+    from django.db import connection
+
+    storage = ln.settings.storage_record()
+    records = []
+    for i, source in enumerate(sources):
+        data = source.read_bytes()
+        digest = base64.urlsafe_b64encode(hashlib.md5(data).digest()).decode().rstrip("=")
+        records.append(ln.Artifact(key=f"dataset_{i}.csv", suffix=".csv", size=len(data), hash=digest,
+                                   _hash_type="md5", storage=storage))
+    columns, types, rows = prepared_rows(records)
+    table = ln.Artifact._meta.db_table
+    folder.mkdir()
+    try:
+        start = time.perf_counter()
+        temps = []
+        with ThreadPoolExecutor(16) as pool:
+            syncs = []
+            for source in sources:
+                fd = os.open(source, os.O_RDONLY)
+                data = os.read(fd, 1 << 20)
+                os.close(fd)
+                hashlib.md5(data).digest()
+                tmp = folder / f".{source.name}.tmp"
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+                os.write(fd, data)
+                temps.append((tmp, folder / source.name, fd))
+                syncs.append(pool.submit(os.fsync, fd))
+            for sync in syncs:
+                sync.result()
+        for tmp, dest, fd in temps:
+            os.close(fd)
+            os.rename(tmp, dest)
+        fd = os.open(folder, os.O_RDONLY)
+        os.fsync(fd)
+        os.close(fd)
+        files_done = time.perf_counter() - start
+        return files_done + insert_rows(backend, table, columns, types, rows)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")
+        shutil.rmtree(folder)

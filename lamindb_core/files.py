@@ -1,8 +1,9 @@
-"""The files behind artifacts: suffixes, content hashes, atomic copies, serialization.
+"""The files behind artifacts: suffixes, content hashes, folder listings, what an artifact learns from its data.
 
 Pure helpers: they take paths and objects and return values; none of them
 touches the database. ``Artifact`` calls them to describe its data when it is
-created and to store it when it is saved.
+created; ``file_copies`` copies it into storage when it is saved, with the
+readers of this module.
 
 Hashes are LaminDB's: the MD5 digest in URL-safe base64 without padding, 22
 characters. A file is read in chunks, so hashing a file of any size needs the
@@ -39,7 +40,6 @@ import stat
 import sys
 import tempfile
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,23 +52,23 @@ __all__ = [
     "COMPRESSION_SUFFIXES",
     "FOLDER_SUFFIXES",
     "LocalData",
+    "OnBytes",
     "FolderListing",
+    "Source",
     "b64_md5",
     "check_source",
     "describe_data",
     "folder_hash",
-    "fsync_dir",
     "hash_dir",
     "hash_file",
     "is_anndata",
     "is_dataframe",
     "list_folder",
+    "open_file_or_folder",
+    "open_regular",
+    "read_hashing",
     "load_file",
-    "publish",
     "remove_path",
-    "stage",
-    "store_atomic",
-    "store_many",
     "suffix_of",
     "write_temp",
 ]
@@ -128,19 +128,23 @@ def suffix_of(path: Path, is_dir: bool | None = None) -> str:
     return last
 
 
-def _open_regular(path: Path) -> int:
-    # a descriptor of path, which must be a regular file: opening a FIFO for
-    # reading would block until a writer comes, reading /dev/zero never ends
+def open_regular(path: Path) -> tuple[int, int]:
+    """A descriptor of ``path``, which must be a regular file, and its size: opening a FIFO for
+    reading would block until a writer comes, reading /dev/zero never ends.
+
+    Raises:
+        ln.errors.InvalidArgument: ``path`` is not a regular file.
+    """
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     try:
-        mode = os.fstat(fd).st_mode
+        st = os.fstat(fd)
     except BaseException:
         os.close(fd)
         raise
-    if not stat.S_ISREG(mode):
+    if not stat.S_ISREG(st.st_mode):
         os.close(fd)
-        raise errors.InvalidArgument(f"{path} is not a regular file or folder ({_kind_of(mode)})")
-    return fd
+        raise errors.InvalidArgument(f"{path} is not a regular file or folder ({_kind_of(st.st_mode)})")
+    return fd, st.st_size
 
 
 def _kind_of(mode: int) -> str:
@@ -160,30 +164,65 @@ _MIN_BUFFER = 64 * 1024
 OnBytes = Callable[[int], Any]
 
 
-def _read_hashing(
-    fd: int, out: Any = None, chunk_size: int = CHUNK_SIZE, on_bytes: OnBytes | None = None
+def read_hashing(
+    fd: int, out: Any = None, chunk_size: int = CHUNK_SIZE, on_bytes: OnBytes | None = None,
+    size_hint: int | None = None,
 ) -> tuple[int, str]:
-    # read fd to its end, writing each chunk to out (a binary file) if given;
-    # returns the size and MD5 hash of what was read, so a copy is hashed in the
-    # same pass that makes it
+    """Read ``fd`` to its end, writing each chunk to ``out`` (anything with ``write(bytes)``) if
+    given; the size and MD5 hash of what was read, so that a copy is hashed in the same pass that
+    makes it. ``size_hint``: the file's size as fstat said when it was opened; ``on_bytes`` is
+    called with the size of each chunk (a progress bar's ``update``)."""
     md5 = hashlib.md5()
     size = 0
+    if size_hint is None:
+        size_hint = os.fstat(fd).st_size
     # a buffer no larger than the file needs: a new 1 MiB buffer per small file (zeroed) cost
     # more than copying it; a file that grows meanwhile is still read to its end
-    buffer = bytearray(min(chunk_size, max(os.fstat(fd).st_size + 1, _MIN_BUFFER)))
+    buffer = bytearray(min(chunk_size, max(size_hint + 1, _MIN_BUFFER)))
     view = memoryview(buffer)
-    with open(fd, "rb", buffering=0, closefd=False) as source:
-        while True:
-            n = source.readinto(buffer)
-            if not n:
-                break
-            md5.update(view[:n])
-            if out is not None:
-                out.write(view[:n])
-            size += n
-            if on_bytes is not None:
-                on_bytes(n)
+    if hasattr(os, "readv"):
+        def readinto(buffer: bytearray) -> int:
+            return os.readv(fd, [buffer])
+    else:  # Windows: through a file object (which stats the descriptor once more)
+        readinto = open(fd, "rb", buffering=0, closefd=False).readinto  # noqa: SIM115 (fd is the caller's)
+    while True:
+        n = readinto(buffer)
+        if not n:
+            break
+        md5.update(view[:n])
+        if out is not None:
+            out.write(view[:n])
+        size += n
+        if on_bytes is not None:
+            on_bytes(n)
     return size, b64_md5(md5.digest())
+
+
+def open_file_or_folder(path: Path) -> tuple[int, int] | None:
+    """:func:`open_regular`'s descriptor and size, or None for a folder: one open and one fstat
+    tell both (``file_copies.store_many`` asked ``is_dir()`` of every file first).
+
+    Raises:
+        ln.errors.InvalidArgument: ``path`` is neither a regular file nor a folder.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError:
+        if os.path.isdir(path):
+            return None  # a platform that opens no folder
+        raise
+    try:
+        st = os.fstat(fd)
+    except BaseException:
+        os.close(fd)
+        raise
+    if stat.S_ISDIR(st.st_mode):
+        os.close(fd)
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        raise errors.InvalidArgument(f"{path} is not a regular file or folder ({_kind_of(st.st_mode)})")
+    return fd, st.st_size
 
 
 def hash_file(path: Path, chunk_size: int = CHUNK_SIZE) -> tuple[int, str]:
@@ -196,9 +235,9 @@ def hash_file(path: Path, chunk_size: int = CHUNK_SIZE) -> tuple[int, str]:
         >>> hash_file(Path("input.fastq.gz"))
         (20, 'hi7ZmAzz8sfMd3vIQr-57Q')
     """
-    fd = _open_regular(path)
+    fd, size = open_regular(path)
     try:
-        return _read_hashing(fd, chunk_size=chunk_size)
+        return read_hashing(fd, chunk_size=chunk_size, size_hint=size)
     finally:
         os.close(fd)
 
@@ -401,52 +440,91 @@ class LocalData:
             )
 
 
-def _fingerprint(path: Path) -> Any:
-    st = os.stat(path)
+def _fingerprint(path: Path, st: os.stat_result | None = None) -> Any:
+    # st: what os.stat(path) said a moment ago (a file's fingerprint is that stat's)
+    st = st or os.stat(path)
     if not stat.S_ISDIR(st.st_mode):
         return (st.st_size, st.st_mtime_ns, st.st_ino)
     listing = list_folder(path)
     return tuple((rel, *_fingerprint(source)) for rel, source in listing.files)
 
 
-def check_source(path: Path, storage_root: Path | None = None) -> None:
+@dataclass
+class Source:
+    """A path that :func:`check_source` accepted, with what it learned: ``path`` as it was
+    given (absolute), ``st``, what ``os.stat`` said of it, and ``real``, the path with symbolic
+    links resolved. Those who need them next (the storage that holds the path, the fingerprint
+    and the hash) take them from here instead of asking the file system again."""
+
+    path: Path
+    st: os.stat_result
+    _real: str | None = None
+
+    @property
+    def real(self) -> str:
+        """The path with symbolic links resolved (``os.path.realpath``), resolved once."""
+        if self._real is None:
+            self._real = os.path.realpath(self.path)
+        return self._real
+
+    @property
+    def is_dir(self) -> bool:
+        """Whether the path is a folder (a link to one included)."""
+        return stat.S_ISDIR(self.st.st_mode)
+
+
+def check_source(path: Path, storage_root: Path | None = None, real_root: str | None = None) -> Source:
     """Refuse a path that cannot be an artifact's data, with a message that names it.
 
     Refused: a path that is not a regular file or folder (a FIFO, a socket, a
     device: reading it could block forever), anything inside the storage's
     ``.lamindb`` folder (stored artifacts and the database live there), and a
     folder that contains it (the storage folder itself, or a folder above it).
+    ``real_root``: ``storage_root`` resolved already (``storage_paths.real``).
+
+    Returns:
+        The accepted :class:`Source`.
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
         ln.errors.InvalidArgument: it is refused.
     """
     try:
-        mode = os.stat(path).st_mode
+        st = os.stat(path)
     except FileNotFoundError:
         raise FileNotFoundError(f"no such file or folder: {path}") from None
+    mode = st.st_mode
     if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
         raise errors.InvalidArgument(
             f"{path} is not a regular file or folder ({_kind_of(mode)}): only files and folders can be artifacts"
         )
     if storage_root is None:
-        return
-    real = Path(os.path.realpath(path))
-    managed = Path(os.path.realpath(storage_root)) / ".lamindb"
-    if real.is_relative_to(managed):
+        return Source(Path(path), st)
+    real = os.path.realpath(path)
+    managed = os.path.join(real_root or os.path.realpath(storage_root), ".lamindb")
+    if _within(real, managed):
         raise errors.InvalidArgument(
             f"{path} is inside {managed}, where the instance keeps its stored artifacts and its "
             "database: an artifact's data must come from outside it"
         )
-    if managed.is_relative_to(real):
+    if _within(managed, real):
         raise errors.InvalidArgument(
             f"the folder {path} contains {managed}, where the instance keeps its stored artifacts "
             "and its database: store a folder that does not contain the storage's .lamindb folder"
         )
+    return Source(Path(path), st, real)
+
+
+def _within(path: str, folder: str) -> bool:
+    # PurePath.is_relative_to of two resolved paths, without making Path objects: path is
+    # folder or lies inside it
+    path, folder = os.path.normcase(path), os.path.normcase(folder)
+    return path == folder or path.startswith(folder if folder.endswith(os.sep) else folder + os.sep)
 
 
 def describe_data(
-    data: Any, storage_root: Path | None = None, suffix: str | None = None, temp_folder: Path | None = None
+    data: Any, storage_root: Path | None = None, suffix: str | None = None, temp_folder: Path | None = None,
+    checked: Source | None = None,
 ) -> LocalData:
     """Inspect ``data`` (a path, a DataFrame or an AnnData): the artifact's computed fields.
 
@@ -454,7 +532,9 @@ def describe_data(
     they apply, ``n_files``, ``kind``, ``otype`` and ``n_observations``. A path
     keeps the name it was given: a symbolic link takes its suffix from its own
     name, and its target's bytes are read. ``storage_root`` is the storage the
-    data is for (see :func:`check_source`). An in-memory object is written to
+    data is for (see :func:`check_source`); ``checked`` is what ``check_source``
+    returned for this path against it just before (then not checked again). An
+    in-memory object is written to
     ``temp_folder`` with ``suffix`` (``.parquet`` for a DataFrame, ``.h5ad`` for
     an AnnData by default; ``.zarr`` writes an AnnData as a folder).
 
@@ -475,9 +555,11 @@ def describe_data(
                 "the path is empty: pass the file or folder to store, e.g. ln.Artifact('./data.csv')"
             )
         path = Path(os.path.abspath(Path(data).expanduser()))
-        check_source(path, storage_root)
-        fingerprint = _fingerprint(path)
-        if path.is_dir():
+        # the check of the caller holds if it was of this very path (abspath removes "a/..",
+        # which the file system reads through a: a path with ".." is checked as both)
+        source = checked if checked is not None and checked.path == path else check_source(path, storage_root)
+        fingerprint = _fingerprint(path, source.st)
+        if source.is_dir:
             listing = list_folder(path)
             if listing.left_out:
                 shown = ", ".join(listing.left_out[:5]) + (", ..." if len(listing.left_out) > 5 else "")
@@ -513,284 +595,6 @@ def describe_data(
         raise
     fields.update({"kind": "dataset", "otype": otype, "n_observations": int(n_obs)})
     return LocalData(path=path, is_temporary=True, fields=fields, fingerprint=_fingerprint(path))
-
-
-def store_atomic(
-    source: Path, dest: Path, expected: tuple[int, str] | None = None, tag: str | None = None,
-    on_bytes: OnBytes | None = None,
-) -> None:
-    """Copy a file or folder to a new path ``dest``, which is then complete or absent.
-
-    The copy goes to a hidden temporary name in ``dest``'s folder,
-    ``.<dest name>.<tag>.tmp`` (a random tag if none is given, see
-    :func:`lamindb_core.recovery.temp_name`), and is renamed to ``dest`` in one
-    step once complete and on disk. The bytes are hashed as
-    they are copied: if ``expected`` (size, hash) is given and the copy differs,
-    nothing is stored and ``ContentChanged`` is raised. If anything fails on the
-    way, the temporary copy is removed. An existing ``dest`` is never replaced:
-    two processes storing to the same path cannot overwrite each other.
-    ``on_bytes``, if given, is called with the size of each chunk copied (a
-    progress bar's ``update``).
-
-    Raises:
-        FileExistsError: ``dest`` exists.
-        ln.errors.ContentChanged: the source's bytes are not the expected ones.
-    """
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    if dest.exists():
-        raise FileExistsError(f"{dest} exists")
-    tmp = stage(source, dest, expected, tag, on_bytes)
-    try:
-        publish(tmp, dest)
-    except BaseException:
-        remove_path(tmp)
-        raise
-
-
-def stage(
-    source: Path, dest: Path, expected: tuple[int, str] | None = None, tag: str | None = None,
-    on_bytes: OnBytes | None = None,
-) -> Path:
-    """Copy a file or folder to a temporary name beside ``dest`` and sync it to disk;
-    :func:`publish` gives it its name.
-
-    The expensive part of :func:`store_atomic`, for a caller that learns the
-    final name later (a new version's uid, inside a transaction). The caller
-    removes the temporary copy if it is not published. ``on_bytes`` as in
-    :func:`store_atomic`.
-
-    Raises:
-        ln.errors.ContentChanged: the source's bytes are not the expected ones.
-    """
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    if source.is_dir():
-        return _copy_folder_to_temp(source, dest, expected, tag, on_bytes)
-    tmp, fd = _copy_to_temp(source, dest, expected, tag, on_bytes)
-    try:
-        # the bytes reach the disk before the name does: a crash leaves no half file
-        os.fsync(fd)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    finally:
-        os.close(fd)
-    return tmp
-
-
-def publish(tmp: Path, dest: Path) -> None:
-    """Give a copy made by :func:`stage` the name ``dest``, in one step; the temporary name goes.
-
-    Raises:
-        FileExistsError: ``dest`` exists (it is never replaced); the copy keeps
-            its temporary name.
-    """
-    if tmp.is_dir():
-        if dest.exists():
-            raise FileExistsError(f"{dest} exists")
-        # renaming onto a folder that appeared meanwhile fails unless it is empty
-        try:
-            os.rename(tmp, dest)
-        except OSError as exc:
-            if dest.exists():
-                raise FileExistsError(f"{dest} exists") from exc
-            raise
-    else:
-        _publish(tmp, dest)
-        tmp.unlink(missing_ok=True)
-    fsync_dir(dest.parent)
-
-
-# files copied before their fsyncs run; each holds an open descriptor meanwhile
-_STORE_BATCH = 256
-# concurrent fsyncs: the file system commits its journal once for many of them
-_FSYNC_THREADS = 16
-
-
-def _fsync_all(fds: list[int]) -> None:
-    if len(fds) > 1:
-        with ThreadPoolExecutor(min(_FSYNC_THREADS, len(fds))) as pool:
-            list(pool.map(os.fsync, fds))
-    elif fds:
-        os.fsync(fds[0])
-
-
-def store_many(items: list[tuple], tag: str | None = None, on_bytes: OnBytes | None = None) -> list[bool]:
-    """``store_atomic`` for many ``(source, dest)`` or ``(source, dest, expected)``
-    items of files, with the fsyncs run side by side (and beside the copies) instead of one
-    after another; the folders' fsyncs once per folder.
-
-    Each ``dest`` is complete or absent, and never replaced. Returns, for each
-    item, whether it was stored: ``False`` means ``dest`` exists (the caller picks
-    another name). If anything else fails (``ContentChanged`` included), every
-    file this call stored is removed and the error is raised.
-
-    Folders are copied one by one, as ``store_atomic`` does. ``tag`` names the
-    temporary files and ``on_bytes`` counts the bytes copied, as in ``store_atomic``.
-    """
-    items = [(item[0], item[1], item[2] if len(item) > 2 else None) for item in items]
-    stored: list[Path] = []
-    result: list[bool] = []
-    try:
-        for start in range(0, len(items), _STORE_BATCH):
-            chunk = items[start : start + _STORE_BATCH]
-            temps: list[tuple[Path, int] | None] = []
-            try:
-                for folder in {dest.parent for _, dest, _ in chunk}:
-                    folder.mkdir(parents=True, exist_ok=True)
-                # each file's fsync starts as soon as it is written, in a thread, while the next
-                # ones are copied; all have ended (the pool's exit waits) before any is published
-                syncs: list[Future] = []
-                with ThreadPoolExecutor(min(_FSYNC_THREADS, len(chunk))) as pool:
-                    for source, dest, expected in chunk:
-                        if source.is_dir():
-                            temps.append(None)
-                            continue
-                        temps.append(_copy_to_temp(source, dest, expected, tag, on_bytes))
-                        syncs.append(pool.submit(os.fsync, temps[-1][1]))
-                for sync in syncs:
-                    sync.result()  # an fsync that failed fails the call
-                for (source, dest, expected), temp in zip(chunk, temps):
-                    try:
-                        if temp is None:
-                            store_atomic(source, dest, expected, tag, on_bytes)
-                        else:
-                            _publish(temp[0], dest)
-                    except FileExistsError:
-                        if not dest.exists():
-                            raise  # about a parent folder, not this name
-                        result.append(False)
-                        continue
-                    stored.append(dest)
-                    result.append(True)
-            finally:
-                for temp in temps:
-                    if temp is not None:
-                        os.close(temp[1])
-                        temp[0].unlink(missing_ok=True)
-        for folder in {dest.parent for dest in stored}:
-            fsync_dir(folder)
-    except BaseException:
-        for path in stored:
-            remove_path(path)
-        raise
-    return result
-
-
-def _check_copy(source: Path, expected: tuple[int, str] | None, got: tuple[int, str]) -> None:
-    if expected is None or tuple(expected) == got:
-        return
-    raise errors.ContentChanged(
-        f"{source} changed after ln.Artifact() read it (it had {expected[0]} bytes with hash "
-        f"{expected[1]}, the copy has {got[0]} bytes with hash {got[1]}): nothing was saved; "
-        "create the artifact again from the data as it is now"
-    )
-
-
-def _temp_beside(dest: Path, tag: str | None) -> Path:
-    # .<dest name>.<tag>.tmp: the name a journal's recovery looks for
-    return dest.parent / f".{dest.name}.{tag}.tmp"
-
-
-def _copy_to_temp(
-    source: Path, dest: Path, expected: tuple[int, str] | None = None, tag: str | None = None,
-    on_bytes: OnBytes | None = None,
-) -> tuple[Path, int]:
-    # a hidden temporary file beside dest with source's bytes, hashed as they are
-    # copied; returns it and its open descriptor, to be synced and closed by the caller
-    src = _open_regular(source)
-    try:
-        if tag is None:
-            fd, name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
-        else:
-            name = _temp_beside(dest, tag)
-            fd = os.open(name, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
-    except BaseException:
-        os.close(src)
-        raise
-    tmp = Path(name)
-    try:
-        with open(fd, "wb", closefd=False) as out:
-            got = _read_hashing(src, out, on_bytes=on_bytes)
-        _check_copy(source, expected, got)
-    except BaseException:
-        os.close(fd)
-        tmp.unlink(missing_ok=True)
-        raise
-    finally:
-        os.close(src)
-    return tmp, fd
-
-
-def _copy_folder_to_temp(
-    source: Path, dest: Path, expected: tuple[int, str] | None, tag: str | None = None,
-    on_bytes: OnBytes | None = None,
-) -> Path:
-    # a hidden temporary folder beside dest with the files of source (by the
-    # rule of list_folder), each hashed as it is copied and synced to disk
-    if tag is None:
-        tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp"))
-    else:
-        tmp = _temp_beside(dest, tag)
-        os.mkdir(tmp, 0o700)
-    try:
-        listing = list_folder(source)
-        entries: list[tuple[str, str]] = []
-        size = 0
-        for start in range(0, len(listing.files), _STORE_BATCH):
-            fds: list[int] = []
-            try:
-                for rel, path in listing.files[start : start + _STORE_BATCH]:
-                    target = tmp.joinpath(*rel.split("/"))
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    src = _open_regular(path)
-                    try:
-                        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
-                        fds.append(fd)
-                        with open(fd, "wb", closefd=False) as out:
-                            file_size, file_hash = _read_hashing(src, out, on_bytes=on_bytes)
-                    finally:
-                        os.close(src)
-                    size += file_size
-                    entries.append((rel, file_hash))
-                _fsync_all(fds)
-            finally:
-                for fd in fds:
-                    os.close(fd)
-        _check_copy(source, expected, (size, folder_hash(entries)))
-        for folder in {tmp.joinpath(*rel.split("/")).parent for rel, _ in listing.files}:
-            fsync_dir(folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return tmp
-
-
-def _publish(tmp: Path, dest: Path) -> None:
-    # give the complete temporary file its name; never replaces an existing dest
-    if dest.exists():
-        raise FileExistsError(f"{dest} exists")
-    try:
-        # a hard link creates dest only if it does not exist, in one step
-        os.link(tmp, dest)
-    except FileExistsError:
-        raise
-    except OSError:
-        # a file system without hard links
-        os.replace(tmp, dest)
-
-
-def fsync_dir(folder: Path) -> None:
-    """Make new and removed names in ``folder`` durable (where the platform can open a folder)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def remove_path(path: Path) -> None:

@@ -50,7 +50,7 @@ from typing import Any
 
 from django.db import transaction
 
-from . import files
+from . import file_copies, files
 
 try:
     import fcntl
@@ -179,7 +179,7 @@ def open_journal(folder: Path, session: dict[str, Any] | None = None) -> Journal
     pending = folder / PENDING
     if not pending.is_dir():
         pending.mkdir(parents=True, exist_ok=True)
-        files.fsync_dir(folder)
+        file_copies.fsync_dir(folder)
     journal_id = secrets.token_hex(8)
     # written and locked under a name recover() ignores, then renamed: a recovery
     # never finds it unlocked (rename keeps the file, and so the lock)
@@ -452,5 +452,5 @@ def recover(
             os.close(fd)
     if (report.removed or report.temporary) and objects is None:
         if not dry_run:
-            files.fsync_dir(folder)
+            file_copies.fsync_dir(folder)
     return report

@@ -33,6 +33,7 @@ __all__ = [
     "check_key",
     "check_not_managed_path",
     "delete_storage",
+    "inside",
     "is_child_of_root",
     "key_suffix",
     "real",
@@ -70,8 +71,24 @@ def is_child_of_root(path: Path | str, root: Path | str) -> bool:
         >>> is_child_of_root("/lamindb-ci/test-data/test.csv", "/lamindb-ci")
         True
     """
-    path, root = real(path), real(root)
-    return path != root and path.is_relative_to(root)
+    return inside(os.fspath(real(path)), os.fspath(real(root)))
+
+
+def inside(real_path: str, real_root: str) -> bool:
+    """Whether ``real_path`` lies inside the folder ``real_root``, both resolved already (as by
+    :func:`real`): :func:`is_child_of_root` without resolving them again (the root itself is not
+    inside). A caller that holds one path against several roots resolves each once.
+
+    Example:
+        >>> inside("/data/store/raw/a.csv", "/data/store"), inside("/data/storefront/a.csv", "/data/store")
+        (True, False)
+    """
+    # as PurePath's comparisons: case-insensitive on Windows (normcase is the identity elsewhere)
+    real_path, real_root = os.path.normcase(real_path), os.path.normcase(real_root)
+    if real_path == real_root:
+        return False
+    prefix = real_root if real_root.endswith(os.sep) else real_root + os.sep
+    return real_path.startswith(prefix)
 
 
 def relative_key(path: Path | str, root: Path | str) -> str:

@@ -17,7 +17,6 @@ import base64
 import datetime as dt
 import hashlib
 import json
-import math
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -40,7 +39,7 @@ __all__ = [
     "BulkFeatureManager",
     "FeaturesDescriptor",
     "annotate",
-    "features_table",
+    "decode_value",
     "label_links",
     "value_links",
 ]
@@ -406,7 +405,7 @@ def _rows(queryset: models.QuerySet) -> Iterator[tuple]:
             yield from rows
 
 
-def _decode(text: Any) -> Any:
+def decode_value(text: Any) -> Any:
     """A feature value from its JSON text: numbers and strings without escapes (nearly all
     values) without the JSON parser, which took most of a large table's time."""
     if isinstance(text, str) and text:
@@ -456,7 +455,7 @@ def _values_of(
     ):
         value = decoded.get(text, _MISSING)
         if value is _MISSING:
-            value = decoded[text] = _decode(text)
+            value = decoded[text] = decode_value(text)
         # as _fill_cells, inline: once per link row
         if feature_id != column_id:
             column_id = feature_id
@@ -523,43 +522,6 @@ def _fill_cells(cells: dict[int, dict[int, set]], rows: Iterable[tuple[int, int,
             column[artifact_id] = ValueSet((value,))
         else:
             found.add(value)
-
-
-def features_table(df, qs, features: bool | list[str]):
-    """Add one column per feature to ``df`` (index: artifact ids): sets of values, NaN where none.
-
-    The sets are ``ValueSet``s: they print sorted, ``{'DMSO', 'IFNG'}``, in every run.
-
-    Categorical features come first, then the others, each in the order the
-    features were created. The dtypes go to ``df.attrs["feature_dtypes"]`` for
-    ``ln.view``.
-    """
-    names = None if features is True else list(dict.fromkeys(features))
-    cells, meta = _values_of(qs.values("pk"), names, qs.model, using=qs.db)
-    if names is not None:
-        missing = [n for n in names if n not in meta]
-        if missing:
-            all_names = list(Feature.objects.using(qs.db).values_list("name", flat=True)[:1000])
-            raise errors.FieldValidationError(
-                f"unknown feature(s) {', '.join(repr(n) for n in missing)}."
-                f"{errors.closest_match_hint(missing[0], all_names)}"
-            )
-    order = names if names is not None else sorted(meta, key=lambda n: (not meta[n][2], meta[n][0]))
-    index = df.index.tolist()
-    dtypes = {}
-    for name in order:
-        column = cells.get(name, {})
-        df[name] = _object_column([column.get(i, math.nan) for i in index], df.index)
-        dtypes[name] = meta[name][1] if name in meta else None
-    df.attrs["feature_dtypes"] = dtypes
-    return df
-
-
-def _object_column(values: list, index):
-    # a column of dtype object: sets stay sets
-    import pandas as pd
-
-    return pd.Series(values, index=index, dtype=object)
 
 
 def _temporal(value: Any, dtype: str) -> Any:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Substr
 
@@ -532,7 +532,7 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         if previous is not None:
             previous.is_latest = False
             logger.important(f"created version {self.uid[16:]} of artifact '{self.stem_uid}' (key {self.key!r})")
-        self._leave_cache()
+        artifact_batch.leave_cache(self)
         self._forget_local_data()
         return self
 
@@ -578,21 +578,8 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         self.__dict__.pop("_defer_forget", None)
         self.__dict__.pop("_stored_copy", None)
         # ln.save() resolved the cache folder once for all its artifacts
-        self._leave_cache(self.__dict__.pop("_cache_folder", None))
+        artifact_batch.leave_cache(self, self.__dict__.pop("_cache_folder", None))
         self._forget_local_data()
-
-    def _leave_cache(self, cache: artifact_batch.CacheFolder | None = None) -> None:
-        # the cache folder is LaminDB's own: data made in it moves into storage, so once the record is
-        # committed, the source in the cache goes (never data registered where it lies)
-        local = self._local_data
-        if local is None or local.is_temporary or object_store.is_cloud(local.path):
-            return  # (an object in a bucket is registered where it lies)
-        path = local.path
-        if not (cache or artifact_batch.CacheFolder()).holds(path):
-            return
-        stored = self._storage_path()
-        if object_store.is_cloud(stored) or storage_paths.real(path) != storage_paths.real(stored):
-            transaction.on_commit(lambda: files.remove_path(path))
 
     def _discard_after_rollback(self) -> None:
         # ln.save() failed after this artifact stored its file: remove the file

@@ -6,6 +6,7 @@ the arguments, the storage location and key of the data, versions, and ``Artifac
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -163,7 +164,7 @@ def plan(model: type[Artifact], args: tuple, kwargs: dict[str, Any]) -> Plan:
         storage = Storage.objects.get(pk=kwargs.pop("storage_id"))
     kwargs.pop("storage_id", None)
 
-    in_place = None
+    in_place = checked = None
     if object_store.is_cloud(data):
         # an object (or folder) already in a bucket: registered where it lies, never copied
         url = object_store.root_url(data)
@@ -180,12 +181,16 @@ def plan(model: type[Artifact], args: tuple, kwargs: dict[str, Any]) -> Plan:
         )
         return _finish(model, Plan(local=local, revises=revises, description=description), kwargs, inferred,
                        in_place, False, version, revises, description, is_path=True)
+    storage_root = None if storage.is_cloud else Path(storage.root)
     if is_path and str(data).strip() and "://" not in str(data):
-        # refused before anything else: a missing path, a FIFO, the storage's own .lamindb
-        files.check_source(Path(data).expanduser().absolute(), None if storage.is_cloud else Path(storage.root))
-        in_place = Storage.containing(Path(data).expanduser(), first=storage)
+        # refused before anything else: a missing path, a FIFO, the storage's own .lamindb; the
+        # path and the storage's root are resolved once, for this check and for the storages
+        # that could hold the path
+        real_root = None if storage_root is None else os.path.realpath(storage_root)
+        checked = files.check_source(Path(data).expanduser().absolute(), storage_root, real_root)
+        in_place = Storage._holding(checked.real, first=storage, first_real=real_root)
     if in_place is not None:
-        inferred = storage_paths.relative_key(Path(data).expanduser(), in_place.root)
+        inferred = storage_paths.relative_key(checked.real, in_place.root)
         if key is not None and key != inferred:
             raise errors.InvalidArgument(
                 f"The path '{data}' is already in registered storage '{in_place.root}' with key '{inferred}'\n"
@@ -198,9 +203,13 @@ def plan(model: type[Artifact], args: tuple, kwargs: dict[str, Any]) -> Plan:
         key_is_virtual = key is None or process_settings.settings.creation._artifact_use_virtual_keys
     suffix = None if is_path else _in_memory_suffix(data, passed_key, format) if (
         files.is_anndata(data) or files.is_dataframe(data)) else None
+    if in_place is not None and storage_root != Path(in_place.root):
+        # the data's storage is another: it is checked against that one's root
+        storage_root, checked = Path(in_place.root), None
     local = files.describe_data(
-        data, storage_root=None if storage.is_cloud else Path(storage.root), suffix=suffix,
-        temp_folder=process_settings.settings.cache_dir,
+        data, storage_root=storage_root, suffix=suffix, checked=checked,
+        # (the cache folder is made on first use: a path needs none)
+        temp_folder=None if is_path else process_settings.settings.cache_dir,
     )
     result = Plan(local=local, revises=revises, description=description)
     if not is_path:

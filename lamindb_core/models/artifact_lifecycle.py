@@ -15,7 +15,7 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.db.models import ProtectedError, Q, RestrictedError
 from django.db.models.deletion import Collector
 
-from .. import bucket_files, errors, files, object_store, progress, recovery, storage_paths
+from .. import bucket_files, errors, file_copies, files, object_store, progress, recovery, storage_paths
 from ..logger import logger
 from ..query import blocked_delete_error
 from ..uids import base62_16_v0, increment_base62
@@ -233,7 +233,7 @@ def store_and_insert(artifact: Artifact, previous: Artifact | None, insert_row: 
     storage_paths.refuse_existing(dest)
     try:
         with progress.progress(artifact.size, artifact_batch.copying([artifact]), unit="B") as bar:
-            files.store_atomic(artifact._local_data.path, dest, artifact._expected(), on_bytes=bar.update)
+            file_copies.store_atomic(artifact._local_data.path, dest, artifact._expected(), on_bytes=bar.update)
     except FileExistsError:
         storage_paths.refuse_existing(dest)
         raise
@@ -282,11 +282,11 @@ def _store_managed(artifact: Artifact, journal: recovery.Journal, is_version: bo
         journal.add([dest.name])
         try:
             if staged is not None:
-                files.publish(staged, dest)
+                file_copies.publish(staged, dest)
             else:
                 # a bar in bytes once the copy takes over a second, as for ln.save()
                 with progress.progress(artifact.size, artifact_batch.copying([artifact]), unit="B") as bar:
-                    files.store_atomic(
+                    file_copies.store_atomic(
                         artifact._local_data.path, dest, artifact._expected(), tag=journal.id, on_bytes=bar.update
                     )
             return dest

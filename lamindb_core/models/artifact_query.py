@@ -6,7 +6,7 @@ from django.db import models
 
 from ..dataframe import gc_paused, queryset_to_df
 from ..query import RecordQuerySet
-from .annotations import features_table
+from .feature_table import features_table
 
 __all__ = ["ArtifactQuerySet", "ArtifactManager"]
 

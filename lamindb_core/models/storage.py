@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -63,13 +64,22 @@ class Storage(Record, TracksRun, TracksUpdates):
             >>> ln.Storage.containing("/data/store/raw/a.csv")
             Storage(uid='...', root='/data/store', type='local', ...)
         """
-        real = storage_paths.real(path)  # resolved once, for every root it is held against
-        if first is not None and first.type == "local" and storage_paths.is_child_of_root(real, first.root):
-            return first
+        return cls._holding(os.fspath(storage_paths.real(path)), first)
+
+    @classmethod
+    def _holding(cls, real: str, first: Storage | None = None, first_real: str | None = None) -> Storage | None:
+        """:meth:`containing` of a path resolved already (``real``); ``first_real``: the root of
+        ``first`` resolved already. ``ln.Artifact(path)`` has resolved both for its own checks."""
+        if first is not None and first.type == "local":
+            if storage_paths.inside(real, first_real or os.fspath(storage_paths.real(first.root))):
+                return first
         # the roots only (the full records of every storage took half of ln.Artifact(path)'s time);
         # the one that holds the path is then read whole, as any other record
-        roots = cls._local_roots()
-        found = [(len(root), pk) for pk, root in roots if storage_paths.is_child_of_root(real, root)]
+        skip = first.pk if first is not None else None
+        found = [
+            (len(root), pk) for pk, root in cls._local_roots()
+            if pk != skip and storage_paths.inside(real, os.fspath(storage_paths.real(root)))
+        ]
         if not found:
             return None
         return cls.objects.get(pk=max(found)[1])

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from django.db import DatabaseError
 
-from lamindb_core import bulk, files
+from lamindb_core import bulk, file_copies, files
 
 
 def b64_md5(data: bytes) -> str:
@@ -305,7 +305,7 @@ def test_artifact_bulk_save_takes_a_new_uid_where_a_file_exists(instance, tmp_pa
 def test_artifact_bulk_save_failing_copy_leaves_nothing(instance, tmp_path, monkeypatch, storage_files):
     ln = instance
     artifacts = [ln.Artifact(write(tmp_path / f"f{i}.txt", f"copy {i}".encode()), key=f"f{i}.txt") for i in range(6)]
-    publish = files._publish
+    publish = file_copies._publish
     calls = []
 
     def fail_on_the_fourth(tmp, dest):
@@ -314,7 +314,7 @@ def test_artifact_bulk_save_failing_copy_leaves_nothing(instance, tmp_path, monk
             raise OSError(28, "No space left on device")
         publish(tmp, dest)
 
-    monkeypatch.setattr(files, "_publish", fail_on_the_fourth)
+    monkeypatch.setattr(file_copies, "_publish", fail_on_the_fourth)
     with pytest.raises(OSError, match="No space left on device"):
         ln.save(artifacts)
     monkeypatch.undo()
@@ -351,7 +351,7 @@ def test_artifact_bulk_save_when_another_process_saved_the_same_content_meanwhil
     # contents: the batch falls back to saving one by one, which returns that record
     ln = instance
     artifacts = [ln.Artifact(write(tmp_path / f"f{i}.txt", f"race {i}".encode()), key=f"race/{i}.txt") for i in range(4)]
-    store_many = files.store_many
+    store_many = file_copies.store_many
     storage = ln.Storage.filter().first()
 
     def store_and_race(pairs, **kwargs):
@@ -360,7 +360,7 @@ def test_artifact_bulk_save_when_another_process_saved_the_same_content_meanwhil
         rival.save()
         return result
 
-    monkeypatch.setattr(files, "store_many", store_and_race)
+    monkeypatch.setattr(file_copies, "store_many", store_and_race)
     ln.save(artifacts)
     monkeypatch.undo()
     rival = ln.Artifact.get(key="rival.txt")
@@ -472,7 +472,7 @@ def test_artifact_failed_insert_leaves_no_file_and_no_record(instance, tmp_path,
 def test_artifact_failed_copy_writes_no_record(instance, tmp_path, monkeypatch, storage_files):
     ln = instance
 
-    read_hashing = files._read_hashing
+    read_hashing = file_copies.read_hashing
 
     def fail_when_writing(fd, out=None, **kwargs):
         if out is not None:
@@ -480,7 +480,7 @@ def test_artifact_failed_copy_writes_no_record(instance, tmp_path, monkeypatch, 
         return read_hashing(fd, out, **kwargs)
 
     artifact = ln.Artifact(write(tmp_path / "a.txt", b"content"), key="a.txt")
-    monkeypatch.setattr(files, "_read_hashing", fail_when_writing)
+    monkeypatch.setattr(file_copies, "read_hashing", fail_when_writing)
     with pytest.raises(OSError, match="No space left on device"):
         artifact.save()
     monkeypatch.undo()
@@ -506,7 +506,7 @@ def test_files_store_atomic_never_replaces_an_existing_path(tmp_path):
     source = write(tmp_path / "new.txt", b"new")
     dest = write(tmp_path / "store" / "x.txt", b"old")
     with pytest.raises(FileExistsError):
-        files.store_atomic(source, dest)
+        file_copies.store_atomic(source, dest)
     assert dest.read_bytes() == b"old"
     assert [p.name for p in dest.parent.iterdir()] == ["x.txt"]  # no temporary copy left
 

@@ -89,6 +89,22 @@ def test_artifact_in_registered_storage_refuses_another_key(instance, registered
     )
 
 
+def test_artifact_in_place_by_resolved_path_not_by_name(instance, registered, tmp_path):
+    # a sibling folder whose name starts with the root's is not inside it; a link from
+    # outside to a file inside is registered where its target lies, with the target's key
+    ln = instance
+    sibling = write(tmp_path / f"{registered.name}front" / "a.txt", "sibling")
+    artifact = ln.Artifact(sibling)
+    assert artifact._key_is_virtual is True and artifact.storage.root != registered.resolve().as_posix()
+    target = write(registered / "sub" / "b.txt", "target")
+    link = tmp_path / "link.txt"
+    link.symlink_to(target)
+    artifact = ln.Artifact(link)
+    assert (artifact.storage.root, artifact.key) == (registered.resolve().as_posix(), "sub/b.txt")
+    assert ln.Storage.containing(link).root == registered.resolve().as_posix()
+    assert ln.Storage.containing(registered) is None  # the root itself is not inside
+
+
 def test_artifact_in_place_key_cannot_change(instance, registered):
     ln = instance
     artifact = ln.Artifact(write(registered / "a.txt", "x")).save()

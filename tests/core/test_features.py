@@ -236,11 +236,13 @@ def test_df_features_and_bulk_annotation_use_a_fixed_number_of_queries(setup_fea
         df = ln.Artifact.df(features=True, limit=None)
     assert len(df) == n
     assert df["n_cells"].map(lambda s: next(iter(s))).tolist() == list(range(n))[::-1]
-    # rows, the categorical dtypes, feature values, label links, the features' dtypes
-    assert len(table_queries) == 5
-    links_query = table_queries.captured_queries[3]["sql"]
+    # rows, the categorical dtypes, links to feature values, the values, label links, the
+    # labels' names, the features' dtypes
+    assert len(table_queries) == 7
+    links_query = table_queries.captured_queries[4]["sql"]
     # only the link tables of registries that a feature's dtype names (cat[ULabel])
     assert "core_artifactulabel" in links_query and "bio_" not in links_query
+    assert not any("bio_" in q["sql"] for q in table_queries.captured_queries)
     assert len(annotate_queries) <= 14  # independent of the number of artifacts
 
 
@@ -376,6 +378,37 @@ def test_features_dict_values_round_trip(setup_features):
     assert a2.features.get_values() == {"params": [{"a": 1}, {"b": 2}]}
 
 
+def test_df_features_cells_are_get_values_for_all_and_for_a_few(setup_features):
+    # all artifacts (their values read by id range) and two far apart (read by a list of ids):
+    # every cell is the set of what get_values() gives, dicts as their JSON text
+    from lamindb_core.models.annotations import JSONText
+
+    ln = setup_features
+    ln.Feature(name="params", dtype="dict").save()
+    artifacts = make_artifacts(ln, 30)
+    ln.Artifact.features.add_values({
+        a: {"temperature": 20.0 + i / 10, "n_cells": i, "study": "Candidate marker study 1",
+            **({"cell_medium": ["DMSO", "IFNG"], "params": [{"b": i}, {"a": 1}]} if i % 7 == 0 else {}),
+            **({"study_note": 'quoted "note", with a comma'} if i % 5 == 0 else {})}
+        for i, a in enumerate(artifacts)
+    })
+    few = [artifacts[0].id, artifacts[-1].id]
+    found = ln.Artifact.search("dataset2")  # a query ordered by its score
+    assert len(found.df(features=True)) == len(found) > 0
+    for df in (ln.Artifact.df(features=True, limit=None), ln.Artifact.filter(id__in=few).df(features=True),
+               found.df(features=True)):
+        for pk in df.index:
+            values = ln.Artifact.get(pk).features.get_values()
+            for name in ("cell_medium", "study", "temperature", "n_cells", "study_note", "params"):
+                cell, want = df.loc[pk, name], values.get(name)
+                if want is None:
+                    assert isinstance(cell, float) and math.isnan(cell), (pk, name, cell)
+                elif name == "params":
+                    assert cell == {JSONText(json.dumps(v, sort_keys=True)) for v in want}
+                else:
+                    assert cell == (set(want) if isinstance(want, (set, list)) else {want}), (pk, name, cell)
+
+
 # -- the class-level bulk form takes saved artifacts only (issue 10, item 10) --------
 
 
@@ -498,11 +531,11 @@ def test_features_concurrent_add_values_of_the_same_new_values_all_succeed(insta
 
 def test_features_table_decodes_values_as_json_does():
     # the table's fast path for numbers and plain strings gives what json.loads gives
-    from lamindb_core.models.annotations import JSONText, _decode
+    from lamindb_core.models.annotations import JSONText, decode_value
 
     texts = ['"plain"', '"caf\\u00e9"', '"with \\"quote\\""', '""', "0", "-7", "1007", "21.7", "-0.5", "1e5",
              "2E-3", "12345678901234567890", "true", "false", "null", '"2024-01-08"']
     for text in texts:
-        value = _decode(text)
+        value = decode_value(text)
         assert value == json.loads(text) and type(value) is type(json.loads(text)), text
-    assert _decode('{"b": 1, "a": [1, 2]}') == JSONText('{"a": [1, 2], "b": 1}')
+    assert decode_value('{"b": 1, "a": [1, 2]}') == JSONText('{"a": [1, 2], "b": 1}')

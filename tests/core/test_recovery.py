@@ -185,7 +185,7 @@ SAVER = """
 import sys, time
 from pathlib import Path
 import lamindb_core as ln
-from lamindb_core import files
+from lamindb_core import file_copies
 
 point, folder = sys.argv[1], Path(sys.argv[2])
 
@@ -194,13 +194,13 @@ def stop():
     time.sleep(600)
 
 if point == "copies":
-    copy_to_temp, count = files._copy_to_temp, [0]
+    copy_to_temp, count = file_copies._copy_to_temp, [0]
     def slow_copy(*args, **kwargs):
         count[0] += 1
         if count[0] == 300:
             stop()
         return copy_to_temp(*args, **kwargs)
-    files._copy_to_temp = slow_copy
+    file_copies._copy_to_temp = slow_copy
 elif point in ("before-insert", "after-insert"):
     from lamindb_core import bulk
     insert_rows = bulk._insert_rows  # the INSERT of the batch of artifacts
@@ -360,11 +360,11 @@ SLOW_SAVER = """
 import sys, time
 from pathlib import Path
 import lamindb_core as ln
-from lamindb_core import files
+from lamindb_core import file_copies
 
 folder = Path(sys.argv[1])
 artifacts = [ln.Artifact(p, key=p.name) for p in sorted((folder / "data").iterdir())[:40]]
-copy_to_temp, count = files._copy_to_temp, [0]
+copy_to_temp, count = file_copies._copy_to_temp, [0]
 def slow_copy(*args, **kwargs):
     count[0] += 1
     if count[0] == 1:
@@ -374,7 +374,7 @@ def slow_copy(*args, **kwargs):
     if count[0] == 40:
         (folder / "copied").touch()
     return result
-files._copy_to_temp = slow_copy
+file_copies._copy_to_temp = slow_copy
 ln.save(artifacts)
 print("saved", ln.Artifact.filter().count())
 """
