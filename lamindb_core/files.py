@@ -54,7 +54,7 @@ __all__ = [
     "LocalData",
     "OnBytes",
     "FolderListing",
-    "Source",
+    "CheckedSource",
     "b64_md5",
     "check_source",
     "describe_data",
@@ -450,7 +450,7 @@ def _fingerprint(path: Path, st: os.stat_result | None = None) -> Any:
 
 
 @dataclass
-class Source:
+class CheckedSource:
     """A path that :func:`check_source` accepted, with what it learned: ``path`` as it was
     given (absolute), ``st``, what ``os.stat`` said of it, and ``real``, the path with symbolic
     links resolved. Those who need them next (the storage that holds the path, the fingerprint
@@ -473,7 +473,7 @@ class Source:
         return stat.S_ISDIR(self.st.st_mode)
 
 
-def check_source(path: Path, storage_root: Path | None = None, real_root: str | None = None) -> Source:
+def check_source(path: Path, storage_root: Path | None = None, real_root: str | None = None) -> CheckedSource:
     """Refuse a path that cannot be an artifact's data, with a message that names it.
 
     Refused: a path that is not a regular file or folder (a FIFO, a socket, a
@@ -483,7 +483,7 @@ def check_source(path: Path, storage_root: Path | None = None, real_root: str | 
     ``real_root``: ``storage_root`` resolved already (``storage_paths.real``).
 
     Returns:
-        The accepted :class:`Source`.
+        The accepted :class:`CheckedSource`.
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
@@ -499,7 +499,7 @@ def check_source(path: Path, storage_root: Path | None = None, real_root: str | 
             f"{path} is not a regular file or folder ({_kind_of(mode)}): only files and folders can be artifacts"
         )
     if storage_root is None:
-        return Source(Path(path), st)
+        return CheckedSource(Path(path), st)
     real = os.path.realpath(path)
     managed = os.path.join(real_root or os.path.realpath(storage_root), ".lamindb")
     if _within(real, managed):
@@ -512,7 +512,7 @@ def check_source(path: Path, storage_root: Path | None = None, real_root: str | 
             f"the folder {path} contains {managed}, where the instance keeps its stored artifacts "
             "and its database: store a folder that does not contain the storage's .lamindb folder"
         )
-    return Source(Path(path), st, real)
+    return CheckedSource(Path(path), st, real)
 
 
 def _within(path: str, folder: str) -> bool:
@@ -524,7 +524,7 @@ def _within(path: str, folder: str) -> bool:
 
 def describe_data(
     data: Any, storage_root: Path | None = None, suffix: str | None = None, temp_folder: Path | None = None,
-    checked: Source | None = None,
+    checked: CheckedSource | None = None,
 ) -> LocalData:
     """Inspect ``data`` (a path, a DataFrame or an AnnData): the artifact's computed fields.
 
