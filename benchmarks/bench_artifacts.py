@@ -62,7 +62,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_core import (
+from bench_common import (  # noqa: E402
     Kept,
     Profiler,
     Scratch,

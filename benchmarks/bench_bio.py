@@ -31,7 +31,16 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench_core import REPO, fmt, git_commit, load_span, machine_description, package_version, publish, section_head
+from bench_common import (  # noqa: E402
+    REPO,
+    fmt,
+    git_commit,
+    load_span,
+    machine_description,
+    package_version,
+    publish,
+    section_head,
+)
 
 BEGIN = "<!-- bench_bio:begin -->"
 END = "<!-- bench_bio:end -->"

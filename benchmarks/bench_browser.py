@@ -33,13 +33,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_core import (  # noqa: E402  the sibling script: same names, machine and report helpers
+from bench_common import (  # noqa: E402
     Scratch,
     add_backends,
     add_run_options,
     cli_options,
     fmt,
-    label_names,
     load_span,
     machine_for_run,
     publish,
@@ -52,6 +51,7 @@ from bench_core import (  # noqa: E402  the sibling script: same names, machine 
     usage_error,
     write_result,
 )
+from bench_core import label_names  # noqa: E402
 
 BEGIN = "<!-- bench_browser:begin -->"
 END = "<!-- bench_browser:end -->"

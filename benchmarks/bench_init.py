@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_core import (  # noqa: E402
+from bench_common import (  # noqa: E402
     DEFAULT_PG_URL,
     REPO,
     add_backends,

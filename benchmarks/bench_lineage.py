@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_core import (  # noqa: E402
+from bench_common import (  # noqa: E402
     Scratch,
     add_backends,
     add_run_options,

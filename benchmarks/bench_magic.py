@@ -37,16 +37,12 @@ import statistics
 import sys
 import time
 
-from bench_core import (
-    ASSAYS,
-    FILTER_PREFIX,
-    STUDIES,
+from bench_common import (  # noqa: E402
     Scratch,
     add_backends,
     add_run_options,
     check,
     cli_options,
-    label_names,
     load_span,
     machine_for_run,
     machine_text,
@@ -59,6 +55,7 @@ from bench_core import (
     usage_error,
     write_result,
 )
+from bench_core import ASSAYS, FILTER_PREFIX, STUDIES, label_names  # noqa: E402
 
 BEGIN = "<!-- bench_magic:begin -->"
 END = "<!-- bench_magic:end -->"

@@ -40,7 +40,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench_core import (
+from bench_common import (  # noqa: E402
     Kept,
     Profiler,
     Scratch,

@@ -38,7 +38,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_core import machine_description, machine_text, package_version, write_section  # noqa: E402
+from bench_common import machine_description, machine_text, package_version, write_section  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 BEGIN = "<!-- bench_storage:begin -->"
