@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from itertools import chain
 from operator import attrgetter, itemgetter
@@ -217,21 +218,12 @@ def _insert_rows(model: type, records: list, batch_size: int, using: str = DEFAU
         model._base_manager.using(using).bulk_create(records, batch_size=batch_size)
         return
     returns_pk = not with_pk
-    quote = conn.ops.quote_name
-    names = ", ".join(quote(f.column) for f in fields)
-    table = quote(meta.db_table)
     key = _row_key(meta, records) if returns_pk else None
-    returning = ""
-    if returns_pk:
-        returning = f" RETURNING {quote(pk.column)}" + (f", {quote(key.column)}" if key is not None else "")
+    returning = (pk.column, key.column if key is not None else None) if returns_pk else None
     returned: list = []
     with conn.cursor() as cursor:
         if conn.vendor == "postgresql":
-            aliases = ", ".join(f"c{i}" for i in range(len(fields)))
-            # the array of the type without its length (varchar, not varchar(50)): the column's
-            # own type checks the length, as in Django's bulk_create
-            arrays = ", ".join(f"%s::{f.db_type(conn).split('(')[0]}[]" for f in fields)
-            sql = f"INSERT INTO {table} ({names}) SELECT * FROM UNNEST({arrays}) AS t({aliases}){returning}"
+            sql = _statement(using, conn.vendor, model, bool(with_pk), returning, 0)
             step = max(batch_size, 10_000)
             execute = _driver_execute(conn, cursor)
             for start in range(0, len(records), step):
@@ -244,8 +236,7 @@ def _insert_rows(model: type, records: list, batch_size: int, using: str = DEFAU
             execute = _driver_execute(conn, cursor)
             for start in range(0, len(records), step):
                 chunk = [column[start : start + step] for column in columns]
-                rows = len(chunk[0])
-                sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([_qmarks(len(fields))] * rows)}{returning}"
+                sql = _statement(using, conn.vendor, model, bool(with_pk), returning, len(chunk[0]))
                 # the values row after row, interleaved in C
                 fetched = execute(sql, list(chain.from_iterable(zip(*chunk))))
                 if returns_pk:
@@ -269,6 +260,31 @@ def _insert_rows(model: type, records: list, batch_size: int, using: str = DEFAU
     for state in map(_model_state, records):
         state.adding = False
         state.db = using
+
+
+@functools.lru_cache(maxsize=64)
+def _statement(using: str, vendor: str, model: type, with_pk: bool, returning: tuple | None, rows: int) -> str:
+    """The text of ``_insert_rows``'s INSERT of ``model``'s concrete fields (the primary key too
+    if ``with_pk``), ``RETURNING`` the columns ``returning`` (the primary key's, and the uid's or
+    None) if given: PostgreSQL's of one array per column (``rows`` 0), SQLite's of ``rows`` rows
+    of values. Written once per shape (``vendor``: an alias may be connected to another instance
+    later), not once per save of one record."""
+    conn = connections[using]
+    pk = model._meta.pk
+    fields = [f for f in model._meta.concrete_fields if f is not pk or with_pk]
+    table = model._meta.db_table
+    quote = conn.ops.quote_name
+    names = ", ".join(quote(f.column) for f in fields)
+    end = ""
+    if returning is not None:
+        end = f" RETURNING {quote(returning[0])}" + (f", {quote(returning[1])}" if returning[1] is not None else "")
+    if vendor == "postgresql":
+        aliases = ", ".join(f"c{i}" for i in range(len(fields)))
+        # the array of the type without its length (varchar, not varchar(50)): the column's
+        # own type checks the length, as in Django's bulk_create
+        arrays = ", ".join(f"%s::{f.db_type(conn).split('(')[0]}[]" for f in fields)
+        return f"INSERT INTO {quote(table)} ({names}) SELECT * FROM UNNEST({arrays}) AS t({aliases}){end}"
+    return f"INSERT INTO {quote(table)} ({names}) VALUES {', '.join([_qmarks(len(fields))] * rows)}{end}"
 
 
 def _row_key(meta: Any, records: list) -> models.Field | None:
