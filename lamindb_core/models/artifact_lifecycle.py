@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.db.models import ProtectedError, Q, RestrictedError
@@ -148,21 +148,36 @@ def same_content_or_key(artifact: Artifact) -> tuple[Artifact | None, Artifact |
 
 
 def content_or_key(
-    model: type[Artifact], hash: str, key: str | None, storage_id: int | None, trash_last: bool = True
-) -> Artifact | None:
+    model: type[Artifact], hash: str, key: str | None, storage_id: int | None, trash_last: bool = True,
+    local_roots: bool = False,
+) -> Artifact | None | tuple[Artifact | None, list[tuple[int, str]]]:
     """The saved artifact with content ``hash`` (in the trash too), else, if ``key`` is given,
     the newest latest version under ``key`` in storage ``storage_id``: one raw query, with
     records in the trash last if ``trash_last``. ``ln.Artifact(...)`` and ``save()`` both ask
-    it; compiling the ORM's queries for it took a third of each."""
+    it; compiling the ORM's queries for it took a third of each.
+
+    ``local_roots``: also ``(id, root)`` of every local storage (``Storage._local_roots``), in
+    the same query, returned as ``(artifact, roots)``: ``ln.Artifact(path)`` needs both, and
+    a round trip to PostgreSQL each cost as much as the rest of it."""
     alias = model.objects.db
     conn = connections[alias]
-    sql, names, converters = _lookup_sql(model, alias, conn.vendor, key is not None, trash_last)
-    params = [hash, *((key, storage_id, True) if key is not None else ()), hash]
+    sql, names, converters = _lookup_sql(model, alias, conn.vendor, key is not None, trash_last, local_roots)
+    params = [hash, *((key, storage_id, True) if key is not None else ()), hash, *(("local",) if local_roots else ())]
     with conn.cursor() as cursor:
         cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
+        rows = cursor.fetchall() if local_roots else [cursor.fetchone()]
+    if local_roots:
+        # the first column tells the artifact's row (0) from the storages' (1)
+        roots = [(row[-2], row[-1]) for row in rows if row[0] == 1]
+        found = [row[1:-2] for row in rows if row[0] == 0]
+        return (_from_row(model, alias, conn, names, converters, found[0]) if found else None), roots
+    if rows[0] is None:
         return None
+    return _from_row(model, alias, conn, names, converters, rows[0])
+
+
+def _from_row(model: type[Artifact], alias: str, conn: Any, names: list[str], converters: list, row: tuple) -> Artifact:
+    # the record of a row of content_or_key's query
     values = list(row)
     for i, column, functions in converters:  # as Django's compiler does (dates, JSON, booleans)
         for convert in functions:
@@ -171,10 +186,13 @@ def content_or_key(
 
 
 @functools.lru_cache(maxsize=None)
-def _lookup_sql(model: type[Artifact], alias: str, vendor: str, by_key: bool, trash_last: bool) -> tuple[str, list[str], list]:
+def _lookup_sql(
+    model: type[Artifact], alias: str, vendor: str, by_key: bool, trash_last: bool, local_roots: bool = False
+) -> tuple[str, list[str], list]:
     """The statement of ``content_or_key``, the fields it selects and their converters from
     database values, written once per registry and database (``vendor``: an alias may be
-    connected to another instance later). Parameters: hash, [key, storage_id, True,] hash.
+    connected to another instance later). Parameters: hash, [key, storage_id, True,] hash,
+    ['local' if local_roots].
 
     The same content first (the hash is unique), then records not in the trash if
     ``trash_last``, then the newest."""
@@ -198,6 +216,16 @@ def _lookup_sql(model: type[Artifact], alias: str, vendor: str, by_key: bool, tr
         functions = conn.ops.get_db_converters(col) + f.get_db_converters(conn)
         if functions:
             converters.append((i, col, functions))
+    if local_roots:
+        # one row of the artifact (if any) and one per local storage, told apart by the first
+        # column (a subquery: SQLite takes no LIMIT in the first part of a UNION)
+        storage = model._meta.get_field("storage").related_model._meta
+        nulls = ", ".join(["NULL"] * len(fields))
+        sql = (
+            f"SELECT 0, found.*, NULL, NULL FROM ({sql}) AS found UNION ALL "
+            f"SELECT 1, {nulls}, {quote(storage.pk.column)}, {quote(storage.get_field('root').column)} "
+            f"FROM {quote(storage.db_table)} WHERE {quote(storage.get_field('type').column)} = %s"
+        )
     return sql, [f.attname for f in fields], converters
 
 
