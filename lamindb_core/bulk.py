@@ -223,13 +223,20 @@ def _insert_rows(model: type, records: list, batch_size: int, using: str = DEFAU
     returned: list = []
     with conn.cursor() as cursor:
         if conn.vendor == "postgresql":
-            sql = _statement(using, conn.vendor, model, bool(with_pk), returning, 0)
-            step = max(batch_size, 10_000)
             execute = _driver_execute(conn, cursor)
-            for start in range(0, len(records), step):
-                fetched = execute(sql, [column[start : start + step] for column in columns])
+            if len(records) == 1:
+                # one row (artifact.save()): its values, without an array per column to dump
+                sql = _statement(using, conn.vendor, model, bool(with_pk), returning, 1)
+                fetched = execute(sql, [column[0] for column in columns])
                 if returns_pk:
                     returned.extend(fetched)
+            else:
+                sql = _statement(using, conn.vendor, model, bool(with_pk), returning, 0)
+                step = max(batch_size, 10_000)
+                for start in range(0, len(records), step):
+                    fetched = execute(sql, [column[start : start + step] for column in columns])
+                    if returns_pk:
+                        returned.extend(fetched)
         else:
             # SQLite's limit of host parameters per statement (32,766): a batch stays well under
             step = max(1, min(len(records), 30_000 // max(1, len(fields))))
@@ -267,7 +274,7 @@ def _statement(using: str, vendor: str, model: type, with_pk: bool, returning: t
     """The text of ``_insert_rows``'s INSERT of ``model``'s concrete fields (the primary key too
     if ``with_pk``), ``RETURNING`` the columns ``returning`` (the primary key's, and the uid's or
     None) if given: PostgreSQL's of one array per column (``rows`` 0), SQLite's of ``rows`` rows
-    of values. Written once per shape (``vendor``: an alias may be connected to another instance
+    of values (PostgreSQL's too for one row, ``rows`` 1). Written once per shape (``vendor``: an alias may be connected to another instance
     later), not once per save of one record."""
     conn = connections[using]
     pk = model._meta.pk
@@ -279,10 +286,13 @@ def _statement(using: str, vendor: str, model: type, with_pk: bool, returning: t
     if returning is not None:
         end = f" RETURNING {quote(returning[0])}" + (f", {quote(returning[1])}" if returning[1] is not None else "")
     if vendor == "postgresql":
+        # the type without its length (varchar, not varchar(50)): the column's own type checks
+        # the length, as in Django's bulk_create
+        types = [f.db_type(conn).split("(")[0] for f in fields]
+        if rows == 1:  # one row: its values, each cast as the arrays' elements are
+            return f"INSERT INTO {quote(table)} ({names}) VALUES ({', '.join(f'%s::{t}' for t in types)}){end}"
         aliases = ", ".join(f"c{i}" for i in range(len(fields)))
-        # the array of the type without its length (varchar, not varchar(50)): the column's
-        # own type checks the length, as in Django's bulk_create
-        arrays = ", ".join(f"%s::{f.db_type(conn).split('(')[0]}[]" for f in fields)
+        arrays = ", ".join(f"%s::{t}[]" for t in types)
         return f"INSERT INTO {quote(table)} ({names}) SELECT * FROM UNNEST({arrays}) AS t({aliases}){end}"
     return f"INSERT INTO {quote(table)} ({names}) VALUES {', '.join([_qmarks(len(fields))] * rows)}{end}"
 

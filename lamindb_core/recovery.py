@@ -424,7 +424,7 @@ def recover(
         # is either still listed as live or has its records by now
         candidates = sorted({n for _, _, _, names in dead for n in names} - live_names)
         recorded = has_records(candidates) if candidates else set()
-        for fd, path, _, names in dead:
+        for fd, path, header, names in dead:
             journal_id = path.name.split(".")[0]
             report.journals.append(journal_id)
             if isinstance(header.get("pid"), int):
