@@ -192,7 +192,13 @@ def _has_expression(column: list) -> bool:
 _PLAIN_TYPES = frozenset({str, int, float, bool, type(None), bytes})
 
 
-def _insert_rows(model: type, records: list, batch_size: int, using: str = DEFAULT_DB_ALIAS) -> None:
+class Unguarded(Exception):
+    """``_insert_rows`` cannot insert these records under a guard; nothing was inserted."""
+
+
+def _insert_rows(
+    model: type, records: list, batch_size: int, using: str = DEFAULT_DB_ALIAS, guard: tuple[str, list] | None = None
+) -> None:
     """Insert new records of one registry as ``bulk_create`` does (one statement per batch,
     the new ids set on the records), without its per-value work for values that need none:
     at 10,000 labels Django's preparation of each value took most of ``ln.save``'s time.
@@ -200,6 +206,10 @@ def _insert_rows(model: type, records: list, batch_size: int, using: str = DEFAU
     PostgreSQL takes one array per column (``INSERT ... SELECT FROM UNNEST ... RETURNING``),
     SQLite rows of values (``VALUES (...), (...) RETURNING``); the ids that come back are
     matched to the records by their uid.
+
+    ``guard``: for one new record on PostgreSQL, an SQL condition and its parameters
+    (``NOT EXISTS (...)``): the row is inserted only if it holds, in the same statement; if it
+    does not, nothing is inserted and the record stays new (``_state.adding``).
     """
     conn = connections[using]
     meta = model._meta
@@ -211,8 +221,12 @@ def _insert_rows(model: type, records: list, batch_size: int, using: str = DEFAU
     fields = [f for f in meta.concrete_fields if f is not pk or with_pk]
     prepared = [_column_values(f, records, conn) for f in fields] if _plain(fields, conn) else None
     columns = None if prepared is None else [values for values, _ in prepared]
+    if guard is not None and (len(records) != 1 or with_pk or conn.vendor != "postgresql"):
+        raise Unguarded("a guard is for one new record on PostgreSQL")
     if (prepared is None or 0 < with_pk < len(records)
             or any(not plain and _has_expression(values) for values, plain in prepared)):
+        if guard is not None:
+            raise Unguarded("a guarded record must be one of plain values")
         # what only Django's bulk_create knows how to write: expressions, fields with their own
         # placeholders or types, some records with a primary key and some without
         model._base_manager.using(using).bulk_create(records, batch_size=batch_size)
@@ -226,8 +240,10 @@ def _insert_rows(model: type, records: list, batch_size: int, using: str = DEFAU
             execute = _driver_execute(conn, cursor)
             if len(records) == 1:
                 # one row (artifact.save()): its values, without an array per column to dump
-                sql = _statement(using, conn.vendor, model, bool(with_pk), returning, 1)
-                fetched = execute(sql, [column[0] for column in columns])
+                sql = _statement(using, conn.vendor, model, bool(with_pk), returning, 1, guard and guard[0])
+                fetched = execute(sql, [column[0] for column in columns] + (guard[1] if guard else []))
+                if guard is not None and not fetched:
+                    return  # the guard did not hold: nothing inserted
                 if returns_pk:
                     returned.extend(fetched)
             else:
@@ -270,12 +286,15 @@ def _insert_rows(model: type, records: list, batch_size: int, using: str = DEFAU
 
 
 @functools.lru_cache(maxsize=64)
-def _statement(using: str, vendor: str, model: type, with_pk: bool, returning: tuple | None, rows: int) -> str:
+def _statement(
+    using: str, vendor: str, model: type, with_pk: bool, returning: tuple | None, rows: int, guard: str | None = None
+) -> str:
     """The text of ``_insert_rows``'s INSERT of ``model``'s concrete fields (the primary key too
     if ``with_pk``), ``RETURNING`` the columns ``returning`` (the primary key's, and the uid's or
     None) if given: PostgreSQL's of one array per column (``rows`` 0), SQLite's of ``rows`` rows
     of values (PostgreSQL's too for one row, ``rows`` 1). Written once per shape (``vendor``: an alias may be connected to another instance
-    later), not once per save of one record."""
+    later), not once per save of one record. ``guard``: PostgreSQL's one row is inserted only
+    where this condition holds (``INSERT ... SELECT <values> WHERE <guard>``)."""
     conn = connections[using]
     pk = model._meta.pk
     fields = [f for f in model._meta.concrete_fields if f is not pk or with_pk]
@@ -290,7 +309,10 @@ def _statement(using: str, vendor: str, model: type, with_pk: bool, returning: t
         # the length, as in Django's bulk_create
         types = [f.db_type(conn).split("(")[0] for f in fields]
         if rows == 1:  # one row: its values, each cast as the arrays' elements are
-            return f"INSERT INTO {quote(table)} ({names}) VALUES ({', '.join(f'%s::{t}' for t in types)}){end}"
+            values = ", ".join(f"%s::{t}" for t in types)
+            if guard is not None:
+                return f"INSERT INTO {quote(table)} ({names}) SELECT {values} WHERE {guard}{end}"
+            return f"INSERT INTO {quote(table)} ({names}) VALUES ({values}){end}"
         aliases = ", ".join(f"c{i}" for i in range(len(fields)))
         arrays = ", ".join(f"%s::{t}[]" for t in types)
         return f"INSERT INTO {quote(table)} ({names}) SELECT * FROM UNNEST({arrays}) AS t({aliases}){end}"

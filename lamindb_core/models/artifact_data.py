@@ -38,6 +38,8 @@ class Plan:
     memory_rep: Any = None
     existing: Any = None
     description: str | None = None
+    found_nothing: bool = False
+    """Whether neither the content nor (without ``revises``) the key was found saved."""
 
 
 def is_anndata_path(data: Any) -> bool:
@@ -266,6 +268,7 @@ def _finish(
             _release(local)
             result.local = None
             return result
+        result.found_nothing = found is None and revises is None
         if revises is None and key is not None:
             revises = found
             if revises is not None:

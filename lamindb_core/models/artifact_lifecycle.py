@@ -15,7 +15,7 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.db.models import ProtectedError, Q, RestrictedError
 from django.db.models.deletion import Collector
 
-from .. import bucket_files, errors, file_copies, files, object_store, progress, recovery, storage_paths
+from .. import bucket_files, bulk, errors, file_copies, files, object_store, progress, recovery, storage_paths
 from ..logger import logger
 from ..query import blocked_delete_error
 from ..uids import base62_16_v0, increment_base62
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "check_location_unchanged", "content_or_key", "delete_for_good", "same_content_or_key", "set_trashed", "settle_latest",
-    "settle_latest_many", "store_and_insert", "unmark_latest",
+    "settle_latest_many", "store_and_insert", "store_if_new", "unmark_latest",
 ]
 
 # families or keys per query: an OR of this many conditions stays far below SQLite's limits
@@ -227,6 +227,60 @@ def _lookup_sql(
             f"FROM {quote(storage.db_table)} WHERE {quote(storage.get_field('type').column)} = %s"
         )
     return sql, [f.attname for f in fields], converters
+
+
+class _Taken(Exception):
+    # the guard of store_if_new's INSERT did not hold: the content or the key is saved now
+    pass
+
+
+def store_if_new(artifact: Artifact) -> bool | None:
+    """``save()`` of a new artifact on PostgreSQL whose construction found neither its content nor
+    (without ``revises``) its key saved: its data is stored and its row inserted by an INSERT
+    that inserts only if that still holds (the condition of :func:`content_or_key`), without
+    the query before it, a round trip to the server.
+
+    Returns True if saved, False if another process saved the same content meanwhile (the
+    artifact then is that one, as :func:`store_and_insert` says), None if this does not apply or
+    the condition no longer holds: then nothing of it is left (its copy removed) and ``save()``
+    goes the usual way, which finds the saved content or the version under the key.
+    """
+    conn = transaction.get_connection()
+    if (not artifact.__dict__.pop("_found_nothing", False) or conn.vendor != "postgresql" or conn.in_atomic_block
+            or artifact._revises is not None or artifact.__dict__.get("_transferred") or "_journal" in artifact.__dict__
+            or artifact.storage.is_cloud or not artifact._stores_managed_copy()):
+        return None
+    try:
+        artifact._check_required()
+    except errors.ValidationError:
+        return None  # raised the usual way, after the saved content is looked for
+    model = type(artifact)
+    by_key = artifact.key is not None
+    params = [artifact.hash, *((artifact.key, artifact.storage_id, True) if by_key else ())]
+    guard = (_guard_sql(model, model.objects.db, by_key), params)
+
+    def insert_row() -> None:
+        artifact._prepare_related_fields_for_save(operation_name="save")  # an unsaved run is refused
+        bulk._insert_rows(model, [artifact], 1, guard=guard)
+        if artifact._state.adding:
+            raise _Taken
+
+    try:
+        return store_and_insert(artifact, None, insert_row)
+    except (_Taken, bulk.Unguarded):
+        return None  # _insert removed the copy; the journal went with it
+
+
+@functools.lru_cache(maxsize=None)
+def _guard_sql(model: type[Artifact], alias: str, by_key: bool) -> str:
+    """The condition of :func:`store_if_new`'s INSERT: no artifact has the content (parameter:
+    hash) nor, ``by_key``, is the latest under the key in the storage (key, storage_id, True)."""
+    quote = connections[alias].ops.quote_name
+    column = {f.attname: quote(f.column) for f in model._meta.concrete_fields}
+    wanted = f"{column['hash']} = %s"
+    if by_key:
+        wanted += f" OR ({column['key']} = %s AND {column['storage_id']} = %s AND {column['is_latest']} = %s)"
+    return f"NOT EXISTS (SELECT 1 FROM {quote(model._meta.db_table)} WHERE {wanted})"
 
 
 def store_and_insert(artifact: Artifact, previous: Artifact | None, insert_row: Callable[[], None]) -> bool:
