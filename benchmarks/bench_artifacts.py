@@ -19,7 +19,9 @@ and then, on the last instance (exactly N annotated artifacts):
 - for a sample of new artifacts (200 by default): ``artifact.save()`` one by one and
   ``artifact.features.add_values({...})`` one by one, per artifact, extrapolated to N; and, beside
   the one-by-one save, its floor on this disk and database: per file, a raw copy, an fsync of the
-  file and of its folder, and one committed ``INSERT`` of a row into a scratch table.
+  file and of its folder, and one committed ``INSERT`` of a row into a scratch table; and the
+  same with the recovery journal's syscalls (a journal file created, locked, a line written and
+  fdatasynced before the copy, the file removed after the ``INSERT``): the floor of the design.
 
 The large tables (``--large-sizes``, 100,000 and 1,000,000 by default) are of artifact records
 without files: ``ln.save`` of ``ln.Artifact(key=..., suffix=".csv", size=..., hash=...)`` records
@@ -299,6 +301,8 @@ def run_case(backend: str, size: int, repeat: int, df_repeat: int, samples: int,
         result["save_one"] = {**summary(times), "mean": statistics.fmean(times)}
         floor = save_floor(paths[size : size + samples], Path(ln.settings.storage.root) / "bench-floor")
         result["save_floor"] = {**summary(floor), "mean": statistics.fmean(floor)}
+        floor = save_floor(paths[size : size + samples], Path(ln.settings.storage.root) / "bench-floor", journal=True)
+        result["save_floor_journal"] = {**summary(floor), "mean": statistics.fmean(floor)}
         times = []
         for i, artifact in enumerate(new, start=size):
             start = time.perf_counter()
@@ -569,6 +573,8 @@ ROWS = (
     ("construct_save", "construct + save, per artifact", "ms", "per"),
     ("save_one", "`artifact.save()` one by one, per artifact (sample)", "ms", None),
     ("save_floor", "its floor: copy + fsync of file and folder + one committed `INSERT`, per file", "ms", None),
+    ("save_floor_journal", "its floor with the recovery journal: + a journal file created, a line written and "
+     "fdatasynced, the file removed, per file", "ms", None),
     ("save_one", "`artifact.save()` one by one, N artifacts, *extrapolated*", "s", "extrapolated"),
     ("annotate_bulk", "**annotate N: `ln.Artifact.features.add_values({...})`**", "s", None),
     ("annotate_bulk", "annotate N in bulk, CPU time of the Python process", "s", "cpu"),

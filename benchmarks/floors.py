@@ -14,7 +14,8 @@ around them, in one transaction, commit included:
 
 ``bench_artifacts.py`` reads its saves of artifacts against the same kind of floor, with the
 files: ``save_floor`` (one by one: a copy, an fsync of the file and of its folder, one committed
-``INSERT``, per file) and ``save_many_floor`` (``ln.save`` of N: the copies fsynced in parallel,
+``INSERT``, per file; with ``journal=True`` also the recovery journal's create, fdatasync and
+removal, the floor of the design) and ``save_many_floor`` (``ln.save`` of N: the copies fsynced in parallel,
 as ``file_copies.store_many`` does, then one ``INSERT`` of the N artifact rows, committed).
 
 Example:
@@ -24,6 +25,7 @@ Example:
 from __future__ import annotations
 
 import base64
+import fcntl
 import hashlib
 import os
 import shutil
@@ -122,14 +124,22 @@ def insert_rows(backend: str, table: str, columns: list[str], types: list[str], 
         return time.perf_counter() - start
 
 
-def save_floor(sources: list[Path], folder: Path) -> list[float]:
+def save_floor(sources: list[Path], folder: Path, journal: bool = False) -> list[float]:
     """The floor of one ``artifact.save()`` on this disk and database, per file: read and hash it,
     write it to a new file in ``folder`` (on the storage's disk), fsync the file and the folder,
     and insert one row into a scratch table in its own transaction (``BEGIN``, ``INSERT``,
-    ``COMMIT``, as a save's). The table and the folder are removed afterwards."""
+    ``COMMIT``, as a save's). The table and the folder are removed afterwards.
+
+    ``journal``: the floor of the design, with the recovery journal's syscalls too (those of
+    ``recovery.open_journal``, ``Journal.add`` and ``Journal.close``, made here with ``os``
+    alone): before the copy, a new journal file created, locked, its header written, renamed, a
+    line written and fdatasynced; after the ``INSERT``, the journal removed and closed."""
     from django.db import connection, transaction
 
     folder.mkdir()
+    pending = folder / ".pending"
+    pending.mkdir()
+    header = b'{"host": "bench", "pid": 1, "started": 0.0, "session": {}}\n'
     key = "INTEGER PRIMARY KEY AUTOINCREMENT" if connection.vendor == "sqlite" else "SERIAL PRIMARY KEY"
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TABLE bench_floor (id {key}, name VARCHAR(64), hash VARCHAR(86), size BIGINT)")
@@ -138,6 +148,15 @@ def save_floor(sources: list[Path], folder: Path) -> list[float]:
         with connection.cursor() as cursor:
             for source in sources:
                 start = time.perf_counter()
+                if journal:
+                    new = os.path.join(pending, f"{source.name}.new")
+                    done = os.path.join(pending, f"{source.name}.jsonl")
+                    jfd = os.open(new, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+                    fcntl.flock(jfd, fcntl.LOCK_EX)
+                    os.write(jfd, header)
+                    os.rename(new, done)
+                    os.write(jfd, f'{{"add": ["{source.name}"]}}\n'.encode())
+                    os.fdatasync(jfd)
                 fd = os.open(source, os.O_RDONLY)
                 data = os.read(fd, 1 << 20)
                 os.close(fd)
@@ -152,6 +171,9 @@ def save_floor(sources: list[Path], folder: Path) -> list[float]:
                 with transaction.atomic():
                     cursor.execute("INSERT INTO bench_floor (name, hash, size) VALUES (%s, %s, %s)",
                                    [source.name, digest, len(data)])
+                if journal:
+                    os.unlink(done)
+                    os.close(jfd)
                 times.append(time.perf_counter() - start)
     finally:
         with connection.cursor() as cursor:

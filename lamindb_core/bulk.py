@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from itertools import chain
 from operator import attrgetter, itemgetter
@@ -191,7 +192,13 @@ def _has_expression(column: list) -> bool:
 _PLAIN_TYPES = frozenset({str, int, float, bool, type(None), bytes})
 
 
-def _insert_rows(model: type, records: list, batch_size: int, using: str = DEFAULT_DB_ALIAS) -> None:
+class Unguarded(Exception):
+    """``_insert_rows`` cannot insert these records under a guard; nothing was inserted."""
+
+
+def _insert_rows(
+    model: type, records: list, batch_size: int, using: str = DEFAULT_DB_ALIAS, guard: tuple[str, list] | None = None
+) -> None:
     """Insert new records of one registry as ``bulk_create`` does (one statement per batch,
     the new ids set on the records), without its per-value work for values that need none:
     at 10,000 labels Django's preparation of each value took most of ``ln.save``'s time.
@@ -199,6 +206,10 @@ def _insert_rows(model: type, records: list, batch_size: int, using: str = DEFAU
     PostgreSQL takes one array per column (``INSERT ... SELECT FROM UNNEST ... RETURNING``),
     SQLite rows of values (``VALUES (...), (...) RETURNING``); the ids that come back are
     matched to the records by their uid.
+
+    ``guard``: for one new record on PostgreSQL, an SQL condition and its parameters
+    (``NOT EXISTS (...)``): the row is inserted only if it holds, in the same statement; if it
+    does not, nothing is inserted and the record stays new (``_state.adding``).
     """
     conn = connections[using]
     meta = model._meta
@@ -210,42 +221,45 @@ def _insert_rows(model: type, records: list, batch_size: int, using: str = DEFAU
     fields = [f for f in meta.concrete_fields if f is not pk or with_pk]
     prepared = [_column_values(f, records, conn) for f in fields] if _plain(fields, conn) else None
     columns = None if prepared is None else [values for values, _ in prepared]
+    if guard is not None and (len(records) != 1 or with_pk or conn.vendor != "postgresql"):
+        raise Unguarded("a guard is for one new record on PostgreSQL")
     if (prepared is None or 0 < with_pk < len(records)
             or any(not plain and _has_expression(values) for values, plain in prepared)):
+        if guard is not None:
+            raise Unguarded("a guarded record must be one of plain values")
         # what only Django's bulk_create knows how to write: expressions, fields with their own
         # placeholders or types, some records with a primary key and some without
         model._base_manager.using(using).bulk_create(records, batch_size=batch_size)
         return
     returns_pk = not with_pk
-    quote = conn.ops.quote_name
-    names = ", ".join(quote(f.column) for f in fields)
-    table = quote(meta.db_table)
     key = _row_key(meta, records) if returns_pk else None
-    returning = ""
-    if returns_pk:
-        returning = f" RETURNING {quote(pk.column)}" + (f", {quote(key.column)}" if key is not None else "")
+    returning = (pk.column, key.column if key is not None else None) if returns_pk else None
     returned: list = []
     with conn.cursor() as cursor:
         if conn.vendor == "postgresql":
-            aliases = ", ".join(f"c{i}" for i in range(len(fields)))
-            # the array of the type without its length (varchar, not varchar(50)): the column's
-            # own type checks the length, as in Django's bulk_create
-            arrays = ", ".join(f"%s::{f.db_type(conn).split('(')[0]}[]" for f in fields)
-            sql = f"INSERT INTO {table} ({names}) SELECT * FROM UNNEST({arrays}) AS t({aliases}){returning}"
-            step = max(batch_size, 10_000)
             execute = _driver_execute(conn, cursor)
-            for start in range(0, len(records), step):
-                fetched = execute(sql, [column[start : start + step] for column in columns])
+            if len(records) == 1:
+                # one row (artifact.save()): its values, without an array per column to dump
+                sql = _statement(using, conn.vendor, model, bool(with_pk), returning, 1, guard and guard[0])
+                fetched = execute(sql, [column[0] for column in columns] + (guard[1] if guard else []))
+                if guard is not None and not fetched:
+                    return  # the guard did not hold: nothing inserted
                 if returns_pk:
                     returned.extend(fetched)
+            else:
+                sql = _statement(using, conn.vendor, model, bool(with_pk), returning, 0)
+                step = max(batch_size, 10_000)
+                for start in range(0, len(records), step):
+                    fetched = execute(sql, [column[start : start + step] for column in columns])
+                    if returns_pk:
+                        returned.extend(fetched)
         else:
             # SQLite's limit of host parameters per statement (32,766): a batch stays well under
             step = max(1, min(len(records), 30_000 // max(1, len(fields))))
             execute = _driver_execute(conn, cursor)
             for start in range(0, len(records), step):
                 chunk = [column[start : start + step] for column in columns]
-                rows = len(chunk[0])
-                sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([_qmarks(len(fields))] * rows)}{returning}"
+                sql = _statement(using, conn.vendor, model, bool(with_pk), returning, len(chunk[0]))
                 # the values row after row, interleaved in C
                 fetched = execute(sql, list(chain.from_iterable(zip(*chunk))))
                 if returns_pk:
@@ -269,6 +283,40 @@ def _insert_rows(model: type, records: list, batch_size: int, using: str = DEFAU
     for state in map(_model_state, records):
         state.adding = False
         state.db = using
+
+
+@functools.lru_cache(maxsize=64)
+def _statement(
+    using: str, vendor: str, model: type, with_pk: bool, returning: tuple | None, rows: int, guard: str | None = None
+) -> str:
+    """The text of ``_insert_rows``'s INSERT of ``model``'s concrete fields (the primary key too
+    if ``with_pk``), ``RETURNING`` the columns ``returning`` (the primary key's, and the uid's or
+    None) if given: PostgreSQL's of one array per column (``rows`` 0), SQLite's of ``rows`` rows
+    of values (PostgreSQL's too for one row, ``rows`` 1). Written once per shape (``vendor``: an alias may be connected to another instance
+    later), not once per save of one record. ``guard``: PostgreSQL's one row is inserted only
+    where this condition holds (``INSERT ... SELECT <values> WHERE <guard>``)."""
+    conn = connections[using]
+    pk = model._meta.pk
+    fields = [f for f in model._meta.concrete_fields if f is not pk or with_pk]
+    table = model._meta.db_table
+    quote = conn.ops.quote_name
+    names = ", ".join(quote(f.column) for f in fields)
+    end = ""
+    if returning is not None:
+        end = f" RETURNING {quote(returning[0])}" + (f", {quote(returning[1])}" if returning[1] is not None else "")
+    if vendor == "postgresql":
+        # the type without its length (varchar, not varchar(50)): the column's own type checks
+        # the length, as in Django's bulk_create
+        types = [f.db_type(conn).split("(")[0] for f in fields]
+        if rows == 1:  # one row: its values, each cast as the arrays' elements are
+            values = ", ".join(f"%s::{t}" for t in types)
+            if guard is not None:
+                return f"INSERT INTO {quote(table)} ({names}) SELECT {values} WHERE {guard}{end}"
+            return f"INSERT INTO {quote(table)} ({names}) VALUES ({values}){end}"
+        aliases = ", ".join(f"c{i}" for i in range(len(fields)))
+        arrays = ", ".join(f"%s::{t}[]" for t in types)
+        return f"INSERT INTO {quote(table)} ({names}) SELECT * FROM UNNEST({arrays}) AS t({aliases}){end}"
+    return f"INSERT INTO {quote(table)} ({names}) VALUES {', '.join([_qmarks(len(fields))] * rows)}{end}"
 
 
 def _row_key(meta: Any, records: list) -> models.Field | None:

@@ -49,15 +49,22 @@ def store_atomic(
         FileExistsError: ``dest`` exists.
         ln.errors.ContentChanged: the source's bytes are not the expected ones.
     """
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    if dest.exists():
+    _make_parent(dest)
+    if os.path.exists(dest):
         raise FileExistsError(f"{dest} exists")
-    tmp = stage(source, dest, expected, tag, on_bytes)
+    is_dir = os.path.isdir(source)
+    tmp = _stage(source, dest, expected, tag, on_bytes, is_dir)
     try:
-        publish(tmp, dest)
+        _publish_staged(tmp, dest, is_dir)
     except BaseException:
         remove_path(tmp)
         raise
+
+
+def _make_parent(dest: Path) -> None:
+    # dest's folder, made if missing (one stat where it exists, as for every save after the first)
+    if not os.path.isdir(dest.parent):
+        dest.parent.mkdir(parents=True, exist_ok=True)
 
 
 def stage(
@@ -75,8 +82,16 @@ def stage(
     Raises:
         ln.errors.ContentChanged: the source's bytes are not the expected ones.
     """
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    if source.is_dir():
+    _make_parent(dest)
+    return _stage(source, dest, expected, tag, on_bytes, os.path.isdir(source))
+
+
+def _stage(
+    source: Path, dest: Path, expected: tuple[int, str] | None, tag: str | None, on_bytes: OnBytes | None,
+    is_dir: bool,
+) -> Path:
+    # stage() once dest's folder exists and source is known to be a folder or not
+    if is_dir:
         return _copy_folder_to_temp(source, dest, expected, tag, on_bytes)
     tmp, fd = _copy_to_temp(source, dest, expected, tag, on_bytes)
     try:
@@ -97,7 +112,12 @@ def publish(tmp: Path, dest: Path) -> None:
         FileExistsError: ``dest`` exists (it is never replaced); the copy keeps
             its temporary name.
     """
-    if tmp.is_dir():
+    _publish_staged(tmp, dest, os.path.isdir(tmp))
+
+
+def _publish_staged(tmp: Path, dest: Path, is_dir: bool) -> None:
+    # publish() of a copy known to be a folder or a file
+    if is_dir:
         if dest.exists():
             raise FileExistsError(f"{dest} exists")
         # renaming onto a folder that appeared meanwhile fails unless it is empty

@@ -113,11 +113,12 @@ class Journal:
         """The names it lists so far."""
         self._fd: int | None = fd
         self._listed: set[str] = set()
+        self._path = os.path.join(folder, PENDING, f"{journal_id}{_SUFFIX}")
 
     @property
     def path(self) -> Path:
         """The journal file."""
-        return self.folder / PENDING / f"{self.id}{_SUFFIX}"
+        return Path(self._path)
 
     @property
     def closed(self) -> bool:
@@ -150,7 +151,9 @@ class Journal:
             return
         # removed while locked: a recovery that opened it before sees it gone once it has the lock
         try:
-            self.path.unlink(missing_ok=True)
+            os.unlink(self._path)
+        except FileNotFoundError:
+            pass
         finally:
             os.close(self._fd)
             self._fd = None
@@ -176,23 +179,30 @@ def open_journal(folder: Path, session: dict[str, Any] | None = None) -> Journal
             the files (``{"postgresql_pid": 1234}``); :func:`recover` leaves the
             journal alone while ``session_alive`` says it exists.
     """
-    pending = folder / PENDING
-    if not pending.is_dir():
-        pending.mkdir(parents=True, exist_ok=True)
-        file_copies.fsync_dir(folder)
+    pending = os.path.join(folder, PENDING)
     journal_id = secrets.token_hex(8)
     # written and locked under a name recover() ignores, then renamed: a recovery
     # never finds it unlocked (rename keeps the file, and so the lock)
-    new = pending / f"{journal_id}{_NEW}"
-    fd = os.open(new, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o644)
+    new = os.path.join(pending, f"{journal_id}{_NEW}")
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(new, flags, 0o644)
+    except FileNotFoundError:
+        # the first save into this storage: its folder of journals is made (and its name synced)
+        Path(pending).mkdir(parents=True, exist_ok=True)
+        file_copies.fsync_dir(folder)
+        fd = os.open(new, flags, 0o644)
     try:
         if fcntl is not None:
             fcntl.flock(fd, fcntl.LOCK_EX)
         header = {"host": _host(), "pid": os.getpid(), "started": time.time(), "session": session or {}}
         os.write(fd, (json.dumps(header) + "\n").encode())
-        os.rename(new, pending / f"{journal_id}{_SUFFIX}")
+        os.rename(new, os.path.join(pending, f"{journal_id}{_SUFFIX}"))
     except BaseException:
-        new.unlink(missing_ok=True)
+        try:
+            os.unlink(new)
+        except FileNotFoundError:
+            pass
         os.close(fd)
         raise
     return Journal(folder, fd, journal_id)
@@ -414,7 +424,7 @@ def recover(
         # is either still listed as live or has its records by now
         candidates = sorted({n for _, _, _, names in dead for n in names} - live_names)
         recorded = has_records(candidates) if candidates else set()
-        for fd, path, _, names in dead:
+        for fd, path, header, names in dead:
             journal_id = path.name.split(".")[0]
             report.journals.append(journal_id)
             if isinstance(header.get("pid"), int):

@@ -226,6 +226,8 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         self._local_data = local
         self._revises = plan.revises
         self._memory_rep = plan.memory_rep
+        if plan.found_nothing:  # save() may then insert without asking again first
+            self.__dict__["_found_nothing"] = True
 
     @classmethod
     def from_db(cls, db, field_names, values):
@@ -511,20 +513,23 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
             return self
         # the hash below finds same content: it must still be the data's
         self._local_data.check_unchanged()
-        cls = type(self)
-        existing, found = artifact_lifecycle.same_content_or_key(self)
-        if existing is not None:
-            self._return_existing(existing)
-            return self
-        super()._check_required()
-        previous = self._revises
-        if previous is None and self.key is not None:
-            previous = found
-        if previous is not None:
-            self.uid = self._next_version_uid(previous.stem_uid)
-        # the insert itself, without BasicRecord.save's reuse of a record with the
-        # same unique value: here a conflict must remove the copy
-        inserted = artifact_lifecycle.store_and_insert(self, previous, lambda: self._insert_row(*args, **kwargs))
+        previous = None
+        # PostgreSQL: content and key not found at construction: the INSERT checks them itself
+        inserted = None if args or kwargs else artifact_lifecycle.store_if_new(self)
+        if inserted is None:
+            existing, found = artifact_lifecycle.same_content_or_key(self)
+            if existing is not None:
+                self._return_existing(existing)
+                return self
+            super()._check_required()
+            previous = self._revises
+            if previous is None and self.key is not None:
+                previous = found
+            if previous is not None:
+                self.uid = self._next_version_uid(previous.stem_uid)
+            # the insert itself, without BasicRecord.save's reuse of a record with the
+            # same unique value: here a conflict must remove the copy
+            inserted = artifact_lifecycle.store_and_insert(self, previous, lambda: self._insert_row(*args, **kwargs))
         if not inserted:
             return self
         self._saved_key_suffix = (self.key, self.suffix)

@@ -7,6 +7,7 @@ the arguments, the storage location and key of the data, versions, and ``Artifac
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,8 @@ class Plan:
     memory_rep: Any = None
     existing: Any = None
     description: str | None = None
+    found_nothing: bool = False
+    """Whether neither the content nor (without ``revises``) the key was found saved."""
 
 
 def is_anndata_path(data: Any) -> bool:
@@ -188,46 +191,73 @@ def plan(model: type[Artifact], args: tuple, kwargs: dict[str, Any]) -> Plan:
         # that could hold the path
         real_root = None if storage_root is None else os.path.realpath(storage_root)
         checked = files.check_source(Path(data).expanduser().absolute(), storage_root, real_root)
-        in_place = Storage._holding(checked.real, first=storage, first_real=real_root)
-    if in_place is not None:
-        inferred = storage_paths.relative_key(checked.real, in_place.root)
-        if key is not None and key != inferred:
-            raise errors.InvalidArgument(
-                f"The path '{data}' is already in registered storage '{in_place.root}' with key '{inferred}'\n"
-                f"You passed conflicting key '{key}': please move the file before registering it."
-            )
-        key = inferred
-        storage = in_place
-        key_is_virtual = False
+        # the instance's storage is asked here; the other storages that could hold the path are
+        # read in the query of the same content, which is sent anyway (one round trip, not two)
+        in_place = Storage._holding(checked.real, first=storage, first_real=real_root, others=False)
+        others = checked.real if in_place is None else None
     else:
-        key_is_virtual = key is None or process_settings.settings.creation._artifact_use_virtual_keys
-    suffix = None if is_path else _in_memory_suffix(data, passed_key, format) if (
-        files.is_anndata(data) or files.is_dataframe(data)) else None
-    if in_place is not None and storage_root != Path(in_place.root):
-        # the data's storage is another: it is checked against that one's root
-        storage_root, checked = Path(in_place.root), None
-    local = files.describe_data(
-        data, storage_root=storage_root, suffix=suffix, checked=checked,
-        # (the cache folder is made on first use: a path needs none)
-        temp_folder=None if is_path else process_settings.settings.cache_dir,
-    )
-    result = Plan(local=local, revises=revises, description=description)
-    if not is_path:
-        result.memory_rep = data
-    return _finish(model, result, kwargs, key, storage, key_is_virtual, version, revises, description, is_path)
+        others = None
+
+    def with_storage(in_place: Storage | None, checked: files.CheckedSource | None, others: str | None) -> Plan:
+        # the plan, once it is known whether a storage holds the path (in_place), or with the
+        # roots of the others still to be read (others: the real path)
+        plan_key, plan_storage, storage_root = key, storage, None if storage.is_cloud else Path(storage.root)
+        if in_place is not None:
+            inferred = storage_paths.relative_key(checked.real, in_place.root)
+            if key is not None and key != inferred:
+                raise errors.InvalidArgument(
+                    f"The path '{data}' is already in registered storage '{in_place.root}' with key '{inferred}'\n"
+                    f"You passed conflicting key '{key}': please move the file before registering it."
+                )
+            plan_key = inferred
+            plan_storage = in_place
+            key_is_virtual = False
+        else:
+            key_is_virtual = key is None or process_settings.settings.creation._artifact_use_virtual_keys
+        suffix = None if is_path else _in_memory_suffix(data, passed_key, format) if (
+            files.is_anndata(data) or files.is_dataframe(data)) else None
+        if in_place is not None and storage_root != Path(in_place.root):
+            # the data's storage is another: it is checked against that one's root
+            storage_root, checked = Path(in_place.root), None
+        local = files.describe_data(
+            data, storage_root=storage_root, suffix=suffix, checked=checked,
+            # (the cache folder is made on first use: a path needs none)
+            temp_folder=None if is_path else process_settings.settings.cache_dir,
+        )
+        result = Plan(local=local, revises=revises, description=description)
+        if not is_path:
+            result.memory_rep = data
+        # a storage found to hold the path (rare: data registered where it lies in another
+        # storage than the instance's) makes the plan again, with it
+        again = None if others is None else (lambda holder: with_storage(holder, checked_first, None))
+        return _finish(model, result, kwargs, plan_key, plan_storage, key_is_virtual, version, revises, description,
+                       is_path, others, again)
+
+    checked_first = checked
+    return with_storage(in_place, checked, others)
 
 
 def _finish(
     model: type[Artifact], result: Plan, kwargs: dict[str, Any], key: str | None, storage: Storage,
     key_is_virtual: bool, version: str | None, revises: Any, description: str | None, is_path: bool,
+    others: str | None = None, again: Callable[[Storage], Plan] | None = None,
 ) -> Plan:
-    # the same content saved already, the version under the key, and the fields
+    # the same content saved already, the version under the key, and the fields; others: a real
+    # path that another local storage than ``storage`` may hold (then ``again(that storage)``)
     local = result.local
     try:
-        # the same content, else (without revises) the latest version under the key: one query
+        # the same content, else (without revises) the latest version under the key: one query,
+        # with the roots of the local storages if others is given
         found = artifact_lifecycle.content_or_key(
-            model, local.fields["hash"], key if revises is None else None, storage.pk, trash_last=False
+            model, local.fields["hash"], key if revises is None else None, storage.pk, trash_last=False,
+            local_roots=others is not None,
         )
+        if others is not None:
+            found, roots = found
+            holder = Storage._holding_among(roots, others, storage.pk)
+            if holder is not None:
+                _release(local)
+                return again(holder)
         existing = found if found is not None and found.hash == local.fields["hash"] else None
         if existing is not None:
             result.existing = existing
@@ -238,6 +268,7 @@ def _finish(
             _release(local)
             result.local = None
             return result
+        result.found_nothing = found is None and revises is None
         if revises is None and key is not None:
             revises = found
             if revises is not None:

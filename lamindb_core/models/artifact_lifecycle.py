@@ -9,13 +9,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.db.models import ProtectedError, Q, RestrictedError
 from django.db.models.deletion import Collector
 
-from .. import bucket_files, errors, file_copies, files, object_store, progress, recovery, storage_paths
+from .. import bucket_files, bulk, errors, file_copies, files, object_store, progress, recovery, storage_paths
 from ..logger import logger
 from ..query import blocked_delete_error
 from ..uids import base62_16_v0, increment_base62
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "check_location_unchanged", "content_or_key", "delete_for_good", "same_content_or_key", "set_trashed", "settle_latest",
-    "settle_latest_many", "store_and_insert", "unmark_latest",
+    "settle_latest_many", "store_and_insert", "store_if_new", "unmark_latest",
 ]
 
 # families or keys per query: an OR of this many conditions stays far below SQLite's limits
@@ -148,21 +148,36 @@ def same_content_or_key(artifact: Artifact) -> tuple[Artifact | None, Artifact |
 
 
 def content_or_key(
-    model: type[Artifact], hash: str, key: str | None, storage_id: int | None, trash_last: bool = True
-) -> Artifact | None:
+    model: type[Artifact], hash: str, key: str | None, storage_id: int | None, trash_last: bool = True,
+    local_roots: bool = False,
+) -> Artifact | None | tuple[Artifact | None, list[tuple[int, str]]]:
     """The saved artifact with content ``hash`` (in the trash too), else, if ``key`` is given,
     the newest latest version under ``key`` in storage ``storage_id``: one raw query, with
     records in the trash last if ``trash_last``. ``ln.Artifact(...)`` and ``save()`` both ask
-    it; compiling the ORM's queries for it took a third of each."""
+    it; compiling the ORM's queries for it took a third of each.
+
+    ``local_roots``: also ``(id, root)`` of every local storage (``Storage._local_roots``), in
+    the same query, returned as ``(artifact, roots)``: ``ln.Artifact(path)`` needs both, and
+    a round trip to PostgreSQL each cost as much as the rest of it."""
     alias = model.objects.db
     conn = connections[alias]
-    sql, names, converters = _lookup_sql(model, alias, conn.vendor, key is not None, trash_last)
-    params = [hash, *((key, storage_id, True) if key is not None else ()), hash]
+    sql, names, converters = _lookup_sql(model, alias, conn.vendor, key is not None, trash_last, local_roots)
+    params = [hash, *((key, storage_id, True) if key is not None else ()), hash, *(("local",) if local_roots else ())]
     with conn.cursor() as cursor:
         cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
+        rows = cursor.fetchall() if local_roots else [cursor.fetchone()]
+    if local_roots:
+        # the first column tells the artifact's row (0) from the storages' (1)
+        roots = [(row[-2], row[-1]) for row in rows if row[0] == 1]
+        found = [row[1:-2] for row in rows if row[0] == 0]
+        return (_from_row(model, alias, conn, names, converters, found[0]) if found else None), roots
+    if rows[0] is None:
         return None
+    return _from_row(model, alias, conn, names, converters, rows[0])
+
+
+def _from_row(model: type[Artifact], alias: str, conn: Any, names: list[str], converters: list, row: tuple) -> Artifact:
+    # the record of a row of content_or_key's query
     values = list(row)
     for i, column, functions in converters:  # as Django's compiler does (dates, JSON, booleans)
         for convert in functions:
@@ -171,10 +186,13 @@ def content_or_key(
 
 
 @functools.lru_cache(maxsize=None)
-def _lookup_sql(model: type[Artifact], alias: str, vendor: str, by_key: bool, trash_last: bool) -> tuple[str, list[str], list]:
+def _lookup_sql(
+    model: type[Artifact], alias: str, vendor: str, by_key: bool, trash_last: bool, local_roots: bool = False
+) -> tuple[str, list[str], list]:
     """The statement of ``content_or_key``, the fields it selects and their converters from
     database values, written once per registry and database (``vendor``: an alias may be
-    connected to another instance later). Parameters: hash, [key, storage_id, True,] hash.
+    connected to another instance later). Parameters: hash, [key, storage_id, True,] hash,
+    ['local' if local_roots].
 
     The same content first (the hash is unique), then records not in the trash if
     ``trash_last``, then the newest."""
@@ -198,7 +216,71 @@ def _lookup_sql(model: type[Artifact], alias: str, vendor: str, by_key: bool, tr
         functions = conn.ops.get_db_converters(col) + f.get_db_converters(conn)
         if functions:
             converters.append((i, col, functions))
+    if local_roots:
+        # one row of the artifact (if any) and one per local storage, told apart by the first
+        # column (a subquery: SQLite takes no LIMIT in the first part of a UNION)
+        storage = model._meta.get_field("storage").related_model._meta
+        nulls = ", ".join(["NULL"] * len(fields))
+        sql = (
+            f"SELECT 0, found.*, NULL, NULL FROM ({sql}) AS found UNION ALL "
+            f"SELECT 1, {nulls}, {quote(storage.pk.column)}, {quote(storage.get_field('root').column)} "
+            f"FROM {quote(storage.db_table)} WHERE {quote(storage.get_field('type').column)} = %s"
+        )
     return sql, [f.attname for f in fields], converters
+
+
+class _Taken(Exception):
+    # the guard of store_if_new's INSERT did not hold: the content or the key is saved now
+    pass
+
+
+def store_if_new(artifact: Artifact) -> bool | None:
+    """``save()`` of a new artifact on PostgreSQL whose construction found neither its content nor
+    (without ``revises``) its key saved: its data is stored and its row inserted by an INSERT
+    that inserts only if that still holds (the condition of :func:`content_or_key`), without
+    the query before it, a round trip to the server.
+
+    Returns True if saved, False if another process saved the same content meanwhile (the
+    artifact then is that one, as :func:`store_and_insert` says), None if this does not apply or
+    the condition no longer holds: then nothing of it is left (its copy removed) and ``save()``
+    goes the usual way, which finds the saved content or the version under the key.
+    """
+    conn = transaction.get_connection()
+    if (not artifact.__dict__.pop("_found_nothing", False) or conn.vendor != "postgresql" or conn.in_atomic_block
+            or artifact._revises is not None or artifact.__dict__.get("_transferred") or "_journal" in artifact.__dict__
+            or artifact.storage.is_cloud or not artifact._stores_managed_copy()):
+        return None
+    try:
+        artifact._check_required()
+    except errors.ValidationError:
+        return None  # raised the usual way, after the saved content is looked for
+    model = type(artifact)
+    by_key = artifact.key is not None
+    params = [artifact.hash, *((artifact.key, artifact.storage_id, True) if by_key else ())]
+    guard = (_guard_sql(model, model.objects.db, by_key), params)
+
+    def insert_row() -> None:
+        artifact._prepare_related_fields_for_save(operation_name="save")  # an unsaved run is refused
+        bulk._insert_rows(model, [artifact], 1, guard=guard)
+        if artifact._state.adding:
+            raise _Taken
+
+    try:
+        return store_and_insert(artifact, None, insert_row)
+    except (_Taken, bulk.Unguarded):
+        return None  # _insert removed the copy; the journal went with it
+
+
+@functools.lru_cache(maxsize=None)
+def _guard_sql(model: type[Artifact], alias: str, by_key: bool) -> str:
+    """The condition of :func:`store_if_new`'s INSERT: no artifact has the content (parameter:
+    hash) nor, ``by_key``, is the latest under the key in the storage (key, storage_id, True)."""
+    quote = connections[alias].ops.quote_name
+    column = {f.attname: quote(f.column) for f in model._meta.concrete_fields}
+    wanted = f"{column['hash']} = %s"
+    if by_key:
+        wanted += f" OR ({column['key']} = %s AND {column['storage_id']} = %s AND {column['is_latest']} = %s)"
+    return f"NOT EXISTS (SELECT 1 FROM {quote(model._meta.db_table)} WHERE {wanted})"
 
 
 def store_and_insert(artifact: Artifact, previous: Artifact | None, insert_row: Callable[[], None]) -> bool:

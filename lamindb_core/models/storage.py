@@ -67,17 +67,28 @@ class Storage(Record, TracksRun, TracksUpdates):
         return cls._holding(os.fspath(storage_paths.real(path)), first)
 
     @classmethod
-    def _holding(cls, real: str, first: Storage | None = None, first_real: str | None = None) -> Storage | None:
+    def _holding(
+        cls, real: str, first: Storage | None = None, first_real: str | None = None, others: bool = True
+    ) -> Storage | None:
         """:meth:`containing` of a path resolved already (``real``); ``first_real``: the root of
-        ``first`` resolved already. ``ln.Artifact(path)`` has resolved both for its own checks."""
+        ``first`` resolved already. ``ln.Artifact(path)`` has resolved both for its own checks.
+        ``others=False``: ``first`` only; the caller asks for the other roots itself (in the
+        query it sends anyway) and passes them to :meth:`_holding_among`."""
         if first is not None and first.type == "local":
             if storage_paths.inside(real, first_real or os.fspath(storage_paths.real(first.root))):
                 return first
-        # the roots only (the full records of every storage took half of ln.Artifact(path)'s time);
-        # the one that holds the path is then read whole, as any other record
-        skip = first.pk if first is not None else None
+        if not others:
+            return None
+        # the roots only (the full records of every storage took half of ln.Artifact(path)'s time)
+        return cls._holding_among(cls._local_roots(), real, first.pk if first is not None else None)
+
+    @classmethod
+    def _holding_among(cls, roots: list[tuple[int, str]], real: str, skip: int | None = None) -> Storage | None:
+        """The innermost of the local storages ``roots`` (``(id, root)``, as :meth:`_local_roots`
+        reads them) whose root, resolved, holds ``real``, but ``skip``; read whole, as any other
+        record."""
         found = [
-            (len(root), pk) for pk, root in cls._local_roots()
+            (len(root), pk) for pk, root in roots
             if pk != skip and storage_paths.inside(real, os.fspath(storage_paths.real(root)))
         ]
         if not found:

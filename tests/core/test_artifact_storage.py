@@ -13,8 +13,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 
 pytestmark = pytest.mark.usefixtures("storage_files")
 
@@ -87,6 +88,32 @@ def test_artifact_in_registered_storage_refuses_another_key(instance, registered
         f"The path '{path}' is already in registered storage '{registered.resolve().as_posix()}' with key "
         "'sub/a.txt'\nYou passed conflicting key 'other.txt': please move the file before registering it."
     )
+
+
+def test_artifact_of_a_path_reads_the_storages_with_its_content_query(instance, tmp_path):
+    # ln.Artifact(path) asks the database once: the roots of the storages that could hold the
+    # path come with the query of the same content and key
+    ln = instance
+    path = write(tmp_path / "one.csv", "a,b\n1,2\n")
+    with CaptureQueriesContext(connection) as queries:
+        artifact = ln.Artifact(path, key="one.csv")
+    assert len(queries) == 1
+    assert (artifact._key_is_virtual, artifact.key) == (True, "one.csv")
+
+
+def test_artifact_in_storage_registered_elsewhere_is_found(instance, tmp_path):
+    # a storage registered after this process made artifacts (here by a statement this process's
+    # models do not see, as another process would) holds the next path: registered in place
+    ln = instance
+    ln.Artifact(write(tmp_path / "before.csv", "x\n1\n"))
+    root = tmp_path / "late_storage"
+    write(root / "sub" / "c.txt", "late")
+    ln.Storage.objects.bulk_create([ln.Storage(root=root.resolve().as_posix(), type="local")])
+    artifact = ln.Artifact(root / "sub" / "c.txt")
+    assert (artifact.storage.root, artifact.key, artifact._key_is_virtual) == (
+        root.resolve().as_posix(), "sub/c.txt", False)
+    with pytest.raises(ln.errors.InvalidArgument, match="already in registered storage"):
+        ln.Artifact(root / "sub" / "c.txt", key="other.txt")
 
 
 def test_artifact_in_place_by_resolved_path_not_by_name(instance, registered, tmp_path):

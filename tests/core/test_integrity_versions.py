@@ -446,3 +446,52 @@ def test_versions_bulk_save_continues_a_family_whose_versions_are_all_in_the_tra
     ln.save(batch)
     assert batch[1].stem_uid == v1.stem_uid and batch[1].uid.endswith("0001")
     assert latest_uids(ln, "t/a.txt") == [batch[1].uid]
+
+
+@pytest.mark.no_rollback
+def test_artifact_saved_alone_asks_postgresql_once(instance, tmp_path):
+    # outside a transaction, a new artifact whose construction found neither its content nor
+    # its key saved is inserted by one statement that checks both itself (PostgreSQL)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ln = instance
+    artifact = ln.Artifact(write(tmp_path / "alone.txt", b"saved alone"), key="alone/a.txt")
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            artifact.save()
+        # the query of the same content or key (ORDER BY CASE WHEN ...) is not sent first; other
+        # queries may be (the recovery of journals that earlier tests left in the storage)
+        lookups = [q["sql"] for q in queries if "CASE WHEN" in q["sql"] and "INSERT" not in q["sql"]]
+        assert len(lookups) == (0 if connection.vendor == "postgresql" else 1)
+        assert queries[-1]["sql"].startswith('INSERT INTO "core_artifact"')
+        assert ln.Artifact.get(key="alone/a.txt") == artifact and artifact.is_latest
+        assert artifact.path.read_bytes() == b"saved alone"
+    finally:
+        ln.Artifact.objects.filter(key__startswith="alone/").delete(permanent=True)
+
+
+@pytest.mark.no_rollback
+def test_artifact_constructed_before_its_key_or_content_was_saved(instance, tmp_path, capsys):
+    # what the construction found is only a hint: the content or the key saved since (here by
+    # artifacts constructed at the same time) is found at save(), as without it
+    ln = instance
+    first = ln.Artifact(write(tmp_path / "1.txt", b"hinted 1"), key="hint/a.txt")
+    second = ln.Artifact(write(tmp_path / "2.txt", b"hinted 2"), key="hint/a.txt")
+    same = ln.Artifact(write(tmp_path / "3.txt", b"hinted 1"), key="hint/same.txt")
+    try:
+        first.save()
+        second.save()
+        assert second.uid == first.uid[:16] + "0001" and second.is_latest
+        assert f"created version 0001 of artifact '{first.uid[:16]}'" in capsys.readouterr().out
+        first.refresh_from_db()
+        assert first.is_latest is False
+        same.save()
+        assert f"returning existing artifact with same hash: {first!r}" in capsys.readouterr().out
+        assert same.id == first.id
+        assert sorted(p.name for p in first.path.parent.iterdir() if p.name[:16] == first.uid[:16]) == [
+            f"{first.uid}.txt", f"{second.uid}.txt"]
+        assert second.path.read_bytes() == b"hinted 2"
+        assert ln.Artifact.objects.filter(key__startswith="hint/").count() == 2
+    finally:
+        ln.Artifact.objects.filter(key__startswith="hint/").delete(permanent=True)

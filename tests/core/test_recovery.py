@@ -457,6 +457,19 @@ def test_recovery_ignores_a_torn_line_and_journals_of_other_machines(tmp_path):
     assert [p.name for p in (folder / ".pending").iterdir()] == ["fedcba9876543210.jsonl"]
 
 
+def test_recovery_reports_the_process_of_each_journal(tmp_path):
+    # each recovered journal with the process that wrote it (a save warns only about others')
+    from lamindb_core import recovery
+
+    folder = tmp_path / ".lamindb"
+    (folder / ".pending").mkdir(parents=True)
+    for journal_id, pid in (("0123456789abcdef", 11), ("fedcba9876543210", 22)):
+        header = {"host": recovery._host(), "pid": pid, "session": {}}
+        (folder / ".pending" / f"{journal_id}.jsonl").write_text(json.dumps(header) + "\n")
+    report = recovery.recover(folder, has_records=lambda names: set())
+    assert report.processes == {"0123456789abcdef": 11, "fedcba9876543210": 22}
+
+
 def test_recovery_of_a_rolled_back_transaction_at_the_next_save(instance, tmp_path, capsys):
     from django.db import transaction
 
