@@ -277,6 +277,26 @@ def analyzed(model) -> bool:
     return bool(row and row[0])
 
 
+def settle_autovacuum(limit: float = 120.0) -> float:
+    """Wait until no autovacuum worker runs in the current PostgreSQL database (at most ``limit``
+    seconds); the seconds waited. After a big insert, autovacuum analyzes and vacuums the new rows
+    on the second core while the queries would be measured (``ln.view()`` at 100,000 labels took
+    twice its time beside it); a database some minutes after its insert has none."""
+    from django.db import connection
+
+    start = time.perf_counter()
+    while time.perf_counter() - start < limit:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' "
+                "AND datname = current_database()"
+            )
+            if cursor.fetchone()[0] == 0:
+                break
+        time.sleep(0.2)
+    return time.perf_counter() - start
+
+
 # ---------------------------------------------------------------------------
 # shared by the benchmark scripts: options, one process per case, the report
 # ---------------------------------------------------------------------------

@@ -44,6 +44,7 @@ from bench_common import (
     add_backends,
     add_run_options,
     analyzed,
+    settle_autovacuum,
     check,
     cli_options,
     fmt,
@@ -207,6 +208,9 @@ def run_case(backend: str, size: int, repeat: int, samples: int, pg_url: str, pr
         check(ln.ULabel.filter().count() == size, "the instance should hold exactly the saved labels")
 
         # queries, on the last instance: N labels and nothing else
+        if backend == "postgres":
+            # the queries on a database whose autovacuum is done with the new rows (see settle_autovacuum)
+            result["settled"] = settle_autovacuum()
         stats_before = analyzed(ln.ULabel) if backend == "postgres" else None
         start = time.perf_counter()
         first = ln.ULabel.filter(name__startswith=FILTER_PREFIX).df()
@@ -352,6 +356,8 @@ def render(results: list[dict], imports: dict | None, machine: dict, command: st
         if any("analyzed" in r for r in results):
             lines.append("| PostgreSQL table statistics (autovacuum's ANALYZE) | | "
                          + " | ".join(r.get("analyzed", "") for r in results) + " |")
+            lines.append("| PostgreSQL: waited for autovacuum to finish before the queries [s] | | "
+                         + " | ".join(fmt(r["settled"], "s") if "settled" in r else "" for r in results) + " |")
         lines.append("")
         lines.append(
             f"Names look like `{label_names(1)[0]}`: study, assay, tissue, treatment and a "
