@@ -467,12 +467,7 @@ def _values_of(
             column[artifact_id] = ValueSet((value,))
         else:
             found.add(value)
-    registries = set()
-    for dtype in cat_dtypes:
-        try:
-            registries.update(t.model for t in parse_dtype(dtype))
-        except (ValueError, LookupError):  # a registry that is not installed any more
-            continue
+    registries = cat_registries(cat_dtypes)
     parts = []
     for registry, (_, through, artifact_fk, label_fk) in label_links(artifact_model, using).items():
         if registry not in registries:
@@ -495,6 +490,18 @@ def _values_of(
 
 
 _MISSING = object()
+
+
+def cat_registries(cat_dtypes: set[str]) -> set[type]:
+    """The registries that the categorical dtypes ``cat_dtypes`` name (``cat[ULabel|bio.CellType]``),
+    leaving out those that are not installed any more."""
+    registries = set()
+    for dtype in cat_dtypes:
+        try:
+            registries.update(t.model for t in parse_dtype(dtype))
+        except (ValueError, LookupError):  # a registry that is not installed any more
+            continue
+    return registries
 
 
 class JSONText(str):

@@ -25,10 +25,9 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections
 
 from .. import errors
-from ..dtypes import parse_dtype
 from ..introspect import name_field
 from ..valueset import ValueSet
-from .annotations import decode_value
+from .annotations import cat_registries, decode_value
 from .feature import Feature
 from .links import label_links, value_links
 
@@ -154,12 +153,7 @@ def _label_links(artifact_model: type, subquery: tuple, cat_dtypes: set[str], wa
     ``wanted``, if given): ``[(feature ids, artifact ids, label names)]``, an entry per registry."""
     import numpy as np
 
-    registries = set()
-    for dtype in cat_dtypes:
-        try:
-            registries.update(t.model for t in parse_dtype(dtype))
-        except (ValueError, LookupError):  # a registry that is not installed any more
-            continue
+    registries = cat_registries(cat_dtypes)
     result = []
     for registry, (_, through, artifact_fk, label_fk) in label_links(artifact_model, using).items():
         if registry not in registries:
