@@ -161,6 +161,8 @@ class _State:
         # whether the current instance is being created: only then may its
         # database be created (see check_openable)
         self.may_create = False
+        # the SQLite file this process made from a schema template, before connecting to it
+        self.copied_template: Path | None = None
         # why this process has no instance after a failed init or connect (deactivate)
         self.blocked: str | None = None
         # the modules whose Django apps are loaded, and the instance Django was set up for
@@ -552,6 +554,8 @@ def ensure_connected() -> None:
     ensure_django()
     from django.db import OperationalError, connection
 
+    if _state.may_create and not _state.schema_ready and connection.connection is None:
+        _copy_template(connection, _state.instance)
     try:
         connection.ensure_connection()
     except OperationalError as exc:
@@ -579,7 +583,8 @@ def _ensure_schema(connection) -> None:
 
             instance = _state.instance
             with ownership.schema_lock(connection, Path(str(instance.sqlite_path) + ".lock") if instance.is_embedded else None):
-                # a new embedded instance starts from a copy of a migrated schema, if one is kept
+                # a new database starts from the template of its schema, if one is kept (an
+                # embedded one is a copy of it, made before connecting: _copy_template)
                 fresh = _state.may_create and not _table_names(connection)
                 before = _claim_database(connection, instance)
                 try:
@@ -590,8 +595,7 @@ def _ensure_schema(connection) -> None:
                     targets = [key for key in executor.loader.graph.leaf_nodes() if key[0] in apps]
                     plan = executor.migration_plan(targets)
                     if plan and fresh and _from_template(connection, instance, apps, plan):
-                        executor = MigrationExecutor(connection)
-                        plan = executor.migration_plan(targets)
+                        plan = []  # the template applied exactly the plan's migrations
                     elif plan and fresh:
                         with schema_template.recording(connection) as statements:
                             executor.migrate(targets, plan=plan)
@@ -611,12 +615,27 @@ def _ensure_schema(connection) -> None:
 
 
 def _from_template(connection, instance: InstanceSettings, apps: tuple[str, ...], plan: list) -> bool:
-    if not schema_template.restore(connection, apps, {(m.app_label, m.name) for m, _ in plan}):
-        return False
-    if connection.vendor == "sqlite":
-        # the copy replaced the whole database: the ownership marker is made again
-        ownership.create_db_marker(connection, instance, [])
-    return True
+    # PostgreSQL: the template's statements, in the claimed empty database
+    return schema_template.restore(connection, apps, {(m.app_label, m.name) for m, _ in plan})
+
+
+def _copy_template(connection, instance: InstanceSettings) -> None:
+    """A new embedded instance: make its database file a copy of the template of its schema,
+    if one is kept, before the first connection creates an empty one."""
+    path = instance.sqlite_path
+    if connection.vendor != "sqlite" or not instance.is_embedded or os.path.lexists(path):
+        return
+    from django.db.migrations.loader import MigrationLoader
+
+    with ownership.schema_lock(connection, Path(str(path) + ".lock")):
+        if os.path.lexists(path) or os.path.lexists(f"{path}-wal"):
+            return
+        # what an empty database needs: every migration of the schema's apps
+        graph = MigrationLoader(None, ignore_no_migrations=True).graph
+        apps = _schema_apps(instance)
+        needed = {key for leaf in graph.leaf_nodes() if leaf[0] in apps for key in graph.forwards_plan(leaf)}
+        if schema_template.copy_sqlite(connection, path, apps, needed):
+            _state.copied_template = path
 
 
 def _adopt_applied_modules(executor, instance: InstanceSettings) -> None:
@@ -668,6 +687,14 @@ def _claim_database(connection, instance: InstanceSettings) -> set[str]:
             instance is being created, it holds the tables of an instance made
             before ownership was recorded.
     """
+    from django.db import transaction
+
+    if _state.copied_template == instance.sqlite_path and instance.is_embedded:
+        # made by this process from a template: every table in it is the instance's own
+        _state.copied_template = None
+        with transaction.atomic(using=connection.alias):
+            ownership.create_db_marker(connection, instance, sorted(_table_names(connection)))
+        return _table_names(connection)
     marker = ownership.read_db_marker(connection)
     if marker is not None:
         if marker["uid"] != instance.uid:

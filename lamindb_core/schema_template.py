@@ -7,8 +7,9 @@ is migrated as before, and what the migration made is kept in the user cache fol
 (``config.user_cache_dir()/schemas``); the next new instance of that schema takes it instead of
 migrating:
 
-- SQLite: a copy of the database file, taken before any row of the instance is written, copied
-  into the new database with SQLite's backup API.
+- SQLite: a copy of the database file, taken before any row of the instance is written; a new
+  instance's database file is a copy of it, made before the first connection opens the file
+  (:func:`copy_sqlite`), checked, synced to disk and then put in place.
 - PostgreSQL: the statements the migration ran, recorded as it ran them, run again in the new
   database in one transaction (a database cannot be copied into one that exists).
 
@@ -25,6 +26,7 @@ import datetime
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,7 +34,7 @@ from pathlib import Path
 from .config import user_cache_dir
 from .logger import logger
 
-__all__ = ["fingerprint", "recording", "restore", "save", "template_path"]
+__all__ = ["copy_sqlite", "fingerprint", "recording", "restore", "save", "template_path"]
 
 _PACKAGE = Path(__file__).resolve().parent
 _fingerprints: dict[tuple, str] = {}
@@ -91,20 +93,24 @@ def recording(connection) -> Iterator[list]:
 
 
 def restore(connection, apps: tuple[str, ...], migrations: set[tuple[str, str]]) -> bool:
-    """Make the schema of ``apps`` in the empty database of ``connection`` from its template;
-    return whether it was made.
+    """Make the schema of ``apps`` in the empty PostgreSQL database of ``connection`` from its
+    template; return whether it was made. (SQLite: :func:`copy_sqlite`, before connecting.)
 
     ``migrations`` are the ``(app, name)`` pairs the schema needs: a template that applies
     others is not used.
     """
     path = template_path(connection, apps)
-    if not path.is_file():
+    if connection.vendor == "sqlite" or not path.is_file():
         return False
-    restored = _restore_sqlite(connection, path, migrations) if connection.vendor == "sqlite" else _replay(connection, path, migrations)
+    restored = _replay(connection, path, migrations)
     if restored:
-        with contextlib.suppress(OSError):
-            os.utime(path)  # in use: _prune keeps it
+        _in_use(path)
     return restored
+
+
+def _in_use(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        os.utime(path)  # _prune keeps it
 
 
 def save(connection, apps: tuple[str, ...], statements: list, drop_tables: list[str]) -> None:
@@ -171,26 +177,78 @@ def _copy_sqlite(connection, tmp: str, drop_tables: list[str]) -> None:
         target.close()
 
 
-def _restore_sqlite(connection, path: Path, migrations: set[tuple[str, str]]) -> bool:
-    import sqlite3
+def copy_sqlite(connection, database: Path, apps: tuple[str, ...], migrations: set[tuple[str, str]]) -> bool:
+    """Make the new SQLite database file ``database`` a copy of the template of ``apps``;
+    return whether it was made.
 
+    ``connection`` is the (not yet opened) Django connection that will open ``database``;
+    ``migrations`` are the ``(app, name)`` pairs the schema needs: a template that applies
+    others, or whose copy fails SQLite's ``quick_check``, is not used. The copy is checked,
+    synced to disk and then linked to ``database``, which is never replaced: if it exists, nothing
+    is made. The caller holds the schema lock.
+
+    SQLite's backup API into the opened new database wrote each page twice (into the write-ahead
+    log, then into the file), with a sync of each.
+    """
+    path = template_path(connection, apps)
     try:
-        source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    except sqlite3.Error:
+        source = open(path, "rb")
+    except OSError:
         return False
+    handle, tmp = tempfile.mkstemp(dir=database.parent, prefix=f".{database.name}.", suffix=".tmp")
     try:
-        applied = {(app, name) for app, name in source.execute("SELECT app, name FROM django_migrations")}
-        if applied != migrations or source.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-            logger.debug(f"schema template {path} does not match this schema: not used")
+        with source, os.fdopen(handle, "wb") as target:
+            shutil.copyfileobj(source, target, 1 << 20)
+            target.flush()
+            getattr(os, "fdatasync", os.fsync)(target.fileno())
+        if not _usable_sqlite(tmp, migrations, path):
             return False
-        connection.ensure_connection()
-        source.backup(connection.connection)
-    except sqlite3.Error as exc:
+        try:
+            os.link(tmp, database)
+        except FileExistsError:
+            return False
+        _sync_folder(database.parent)
+    except OSError as exc:
         logger.debug(f"schema template {path} not used: {exc}")
         return False
     finally:
-        source.close()
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+    _in_use(path)
     return True
+
+
+def _usable_sqlite(copy: str, migrations: set[tuple[str, str]], template: Path) -> bool:
+    # the copy applies exactly `migrations`, and SQLite finds it whole
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        applied = {(app, name) for app, name in conn.execute("SELECT app, name FROM django_migrations")}
+        if applied != migrations or conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            logger.debug(f"schema template {template} does not match this schema: not used")
+            return False
+    except sqlite3.Error as exc:
+        logger.debug(f"schema template {template} not used: {exc}")
+        return False
+    finally:
+        conn.close()
+    return True
+
+
+def _sync_folder(folder: Path) -> None:
+    # the new directory entry, on disk
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return  # a platform that cannot open folders (Windows)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 # ---------------------------------------------------------------------------

@@ -94,7 +94,7 @@ class SourceSpec:
     def package_version(self) -> str:
         """The installed version of the package that ships the data."""
         try:
-            return metadata.version(self.package)
+            return _installed_version(self.package)
         except metadata.PackageNotFoundError:
             raise SourceUnavailable(
                 f"the public source of {self.entity} ({self.description}) comes from the package "
@@ -187,6 +187,25 @@ def find_spec(entity: str, organism: str | None = None, name: str | None = None)
 # ---------------------------------------------------------------------------
 # cellxgene-ontology-guide
 # ---------------------------------------------------------------------------
+
+# the versions of the packages that ship sources, read once per process: importlib.metadata
+# looks through every installed distribution on each call (about 1 ms), and a new bio
+# instance's seeds ask for one per source
+_versions: dict[str, str] = {}
+
+
+def _installed_version(package: str) -> str:
+    """The installed version of ``package``.
+
+    Raises:
+        importlib.metadata.PackageNotFoundError: it is not installed (not remembered: a
+            package installed later in the process is found).
+    """
+    version = _versions.get(package)
+    if version is None:
+        version = _versions[package] = metadata.version(package)
+    return version
+
 
 _info_lock = threading.Lock()
 _info: dict[str, dict] = {}

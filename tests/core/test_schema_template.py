@@ -195,3 +195,37 @@ def test_schema_template_a_statement_the_server_refuses_leaves_nothing(init, tmp
     template.write_text(json.dumps(statements))
     lines = init("two")
     assert int(lines[0]) > 0 and lines[2:] == ["1 1 1", "my label"]
+
+
+@pytest.mark.sqlite_only
+def test_schema_template_copy_never_replaces_a_file_and_leaves_no_temporary_file(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from lamindb_core import schema_template
+
+    monkeypatch.setenv("LAMIN_CORE_CACHE_DIR", str(tmp_path / "cache"))
+    connection = SimpleNamespace(vendor="sqlite")
+    template = schema_template.template_path(connection, ("core",))
+    template.parent.mkdir(parents=True)
+    with sqlite3.connect(template) as conn:
+        conn.execute("CREATE TABLE django_migrations (app TEXT, name TEXT)")
+        conn.execute("INSERT INTO django_migrations VALUES ('core', '0001_initial')")
+    conn.close()
+    folder = tmp_path / "instance"
+    folder.mkdir()
+    needed = {("core", "0001_initial")}
+
+    # a template of other migrations is not used
+    assert not schema_template.copy_sqlite(connection, folder / "other.db", ("core",), needed | {("core", "0002_more")})
+    # an existing database is never replaced, whatever it holds
+    (folder / "lamin.db").write_bytes(b"someone's data")
+    assert not schema_template.copy_sqlite(connection, folder / "lamin.db", ("core",), needed)
+    assert (folder / "lamin.db").read_bytes() == b"someone's data"
+    assert sorted(p.name for p in folder.iterdir()) == ["lamin.db"]
+
+    # the copy, where there is no file
+    assert schema_template.copy_sqlite(connection, folder / "new.db", ("core",), needed)
+    with sqlite3.connect(folder / "new.db") as conn:
+        assert conn.execute("SELECT app, name FROM django_migrations").fetchall() == [("core", "0001_initial")]
+    conn.close()
+    assert sorted(p.name for p in folder.iterdir()) == ["lamin.db", "new.db"]
