@@ -189,17 +189,30 @@ def read_db_marker(connection) -> dict | None:
     return {"uid": uid, "slug": slug, "tables": json.loads(tables or "[]")}
 
 
+_MARKER_TABLE_SQL = (
+    f"CREATE TABLE IF NOT EXISTS {DB_MARKER_TABLE} (uid VARCHAR(12) PRIMARY KEY, slug VARCHAR(255) NOT NULL, tables TEXT NOT NULL)"
+)
+
+
+def _marker_row(settings: Any, tables: list[str]) -> list[str]:
+    return [settings.uid, settings.slug, json.dumps(sorted(set(tables) | {DB_MARKER_TABLE}))]
+
+
 def create_db_marker(connection, settings: Any, tables: list[str]) -> None:
     """Mark the database as the instance's, recording ``tables`` as created by it."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TABLE IF NOT EXISTS {DB_MARKER_TABLE} ("
-            "uid VARCHAR(12) PRIMARY KEY, slug VARCHAR(255) NOT NULL, tables TEXT NOT NULL)"
-        )
-        cursor.execute(
-            f"INSERT INTO {DB_MARKER_TABLE} (uid, slug, tables) VALUES (%s, %s, %s)",
-            [settings.uid, settings.slug, json.dumps(sorted(set(tables) | {DB_MARKER_TABLE}))],
-        )
+        cursor.execute(_MARKER_TABLE_SQL)
+        cursor.execute(f"INSERT INTO {DB_MARKER_TABLE} (uid, slug, tables) VALUES (%s, %s, %s)", _marker_row(settings, tables))
+
+
+def mark_sqlite_copy(conn: Any, settings: Any) -> None:
+    """Mark a new SQLite database (``conn``, an open ``sqlite3`` connection to a copy of a schema
+    template, not yet in place) as the instance's, every table in it as created by it."""
+    # the tables as Django lists them (without SQLite's own sqlite_sequence)
+    query = "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name != 'sqlite_sequence'"
+    tables = [name for (name,) in conn.execute(query)]
+    conn.execute(_MARKER_TABLE_SQL)
+    conn.execute(f"INSERT INTO {DB_MARKER_TABLE} (uid, slug, tables) VALUES (?, ?, ?)", _marker_row(settings, tables))
 
 
 def record_tables(connection, uid: str, tables: set[str] | list[str]) -> None:

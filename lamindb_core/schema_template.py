@@ -28,8 +28,9 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from .config import user_cache_dir
 from .logger import logger
@@ -177,15 +178,19 @@ def _copy_sqlite(connection, tmp: str, drop_tables: list[str]) -> None:
         target.close()
 
 
-def copy_sqlite(connection, database: Path, apps: tuple[str, ...], migrations: set[tuple[str, str]]) -> bool:
+def copy_sqlite(
+    connection, database: Path, apps: tuple[str, ...], migrations: set[tuple[str, str]], prepare: Callable[[Any], None]
+) -> bool:
     """Make the new SQLite database file ``database`` a copy of the template of ``apps``;
     return whether it was made.
 
     ``connection`` is the (not yet opened) Django connection that will open ``database``;
     ``migrations`` are the ``(app, name)`` pairs the schema needs: a template that applies
-    others, or whose copy fails SQLite's ``quick_check``, is not used. The copy is checked,
-    synced to disk and then linked to ``database``, which is never replaced: if it exists, nothing
-    is made. The caller holds the schema lock.
+    others, or whose copy fails SQLite's ``quick_check``, is not used. ``prepare(conn)`` writes
+    into the copy (an open ``sqlite3`` connection) what must be there when another process first
+    sees the file: its ownership marker. The copy is then synced to disk and linked to
+    ``database``, which is never replaced: if it exists, nothing is made. The caller holds the
+    schema lock.
 
     SQLite's backup API into the opened new database wrote each page twice (into the write-ahead
     log, then into the file), with a sync of each.
@@ -199,10 +204,13 @@ def copy_sqlite(connection, database: Path, apps: tuple[str, ...], migrations: s
     try:
         with source, os.fdopen(handle, "wb") as target:
             shutil.copyfileobj(source, target, 1 << 20)
-            target.flush()
-            getattr(os, "fdatasync", os.fsync)(target.fileno())
-        if not _usable_sqlite(tmp, migrations, path):
+        if not _prepare_copy(tmp, migrations, path, prepare):
             return False
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            getattr(os, "fdatasync", os.fsync)(fd)
+        finally:
+            os.close(fd)
         try:
             os.link(tmp, database)
         except FileExistsError:
@@ -218,19 +226,25 @@ def copy_sqlite(connection, database: Path, apps: tuple[str, ...], migrations: s
     return True
 
 
-def _usable_sqlite(copy: str, migrations: set[tuple[str, str]], template: Path) -> bool:
-    # the copy applies exactly `migrations`, and SQLite finds it whole
+def _prepare_copy(copy: str, migrations: set[tuple[str, str]], template: Path, prepare: Callable[[Any], None]) -> bool:
+    # the copy applies exactly `migrations` and SQLite finds it whole; then `prepare` writes
     import sqlite3
 
     try:
-        conn = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
+        conn = sqlite3.connect(copy, isolation_level=None)
     except sqlite3.Error:
         return False
     try:
+        # the file is this process's alone until it is linked into place, and synced before
+        conn.execute("PRAGMA journal_mode=OFF")
+        conn.execute("PRAGMA synchronous=OFF")
         applied = {(app, name) for app, name in conn.execute("SELECT app, name FROM django_migrations")}
         if applied != migrations or conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
             logger.debug(f"schema template {template} does not match this schema: not used")
             return False
+        conn.execute("BEGIN")
+        prepare(conn)
+        conn.execute("COMMIT")
     except sqlite3.Error as exc:
         logger.debug(f"schema template {template} not used: {exc}")
         return False

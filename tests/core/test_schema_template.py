@@ -142,9 +142,12 @@ def test_schema_template_kept_by_the_first_init_and_used_by_the_next(init, first
     assert second[1] != lines[1]  # an instance of its own
     assert second[2:] == lines[2:] == ["1 1 1", "my label"]  # seeded, writable, searchable
     if not ON_POSTGRES:
-        # the ownership marker names the new instance
+        # the ownership marker names the new instance, and every table as made by it
         with sqlite3.connect(tmp_path / "two" / ".lamindb" / "lamin.db") as conn:
             assert conn.execute("SELECT uid FROM lamindb_instance").fetchall() == [(second[1],)]
+            (recorded,) = conn.execute("SELECT tables FROM lamindb_instance").fetchone()
+            tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+            assert set(json.loads(recorded)) == tables - {"sqlite_sequence"}
             assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -215,17 +218,25 @@ def test_schema_template_copy_never_replaces_a_file_and_leaves_no_temporary_file
     folder.mkdir()
     needed = {("core", "0001_initial")}
 
+    def mark(conn):
+        conn.execute("CREATE TABLE mark (owner TEXT)")
+        conn.execute("INSERT INTO mark VALUES ('me')")
+
     # a template of other migrations is not used
-    assert not schema_template.copy_sqlite(connection, folder / "other.db", ("core",), needed | {("core", "0002_more")})
+    assert not schema_template.copy_sqlite(connection, folder / "other.db", ("core",), needed | {("core", "0002_more")}, mark)
     # an existing database is never replaced, whatever it holds
     (folder / "lamin.db").write_bytes(b"someone's data")
-    assert not schema_template.copy_sqlite(connection, folder / "lamin.db", ("core",), needed)
+    assert not schema_template.copy_sqlite(connection, folder / "lamin.db", ("core",), needed, mark)
     assert (folder / "lamin.db").read_bytes() == b"someone's data"
     assert sorted(p.name for p in folder.iterdir()) == ["lamin.db"]
 
-    # the copy, where there is no file
-    assert schema_template.copy_sqlite(connection, folder / "new.db", ("core",), needed)
+    # the copy, where there is no file, with what `prepare` wrote; the template stays as it was
+    assert schema_template.copy_sqlite(connection, folder / "new.db", ("core",), needed, mark)
     with sqlite3.connect(folder / "new.db") as conn:
         assert conn.execute("SELECT app, name FROM django_migrations").fetchall() == [("core", "0001_initial")]
+        assert conn.execute("SELECT owner FROM mark").fetchall() == [("me",)]
+    conn.close()
+    with sqlite3.connect(template) as conn:
+        assert "mark" not in {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
     conn.close()
     assert sorted(p.name for p in folder.iterdir()) == ["lamin.db", "new.db"]
