@@ -26,6 +26,7 @@ import datetime
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -200,7 +201,14 @@ def copy_sqlite(
         source = open(path, "rb")
     except OSError:
         return False
-    handle, tmp = tempfile.mkstemp(dir=database.parent, prefix=f".{database.name}.", suffix=".tmp")
+    # with the permissions SQLite gives the files it creates (0644, less the umask)
+    tmp = str(database.parent / f".{database.name}.{secrets.token_hex(8)}.tmp")
+    try:
+        handle = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except OSError as exc:
+        source.close()
+        logger.debug(f"schema template {path} not used: {exc}")
+        return False
     try:
         with source, os.fdopen(handle, "wb") as target:
             shutil.copyfileobj(source, target, 1 << 20)

@@ -240,3 +240,7 @@ def test_schema_template_copy_never_replaces_a_file_and_leaves_no_temporary_file
         assert "mark" not in {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
     conn.close()
     assert sorted(p.name for p in folder.iterdir()) == ["lamin.db", "new.db"]
+    # readable by others where the umask lets SQLite's own new files be
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert (folder / "new.db").stat().st_mode & 0o777 == 0o644 & ~umask
