@@ -583,6 +583,7 @@ def _ensure_schema(connection) -> None:
         _state.ensuring = True
         try:
             from django.db.migrations.executor import MigrationExecutor
+            from django.db.migrations.recorder import MigrationRecorder
 
             instance = _state.instance
             with ownership.schema_lock(connection, Path(str(instance.sqlite_path) + ".lock") if instance.is_embedded else None):
@@ -591,12 +592,18 @@ def _ensure_schema(connection) -> None:
                 fresh = _state.may_create and not _table_names(connection)
                 before = _claim_database(connection, instance)
                 try:
-                    executor = MigrationExecutor(connection)
-                    _adopt_applied_modules(executor, instance)
+                    applied = set(MigrationRecorder(connection).applied_migrations())
+                    _adopt_applied_modules(applied, instance)
                     # an instance's schema has the tables of the modules it was set up with
                     apps = _schema_apps(instance)
-                    targets = [key for key in executor.loader.graph.leaf_nodes() if key[0] in apps]
-                    plan = executor.migration_plan(targets)
+                    if _migration_files(apps) <= applied:
+                        # every migration is applied (each connection's case): Django's
+                        # migration graph, which imports every migration, is not needed
+                        plan = []
+                    else:
+                        executor = MigrationExecutor(connection)
+                        targets = [key for key in executor.loader.graph.leaf_nodes() if key[0] in apps]
+                        plan = executor.migration_plan(targets)
                     if plan and fresh and _from_template(connection, instance, apps, plan):
                         plan = []  # the template applied exactly the plan's migrations
                     elif plan and fresh:
@@ -628,25 +635,37 @@ def _copy_template(connection, instance: InstanceSettings) -> None:
     path = instance.sqlite_path
     if connection.vendor != "sqlite" or not instance.is_embedded or os.path.lexists(path):
         return
-    from django.db.migrations.loader import MigrationLoader
-
     with ownership.schema_lock(connection, Path(str(path) + ".lock")):
         if os.path.lexists(path) or os.path.lexists(f"{path}-wal"):
             return
         # what an empty database needs: every migration of the schema's apps
-        graph = MigrationLoader(None, ignore_no_migrations=True).graph
         apps = _schema_apps(instance)
-        needed = {key for leaf in graph.leaf_nodes() if leaf[0] in apps for key in graph.forwards_plan(leaf)}
+        needed = _migration_files(apps)
         # the file appears whole, marked as the instance's: a process that opens it next (the
         # default instance, made by the first of several) finds it owned
         schema_template.copy_sqlite(connection, path, apps, needed, lambda conn: ownership.mark_sqlite_copy(conn, instance))
 
 
-def _adopt_applied_modules(executor, instance: InstanceSettings) -> None:
+def _migration_files(apps: tuple[str, ...]) -> set[tuple[str, str]]:
+    """The migrations of ``apps`` as ``(app, name)``: the modules of their migrations packages, as
+    Django's loader finds them, read from the folders without importing a migration."""
+    import importlib
+    import pkgutil
+
+    from django.db.migrations.loader import MigrationLoader
+
+    found = set()
+    for label in apps:
+        package = importlib.import_module(MigrationLoader.migrations_module(label)[0])
+        found.update((label, name) for _, name, is_pkg in pkgutil.iter_modules(package.__path__) if not is_pkg and name[0] not in "_~")
+    return found
+
+
+def _adopt_applied_modules(applied_migrations: set[tuple[str, str]], instance: InstanceSettings) -> None:
     # an instance made before modules were optional has every module's tables and lists
     # none: the migrations its database has applied say which modules it has, so its
     # bio records stay reachable (its registration is updated, once)
-    applied = {app for app, _ in executor.loader.applied_migrations}
+    applied = {app for app, _ in applied_migrations}
     adopted = sorted(m for m in KNOWN_MODULES if m in applied and m not in instance.modules)
     if not adopted:
         return
