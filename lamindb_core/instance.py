@@ -27,6 +27,7 @@ the process): Django cannot add an app once it is set up.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import sys
@@ -772,15 +773,20 @@ def _seed(connection, instance: InstanceSettings, plan: list) -> None:
     their handlers add the rows every instance starts with (the core app's: the
     local user, the space ``all``, the storage)."""
     from django.apps import apps
+    from django.db import transaction
     from django.db.models.signals import post_migrate
 
     seeded = _Seeded()
-    for label in _schema_apps(instance):
-        config = apps.get_app_config(label)
-        post_migrate.send(
-            sender=config, app_config=config, verbosity=0, interactive=False, using=connection.alias,
-            apps=apps, plan=plan, instance=instance, seeded=seeded,
-        )
+    # a new instance's rows in one transaction: all or none, one commit. Not on each connection
+    # to an existing one, whose seeds only read (SQLite's transactions take the write lock at
+    # BEGIN: the first query would wait for any other process's write)
+    with transaction.atomic(using=connection.alias) if _state.may_create else contextlib.nullcontext():
+        for label in _schema_apps(instance):
+            config = apps.get_app_config(label)
+            post_migrate.send(
+                sender=config, app_config=config, verbosity=0, interactive=False, using=connection.alias,
+                apps=apps, plan=plan, instance=instance, seeded=seeded,
+            )
     _state.user_id = seeded.user_id
     _state.storage = seeded.storage
 
