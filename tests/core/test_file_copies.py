@@ -115,3 +115,23 @@ def test_file_copies_read_hashing_reads_past_a_size_hint_that_is_too_small(tmp_p
             assert files.read_hashing(fd, size_hint=hint) == expected == (len(data), expected[1])
         finally:
             os.close(fd)
+
+
+def test_cache_folder_holds_what_lies_in_the_cache_folder_links_resolved(instance, tmp_path):
+    from lamindb_core.models.artifact_batch import CacheFolder
+
+    cache = Path(instance.setup.settings.cache_dir)
+    inside = write(cache / "holds-test" / "a.txt", b"a")
+    outside = write(tmp_path / "b.txt", b"b")
+    (tmp_path / "link.txt").symlink_to(inside)
+    (tmp_path / "linked-folder").symlink_to(inside.parent)
+    (cache / "holds-test" / "out.txt").symlink_to(outside)
+    try:
+        folder = CacheFolder()
+        assert [folder.holds(p) for p in (inside, outside, tmp_path / "link.txt", tmp_path / "linked-folder" / "a.txt",
+                                          cache / "holds-test" / "out.txt", str(inside))] == [
+            True, False, True, True, False, True]
+    finally:
+        (cache / "holds-test" / "out.txt").unlink()
+        inside.unlink()
+        inside.parent.rmdir()
