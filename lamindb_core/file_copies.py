@@ -137,7 +137,10 @@ def _publish_staged(tmp: Path, dest: Path, is_dir: bool) -> None:
     fsync_dir(dest.parent)
 
 
-# files copied before their fsyncs run; each holds an open descriptor meanwhile
+# Windows' flag for a file without newline translation, looked up once (a failed getattr
+# raises and catches an error, per file)
+_O_BINARY = getattr(os, "O_BINARY", 0)
+# copies whose fsyncs run at a time; each holds an open descriptor meanwhile
 _STORE_BATCH = 256
 # concurrent fsyncs: the file system commits its journal once for many of them
 _FSYNC_THREADS = 16
@@ -159,7 +162,7 @@ class _Fsyncs:
     def __init__(self, threads: int) -> None:
         self._todo: queue.SimpleQueue = queue.SimpleQueue()
         self._done: queue.SimpleQueue = queue.SimpleQueue()
-        self._pending = 0
+        self.running = 0  # fsyncs put and not yet taken by next()
         self._threads = threads
         self._started = 0
 
@@ -182,29 +185,24 @@ class _Fsyncs:
 
     def _work(self) -> None:
         todo, done = self._todo, self._done
-        while (fd := todo.get()) is not None:
+        while (job := todo.get()) is not None:
             try:
-                os.fsync(fd)
+                os.fsync(job[1])
             except BaseException as exc:
-                done.put(exc)
+                done.put((job[0], exc))
             else:
-                done.put(None)
+                done.put((job[0], None))
 
-    def put(self, fd: int) -> None:
-        """Start ``fd``'s fsync (the caller keeps it open until :meth:`wait` returns)."""
-        self._pending += 1
-        self._todo.put(fd)
+    def put(self, key: int, fd: int) -> None:
+        """Start the fsync of ``fd`` (the caller keeps it open until :meth:`next` returns ``key``)."""
+        self._todo.put((key, fd))
+        self.running += 1
 
-    def wait(self) -> None:
-        """Return once every fsync put has ended; raise the first that failed."""
-        error = None
-        while self._pending:
-            self._pending -= 1
-            failed = self._done.get()
-            if failed is not None and error is None:
-                error = failed
-        if error is not None:
-            raise error
+    def next(self) -> tuple[int, BaseException | None]:
+        """Wait for an fsync to end (any); its key and its error, if it failed."""
+        ended = self._done.get()
+        self.running -= 1
+        return ended
 
 
 def store_many(items: list[tuple], tag: str | None = None, on_bytes: OnBytes | None = None) -> list[bool]:
@@ -221,11 +219,10 @@ def store_many(items: list[tuple], tag: str | None = None, on_bytes: OnBytes | N
     temporary files and ``on_bytes`` counts the bytes copied, as in ``store_atomic``.
     """
     stored: list[str] = []
-    result: list[bool] = []
+    result = [False] * len(items)
     try:
         with _Fsyncs(min(_FSYNC_THREADS, len(items))) as fsyncs:
-            for start in range(0, len(items), _STORE_BATCH):
-                _store_batch(items[start : start + _STORE_BATCH], tag, on_bytes, fsyncs, stored, result)
+            _store_all(items, tag, on_bytes, fsyncs, stored, result)
         for folder in {os.path.dirname(dest) for dest in stored}:
             fsync_dir(folder)
     except BaseException:
@@ -235,52 +232,70 @@ def store_many(items: list[tuple], tag: str | None = None, on_bytes: OnBytes | N
     return result
 
 
-def _store_batch(
-    chunk: list[tuple], tag: str | None, on_bytes: OnBytes | None, fsyncs: _Fsyncs, stored: list[str],
+def _store_all(
+    items: list[tuple], tag: str | None, on_bytes: OnBytes | None, fsyncs: _Fsyncs, stored: list[str],
     result: list[bool],
 ) -> None:
-    # store_many() of at most _STORE_BATCH items: each file copied to its temporary name and its
-    # fsync started at once, in a thread, while the next ones are copied; all have ended before
-    # any is published. Paths as strings: a Path per name cost more than the system calls.
-    # stored and result get the names this call stored and each item's result.
-    dests = [os.fspath(item[1]) for item in chunk]
+    # store_many()'s copies: each file copied to its temporary name and its fsync started at
+    # once, in a thread, while the next ones are copied; each copy is published once its fsync
+    # has ended, at the latest when _STORE_BATCH copies are syncing. Paths as strings: a Path
+    # per name cost more than the system calls. Fills stored (the names stored) and result.
+    dests = [os.fspath(item[1]) for item in items]
     for folder in set(map(os.path.dirname, dests)):
         os.makedirs(folder, exist_ok=True)
-    temps: list[tuple[str, int] | None] = []
-    try:
+    syncing: dict[int, tuple[str, int]] = {}  # by item: the copy's temporary name and descriptor
+
+    def publish_next() -> None:
+        # the next copy whose fsync has ended: closed, then published unless the fsync failed
+        i, error = fsyncs.next()
+        tmp, fd = syncing.pop(i)
+        os.close(fd)
         try:
-            for item, dest in zip(chunk, dests):
-                opened = open_file_or_folder(item[0])
-                if opened is None:  # a folder: below
-                    temps.append(None)
+            if error is not None:
+                raise error
+            _publish(tmp, dests[i])
+        except FileExistsError:
+            _unlink(tmp)
+            if not os.path.lexists(dests[i]):
+                raise  # about a parent folder, not this name
+            return
+        except BaseException:
+            _unlink(tmp)
+            raise
+        stored.append(dests[i])
+        result[i] = True
+
+    try:
+        for i, item in enumerate(items):
+            while len(syncing) >= _STORE_BATCH:
+                publish_next()
+            expected = item[2] if len(item) > 2 else None
+            opened = open_file_or_folder(item[0])
+            if opened is None:  # a folder
+                try:
+                    store_atomic(item[0], Path(dests[i]), expected, tag, on_bytes)
+                except FileExistsError:
+                    if not os.path.lexists(dests[i]):
+                        raise
                     continue
-                temps.append(_copy_to_temp(item[0], dest, item[2] if len(item) > 2 else None, tag, on_bytes, opened=opened))
-                fsyncs.put(temps[-1][1])
-        finally:
-            try:
-                fsyncs.wait()  # an fsync that failed fails the call
-            finally:
-                for temp in temps:
-                    if temp is not None:
-                        os.close(temp[1])
-        for i, (item, dest, temp) in enumerate(zip(chunk, dests, temps)):
-            try:
-                if temp is None:
-                    store_atomic(item[0], Path(dest), item[2] if len(item) > 2 else None, tag, on_bytes)
-                else:
-                    _publish(temp[0], dest)
-                    temps[i] = None  # its name is gone
-            except FileExistsError:
-                if not os.path.lexists(dest):
-                    raise  # about a parent folder, not this name
-                result.append(False)
+                stored.append(dests[i])
+                result[i] = True
                 continue
-            stored.append(dest)
-            result.append(True)
+            syncing[i] = _copy_to_temp(item[0], dests[i], expected, tag, on_bytes, opened=opened)
+            fsyncs.put(i, syncing[i][1])
+        while syncing:
+            publish_next()
     finally:
-        for temp in temps:
-            if temp is not None:
-                _unlink(temp[0])
+        # after a failure: the fsyncs that still run end before their descriptors are closed
+        # (a number closed meanwhile could name another file); their copies go
+        while fsyncs.running:
+            syncing_copy = syncing.pop(fsyncs.next()[0], None)
+            if syncing_copy is not None:
+                os.close(syncing_copy[1])
+                _unlink(syncing_copy[0])
+        for tmp, fd in syncing.values():
+            os.close(fd)
+            _unlink(tmp)
 
 
 def _unlink(path: str) -> None:
@@ -338,7 +353,7 @@ def _copy_to_temp(
             fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
         else:
             tmp = _temp_name_beside(os.fspath(dest), tag)
-            fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+            fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | _O_BINARY, 0o600)
     except BaseException:
         os.close(src)
         raise
@@ -377,7 +392,7 @@ def _copy_folder_to_temp(
                     target.parent.mkdir(parents=True, exist_ok=True)
                     src, src_size = open_regular(path)
                     try:
-                        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
+                        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_BINARY, 0o644)
                         fds.append(fd)
                         with open(fd, "wb", closefd=False) as out:
                             file_size, file_hash = read_hashing(src, out, on_bytes=on_bytes, size_hint=src_size)
@@ -454,7 +469,8 @@ def _find_renameat2() -> Any:
         function = ctypes.CDLL(None, use_errno=True).renameat2
     except (OSError, AttributeError):
         return False
-    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    # no argtypes: ctypes passes Python ints as C ints and bytes as char pointers as they are,
+    # which is what renameat2 takes, at half the cost of converting each through argtypes
     function.restype = ctypes.c_int
     get_errno = ctypes.get_errno
 

@@ -128,6 +128,11 @@ def suffix_of(path: Path, is_dir: bool | None = None) -> str:
     return last
 
 
+# how a source is opened: without blocking (a FIFO), in binary (Windows); the flags that a
+# platform lacks looked up once, not per file (a failed getattr raises and catches an error)
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+
+
 def open_regular(path: Path) -> tuple[int, int]:
     """A descriptor of ``path``, which must be a regular file, and its size: opening a FIFO for
     reading would block until a writer comes, reading /dev/zero never ends.
@@ -135,7 +140,7 @@ def open_regular(path: Path) -> tuple[int, int]:
     Raises:
         ln.errors.InvalidArgument: ``path`` is not a regular file.
     """
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    fd = os.open(path, _READ_FLAGS)
     try:
         st = os.fstat(fd)
     except BaseException:
@@ -208,7 +213,7 @@ def open_file_or_folder(path: Path) -> tuple[int, int] | None:
         ln.errors.InvalidArgument: ``path`` is neither a regular file nor a folder.
     """
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        fd = os.open(path, _READ_FLAGS)
     except OSError:
         if os.path.isdir(path):
             return None  # a platform that opens no folder
