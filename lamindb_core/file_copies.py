@@ -432,7 +432,8 @@ def _publish(tmp: Path | str, dest: Path | str) -> None:
         os.unlink(tmp)
 
 
-# Linux's renameat2(), or None where there is none; looked up at the first rename
+# a call of Linux's renameat2() (see _find_renameat2), False where there is none; None until
+# the first rename looks it up
 _renameat2: Any = None
 _AT_FDCWD, _RENAME_NOREPLACE = -100, 1
 # renameat2's errors where the kernel, the file system or a sandbox does not offer RENAME_NOREPLACE
