@@ -16,11 +16,16 @@ Example:
 
 from __future__ import annotations
 
+import _thread
+import errno
 import os
+import queue
 import shutil
+import sys
 import tempfile
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from . import errors
 from .files import OnBytes, folder_hash, list_folder, open_file_or_folder, open_regular, read_hashing, remove_path
@@ -98,11 +103,11 @@ def _stage(
         # the bytes reach the disk before the name does: a crash leaves no half file
         os.fsync(fd)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        _unlink(tmp)
         raise
     finally:
         os.close(fd)
-    return tmp
+    return Path(tmp)
 
 
 def publish(tmp: Path, dest: Path) -> None:
@@ -129,11 +134,13 @@ def _publish_staged(tmp: Path, dest: Path, is_dir: bool) -> None:
             raise
     else:
         _publish(tmp, dest)
-        tmp.unlink(missing_ok=True)
     fsync_dir(dest.parent)
 
 
-# files copied before their fsyncs run; each holds an open descriptor meanwhile
+# Windows' flag for a file without newline translation, looked up once (a failed getattr
+# raises and catches an error, per file)
+_O_BINARY = getattr(os, "O_BINARY", 0)
+# copies whose fsyncs run at a time; each holds an open descriptor meanwhile
 _STORE_BATCH = 256
 # concurrent fsyncs: the file system commits its journal once for many of them
 _FSYNC_THREADS = 16
@@ -145,6 +152,57 @@ def _fsync_all(fds: list[int]) -> None:
             list(pool.map(os.fsync, fds))
     elif fds:
         os.fsync(fds[0])
+
+
+class _Fsyncs:
+    """Threads that fsync the descriptors put to them, side by side, as long as the ``with``
+    block lasts: one set for a whole ``store_many`` (a pool per batch started its threads again,
+    and a Future per file cost more than its copy)."""
+
+    def __init__(self, threads: int) -> None:
+        self._todo: queue.SimpleQueue = queue.SimpleQueue()
+        self._done: queue.SimpleQueue = queue.SimpleQueue()
+        self.running = 0  # fsyncs put and not yet taken by next()
+        self._threads = threads
+        self._started = 0
+
+    def __enter__(self) -> _Fsyncs:
+        # _thread's threads, as the copies need nothing but a queue of them: threading.Thread's
+        # start() waits until the new thread runs, which took longer than the copies on a busy
+        # machine. A thread ends when it gets None (__exit__), after the fsyncs put before.
+        try:
+            for _ in range(self._threads):
+                _thread.start_new_thread(self._work, ())
+                self._started += 1
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        for _ in range(self._started):
+            self._todo.put(None)
+
+    def _work(self) -> None:
+        todo, done = self._todo, self._done
+        while (job := todo.get()) is not None:
+            try:
+                os.fsync(job[1])
+            except BaseException as exc:
+                done.put((job[0], exc))
+            else:
+                done.put((job[0], None))
+
+    def put(self, key: int, fd: int) -> None:
+        """Start the fsync of ``fd`` (the caller keeps it open until :meth:`next` returns ``key``)."""
+        self._todo.put((key, fd))
+        self.running += 1
+
+    def next(self) -> tuple[int, BaseException | None]:
+        """Wait for an fsync to end (any); its key and its error, if it failed."""
+        ended = self._done.get()
+        self.running -= 1
+        return ended
 
 
 def store_many(items: list[tuple], tag: str | None = None, on_bytes: OnBytes | None = None) -> list[bool]:
@@ -160,54 +218,91 @@ def store_many(items: list[tuple], tag: str | None = None, on_bytes: OnBytes | N
     Folders are copied one by one, as ``store_atomic`` does. ``tag`` names the
     temporary files and ``on_bytes`` counts the bytes copied, as in ``store_atomic``.
     """
-    items = [(item[0], item[1], item[2] if len(item) > 2 else None) for item in items]
-    stored: list[Path] = []
-    result: list[bool] = []
+    stored: list[str] = []
+    result = [False] * len(items)
     try:
-        for start in range(0, len(items), _STORE_BATCH):
-            chunk = items[start : start + _STORE_BATCH]
-            temps: list[tuple[Path, int] | None] = []
-            try:
-                for folder in {dest.parent for _, dest, _ in chunk}:
-                    folder.mkdir(parents=True, exist_ok=True)
-                # each file's fsync starts as soon as it is written, in a thread, while the next
-                # ones are copied; all have ended (the pool's exit waits) before any is published
-                syncs: list[Future] = []
-                with ThreadPoolExecutor(min(_FSYNC_THREADS, len(chunk))) as pool:
-                    for source, dest, expected in chunk:
-                        opened = open_file_or_folder(source)
-                        if opened is None:  # a folder: below
-                            temps.append(None)
-                            continue
-                        temps.append(_copy_to_temp(source, dest, expected, tag, on_bytes, opened=opened))
-                        syncs.append(pool.submit(os.fsync, temps[-1][1]))
-                for sync in syncs:
-                    sync.result()  # an fsync that failed fails the call
-                for (source, dest, expected), temp in zip(chunk, temps):
-                    try:
-                        if temp is None:
-                            store_atomic(source, dest, expected, tag, on_bytes)
-                        else:
-                            _publish(temp[0], dest)
-                    except FileExistsError:
-                        if not dest.exists():
-                            raise  # about a parent folder, not this name
-                        result.append(False)
-                        continue
-                    stored.append(dest)
-                    result.append(True)
-            finally:
-                for temp in temps:
-                    if temp is not None:
-                        os.close(temp[1])
-                        temp[0].unlink(missing_ok=True)
-        for folder in {dest.parent for dest in stored}:
+        with _Fsyncs(min(_FSYNC_THREADS, len(items))) as fsyncs:
+            _store_all(items, tag, on_bytes, fsyncs, stored, result)
+        for folder in {os.path.dirname(dest) for dest in stored}:
             fsync_dir(folder)
     except BaseException:
         for path in stored:
-            remove_path(path)
+            remove_path(Path(path))
         raise
     return result
+
+
+def _store_all(
+    items: list[tuple], tag: str | None, on_bytes: OnBytes | None, fsyncs: _Fsyncs, stored: list[str],
+    result: list[bool],
+) -> None:
+    # store_many()'s copies: each file copied to its temporary name and its fsync started at
+    # once, in a thread, while the next ones are copied; each copy is published once its fsync
+    # has ended, at the latest when _STORE_BATCH copies are syncing. Paths as strings: a Path
+    # per name cost more than the system calls. Fills stored (the names stored) and result.
+    dests = [os.fspath(item[1]) for item in items]
+    for folder in set(map(os.path.dirname, dests)):
+        os.makedirs(folder, exist_ok=True)
+    syncing: dict[int, tuple[str, int]] = {}  # by item: the copy's temporary name and descriptor
+
+    def publish_next() -> None:
+        # the next copy whose fsync has ended: closed, then published unless the fsync failed
+        i, error = fsyncs.next()
+        tmp, fd = syncing.pop(i)
+        os.close(fd)
+        try:
+            if error is not None:
+                raise error
+            _publish(tmp, dests[i])
+        except FileExistsError:
+            _unlink(tmp)
+            if not os.path.lexists(dests[i]):
+                raise  # about a parent folder, not this name
+            return
+        except BaseException:
+            _unlink(tmp)
+            raise
+        stored.append(dests[i])
+        result[i] = True
+
+    try:
+        for i, item in enumerate(items):
+            while len(syncing) >= _STORE_BATCH:
+                publish_next()
+            expected = item[2] if len(item) > 2 else None
+            opened = open_file_or_folder(item[0])
+            if opened is None:  # a folder
+                try:
+                    store_atomic(item[0], Path(dests[i]), expected, tag, on_bytes)
+                except FileExistsError:
+                    if not os.path.lexists(dests[i]):
+                        raise
+                    continue
+                stored.append(dests[i])
+                result[i] = True
+                continue
+            syncing[i] = _copy_to_temp(item[0], dests[i], expected, tag, on_bytes, opened=opened)
+            fsyncs.put(i, syncing[i][1])
+        while syncing:
+            publish_next()
+    finally:
+        # after a failure: the fsyncs that still run end before their descriptors are closed
+        # (a number closed meanwhile could name another file); their copies go
+        while fsyncs.running:
+            syncing_copy = syncing.pop(fsyncs.next()[0], None)
+            if syncing_copy is not None:
+                os.close(syncing_copy[1])
+                _unlink(syncing_copy[0])
+        for tmp, fd in syncing.values():
+            os.close(fd)
+            _unlink(tmp)
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
 
 
 def _check_copy(source: Path, expected: tuple[int, str] | None, got: tuple[int, str]) -> None:
@@ -222,7 +317,13 @@ def _check_copy(source: Path, expected: tuple[int, str] | None, got: tuple[int, 
 
 def _temp_beside(dest: Path, tag: str | None) -> Path:
     # .<dest name>.<tag>.tmp: the name a journal's recovery looks for
-    return dest.parent / f".{dest.name}.{tag}.tmp"
+    return Path(_temp_name_beside(os.fspath(dest), tag))
+
+
+def _temp_name_beside(dest: str, tag: str | None) -> str:
+    # _temp_beside() of a path as a string (os.fspath's, whose separator is os.sep)
+    folder, sep, name = dest.rpartition(os.sep)
+    return f"{folder}{sep}.{name}.{tag}.tmp"
 
 
 class _FdWriter:
@@ -239,29 +340,29 @@ class _FdWriter:
 
 
 def _copy_to_temp(
-    source: Path, dest: Path, expected: tuple[int, str] | None = None, tag: str | None = None,
+    source: Path | str, dest: Path | str, expected: tuple[int, str] | None = None, tag: str | None = None,
     on_bytes: OnBytes | None = None, opened: tuple[int, int] | None = None,
-) -> tuple[Path, int]:
+) -> tuple[str, int]:
     # a hidden temporary file beside dest with source's bytes, hashed as they are
-    # copied; returns it and its open descriptor, to be synced and closed by the caller.
+    # copied; returns its path and its open descriptor, to be synced and closed by the caller.
     # opened: source's descriptor and size from _open_regular (closed here)
     src, src_size = opened or open_regular(source)
     try:
         if tag is None:
-            fd, name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
+            folder, name = os.path.split(dest)
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
         else:
-            name = _temp_beside(dest, tag)
-            fd = os.open(name, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+            tmp = _temp_name_beside(os.fspath(dest), tag)
+            fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | _O_BINARY, 0o600)
     except BaseException:
         os.close(src)
         raise
-    tmp = Path(name)
     try:
         got = read_hashing(src, _FdWriter(fd), on_bytes=on_bytes, size_hint=src_size)
         _check_copy(source, expected, got)
     except BaseException:
         os.close(fd)
-        tmp.unlink(missing_ok=True)
+        _unlink(tmp)
         raise
     finally:
         os.close(src)
@@ -291,7 +392,7 @@ def _copy_folder_to_temp(
                     target.parent.mkdir(parents=True, exist_ok=True)
                     src, src_size = open_regular(path)
                     try:
-                        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
+                        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_BINARY, 0o644)
                         fds.append(fd)
                         with open(fd, "wb", closefd=False) as out:
                             file_size, file_hash = read_hashing(src, out, on_bytes=on_bytes, size_hint=src_size)
@@ -312,8 +413,11 @@ def _copy_folder_to_temp(
     return tmp
 
 
-def _publish(tmp: Path, dest: Path) -> None:
-    # give the complete temporary file its name; never replaces an existing dest
+def _publish(tmp: Path | str, dest: Path | str) -> None:
+    # give the complete temporary file its name, which tmp loses; never replaces an existing
+    # dest (FileExistsError, and tmp keeps its name)
+    if _rename_noreplace(tmp, dest):
+        return
     try:
         # a hard link creates dest only if it does not exist, in one step
         os.link(tmp, dest)
@@ -324,6 +428,59 @@ def _publish(tmp: Path, dest: Path) -> None:
         if os.path.lexists(dest):
             raise FileExistsError(f"{dest} exists") from None
         os.replace(tmp, dest)
+    else:
+        os.unlink(tmp)
+
+
+# a call of Linux's renameat2() (see _find_renameat2), False where there is none; None until
+# the first rename looks it up
+_renameat2: Any = None
+_AT_FDCWD, _RENAME_NOREPLACE = -100, 1
+# renameat2's errors where the kernel, the file system or a sandbox does not offer RENAME_NOREPLACE
+_NO_RENAMEAT2 = {errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EPERM}
+
+
+def _rename_noreplace(tmp: Path | str, dest: Path | str) -> bool:
+    # renames tmp to dest in one system call unless dest exists (Linux: renameat2 with
+    # RENAME_NOREPLACE; os has no wrapper of it); False where that cannot be done, and nothing
+    # was done then. Raises FileExistsError if dest exists.
+    global _renameat2
+    if _renameat2 is None:
+        _renameat2 = _find_renameat2()
+    if not _renameat2:
+        return False
+    code = _renameat2(os.fsencode(tmp), os.fsencode(dest))
+    if not code:
+        return True
+    if code == errno.EEXIST:
+        raise FileExistsError(code, os.strerror(code), os.fspath(tmp), None, os.fspath(dest))
+    if code in _NO_RENAMEAT2:
+        return False  # the caller links instead, which reports a real error of its own
+    raise OSError(code, os.strerror(code), os.fspath(tmp), None, os.fspath(dest))
+
+
+def _find_renameat2() -> Any:
+    # a call of libc's renameat2 (glibc 2.28 or later) with RENAME_NOREPLACE that returns 0 or
+    # the error's number; False where there is none
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes  # here, not above: its import was a tenth of import lamindb_core's time
+
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    # no argtypes: ctypes passes Python ints as C ints and bytes as char pointers as they are,
+    # which is what renameat2 takes, at half the cost of converting each through argtypes
+    function.restype = ctypes.c_int
+    get_errno = ctypes.get_errno
+
+    def rename(tmp: bytes, dest: bytes) -> int:
+        if function(_AT_FDCWD, tmp, _AT_FDCWD, dest, _RENAME_NOREPLACE) == 0:
+            return 0
+        return get_errno()
+
+    return rename
 
 
 def fsync_dir(folder: Path) -> None:

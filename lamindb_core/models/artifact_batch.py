@@ -171,8 +171,14 @@ def copy_files(
                 _upload_group(group, journal, saved, on_bytes)
                 done.extend((a, True) for a in group)
                 continue
-            items = [(a._local_data.path, a._storage_path(), a._expected()) for a in group]
-            journal.add([dest.name for _, dest, _ in items])
+            keys = [a._storage_key() for a in group]
+            # the managed copies' paths (_storage_path()) as strings: a Path of each was a
+            # tenth of the file copies' time, and store_many works on strings
+            root = os.path.join(Path(storage.root), "")  # with one separator at its end
+            items = [
+                (a._local_data.path, root + key.replace("/", os.sep), a._expected()) for a, key in zip(group, keys)
+            ]
+            journal.add([key.rpartition("/")[2] for key in keys])
             for artifact in group:
                 artifact._journal = journal
             done_group = file_copies.store_many(items, tag=journal.id, on_bytes=on_bytes)
@@ -257,16 +263,18 @@ class CacheFolder:
         if root is None:
             root = _cache_roots[env] = os.path.join(os.path.realpath(process_settings.settings.cache_dir), "")
         self.root = root
-        self._real: dict[str, str] = {}
+        # for each folder of a source: whether it lies in the cache folder, links resolved
+        self._inside: dict[str, bool] = {}
 
     def holds(self, path: Path | str) -> bool:
         """Whether ``path``, symbolic links resolved, lies inside the cache folder."""
-        folder, name = os.path.split(os.fspath(path))
-        real = self._real.get(folder)
-        if real is None:
-            real = self._real[folder] = os.path.realpath(folder)
-        full = os.path.realpath(path) if os.path.islink(path) else os.path.join(real, name)
-        return full.startswith(self.root)
+        if os.path.islink(path):
+            return os.path.realpath(path).startswith(self.root)
+        folder = os.path.dirname(os.fspath(path))
+        inside = self._inside.get(folder)
+        if inside is None:
+            inside = self._inside[folder] = os.path.join(os.path.realpath(folder), "").startswith(self.root)
+        return inside
 
 
 class BulkStore:
