@@ -300,7 +300,7 @@ def store_and_insert(artifact: Artifact, previous: Artifact | None, insert_row: 
         journal = artifact.__dict__.get("_journal")
         own_journal = journal is None
         if own_journal:
-            journal = artifact_batch.open_journal(artifact.storage)
+            journal = artifact_batch.open_journal(artifact.storage, shared=True)
         committed = False
         try:
             dest = _store_managed(artifact, journal, is_version=previous is not None)
@@ -337,7 +337,7 @@ def _store_in_bucket(artifact: Artifact, previous: Artifact | None, insert_row: 
     journal = artifact.__dict__.get("_journal")
     own_journal = journal is None and managed
     if own_journal:
-        journal = artifact_batch.open_journal(artifact.storage)
+        journal = artifact_batch.open_journal(artifact.storage, shared=True)
     committed = False
     try:
         if managed:
