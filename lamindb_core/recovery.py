@@ -658,6 +658,13 @@ def recover(
                 report.elsewhere[path.name.split(".")[0]] = host
                 os.close(fd)
                 continue
+            if header.get("shared") and not contents.names:
+                # a process's journal whose saves were all over (it ended without its exit
+                # handlers: a kernel restarted, SIGTERM): no interrupted save, nothing to report
+                if not dry_run:
+                    path.unlink(missing_ok=True)
+                os.close(fd)
+                continue
             if session_alive is not None and any(session_alive(session) for session in contents.sessions):
                 report.waiting.append(path.name.split(".")[0])
                 os.close(fd)

@@ -712,3 +712,22 @@ def test_a_forked_child_opens_a_journal_of_its_own(tmp_path):
     assert os.read(read, 64).decode() != parent.id
     parent.close()
     recovery._remove_own_journals()
+
+
+def test_recovery_removes_the_journal_of_a_process_that_ended_idle_without_a_word(tmp_path):
+    # a kernel restarted with SIGTERM runs no exit handler: its journal stays, every name done
+    from lamindb_core import recovery
+
+    folder = tmp_path / ".lamindb"
+    (folder / ".pending").mkdir(parents=True)
+    (folder / "Aaaaaaaaaaaaaaaa0000.txt").write_text("x")
+    header = {"host": recovery._host(), "pid": 1, "session": {"postgresql_pid": 1}, "shared": True}
+    lines = [header, {"add": ["Aaaaaaaaaaaaaaaa0000.txt"]}, {"done": ["Aaaaaaaaaaaaaaaa0000.txt"]}]
+    (folder / ".pending" / "0123456789abcdef.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    report = recovery.recover(folder, lambda names: set(), session_alive=lambda s: True, dry_run=True)
+    assert (report.journals, report.waiting, report.removed) == ([], [], [])
+    assert len(list((folder / ".pending").iterdir())) == 1  # a dry run removes nothing
+    report = recovery.recover(folder, lambda names: set(), session_alive=lambda s: True)
+    assert (report.journals, report.waiting, report.removed) == ([], [], [])
+    assert "interrupted" in str(report) and "0 interrupted save(s)" in str(report)
+    assert list((folder / ".pending").iterdir()) == [] and (folder / "Aaaaaaaaaaaaaaaa0000.txt").exists()
