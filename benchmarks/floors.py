@@ -14,8 +14,8 @@ around them, in one transaction, commit included:
 
 ``bench_artifacts.py`` reads its saves of artifacts against the same kind of floor, with the
 files: ``save_floor`` (one by one: a copy, an fsync of the file and of its folder, one committed
-``INSERT``, per file; with ``journal=True`` also the recovery journal's create, fdatasync and
-removal, the floor of the design) and ``save_many_floor`` (``ln.save`` of N: the copies fsynced in parallel,
+``INSERT`` of an artifact's row, per file; with ``journal=True`` also the recovery journal's lines, one of them
+fdatasynced, and the copy's temporary name, the floor of the design) and ``save_many_floor`` (``ln.save`` of N: the copies fsynced in parallel,
 as ``file_copies.store_many`` does, then one ``INSERT`` of the N artifact rows, committed).
 
 Example:
@@ -124,60 +124,83 @@ def insert_rows(backend: str, table: str, columns: list[str], types: list[str], 
         return time.perf_counter() - start
 
 
-def save_floor(sources: list[Path], folder: Path, journal: bool = False) -> list[float]:
+def save_floor(ln, sources: list[Path], folder: Path, journal: bool = False) -> list[float]:
     """The floor of one ``artifact.save()`` on this disk and database, per file: read and hash it,
     write it to a new file in ``folder`` (on the storage's disk), fsync the file and the folder,
-    and insert one row into a scratch table in its own transaction (``BEGIN``, ``INSERT``,
-    ``COMMIT``, as a save's). The table and the folder are removed afterwards.
+    and insert the row of an artifact into the artifact table, with its indexes and the search
+    indexes' triggers, in its own transaction (``BEGIN``, ``INSERT``, ``COMMIT``, as a save's;
+    the values ``artifact.save()`` writes, prepared before the clock starts, with hashes and keys
+    of their own). The rows and the folder are removed afterwards.
 
-    ``journal``: the floor of the design, with the recovery journal's syscalls too (those of
-    ``recovery.open_journal``, ``Journal.add`` and ``Journal.close``, made here with ``os``
-    alone): before the copy, a new journal file created, locked, its header written, renamed, a
-    line written and fdatasynced; after the ``INSERT``, the journal removed and closed."""
+    ``journal``: the floor of the design, with the syscalls of the recovery journal and of the
+    copy's temporary name too (those of ``artifact_batch.open_journal``, ``recovery.save_journal``,
+    ``Journal.add``, ``Journal.close`` and ``file_copies.store_atomic``, made here with ``os``
+    alone): the folder of journals listed (the recovery that each save runs first); at the
+    first file, the process's journal created, locked, its header written and renamed (as the
+    first ``artifact.save()`` of a process does); then per file a line written and
+    fdatasynced, the copy written to a temporary name, fsynced, linked to its name and the
+    temporary name removed, the folder fsynced, and after the ``INSERT`` the done line written."""
     from django.db import connection, transaction
 
+    storage = ln.settings.storage_record()
+    records = []
+    for source in sources:
+        digest = hashlib.md5(source.read_bytes() + b"floor").digest()
+        records.append(ln.Artifact(key=f"bench-floor/{source.name}", suffix=source.suffix, size=source.stat().st_size,
+                                   hash=base64.urlsafe_b64encode(digest).decode().rstrip("="), _hash_type="md5",
+                                   storage=storage))
+    columns, _, rows = prepared_rows(records)
+    table = connection.ops.quote_name(ln.Artifact._meta.db_table)
+    insert = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) RETURNING id"
     folder.mkdir()
     pending = folder / ".pending"
     pending.mkdir()
-    header = b'{"host": "bench", "pid": 1, "started": 0.0, "session": {}}\n'
-    key = "INTEGER PRIMARY KEY AUTOINCREMENT" if connection.vendor == "sqlite" else "SERIAL PRIMARY KEY"
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TABLE bench_floor (id {key}, name VARCHAR(64), hash VARCHAR(86), size BIGINT)")
+    header = b'{"host": "bench", "pid": 1, "started": 0.0, "session": {}, "shared": true}\n'
     times = []
+    ids = []
+    jfd = None
     try:
         with connection.cursor() as cursor:
-            for source in sources:
+            for source, row in zip(sources, rows):
                 start = time.perf_counter()
                 if journal:
-                    new = os.path.join(pending, f"{source.name}.new")
-                    done = os.path.join(pending, f"{source.name}.jsonl")
-                    jfd = os.open(new, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
-                    fcntl.flock(jfd, fcntl.LOCK_EX)
-                    os.write(jfd, header)
-                    os.rename(new, done)
+                    with os.scandir(pending) as entries:
+                        list(entries)
+                    if jfd is None:
+                        new = os.path.join(pending, "journal.new")
+                        jfd = os.open(new, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+                        fcntl.flock(jfd, fcntl.LOCK_EX)
+                        os.write(jfd, header)
+                        os.rename(new, os.path.join(pending, "journal.jsonl"))
                     os.write(jfd, f'{{"add": ["{source.name}"]}}\n'.encode())
                     os.fdatasync(jfd)
                 fd = os.open(source, os.O_RDONLY)
                 data = os.read(fd, 1 << 20)
                 os.close(fd)
-                digest = hashlib.md5(data).hexdigest()
-                fd = os.open(folder / source.name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+                hashlib.md5(data).digest()
+                dest = folder / source.name
+                tmp = folder / f".{source.name}.journal.tmp" if journal else dest
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
                 os.write(fd, data)
                 os.fsync(fd)
                 os.close(fd)
+                if journal:
+                    os.link(tmp, dest)
+                    os.unlink(tmp)
                 fd = os.open(folder, os.O_RDONLY)
                 os.fsync(fd)
                 os.close(fd)
                 with transaction.atomic():
-                    cursor.execute("INSERT INTO bench_floor (name, hash, size) VALUES (%s, %s, %s)",
-                                   [source.name, digest, len(data)])
+                    cursor.execute(insert, row)
+                    ids.append(cursor.fetchone()[0])
                 if journal:
-                    os.unlink(done)
-                    os.close(jfd)
+                    os.write(jfd, f'{{"done": ["{source.name}"]}}\n'.encode())
                 times.append(time.perf_counter() - start)
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE bench_floor")
+        if jfd is not None:
+            os.close(jfd)
+        if ids:
+            ln.Artifact._base_manager.filter(pk__in=ids)._raw_delete(connection.alias)
         shutil.rmtree(folder)
     return times
 

@@ -8,12 +8,24 @@ file, it appends the file's name to the journal and syncs it to disk: the
 stored copy ``<uid><suffix>``, whose temporary file is
 ``.<uid><suffix>.<journal id>.tmp`` beside it (see :func:`temp_name`).
 
-A journal whose lock can be taken belongs to a save that is over: its process
+A save of one artifact (``artifact.save()``) does not create and remove a journal
+of its own: its process keeps one journal per storage open and locked, and each
+save appends its names (``{"add": [...]}``, synced) and, once over, the line
+``{"done": [...]}`` with the same names (:func:`save_journal`); its threads share
+it, a forked child opens its own. A journal file per save cost three changes of
+the folder (create, rename, remove) and the close of a removed file, about a
+millisecond per save. The done line needs no sync: a name without one is looked
+up like any other. Once no save is open and the journal has grown past 64 KiB,
+it is cut back to its header; at exit it is removed.
+
+A journal whose lock can be taken belongs to a process whose saves are over: it
 died (killed, out of memory, a power cut) or its transaction ended without the
-journal being removed. :func:`recover` removes the temporary files it names,
-the stored copies it names that have no record in the database and that no
-live journal names, and then the journal. It never lists the storage's files:
-its cost grows with the number of journals, not with the size of the storage.
+journal being removed. :func:`recover` removes the temporary files of the names
+it lists without a done line, the stored copies among them that have no record
+in the database and that no live journal names, and then the journal. It never
+lists the storage's files: its cost grows with the number of journals, not with
+the size of the storage. Journals without done lines (written by earlier
+versions, or by ``ln.save``) are read the same way: all their names are open.
 
 What it assumes:
 
@@ -25,9 +37,10 @@ What it assumes:
   the recovery on that machine (its host name is in the report).
 - The database commits or aborts a dead process's transaction by itself: SQLite
   when the next connection opens the file, PostgreSQL when it notices that the
-  client is gone. A journal may record the database session (PostgreSQL's
-  backend process id); while that session still exists, its journal is left
-  for later, so that a COMMIT still in flight cannot lose its files.
+  client is gone. A journal may record the database sessions (PostgreSQL's
+  backend process ids: in its header, and a ``{"session": ...}`` line before
+  the names a new session records); while one of them still exists, its journal
+  is left for later, so that a COMMIT still in flight cannot lose its files.
 
 Example:
     >>> journal = open_journal(Path("mydata/.lamindb"))
@@ -38,10 +51,12 @@ Example:
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import secrets
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -57,7 +72,10 @@ try:
 except ImportError:  # Windows: no flock; journals are written but never recovered
     fcntl = None
 
-__all__ = ["PENDING", "Journal", "Objects", "RecoveryReport", "open_journal", "recover", "temp_name", "end_journal", "release_rolled_back"]
+__all__ = [
+    "PENDING", "Journal", "Objects", "RecoveryReport", "end_journal", "open_journal", "recover", "release_rolled_back",
+    "save_journal", "temp_name",
+]
 
 PENDING = ".pending"
 """The folder of ``.lamindb`` that holds the journals."""
@@ -66,6 +84,8 @@ _SUFFIX = ".jsonl"
 _NEW = ".new"
 # seconds after which a journal that was never opened completely is left over
 _NEW_GRACE = 60
+# bytes past which a process's journal is cut back to its header once no save is open
+_COMPACT = 1 << 16
 
 
 def temp_name(name: str, journal_id: str) -> str:
@@ -97,47 +117,139 @@ def _lock(fd: int) -> bool:
     return True
 
 
+class _File:
+    """A journal file, open and locked: one save's (:func:`open_journal`), or shared by a
+    process's saves one after the other (:func:`save_journal`)."""
+
+    def __init__(self, folder: Path, fd: int, journal_id: str, header_size: int, session: dict, shared: bool) -> None:
+        self.folder = folder
+        self.id = journal_id
+        self.path = os.path.join(folder, PENDING, f"{journal_id}{_SUFFIX}")
+        self.fd: int | None = fd
+        self.shared = shared
+        self.pid = os.getpid()
+        self.header_size = header_size
+        self.size = header_size
+        self.lock = threading.Lock()
+        self.open_saves = 0
+        self.pending: dict[str, int] = {}  # names listed by saves not yet done: how many times
+        self.header_session = _session_key(session)
+        self.sessions = {self.header_session}  # sessions its lines already name
+        self.retired = False  # takes no more saves; released once its open saves end
+
+    def write(self, data: bytes) -> None:
+        # all of data or an error: a short write would merge the next line into a torn one
+        if self.fd is None:
+            raise RuntimeError(f"the journal {self.path} is closed")
+        try:
+            written = os.write(self.fd, data)
+            if written != len(data):
+                raise OSError(f"wrote {written} of {len(data)} bytes to the journal {self.path}")
+        except BaseException:
+            self.retired = True  # its end may be torn: no more lines after it
+            raise
+        self.size += written
+
+    def add(self, names: list[str], session: dict) -> None:
+        with self.lock:
+            key = _session_key(session)
+            lines = b""
+            if key not in self.sessions:
+                lines += (json.dumps({"session": session}) + "\n").encode()
+            lines += (json.dumps({"add": names}) + "\n").encode()
+            self.write(lines)
+            # on disk before the files: a power cut cannot leave them unlisted. The
+            # journal's own name is not synced apart: file systems that journal
+            # their metadata in order (ext4, XFS) make it durable no later than the
+            # names of the files, which are synced when they are created
+            _datasync(self.fd)
+            self.sessions.add(key)
+            for name in names:
+                self.pending[name] = self.pending.get(name, 0) + 1
+
+    def end_save(self, names: list[str], done: bool) -> None:
+        # a save is over: its names done (committed, or nothing of them left), or not
+        # (files may be left: the journal goes to a recovery once its other saves end)
+        with self.lock:
+            self.open_saves -= 1
+            if done and names and not self.retired:
+                try:
+                    self.write((json.dumps({"done": names}) + "\n").encode())
+                except OSError:
+                    done = False  # the names stay open: a recovery looks them up
+            if done:
+                for name in names:
+                    count = self.pending.pop(name, 0) - 1
+                    if count > 0:
+                        self.pending[name] = count
+            else:
+                self.retired = True
+            if self.open_saves:
+                return
+            if not self.retired:
+                if self.size > _COMPACT and not self.pending:
+                    # every name is done: the header alone says as much (its session again)
+                    try:
+                        os.ftruncate(self.fd, self.header_size)
+                    except OSError:
+                        return
+                    self.size = self.header_size
+                    self.sessions = {self.header_session}
+                return
+        # retired, and no save attaches to it any more (save_journal looks under its lock)
+        with _registry_lock:
+            _forget(self)
+        self.close_fd()
+
+    def close_fd(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+def _session_key(session: dict | None) -> str:
+    return json.dumps(session or {}, sort_keys=True)
+
+
 class Journal:
     """The journal of one save in progress in one storage: the names of the files it creates.
 
-    Create it with :func:`open_journal`. It is locked for as long as it is open;
-    ``close()`` removes it.
+    Create it with :func:`open_journal` (a journal file of its own, removed by ``close()``)
+    or :func:`save_journal` (the process's journal of the storage, which ``close()``
+    marks done). It is locked for as long as it is open.
     """
 
-    def __init__(self, folder: Path, fd: int, journal_id: str) -> None:
+    def __init__(self, folder: Path, file: _File, session: dict | None = None) -> None:
         self.folder = folder
         """The storage's ``.lamindb`` folder."""
-        self.id = journal_id
+        self.id = file.id
         """The journal's id, part of its temporary files' names."""
         self.names: list[str] = []
         """The names it lists so far."""
-        self._fd: int | None = fd
+        self._file = file
+        self._session = session or {}
+        self._closed = False
         self._listed: set[str] = set()
-        self._path = os.path.join(folder, PENDING, f"{journal_id}{_SUFFIX}")
+        file.open_saves += 1
 
     @property
     def path(self) -> Path:
         """The journal file."""
-        return Path(self._path)
+        return Path(self._file.path)
 
     @property
     def closed(self) -> bool:
-        """Whether the journal is closed (and removed)."""
-        return self._fd is None
+        """Whether the save is over for the journal (closed or released)."""
+        return self._closed
 
     def add(self, names: Iterable[str]) -> None:
         """List ``names`` (stored copies, relative to ``.lamindb``), durably, before they are created."""
         names = [n for n in dict.fromkeys(names) if n not in self._listed]
         if not names:
             return
-        if self._fd is None:
+        if self._closed:
             raise RuntimeError(f"the journal {self.path} is closed")
-        os.write(self._fd, (json.dumps({"add": names}) + "\n").encode())
-        # on disk before the files: a power cut cannot leave them unlisted. The
-        # journal's own name is not synced apart: file systems that journal
-        # their metadata in order (ext4, XFS) make it durable no later than the
-        # names of the files, which are synced when they are created
-        _datasync(self._fd)
+        self._file.add(names, self._session)
         self.names.extend(names)
         self._listed.update(names)
 
@@ -146,45 +258,49 @@ class Journal:
         return temp_name(name, self.id)
 
     def close(self) -> None:
-        """Remove the journal and release its lock: the save is over (committed or rolled back)."""
-        if self._fd is None:
+        """The save is over (committed or rolled back) and left nothing to recover: remove the
+        journal and release its lock, or, in the process's journal, mark its names done."""
+        if self._closed:
+            return
+        self._closed = True
+        file = self._file
+        if file.shared:
+            file.end_save(self.names, done=True)
             return
         # removed while locked: a recovery that opened it before sees it gone once it has the lock
         try:
-            os.unlink(self._path)
+            os.unlink(file.path)
         except FileNotFoundError:
             pass
         finally:
-            os.close(self._fd)
-            self._fd = None
+            file.close_fd()
 
     def release(self) -> None:
         """Release the lock and leave the journal: the save is over, but files it lists may be
-        left (removing them failed); the next :func:`recover` removes those without a record."""
-        if self._fd is None:
+        left (removing them failed); the next :func:`recover` removes those without a record.
+        The process's journal is released once its other open saves end, and its next save
+        opens another."""
+        if self._closed:
             return
-        os.close(self._fd)
-        self._fd = None
+        self._closed = True
+        if self._file.shared:
+            self._file.end_save(self.names, done=False)
+        else:
+            self._file.close_fd()
 
     def __repr__(self) -> str:
         return f"Journal({str(self.path)!r}, {len(self.names)} name(s){', closed' if self.closed else ''})"
 
 
-def open_journal(folder: Path, session: dict[str, Any] | None = None) -> Journal:
-    """Open a new, locked journal in ``folder`` (a storage's ``.lamindb``).
-
-    Args:
-        folder: The storage's ``.lamindb`` folder.
-        session: What identifies the database session whose transaction records
-            the files (``{"postgresql_pid": 1234}``); :func:`recover` leaves the
-            journal alone while ``session_alive`` says it exists.
-    """
+def _create(folder: Path, session: dict | None, shared: bool) -> _File:
+    # a new journal file in folder's .pending, locked, its header written
     pending = os.path.join(folder, PENDING)
     journal_id = secrets.token_hex(8)
     # written and locked under a name recover() ignores, then renamed: a recovery
     # never finds it unlocked (rename keeps the file, and so the lock)
     new = os.path.join(pending, f"{journal_id}{_NEW}")
-    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    # O_APPEND: lines go to its end after it was cut back to its header, too
+    flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(new, flags, 0o644)
     except FileNotFoundError:
@@ -196,7 +312,11 @@ def open_journal(folder: Path, session: dict[str, Any] | None = None) -> Journal
         if fcntl is not None:
             fcntl.flock(fd, fcntl.LOCK_EX)
         header = {"host": _host(), "pid": os.getpid(), "started": time.time(), "session": session or {}}
-        os.write(fd, (json.dumps(header) + "\n").encode())
+        if shared:
+            header["shared"] = True  # without open names, a process's journal is no save in progress
+        data = (json.dumps(header) + "\n").encode()
+        if os.write(fd, data) != len(data):
+            raise OSError(f"could not write the header of the journal {new}")
         os.rename(new, os.path.join(pending, f"{journal_id}{_SUFFIX}"))
     except BaseException:
         try:
@@ -205,7 +325,96 @@ def open_journal(folder: Path, session: dict[str, Any] | None = None) -> Journal
             pass
         os.close(fd)
         raise
-    return Journal(folder, fd, journal_id)
+    return _File(folder, fd, journal_id, len(data), session or {}, shared)
+
+
+def open_journal(folder: Path, session: dict[str, Any] | None = None) -> Journal:
+    """Open a new, locked journal in ``folder`` (a storage's ``.lamindb``), for one save.
+
+    Args:
+        folder: The storage's ``.lamindb`` folder.
+        session: What identifies the database session whose transaction records
+            the files (``{"postgresql_pid": 1234}``); :func:`recover` leaves the
+            journal alone while ``session_alive`` says it exists.
+    """
+    return Journal(folder, _create(folder, session, shared=False), session)
+
+
+# this process's journals shared by its saves: the current one of each folder, and all of
+# them until released (recover() reads their open names from here, not from the file)
+_shared: dict[str, _File] = {}
+_own: dict[str, _File] = {}
+_registry_lock = threading.Lock()
+
+
+def save_journal(folder: Path, session: dict[str, Any] | None = None) -> Journal:
+    """The journal of one save in ``folder`` (a storage's ``.lamindb``), in the process's
+    journal of that folder: opened by its first save, locked while the process lives,
+    removed at exit. ``close()`` marks the save's names done.
+
+    Args:
+        folder: The storage's ``.lamindb`` folder.
+        session: As for :func:`open_journal`; a session the journal does not name yet is
+            written before the save's names.
+    """
+    key = os.fspath(folder)
+    with _registry_lock:
+        file = _shared.get(key)
+        if file is not None and file.pid == os.getpid():
+            with file.lock:
+                if not file.retired:
+                    return Journal(folder, file, session)
+        file = _create(folder, session, shared=True)
+        _shared[key] = _own[file.path] = file
+        return Journal(folder, file, session)
+
+
+def _forget(file: _File) -> None:
+    # (under _registry_lock) file is released: neither the current journal of its folder nor this process's
+    if _shared.get(os.fspath(file.folder)) is file:
+        del _shared[os.fspath(file.folder)]
+    _own.pop(file.path, None)
+
+
+def _own_journals() -> dict[str, _File]:
+    # this process's journals, by path (none in a child forked from it: its parent's)
+    with _registry_lock:
+        return {path: file for path, file in _own.items() if file.pid == os.getpid()}
+
+
+@atexit.register
+def _remove_own_journals() -> None:
+    # at exit, the journals whose names are all done go: nothing for a recovery to read
+    for file in _own_journals().values():
+        with file.lock:
+            if file.open_saves or file.pending or file.fd is None:
+                continue
+            file.retired = True
+            try:
+                os.unlink(file.path)
+            except OSError:
+                pass
+            file.close_fd()
+        with _registry_lock:
+            _forget(file)
+
+
+def _after_fork_in_child() -> None:
+    # a forked child does not hold its parent's journals: its descriptors would keep their
+    # locks after the parent died, and its saves open journals of their own
+    for file in list(_own.values()):
+        try:
+            if file.fd is not None:
+                os.close(file.fd)
+        except OSError:
+            pass
+        file.fd = None
+    _own.clear()
+    _shared.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 # journals of saves whose records an outer transaction commits, each with the
@@ -321,9 +530,18 @@ class RecoveryReport:
         return "\n".join(lines)
 
 
-def _read(fd: int) -> tuple[dict, list[str]]:
-    # the header and the names of a journal; a torn last line is left out: the
-    # files it named were not created yet (a name is synced before its file exists)
+@dataclass
+class _Contents:
+    # what a journal file says: its header, the names listed and not done (in order), and
+    # the database sessions it names
+    header: dict
+    names: list[str]
+    sessions: list[dict]
+
+
+def _read(fd: int) -> _Contents:
+    # a torn last line is left out: the files an add line named were not created yet (a
+    # name is synced before its file exists), and the names of a done line stay open
     os.lseek(fd, 0, os.SEEK_SET)
     chunks = []
     while True:
@@ -332,7 +550,8 @@ def _read(fd: int) -> tuple[dict, list[str]]:
             break
         chunks.append(chunk)
     header: dict = {}
-    names: list[str] = []
+    open_names: dict[str, int] = {}
+    sessions: list[dict] = []
     for i, line in enumerate(b"".join(chunks).split(b"\n")):
         try:
             entry = json.loads(line)
@@ -342,9 +561,22 @@ def _read(fd: int) -> tuple[dict, list[str]]:
             continue
         if i == 0:
             header = entry
-        else:
-            names.extend(n for n in entry.get("add", []) if isinstance(n, str) and "/" not in n and n not in ("", ".", ".."))
-    return header, names
+        if isinstance(entry.get("session"), dict) and entry["session"]:
+            sessions.append(entry["session"])  # the header's, and those of session lines
+        for name in _names(entry.get("add")):
+            open_names[name] = open_names.get(name, 0) + 1
+        for name in _names(entry.get("done")):
+            count = open_names.pop(name, 0) - 1
+            if count > 0:
+                open_names[name] = count
+    return _Contents(header, list(open_names), sessions)
+
+
+def _names(value: Any) -> list[str]:
+    # the names of a line, without any that would reach outside the folder
+    if not isinstance(value, list):
+        return []
+    return [n for n in value if isinstance(n, str) and "/" not in n and n not in ("", ".", "..")]
 
 
 def recover(
@@ -384,18 +616,29 @@ def recover(
         return report  # no flock: a dead save cannot be told from one in progress
     dead: list[tuple[int, Path, dict, list[str]]] = []
     live_names: set[str] = set()
+    own = _own_journals()
     try:
         for entry in entries:
             path = Path(entry.path)
             if not (entry.name.endswith(_SUFFIX) or entry.name.endswith(_NEW)):
+                continue
+            file = own.get(entry.path)
+            if file is not None:
+                # this process's journal: live, and its open names are known here
+                with file.lock:
+                    names = list(file.pending)
+                report.live += bool(names)
+                live_names.update(names)
                 continue
             try:
                 fd = os.open(path, os.O_RDWR | getattr(os, "O_CLOEXEC", 0))
             except FileNotFoundError:
                 continue  # its save ended meanwhile
             if not _lock(fd):
-                report.live += entry.name.endswith(_SUFFIX)
-                live_names.update(_read(fd)[1])
+                contents = _read(fd)
+                # a process's journal without open names: no save in progress
+                report.live += entry.name.endswith(_SUFFIX) and (bool(contents.names) or not contents.header.get("shared"))
+                live_names.update(contents.names)
                 os.close(fd)
                 continue
             if entry.name.endswith(_NEW) and time.time() - os.fstat(fd).st_mtime < _NEW_GRACE:
@@ -409,17 +652,25 @@ def recover(
             if not same:
                 os.close(fd)  # removed by its save while this waited: nothing to do
                 continue
-            header, names = _read(fd)
+            contents = _read(fd)
+            header = contents.header
             host = header.get("host")
             if host is not None and host != _host():
                 report.elsewhere[path.name.split(".")[0]] = host
                 os.close(fd)
                 continue
-            if session_alive is not None and header.get("session") and session_alive(header["session"]):
+            if header.get("shared") and not contents.names:
+                # a process's journal whose saves were all over (it ended without its exit
+                # handlers: a kernel restarted, SIGTERM): no interrupted save, nothing to report
+                if not dry_run:
+                    path.unlink(missing_ok=True)
+                os.close(fd)
+                continue
+            if session_alive is not None and any(session_alive(session) for session in contents.sessions):
                 report.waiting.append(path.name.split(".")[0])
                 os.close(fd)
                 continue
-            dead.append((fd, path, header, names))
+            dead.append((fd, path, header, contents.names))
         # records are read after the live journals: a save that commits in between
         # is either still listed as live or has its records by now
         candidates = sorted({n for _, _, _, names in dead for n in names} - live_names)

@@ -211,9 +211,10 @@ def _upload_group(group: list[Artifact], journal: recovery.Journal, saved: list,
     saved.extend(group)
 
 
-def open_journal(storage: Storage) -> recovery.Journal:
+def open_journal(storage: Storage, shared: bool = False) -> recovery.Journal:
     # a save that stores files into storage: first what saves that died there
-    # left is removed (cheap: only the journals are read), then this one is journaled
+    # left is removed (cheap: only the journals are read), then this one is journaled;
+    # shared: in the process's journal of the storage (artifact.save(), recovery.save_journal)
     recovery.release_rolled_back()
     try:
         report = storage.recover()
@@ -224,7 +225,8 @@ def open_journal(storage: Storage) -> recovery.Journal:
         others = [j for j in report.journals if report.processes.get(j) != os.getpid()]
         if others or report.elsewhere:
             logger.warning(f"storage recovered after an interrupted save: {report}")
-    return recovery.open_journal(storage._journal_folder(), session=db_session())
+    opened = recovery.save_journal if shared else recovery.open_journal
+    return opened(storage._journal_folder(), session=db_session())
 
 
 

@@ -201,7 +201,11 @@ def _lookup_sql(
     column = {f.attname: quote(f.column) for f in fields}
     wanted = f"{column['hash']} = %s"
     if by_key:
-        wanted += f" OR ({column['key']} = %s AND {column['storage_id']} = %s AND {column['is_latest']} = %s)"
+        # SQLite without statistics (before ln.save's first ANALYZE) searched the key's branch
+        # through the index of storage_id, every artifact of the storage; a unary plus keeps
+        # an index from serving a term, so the key's index does
+        plus = "+" if vendor == "sqlite" else ""
+        wanted += f" OR ({column['key']} = %s AND {plus}{column['storage_id']} = %s AND {plus}{column['is_latest']} = %s)"
     order = f"CASE WHEN {column['hash']} = %s THEN 0 ELSE 1 END, "
     if trash_last:
         order += f"CASE WHEN {column['_branch_code']} = -1 THEN 1 ELSE 0 END, {column['created_at']} DESC, "
@@ -300,7 +304,7 @@ def store_and_insert(artifact: Artifact, previous: Artifact | None, insert_row: 
         journal = artifact.__dict__.get("_journal")
         own_journal = journal is None
         if own_journal:
-            journal = artifact_batch.open_journal(artifact.storage)
+            journal = artifact_batch.open_journal(artifact.storage, shared=True)
         committed = False
         try:
             dest = _store_managed(artifact, journal, is_version=previous is not None)
@@ -337,7 +341,7 @@ def _store_in_bucket(artifact: Artifact, previous: Artifact | None, insert_row: 
     journal = artifact.__dict__.get("_journal")
     own_journal = journal is None and managed
     if own_journal:
-        journal = artifact_batch.open_journal(artifact.storage)
+        journal = artifact_batch.open_journal(artifact.storage, shared=True)
     committed = False
     try:
         if managed:

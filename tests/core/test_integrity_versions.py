@@ -495,3 +495,20 @@ def test_artifact_constructed_before_its_key_or_content_was_saved(instance, tmp_
         assert ln.Artifact.objects.filter(key__startswith="hint/").count() == 2
     finally:
         ln.Artifact.objects.filter(key__startswith="hint/").delete(permanent=True)
+
+
+def test_save_looks_up_the_version_under_a_key_through_the_key_index(instance):
+    # SQLite without statistics searched the key's branch through the index of storage_id: every
+    # artifact of the storage read for each save. PostgreSQL's planner has statistics.
+    from django.db import connection
+
+    from lamindb_core.models import artifact_lifecycle
+
+    ln = instance
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's query plan")
+    sql, _, _ = artifact_lifecycle._lookup_sql(ln.Artifact, "default", "sqlite", True, True)
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql, ["hash", "some/key.txt", 1, True, "hash"])
+        plan = " | ".join(row[-1] for row in cursor.fetchall())
+    assert "(key=?)" in plan and "storage_id" not in plan and "is_latest" not in plan, plan

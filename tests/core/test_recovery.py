@@ -484,3 +484,250 @@ def test_recovery_of_a_rolled_back_transaction_at_the_next_save(instance, tmp_pa
     ln.Artifact(second, key="next.txt").save()
     assert not path.exists()
     assert "interrupted" not in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------------------
+# artifact.save() one by one: the process's journal, shared by its saves
+# ---------------------------------------------------------------------------
+
+# saves 5 artifacts one by one with artifact.save(), stops at a point of the fifth save (or after
+# it), signalling it with the file "reached":
+#   copy          - its temporary file written, before it is synced and named
+#   before-insert - its file stored, before the INSERT
+#   after-insert  - its row inserted and committed (one statement), its names not marked done
+#   idle          - every save over: the journal stays, locked, with nothing open
+ONE_BY_ONE = """
+import sys, time
+from pathlib import Path
+import lamindb_core as ln
+from lamindb_core import bulk, file_copies
+
+point, folder = sys.argv[1], Path(sys.argv[2])
+count = [0]
+
+def stop():
+    (folder / "reached").touch()
+    time.sleep(600)
+
+copy_to_temp, insert_rows = file_copies._copy_to_temp, bulk._insert_rows
+def stopping_copy(*args, **kwargs):
+    result = copy_to_temp(*args, **kwargs)
+    if count[0] == 4 and point == "copy":
+        stop()
+    return result
+def stopping_insert_rows(model, *args, **kwargs):
+    if model is ln.Artifact and count[0] == 4 and point == "before-insert":
+        stop()
+    result = insert_rows(model, *args, **kwargs)
+    if model is ln.Artifact and count[0] == 4 and point == "after-insert":
+        stop()
+    return result
+file_copies._copy_to_temp, bulk._insert_rows = stopping_copy, stopping_insert_rows
+
+for path in sorted((folder / "data").iterdir())[:5]:
+    ln.Artifact(path, key=path.name).save()
+    count[0] += 1
+if point == "idle":
+    stop()
+"""
+
+
+@pytest.mark.parametrize("point,recorded", [("copy", 4), ("before-insert", 4), ("after-insert", 5), ("idle", 5)])
+def test_recovery_after_one_by_one_saves_killed_removes_only_what_has_no_record(
+    point, recorded, storage, data, env, tmp_path, spawn
+):
+    saver = spawn(ONE_BY_ONE, point, tmp_path)
+    wait_for(tmp_path / "reached", saver)
+    left = contents(storage)
+    assert len(left["journals"]) == 1  # one journal for the five saves
+    kill(saver)
+    assert len(records(env, tmp_path)) == recorded
+    if point == "copy":
+        assert len(left["stored"]) == 4 and len(left["temporary"]) == 1
+    elif point == "before-insert":
+        assert len(left["stored"]) == 5 and left["temporary"] == []
+    result = cli(env, tmp_path, "storage", "recover")
+    assert result.returncode == 0, result.stderr
+    removed = 1 if point == "before-insert" else 0
+    temporary = 1 if point == "copy" else 0
+    assert f"removed {removed} stored file(s) without a record and {temporary} temporary file(s)" in result.stdout
+    assert_one_copy_per_record(storage, env, tmp_path, recorded)
+
+
+@pytest.mark.parametrize("point", ["before-insert", "idle"])
+def test_recovery_never_touches_the_journal_of_a_live_process_saving_one_by_one(
+    point, storage, data, env, tmp_path, spawn
+):
+    saver = spawn(ONE_BY_ONE, point, tmp_path)
+    wait_for(tmp_path / "reached", saver)
+    before = contents(storage)
+    result = cli(env, tmp_path, "storage", "recover")
+    assert result.returncode == 0, result.stderr
+    assert "removed 0 stored file(s) without a record and 0 temporary file(s) of 0" in result.stdout
+    # a process whose saves are over is no save in progress
+    assert ("left 1 save(s) in progress alone" in result.stdout) == (point == "before-insert")
+    # another notebook saves one by one meanwhile, and exits: its journal goes with it
+    other = tmp_path / "other.txt"
+    other.write_text("another notebook's data")
+    run(env, tmp_path, "import sys, lamindb_core as ln; ln.Artifact(sys.argv[1]).save()", other)
+    after = contents(storage)
+    assert len(after["stored"]) == len(before["stored"]) + 1 and after["journals"] == before["journals"]
+    assert after["temporary"] == before["temporary"]
+    assert saver.poll() is None
+    kill(saver)
+    assert cli(env, tmp_path, "storage", "recover").returncode == 0
+    assert_one_copy_per_record(storage, env, tmp_path, 6 if point == "idle" else 5)
+
+
+def test_save_journal_is_the_process_journal_and_marks_each_save_done(tmp_path):
+    from lamindb_core import recovery
+
+    folder = tmp_path / ".lamindb"
+    first = recovery.save_journal(folder)
+    first.add(["Aaaaaaaaaaaaaaaa0000.txt"])
+    (folder / "Aaaaaaaaaaaaaaaa0000.txt").write_text("x")
+    second = recovery.save_journal(folder)  # a save in another thread meanwhile
+    second.add(["Bbbbbbbbbbbbbbbb0000.txt"])
+    (folder / "Bbbbbbbbbbbbbbbb0000.txt").write_text("x")
+    assert first.path == second.path and first.id == second.id
+    report = recovery.recover(folder, has_records=lambda names: set())
+    assert (report.live, report.removed, report.journals) == (1, [], [])
+    first.close()
+    second.close()
+    lines = [json.loads(line) for line in first.path.read_text().splitlines()]
+    assert lines[0]["shared"] is True and lines[0]["pid"] == os.getpid()
+    assert lines[1:] == [
+        {"add": ["Aaaaaaaaaaaaaaaa0000.txt"]}, {"add": ["Bbbbbbbbbbbbbbbb0000.txt"]},
+        {"done": ["Aaaaaaaaaaaaaaaa0000.txt"]}, {"done": ["Bbbbbbbbbbbbbbbb0000.txt"]},
+    ]
+    report = recovery.recover(folder, has_records=lambda names: set())
+    assert (report.live, report.removed, report.journals) == (0, [], [])
+    third = recovery.save_journal(folder)
+    assert third.path == first.path  # the next save: the same journal
+    third.close()
+    recovery._remove_own_journals()  # at exit
+    assert list((folder / ".pending").iterdir()) == []
+
+
+def test_recovery_of_a_process_journal_looks_up_only_names_without_done(tmp_path):
+    from lamindb_core import recovery
+
+    folder = tmp_path / ".lamindb"
+    (folder / ".pending").mkdir(parents=True)
+    a, b, c = "Aaaaaaaaaaaaaaaa0000.txt", "Bbbbbbbbbbbbbbbb0000.txt", "Cccccccccccccccc0000.txt"
+    for name in (a, b, c):
+        (folder / name).write_text("x")
+    journal_id = "0123456789abcdef"
+    (folder / recovery.temp_name(b, journal_id)).write_text("half")
+    header = {"host": recovery._host(), "pid": 1, "session": {}, "shared": True}
+    lines = [header, {"add": [a]}, {"done": [a]}, {"add": [b]}, {"add": [c]}, {"done": [c]}]
+    (folder / ".pending" / f"{journal_id}.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    looked_up = []
+    report = recovery.recover(folder, has_records=lambda names: looked_up.extend(names) or set())
+    assert looked_up == [b] and report.removed == [b] and report.temporary == [recovery.temp_name(b, journal_id)]
+    assert sorted(p.name for p in folder.iterdir()) == [".pending", a, c]
+    assert list((folder / ".pending").iterdir()) == []
+
+
+def test_recovery_waits_for_any_session_a_process_journal_names(tmp_path):
+    from lamindb_core import recovery
+
+    folder = tmp_path / ".lamindb"
+    (folder / ".pending").mkdir(parents=True)
+    (folder / "Aaaaaaaaaaaaaaaa0000.txt").write_text("x")
+    header = {"host": recovery._host(), "pid": 1, "session": {"postgresql_pid": 1}, "shared": True}
+    lines = [header, {"session": {"postgresql_pid": 2}}, {"add": ["Aaaaaaaaaaaaaaaa0000.txt"]}]
+    (folder / ".pending" / "0123456789abcdef.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    # the process reconnected: its second session may still be committing
+    report = recovery.recover(folder, lambda names: set(), session_alive=lambda s: s == {"postgresql_pid": 2})
+    assert report.waiting == ["0123456789abcdef"] and report.removed == []
+    report = recovery.recover(folder, lambda names: set(), session_alive=lambda s: False)
+    assert report.removed == ["Aaaaaaaaaaaaaaaa0000.txt"]
+
+
+def test_save_journal_writes_a_new_session_before_its_names(tmp_path):
+    from lamindb_core import recovery
+
+    folder = tmp_path / ".lamindb"
+    for pid in (1, 1, 2):
+        journal = recovery.save_journal(folder, session={"postgresql_pid": pid})
+        journal.add([f"Aaaaaaaaaaaaaaaa000{pid}.txt"])
+        journal.close()
+    lines = [json.loads(line) for line in journal.path.read_text().splitlines()]
+    assert lines[0]["session"] == {"postgresql_pid": 1}
+    assert lines[5:] == [{"session": {"postgresql_pid": 2}}, {"add": ["Aaaaaaaaaaaaaaaa0002.txt"]},
+                         {"done": ["Aaaaaaaaaaaaaaaa0002.txt"]}]
+    recovery._remove_own_journals()
+
+
+def test_save_journal_is_cut_back_to_its_header_once_no_save_is_open(tmp_path, monkeypatch):
+    from lamindb_core import recovery
+
+    monkeypatch.setattr(recovery, "_COMPACT", 200)
+    folder = tmp_path / ".lamindb"
+    header = None
+    for i in range(10):
+        journal = recovery.save_journal(folder)
+        header = header or journal.path.read_bytes()
+        journal.add([f"Aaaaaaaaaaaaaaaa000{i}.txt"])
+        journal.close()
+        assert journal.path.stat().st_size < 200 + len(header)
+    journal = recovery.save_journal(folder)
+    journal.add(["Bbbbbbbbbbbbbbbb0000.txt"])
+    assert journal.path.read_bytes().startswith(header)
+    assert json.loads(journal.path.read_bytes().splitlines()[-1]) == {"add": ["Bbbbbbbbbbbbbbbb0000.txt"]}
+    journal.close()
+    recovery._remove_own_journals()
+
+
+def test_save_journal_left_with_files_is_recovered_and_the_next_save_opens_another(tmp_path):
+    from lamindb_core import recovery
+
+    folder = tmp_path / ".lamindb"
+    journal = recovery.save_journal(folder)
+    journal.add(["Aaaaaaaaaaaaaaaa0000.txt"])
+    (folder / "Aaaaaaaaaaaaaaaa0000.txt").write_text("x")
+    recovery.end_journal(journal, committed=False)  # its file could not be removed
+    report = recovery.recover(folder, has_records=lambda names: set())
+    assert report.removed == ["Aaaaaaaaaaaaaaaa0000.txt"] and report.journals == [journal.id]
+    following = recovery.save_journal(folder)
+    assert following.id != journal.id
+    following.close()
+    recovery._remove_own_journals()
+    assert list((folder / ".pending").iterdir()) == []
+
+
+def test_a_forked_child_opens_a_journal_of_its_own(tmp_path):
+    from lamindb_core import recovery
+
+    folder = tmp_path / ".lamindb"
+    parent = recovery.save_journal(folder)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its own journal, and none of its parent's descriptors
+        child = recovery.save_journal(folder)
+        os.write(write, child.id.encode())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    assert os.read(read, 64).decode() != parent.id
+    parent.close()
+    recovery._remove_own_journals()
+
+
+def test_recovery_removes_the_journal_of_a_process_that_ended_idle_without_a_word(tmp_path):
+    # a kernel restarted with SIGTERM runs no exit handler: its journal stays, every name done
+    from lamindb_core import recovery
+
+    folder = tmp_path / ".lamindb"
+    (folder / ".pending").mkdir(parents=True)
+    (folder / "Aaaaaaaaaaaaaaaa0000.txt").write_text("x")
+    header = {"host": recovery._host(), "pid": 1, "session": {"postgresql_pid": 1}, "shared": True}
+    lines = [header, {"add": ["Aaaaaaaaaaaaaaaa0000.txt"]}, {"done": ["Aaaaaaaaaaaaaaaa0000.txt"]}]
+    (folder / ".pending" / "0123456789abcdef.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    report = recovery.recover(folder, lambda names: set(), session_alive=lambda s: True, dry_run=True)
+    assert (report.journals, report.waiting, report.removed) == ([], [], [])
+    assert len(list((folder / ".pending").iterdir())) == 1  # a dry run removes nothing
+    report = recovery.recover(folder, lambda names: set(), session_alive=lambda s: True)
+    assert (report.journals, report.waiting, report.removed) == ([], [], [])
+    assert "interrupted" in str(report) and "0 interrupted save(s)" in str(report)
+    assert list((folder / ".pending").iterdir()) == [] and (folder / "Aaaaaaaaaaaaaaaa0000.txt").exists()
