@@ -125,8 +125,11 @@ def django_db_config(settings: InstanceSettings, create: bool = False) -> dict:
             "NAME": name,
             "OPTIONS": {
                 # WAL lets readers and one writer work at once; the busy timeout
-                # lets a second writing process wait instead of failing
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                # lets a second writing process wait instead of failing. FULL: each
+                # commit is on disk before it returns, as the files it records are
+                # (NORMAL, WAL's usual companion, may roll back the last commits
+                # after a power cut or an OS crash: a saved record gone, its file kept)
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
                 "timeout": 30,
                 "transaction_mode": "IMMEDIATE",
             },

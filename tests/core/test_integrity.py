@@ -247,3 +247,17 @@ def test_integrity_symlinked_file_takes_its_suffix_from_the_link(instance, tmp_p
     assert artifact.suffix == ".csv"
     assert artifact.path.name.endswith(".csv") and not artifact.path.is_symlink()
     assert artifact.path.read_bytes() == b"sample,value\nA,1\n"
+
+
+@pytest.mark.sqlite_only
+def test_integrity_embedded_commits_are_synced_to_disk(instance):
+    # a commit returns once it is on disk (synchronous=FULL): WAL's usual NORMAL may lose the last
+    # commits in a power cut, records whose files are kept
+    from django.db import connection
+
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        assert cursor.fetchone()[0] == "wal"
+        cursor.execute("PRAGMA synchronous")
+        assert cursor.fetchone()[0] == 2  # FULL
