@@ -28,7 +28,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -228,6 +228,11 @@ def record_tables(connection, uid: str, tables: set[str] | list[str]) -> None:
 
 
 # -- what deleting an instance removes -----------------------------------------
+
+# called with an instance's ``.lamindb`` folder before ln.setup.delete removes what is left in it:
+# the layers above register what of theirs lives there (recovery: the process's own idle journals)
+on_delete_storage: list[Callable[[Path], None]] = []
+
 
 # rows that every instance has from its set-up, and bookkeeping: not a user's records
 _NOT_RECORDS = {DB_MARKER_TABLE, "django_migrations", "core_user", "core_space", "core_storage"}

@@ -65,7 +65,7 @@ from typing import Any
 
 from django.db import transaction
 
-from . import file_copies, files
+from . import file_copies, files, ownership
 
 try:
     import fcntl
@@ -74,7 +74,7 @@ except ImportError:  # Windows: no flock; journals are written but never recover
 
 __all__ = [
     "PENDING", "Journal", "Objects", "RecoveryReport", "end_journal", "open_journal", "recover", "release_rolled_back",
-    "save_journal", "temp_name",
+    "remove_idle_journals", "save_journal", "temp_name",
 ]
 
 PENDING = ".pending"
@@ -382,10 +382,13 @@ def _own_journals() -> dict[str, _File]:
         return {path: file for path, file in _own.items() if file.pid == os.getpid()}
 
 
-@atexit.register
-def _remove_own_journals() -> None:
-    # at exit, the journals whose names are all done go: nothing for a recovery to read
+def remove_idle_journals(folder: Path | None = None) -> None:
+    """Remove this process's journals (of ``folder``, a storage's ``.lamindb``, or all) whose
+    saves are all over: nothing in them for a recovery to read. At exit, and before
+    ``ln.setup.delete`` removes the storage's ``.lamindb``; the next save opens another."""
     for file in _own_journals().values():
+        if folder is not None and os.path.abspath(file.folder) != os.path.abspath(folder):
+            continue
         with file.lock:
             if file.open_saves or file.pending or file.fd is None:
                 continue
@@ -397,6 +400,10 @@ def _remove_own_journals() -> None:
             file.close_fd()
         with _registry_lock:
             _forget(file)
+
+
+atexit.register(remove_idle_journals)
+ownership.on_delete_storage.append(remove_idle_journals)
 
 
 def _after_fork_in_child() -> None:

@@ -410,6 +410,8 @@ def delete(instance: str, force: bool = False) -> None:
         else:
             path.unlink(missing_ok=True)
     ownership.remove_storage_marker(settings)
+    for release in ownership.on_delete_storage:
+        release(lamindb_folder)
     pending = lamindb_folder / ".pending"
     if pending.is_dir() and not any(pending.iterdir()):
         pending.rmdir()

@@ -605,7 +605,7 @@ def test_save_journal_is_the_process_journal_and_marks_each_save_done(tmp_path):
     third = recovery.save_journal(folder)
     assert third.path == first.path  # the next save: the same journal
     third.close()
-    recovery._remove_own_journals()  # at exit
+    recovery.remove_idle_journals()  # at exit
     assert list((folder / ".pending").iterdir()) == []
 
 
@@ -657,7 +657,7 @@ def test_save_journal_writes_a_new_session_before_its_names(tmp_path):
     assert lines[0]["session"] == {"postgresql_pid": 1}
     assert lines[5:] == [{"session": {"postgresql_pid": 2}}, {"add": ["Aaaaaaaaaaaaaaaa0002.txt"]},
                          {"done": ["Aaaaaaaaaaaaaaaa0002.txt"]}]
-    recovery._remove_own_journals()
+    recovery.remove_idle_journals()
 
 
 def test_save_journal_is_cut_back_to_its_header_once_no_save_is_open(tmp_path, monkeypatch):
@@ -677,7 +677,7 @@ def test_save_journal_is_cut_back_to_its_header_once_no_save_is_open(tmp_path, m
     assert journal.path.read_bytes().startswith(header)
     assert json.loads(journal.path.read_bytes().splitlines()[-1]) == {"add": ["Bbbbbbbbbbbbbbbb0000.txt"]}
     journal.close()
-    recovery._remove_own_journals()
+    recovery.remove_idle_journals()
 
 
 def test_save_journal_left_with_files_is_recovered_and_the_next_save_opens_another(tmp_path):
@@ -693,7 +693,7 @@ def test_save_journal_left_with_files_is_recovered_and_the_next_save_opens_anoth
     following = recovery.save_journal(folder)
     assert following.id != journal.id
     following.close()
-    recovery._remove_own_journals()
+    recovery.remove_idle_journals()
     assert list((folder / ".pending").iterdir()) == []
 
 
@@ -711,7 +711,7 @@ def test_a_forked_child_opens_a_journal_of_its_own(tmp_path):
     os.waitpid(pid, 0)
     assert os.read(read, 64).decode() != parent.id
     parent.close()
-    recovery._remove_own_journals()
+    recovery.remove_idle_journals()
 
 
 def test_recovery_removes_the_journal_of_a_process_that_ended_idle_without_a_word(tmp_path):

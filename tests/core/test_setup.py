@@ -338,6 +338,20 @@ def test_delete_refuses_while_artifacts_are_stored_unless_forced(python, home, t
     assert not (storage / ".lamindb").exists()
 
 
+def test_delete_in_the_process_that_saved_artifacts_leaves_no_folder(python, home, tmp_path):
+    # the process keeps a journal of its saves open in .lamindb/.pending; deleting the instance
+    # from that process removes it, and with it the whole .lamindb folder
+    storage = tmp_path / "mydata"
+    (tmp_path / "x.txt").write_text("x")
+    python(
+        _init_code(storage, None)
+        + f"; ln.Artifact({str(tmp_path / 'x.txt')!r}, key='x.txt').save()"
+        + f"; import pathlib; assert any(pathlib.Path({str(storage / '.lamindb' / '.pending')!r}).iterdir())"
+        + "; ln.setup.delete('mydata', force=True)"
+    )
+    assert not (storage / ".lamindb").exists()
+
+
 def test_delete_unknown_instance_lists_registered(python, tmp_path):
     python(_init_code(tmp_path / "a", None) + "; ln.setup.init(storage=" + repr(str(tmp_path / "b")) + ")")
     result = python("import lamindb_core as ln; ln.setup.delete('nope')", check=False)
