@@ -255,7 +255,7 @@ def _insert_rows(
         model._base_manager.using(using).bulk_create(records, batch_size=batch_size)
         return
     returns_pk = not with_pk
-    key = _row_key(meta, records) if returns_pk else None
+    key = _row_key(meta, states) if returns_pk else None
     # the uid first: the rows that come back are (uid, id) pairs, a dict as they are
     returning = ((pk.column,) if key is None else (key.column, pk.column)) if returns_pk else None
     returned: list = []
@@ -358,9 +358,9 @@ def _statement(
     return f"INSERT INTO {quote(table)} ({names}) SELECT {selected} FROM (VALUES {values}){end}"
 
 
-def _row_key(meta: Any, records: list) -> models.Field | None:
+def _row_key(meta: Any, states: list) -> models.Field | None:
     """The unique text field (``uid``) by which the ids an INSERT returns are matched to the
-    records, if every record has a value of it; else None."""
+    records (``states``: their ``__dict__``), if every record has a value of it; else None."""
     try:
         field = meta.get_field("uid")
     except FieldDoesNotExist:
@@ -368,7 +368,7 @@ def _row_key(meta: Any, records: list) -> models.Field | None:
     if not field.unique or not field.concrete:
         return None
     try:
-        kinds = set(map(type, map(itemgetter(field.attname), map(_state, records))))
+        kinds = set(map(type, map(itemgetter(field.attname), states)))
     except KeyError:
         return None
     return field if kinds == {str} else None

@@ -8,7 +8,8 @@
 
 from __future__ import annotations
 
-from operator import attrgetter, itemgetter
+from itertools import compress
+from operator import attrgetter, itemgetter, methodcaller
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, models, transaction
@@ -34,6 +35,8 @@ from .registry import Registry
 __all__ = ["BasicRecord", "Record", "TracksRun", "TracksUpdates", "IsVersioned"]
 
 _attributes = attrgetter("__dict__")  # a record's attribute values by name, read fast
+_model_state_attributes = attrgetter("_state.__dict__")
+_cached_related = methodcaller("get", "fields_cache")
 
 # Help texts that many registries share, core and modules alike: every registry's id, and the
 # fields that each link of an artifact to a label has (ArtifactULabel, ArtifactCellType, ...).
@@ -418,10 +421,10 @@ class BasicRecord(models.Model, metaclass=Registry):
         where a registry has its own; the required fields are read a field at a time, and the
         first record that misses one raises what its own ``save()`` would.
         """
-        for record in records:
-            # read without the descriptor of ModelState.fields_cache, which makes a dict for each
-            if record._state.__dict__.get("fields_cache"):
-                record._prepare_related_fields_for_save(operation_name="save")
+        # the records that hold a related object, read in C without the descriptor of
+        # ModelState.fields_cache (which makes a dict for each record)
+        for record in compress(records, map(_cached_related, map(_model_state_attributes, records))):
+            record._prepare_related_fields_for_save(operation_name="save")
         if cls._fill_defaults is not BasicRecord._fill_defaults:
             for record in records:
                 record._fill_defaults()
