@@ -223,8 +223,9 @@ def _insert_rows(
     at 10,000 labels Django's preparation of each value took most of ``ln.save``'s time.
 
     PostgreSQL takes one array per column (``INSERT ... SELECT FROM UNNEST ... RETURNING``),
-    SQLite rows of values (``VALUES (...), (...) RETURNING``); the ids that come back are
-    matched to the records by their uid.
+    SQLite rows of values (``VALUES (...), (...) RETURNING``), a column of one value for all
+    the records as one parameter (``SELECT column1, ..., %s FROM (VALUES ...)``); the ids that
+    come back are matched to the records by their uid.
 
     ``guard``: for one new record on PostgreSQL, an SQL condition and its parameters
     (``NOT EXISTS (...)``): the row is inserted only if it holds, in the same statement; if it
