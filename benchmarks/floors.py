@@ -6,8 +6,10 @@
 around them, in one transaction, commit included:
 
 - ``multirow``: the statements ``ln.save`` sends (PostgreSQL: one ``INSERT ... SELECT FROM
-  UNNEST`` of one array per column; SQLite: ``INSERT ... VALUES (...), (...)`` of as many rows as
-  its limit of parameters allows), ``RETURNING`` the ids;
+  UNNEST`` of one array per column; SQLite: ``INSERT ... SELECT column1, column2, ?, ... FROM
+  (VALUES (?, ?), ...)``, a column of one value for all rows (a default, the moment of the call)
+  as one parameter, the others in rows, as many as its limit of parameters allows),
+  ``RETURNING`` the uids and ids, by which ``ln.save`` matches the ids to the records;
 - ``executemany``: one single-row ``INSERT`` executed per row (psycopg pipelines them);
 - ``multirow_plain``: as ``multirow``, after the search indexes of the table are dropped
   (trigram and word indexes, their triggers, the vocabulary), which shows what they cost.
@@ -85,25 +87,37 @@ def insert_rows(backend: str, table: str, columns: list[str], types: list[str], 
                 variant: str = "multirow") -> float:
     """Seconds to insert ``rows`` (see :func:`prepared_rows`) into ``table`` through the driver's own
     connection, in one transaction, commit included: ``multirow`` as ``ln.save`` sends them
-    (``RETURNING`` the ids), ``executemany`` one single-row ``INSERT`` per row."""
+    (``RETURNING`` the uids and ids), ``executemany`` one single-row ``INSERT`` per row."""
     from django.db import connection
 
     connection.ensure_connection()
     raw = connection.connection  # the driver's own connection: sqlite3 or psycopg
     quoted = connection.ops.quote_name(table)
     names_sql = ", ".join(columns)
+    # what ln.save has the database return: the uids and the ids, which it matches by uid
+    returning = " RETURNING uid, id" if '"uid"' in columns else " RETURNING id"
     if backend == "sqlite":
         one = "(" + ", ".join(["?"] * len(columns)) + ")"
+        # as ln.save: the columns of one value for all rows once, the others in rows
+        shared = [i for i, column in enumerate(zip(*rows)) if len(rows) > 1 and column.count(column[0]) == len(rows)]
+        shared = shared[1:] if len(shared) == len(columns) else shared
+        varying = [i for i in range(len(columns)) if i not in shared]
+        constants = [rows[0][i] for i in shared]
+        in_rows = [tuple(row[i] for i in varying) for row in rows]
+        names_shared = ", ".join([*(columns[i] for i in varying), *(columns[i] for i in shared)])
+        selected = ", ".join([*(f"column{k + 1}" for k in range(len(varying))), *(["?"] * len(shared))])
+        one_varying = "(" + ", ".join(["?"] * len(varying)) + ")"
         start = time.perf_counter()
         raw.execute("BEGIN")
         if variant == "executemany":
             raw.executemany(f"INSERT INTO {quoted} ({names_sql}) VALUES {one}", rows)
         else:
-            step = 30_000 // len(columns)
+            step = (30_000 - len(shared)) // len(varying)
             for at in range(0, len(rows), step):
-                chunk = rows[at : at + step]
-                sql = f"INSERT INTO {quoted} ({names_sql}) VALUES {', '.join([one] * len(chunk))} RETURNING id"
-                raw.execute(sql, [value for row in chunk for value in row]).fetchall()
+                chunk = in_rows[at : at + step]
+                sql = (f"INSERT INTO {quoted} ({names_shared}) SELECT {selected} "
+                       f"FROM (VALUES {', '.join([one_varying] * len(chunk))}){returning}")
+                raw.execute(sql, [*constants, *(value for row in chunk for value in row)]).fetchall()
         raw.commit()
         return time.perf_counter() - start
     # psycopg in autocommit mode, as Django leaves it: transaction() is one BEGIN ... COMMIT
@@ -116,8 +130,7 @@ def insert_rows(backend: str, table: str, columns: list[str], types: list[str], 
             else:
                 arrays = ", ".join(f"%s::{t}[]" for t in types)
                 aliases = ", ".join(f"c{i}" for i in range(len(columns)))
-                sql = (f"INSERT INTO {quoted} ({names_sql}) SELECT * FROM UNNEST({arrays}) AS t({aliases}) "
-                       "RETURNING id")
+                sql = f"INSERT INTO {quoted} ({names_sql}) SELECT * FROM UNNEST({arrays}) AS t({aliases}){returning}"
                 for at in range(0, len(rows), 10_000):
                     cursor.execute(sql, [list(column) for column in zip(*rows[at : at + 10_000])])
                     cursor.fetchall()

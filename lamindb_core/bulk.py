@@ -21,6 +21,8 @@ __all__ = ["save", "insert_link_rows"]
 # a record's attribute values by name (its __dict__), read fast
 _state = attrgetter("__dict__")
 _model_state = attrgetter("_state")
+_adding = attrgetter("adding")
+_db = attrgetter("db")
 
 # rows per INSERT: well under SQLite's limit of host parameters per statement
 BATCH_SIZE = 500
@@ -34,6 +36,8 @@ def _flatten(records: Any) -> list[models.Model]:
         return [records]
     if isinstance(records, models.QuerySet):
         return list(records)
+    if isinstance(records, (list, tuple)) and all(issubclass(kind, models.Model) for kind in set(map(type, records))):
+        return list(records)  # the common case, a flat list of records, looked at in C
     result = []
     for item in records:
         if isinstance(item, models.Model):
@@ -52,11 +56,14 @@ def _check_foreign_keys(model: type, records: list) -> None:
     deferred), too late to say which record was wrong; one query per foreign key
     with values (a few distinct ids) says it before anything is written.
     """
+    states = None
     for f in model._meta.concrete_fields:
         if not f.is_relation or f.related_model is None:
             continue
+        if states is None:
+            states = list(map(_state, records))
         try:
-            values = set(map(itemgetter(f.attname), map(_state, records))) - {None}
+            values = set(map(itemgetter(f.attname), states)) - {None}
         except KeyError:
             values = {getattr(r, f.attname) for r in records} - {None}
         if not values:
@@ -155,32 +162,44 @@ _AS_IS = {
 }
 
 
-def _column_values(field: models.Field, records: list, conn: Any) -> tuple[list, bool]:
+def _column_values(field: models.Field, records: list, states: list, conn: Any) -> tuple[list, bool, bool]:
     """The values of ``field`` for the INSERT of ``records``, as ``bulk_create`` prepares them:
     ``pre_save`` (defaults such as ``created_at``), then the field's preparation for the
     database, skipped for a value of the column's own Python type (a ``str`` for a
-    ``CharField``), for which it changes nothing; and whether every value is known to be of
-    such a type (then it holds no SQL expression)."""
+    ``CharField``), for which it changes nothing; whether every value is known to be of
+    such a type (then it holds no SQL expression); and whether every record writes the same
+    value (the first), as all do for a default (``space_id``) or the moment of the call.
+    ``states``: the records' ``__dict__``, read once for all fields."""
     kind = field.get_internal_type()
     if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
         # one moment for the whole call (pre_save of the first record), prepared once
         now = field.pre_save(records[0], add=True)
-        for record in records[1:]:
-            record.__dict__[field.attname] = now
-        return [field.get_db_prep_save(now, conn)] * len(records), False
+        attname = field.attname
+        for state in states:
+            state[attname] = now
+        return [field.get_db_prep_save(now, conn)] * len(records), False, True
     else:
         attname = field.attname
         try:
-            values = list(map(itemgetter(attname), map(_state, records)))
+            values = list(map(itemgetter(attname), states))
         except KeyError:  # a deferred field: Django's descriptor loads it
             values = [r.__dict__.get(attname) if attname in r.__dict__ else getattr(r, attname) for r in records]
     as_is = _AS_IS.get(kind)
     if as_is is None:
-        return [field.get_db_prep_save(v, conn) for v in values], False
+        if values.count(None) == len(values) and field.get_db_prep_save(None, conn) is None:
+            return values, False, True  # all empty (an aux): as the field prepares None
+        prepared = [field.get_db_prep_save(v, conn) for v in values]
+        return prepared, False, prepared.count(None) == len(prepared)
     kinds = {*as_is, type(None)}
+    first = values[0]
+    if type(first) in kinds and values.count(first) == len(values):
+        # every value equals the first, one of the column's own types: each prepared would be
+        # the first (an int column's 1.0 or True is int(...) == 1), which is written for all
+        return [first] * len(values), True, True
     if set(map(type, values)) <= kinds:  # type(), not isinstance: a bool is no int here
-        return values, True
-    return [v if type(v) in kinds else field.get_db_prep_save(v, conn) for v in values], False
+        return values, True, False
+    prepared = [v if type(v) in kinds else field.get_db_prep_save(v, conn) for v in values]
+    return prepared, False, False
 
 
 def _has_expression(column: list) -> bool:
@@ -204,8 +223,9 @@ def _insert_rows(
     at 10,000 labels Django's preparation of each value took most of ``ln.save``'s time.
 
     PostgreSQL takes one array per column (``INSERT ... SELECT FROM UNNEST ... RETURNING``),
-    SQLite rows of values (``VALUES (...), (...) RETURNING``); the ids that come back are
-    matched to the records by their uid.
+    SQLite rows of values (``VALUES (...), (...) RETURNING``), a column of one value for all
+    the records as one parameter (``SELECT column1, ..., %s FROM (VALUES ...)``); the ids that
+    come back are matched to the records by their uid.
 
     ``guard``: for one new record on PostgreSQL, an SQL condition and its parameters
     (``NOT EXISTS (...)``): the row is inserted only if it holds, in the same statement; if it
@@ -217,14 +237,18 @@ def _insert_rows(
         # a registry of a module the instance was set up without (as bulk_create says)
         raise missing_module_error(meta.db_table, using)
     pk = meta.pk
-    with_pk = sum(getattr(r, pk.attname) is not None for r in records)
+    states = list(map(_state, records))
+    try:
+        with_pk = len(records) - list(map(itemgetter(pk.attname), states)).count(None)
+    except KeyError:  # a deferred primary key
+        with_pk = sum(getattr(r, pk.attname) is not None for r in records)
     fields = [f for f in meta.concrete_fields if f is not pk or with_pk]
-    prepared = [_column_values(f, records, conn) for f in fields] if _plain(fields, conn) else None
-    columns = None if prepared is None else [values for values, _ in prepared]
+    prepared = [_column_values(f, records, states, conn) for f in fields] if _plain(fields, conn) else None
+    columns = None if prepared is None else [values for values, _, _ in prepared]
     if guard is not None and (len(records) != 1 or with_pk or conn.vendor != "postgresql"):
         raise Unguarded("a guard is for one new record on PostgreSQL")
     if (prepared is None or 0 < with_pk < len(records)
-            or any(not plain and _has_expression(values) for values, plain in prepared)):
+            or any(not plain and _has_expression(values[:1] if same else values) for values, plain, same in prepared)):
         if guard is not None:
             raise Unguarded("a guarded record must be one of plain values")
         # what only Django's bulk_create knows how to write: expressions, fields with their own
@@ -232,8 +256,9 @@ def _insert_rows(
         model._base_manager.using(using).bulk_create(records, batch_size=batch_size)
         return
     returns_pk = not with_pk
-    key = _row_key(meta, records) if returns_pk else None
-    returning = (pk.column, key.column if key is not None else None) if returns_pk else None
+    key = _row_key(meta, states) if returns_pk else None
+    # the uid first: the rows that come back are (uid, id) pairs, a dict as they are
+    returning = ((pk.column,) if key is None else (key.column, pk.column)) if returns_pk else None
     returned: list = []
     with conn.cursor() as cursor:
         if conn.vendor == "postgresql":
@@ -254,14 +279,23 @@ def _insert_rows(
                     if returns_pk:
                         returned.extend(fetched)
         else:
-            # SQLite's limit of host parameters per statement (32,766): a batch stays well under
-            step = max(1, min(len(records), 30_000 // max(1, len(fields))))
             execute = _driver_execute(conn, cursor)
+            # a column of one value for all the rows (a default, the moment of the call) is one
+            # parameter of the statement, the others one per row: for labels 2 of 13, so that
+            # 10,000 rows take one statement and a tenth of the parameters to bind
+            shared = tuple(i for i, (_, _, same) in enumerate(prepared) if same) if len(records) > 1 else ()
+            if len(shared) == len(fields):
+                shared = shared[1:]  # the rows of VALUES need a column
+            varying = [column for i, column in enumerate(columns) if i not in shared]
+            constants = [columns[i][0] for i in shared]
+            # SQLite's limit of host parameters per statement (32,766): a batch stays well under
+            step = max(1, min(len(records), (30_000 - len(shared)) // max(1, len(varying))))
             for start in range(0, len(records), step):
-                chunk = [column[start : start + step] for column in columns]
-                sql = _statement(using, conn.vendor, model, bool(with_pk), returning, len(chunk[0]))
+                chunk = varying if step >= len(records) else [column[start : start + step] for column in varying]
+                rows = len(chunk[0])
+                sql = _statement(using, conn.vendor, model, bool(with_pk), returning, rows, shared=shared)
                 # the values row after row, interleaved in C
-                fetched = execute(sql, list(chain.from_iterable(zip(*chunk))))
+                fetched = execute(sql, [*constants, *chain.from_iterable(zip(*chunk))])
                 if returns_pk:
                     returned.extend(fetched)
     if returns_pk:
@@ -271,15 +305,10 @@ def _insert_rows(
         else:
             # matched by uid: neither database promises RETURNING's order (SQLite says it is
             # arbitrary), and a record must never take another's id
-            by_key = {row[1]: row[0] for row in returned}
-            ids = [by_key[record.__dict__[key.attname]] for record in records]
+            ids = list(map(dict(returned).__getitem__, map(itemgetter(key.attname), states)))
         attname = pk.attname
-        for record, pk_value in zip(records, ids):
-            record.__dict__[attname] = pk_value
-            state = record._state
-            state.adding = False
-            state.db = using
-        return
+        for state, pk_value in zip(states, ids):
+            state[attname] = pk_value
     for state in map(_model_state, records):
         state.adding = False
         state.db = using
@@ -287,14 +316,19 @@ def _insert_rows(
 
 @functools.lru_cache(maxsize=64)
 def _statement(
-    using: str, vendor: str, model: type, with_pk: bool, returning: tuple | None, rows: int, guard: str | None = None
+    using: str, vendor: str, model: type, with_pk: bool, returning: tuple | None, rows: int, guard: str | None = None,
+    shared: tuple[int, ...] = (),
 ) -> str:
     """The text of ``_insert_rows``'s INSERT of ``model``'s concrete fields (the primary key too
-    if ``with_pk``), ``RETURNING`` the columns ``returning`` (the primary key's, and the uid's or
-    None) if given: PostgreSQL's of one array per column (``rows`` 0), SQLite's of ``rows`` rows
-    of values (PostgreSQL's too for one row, ``rows`` 1). Written once per shape (``vendor``: an alias may be connected to another instance
-    later), not once per save of one record. ``guard``: PostgreSQL's one row is inserted only
-    where this condition holds (``INSERT ... SELECT <values> WHERE <guard>``)."""
+    if ``with_pk``), ``RETURNING`` the columns ``returning`` (the primary key's, or the uid's and
+    the primary key's) if given: PostgreSQL's of one array per column (``rows`` 0), SQLite's of ``rows`` rows
+    of values (PostgreSQL's too for one row, ``rows`` 1). Written once per shape (``vendor``: an
+    alias may be connected to another instance later), not once per save of one record.
+    ``guard``: PostgreSQL's one row is inserted only where this condition holds (``INSERT ...
+    SELECT <values> WHERE <guard>``). ``shared``: on SQLite, the positions (among the fields) of
+    the columns whose one value is written in every row, a parameter each, before the rows of
+    the other columns: ``INSERT INTO t (a, b, c) SELECT column1, column2, %s FROM (VALUES (%s,
+    %s), ...)``."""
     conn = connections[using]
     pk = model._meta.pk
     fields = [f for f in model._meta.concrete_fields if f is not pk or with_pk]
@@ -303,7 +337,7 @@ def _statement(
     names = ", ".join(quote(f.column) for f in fields)
     end = ""
     if returning is not None:
-        end = f" RETURNING {quote(returning[0])}" + (f", {quote(returning[1])}" if returning[1] is not None else "")
+        end = " RETURNING " + ", ".join(map(quote, returning))
     if vendor == "postgresql":
         # the type without its length (varchar, not varchar(50)): the column's own type checks
         # the length, as in Django's bulk_create
@@ -316,12 +350,18 @@ def _statement(
         aliases = ", ".join(f"c{i}" for i in range(len(fields)))
         arrays = ", ".join(f"%s::{t}[]" for t in types)
         return f"INSERT INTO {quote(table)} ({names}) SELECT * FROM UNNEST({arrays}) AS t({aliases}){end}"
-    return f"INSERT INTO {quote(table)} ({names}) VALUES {', '.join([_qmarks(len(fields))] * rows)}{end}"
+    if not shared:
+        return f"INSERT INTO {quote(table)} ({names}) VALUES {', '.join([_qmarks(len(fields))] * rows)}{end}"
+    varying = [f for i, f in enumerate(fields) if i not in shared]
+    names = ", ".join(quote(f.column) for f in [*varying, *(fields[i] for i in shared)])
+    selected = ", ".join([*(f"column{i + 1}" for i in range(len(varying))), *(["%s"] * len(shared))])
+    values = ", ".join([_qmarks(len(varying))] * rows)
+    return f"INSERT INTO {quote(table)} ({names}) SELECT {selected} FROM (VALUES {values}){end}"
 
 
-def _row_key(meta: Any, records: list) -> models.Field | None:
+def _row_key(meta: Any, states: list) -> models.Field | None:
     """The unique text field (``uid``) by which the ids an INSERT returns are matched to the
-    records, if every record has a value of it; else None."""
+    records (``states``: their ``__dict__``), if every record has a value of it; else None."""
     try:
         field = meta.get_field("uid")
     except FieldDoesNotExist:
@@ -329,7 +369,7 @@ def _row_key(meta: Any, records: list) -> models.Field | None:
     if not field.unique or not field.concrete:
         return None
     try:
-        kinds = set(map(type, map(itemgetter(field.attname), map(_state, records))))
+        kinds = set(map(type, map(itemgetter(field.attname), states)))
     except KeyError:
         return None
     return field if kinds == {str} else None
@@ -469,9 +509,12 @@ def save(records: Any, batch_size: int | None = None) -> None:
     for model, group in groups.items():
         # text no database stores: refused before anything is written
         model._check_storable_many(group)
-    # every record's attributes, to restore them if the save fails
-    snapshot = list(zip(items, [d.copy() for d in map(_state, items)],
-                        [(s.adding, s.db) for s in map(_model_state, items)]))
+    # every record's attributes, to restore them if the save fails: in lists rather than a
+    # tuple per record, fewer objects for the garbage collector to walk
+    model_states = list(map(_model_state, items))
+    saved_attributes = list(map(dict.copy, map(_state, items)))
+    saved_adding = list(map(_adding, model_states))
+    saved_db = list(map(_db, model_states))
     saved_alone: list = []
     finishers: list = []
     big: list[type] = []  # registries that took ANALYZE_AFTER rows or more
@@ -491,9 +534,10 @@ def save(records: Any, batch_size: int | None = None) -> None:
                 new = [r for r in group if r._state.adding]
                 model._prepare_new_many(new)
                 _check_foreign_keys(model, group)
-                for r in group:
-                    if not r._state.adding:
-                        r.save()
+                if len(new) < len(group):
+                    for r in group:
+                        if not r._state.adding:
+                            r.save()
                 alone = model._alone_among(new)
                 if alone:
                     model._save_alone_many(alone, saved_alone)
@@ -508,11 +552,12 @@ def save(records: Any, batch_size: int | None = None) -> None:
         # all or nothing: files stored on the way go, the records look unsaved again
         for record in saved_alone:
             record._discard_after_rollback()
-        for record, attributes, (adding, db) in snapshot:
+        for record, attributes, state, adding, db in zip(
+                items, saved_attributes, model_states, saved_adding, saved_db):
             record.__dict__.clear()
             record.__dict__.update(attributes)
-            record._state.adding = adding
-            record._state.db = db
+            state.adding = adding
+            state.db = db
         raise
     else:
         committed = True

@@ -8,7 +8,8 @@
 
 from __future__ import annotations
 
-from operator import itemgetter
+from itertools import compress
+from operator import attrgetter, itemgetter, methodcaller
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, models, transaction
@@ -32,6 +33,10 @@ from ..uids import base62, increment_base62
 from .registry import Registry
 
 __all__ = ["BasicRecord", "Record", "TracksRun", "TracksUpdates", "IsVersioned"]
+
+_attributes = attrgetter("__dict__")  # a record's attribute values by name, read fast
+_model_state_attributes = attrgetter("_state.__dict__")
+_cached_related = methodcaller("get", "fields_cache")
 
 # Help texts that many registries share, core and modules alike: every registry's id, and the
 # fields that each link of an artifact to a label has (ArtifactULabel, ArtifactCellType, ...).
@@ -375,15 +380,21 @@ class BasicRecord(models.Model, metaclass=Registry):
         Raises:
             ln.errors.ValidationError: ``cannot save ULabel: ULabel.name: 'a\\x00' contains a NUL character ...``
         """
-        by_model: dict[type, list[models.Model]] = {}
-        for record in records:
-            by_model.setdefault(type(record), []).append(record)
+        kinds = set(map(type, records))
+        by_model: dict[type, list[models.Model]] = {kinds.pop(): records} if len(kinds) == 1 else {}
+        if not by_model:
+            for record in records:
+                by_model.setdefault(type(record), []).append(record)
         for model, group in by_model.items():
-            states = [record.__dict__ for record in group]
+            states = list(map(_attributes, group))
             for field in _text_fields(model):
                 name = field.attname
                 if isinstance(field, models.JSONField):
-                    suspects = [s[name] for s in states if s.get(name) is not None]
+                    try:
+                        values = list(map(itemgetter(name), states))
+                    except KeyError:  # a deferred field
+                        values = [s.get(name) for s in states]
+                    suspects = [v for v in values if v is not None] if values.count(None) < len(values) else []
                 else:
                     # one search over all values at once; a record at a time only on a hit
                     try:
@@ -410,19 +421,24 @@ class BasicRecord(models.Model, metaclass=Registry):
         where a registry has its own; the required fields are read a field at a time, and the
         first record that misses one raises what its own ``save()`` would.
         """
-        for record in records:
-            if record._state.fields_cache:
-                record._prepare_related_fields_for_save(operation_name="save")
+        # the records that hold a related object, read in C without the descriptor of
+        # ModelState.fields_cache (which makes a dict for each record)
+        for record in compress(records, map(_cached_related, map(_model_state_attributes, records))):
+            record._prepare_related_fields_for_save(operation_name="save")
         if cls._fill_defaults is not BasicRecord._fill_defaults:
             for record in records:
                 record._fill_defaults()
+        states = list(map(_attributes, records))
         for field in cls._required_fields():
             attname = field.attname
-            for record in records:
-                state = record.__dict__
-                value = state[attname] if attname in state else getattr(record, attname)
-                if value is None or value == "":
-                    record._check_required()  # raises, naming every field this record misses
+            try:
+                values = list(map(itemgetter(attname), states))
+            except KeyError:  # a deferred field: Django's descriptor loads it
+                values = [getattr(record, attname) for record in records]
+            if None in values or "" in values:
+                for record, value in zip(records, values):
+                    if value is None or value == "":
+                        record._check_required()  # raises, naming every field this record misses
 
     def _fill_defaults(self) -> None:
         """Fill in values that a registry supplies when a new record is saved

@@ -200,3 +200,37 @@ def test_save_many_ids_belong_to_their_records(instance):
     assert len(stored) == 1400
     assert all(stored[r.id] == r.uid for r in first + second)
     assert ln.ULabel.get(first[123].id).name == "id check a 123"
+
+
+def test_save_many_writes_each_records_values_whether_shared_or_not(instance):
+    ln = instance
+    # columns of one value for all (the defaults, the moment of the call) go into the statement
+    # once: a value that only some records differ in must still reach the right row
+    records = [ln.ULabel(name=f"shared {i}", description="same text") for i in range(5)]
+    records[3].description = None
+    records[4].is_concept = True
+    records[2].reference = "only here"
+    ln.save(records)
+    rows = {uid: rest for uid, *rest in ln.ULabel.filter(name__startswith="shared ").values_list(
+        "uid", "description", "is_concept", "reference", "created_at", "_branch_code", "space_id")}
+    assert [tuple(rows[r.uid][:3]) for r in records] == [
+        ("same text", False, None), ("same text", False, None), ("same text", False, "only here"),
+        (None, False, None), ("same text", True, None),
+    ]
+    assert len({row[3] for row in rows.values()}) == 1  # one moment for the call
+    assert {row[3] for row in rows.values()} == {r.created_at for r in records}
+    assert {tuple(row[4:]) for row in rows.values()} == {(1, 1)}
+    assert all(ln.ULabel.get(r.id).uid == r.uid for r in records)
+
+
+def test_save_many_equal_values_of_other_types_are_written_as_the_fields_prepare_them(instance):
+    ln = instance
+    # 1, True and 1.0 are equal in Python: the column's value is the field's (an int, a bool)
+    records = [ln.ULabel(name=f"typed {i}", _branch_code=1, is_concept=True) for i in range(3)]
+    records[1]._branch_code = True
+    records[2]._branch_code = 1.0
+    records[1].is_concept = 1
+    ln.save(records)
+    stored = list(ln.ULabel.filter(name__startswith="typed ").values_list("_branch_code", "is_concept"))
+    assert stored == [(1, True)] * 3
+    assert all(type(code) is int and type(flag) is bool for code, flag in stored)
