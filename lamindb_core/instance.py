@@ -587,16 +587,19 @@ def _ensure_schema(connection) -> None:
         _state.ensuring = True
         try:
             from django.db.migrations.executor import MigrationExecutor
-            from django.db.migrations.recorder import MigrationRecorder
 
             instance = _state.instance
             with ownership.schema_lock(connection, Path(str(instance.sqlite_path) + ".lock") if instance.is_embedded else None):
+                # the tables, listed once per connection (on PostgreSQL a catalog query of
+                # 1-4 ms); again only where migrations or custom registries may add some
+                tables = _table_names(connection)
                 # a new database starts from the template of its schema, if one is kept (an
                 # embedded one is a copy of it, made before connecting: _copy_template)
-                fresh = _state.may_create and not _table_names(connection)
-                before = _claim_database(connection, instance)
+                fresh = _state.may_create and not tables
+                before = _claim_database(connection, instance, tables)
+                adds_tables = False
                 try:
-                    applied = set(MigrationRecorder(connection).applied_migrations())
+                    applied = _applied_migrations(connection, before)
                     _adopt_applied_modules(applied, instance)
                     # an instance's schema has the tables of the modules it was set up with
                     apps = _schema_apps(instance)
@@ -608,6 +611,7 @@ def _ensure_schema(connection) -> None:
                         executor = MigrationExecutor(connection)
                         targets = [key for key in executor.loader.graph.leaf_nodes() if key[0] in apps]
                         plan = executor.migration_plan(targets)
+                    adds_tables = bool(plan or _state.custom_models)
                     if plan and fresh and _from_template(connection, instance, apps, plan):
                         plan = []  # the template applied exactly the plan's migrations
                     elif plan and fresh:
@@ -621,7 +625,8 @@ def _ensure_schema(connection) -> None:
                         create_or_extend_table(connection, model, _state.instance)
                 finally:
                     # also after a failure: what was made is the instance's, to drop
-                    _record_new_tables(connection, instance, before)
+                    if adds_tables:
+                        _record_new_tables(connection, instance, before)
                 _claim_storage(instance)
             _state.schema_ready = True
         finally:
@@ -705,8 +710,22 @@ def _model_tables() -> set[str]:
     return tables
 
 
-def _claim_database(connection, instance: InstanceSettings) -> set[str]:
-    """Check that the database is this instance's, or mark it so; return its tables.
+def _applied_migrations(connection, tables: set[str]) -> set[tuple[str, str]]:
+    # the (app, name) of the migrations the database records (Django's MigrationRecorder
+    # lists the tables again to see whether its table exists)
+    from django.db.migrations.recorder import MigrationRecorder
+
+    table = MigrationRecorder.Migration._meta.db_table
+    if table not in tables:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT app, name FROM {connection.ops.quote_name(table)}")
+        return {(app, name) for app, name in cursor.fetchall()}
+
+
+def _claim_database(connection, instance: InstanceSettings, tables: set[str]) -> set[str]:
+    """Check that the database (whose tables are ``tables``) is this instance's, or mark it
+    so; return its tables.
 
     Raises:
         SetupError: another instance owns it; or it holds no instance although
@@ -714,7 +733,7 @@ def _claim_database(connection, instance: InstanceSettings) -> set[str]:
             instance is being created, it holds the tables of an instance made
             before ownership was recorded.
     """
-    marker = ownership.read_db_marker(connection)
+    marker = ownership.read_db_marker(connection, tables)
     if marker is not None:
         if marker["uid"] != instance.uid:
             raise SetupError(
@@ -722,9 +741,8 @@ def _claim_database(connection, instance: InstanceSettings) -> set[str]:
                 f"(uid {marker['uid']}), not to {instance.slug}: two instances cannot share a "
                 f"database; use another database, or connect to {marker['slug']}"
             )
-        return _table_names(connection)
-    before = _table_names(connection)
-    legacy = sorted(before & _model_tables())
+        return tables
+    legacy = sorted(tables & _model_tables())
     if legacy and _state.may_create:
         raise SetupError(
             f"the database {instance.db_display} holds the tables of another lamindb-core instance "
@@ -738,7 +756,7 @@ def _claim_database(connection, instance: InstanceSettings) -> set[str]:
         )
     # an instance made before ownership was recorded owns the tables of its registries
     ownership.create_db_marker(connection, instance, legacy)
-    return _table_names(connection)
+    return tables | {ownership.DB_MARKER_TABLE}
 
 
 def _record_new_tables(connection, instance: InstanceSettings, before: set[str]) -> None:

@@ -173,12 +173,14 @@ def _table_exists(connection, table: str) -> bool:
         return table in connection.introspection.table_names(cursor)
 
 
-def read_db_marker(connection) -> dict | None:
+def read_db_marker(connection, tables: set[str] | None = None) -> dict | None:
     """The owner of the database behind ``connection`` (a Django connection), or None.
 
+    ``tables``: the database's tables, where the caller has listed them already.
     Returns ``{"uid", "slug", "tables"}``, ``tables`` being a list of names.
     """
-    if not _table_exists(connection, DB_MARKER_TABLE):
+    exists = DB_MARKER_TABLE in tables if tables is not None else _table_exists(connection, DB_MARKER_TABLE)
+    if not exists:
         return None
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT uid, slug, tables FROM {DB_MARKER_TABLE}")
