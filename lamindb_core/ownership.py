@@ -416,7 +416,7 @@ def _functions_of(conn, tables: list[str]) -> list[str]:
 
 
 # any fixed 64-bit number: the PostgreSQL advisory lock that guards migrations
-_PG_LOCK_KEY = 0x6C616D696E  # "lamin"
+PG_LOCK_KEY = 0x6C616D696E  # "lamin"
 
 
 @contextmanager
@@ -430,12 +430,12 @@ def schema_lock(connection, lock_path: Path | None) -> Iterator[None]:
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_lock(%s)", [_PG_LOCK_KEY])
+            cursor.execute("SELECT pg_advisory_lock(%s)", [PG_LOCK_KEY])
         try:
             yield
         finally:
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [_PG_LOCK_KEY])
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [PG_LOCK_KEY])
         return
     try:
         import fcntl

@@ -116,7 +116,7 @@ def templates(tmp_path: Path) -> list[Path]:
     return sorted((tmp_path / "cache" / "schemas").glob(f"*{SUFFIX}"))
 
 
-def test_schema_template_kept_by_the_first_init_and_used_by_the_next(init, first, tmp_path):
+def test_schema_template_kept_by_the_first_init_and_used_by_the_next(init, first, tmp_path, databases):
     cache, lines = first
     assert int(lines[0]) > 0  # migrated
     (template,) = templates(tmp_path)
@@ -141,7 +141,19 @@ def test_schema_template_kept_by_the_first_init_and_used_by_the_next(init, first
     assert second[0] == "0"  # from the template: no migration ran
     assert second[1] != lines[1]  # an instance of its own
     assert second[2:] == lines[2:] == ["1 1 1", "my label"]  # seeded, writable, searchable
-    if not ON_POSTGRES:
+    if ON_POSTGRES:
+        # made on a connection of its own while Django set up: the ownership marker, written in
+        # the same transaction, names the new instance and every table as made by it
+        import psycopg
+
+        database = urlunsplit(urlsplit(TEST_DB)._replace(path="/" + databases.names[-1]))
+        with psycopg.connect(database) as conn:
+            assert conn.execute("SELECT uid FROM lamindb_instance").fetchall() == [(second[1],)]
+            (recorded,) = conn.execute("SELECT tables FROM lamindb_instance").fetchone()
+            tables = {name for (name,) in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' UNION SELECT viewname FROM pg_views WHERE schemaname = 'public'")}
+            assert set(json.loads(recorded)) == tables
+    else:
         # the ownership marker names the new instance, and every table as made by it
         with sqlite3.connect(tmp_path / "two" / ".lamindb" / "lamin.db") as conn:
             assert conn.execute("SELECT uid FROM lamindb_instance").fetchall() == [(second[1],)]
@@ -244,3 +256,102 @@ def test_schema_template_copy_never_replaces_a_file_and_leaves_no_temporary_file
     umask = os.umask(0o022)
     os.umask(umask)
     assert (folder / "new.db").stat().st_mode & 0o777 == 0o644 & ~umask
+
+
+# -- PostgreSQL: the schema made on a connection of its own ---------------------------------------
+
+
+def _fake_template(tmp_path: Path, monkeypatch, statements: list) -> tuple[str, set]:
+    """A template of ``statements`` for the apps ``("core",)`` in a cache folder of the test's own,
+    and an empty database: ``(its URL, the migrations the template applies)``."""
+    import psycopg
+
+    from lamindb_core import schema_template
+
+    monkeypatch.setenv("LAMIN_CORE_CACHE_DIR", str(tmp_path / "cache"))
+    url = _databases.new()
+    with psycopg.connect(url) as conn:
+        version = conn.info.server_version
+    path = schema_template._template_path(("core",), "postgresql", f"postgresql {version}")
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps([
+        ["CREATE TABLE django_migrations (id serial PRIMARY KEY, app text, name text, applied timestamptz)", None, False],
+        ['INSERT INTO django_migrations (app, name, applied) VALUES (%s, %s, %s)', ["core", "0001_initial", {"now": True}], False],
+        *statements,
+    ]))
+    return url, {("core", "0001_initial")}
+
+
+_databases = Databases()
+
+
+@pytest.fixture
+def throwaway_databases() -> Iterator[None]:
+    yield
+    _databases.drop()
+    _databases.names.clear()
+
+
+def _tables(url: str) -> set[str]:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return {name for (name,) in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+
+
+@pytest.mark.postgres_only
+def test_postgres_schema_made_in_the_background_with_its_marker_or_not_at_all(tmp_path, monkeypatch, throwaway_databases):
+    from lamindb_core import ownership, schema_template
+
+    url, migrations = _fake_template(tmp_path, monkeypatch, [["CREATE TABLE core_thing (id int)", None, False]])
+    marked = []
+    replay = schema_template.PostgresReplay(url, ("core",), migrations, ownership.PG_LOCK_KEY, lambda conn, tables: marked.append(sorted(tables)))
+    assert replay.wait()
+    assert marked == [["core_thing", "django_migrations"]]  # the tables, listed inside the transaction
+    assert _tables(url) == {"core_thing", "django_migrations"}
+
+    # a database that holds a table already is left as it is (the usual path decides what it is)
+    url, migrations = _fake_template(tmp_path / "2", monkeypatch, [["CREATE TABLE core_thing (id int)", None, False]])
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        conn.execute("CREATE TABLE someone_elses (id int)")
+    replay = schema_template.PostgresReplay(url, ("core",), migrations, ownership.PG_LOCK_KEY, lambda conn, tables: marked.append(tables))
+    assert not replay.wait()
+    assert _tables(url) == {"someone_elses"} and len(marked) == 1
+
+    # a template of other migrations, or a marker that fails: nothing is left
+    for other, prepare in [({("core", "0002_more")} | migrations, None), (migrations, "fails")]:
+        url, _ = _fake_template(tmp_path / f"3{len(other)}{prepare}", monkeypatch, [["CREATE TABLE core_thing (id int)", None, False]])
+
+        def mark(conn, tables, prepare=prepare):
+            if prepare == "fails":
+                conn.execute("SELECT no_such_function()")
+
+        assert not schema_template.PostgresReplay(url, ("core",), other, ownership.PG_LOCK_KEY, mark).wait()
+        assert _tables(url) == set()
+
+
+@pytest.mark.postgres_only
+def test_postgres_schema_in_the_background_cancelled_leaves_nothing(tmp_path, monkeypatch, throwaway_databases):
+    import psycopg
+
+    from lamindb_core import ownership, schema_template
+
+    # a template whose last statement waits: cancelled while the server runs it
+    url, migrations = _fake_template(tmp_path, monkeypatch, [
+        ["CREATE TABLE core_thing (id int)", None, False],
+        ["SELECT pg_sleep(%s)", [60], False],
+    ])
+    name = urlsplit(url).path.lstrip("/")
+    replay = schema_template.PostgresReplay(url, ("core",), migrations, ownership.PG_LOCK_KEY, lambda conn, tables: None)
+    with psycopg.connect(TEST_DB, autocommit=True) as admin:
+        for _ in range(600):  # until the server runs the sleep (a wait, not a timing)
+            if admin.execute("SELECT 1 FROM pg_stat_activity WHERE datname = %s AND query LIKE 'SELECT pg_sleep%%'", [name]).fetchone():
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the replay never reached its last statement")
+    replay.cancel()
+    assert not replay.made
+    assert _tables(url) == set()
