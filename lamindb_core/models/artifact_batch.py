@@ -6,13 +6,13 @@ transaction (``Artifact._prepare_alone_many``), and the journals of the files it
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 
 from .. import bucket_files, bulk, file_copies, files, object_store, process_settings, progress, recovery, storage_paths
 from ..bulk import BATCH_SIZE
@@ -98,23 +98,36 @@ def prepare(model: type[Artifact], artifacts: list[Artifact], saved: list) -> Ca
 
 def _known(model: type[Artifact], artifacts: list[Artifact]) -> tuple[set[str], set[str]]:
     """Of the artifacts' hashes, those that saved artifacts have; of their keys, those that a
-    saved latest version has: one query per ``BATCH_SIZE`` of each (a round trip each for the
-    hashes and the keys was a tenth of ``ln.save``'s queries' time on PostgreSQL)."""
-    hashes = sorted({a.hash for a in artifacts})
-    keys = sorted({a.key for a in artifacts if a.key is not None})
-    wanted_hashes, wanted_keys = set(hashes), set(keys)
+    saved latest version has: one statement through the database driver, the values as one
+    parameter each (SQLite: a JSON array read by ``json_each``, PostgreSQL: an array), each
+    looked up in the column's index. Django's query of two ``IN`` lists of 500 values each was
+    a tenth of ``ln.save``'s instructions for 500 files, SQLite's parsing of them a tenth of that."""
+    hashes = [h for h in {a.hash for a in artifacts} if h is not None]
+    keys = [k for k in {a.key for a in artifacts} if k is not None]
     known_hashes: set[str] = set()
     versioned_keys: set[str] = set()
-    for start in range(0, max(len(hashes), len(keys)), BATCH_SIZE):
-        chunk_hashes, chunk_keys = hashes[start : start + BATCH_SIZE], keys[start : start + BATCH_SIZE]
-        wanted = Q(hash__in=chunk_hashes) if chunk_hashes else Q(pk__in=[])
-        if chunk_keys:
-            wanted |= Q(key__in=chunk_keys, is_latest=True)
-        for hash_, key, is_latest in model.objects.filter(wanted).values_list("hash", "key", "is_latest"):
-            if hash_ in wanted_hashes:
-                known_hashes.add(hash_)
-            if is_latest and key in wanted_keys:
-                versioned_keys.add(key)
+    conn = connections[DEFAULT_DB_ALIAS]
+    meta = model._meta
+    quote = conn.ops.quote_name
+    table = quote(meta.db_table)
+    hash_, key, latest = (quote(meta.get_field(name).column) for name in ("hash", "key", "is_latest"))
+    parts, params = [], []
+    # the first column says which list a value matched: 1 the hashes, 0 the keys
+    for kind, column, values, condition in ((1, hash_, hashes, ""), (0, key, keys, f" AND a.{latest}")):
+        if not values:
+            continue
+        if conn.vendor == "postgresql":
+            parts.append(f"SELECT {kind}, a.{column} FROM {table} AS a WHERE a.{column} = ANY(%s::text[]){condition}")
+            params.append(values)
+        else:
+            parts.append(f"SELECT {kind}, a.{column} FROM json_each(%s) AS j JOIN {table} AS a "
+                         f"ON a.{column} = j.value{condition}")
+            params.append(json.dumps(values))
+    if not parts:
+        return known_hashes, versioned_keys
+    with conn.cursor() as cursor:
+        for kind, value in bulk._driver_execute(conn, cursor)(" UNION ALL ".join(parts), params):
+            (known_hashes if kind else versioned_keys).add(value)
     return known_hashes, versioned_keys
 
 
