@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -249,9 +250,12 @@ def leave_cache(artifact: Artifact, cache: CacheFolder | None = None) -> None:
     data made in it moves into storage. Never data registered where it lies, never an object in
     a bucket."""
     local = artifact._local_data
-    if local is None or local.is_temporary or object_store.is_cloud(local.path):
+    if local is None or local.is_temporary:
         return
     path = local.path
+    # a plain local Path is no URL (it has no "//"): asked of other paths only (a UPath)
+    if type(path) is not _LOCAL_PATH and object_store.is_cloud(path):
+        return
     if not (cache or CacheFolder()).holds(path):
         return
     stored = artifact._storage_path()
@@ -259,6 +263,8 @@ def leave_cache(artifact: Artifact, cache: CacheFolder | None = None) -> None:
         transaction.on_commit(lambda: files.remove_path(path))
 
 
+# the class of a local path (PosixPath, WindowsPath), which is never a URL
+_LOCAL_PATH = type(Path())
 # what ln.setup.settings.cache_dir is made of, and the real cache folder for each of their values
 _CACHE_ENV = ("LAMIN_CORE_CACHE_DIR", "LAMIN_CORE_HOME", "XDG_CACHE_HOME", "HOME")
 _cache_roots: dict[tuple, str] = {}
@@ -283,9 +289,20 @@ class CacheFolder:
 
     def holds(self, path: Path | str) -> bool:
         """Whether ``path``, symbolic links resolved, lies inside the cache folder."""
-        if os.path.islink(path):
-            return os.path.realpath(path).startswith(self.root)
-        folder = os.path.dirname(os.fspath(path))
+        text = os.fspath(path)
+        try:
+            link = stat.S_ISLNK(os.lstat(text).st_mode)  # os.path.islink's, without its frame
+        except (OSError, ValueError):
+            link = False
+        if link:
+            return os.path.realpath(text).startswith(self.root)
+        if os.altsep is None:
+            # the folder as os.path.dirname says but for trailing separators, which realpath()
+            # below drops: dirname's Python cost as much as the lstat
+            head, sep, _ = text.rpartition(os.sep)
+            folder = head or sep
+        else:
+            folder = os.path.dirname(text)
         inside = self._inside.get(folder)
         if inside is None:
             inside = self._inside[folder] = os.path.join(os.path.realpath(folder), "").startswith(self.root)
