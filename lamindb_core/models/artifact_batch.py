@@ -53,8 +53,8 @@ def prepare(model: type[Artifact], artifacts: list[Artifact], saved: list) -> Ca
     temporary copies and ends the journals.
     """
     cache = CacheFolder()
+    model._fill_defaults_many(artifacts)
     for artifact in artifacts:
-        artifact._fill_defaults()
         artifact._local_data.check_unchanged()
         artifact.__dict__["_cache_folder"] = cache  # for _after_bulk_save
     known_hashes, versioned_keys = _known(model, artifacts)
@@ -343,7 +343,16 @@ def copying(artifacts: list[Artifact]) -> str:
 
 
 def by_storage(artifacts: list[Artifact]) -> list[tuple[Storage, list[Artifact]]]:
-    groups: dict[str, tuple[Storage, list[Artifact]]] = {}
+    groups: dict[Any, tuple[Storage, list[Artifact]]] = {}
     for artifact in artifacts:
-        groups.setdefault(artifact.storage.root, (artifact.storage, []))[1].append(artifact)
-    return list(groups.values())
+        # by the storage's id (its root is unique), read from the artifact's attributes: the
+        # storage's descriptor once per group, not per artifact
+        key = artifact.__dict__.get("storage_id")
+        group = groups.get(key) if key is not None else None
+        if group is None:
+            storage = artifact.storage
+            group = groups.setdefault(("root", storage.root), (storage, []))
+            if key is not None:
+                groups[key] = group
+        group[1].append(artifact)
+    return list({id(group): group for group in groups.values()}.values())

@@ -466,9 +466,7 @@ class BasicRecord(models.Model, metaclass=Registry):
             for record, cache in compress(zip(records, caches), caches):
                 if relations is None or not _related_unchanged(cache, record.__dict__, relations):
                     record._prepare_related_fields_for_save(operation_name="save")
-        if cls._fill_defaults is not BasicRecord._fill_defaults:
-            for record in records:
-                record._fill_defaults()
+        cls._fill_defaults_many(records)
         states = list(map(_attributes, records))
         for field in cls._required_fields():
             attname = field.attname
@@ -484,6 +482,14 @@ class BasicRecord(models.Model, metaclass=Registry):
     def _fill_defaults(self) -> None:
         """Fill in values that a registry supplies when a new record is saved
         (an artifact's storage); ``save()`` and ``ln.save()`` both call it."""
+
+    @classmethod
+    def _fill_defaults_many(cls, records: list[models.Model]) -> None:
+        """:meth:`_fill_defaults` of each record, for ``ln.save()`` (no call per record for a
+        registry that does not override it)."""
+        if cls._fill_defaults is not BasicRecord._fill_defaults:
+            for record in records:
+                record._fill_defaults()
 
     def _saves_alone(self) -> bool:
         """Whether ``ln.save()`` must call this record's ``save()`` instead of
