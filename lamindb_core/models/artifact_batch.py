@@ -10,6 +10,7 @@ import json
 import os
 import stat
 from collections.abc import Callable
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,19 +59,19 @@ def prepare(model: type[Artifact], artifacts: list[Artifact], saved: list) -> Ca
         artifact._local_data.check_unchanged()
         artifact.__dict__["_cache_folder"] = cache  # for _after_bulk_save
     known_hashes, versioned_keys = _known(model, artifacts)
-    batch, later, seen = [], [], set()
+    batch, later, seen, seen_keys = [], [], set(), set()
     for artifact in artifacts:
-        key = artifact.key
+        key, hash_ = artifact.key, artifact.hash
         if (
-            artifact.hash in known_hashes or artifact.hash in seen or artifact._revises is not None
+            hash_ in known_hashes or hash_ in seen or artifact._revises is not None
             or not artifact._stores_managed_copy()
-            or (key is not None and (key in versioned_keys or ("key", key) in seen))
+            or (key is not None and (key in versioned_keys or key in seen_keys))
         ):
             later.append(artifact)
             continue
-        seen.add(artifact.hash)
+        seen.add(hash_)
         if key is not None:
-            seen.add(("key", key))
+            seen_keys.add(key)
         batch.append(artifact)
     # of the later ones, those with content new to this call are copied ahead
     staged = []
@@ -263,6 +264,7 @@ def leave_cache(artifact: Artifact, cache: CacheFolder | None = None) -> None:
         transaction.on_commit(lambda: files.remove_path(path))
 
 
+_attributes = attrgetter("__dict__")  # an artifact's attribute values by name, read fast
 # the class of a local path (PosixPath, WindowsPath), which is never a URL
 _LOCAL_PATH = type(Path())
 # what ln.setup.settings.cache_dir is made of, and the real cache folder for each of their values
@@ -334,9 +336,10 @@ class BulkStore:
     def finish(self, committed: bool) -> None:
         for path in self.staged:
             files.remove_path(path)  # gone if published; else unused
-        for artifact in self.artifacts:
-            for name in ("_journal", "_bulk_stage", "_staged"):
-                artifact.__dict__.pop(name, None)
+        for values in map(_attributes, self.artifacts):
+            values.pop("_journal", None)
+            values.pop("_bulk_stage", None)
+            values.pop("_staged", None)
         for root, journal in self.journals.items():
             recovery.end_journal(journal, committed, self.objects.get(root))
 
