@@ -600,8 +600,11 @@ def save(records: Any, batch_size: int | None = None) -> None:
                 alone = model._alone_among(new)
                 if alone:
                     model._save_alone_many(alone, saved_alone)
-                    alone_ids = {id(r) for r in alone}
-                    new = [r for r in new if id(r) not in alone_ids]
+                    if len(alone) == len(new):
+                        new = []  # alone is of new: all of them (500 artifacts with files)
+                    else:
+                        alone_ids = {id(r) for r in alone}
+                        new = [r for r in new if id(r) not in alone_ids]
                 if new:
                     _insert(model, new, batch_size)
                 if len(new) + len(alone) >= ANALYZE_AFTER:

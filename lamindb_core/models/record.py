@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from itertools import compress
-from operator import attrgetter, itemgetter, methodcaller
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, models, transaction
@@ -36,7 +36,6 @@ __all__ = ["BasicRecord", "Record", "TracksRun", "TracksUpdates", "IsVersioned"]
 
 _attributes = attrgetter("__dict__")  # a record's attribute values by name, read fast
 _model_state_attributes = attrgetter("_state.__dict__")
-_cached_related = methodcaller("get", "fields_cache")
 
 # Help texts that many registries share, core and modules alike: every registry's id, and the
 # fields that each link of an artifact to a label has (ArtifactULabel, ArtifactCellType, ...).
@@ -145,7 +144,7 @@ def _same_related_unchanged(caches: list[dict], states: list[dict], relations: d
     False where that does not say (then record by record)."""
     first = caches[0]
     n = len(caches)
-    if not first or list(map(len, caches)).count(len(first)) != n:
+    if not all(caches) or list(map(len, caches)).count(len(first)) != n:  # one caches none
         return False
     for name in first:
         try:
@@ -491,9 +490,9 @@ class BasicRecord(models.Model, metaclass=Registry):
         where a registry has its own; the required fields are read a field at a time, and the
         first record that misses one raises what its own ``save()`` would.
         """
-        # the records that hold a related object, read in C without the descriptor of
+        # the records that hold a related object, read without the descriptor of
         # ModelState.fields_cache (which makes a dict for each record)
-        caches = list(map(_cached_related, map(_model_state_attributes, records)))
+        caches = [state.get("fields_cache") for state in map(_model_state_attributes, records)]
         states = list(map(_attributes, records))
         if any(caches):
             relations = None if cls._meta.private_fields else cls._cached_relations()
