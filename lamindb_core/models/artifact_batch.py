@@ -136,8 +136,9 @@ def _known(model: type[Artifact], artifacts: list[Artifact]) -> tuple[set[str], 
 def insert(model: type[Artifact], artifacts: list[Artifact], saved: list) -> None:
     """The body of ``Artifact._save_alone_many``: in ``ln.save``'s transaction, the batch
     whose files ``prepare`` stored is inserted in bulk, the others are saved one by one."""
-    batch = [a for a in artifacts if a.__dict__.get("_bulk_stage") == "batch"]
-    later = [a for a in artifacts if a.__dict__.get("_bulk_stage") != "batch"]
+    batch, later = [], []
+    for artifact in artifacts:
+        (batch if artifact.__dict__.get("_bulk_stage") == "batch" else later).append(artifact)
     if batch:
         try:
             with transaction.atomic():
