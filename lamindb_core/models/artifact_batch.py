@@ -103,7 +103,8 @@ def _known(model: type[Artifact], artifacts: list[Artifact]) -> tuple[set[str], 
     saved latest version has: one statement through the database driver, the values as one
     parameter each (SQLite: a JSON array read by ``json_each``, PostgreSQL: an array), each
     looked up in the column's index. Django's query of two ``IN`` lists of 500 values each was
-    a tenth of ``ln.save``'s instructions for 500 files, SQLite's parsing of them a tenth of that."""
+    27M of the 184M instructions of ``ln.save`` of 500 files on SQLite (3.6M now), 38M of 177M
+    on PostgreSQL."""
     hashes = [h for h in {a.hash for a in artifacts} if h is not None]
     keys = [k for k in {a.key for a in artifacts} if k is not None]
     known_hashes: set[str] = set()
