@@ -400,6 +400,8 @@ class LocalData:
     is_temporary: bool
     fields: dict[str, Any]
     fingerprint: Any = None
+    # whether path was a symbolic link when check_unchanged() last looked; None if unknown
+    is_link: bool | None = None
 
     def take_name(self, name: str) -> None:
         """Give temporary data the file name ``name`` in its folder (LaminDB names an unsaved
@@ -419,6 +421,7 @@ class LocalData:
             return
         self.path = target
         self.fingerprint = _fingerprint(target)
+        self.is_link = None
 
     @property
     def expected(self) -> tuple[int, str]:
@@ -434,7 +437,11 @@ class LocalData:
         if self.fingerprint is None:
             return
         try:
-            now = _fingerprint(self.path)
+            # lstat, which says whether the path is a link too (its source is removed from the
+            # cache folder after the save by what it links to); stat where it is one
+            st = os.lstat(self.path)
+            self.is_link = stat.S_ISLNK(st.st_mode)
+            now = _fingerprint(self.path, None if self.is_link else st)
         except FileNotFoundError:
             raise errors.ContentChanged(
                 f"{self.path} was removed after ln.Artifact() read it: nothing was saved"

@@ -560,10 +560,28 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         if self._state.adding and self.storage_id is None:
             self.storage = self._default_storage()
 
+    @classmethod
+    def _fill_defaults_many(cls, artifacts: list[Artifact]) -> None:
+        # _fill_defaults of the artifacts without a storage id, read from their attributes: a
+        # call per artifact, through the id's descriptor, was 1.4M instructions for 500 files
+        if cls._fill_defaults is not Artifact._fill_defaults:
+            super()._fill_defaults_many(artifacts)
+            return
+        for artifact in artifacts:
+            if artifact.__dict__.get("storage_id") is None:
+                artifact._fill_defaults()
+
     def _saves_alone(self) -> bool:
         # an artifact with data copies its file when saved: ln.save() hands it to
         # _save_alone_many
         return self._state.adding and self._local_data is not None
+
+    @classmethod
+    def _alone_among(cls, artifacts: list[Artifact]) -> list[Artifact]:
+        # _saves_alone of each, read from their attributes, without a call per artifact
+        if cls._saves_alone is not Artifact._saves_alone:
+            return super()._alone_among(artifacts)
+        return [a for a in artifacts if a.__dict__.get("_local_data") is not None and a._state.adding]
 
     @classmethod
     def _prepare_alone_many(cls, artifacts: list[Artifact], saved: list) -> Callable[[bool], None]:

@@ -6,13 +6,15 @@ transaction (``Artifact._prepare_alone_many``), and the journals of the files it
 
 from __future__ import annotations
 
+import json
 import os
+import stat
 from collections.abc import Callable
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 
 from .. import bucket_files, bulk, file_copies, files, object_store, process_settings, progress, recovery, storage_paths
 from ..bulk import BATCH_SIZE
@@ -52,24 +54,24 @@ def prepare(model: type[Artifact], artifacts: list[Artifact], saved: list) -> Ca
     temporary copies and ends the journals.
     """
     cache = CacheFolder()
+    model._fill_defaults_many(artifacts)
     for artifact in artifacts:
-        artifact._fill_defaults()
         artifact._local_data.check_unchanged()
         artifact.__dict__["_cache_folder"] = cache  # for _after_bulk_save
     known_hashes, versioned_keys = _known(model, artifacts)
-    batch, later, seen = [], [], set()
+    batch, later, seen, seen_keys = [], [], set(), set()
     for artifact in artifacts:
-        key = artifact.key
+        key, hash_ = artifact.key, artifact.hash
         if (
-            artifact.hash in known_hashes or artifact.hash in seen or artifact._revises is not None
+            hash_ in known_hashes or hash_ in seen or artifact._revises is not None
             or not artifact._stores_managed_copy()
-            or (key is not None and (key in versioned_keys or ("key", key) in seen))
+            or (key is not None and (key in versioned_keys or key in seen_keys))
         ):
             later.append(artifact)
             continue
-        seen.add(artifact.hash)
+        seen.add(hash_)
         if key is not None:
-            seen.add(("key", key))
+            seen_keys.add(key)
         batch.append(artifact)
     # of the later ones, those with content new to this call are copied ahead
     staged = []
@@ -98,31 +100,46 @@ def prepare(model: type[Artifact], artifacts: list[Artifact], saved: list) -> Ca
 
 def _known(model: type[Artifact], artifacts: list[Artifact]) -> tuple[set[str], set[str]]:
     """Of the artifacts' hashes, those that saved artifacts have; of their keys, those that a
-    saved latest version has: one query per ``BATCH_SIZE`` of each (a round trip each for the
-    hashes and the keys was a tenth of ``ln.save``'s queries' time on PostgreSQL)."""
-    hashes = sorted({a.hash for a in artifacts})
-    keys = sorted({a.key for a in artifacts if a.key is not None})
-    wanted_hashes, wanted_keys = set(hashes), set(keys)
+    saved latest version has: one statement through the database driver, the values as one
+    parameter each (SQLite: a JSON array read by ``json_each``, PostgreSQL: an array), each
+    looked up in the column's index. Django's query of two ``IN`` lists of 500 values each was
+    27M of the 184M instructions of ``ln.save`` of 500 files on SQLite (3.6M now), 38M of 177M
+    on PostgreSQL."""
+    hashes = [h for h in {a.hash for a in artifacts} if h is not None]
+    keys = [k for k in {a.key for a in artifacts} if k is not None]
     known_hashes: set[str] = set()
     versioned_keys: set[str] = set()
-    for start in range(0, max(len(hashes), len(keys)), BATCH_SIZE):
-        chunk_hashes, chunk_keys = hashes[start : start + BATCH_SIZE], keys[start : start + BATCH_SIZE]
-        wanted = Q(hash__in=chunk_hashes) if chunk_hashes else Q(pk__in=[])
-        if chunk_keys:
-            wanted |= Q(key__in=chunk_keys, is_latest=True)
-        for hash_, key, is_latest in model.objects.filter(wanted).values_list("hash", "key", "is_latest"):
-            if hash_ in wanted_hashes:
-                known_hashes.add(hash_)
-            if is_latest and key in wanted_keys:
-                versioned_keys.add(key)
+    conn = connections[DEFAULT_DB_ALIAS]
+    meta = model._meta
+    quote = conn.ops.quote_name
+    table = quote(meta.db_table)
+    hash_, key, latest = (quote(meta.get_field(name).column) for name in ("hash", "key", "is_latest"))
+    parts, params = [], []
+    # the first column says which list a value matched: 1 the hashes, 0 the keys
+    for kind, column, values, condition in ((1, hash_, hashes, ""), (0, key, keys, f" AND a.{latest}")):
+        if not values:
+            continue
+        if conn.vendor == "postgresql":
+            parts.append(f"SELECT {kind}, a.{column} FROM {table} AS a WHERE a.{column} = ANY(%s::text[]){condition}")
+            params.append(values)
+        else:
+            parts.append(f"SELECT {kind}, a.{column} FROM json_each(%s) AS j JOIN {table} AS a "
+                         f"ON a.{column} = j.value{condition}")
+            params.append(json.dumps(values))
+    if not parts:
+        return known_hashes, versioned_keys
+    with conn.cursor() as cursor:
+        for kind, value in bulk._driver_execute(conn, cursor)(" UNION ALL ".join(parts), params):
+            (known_hashes if kind else versioned_keys).add(value)
     return known_hashes, versioned_keys
 
 
 def insert(model: type[Artifact], artifacts: list[Artifact], saved: list) -> None:
     """The body of ``Artifact._save_alone_many``: in ``ln.save``'s transaction, the batch
     whose files ``prepare`` stored is inserted in bulk, the others are saved one by one."""
-    batch = [a for a in artifacts if a.__dict__.get("_bulk_stage") == "batch"]
-    later = [a for a in artifacts if a.__dict__.get("_bulk_stage") != "batch"]
+    batch, later = [], []
+    for artifact in artifacts:
+        (batch if artifact.__dict__.get("_bulk_stage") == "batch" else later).append(artifact)
     if batch:
         try:
             with transaction.atomic():
@@ -236,16 +253,22 @@ def leave_cache(artifact: Artifact, cache: CacheFolder | None = None) -> None:
     data made in it moves into storage. Never data registered where it lies, never an object in
     a bucket."""
     local = artifact._local_data
-    if local is None or local.is_temporary or object_store.is_cloud(local.path):
+    if local is None or local.is_temporary:
         return
     path = local.path
-    if not (cache or CacheFolder()).holds(path):
+    # a plain local Path is no URL (it has no "//"): asked of other paths only (a UPath)
+    if type(path) is not _LOCAL_PATH and object_store.is_cloud(path):
+        return
+    if not (cache or CacheFolder()).holds(path, local.is_link):
         return
     stored = artifact._storage_path()
     if object_store.is_cloud(stored) or storage_paths.real(path) != storage_paths.real(stored):
         transaction.on_commit(lambda: files.remove_path(path))
 
 
+_attributes = attrgetter("__dict__")  # an artifact's attribute values by name, read fast
+# the class of a local path (PosixPath, WindowsPath), which is never a URL
+_LOCAL_PATH = type(Path())
 # what ln.setup.settings.cache_dir is made of, and the real cache folder for each of their values
 _CACHE_ENV = ("LAMIN_CORE_CACHE_DIR", "LAMIN_CORE_HOME", "XDG_CACHE_HOME", "HOME")
 _cache_roots: dict[tuple, str] = {}
@@ -268,11 +291,27 @@ class CacheFolder:
         # for each folder of a source: whether it lies in the cache folder, links resolved
         self._inside: dict[str, bool] = {}
 
-    def holds(self, path: Path | str) -> bool:
-        """Whether ``path``, symbolic links resolved, lies inside the cache folder."""
-        if os.path.islink(path):
-            return os.path.realpath(path).startswith(self.root)
-        folder = os.path.dirname(os.fspath(path))
+    def holds(self, path: Path | str, is_link: bool | None = None) -> bool:
+        """Whether ``path``, symbolic links resolved, lies inside the cache folder; ``is_link``:
+        whether it is a symbolic link, if known (``LocalData.check_unchanged`` tells it before a
+        save; an lstat of each of 500 files was 3% of their ``ln.save``)."""
+        text = os.fspath(path)
+        if is_link is not None:
+            link = is_link
+        else:
+            try:
+                link = stat.S_ISLNK(os.lstat(text).st_mode)  # os.path.islink's, without its frame
+            except (OSError, ValueError):
+                link = False
+        if link:
+            return os.path.realpath(text).startswith(self.root)
+        if os.altsep is None:
+            # the folder as os.path.dirname says but for trailing separators, which realpath()
+            # below drops: dirname's Python cost as much as the lstat
+            head, sep, _ = text.rpartition(os.sep)
+            folder = head or sep
+        else:
+            folder = os.path.dirname(text)
         inside = self._inside.get(folder)
         if inside is None:
             inside = self._inside[folder] = os.path.join(os.path.realpath(folder), "").startswith(self.root)
@@ -299,9 +338,10 @@ class BulkStore:
     def finish(self, committed: bool) -> None:
         for path in self.staged:
             files.remove_path(path)  # gone if published; else unused
-        for artifact in self.artifacts:
-            for name in ("_journal", "_bulk_stage", "_staged"):
-                artifact.__dict__.pop(name, None)
+        for values in map(_attributes, self.artifacts):
+            values.pop("_journal", None)
+            values.pop("_bulk_stage", None)
+            values.pop("_staged", None)
         for root, journal in self.journals.items():
             recovery.end_journal(journal, committed, self.objects.get(root))
 
@@ -313,7 +353,16 @@ def copying(artifacts: list[Artifact]) -> str:
 
 
 def by_storage(artifacts: list[Artifact]) -> list[tuple[Storage, list[Artifact]]]:
-    groups: dict[str, tuple[Storage, list[Artifact]]] = {}
+    groups: dict[Any, tuple[Storage, list[Artifact]]] = {}
     for artifact in artifacts:
-        groups.setdefault(artifact.storage.root, (artifact.storage, []))[1].append(artifact)
-    return list(groups.values())
+        # by the storage's id (its root is unique), read from the artifact's attributes: the
+        # storage's descriptor once per group, not per artifact
+        key = artifact.__dict__.get("storage_id")
+        group = groups.get(key) if key is not None else None
+        if group is None:
+            storage = artifact.storage
+            group = groups.setdefault(("root", storage.root), (storage, []))
+            if key is not None:
+                groups[key] = group
+        group[1].append(artifact)
+    return list({id(group): group for group in groups.values()}.values())

@@ -314,6 +314,29 @@ def test_artifact_data_made_in_the_cache_moves_into_storage(instance, tmp_path):
     (cache / "rolled_back.txt").unlink()
 
 
+def test_artifact_bulk_save_moves_files_made_in_the_cache_links_resolved(instance, tmp_path):
+    # ln.save of files: those in the cache folder (or linked from elsewhere to a file in it) go
+    # once saved, a file outside stays, a link in the cache to a file outside stays
+    ln = instance
+    cache = Path(ln.setup.settings.cache_dir)
+    inside = write(cache / "bulk-moves" / "in.txt", "in")
+    target = write(cache / "bulk-moves" / "target.txt", "target")
+    outside = write(tmp_path / "out.txt", "out")
+    link_in = tmp_path / "link-in.txt"
+    link_in.symlink_to(target)
+    link_out = cache / "bulk-moves" / "link-out.txt"
+    link_out.symlink_to(write(tmp_path / "far.txt", "far"))
+    try:
+        artifacts = [ln.Artifact(p, key=f"bulk-moves/{p.name}") for p in (inside, outside, link_in, link_out)]
+        with commit_callbacks():
+            ln.save(artifacts)
+        assert [p.exists() or p.is_symlink() for p in (inside, outside, link_in, link_out)] == [
+            False, True, False, True]
+        assert [a.path.read_text() for a in artifacts] == ["in", "out", "target", "far"]
+    finally:
+        shutil.rmtree(cache / "bulk-moves", ignore_errors=True)
+
+
 def test_artifact_anndata_formats(instance):
     ln = instance
     ad = pytest.importorskip("anndata")

@@ -234,3 +234,34 @@ def test_save_many_equal_values_of_other_types_are_written_as_the_fields_prepare
     stored = list(ln.ULabel.filter(name__startswith="typed ").values_list("_branch_code", "is_concept"))
     assert stored == [(1, True)] * 3
     assert all(type(code) is int and type(flag) is bool for code, flag in stored)
+
+
+def test_save_of_records_holding_an_unsaved_related_record_is_refused_as_save_refuses_it(instance):
+    # records that each hold their own record of one saved run (equal, not the same object), and
+    # one that holds an unsaved run: Django's own error, nothing saved
+    ln = instance
+    transform = ln.Transform(key="related.py", type="script").save()
+    run = ln.Run(transform=transform).save()
+    labels = [ln.ULabel(name=f"related {i}", run=ln.Run.get(id=run.id)) for i in range(3)]
+    unsaved = ln.ULabel(name="related unsaved", run=ln.Run(transform=transform))
+    with pytest.raises(ValueError, match="unsaved related object 'run'"):
+        ln.save([*labels, unsaved])
+    assert not ln.ULabel.filter(name__startswith="related ").exists()
+    ln.save(labels)
+    assert list(ln.ULabel.filter(name__startswith="related ").values_list("run_id", flat=True)) == [run.id] * 3
+
+
+def test_save_of_a_record_whose_related_record_was_saved_after_it_was_assigned_takes_its_id(instance):
+    # Django's check sets the id of a related record saved after the assignment, and forgets a
+    # cached record whose id was changed since
+    ln = instance
+    transform = ln.Transform(key="later.py", type="script").save()
+    run = ln.Run(transform=transform)
+    labels = [ln.ULabel(name=f"later {i}", run=run) for i in range(3)]
+    run.save()
+    other = ln.Run(transform=transform).save()
+    changed = ln.ULabel(name="later changed", run=run)
+    changed.run_id = other.id
+    ln.save([*labels, changed])
+    assert [label.run_id for label in labels] == [run.id] * 3
+    assert ln.ULabel.get(name="later changed").run_id == other.id
