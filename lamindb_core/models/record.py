@@ -125,7 +125,7 @@ def _related_unchanged(cache: dict, values: dict, relations: dict) -> bool:
     every field of each record, a tenth of their ``ln.save``'s instructions)."""
     for name, obj in cache.items():
         relation = relations.get(name)
-        if relation is None or not obj:
+        if relation is None or obj is None:
             continue  # no concrete foreign key's object (a reverse one-to-one's), or none
         attname, target, empty = relation
         related = obj.__dict__
