@@ -60,6 +60,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +83,8 @@ PENDING = ".pending"
 
 _SUFFIX = ".jsonl"
 _NEW = ".new"
+_ENDINGS = (_SUFFIX, _NEW)
+_entry_name = attrgetter("name")
 # seconds after which a journal that was never opened completely is left over
 _NEW_GRACE = 60
 # bytes past which a process's journal is cut back to its header once no save is open
@@ -378,8 +381,9 @@ def _forget(file: _File) -> None:
 
 def _own_journals() -> dict[str, _File]:
     # this process's journals, by path (none in a child forked from it: its parent's)
+    pid = os.getpid()
     with _registry_lock:
-        return {path: file for path, file in _own.items() if file.pid == os.getpid()}
+        return {path: file for path, file in _own.items() if file.pid == pid}
 
 
 def remove_idle_journals(folder: Path | None = None) -> None:
@@ -614,9 +618,9 @@ def recover(
         A :class:`RecoveryReport`.
     """
     report = RecoveryReport(folder=folder, dry_run=dry_run)
-    pending = folder / PENDING
     try:
-        entries = sorted(os.scandir(pending), key=lambda e: e.name)
+        with os.scandir(os.path.join(folder, PENDING)) as listing:
+            entries = [entry for entry in listing if entry.name.endswith(_ENDINGS)]
     except FileNotFoundError:
         return report
     if fcntl is None:
@@ -624,19 +628,20 @@ def recover(
     dead: list[tuple[int, Path, dict, list[str]]] = []
     live_names: set[str] = set()
     own = _own_journals()
+    entries.sort(key=_entry_name)
     try:
         for entry in entries:
-            path = Path(entry.path)
-            if not (entry.name.endswith(_SUFFIX) or entry.name.endswith(_NEW)):
-                continue
             file = own.get(entry.path)
             if file is not None:
-                # this process's journal: live, and its open names are known here
-                with file.lock:
-                    names = list(file.pending)
-                report.live += bool(names)
-                live_names.update(names)
+                # this process's journal: live, and its open names are known here (each save
+                # of a process finds its own journal, and nothing more to do: a lock, no Path)
+                if file.pending:
+                    with file.lock:
+                        names = list(file.pending)
+                    report.live += bool(names)
+                    live_names.update(names)
                 continue
+            path = Path(entry.path)
             try:
                 fd = os.open(path, os.O_RDWR | getattr(os, "O_CLOEXEC", 0))
             except FileNotFoundError:

@@ -239,7 +239,10 @@ def leave_cache(artifact: Artifact, cache: CacheFolder | None = None) -> None:
     if local is None or local.is_temporary or object_store.is_cloud(local.path):
         return
     path = local.path
-    if not (cache or CacheFolder()).holds(path):
+    cache = cache or CacheFolder()
+    if local.real is not None and not local.real.startswith(cache.root):
+        return  # outside the cache folder when it was described: its links are not resolved again
+    if not cache.holds(path):
         return
     stored = artifact._storage_path()
     if object_store.is_cloud(stored) or storage_paths.real(path) != storage_paths.real(stored):

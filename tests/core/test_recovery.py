@@ -500,7 +500,10 @@ ONE_BY_ONE = """
 import sys, time
 from pathlib import Path
 import lamindb_core as ln
-from lamindb_core import bulk, file_copies
+from lamindb_core import file_copies
+
+ln.Artifact  # connects to the instance, after which its models import
+from lamindb_core.models import artifact_lifecycle
 
 point, folder = sys.argv[1], Path(sys.argv[2])
 count = [0]
@@ -509,20 +512,20 @@ def stop():
     (folder / "reached").touch()
     time.sleep(600)
 
-copy_to_temp, insert_rows = file_copies._copy_to_temp, bulk._insert_rows
+copy_to_temp, insert_row = file_copies._copy_to_temp, artifact_lifecycle.insert_row
 def stopping_copy(*args, **kwargs):
     result = copy_to_temp(*args, **kwargs)
     if count[0] == 4 and point == "copy":
         stop()
     return result
-def stopping_insert_rows(model, *args, **kwargs):
-    if model is ln.Artifact and count[0] == 4 and point == "before-insert":
+def stopping_insert_row(*args, **kwargs):
+    if count[0] == 4 and point == "before-insert":
         stop()
-    result = insert_rows(model, *args, **kwargs)
-    if model is ln.Artifact and count[0] == 4 and point == "after-insert":
+    result = insert_row(*args, **kwargs)
+    if count[0] == 4 and point == "after-insert":
         stop()
     return result
-file_copies._copy_to_temp, bulk._insert_rows = stopping_copy, stopping_insert_rows
+file_copies._copy_to_temp, artifact_lifecycle.insert_row = stopping_copy, stopping_insert_row
 
 for path in sorted((folder / "data").iterdir())[:5]:
     ln.Artifact(path, key=path.name).save()
