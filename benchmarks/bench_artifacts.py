@@ -21,9 +21,9 @@ and then, on the last instance (exactly N annotated artifacts):
   the one-by-one save, its floor on this disk and database: per file, a raw copy, an fsync of the
   file and of its folder, and one committed ``INSERT`` of an artifact's row into the artifact table
   (its indexes and the search indexes' triggers included; the rows are deleted afterwards); and the
-  same with the syscalls of the recovery journal and of the copy's temporary name (the folder of
-  journals listed, a line written and fdatasynced in the process's journal before the copy, which
-  goes to a temporary name and is linked to its own, a done line after the ``INSERT``; the
+  same with the syscalls of the recovery journal (the folder of journals listed, a line written in
+  the process's journal and fdatasynced in a thread while the copy, made without a name
+  (``O_TMPFILE``), is fsynced, the copy linked to its name, a done line after the ``INSERT``; the
   process's journal created at the first file): the floor of the design.
 
 The large tables (``--large-sizes``, 100,000 and 1,000,000 by default) are of artifact records
@@ -577,9 +577,9 @@ ROWS = (
     ("save_one", "`artifact.save()` one by one, per artifact (sample)", "ms", None),
     ("save_floor", "its floor: copy + fsync of file and folder + one committed `INSERT` of the artifact's row, per file",
      "ms", None),
-    ("save_floor_journal", "its floor with the recovery journal: + the journals listed, a line written and "
-     "fdatasynced in the process's journal, the copy under a temporary name linked to its own, a done line, "
-     "per file", "ms", None),
+    ("save_floor_journal", "its floor with the recovery journal: + the journals listed, a line written in the "
+     "process's journal and fdatasynced beside the copy's fsync, the copy made without a name and linked to its "
+     "name, a done line, per file", "ms", None),
     ("save_one", "`artifact.save()` one by one, N artifacts, *extrapolated*", "s", "extrapolated"),
     ("annotate_bulk", "**annotate N: `ln.Artifact.features.add_values({...})`**", "s", None),
     ("annotate_bulk", "annotate N in bulk, CPU time of the Python process", "s", "cpu"),

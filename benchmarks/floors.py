@@ -17,7 +17,8 @@ around them, in one transaction, commit included:
 ``bench_artifacts.py`` reads its saves of artifacts against the same kind of floor, with the
 files: ``save_floor`` (one by one: a copy, an fsync of the file and of its folder, one committed
 ``INSERT`` of an artifact's row, per file; with ``journal=True`` also the recovery journal's lines, one of them
-fdatasynced, and the copy's temporary name, the floor of the design) and ``save_many_floor`` (``ln.save`` of N: the copies fsynced in parallel,
+fdatasynced beside the copy's fsync, the copy made without a name and linked to its own, the floor of the
+design) and ``save_many_floor`` (``ln.save`` of N: the copies fsynced in parallel,
 as ``file_copies.store_many`` does, then one ``INSERT`` of the N artifact rows, committed).
 
 Example:
@@ -26,10 +27,12 @@ Example:
 
 from __future__ import annotations
 
+import _thread
 import base64
 import fcntl
 import hashlib
 import os
+import queue
 import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -145,14 +148,17 @@ def save_floor(ln, sources: list[Path], folder: Path, journal: bool = False) -> 
     the values ``artifact.save()`` writes, prepared before the clock starts, with hashes and keys
     of their own). The rows and the folder are removed afterwards.
 
-    ``journal``: the floor of the design, with the syscalls of the recovery journal and of the
-    copy's temporary name too (those of ``artifact_batch.open_journal``, ``recovery.save_journal``,
-    ``Journal.add``, ``Journal.close`` and ``file_copies.store_atomic``, made here with ``os``
-    alone): the folder of journals listed (the recovery that each save runs first); at the
-    first file, the process's journal created, locked, its header written and renamed (as the
-    first ``artifact.save()`` of a process does); then per file a line written and
-    fdatasynced, the copy written to a temporary name, fsynced, linked to its name and the
-    temporary name removed, the folder fsynced, and after the ``INSERT`` the done line written."""
+    ``journal``: the floor of the design, with the syscalls of the recovery journal too (those
+    of ``artifact_batch.open_journal``, ``recovery.save_journal``, ``Journal.add``,
+    ``Journal.close`` and ``file_copies.store_atomic`` with ``before_name``, made here with
+    ``os`` alone): the folder of journals listed (the recovery that each save runs first); at
+    the first file, the process's journal created, locked, its header written and renamed (as
+    the first ``artifact.save()`` of a process does); then per file a line written, the copy
+    written to a file without a name in the folder (``O_TMPFILE``), the line fdatasynced in a
+    helper thread while the copy is fsynced, the copy linked to its name, the folder fsynced,
+    and after the ``INSERT`` the done line written. Where the system makes no file without a
+    name: the line fdatasynced first, and the copy under a temporary name, linked to its own,
+    the temporary name removed."""
     from django.db import connection, transaction
 
     storage = ln.settings.storage_record()
@@ -172,6 +178,8 @@ def save_floor(ln, sources: list[Path], folder: Path, journal: bool = False) -> 
     times = []
     ids = []
     jfd = None
+    unnamed = journal and hasattr(os, "O_TMPFILE")
+    helper = _Helper() if unnamed else None
     try:
         with connection.cursor() as cursor:
             for source, row in zip(sources, rows):
@@ -186,23 +194,36 @@ def save_floor(ln, sources: list[Path], folder: Path, journal: bool = False) -> 
                         os.write(jfd, header)
                         os.rename(new, os.path.join(pending, "journal.jsonl"))
                     os.write(jfd, f'{{"add": ["{source.name}"]}}\n'.encode())
-                    os.fdatasync(jfd)
+                    if not unnamed:
+                        os.fdatasync(jfd)
                 fd = os.open(source, os.O_RDONLY)
                 data = os.read(fd, 1 << 20)
                 os.close(fd)
                 hashlib.md5(data).digest()
                 dest = folder / source.name
-                tmp = folder / f".{source.name}.journal.tmp" if journal else dest
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-                os.write(fd, data)
-                os.fsync(fd)
-                os.close(fd)
-                if journal:
-                    os.link(tmp, dest)
-                    os.unlink(tmp)
-                fd = os.open(folder, os.O_RDONLY)
-                os.fsync(fd)
-                os.close(fd)
+                if unnamed:
+                    dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+                    fd = os.open(".", os.O_TMPFILE | os.O_RDWR, 0o600, dir_fd=dir_fd)
+                    os.write(fd, data)
+                    done = helper.run(os.fdatasync, jfd)
+                    os.fsync(fd)
+                    done.get()
+                    os.link(f"/proc/self/fd/{fd}", source.name, dst_dir_fd=dir_fd)
+                    os.close(fd)
+                    os.fsync(dir_fd)
+                    os.close(dir_fd)
+                else:
+                    tmp = folder / f".{source.name}.journal.tmp" if journal else dest
+                    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+                    os.write(fd, data)
+                    os.fsync(fd)
+                    os.close(fd)
+                    if journal:
+                        os.link(tmp, dest)
+                        os.unlink(tmp)
+                    fd = os.open(folder, os.O_RDONLY)
+                    os.fsync(fd)
+                    os.close(fd)
                 with transaction.atomic():
                     cursor.execute(insert, row)
                     ids.append(cursor.fetchone()[0])
@@ -216,6 +237,24 @@ def save_floor(ln, sources: list[Path], folder: Path, journal: bool = False) -> 
             ln.Artifact._base_manager.filter(pk__in=ids)._raw_delete(connection.alias)
         shutil.rmtree(folder)
     return times
+
+
+class _Helper:
+    # a thread that runs the calls put to it, as file_copies' helper does for artifact.save()
+    def __init__(self) -> None:
+        self._todo: queue.SimpleQueue = queue.SimpleQueue()
+        _thread.start_new_thread(self._work, ())
+
+    def _work(self) -> None:
+        while True:
+            call, args, done = self._todo.get()
+            call(*args)
+            done.put(None)
+
+    def run(self, call, *args) -> queue.SimpleQueue:
+        done: queue.SimpleQueue = queue.SimpleQueue()
+        self._todo.put((call, args, done))
+        return done
 
 
 def save_many_floor(ln, backend: str, sources: list[Path], folder: Path) -> float:

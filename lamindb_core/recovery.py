@@ -153,7 +153,7 @@ class _File:
             raise
         self.size += written
 
-    def add(self, names: list[str], session: dict) -> None:
+    def add(self, names: list[str], session: dict, sync: bool = True) -> None:
         with self.lock:
             key = _session_key(session)
             lines = b""
@@ -161,14 +161,24 @@ class _File:
                 lines += (json.dumps({"session": session}) + "\n").encode()
             lines += (json.dumps({"add": names}) + "\n").encode()
             self.write(lines)
-            # on disk before the files: a power cut cannot leave them unlisted. The
-            # journal's own name is not synced apart: file systems that journal
-            # their metadata in order (ext4, XFS) make it durable no later than the
-            # names of the files, which are synced when they are created
-            _datasync(self.fd)
+            if sync:
+                self.sync_locked()
             self.sessions.add(key)
             for name in names:
                 self.pending[name] = self.pending.get(name, 0) + 1
+
+    def sync(self) -> None:
+        with self.lock:
+            self.sync_locked()
+
+    def sync_locked(self) -> None:
+        # on disk before the files: a power cut cannot leave them unlisted. The
+        # journal's own name is not synced apart: file systems that journal
+        # their metadata in order (ext4, XFS) make it durable no later than the
+        # names of the files, which are synced when they are created
+        if self.fd is None:
+            raise RuntimeError(f"the journal {self.path} is closed")
+        _datasync(self.fd)
 
     def end_save(self, names: list[str], done: bool) -> None:
         # a save is over: its names done (committed, or nothing of them left), or not
@@ -245,16 +255,26 @@ class Journal:
         """Whether the save is over for the journal (closed or released)."""
         return self._closed
 
-    def add(self, names: Iterable[str]) -> None:
-        """List ``names`` (stored copies, relative to ``.lamindb``), durably, before they are created."""
+    def add(self, names: Iterable[str], sync: bool = True) -> None:
+        """List ``names`` (stored copies, relative to ``.lamindb``), durably, before they are created.
+
+        ``sync=False``: the names are written, and on disk only once :meth:`sync` returns; the
+        caller calls it before any of them can exist (``file_copies.store_atomic``'s
+        ``before_name``, which runs it beside the copy's own fsync)."""
         names = [n for n in dict.fromkeys(names) if n not in self._listed]
         if not names:
             return
         if self._closed:
             raise RuntimeError(f"the journal {self.path} is closed")
-        self._file.add(names, self._session)
+        self._file.add(names, self._session, sync)
         self.names.extend(names)
         self._listed.update(names)
+
+    def sync(self) -> None:
+        """Put the names listed so far on disk (after ``add(..., sync=False)``)."""
+        if self._closed:
+            raise RuntimeError(f"the journal {self.path} is closed")
+        self._file.sync()
 
     def temp_name(self, name: str) -> str:
         """The temporary file's name of the stored copy ``name`` (see :func:`temp_name`)."""

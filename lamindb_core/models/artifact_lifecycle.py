@@ -482,15 +482,18 @@ def _store_managed(artifact: Artifact, journal: recovery.Journal, is_version: bo
     staged = artifact.__dict__.pop("_staged", None)
     while True:
         dest = artifact._storage_path()
-        journal.add([dest.name])
         try:
             if staged is not None:
+                journal.add([dest.name])
                 file_copies.publish(staged, dest)
             else:
+                # the name on disk before the copy can have it: synced beside the copy's fsync
+                journal.add([dest.name], sync=False)
                 # a bar in bytes once the copy takes over a second, as for ln.save()
                 with progress.progress(artifact.size, artifact_batch.copying([artifact]), unit="B") as bar:
                     file_copies.store_atomic(
-                        artifact._local_data.path, dest, artifact._expected(), tag=journal.id, on_bytes=bar.update
+                        artifact._local_data.path, dest, artifact._expected(), tag=journal.id, on_bytes=bar.update,
+                        before_name=journal.sync,
                     )
             return dest
         except FileExistsError:
