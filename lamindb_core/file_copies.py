@@ -94,7 +94,7 @@ def _store_unnamed(
 ) -> bool:
     # store_atomic() of a file through a file without a name, linked to dest once complete and
     # synced (the fsync beside before_name()), then dest's folder synced; False if the file
-    # system makes no such file or source is a folder (nothing was done, before_name not called)
+    # system makes no such file or source is a folder (nothing stored; before_name may have run)
     global _unnamed
     if _unnamed is None:
         _unnamed = hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd")
@@ -122,8 +122,16 @@ def _store_unnamed(
             try:
                 _check_copy(source, expected, read_hashing(src, _FdWriter(fd), on_bytes=on_bytes, size_hint=src_size))
                 _fsync_beside(fd, before_name)
-                # linkat() fails if dest exists: it is never replaced
-                os.link(f"/proc/self/fd/{fd}", name, dst_dir_fd=folder_fd)
+                try:
+                    # linkat() fails if dest exists: it is never replaced
+                    os.link(f"/proc/self/fd/{fd}", name, dst_dir_fd=folder_fd)
+                except FileExistsError:
+                    raise
+                except OSError:
+                    # a system that links no file through /proc (a sandbox's): the named way,
+                    # which reports a real error of its own
+                    _NO_UNNAMED.add(folder)
+                    return False
             finally:
                 os.close(fd)  # without a name, the file goes with its descriptor
             try:

@@ -124,6 +124,26 @@ def test_file_copies_store_atomic_calls_before_name_before_anything_has_a_name(t
     assert dest.read_bytes() == b"data" and listing(out) == ["d.txt"]
 
 
+def test_file_copies_store_atomic_where_no_file_links_through_proc_takes_a_temporary_name(tmp_path, monkeypatch):
+    if not hasattr(os, "O_TMPFILE"):
+        pytest.skip("no files without a name here")
+    link = os.link
+
+    def no_proc_link(src, dst, **kwargs):
+        if str(src).startswith("/proc/"):
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        return link(src, dst, **kwargs)
+
+    monkeypatch.setattr(os, "link", no_proc_link)
+    monkeypatch.setattr(file_copies, "_NO_UNNAMED", set())
+    out = tmp_path / "out"
+    for i in range(2):  # the second time the folder is known to refuse
+        source = write(tmp_path / f"s{i}.txt", f"data {i}".encode())
+        file_copies.store_atomic(source, out / f"d{i}.txt", files.hash_file(source), tag="T", before_name=lambda: None)
+    assert [(out / f"d{i}.txt").read_bytes() for i in range(2)] == [b"data 0", b"data 1"]
+    assert listing(out) == ["d0.txt", "d1.txt"] and file_copies._NO_UNNAMED == {str(out)}
+
+
 @pytest.mark.parametrize("failing", ["changed", "before_name", "fsync"])
 def test_file_copies_store_atomic_with_before_name_that_fails_stores_nothing(tmp_path, monkeypatch, failing):
     source = write(tmp_path / "s.txt", b"data")
