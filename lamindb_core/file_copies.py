@@ -4,7 +4,9 @@ A copy goes to a hidden temporary name beside its destination (``.<name>.<tag>.t
 journal's recovery looks for, see :mod:`lamindb_core.recovery`), is hashed as it is copied and
 checked against what the artifact recorded (:class:`~lamindb_core.errors.ContentChanged`
 otherwise), synced to disk, and only then given its name, which it never takes from an existing
-file. ``store_many`` does this for many files with their fsyncs side by side.
+file. ``store_many`` does this for many files with their fsyncs side by side. ``store_atomic``
+with ``before_name`` (a journal's sync) copies a file into a file without a name where the file
+system makes one (``O_TMPFILE``), and links it to its name once complete and synced.
 
 Pure helpers on paths, as :mod:`lamindb_core.files`, whose readers they use; none of them touches
 the database.

@@ -6,7 +6,10 @@ A process that stores files into ``<root>/.lamindb`` first opens a journal,
 committed or rolled back; then it removes the journal. Before it creates a
 file, it appends the file's name to the journal and syncs it to disk: the
 stored copy ``<uid><suffix>``, whose temporary file is
-``.<uid><suffix>.<journal id>.tmp`` beside it (see :func:`temp_name`).
+``.<uid><suffix>.<journal id>.tmp`` beside it (see :func:`temp_name`). A copy
+made where the file system makes files without a name (Linux's ``O_TMPFILE``,
+``artifact.save()``'s) has no temporary name: its line is synced while the copy
+is, and before the copy is linked to its name; a crash before leaves nothing.
 
 A save of one artifact (``artifact.save()``) does not create and remove a journal
 of its own: its process keeps one journal per storage open and locked, and each
