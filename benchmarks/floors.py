@@ -207,7 +207,9 @@ def save_floor(ln, sources: list[Path], folder: Path, journal: bool = False) -> 
                     os.write(fd, data)
                     done = helper.run(os.fdatasync, jfd)
                     os.fsync(fd)
-                    done.get()
+                    error = done.get()
+                    if error is not None:
+                        raise error
                     os.link(f"/proc/self/fd/{fd}", source.name, dst_dir_fd=dir_fd)
                     os.close(fd)
                     os.fsync(dir_fd)
@@ -248,8 +250,12 @@ class _Helper:
     def _work(self) -> None:
         while True:
             call, args, done = self._todo.get()
-            call(*args)
-            done.put(None)
+            try:
+                call(*args)
+            except BaseException as exc:  # raised by the waiting caller
+                done.put(exc)
+            else:
+                done.put(None)
 
     def run(self, call, *args) -> queue.SimpleQueue:
         done: queue.SimpleQueue = queue.SimpleQueue()
