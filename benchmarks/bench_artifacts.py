@@ -18,7 +18,8 @@ and then, on the last instance (exactly N annotated artifacts):
   5 feature columns with the right values, and ``ln.Artifact.df(features=True)`` (latest 100);
 - for a sample of new artifacts (200 by default): ``artifact.save()`` one by one and
   ``artifact.features.add_values({...})`` one by one, per artifact, extrapolated to N; and, beside
-  the one-by-one save, its floor on this disk and database: per file, a raw copy, an fsync of the
+  the one-by-one save, its floor on this disk and database: per file, a raw copy (into the
+  storage's ``.lamindb``, where the sample's copies went), an fsync of the
   file and of its folder, and one committed ``INSERT`` of an artifact's row into the artifact table
   (its indexes and the search indexes' triggers included; the rows are deleted afterwards); and the
   same with the syscalls of the recovery journal (the folder of journals listed, a line written in
@@ -302,9 +303,12 @@ def run_case(backend: str, size: int, repeat: int, df_repeat: int, samples: int,
             artifact.save()
             times.append(time.perf_counter() - start)
         result["save_one"] = {**summary(times), "mean": statistics.fmean(times)}
-        floor = save_floor(ln, paths[size : size + samples], Path(ln.settings.storage.root) / "bench-floor")
+        # the floors' copies go where artifact.save() put the sample's: into the storage's .lamindb
+        managed = Path(ln.settings.storage.root) / ".lamindb"
+        floor = save_floor(ln, paths[size : size + samples], Path(ln.settings.storage.root) / "bench-floor", into=managed)
         result["save_floor"] = {**summary(floor), "mean": statistics.fmean(floor)}
-        floor = save_floor(ln, paths[size : size + samples], Path(ln.settings.storage.root) / "bench-floor", journal=True)
+        floor = save_floor(ln, paths[size : size + samples], Path(ln.settings.storage.root) / "bench-floor", journal=True,
+                           into=managed)
         result["save_floor_journal"] = {**summary(floor), "mean": statistics.fmean(floor)}
         times = []
         for i, artifact in enumerate(new, start=size):

@@ -140,13 +140,16 @@ def insert_rows(backend: str, table: str, columns: list[str], types: list[str], 
         return time.perf_counter() - start
 
 
-def save_floor(ln, sources: list[Path], folder: Path, journal: bool = False) -> list[float]:
+def save_floor(ln, sources: list[Path], folder: Path, journal: bool = False, into: Path | None = None) -> list[float]:
     """The floor of one ``artifact.save()`` on this disk and database, per file: read and hash it,
-    write it to a new file in ``folder`` (on the storage's disk), fsync the file and the folder,
+    write it to a new file in ``into`` (``folder`` if not given; ``bench_artifacts.py`` gives the
+    storage's ``.lamindb``, where ``artifact.save()`` writes: making a file in a folder of
+    hundreds took this disk two to five times as long as in an empty one), as
+    ``bench-floor-<name>``, fsync the file and the folder,
     and insert the row of an artifact into the artifact table, with its indexes and the search
     indexes' triggers, in its own transaction (``BEGIN``, ``INSERT``, ``COMMIT``, as a save's;
     the values ``artifact.save()`` writes, prepared before the clock starts, with hashes and keys
-    of their own). The rows and the folder are removed afterwards.
+    of their own). The rows, the files and the folder are removed afterwards.
 
     ``journal``: the floor of the design, with the syscalls of the recovery journal too (those
     of ``artifact_batch.open_journal``, ``recovery.save_journal``, ``Journal.add``,
@@ -172,6 +175,8 @@ def save_floor(ln, sources: list[Path], folder: Path, journal: bool = False) -> 
     table = connection.ops.quote_name(ln.Artifact._meta.db_table)
     insert = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) RETURNING id"
     folder.mkdir()
+    into = into or folder
+    made: list[Path] = []
     pending = folder / ".pending"
     pending.mkdir()
     header = b'{"host": "bench", "pid": 1, "started": 0.0, "session": {}, "shared": true}\n'
@@ -200,9 +205,10 @@ def save_floor(ln, sources: list[Path], folder: Path, journal: bool = False) -> 
                 data = os.read(fd, 1 << 20)
                 os.close(fd)
                 hashlib.md5(data).digest()
-                dest = folder / source.name
+                dest = into / f"bench-floor-{source.name}"
+                made.append(dest)
                 if unnamed:
-                    dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+                    dir_fd = os.open(into, os.O_RDONLY | os.O_DIRECTORY)
                     fd = os.open(".", os.O_TMPFILE | os.O_RDWR, 0o600, dir_fd=dir_fd)
                     os.write(fd, data)
                     done = helper.run(os.fdatasync, jfd)
@@ -210,12 +216,12 @@ def save_floor(ln, sources: list[Path], folder: Path, journal: bool = False) -> 
                     error = done.get()
                     if error is not None:
                         raise error
-                    os.link(f"/proc/self/fd/{fd}", source.name, dst_dir_fd=dir_fd)
+                    os.link(f"/proc/self/fd/{fd}", dest.name, dst_dir_fd=dir_fd)
                     os.close(fd)
                     os.fsync(dir_fd)
                     os.close(dir_fd)
                 else:
-                    tmp = folder / f".{source.name}.journal.tmp" if journal else dest
+                    tmp = into / f".{dest.name}.journal.tmp" if journal else dest
                     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
                     os.write(fd, data)
                     os.fsync(fd)
@@ -223,7 +229,7 @@ def save_floor(ln, sources: list[Path], folder: Path, journal: bool = False) -> 
                     if journal:
                         os.link(tmp, dest)
                         os.unlink(tmp)
-                    fd = os.open(folder, os.O_RDONLY)
+                    fd = os.open(into, os.O_RDONLY)
                     os.fsync(fd)
                     os.close(fd)
                 with transaction.atomic():
@@ -237,6 +243,8 @@ def save_floor(ln, sources: list[Path], folder: Path, journal: bool = False) -> 
             os.close(jfd)
         if ids:
             ln.Artifact._base_manager.filter(pk__in=ids)._raw_delete(connection.alias)
+        for path in made:
+            path.unlink(missing_ok=True)
         shutil.rmtree(folder)
     return times
 
