@@ -18,12 +18,13 @@ and then, on the last instance (exactly N annotated artifacts):
   5 feature columns with the right values, and ``ln.Artifact.df(features=True)`` (latest 100);
 - for a sample of new artifacts (200 by default): ``artifact.save()`` one by one and
   ``artifact.features.add_values({...})`` one by one, per artifact, extrapolated to N; and, beside
-  the one-by-one save, its floor on this disk and database: per file, a raw copy, an fsync of the
+  the one-by-one save, its floor on this disk and database: per file, a raw copy (into the
+  storage's ``.lamindb``, where the sample's copies went), an fsync of the
   file and of its folder, and one committed ``INSERT`` of an artifact's row into the artifact table
   (its indexes and the search indexes' triggers included; the rows are deleted afterwards); and the
-  same with the syscalls of the recovery journal and of the copy's temporary name (the folder of
-  journals listed, a line written and fdatasynced in the process's journal before the copy, which
-  goes to a temporary name and is linked to its own, a done line after the ``INSERT``; the
+  same with the syscalls of the recovery journal (the folder of journals listed, a line written in
+  the process's journal and fdatasynced in a thread while the copy, made without a name
+  (``O_TMPFILE``), is fsynced, the copy linked to its name, a done line after the ``INSERT``; the
   process's journal created at the first file): the floor of the design.
 
 The large tables (``--large-sizes``, 100,000 and 1,000,000 by default) are of artifact records
@@ -302,9 +303,12 @@ def run_case(backend: str, size: int, repeat: int, df_repeat: int, samples: int,
             artifact.save()
             times.append(time.perf_counter() - start)
         result["save_one"] = {**summary(times), "mean": statistics.fmean(times)}
-        floor = save_floor(ln, paths[size : size + samples], Path(ln.settings.storage.root) / "bench-floor")
+        # the floors' copies go where artifact.save() put the sample's: into the storage's .lamindb
+        managed = Path(ln.settings.storage.root) / ".lamindb"
+        floor = save_floor(ln, paths[size : size + samples], Path(ln.settings.storage.root) / "bench-floor", into=managed)
         result["save_floor"] = {**summary(floor), "mean": statistics.fmean(floor)}
-        floor = save_floor(ln, paths[size : size + samples], Path(ln.settings.storage.root) / "bench-floor", journal=True)
+        floor = save_floor(ln, paths[size : size + samples], Path(ln.settings.storage.root) / "bench-floor", journal=True,
+                           into=managed)
         result["save_floor_journal"] = {**summary(floor), "mean": statistics.fmean(floor)}
         times = []
         for i, artifact in enumerate(new, start=size):
@@ -577,9 +581,9 @@ ROWS = (
     ("save_one", "`artifact.save()` one by one, per artifact (sample)", "ms", None),
     ("save_floor", "its floor: copy + fsync of file and folder + one committed `INSERT` of the artifact's row, per file",
      "ms", None),
-    ("save_floor_journal", "its floor with the recovery journal: + the journals listed, a line written and "
-     "fdatasynced in the process's journal, the copy under a temporary name linked to its own, a done line, "
-     "per file", "ms", None),
+    ("save_floor_journal", "its floor with the recovery journal: + the journals listed, a line written in the "
+     "process's journal and fdatasynced beside the copy's fsync, the copy made without a name and linked to its "
+     "name, a done line, per file", "ms", None),
     ("save_one", "`artifact.save()` one by one, N artifacts, *extrapolated*", "s", "extrapolated"),
     ("annotate_bulk", "**annotate N: `ln.Artifact.features.add_values({...})`**", "s", None),
     ("annotate_bulk", "annotate N in bulk, CPU time of the Python process", "s", "cpu"),

@@ -17,7 +17,8 @@ around them, in one transaction, commit included:
 ``bench_artifacts.py`` reads its saves of artifacts against the same kind of floor, with the
 files: ``save_floor`` (one by one: a copy, an fsync of the file and of its folder, one committed
 ``INSERT`` of an artifact's row, per file; with ``journal=True`` also the recovery journal's lines, one of them
-fdatasynced, and the copy's temporary name, the floor of the design) and ``save_many_floor`` (``ln.save`` of N: the copies fsynced in parallel,
+fdatasynced beside the copy's fsync, the copy made without a name and linked to its own, the floor of the
+design) and ``save_many_floor`` (``ln.save`` of N: the copies fsynced in parallel,
 as ``file_copies.store_many`` does, then one ``INSERT`` of the N artifact rows, committed).
 
 Example:
@@ -26,10 +27,12 @@ Example:
 
 from __future__ import annotations
 
+import _thread
 import base64
 import fcntl
 import hashlib
 import os
+import queue
 import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -137,22 +140,28 @@ def insert_rows(backend: str, table: str, columns: list[str], types: list[str], 
         return time.perf_counter() - start
 
 
-def save_floor(ln, sources: list[Path], folder: Path, journal: bool = False) -> list[float]:
+def save_floor(ln, sources: list[Path], folder: Path, journal: bool = False, into: Path | None = None) -> list[float]:
     """The floor of one ``artifact.save()`` on this disk and database, per file: read and hash it,
-    write it to a new file in ``folder`` (on the storage's disk), fsync the file and the folder,
+    write it to a new file in ``into`` (``folder`` if not given; ``bench_artifacts.py`` gives the
+    storage's ``.lamindb``, where ``artifact.save()`` writes: making a file in a folder of
+    hundreds took this disk two to five times as long as in an empty one), as
+    ``bench-floor-<name>``, fsync the file and the folder,
     and insert the row of an artifact into the artifact table, with its indexes and the search
     indexes' triggers, in its own transaction (``BEGIN``, ``INSERT``, ``COMMIT``, as a save's;
     the values ``artifact.save()`` writes, prepared before the clock starts, with hashes and keys
-    of their own). The rows and the folder are removed afterwards.
+    of their own). The rows, the files and the folder are removed afterwards.
 
-    ``journal``: the floor of the design, with the syscalls of the recovery journal and of the
-    copy's temporary name too (those of ``artifact_batch.open_journal``, ``recovery.save_journal``,
-    ``Journal.add``, ``Journal.close`` and ``file_copies.store_atomic``, made here with ``os``
-    alone): the folder of journals listed (the recovery that each save runs first); at the
-    first file, the process's journal created, locked, its header written and renamed (as the
-    first ``artifact.save()`` of a process does); then per file a line written and
-    fdatasynced, the copy written to a temporary name, fsynced, linked to its name and the
-    temporary name removed, the folder fsynced, and after the ``INSERT`` the done line written."""
+    ``journal``: the floor of the design, with the syscalls of the recovery journal too (those
+    of ``artifact_batch.open_journal``, ``recovery.save_journal``, ``Journal.add``,
+    ``Journal.close`` and ``file_copies.store_atomic`` with ``before_name``, made here with
+    ``os`` alone): the folder of journals listed (the recovery that each save runs first); at
+    the first file, the process's journal created, locked, its header written and renamed (as
+    the first ``artifact.save()`` of a process does); then per file a line written, the copy
+    written to a file without a name in the folder (``O_TMPFILE``), the line fdatasynced in a
+    helper thread while the copy is fsynced, the copy linked to its name, the folder fsynced,
+    and after the ``INSERT`` the done line written. Where the system makes no file without a
+    name: the line fdatasynced first, and the copy under a temporary name, linked to its own,
+    the temporary name removed."""
     from django.db import connection, transaction
 
     storage = ln.settings.storage_record()
@@ -166,12 +175,16 @@ def save_floor(ln, sources: list[Path], folder: Path, journal: bool = False) -> 
     table = connection.ops.quote_name(ln.Artifact._meta.db_table)
     insert = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) RETURNING id"
     folder.mkdir()
+    into = into or folder
+    made: list[Path] = []
     pending = folder / ".pending"
     pending.mkdir()
     header = b'{"host": "bench", "pid": 1, "started": 0.0, "session": {}, "shared": true}\n'
     times = []
     ids = []
     jfd = None
+    unnamed = journal and hasattr(os, "O_TMPFILE")
+    helper = _Helper() if unnamed else None
     try:
         with connection.cursor() as cursor:
             for source, row in zip(sources, rows):
@@ -186,23 +199,39 @@ def save_floor(ln, sources: list[Path], folder: Path, journal: bool = False) -> 
                         os.write(jfd, header)
                         os.rename(new, os.path.join(pending, "journal.jsonl"))
                     os.write(jfd, f'{{"add": ["{source.name}"]}}\n'.encode())
-                    os.fdatasync(jfd)
+                    if not unnamed:
+                        os.fdatasync(jfd)
                 fd = os.open(source, os.O_RDONLY)
                 data = os.read(fd, 1 << 20)
                 os.close(fd)
                 hashlib.md5(data).digest()
-                dest = folder / source.name
-                tmp = folder / f".{source.name}.journal.tmp" if journal else dest
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-                os.write(fd, data)
-                os.fsync(fd)
-                os.close(fd)
-                if journal:
-                    os.link(tmp, dest)
-                    os.unlink(tmp)
-                fd = os.open(folder, os.O_RDONLY)
-                os.fsync(fd)
-                os.close(fd)
+                dest = into / f"bench-floor-{source.name}"
+                made.append(dest)
+                if unnamed:
+                    dir_fd = os.open(into, os.O_RDONLY | os.O_DIRECTORY)
+                    fd = os.open(".", os.O_TMPFILE | os.O_RDWR, 0o600, dir_fd=dir_fd)
+                    os.write(fd, data)
+                    done = helper.run(os.fdatasync, jfd)
+                    os.fsync(fd)
+                    error = done.get()
+                    if error is not None:
+                        raise error
+                    os.link(f"/proc/self/fd/{fd}", dest.name, dst_dir_fd=dir_fd)
+                    os.close(fd)
+                    os.fsync(dir_fd)
+                    os.close(dir_fd)
+                else:
+                    tmp = into / f".{dest.name}.journal.tmp" if journal else dest
+                    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+                    os.write(fd, data)
+                    os.fsync(fd)
+                    os.close(fd)
+                    if journal:
+                        os.link(tmp, dest)
+                        os.unlink(tmp)
+                    fd = os.open(into, os.O_RDONLY)
+                    os.fsync(fd)
+                    os.close(fd)
                 with transaction.atomic():
                     cursor.execute(insert, row)
                     ids.append(cursor.fetchone()[0])
@@ -214,8 +243,32 @@ def save_floor(ln, sources: list[Path], folder: Path, journal: bool = False) -> 
             os.close(jfd)
         if ids:
             ln.Artifact._base_manager.filter(pk__in=ids)._raw_delete(connection.alias)
+        for path in made:
+            path.unlink(missing_ok=True)
         shutil.rmtree(folder)
     return times
+
+
+class _Helper:
+    # a thread that runs the calls put to it, as file_copies' helper does for artifact.save()
+    def __init__(self) -> None:
+        self._todo: queue.SimpleQueue = queue.SimpleQueue()
+        _thread.start_new_thread(self._work, ())
+
+    def _work(self) -> None:
+        while True:
+            call, args, done = self._todo.get()
+            try:
+                call(*args)
+            except BaseException as exc:  # raised by the waiting caller
+                done.put(exc)
+            else:
+                done.put(None)
+
+    def run(self, call, *args) -> queue.SimpleQueue:
+        done: queue.SimpleQueue = queue.SimpleQueue()
+        self._todo.put((call, args, done))
+        return done
 
 
 def save_many_floor(ln, backend: str, sources: list[Path], folder: Path) -> float:

@@ -4,7 +4,9 @@ A copy goes to a hidden temporary name beside its destination (``.<name>.<tag>.t
 journal's recovery looks for, see :mod:`lamindb_core.recovery`), is hashed as it is copied and
 checked against what the artifact recorded (:class:`~lamindb_core.errors.ContentChanged`
 otherwise), synced to disk, and only then given its name, which it never takes from an existing
-file. ``store_many`` does this for many files with their fsyncs side by side.
+file. ``store_many`` does this for many files with their fsyncs side by side. ``store_atomic``
+with ``before_name`` (a journal's sync) copies a file into a file without a name where the file
+system makes one (``O_TMPFILE``), and links it to its name once complete and synced.
 
 Pure helpers on paths, as :mod:`lamindb_core.files`, whose readers they use; none of them touches
 the database.
@@ -23,6 +25,8 @@ import queue
 import shutil
 import sys
 import tempfile
+import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -35,7 +39,7 @@ __all__ = ["fsync_dir", "publish", "stage", "store_atomic", "store_many"]
 
 def store_atomic(
     source: Path, dest: Path, expected: tuple[int, str] | None = None, tag: str | None = None,
-    on_bytes: OnBytes | None = None,
+    on_bytes: OnBytes | None = None, before_name: Callable[[], Any] | None = None,
 ) -> None:
     """Copy a file or folder to a new path ``dest``, which is then complete or absent.
 
@@ -50,11 +54,22 @@ def store_atomic(
     ``on_bytes``, if given, is called with the size of each chunk copied (a
     progress bar's ``update``).
 
+    ``before_name``, if given, is called before anything can have a name in ``dest``'s folder
+    (a journal's sync: a crash must find the name listed first). A file then goes where the
+    file system makes one without a name (Linux's ``O_TMPFILE``): nothing of it is left if the
+    process dies before it takes the name ``dest`` (no temporary name), and ``before_name``
+    runs in a thread while the copy is synced, so that the file system commits both at once.
+    Elsewhere, and for a folder, it is called before the copy is made.
+
     Raises:
         FileExistsError: ``dest`` exists.
         ln.errors.ContentChanged: the source's bytes are not the expected ones.
     """
+    if before_name is not None and _store_unnamed(source, dest, expected, on_bytes, before_name):
+        return
     _make_parent(dest)
+    if before_name is not None:
+        before_name()  # before the temporary name exists
     if os.path.exists(dest):
         raise FileExistsError(f"{dest} exists")
     is_dir = os.path.isdir(source)
@@ -64,6 +79,135 @@ def store_atomic(
     except BaseException:
         remove_path(tmp)
         raise
+
+
+# folders whose file system makes no file without a name (checked once per folder), and
+# whether this system can link one to a name at all (O_TMPFILE and /proc/self/fd): None until
+# the first store_atomic with before_name
+_NO_UNNAMED: set[str] = set()
+_unnamed: bool | None = None
+# O_TMPFILE's errors where the kernel or the file system does not offer it
+_NO_TMPFILE = {errno.EOPNOTSUPP, errno.ENOTSUP, errno.EISDIR, errno.EINVAL}
+
+
+def _store_unnamed(
+    source: Path, dest: Path, expected: tuple[int, str] | None, on_bytes: OnBytes | None,
+    before_name: Callable[[], Any],
+) -> bool:
+    # store_atomic() of a file through a file without a name, linked to dest once complete and
+    # synced (the fsync beside before_name()), then dest's folder synced; False if the file
+    # system makes no such file or source is a folder (nothing stored; before_name may have run)
+    global _unnamed
+    if _unnamed is None:
+        _unnamed = hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd")
+    folder, name = os.path.split(dest)
+    if not _unnamed or folder in _NO_UNNAMED:
+        return False
+    opened = open_file_or_folder(source)
+    if opened is None:
+        return False  # a folder
+    src, src_size = opened
+    try:
+        try:
+            folder_fd = os.open(folder, _FOLDER_FLAGS)
+        except FileNotFoundError:
+            os.makedirs(folder, exist_ok=True)
+            folder_fd = os.open(folder, _FOLDER_FLAGS)
+        try:
+            try:
+                fd = os.open(".", os.O_TMPFILE | os.O_RDWR | _O_CLOEXEC, 0o600, dir_fd=folder_fd)
+            except OSError as exc:
+                if exc.errno not in _NO_TMPFILE:
+                    raise
+                _NO_UNNAMED.add(folder)
+                return False
+            try:
+                _check_copy(source, expected, read_hashing(src, _FdWriter(fd), on_bytes=on_bytes, size_hint=src_size))
+                _fsync_beside(fd, before_name)
+                try:
+                    # linkat() fails if dest exists: it is never replaced
+                    os.link(f"/proc/self/fd/{fd}", name, dst_dir_fd=folder_fd)
+                except FileExistsError:
+                    raise
+                except OSError:
+                    # a system that links no file through /proc (a sandbox's): the named way,
+                    # which reports a real error of its own
+                    _NO_UNNAMED.add(folder)
+                    return False
+            finally:
+                os.close(fd)  # without a name, the file goes with its descriptor
+            try:
+                os.fsync(folder_fd)  # the name on disk, as fsync_dir()
+            except OSError:
+                pass
+        finally:
+            os.close(folder_fd)
+    finally:
+        os.close(src)
+    return True
+
+
+_FOLDER_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+
+
+def _fsync_beside(fd: int, call: Callable[[], Any]) -> None:
+    # fsync(fd) here while call() runs in the helper thread; waits for both, raises the error of
+    # either (the fsync's first)
+    done = _Helper.get().run(call)
+    try:
+        os.fsync(fd)
+    finally:
+        error = done.get()
+    if error is not None:
+        raise error
+
+
+class _Helper:
+    """The process's one thread that runs calls handed to it, one after the other, while the
+    caller does its own part: ``artifact.save()``'s journal sync beside its copy's fsync.
+    Started by its first call (a thread per save took longer than the sync)."""
+
+    _current: _Helper | None = None
+    _lock = threading.Lock()
+
+    def __init__(self) -> None:
+        self._todo: queue.SimpleQueue = queue.SimpleQueue()
+        _thread.start_new_thread(self._work, ())
+
+    @classmethod
+    def get(cls) -> _Helper:
+        """The process's helper (a forked child starts its own: its parent's thread is not in it)."""
+        helper = cls._current
+        if helper is None:
+            with cls._lock:
+                helper = cls._current = cls._current or cls()
+        return helper
+
+    def _work(self) -> None:
+        while True:
+            call, done = self._todo.get()
+            try:
+                call()
+            except BaseException as exc:
+                done.put(exc)
+            else:
+                done.put(None)
+
+    def run(self, call: Callable[[], Any]) -> queue.SimpleQueue:
+        """Start ``call()``; the queue returned gets its error (None if it returned)."""
+        done: queue.SimpleQueue = queue.SimpleQueue()
+        self._todo.put((call, done))
+        return done
+
+
+def _forget_helper() -> None:
+    _Helper._current = None
+    _Helper._lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_helper)
 
 
 def _make_parent(dest: Path) -> None:

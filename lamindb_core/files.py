@@ -393,7 +393,8 @@ class LocalData:
     that it was written for this artifact (an in-memory object) and is removed
     once stored. ``fingerprint`` is what the file system said of the data just
     before it was hashed (sizes and modification times), to notice a change
-    before ``save()`` relies on the hash.
+    before ``save()`` relies on the hash. ``real`` is the path with symbolic links
+    resolved, if that was done when it was described (None otherwise).
     """
 
     path: Path
@@ -402,6 +403,7 @@ class LocalData:
     fingerprint: Any = None
     # whether path was a symbolic link when check_unchanged() last looked; None if unknown
     is_link: bool | None = None
+    real: str | None = None
 
     def take_name(self, name: str) -> None:
         """Give temporary data the file name ``name`` in its folder (LaminDB names an unsaved
@@ -587,7 +589,7 @@ def describe_data(
         else:
             size, hash_ = hash_file(path)
             fields = {"suffix": suffix_of(path, is_dir=False), "size": size, "hash": hash_, "_hash_type": "md5"}
-        return LocalData(path=path, is_temporary=False, fields=fields, fingerprint=fingerprint)
+        return LocalData(path=path, is_temporary=False, fields=fields, fingerprint=fingerprint, real=source._real)
     if is_dataframe(data):
         suffix, otype, n_obs = suffix or ".parquet", "DataFrame", len(data)
     elif is_anndata(data):

@@ -6,7 +6,10 @@ A process that stores files into ``<root>/.lamindb`` first opens a journal,
 committed or rolled back; then it removes the journal. Before it creates a
 file, it appends the file's name to the journal and syncs it to disk: the
 stored copy ``<uid><suffix>``, whose temporary file is
-``.<uid><suffix>.<journal id>.tmp`` beside it (see :func:`temp_name`).
+``.<uid><suffix>.<journal id>.tmp`` beside it (see :func:`temp_name`). A copy
+made where the file system makes files without a name (Linux's ``O_TMPFILE``,
+``artifact.save()``'s) has no temporary name: its line is synced while the copy
+is, and before the copy is linked to its name; a crash before leaves nothing.
 
 A save of one artifact (``artifact.save()``) does not create and remove a journal
 of its own: its process keeps one journal per storage open and locked, and each
@@ -60,6 +63,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +86,8 @@ PENDING = ".pending"
 
 _SUFFIX = ".jsonl"
 _NEW = ".new"
+_ENDINGS = (_SUFFIX, _NEW)
+_entry_name = attrgetter("name")
 # seconds after which a journal that was never opened completely is left over
 _NEW_GRACE = 60
 # bytes past which a process's journal is cut back to its header once no save is open
@@ -150,7 +156,7 @@ class _File:
             raise
         self.size += written
 
-    def add(self, names: list[str], session: dict) -> None:
+    def add(self, names: list[str], session: dict, sync: bool = True) -> None:
         with self.lock:
             key = _session_key(session)
             lines = b""
@@ -158,14 +164,24 @@ class _File:
                 lines += (json.dumps({"session": session}) + "\n").encode()
             lines += (json.dumps({"add": names}) + "\n").encode()
             self.write(lines)
-            # on disk before the files: a power cut cannot leave them unlisted. The
-            # journal's own name is not synced apart: file systems that journal
-            # their metadata in order (ext4, XFS) make it durable no later than the
-            # names of the files, which are synced when they are created
-            _datasync(self.fd)
+            if sync:
+                self.sync_locked()
             self.sessions.add(key)
             for name in names:
                 self.pending[name] = self.pending.get(name, 0) + 1
+
+    def sync(self) -> None:
+        with self.lock:
+            self.sync_locked()
+
+    def sync_locked(self) -> None:
+        # on disk before the files: a power cut cannot leave them unlisted. The
+        # journal's own name is not synced apart: file systems that journal
+        # their metadata in order (ext4, XFS) make it durable no later than the
+        # names of the files, which are synced when they are created
+        if self.fd is None:
+            raise RuntimeError(f"the journal {self.path} is closed")
+        _datasync(self.fd)
 
     def end_save(self, names: list[str], done: bool) -> None:
         # a save is over: its names done (committed, or nothing of them left), or not
@@ -242,16 +258,26 @@ class Journal:
         """Whether the save is over for the journal (closed or released)."""
         return self._closed
 
-    def add(self, names: Iterable[str]) -> None:
-        """List ``names`` (stored copies, relative to ``.lamindb``), durably, before they are created."""
+    def add(self, names: Iterable[str], sync: bool = True) -> None:
+        """List ``names`` (stored copies, relative to ``.lamindb``), durably, before they are created.
+
+        ``sync=False``: the names are written, and on disk only once :meth:`sync` returns; the
+        caller calls it before any of them can exist (``file_copies.store_atomic``'s
+        ``before_name``, which runs it beside the copy's own fsync)."""
         names = [n for n in dict.fromkeys(names) if n not in self._listed]
         if not names:
             return
         if self._closed:
             raise RuntimeError(f"the journal {self.path} is closed")
-        self._file.add(names, self._session)
+        self._file.add(names, self._session, sync)
         self.names.extend(names)
         self._listed.update(names)
+
+    def sync(self) -> None:
+        """Put the names listed so far on disk (after ``add(..., sync=False)``)."""
+        if self._closed:
+            raise RuntimeError(f"the journal {self.path} is closed")
+        self._file.sync()
 
     def temp_name(self, name: str) -> str:
         """The temporary file's name of the stored copy ``name`` (see :func:`temp_name`)."""
@@ -378,8 +404,9 @@ def _forget(file: _File) -> None:
 
 def _own_journals() -> dict[str, _File]:
     # this process's journals, by path (none in a child forked from it: its parent's)
+    pid = os.getpid()
     with _registry_lock:
-        return {path: file for path, file in _own.items() if file.pid == os.getpid()}
+        return {path: file for path, file in _own.items() if file.pid == pid}
 
 
 def remove_idle_journals(folder: Path | None = None) -> None:
@@ -614,9 +641,9 @@ def recover(
         A :class:`RecoveryReport`.
     """
     report = RecoveryReport(folder=folder, dry_run=dry_run)
-    pending = folder / PENDING
     try:
-        entries = sorted(os.scandir(pending), key=lambda e: e.name)
+        with os.scandir(os.path.join(folder, PENDING)) as listing:
+            entries = [entry for entry in listing if entry.name.endswith(_ENDINGS)]
     except FileNotFoundError:
         return report
     if fcntl is None:
@@ -624,19 +651,20 @@ def recover(
     dead: list[tuple[int, Path, dict, list[str]]] = []
     live_names: set[str] = set()
     own = _own_journals()
+    entries.sort(key=_entry_name)
     try:
         for entry in entries:
-            path = Path(entry.path)
-            if not (entry.name.endswith(_SUFFIX) or entry.name.endswith(_NEW)):
-                continue
             file = own.get(entry.path)
             if file is not None:
-                # this process's journal: live, and its open names are known here
-                with file.lock:
-                    names = list(file.pending)
-                report.live += bool(names)
-                live_names.update(names)
+                # this process's journal: live, and its open names are known here (each save
+                # of a process finds its own journal, and nothing more to do: a lock, no Path)
+                if file.pending:
+                    with file.lock:
+                        names = list(file.pending)
+                    report.live += bool(names)
+                    live_names.update(names)
                 continue
+            path = Path(entry.path)
             try:
                 fd = os.open(path, os.O_RDWR | getattr(os, "O_CLOEXEC", 0))
             except FileNotFoundError:

@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Substr
 
-from .. import bucket_files, bulk, errors, files, lineage, loaders, object_store, process_settings, storage_paths
+from .. import bucket_files, errors, files, lineage, loaders, object_store, process_settings, storage_paths
 from ..context import current_run_id
 from ..instance import current_instance
 from ..logger import logger
@@ -542,13 +542,12 @@ class Artifact(Record, IsVersioned, TracksRun, TracksUpdates):
         return self
 
     def _insert_row(self, *args, **kwargs) -> None:
-        # the INSERT of a new artifact's row: ln.save's own (bulk._insert_rows), without Django's
-        # save() machinery around one statement; Django's where it is asked for more (using=...)
+        # the INSERT of a new artifact's row, one statement without Django's save() machinery
+        # around it; Django's where it is asked for more (using=...)
         if args or kwargs:
             super(BasicRecord, self).save(*args, **kwargs)
             return
-        self._prepare_related_fields_for_save(operation_name="save")  # an unsaved run is refused
-        bulk._insert_rows(type(self), [self], 1)
+        artifact_lifecycle.insert_row(self)
 
     def _check_location_unchanged(self) -> None:
         # a saved artifact's suffix, and a key that is the data's real path, say

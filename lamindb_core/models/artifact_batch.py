@@ -259,7 +259,10 @@ def leave_cache(artifact: Artifact, cache: CacheFolder | None = None) -> None:
     # a plain local Path is no URL (it has no "//"): asked of other paths only (a UPath)
     if type(path) is not _LOCAL_PATH and object_store.is_cloud(path):
         return
-    if not (cache or CacheFolder()).holds(path, local.is_link):
+    cache = cache or CacheFolder()
+    if local.real is not None and not local.real.startswith(cache.root):
+        return  # outside the cache folder when it was described: its links are not resolved again
+    if not cache.holds(path, local.is_link):
         return
     stored = artifact._storage_path()
     if object_store.is_cloud(stored) or storage_paths.real(path) != storage_paths.real(stored):

@@ -185,6 +185,19 @@ def _from_row(model: type[Artifact], alias: str, conn: Any, names: list[str], co
     return model.from_db(alias, names, values)
 
 
+def _wanted(column: dict[str, str], vendor: str, by_key: bool) -> str:
+    # the condition of content_or_key (and of insert_row's guard): the content (parameter: hash)
+    # or, by_key, the latest version under the key in the storage (key, storage_id, True)
+    wanted = f"{column['hash']} = %s"
+    if by_key:
+        # SQLite without statistics (before ln.save's first ANALYZE) searched the key's branch
+        # through the index of storage_id, every artifact of the storage; a unary plus keeps
+        # an index from serving a term, so the key's index does
+        plus = "+" if vendor == "sqlite" else ""
+        wanted += f" OR ({column['key']} = %s AND {plus}{column['storage_id']} = %s AND {plus}{column['is_latest']} = %s)"
+    return wanted
+
+
 @functools.lru_cache(maxsize=None)
 def _lookup_sql(
     model: type[Artifact], alias: str, vendor: str, by_key: bool, trash_last: bool, local_roots: bool = False
@@ -199,13 +212,7 @@ def _lookup_sql(
     quote = connections[alias].ops.quote_name
     fields = model._meta.concrete_fields
     column = {f.attname: quote(f.column) for f in fields}
-    wanted = f"{column['hash']} = %s"
-    if by_key:
-        # SQLite without statistics (before ln.save's first ANALYZE) searched the key's branch
-        # through the index of storage_id, every artifact of the storage; a unary plus keeps
-        # an index from serving a term, so the key's index does
-        plus = "+" if vendor == "sqlite" else ""
-        wanted += f" OR ({column['key']} = %s AND {plus}{column['storage_id']} = %s AND {plus}{column['is_latest']} = %s)"
+    wanted = _wanted(column, vendor, by_key)
     order = f"CASE WHEN {column['hash']} = %s THEN 0 ELSE 1 END, "
     if trash_last:
         order += f"CASE WHEN {column['_branch_code']} = -1 THEN 1 ELSE 0 END, {column['created_at']} DESC, "
@@ -234,15 +241,17 @@ def _lookup_sql(
 
 
 class _Taken(Exception):
-    # the guard of store_if_new's INSERT did not hold: the content or the key is saved now
+    # the guard of store_if_new's INSERT did not hold (the content or the key is saved now), or
+    # the row cannot be inserted under a guard
     pass
 
 
 def store_if_new(artifact: Artifact) -> bool | None:
-    """``save()`` of a new artifact on PostgreSQL whose construction found neither its content nor
-    (without ``revises``) its key saved: its data is stored and its row inserted by an INSERT
-    that inserts only if that still holds (the condition of :func:`content_or_key`), without
-    the query before it, a round trip to the server.
+    """``save()`` of a new artifact whose construction found neither its content nor (without
+    ``revises``) its key saved: its data is stored and its row inserted by an INSERT that
+    inserts only if that still holds (the condition of :func:`content_or_key`), without the
+    query before it (on PostgreSQL a round trip to the server, on SQLite a statement and its
+    read transaction).
 
     Returns True if saved, False if another process saved the same content meanwhile (the
     artifact then is that one, as :func:`store_and_insert` says), None if this does not apply or
@@ -250,7 +259,7 @@ def store_if_new(artifact: Artifact) -> bool | None:
     goes the usual way, which finds the saved content or the version under the key.
     """
     conn = transaction.get_connection()
-    if (not artifact.__dict__.pop("_found_nothing", False) or conn.vendor != "postgresql" or conn.in_atomic_block
+    if (not artifact.__dict__.pop("_found_nothing", False) or conn.in_atomic_block
             or artifact._revises is not None or artifact.__dict__.get("_transferred") or "_journal" in artifact.__dict__
             or artifact.storage.is_cloud or not artifact._stores_managed_copy()):
         return None
@@ -258,33 +267,141 @@ def store_if_new(artifact: Artifact) -> bool | None:
         artifact._check_required()
     except errors.ValidationError:
         return None  # raised the usual way, after the saved content is looked for
-    model = type(artifact)
-    by_key = artifact.key is not None
-    params = [artifact.hash, *((artifact.key, artifact.storage_id, True) if by_key else ())]
-    guard = (_guard_sql(model, model.objects.db, by_key), params)
+    guard = [artifact.hash, *((artifact.key, artifact.storage_id, True) if artifact.key is not None else ())]
 
-    def insert_row() -> None:
-        artifact._prepare_related_fields_for_save(operation_name="save")  # an unsaved run is refused
-        bulk._insert_rows(model, [artifact], 1, guard=guard)
-        if artifact._state.adding:
+    def insert() -> None:
+        if not insert_row(artifact, guard):
             raise _Taken
 
     try:
-        return store_and_insert(artifact, None, insert_row)
-    except (_Taken, bulk.Unguarded):
+        return store_and_insert(artifact, None, insert)
+    except _Taken:
         return None  # _insert removed the copy; the journal went with it
 
 
+def insert_row(artifact: Artifact, guard: list | None = None) -> bool:
+    """The INSERT of a new artifact's row, one statement with its values as they are (as
+    ``ln.save``'s, ``bulk._insert_rows``, prepares them, without its work for many rows:
+    that was a fifth of the instructions of ``artifact.save()``); the new id set on the record.
+
+    ``guard``: the parameters of :func:`content_or_key`'s condition (hash, and key, storage_id,
+    True if a key is given): the row is inserted only if no artifact has the content nor is the
+    latest under the key (``INSERT ... SELECT <values> WHERE NOT EXISTS (...)``); False if the
+    condition did not hold (nothing inserted, the record stays new).
+
+    Raises:
+        _Taken: under a guard, a value only Django's ``bulk_create`` writes (an expression).
+    """
+    artifact._prepare_related_fields_for_save(operation_name="save")  # an unsaved run is refused
+    model = type(artifact)
+    alias = DEFAULT_DB_ALIAS  # as ln.save's
+    conn = connections[alias]
+    by_key = None if guard is None else len(guard) > 1
+    plan = _insert_plan(model, alias, conn.vendor, by_key)
+    state = artifact.__dict__
+    params = None if plan is None or state.get(model._meta.pk.attname) is not None else _row_values(artifact, plan[2], conn)
+    if params is None:
+        if guard is not None:
+            raise _Taken
+        # what only Django's bulk_create writes (expressions), or a record with an id
+        bulk._insert_rows(model, [artifact], 1, using=alias)
+        return True
+    if guard is not None:
+        params.extend(guard)
+    if conn.queries_logged or conn.execute_wrappers:
+        # through Django's cursor, which logs the statement (CaptureQueriesContext, DEBUG)
+        with conn.cursor() as cursor:
+            cursor.execute(plan[0], params)
+            rows = cursor.fetchall()
+    else:
+        conn.validate_thread_sharing()
+        conn.validate_no_broken_transaction()
+        conn.ensure_connection()
+        with conn.wrap_database_errors:
+            if conn.vendor == "postgresql":
+                # imported here, as bulk and Django do: only an instance on PostgreSQL needs psycopg
+                from psycopg import Cursor
+
+                with Cursor(conn.connection) as cursor:  # the values apart from the statement, in binary
+                    cursor.execute(plan[1], params)
+                    rows = cursor.fetchall()
+            else:
+                # fetchall, not fetchone: SQLite commits a statement outside a transaction
+                # once it has run to its end
+                rows = conn.connection.execute(plan[1], params).fetchall()
+    if not rows:
+        return False  # the guard did not hold
+    state[model._meta.pk.attname] = rows[0][0]
+    artifact._state.adding = False
+    artifact._state.db = alias
+    return True
+
+
+def _row_values(artifact: Artifact, steps: tuple, conn: Any) -> list | None:
+    # the values of insert_row's statement, as bulk._insert_rows prepares them (pre_save of the
+    # fields set when saved, the field's preparation for any value not of the column's own
+    # types); None where one is an expression or a field is deferred
+    state = artifact.__dict__
+    values = []
+    for attname, field, auto, as_is in steps:
+        if auto:
+            value = field.pre_save(artifact, add=True)
+        else:
+            try:
+                value = state[attname]
+            except KeyError:  # a deferred field
+                return None
+        if type(value) not in as_is:
+            value = field.get_db_prep_save(value, conn)
+            if type(value) not in _PLAIN and hasattr(value, "as_sql"):
+                return None
+        values.append(value)
+    return values
+
+
+_PLAIN = frozenset({str, int, float, bool, bytes})
+
+
+def _as_is(field: Any, conn: Any) -> frozenset:
+    # the types of the values that field writes as they are, as bulk._insert_rows: None too
+    # where the field prepares None as None (a JSON field's)
+    kinds = bulk._AS_IS.get(field.get_internal_type(), ())
+    if kinds or field.get_db_prep_save(None, conn) is None:
+        kinds = (*kinds, type(None))
+    return frozenset(kinds)
+
+
 @functools.lru_cache(maxsize=None)
-def _guard_sql(model: type[Artifact], alias: str, by_key: bool) -> str:
-    """The condition of :func:`store_if_new`'s INSERT: no artifact has the content (parameter:
-    hash) nor, ``by_key``, is the latest under the key in the storage (key, storage_id, True)."""
-    quote = connections[alias].ops.quote_name
-    column = {f.attname: quote(f.column) for f in model._meta.concrete_fields}
-    wanted = f"{column['hash']} = %s"
-    if by_key:
-        wanted += f" OR ({column['key']} = %s AND {column['storage_id']} = %s AND {column['is_latest']} = %s)"
-    return f"NOT EXISTS (SELECT 1 FROM {quote(model._meta.db_table)} WHERE {wanted})"
+def _insert_plan(model: type[Artifact], alias: str, vendor: str, by_key: bool | None) -> tuple[str, str, tuple] | None:
+    """:func:`insert_row`'s statement (with ``%s``, and with the driver's placeholders), and per
+    field its attname, the field, whether it is set when saved (``auto_now``) and the types
+    written as they are; written once per registry, database and guard (``by_key``: None
+    without a guard). None if a field needs a placeholder of its own (bulk_create's then)."""
+    conn = connections[alias]
+    pk = model._meta.pk
+    fields = [f for f in model._meta.concrete_fields if f is not pk]
+    if not bulk._plain(fields, conn):
+        return None
+    quote = conn.ops.quote_name
+    if vendor == "postgresql":
+        # each value cast to its column's type without its length, as bulk._insert_rows's
+        values = ", ".join(f"%s::{f.db_type(conn).split('(')[0]}" for f in fields)
+    else:
+        values = ", ".join(["%s"] * len(fields))
+    table = quote(model._meta.db_table)
+    head = f"INSERT INTO {table} ({', '.join(quote(f.column) for f in fields)})"
+    returning = f" RETURNING {quote(pk.column)}"
+    if by_key is None:
+        sql = f"{head} VALUES ({values}){returning}"
+    else:
+        column = {f.attname: quote(f.column) for f in model._meta.concrete_fields}
+        sql = f"{head} SELECT {values} WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {_wanted(column, vendor, by_key)}){returning}"
+    steps = tuple(
+        (f.attname, f, bool(getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)),
+         _as_is(f, conn))
+        for f in fields
+    )
+    return sql, sql.replace("%s", "%b" if vendor == "postgresql" else "?"), steps
 
 
 def store_and_insert(artifact: Artifact, previous: Artifact | None, insert_row: Callable[[], None]) -> bool:
@@ -365,15 +482,18 @@ def _store_managed(artifact: Artifact, journal: recovery.Journal, is_version: bo
     staged = artifact.__dict__.pop("_staged", None)
     while True:
         dest = artifact._storage_path()
-        journal.add([dest.name])
         try:
             if staged is not None:
+                journal.add([dest.name])
                 file_copies.publish(staged, dest)
             else:
+                # the name on disk before the copy can have it: synced beside the copy's fsync
+                journal.add([dest.name], sync=False)
                 # a bar in bytes once the copy takes over a second, as for ln.save()
                 with progress.progress(artifact.size, artifact_batch.copying([artifact]), unit="B") as bar:
                     file_copies.store_atomic(
-                        artifact._local_data.path, dest, artifact._expected(), tag=journal.id, on_bytes=bar.update
+                        artifact._local_data.path, dest, artifact._expected(), tag=journal.id, on_bytes=bar.update,
+                        before_name=journal.sync,
                     )
             return dest
         except FileExistsError:

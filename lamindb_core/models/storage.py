@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import Any
@@ -146,10 +147,9 @@ class Storage(Record, TracksRun, TracksUpdates):
         """
         if self.type not in ("local", "s3"):
             raise errors.InvalidArgument(f"only a local or s3 storage can be recovered here, not {self.type} ({self.root})")
-        artifacts = self._meta.get_field("artifacts").related_model._base_manager
-
         def has_records(names: list[str]) -> set[str]:
             # a stored file is <uid><suffix>; artifact uids have 20 characters
+            artifacts = self._meta.get_field("artifacts").related_model._base_manager
             uids = sorted({name[:20] for name in names})
             wanted = set(names)
             found: set[str] = set()
@@ -175,7 +175,7 @@ class Storage(Record, TracksRun, TracksUpdates):
         # in a local folder per storage (flock needs a local file)
         if self.is_cloud:
             return config_home() / "journals" / self.uid
-        return Path(self.root) / ".lamindb"
+        return _managed_folder(self.root)
 
     def _objects(self) -> recovery.Objects | None:
         # the stored copies of a bucket, for the journals (None: beside the journals)
@@ -186,6 +186,12 @@ class Storage(Record, TracksRun, TracksUpdates):
             exists=lambda name: object_store.exists(object_store.join(folder, name)),
             remove=lambda name: object_store.remove(object_store.join(folder, name), recursive=True),
         )
+
+
+@functools.lru_cache(maxsize=64)
+def _managed_folder(root: str) -> Path:
+    # <root>/.lamindb of a local storage, made once per root (twice per artifact.save())
+    return Path(root) / ".lamindb"
 
 
 def db_session(using: str = DEFAULT_DB_ALIAS) -> dict[str, Any]:

@@ -459,7 +459,7 @@ def test_artifact_failed_insert_leaves_no_file_and_no_record(instance, tmp_path,
     def fail(*args, **kwargs):
         raise DatabaseError("database is locked")
 
-    monkeypatch.setattr(bulk, "_insert_rows", fail)  # the INSERT of save()
+    monkeypatch.setattr("lamindb_core.models.artifact_lifecycle.insert_row", fail)  # the INSERT of save()
     with pytest.raises(DatabaseError, match="database is locked"):
         ln.Artifact(write(tmp_path / "b.txt", b"new"), key="b.txt").save()
     with pytest.raises(DatabaseError):

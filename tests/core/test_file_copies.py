@@ -104,6 +104,70 @@ def test_file_copies_store_many_whose_fsync_fails_stores_nothing(tmp_path, monke
     assert listing(tmp_path / "out") == []
 
 
+@pytest.mark.parametrize("unnamed", [True, False])
+def test_file_copies_store_atomic_calls_before_name_before_anything_has_a_name(tmp_path, monkeypatch, unnamed):
+    # a journal's sync: nothing of the copy may have a name in the folder before it returned;
+    # unnamed: a file without a name (O_TMPFILE) where the system makes one, else a temporary name
+    if unnamed and not hasattr(os, "O_TMPFILE"):
+        pytest.skip("no files without a name here")
+    monkeypatch.setattr(file_copies, "_unnamed", None if unnamed else False)
+    out = tmp_path / "out"
+    seen = []
+    dest = out / "d.txt"
+    file_copies.store_atomic(write(tmp_path / "s.txt", b"data"), dest, files.hash_file(tmp_path / "s.txt"),
+                             tag="T", before_name=lambda: seen.append(listing(out)))
+    assert seen == [[]]
+    assert dest.read_bytes() == b"data" and listing(out) == ["d.txt"]
+    # never replaced, nothing left beside it
+    with pytest.raises(FileExistsError):
+        file_copies.store_atomic(write(tmp_path / "t.txt", b"other"), dest, tag="T", before_name=lambda: None)
+    assert dest.read_bytes() == b"data" and listing(out) == ["d.txt"]
+
+
+def test_file_copies_store_atomic_where_no_file_links_through_proc_takes_a_temporary_name(tmp_path, monkeypatch):
+    if not hasattr(os, "O_TMPFILE"):
+        pytest.skip("no files without a name here")
+    link = os.link
+
+    def no_proc_link(src, dst, **kwargs):
+        if str(src).startswith("/proc/"):
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        return link(src, dst, **kwargs)
+
+    monkeypatch.setattr(os, "link", no_proc_link)
+    monkeypatch.setattr(file_copies, "_NO_UNNAMED", set())
+    out = tmp_path / "out"
+    for i in range(2):  # the second time the folder is known to refuse
+        source = write(tmp_path / f"s{i}.txt", f"data {i}".encode())
+        file_copies.store_atomic(source, out / f"d{i}.txt", files.hash_file(source), tag="T", before_name=lambda: None)
+    assert [(out / f"d{i}.txt").read_bytes() for i in range(2)] == [b"data 0", b"data 1"]
+    assert listing(out) == ["d0.txt", "d1.txt"] and file_copies._NO_UNNAMED == {str(out)}
+
+
+@pytest.mark.parametrize("failing", ["changed", "before_name", "fsync"])
+def test_file_copies_store_atomic_with_before_name_that_fails_stores_nothing(tmp_path, monkeypatch, failing):
+    source = write(tmp_path / "s.txt", b"data")
+    expected = files.hash_file(source)
+    if failing == "changed":
+        source.write_bytes(b"changed meanwhile")
+    fsync = os.fsync
+
+    def failing_fsync(fd: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    def before_name() -> None:
+        if failing == "before_name":
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    if failing == "fsync":
+        monkeypatch.setattr(os, "fsync", failing_fsync)
+    error = {"changed": ln.errors.ContentChanged, "before_name": OSError, "fsync": OSError}[failing]
+    with pytest.raises(error):
+        file_copies.store_atomic(source, tmp_path / "out" / "d.txt", expected, tag="T", before_name=before_name)
+    monkeypatch.setattr(os, "fsync", fsync)
+    assert not (tmp_path / "out").exists() or listing(tmp_path / "out") == []
+
+
 def test_file_copies_read_hashing_reads_past_a_size_hint_that_is_too_small(tmp_path):
     # a file that grew after fstat, or one whose size the system does not tell
     data = os.urandom(3 * 1024 * 1024 + 5)

@@ -12,7 +12,7 @@ def unique_bytes(size: int = 64) -> bytes:
     """Content no other test has."""
     return secrets.token_bytes(size)
 
-from lamindb_core import bulk, errors, object_store
+from lamindb_core import errors, object_store
 
 
 
@@ -160,14 +160,11 @@ def test_artifact_s3_failed_insert_removes_the_uploaded_object(s3, tmp_path, cac
     ln = s3
     artifact = ln.Artifact(_file(tmp_path), key=f"insert/{secrets.token_hex(3)}.txt")
     url = object_store.join(artifact.storage.root, f".lamindb/{artifact.uid}.txt")
-    real_insert = bulk._insert_rows
 
-    def fail(model, *args, **kwargs):
-        if model is ln.Artifact:
-            raise RuntimeError("the database went away")
-        return real_insert(model, *args, **kwargs)
+    def fail(*args, **kwargs):
+        raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(bulk, "_insert_rows", fail)  # the INSERT of save()
+    monkeypatch.setattr("lamindb_core.models.artifact_lifecycle.insert_row", fail)  # the INSERT of save()
     with pytest.raises(RuntimeError, match="went away"):
         artifact.save()
     monkeypatch.undo()
