@@ -25,7 +25,9 @@ and then, on the last instance (exactly N annotated artifacts):
   same with the syscalls of the recovery journal (the folder of journals listed, a line written in
   the process's journal and fdatasynced in a thread while the copy, made without a name
   (``O_TMPFILE``), is fsynced, the copy linked to its name, a done line after the ``INSERT``; the
-  process's journal created at the first file): the floor of the design.
+  process's journal created at the first file): the floor of the design. The saves and the two
+  floors take turns, A B C C B A over halves of the sample, so that a drift of the machine's
+  speed weighs on all three alike.
 
 The large tables (``--large-sizes``, 100,000 and 1,000,000 by default) are of artifact records
 without files: ``ln.save`` of ``ln.Artifact(key=..., suffix=".csv", size=..., hash=...)`` records
@@ -294,22 +296,36 @@ def run_case(backend: str, size: int, repeat: int, df_repeat: int, samples: int,
             result["analyzed"] = "before the tables" if stats_before else (
                 "during the tables" if analyzed(ln.Artifact) else "not yet")
 
-        # one by one, on new artifacts in the same instance: save, then annotate
+        # one by one, on new artifacts in the same instance: save, then annotate. The saves and
+        # their two floors run in the order A B C C B A (halves of the sample each), so that the
+        # machine's drift during the three weighs on all of them alike
         new = [ln.Artifact(paths[i], key=f"dataset_{i}.csv") for i in range(size, size + samples)]
         gc.collect()
-        times = []
-        for artifact in new:
-            start = time.perf_counter()
-            artifact.save()
-            times.append(time.perf_counter() - start)
-        result["save_one"] = {**summary(times), "mean": statistics.fmean(times)}
         # the floors' copies go where artifact.save() put the sample's: into the storage's .lamindb
         managed = Path(ln.settings.storage.root) / ".lamindb"
-        floor = save_floor(ln, paths[size : size + samples], Path(ln.settings.storage.root) / "bench-floor", into=managed)
-        result["save_floor"] = {**summary(floor), "mean": statistics.fmean(floor)}
-        floor = save_floor(ln, paths[size : size + samples], Path(ln.settings.storage.root) / "bench-floor", journal=True,
-                           into=managed)
-        result["save_floor_journal"] = {**summary(floor), "mean": statistics.fmean(floor)}
+        scratch_folder = Path(ln.settings.storage.root) / "bench-floor"
+        half = samples // 2
+        times: list[float] = []
+        floors: dict[bool, list[float]] = {False: [], True: []}
+
+        def saves(artifacts: list) -> None:
+            for artifact in artifacts:
+                start = time.perf_counter()
+                artifact.save()
+                times.append(time.perf_counter() - start)
+
+        def floor(journal: bool, sources: list) -> None:
+            floors[journal].extend(save_floor(ln, sources, scratch_folder, journal=journal, into=managed))
+
+        saves(new[:half])
+        floor(False, paths[size : size + half])
+        floor(True, paths[size : size + half])
+        floor(True, paths[size + half : size + samples])
+        floor(False, paths[size + half : size + samples])
+        saves(new[half:])
+        result["save_one"] = {**summary(times), "mean": statistics.fmean(times)}
+        result["save_floor"] = {**summary(floors[False]), "mean": statistics.fmean(floors[False])}
+        result["save_floor_journal"] = {**summary(floors[True]), "mean": statistics.fmean(floors[True])}
         times = []
         for i, artifact in enumerate(new, start=size):
             start = time.perf_counter()
@@ -649,7 +665,9 @@ def render(results: list[dict], machine: dict, command: str, repeat: int, df_rep
             "last instance, which holds exactly the N annotated artifacts, and are checked: columns "
             f"`{FIELD_COLUMNS + FEATURE_COLUMNS}`, one row per artifact newest first, one value in "
             "every cell, and the values of 22 artifacts. The one-by-one rows then save "
-            f"{results[0]['samples']} more artifacts in that instance and annotate them. Each backend "
+            f"{results[0]['samples']} more artifacts in that instance, in turn with the floors (the "
+            "saves of half of them, the floor, the floor with the journal, the two floors again, "
+            "the other half's saves), and annotate them. Each backend "
             "and size runs in its own process."
         )
         lines.append("")

@@ -265,13 +265,7 @@ def _has_expression(column: list) -> bool:
 _PLAIN_TYPES = frozenset({str, int, float, bool, type(None), bytes})
 
 
-class Unguarded(Exception):
-    """``_insert_rows`` cannot insert these records under a guard; nothing was inserted."""
-
-
-def _insert_rows(
-    model: type, records: list, batch_size: int, using: str = DEFAULT_DB_ALIAS, guard: tuple[str, list] | None = None
-) -> None:
+def _insert_rows(model: type, records: list, batch_size: int, using: str = DEFAULT_DB_ALIAS) -> None:
     """Insert new records of one registry as ``bulk_create`` does (one statement per batch,
     the new ids set on the records), without its per-value work for values that need none:
     at 10,000 labels Django's preparation of each value took most of ``ln.save``'s time.
@@ -280,10 +274,6 @@ def _insert_rows(
     SQLite rows of values (``VALUES (...), (...) RETURNING``), a column of one value for all
     the records as one parameter (``SELECT column1, ..., %s FROM (VALUES ...)``); the ids that
     come back are matched to the records by their uid.
-
-    ``guard``: for one new record on PostgreSQL, an SQL condition and its parameters
-    (``NOT EXISTS (...)``): the row is inserted only if it holds, in the same statement; if it
-    does not, nothing is inserted and the record stays new (``_state.adding``).
     """
     conn = connections[using]
     meta = model._meta
@@ -303,12 +293,8 @@ def _insert_rows(
     else:
         prepared = None
     columns = None if prepared is None else [values for values, _, _ in prepared]
-    if guard is not None and (len(records) != 1 or with_pk or conn.vendor != "postgresql"):
-        raise Unguarded("a guard is for one new record on PostgreSQL")
     if (prepared is None or 0 < with_pk < len(records)
             or any(not plain and _has_expression(values[:1] if same else values) for values, plain, same in prepared)):
-        if guard is not None:
-            raise Unguarded("a guarded record must be one of plain values")
         # what only Django's bulk_create knows how to write: expressions, fields with their own
         # placeholders or types, some records with a primary key and some without
         model._base_manager.using(using).bulk_create(records, batch_size=batch_size)
@@ -323,10 +309,8 @@ def _insert_rows(
             execute = _driver_execute(conn, cursor)
             if len(records) == 1:
                 # one row (artifact.save()): its values, without an array per column to dump
-                sql = _statement(using, conn.vendor, model, bool(with_pk), returning, 1, guard and guard[0])
-                fetched = execute(sql, [column[0] for column in columns] + (guard[1] if guard else []))
-                if guard is not None and not fetched:
-                    return  # the guard did not hold: nothing inserted
+                sql = _statement(using, conn.vendor, model, bool(with_pk), returning, 1)
+                fetched = execute(sql, [column[0] for column in columns])
                 if returns_pk:
                     returned.extend(fetched)
             else:
@@ -375,7 +359,7 @@ def _insert_rows(
 
 @functools.lru_cache(maxsize=64)
 def _statement(
-    using: str, vendor: str, model: type, with_pk: bool, returning: tuple | None, rows: int, guard: str | None = None,
+    using: str, vendor: str, model: type, with_pk: bool, returning: tuple | None, rows: int,
     shared: tuple[int, ...] = (),
 ) -> str:
     """The text of ``_insert_rows``'s INSERT of ``model``'s concrete fields (the primary key too
@@ -383,8 +367,7 @@ def _statement(
     the primary key's) if given: PostgreSQL's of one array per column (``rows`` 0), SQLite's of ``rows`` rows
     of values (PostgreSQL's too for one row, ``rows`` 1). Written once per shape (``vendor``: an
     alias may be connected to another instance later), not once per save of one record.
-    ``guard``: PostgreSQL's one row is inserted only where this condition holds (``INSERT ...
-    SELECT <values> WHERE <guard>``). ``shared``: on SQLite, the positions (among the fields) of
+    ``shared``: on SQLite, the positions (among the fields) of
     the columns whose one value is written in every row, a parameter each, before the rows of
     the other columns: ``INSERT INTO t (a, b, c) SELECT column1, column2, %s FROM (VALUES (%s,
     %s), ...)``."""
@@ -403,8 +386,6 @@ def _statement(
         types = [f.db_type(conn).split("(")[0] for f in fields]
         if rows == 1:  # one row: its values, each cast as the arrays' elements are
             values = ", ".join(f"%s::{t}" for t in types)
-            if guard is not None:
-                return f"INSERT INTO {quote(table)} ({names}) SELECT {values} WHERE {guard}{end}"
             return f"INSERT INTO {quote(table)} ({names}) VALUES ({values}){end}"
         aliases = ", ".join(f"c{i}" for i in range(len(fields)))
         arrays = ", ".join(f"%s::{t}[]" for t in types)
