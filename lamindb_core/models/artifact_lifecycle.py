@@ -353,13 +353,11 @@ def _row_values(artifact: Artifact, steps: tuple, conn: Any) -> list | None:
                 return None
         if type(value) not in as_is:
             value = field.get_db_prep_save(value, conn)
-            if type(value) not in _PLAIN and hasattr(value, "as_sql"):
+            if type(value) not in bulk._PLAIN_TYPES and hasattr(value, "as_sql"):
                 return None
         values.append(value)
     return values
 
-
-_PLAIN = frozenset({str, int, float, bool, bytes})
 
 
 def _as_is(field: Any, conn: Any) -> frozenset:
