@@ -20,11 +20,22 @@ if TYPE_CHECKING:  # pandas is imported when a table is built, not at import tim
     import pandas as pd
     from django.db import models
 
-__all__ = ["queryset_to_df", "first_rows", "annotate_dtypes", "split_features_include", "LIMITED", "gc_paused"]
+__all__ = [
+    "queryset_to_df", "first_rows", "count_up_to", "total_text", "annotate_dtypes", "split_features_include",
+    "LIMITED", "COUNT_CAP", "gc_paused",
+]
 
-# df.attrs key: ``(rows, total)`` when a DataFrame holds the first ``rows`` of ``total``
-# matching records, so that a notebook can say "the first 100 of 2,340"
+# df.attrs key: ``(rows, total, exact)`` when a DataFrame holds the first ``rows`` of the
+# matching records: ``total`` of them if ``exact``, else more than ``total``; so that a
+# notebook can say "the first 100 of 2,340" or "the first 100 of more than 100,000"
 LIMITED = "limited"
+
+# first_rows counts the matching records up to this many. Counting is a scan of every
+# matching row (an index's entries at best): at 1,000,000 artifacts it took 30-60 ms on
+# SQLite and on PostgreSQL, ten times the latest 100 rows with their features; 100,000 take
+# a few milliseconds. Beyond it the table says "more than 100,000", as Django's admin offers
+# to say no total at all (show_full_result_count); QuerySet.count() gives the exact one.
+COUNT_CAP = 100_000
 
 
 @contextlib.contextmanager
@@ -166,16 +177,41 @@ def _describe_columns(df: pd.DataFrame, model: type[models.Model], field_by_name
     }
 
 
+def count_up_to(qs, cap: int | None = None) -> tuple[int, bool]:
+    """How many records ``qs`` holds, counted up to ``cap`` (default ``COUNT_CAP``):
+    ``(count, True)``, or ``(cap, False)`` when there are more than ``cap``.
+
+    One ``COUNT`` of at most ``cap + 1`` rows, in no particular order (any rows will
+    do for counting, and an order could keep the database from the cheapest index).
+
+    Example:
+        >>> count_up_to(ln.Artifact.filter(), 100_000)
+        (100000, False)
+    """
+    cap = COUNT_CAP if cap is None else cap
+    if not qs.query.is_sliced:  # a slice needs its order (and Django keeps it from changing)
+        qs = qs.order_by()
+    found = qs[: cap + 1].count()
+    return (found, True) if found <= cap else (cap, False)
+
+
+def total_text(total: int, exact: bool) -> str:
+    """``2,340``, or ``more than 100,000`` for a count that stopped at its cap."""
+    return f"{total:,}" if exact else f"more than {total:,}"
+
+
 def first_rows(qs, limit: int | None, include: str | list[str] | None = None, features: bool | list[str] = False) -> pd.DataFrame:
     """``qs.df(include, features)`` of at most ``limit`` records, and how many match.
 
     It fetches ``limit + 1`` records to learn whether there are more, and only then
-    counts them (one ``COUNT`` query): the DataFrame gets ``attrs["limited"] =
-    (limit, total)``, which the notebook shows as "the first 100 of 2,340".
+    counts them, up to ``COUNT_CAP`` (one ``COUNT`` query): the DataFrame gets
+    ``attrs["limited"] = (limit, total, exact)``, which the notebook shows as "the first
+    100 of 2,340", or, where more than ``COUNT_CAP`` match, as "the first 100 of more than
+    100,000" (``exact`` False, ``total`` the cap).
 
     Example:
         >>> first_rows(ln.ULabel.filter(), 100).attrs.get("limited")
-        (100, 2340)
+        (100, 2340, True)
     """
     if limit is None:
         return qs.df(include=include, features=features)
@@ -184,7 +220,7 @@ def first_rows(qs, limit: int | None, include: str | list[str] | None = None, fe
     df = qs[: limit + 1].df(include=include, features=features)
     if len(df) > limit:
         df = df.iloc[:limit]
-        df.attrs[LIMITED] = (limit, qs.count())
+        df.attrs[LIMITED] = (limit, *count_up_to(qs))
     return df
 
 

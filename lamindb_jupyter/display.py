@@ -140,15 +140,17 @@ def _dtypes(df: pd.DataFrame) -> list[str] | None:
     return [str(d) for d in annotate_dtypes(df).columns.get_level_values(1)]
 
 
-def _total(df: pd.DataFrame) -> int:
-    """How many records match: ``len(df)``, or more when ``df()`` or ``%ln`` cut it."""
+def _total(df: pd.DataFrame) -> tuple[int, bool]:
+    """How many records match: ``(len(df), True)``, or more when ``df()`` or ``%ln`` cut it;
+    ``(total, False)`` says "more than ``total``" (the count stopped at its cap)."""
     from lamindb_core.dataframe import LIMITED  # Django's ORM, when a table is shown
 
     limited = df.attrs.get(LIMITED)
     # a frame made from a cut one (df.head(3), a filter) no longer holds "the first N"
-    if isinstance(limited, tuple) and len(limited) == 2 and limited[0] == len(df):
-        return max(int(limited[1]), len(df))
-    return len(df)
+    if isinstance(limited, (tuple, list)) and len(limited) in (2, 3) and limited[0] == len(df):
+        exact = bool(limited[2]) if len(limited) == 3 else True
+        return max(int(limited[1]), len(df)), exact
+    return len(df), True
 
 
 def dataframe_html(df: pd.DataFrame, limit: int | None = 100, caption: str | None = None, note: str | None = None, hint: str | None = None) -> str:
@@ -158,7 +160,9 @@ def dataframe_html(df: pd.DataFrame, limit: int | None = 100, caption: str | Non
     more records match than the table shows, a note says so with the total: "the
     first 100 of 2,340 records shown" and how to see more (``hint``).
     """
-    total = _total(df)
+    from lamindb_core.dataframe import total_text  # Django's ORM, when a table is shown
+
+    total, exact = _total(df)
     if limit is not None and len(df) > limit:
         df = df.iloc[:limit]
         hint = "%config LnMagic.limit = N shows more"
@@ -167,8 +171,8 @@ def dataframe_html(df: pd.DataFrame, limit: int | None = 100, caption: str | Non
     elif hint is None:
         hint = "df(limit=None) returns all"
     notes = [note] if note else []
-    if total > len(df):
-        notes.append(f"the first {len(df):,} of {total:,} records shown; {hint}")
+    if total > len(df) or not exact:
+        notes.append(f"the first {len(df):,} of {total_text(total, exact)} records shown; {hint}")
     note = "; ".join(notes) or None
     dtypes = _dtypes(df)
     if len(df) > PAGE_ROWS and _itables_available():
@@ -205,8 +209,9 @@ def record_html(record: Any) -> str:
 _last: dict[str, Any] = {}
 
 
-def _queryset_frame(qs: Any, limit: int | None) -> tuple[pd.DataFrame, int | None]:
-    """The df of the first ``limit`` records and the total when there are more.
+def _queryset_frame(qs: Any, limit: int | None) -> tuple[pd.DataFrame, str | None]:
+    """The df of the first ``limit`` records and, when there are more, their total as text
+    ("2,340", "more than 100,000").
 
     The HTML and the text formatter both ask for it when a QuerySet is shown: one query
     (and a count when there are more).
@@ -214,11 +219,11 @@ def _queryset_frame(qs: Any, limit: int | None) -> tuple[pd.DataFrame, int | Non
     cached = _last.get("frame")
     if cached is not None and cached[0] is qs and cached[1] == limit:
         return cached[2], cached[3]
-    from lamindb_core.dataframe import first_rows  # Django's ORM, when a QuerySet is shown
+    from lamindb_core.dataframe import first_rows, total_text  # Django's ORM, when a QuerySet is shown
 
     df = first_rows(qs, limit)
-    total = _total(df)
-    total = total if total > len(df) else None
+    total, exact = _total(df)
+    total = total_text(total, exact) if total > len(df) or not exact else None
     _last["frame"] = (qs, limit, df, total)
     return df, total
 
@@ -245,7 +250,7 @@ def queryset_html(qs: Any, limit: int | None = 100) -> str:
         return own
     df, total = _queryset_frame(qs, limit)
     name = qs.model.__name__
-    count = f"{total:,}" if total is not None else f"{len(df):,}"
+    count = total if total is not None else f"{len(df):,}"
     caption = f"{name} QuerySet: {count} record{'s' if count != '1' else ''}"
     return dataframe_html(df, limit=None, caption=caption, hint="%config LnMagic.limit = N shows more")
 

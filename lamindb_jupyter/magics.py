@@ -248,7 +248,7 @@ class LnMagic(Magics):
         features = options.get("features", False)
         if "features" not in options and self.features and issubclass(model, ln.Artifact):
             features = True
-        # when more records match, df.attrs["limited"] holds (limit, total): "the first 100 of 2,340"
+        # when more records match, df.attrs["limited"] holds (limit, total, exact): "the first 100 of 2,340"
         df = first_rows(qs, limit, include=options.get("include"), features=features)
         if df.attrs.get(LIMITED):
             df.attrs[MORE_ROWS] = True  # and the note says how to bring more: --limit

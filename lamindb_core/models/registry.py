@@ -226,8 +226,10 @@ class Registry(ModelBase):
             features: ``True`` or a list of feature names: one column per feature
                 (``Artifact`` only).
             limit: How many records, at most (None: all). When more match,
-                ``df.attrs["limited"]`` is ``(limit, total)`` and a notebook with
-                ``%load_ext lamindb_jupyter`` says "the first 100 of 2,340".
+                ``df.attrs["limited"]`` is ``(limit, total, exact)`` and a notebook with
+                ``%load_ext lamindb_jupyter`` says "the first 100 of 2,340". The count
+                stops at 100,000 (``exact`` False: "of more than 100,000"); counting
+                millions of rows takes longer than the rows themselves.
 
         Raises:
             ln.errors.InvalidArgument: ``limit`` is negative or not an integer.
@@ -239,7 +241,7 @@ class Registry(ModelBase):
             isinstance(limit, bool) or not isinstance(limit, numbers.Integral) or limit < 0
         ):
             raise errors.InvalidArgument(f"df(limit=...) takes a number >= 0 or None (all records), got {limit!r}")
-        # when more records match, attrs["limited"] says how many (one COUNT, only then)
+        # when more records match, attrs["limited"] says how many (one COUNT up to 100,000, only then)
         return first_rows(cls.filter().order_by("-id"), limit, include=include, features=features)
 
     def to_dataframe(cls, include: str | list[str] | None = None, features: bool | list[str] = False, limit: int = 100):

@@ -194,9 +194,33 @@ def test_df_limited_says_how_many_match(instance):
     ln.save([ln.ULabel(name=f"Batch {i:03d}") for i in range(5)])
     total = ln.ULabel.filter().count()
     df = ln.ULabel.df(limit=3)
-    assert len(df) == 3 and df.attrs["limited"] == (3, total)
+    assert len(df) == 3 and df.attrs["limited"] == (3, total, True)
     assert "limited" not in ln.ULabel.df(limit=total).attrs  # all of them: nothing to say
     assert "limited" not in ln.ULabel.df(limit=None).attrs
+
+
+def test_df_limited_counts_up_to_the_cap(instance, monkeypatch):
+    # past COUNT_CAP matching records, the count stops: "more than COUNT_CAP"
+    import lamindb_core.dataframe as dataframe
+    from lamindb_core.dataframe import count_up_to, total_text
+
+    ln = instance
+    ln.save([ln.ULabel(name=f"Batch {i:03d}") for i in range(6)])
+    total = ln.ULabel.filter().count()
+    monkeypatch.setattr(dataframe, "COUNT_CAP", total - 1)
+    df = ln.ULabel.df(limit=2)
+    assert list(df.index) == list(ln.ULabel.filter().order_by("-id").values_list("id", flat=True)[:2])
+    assert df.attrs["limited"] == (2, total - 1, False)
+    assert total_text(*df.attrs["limited"][1:]) == f"more than {total - 1:,}"
+    monkeypatch.setattr(dataframe, "COUNT_CAP", total)  # exactly the cap: exact
+    assert ln.ULabel.df(limit=2).attrs["limited"] == (2, total, True)
+    # a filter, a search's order and a slice count as their own rows
+    batches = ln.ULabel.filter(name__startswith="Batch")
+    assert count_up_to(batches, 6) == (6, True) and count_up_to(batches, 5) == (5, False)
+    assert count_up_to(ln.ULabel.search("Batch 00"), 100) == (ln.ULabel.search("Batch 00").count(), True)
+    assert count_up_to(batches.order_by("name")[1:5], 100) == (4, True)
+    assert count_up_to(batches.order_by("name")[1:5], 3) == (3, False)
+    assert count_up_to(batches.distinct(), 100) == (6, True)
 
 
 def test_df_dtype_row_comes_from_the_table_itself(instance, labels, tmp_path):

@@ -120,5 +120,5 @@ def test_overview_view_in_a_notebook_displays_the_dataframes(instance, labels, m
     ln.view(limit=2)
     tables = {df.attrs["registry"]: df for df in shown}
     assert list(tables["core.ULabel"]["name"]) == ["Candidate marker study 1", "IFNG"]
-    assert tables["core.ULabel"].attrs["limited"] == (2, 3)  # the notebook says "the first 2 of 3"
+    assert tables["core.ULabel"].attrs["limited"] == (2, 3, True)  # the notebook says "the first 2 of 3"
     assert "ULabel" in capsys.readouterr().out.splitlines()

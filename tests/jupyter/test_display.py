@@ -286,8 +286,12 @@ def test_display_df_cut_at_its_limit_says_the_first_n_of_the_total(shell, html, 
     # all 105 in the DataFrame: the table shows LnMagic.limit of them
     assert "the first 100 of 105 records shown; %config LnMagic.limit = N shows more" in html(ln.ULabel.df(limit=None))
     df = ln.ULabel.df(limit=3)
-    df.attrs["limited"] = (3, 2340)
+    df.attrs["limited"] = (3, 2340, True)
     assert "the first 3 of 2,340 records shown" in html(df)
+    df.attrs["limited"] = (3, 2340)  # as before the count had a cap
+    assert "the first 3 of 2,340 records shown" in html(df)
+    df.attrs["limited"] = (3, 100_000, False)  # the count stopped at its cap
+    assert "the first 3 of more than 100,000 records shown" in html(df)
 
 
 def test_display_queryset_beyond_the_limit_in_itables_says_the_total(shell, run, html, instance, labels):
@@ -298,3 +302,16 @@ def test_display_queryset_beyond_the_limit_in_itables_says_the_total(shell, run,
     assert "new ITable(" in shown and '"bottomStart": "info"' in shown
     assert "ULabel QuerySet: 45 records" in shown
     assert "the first 30 of 45 records shown; %config LnMagic.limit = N shows more" in shown
+
+
+def test_display_queryset_past_the_count_cap_says_more_than(shell, run, html, instance, labels, monkeypatch):
+    # the count stops at COUNT_CAP: the caption and the note say "more than", never a wrong total
+    import lamindb_core.dataframe
+
+    ln = instance
+    ln.save([ln.ULabel(name=f"Batch {i:03d}") for i in range(12)])
+    monkeypatch.setattr(lamindb_core.dataframe, "COUNT_CAP", 10)
+    run("%config LnMagic.limit = 5")
+    shown = html(ln.ULabel.filter())
+    assert "ULabel QuerySet: more than 10 records" in shown
+    assert "the first 5 of more than 10 records shown" in shown
