@@ -90,7 +90,10 @@ def _read_columns(qs, select: list[str], field_by_name: dict) -> list[list] | No
                for name in select):
         return None
     descending = _ID_ORDERS[tuple(query.order_by)]
-    compiler = qs.values_list(*select).query.get_compiler(using=qs.db)
+    # without its order, sorted here: SQLite read an index backwards at half the speed
+    rows = qs.values_list(*select).query.chain()
+    rows.clear_ordering(force=True)
+    compiler = rows.get_compiler(using=qs.db)
     sql, params = compiler.as_sql(with_col_aliases=True)
     if compiler.get_converters([expression for expression, _, _ in compiler.select]):
         return None
@@ -103,7 +106,6 @@ def _read_columns(qs, select: list[str], field_by_name: dict) -> list[list] | No
     else:
         return None
     with conn.cursor() as cursor:
-        # the inner query keeps its order, which the arrays follow in practice; checked below
         cursor.execute(f"SELECT COUNT(*), {', '.join(arrays)} FROM ({sql}) {q('lamindb_rows')}", params)
         count, *texts = cursor.fetchone()
     if not count:
@@ -115,13 +117,18 @@ def _read_columns(qs, select: list[str], field_by_name: dict) -> list[list] | No
 
 
 def _in_id_order(columns: list[list], descending: bool) -> list[list]:
-    # the first column holds the ids: the rows as they are if in order, else sorted by it
+    # the first column holds the ids: the rows as they are if in order, reversed if in the
+    # other order (a table's scan), else sorted by it
     import numpy as np
 
     ids = np.array(columns[0], dtype=np.int64)
     steps = np.diff(ids)
-    if (steps < 0).all() if descending else (steps > 0).all():
+    increasing = bool((steps > 0).all())
+    decreasing = not increasing and bool((steps < 0).all())
+    if (increasing and not descending) or (decreasing and descending):
         return columns
+    if increasing or decreasing:
+        return [column[::-1] for column in columns]
     order = np.argsort(ids, kind="stable")
     order = (order[::-1] if descending else order).tolist()
     return [[column[i] for i in order] for column in columns]

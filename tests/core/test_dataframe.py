@@ -251,7 +251,7 @@ def test_df_columns_read_as_json_arrays_are_the_rows_the_driver_gives(instance, 
     assert by_id.loc[artifacts[0].id, "created_by__handle"] == ln.setup.settings.user.handle
 
 
-def test_df_json_arrays_out_of_id_order_are_sorted():
+def test_df_json_arrays_in_any_order_come_in_the_order_of_the_ids():
     from lamindb_core.dataframe import _in_id_order
 
     columns = [[3, 1, 2], ["c", "a", "b"]]
@@ -259,3 +259,6 @@ def test_df_json_arrays_out_of_id_order_are_sorted():
     assert _in_id_order(columns, descending=True) == [[3, 2, 1], ["c", "b", "a"]]
     in_order = [[1, 2, 3], ["a", "b", "c"]]
     assert _in_id_order(in_order, descending=False) is in_order
+    assert _in_id_order(in_order, descending=True) == [[3, 2, 1], ["c", "b", "a"]]
+    assert _in_id_order([[3, 2, 1], ["c", "b", "a"]], descending=False) == in_order
+    assert _in_id_order([[7], ["x"]], descending=True) == [[7], ["x"]]
