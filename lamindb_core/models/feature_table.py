@@ -34,9 +34,10 @@ from .links import label_links, value_links
 
 __all__ = ["features_table"]
 
-# ids looked up by a list of them (json_each, ANY) below this share of their id range; at
-# least this share, the range is read and filtered here (a list of 100,000 ids made
-# PostgreSQL's ANY three times slower than reading all the rows of their range)
+# ids looked up by a list of them (json_each, ANY), or artifacts by the table's query, below
+# this share of their id range; at least this share, the range is read and filtered here (a
+# list of 100,000 ids made PostgreSQL's ANY three times slower than reading all the rows of
+# their range, and the table's query inside IN cost SQLite a third of its link queries)
 _DENSE = 0.3
 
 
@@ -95,8 +96,8 @@ def features_table(df, qs, features: bool | list[str]):
 
 def _scope(qs, index) -> tuple[str, list] | None:
     """The condition on an artifact column that the link queries use: ``BETWEEN`` the table's
-    lowest and highest id where its ids are most of that range (every artifact, the latest 100),
-    else ``IN`` the ids' query; ``(sql, params)``, None if no row can match.
+    lowest and highest id where its ids are at least ``_DENSE`` of that range (every artifact,
+    the latest 100), else ``IN`` the ids' query; ``(sql, params)``, None if no row can match.
 
     A range is read by the link tables' index without running the table's query once more; the
     links of artifacts in the range that the table does not hold are left out by ``_cells``.
