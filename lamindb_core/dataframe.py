@@ -13,6 +13,8 @@ import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from django.db import connections
+
 from . import errors
 from .introspect import display_field_names, field_dtype, field_type, is_text_field, resolve_path
 from .valueset import ValueSet
@@ -80,8 +82,6 @@ def _read_columns(qs, select: list[str], field_by_name: dict) -> list[list] | No
     100,000 rows as tuples took three times as long through the driver and Django's iterator
     (100 at a time) as the JSON texts of their columns.
     """
-    from django.db import connections
-
     query = qs.query
     if (query.is_sliced or query.combinator or query.distinct_fields or query.extra_order_by
             or tuple(query.order_by) not in _ID_ORDERS):
