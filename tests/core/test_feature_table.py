@@ -100,6 +100,29 @@ def test_feature_table_range_leaves_out_the_artifacts_the_table_does_not_hold(an
     assert [only.loc[a.id, "n_cells"] for a in artifacts[3:5]] == [{3}, {4}]
 
 
+@pytest.mark.parametrize("dense", [0.3, 2.0])
+def test_feature_table_leaves_out_an_artifact_saved_after_its_rows(annotated, ft, monkeypatch, dense):
+    # an artifact annotated between the query of the rows and those of the links is in
+    # neither the range of the table's ids nor its rows: the table is as it was
+    ln, artifacts = annotated
+    monkeypatch.setattr(ft, "_DENSE", dense)
+    before = ln.Artifact.df(features=True, limit=None)
+    read_links = ft._value_links
+    added = []
+
+    def save_one_first(*args):
+        if not added:
+            storage = ln.Storage.filter().first()
+            added.append(ln.Artifact(key="late.h5ad", suffix=".h5ad", storage=storage).save())
+            added[0].features.add_values({"n_cells": 99, "cell_medium": ["IFNG"]})
+        return read_links(*args)
+
+    monkeypatch.setattr(ft, "_value_links", save_one_first)
+    during = ln.Artifact.df(features=True, limit=None)
+    assert added and added[0].id not in during.index
+    assert cells_of(during) == cells_of(before)
+
+
 def test_feature_table_reads_values_one_by_one_where_the_joined_texts_do_not_parse(annotated, ft, monkeypatch):
     ln, _ = annotated
     joined = ln.Artifact.df(features=True, limit=None)
