@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from django.db import connections
+
 from . import errors
-from .introspect import display_field_names, field_dtype, is_text_field, resolve_path
+from .introspect import display_field_names, field_dtype, field_type, is_text_field, resolve_path
 from .valueset import ValueSet
 
 if TYPE_CHECKING:  # pandas is imported when a table is built, not at import time
@@ -57,12 +60,89 @@ def gc_paused() -> Iterator[None]:
 
 
 def _column(values: list, field: models.Field | None) -> pd.Series:
+    import numpy as np
     import pandas as pd
 
     if is_text_field(field):
-        # object dtype keeps None as None, as LaminDB shows it
-        return pd.Series(values, dtype=object)
+        # object dtype keeps None as None, as LaminDB shows it; fromiter: no look into each value
+        return pd.Series(np.fromiter(values, dtype=object, count=len(values)), dtype=object, copy=False)
     return pd.Series(values)
+
+
+def _index(ids: list) -> pd.Index:
+    # the ids as numpy integers when they are (pandas' own inference of a list took ten times longer)
+    import numpy as np
+    import pandas as pd
+
+    array = np.array(ids)
+    return pd.Index(array if array.dtype == np.int64 else ids, name="id")
+
+
+# the fields whose values a JSON array gives as the driver does: text and integers
+_JSON_DTYPES = ("str", "int")
+_ID_ORDERS = {("id",): False, ("pk",): False, ("-id",): True, ("-pk",): True}
+
+
+def _read_columns(qs, select: list[str], field_by_name: dict) -> list[list] | None:
+    """The values of ``qs.values_list(*select)`` as a list per column, in one row of the database:
+    each column as a JSON array (``json_group_array`` on SQLite, ``json_agg`` on PostgreSQL),
+    read by ``json.loads``. None where that does not give the same values: a sliced query, an
+    order other than by id, a field other than text or integers, or one the driver's values of
+    which Django converts.
+
+    100,000 rows as tuples took three times as long through the driver and Django's iterator
+    (100 at a time) as the JSON texts of their columns.
+    """
+    query = qs.query
+    if (query.is_sliced or query.combinator or query.distinct_fields or query.extra_order_by
+            or tuple(query.order_by) not in _ID_ORDERS):
+        return None
+    if not all((ftype := field_type(field_by_name.get(name))) is not None and ftype.dtype in _JSON_DTYPES
+               for name in select):
+        return None
+    descending = _ID_ORDERS[tuple(query.order_by)]
+    # without its order, sorted here: SQLite read an index backwards at half the speed
+    rows = qs.values_list(*select).query.chain()
+    rows.clear_ordering(force=True)
+    compiler = rows.get_compiler(using=qs.db)
+    sql, params = compiler.as_sql(with_col_aliases=True)
+    if compiler.get_converters([expression for expression, _, _ in compiler.select]):
+        return None
+    conn = connections[qs.db]
+    q = conn.ops.quote_name
+    if conn.vendor == "postgresql":
+        arrays = [f"json_agg({q(alias)})::text" for _, _, alias in compiler.select]
+    elif conn.vendor == "sqlite":
+        arrays = [f"json_group_array({q(alias)})" for _, _, alias in compiler.select]
+    else:
+        return None
+    with conn.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*), {', '.join(arrays)} FROM ({sql}) {q('lamindb_rows')}", params)
+        count, *texts = cursor.fetchone()
+    if not count:
+        return [[] for _ in select]
+    columns = [json.loads(text) for text in texts]
+    if any(len(column) != count for column in columns):
+        return None
+    return _in_id_order(columns, descending)
+
+
+def _in_id_order(columns: list[list], descending: bool) -> list[list]:
+    # the first column holds the ids: the rows as they are if in order, reversed if in the
+    # other order (a table's scan), else sorted by it
+    import numpy as np
+
+    ids = np.array(columns[0], dtype=np.int64)
+    steps = np.diff(ids)
+    increasing = bool((steps > 0).all())
+    decreasing = not increasing and bool((steps < 0).all())
+    if (increasing and not descending) or (decreasing and descending):
+        return columns
+    if increasing or decreasing:
+        return [column[::-1] for column in columns]
+    order = np.argsort(ids, kind="stable")
+    order = (order[::-1] if descending else order).tolist()
+    return [[column[i] for i in order] for column in columns]
 
 
 def _alias_path(model, path: str) -> str:
@@ -118,17 +198,18 @@ def queryset_to_df(qs, include: str | list[str] | None = None, short: bool = Fal
     select = ["id", *columns, *to_one]
     if not qs.ordered and not qs.query.is_sliced:
         qs = qs.order_by("id")
-    rows = list(qs.values_list(*select))
-    if not rows:
+    transposed = _read_columns(qs, select, field_by_name)
+    if transposed is None:
+        transposed = [list(values) for values in zip(*qs.values_list(*select))] or [[] for _ in select]
+    if not transposed[0]:
         ordered = [n for n in names] + [p for p in include if p not in names]
         empty = pd.DataFrame(columns=ordered)
         _describe_columns(empty, model, field_by_name)
         return empty
     data = {}
-    transposed = list(zip(*rows))
-    ids = list(transposed[0])
+    ids = transposed[0]
     for name, values in zip(select[1:], transposed[1:]):
-        data[name] = _column(list(values), field_by_name.get(name))
+        data[name] = _column(values, field_by_name.get(name))
     for path in to_many:
         sets: dict[int, ValueSet] = {}
         # the queryset's database: another instance's for Registry.using(...)
@@ -143,7 +224,7 @@ def queryset_to_df(qs, include: str | list[str] | None = None, short: bool = Fal
         data[path] = pd.Series([sets.get(pk) or ValueSet((None,)) for pk in ids], dtype=object)
     order = [n for n in names if n != "id"] + [p for p in include if p not in names]
     df = pd.DataFrame({name: data[name] for name in order})
-    df.index = pd.Index(ids, name="id")
+    df.index = _index(ids)
     _describe_columns(df, model, field_by_name)
     return df
 

@@ -234,3 +234,55 @@ def test_df_dtype_row_comes_from_the_table_itself(instance, labels, tmp_path):
         ("created_by__handle", "str"), ("artifacts__id", "int"), ("score", ""),
     ]
     df.iloc[:, :3].to_parquet(tmp_path / "ulabels.parquet")
+
+
+# -- columns read as JSON arrays (text and integer fields, in the order of the ids) -------
+
+
+def test_df_columns_read_as_json_arrays_are_the_rows_the_driver_gives(instance, monkeypatch):
+    # the first four columns of a table of artifacts (text and ids) come as one JSON array
+    # each; read row by row instead, the table is the same, in every order and with a join
+    import lamindb_core.dataframe as dataframe
+
+    ln = instance
+    texts = ["plain", 'a "quote", a comma', "caf\u00e9 \u2603", "back\\slash", "tab\there", "", None]
+    artifacts = [make_artifact(ln, f"json{i}.csv", ".csv") for i in range(len(texts))]
+    for artifact, text in zip(artifacts, texts):
+        artifact.description = text
+        artifact.save()
+    queries = {
+        "newest first": lambda: ln.Artifact.df(features=True, limit=None),
+        "by id": lambda: ln.Artifact.filter(key__startswith="json").df(include="created_by__handle"),
+        "by key": lambda: ln.Artifact.filter(key__startswith="json").order_by("-key").df(features=True),
+        "a labels' table": lambda: ln.ULabel.filter().df(include="created_by__handle"),
+    }
+    read = {}
+    for name, query in queries.items():
+        with CaptureQueriesContext(connection) as captured:
+            read[name] = query()
+        read[name + " arrays"] = any("lamindb_rows" in q["sql"] for q in captured.captured_queries)
+    monkeypatch.setattr(dataframe, "_read_columns", lambda qs, select, field_by_name: None)
+    for name, query in queries.items():
+        by_rows = query()
+        assert read[name].equals(by_rows) and read[name].attrs == by_rows.attrs, name
+        assert list(read[name].index) == list(by_rows.index) and read[name].index.dtype == by_rows.index.dtype
+        assert [type(v) for v in read[name]["key" if "key" in by_rows else "uid"]] == \
+            [type(v) for v in by_rows["key" if "key" in by_rows else "uid"]]
+    assert read["newest first arrays"] and read["by id arrays"]
+    assert not read["by key arrays"]  # an order the arrays do not check: row by row
+    by_id = read["by id"]
+    assert [by_id.loc[a.id, "description"] for a in artifacts] == texts
+    assert by_id.loc[artifacts[0].id, "created_by__handle"] == ln.setup.settings.user.handle
+
+
+def test_df_json_arrays_in_any_order_come_in_the_order_of_the_ids():
+    from lamindb_core.dataframe import _in_id_order
+
+    columns = [[3, 1, 2], ["c", "a", "b"]]
+    assert _in_id_order(columns, descending=False) == [[1, 2, 3], ["a", "b", "c"]]
+    assert _in_id_order(columns, descending=True) == [[3, 2, 1], ["c", "b", "a"]]
+    in_order = [[1, 2, 3], ["a", "b", "c"]]
+    assert _in_id_order(in_order, descending=False) is in_order
+    assert _in_id_order(in_order, descending=True) == [[3, 2, 1], ["c", "b", "a"]]
+    assert _in_id_order([[3, 2, 1], ["c", "b", "a"]], descending=False) == in_order
+    assert _in_id_order([[7], ["x"]], descending=True) == [[7], ["x"]]
