@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from django.db import connections
+from django.db import DatabaseError, connections, transaction
 
 from . import errors
 from .introspect import display_field_names, field_dtype, field_type, is_text_field, resolve_path
@@ -81,6 +81,8 @@ def _index(ids: list) -> pd.Index:
 # the fields whose values a JSON array gives as the driver does: text and integers
 _JSON_DTYPES = ("str", "int")
 _ID_ORDERS = {("id",): False, ("pk",): False, ("-id",): True, ("-pk",): True}
+# a column as one JSON array, per database
+_ARRAYS = {"postgresql": "json_agg({})::text", "sqlite": "json_group_array({})"}
 
 
 def _read_columns(qs, select: list[str], field_by_name: dict) -> list[list] | None:
@@ -110,15 +112,19 @@ def _read_columns(qs, select: list[str], field_by_name: dict) -> list[list] | No
         return None
     conn = connections[qs.db]
     q = conn.ops.quote_name
-    if conn.vendor == "postgresql":
-        arrays = [f"json_agg({q(alias)})::text" for _, _, alias in compiler.select]
-    elif conn.vendor == "sqlite":
-        arrays = [f"json_group_array({q(alias)})" for _, _, alias in compiler.select]
-    else:
+    if conn.vendor not in _ARRAYS:
         return None
-    with conn.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*), {', '.join(arrays)} FROM ({sql}) {q('lamindb_rows')}", params)
-        count, *texts = cursor.fetchone()
+    arrays = [_ARRAYS[conn.vendor].format(q(alias)) for _, _, alias in compiler.select]
+    try:
+        # in a transaction, a savepoint: PostgreSQL would refuse the rest of the transaction
+        # after a failed statement
+        with transaction.atomic(using=qs.db) if conn.in_atomic_block else contextlib.nullcontext():
+            with conn.cursor() as cursor:
+                cursor.execute(f"SELECT COUNT(*), {', '.join(arrays)} FROM ({sql}) {q('lamindb_rows')}", params)
+                count, *texts = cursor.fetchone()
+    except DatabaseError:
+        # an array over the size the database allows one value (1 GB on both): the rows instead
+        return None
     if not count:
         return [[] for _ in select]
     columns = [json.loads(text) for text in texts]

@@ -286,3 +286,27 @@ def test_df_json_arrays_in_any_order_come_in_the_order_of_the_ids():
     assert _in_id_order(in_order, descending=True) == [[3, 2, 1], ["c", "b", "a"]]
     assert _in_id_order([[3, 2, 1], ["c", "b", "a"]], descending=False) == in_order
     assert _in_id_order([[7], ["x"]], descending=True) == [[7], ["x"]]
+
+
+def test_df_json_arrays_that_the_database_refuses_are_read_as_rows(instance, monkeypatch):
+    # an array over the database's size of one value fails: the rows instead, and in a
+    # transaction the failed statement is undone alone (a savepoint), the transaction goes on
+    from django.db import transaction
+
+    import lamindb_core.dataframe as dataframe
+
+    ln = instance
+    for i in range(3):
+        make_artifact(ln, f"refused{i}.csv", ".csv")
+    expected = ln.Artifact.df(features=True, limit=None)
+    # a function no database has: the statement fails as a too large array would
+    monkeypatch.setitem(dataframe._ARRAYS, connection.vendor, "lamindb_no_such_function({})")
+    with CaptureQueriesContext(connection) as captured:
+        assert ln.Artifact.df(features=True, limit=None).equals(expected)
+    assert any("lamindb_no_such_function" in q["sql"] for q in captured.captured_queries)
+    with transaction.atomic():
+        added = make_artifact(ln, "refused_in_a_transaction.csv", ".csv")
+        df = ln.Artifact.df(features=True, limit=None)
+        assert df.index[0] == added.id and len(df) == len(expected) + 1
+        assert ln.Artifact.filter(key="refused_in_a_transaction.csv").exists()  # the transaction goes on
+    assert ln.Artifact.filter(key="refused_in_a_transaction.csv").exists()
