@@ -117,8 +117,9 @@ def _read_columns(qs, select: list[str], field_by_name: dict) -> list[list] | No
     arrays = [_ARRAYS[conn.vendor].format(q(alias)) for _, _, alias in compiler.select]
     try:
         # in a transaction, a savepoint: PostgreSQL would refuse the rest of the transaction
-        # after a failed statement
-        with transaction.atomic(using=qs.db) if conn.in_atomic_block else contextlib.nullcontext():
+        # after a failed statement (SQLite undoes the statement alone)
+        guarded = conn.in_atomic_block and conn.vendor == "postgresql"
+        with transaction.atomic(using=qs.db) if guarded else contextlib.nullcontext():
             with conn.cursor() as cursor:
                 cursor.execute(f"SELECT COUNT(*), {', '.join(arrays)} FROM ({sql}) {q('lamindb_rows')}", params)
                 count, *texts = cursor.fetchone()
