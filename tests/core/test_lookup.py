@@ -8,7 +8,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from lamindb_core.lookup import to_identifier, to_identifiers
+from lamindb_core.lookup import joined_identifiers, to_identifier, to_identifiers
+from lamindb_core.query import JOINED_SEPARATOR, fetch_joined_column
 
 
 @pytest.fixture
@@ -137,9 +138,10 @@ def test_lookup_default_field_of_other_registries(instance):
 
 
 def test_lookup_builds_from_one_query_and_loads_records_lazily(instance, guide_labels):
-    with CaptureQueriesContext(connection) as queries:
+    with CaptureQueriesContext(connection) as captured:
         lookup = instance.ULabel.lookup()
-    assert len(queries) == 1
+    # (inside the test's transaction on PostgreSQL, the joined string under a savepoint)
+    assert len([q for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]) == 1
     with CaptureQueriesContext(connection) as queries:
         lookup.dmso
         lookup.dmso  # the second read is cached
@@ -181,6 +183,12 @@ def test_lookup_identifiers_of_many_values_match_one_by_one():
     # a value that holds the batch's separator ("\x00") goes one by one
     assert to_identifiers(["a\x00b", "c", "\x00"]) == ["a_b", "c", None] == [to_identifier(v) for v in ["a\x00b", "c", "\x00"]]
     assert to_identifiers([]) == []
+    # values read as one string from the database: the same names
+    for sep in (JOINED_SEPARATOR, "\x00"):
+        assert joined_identifiers(sep.join(values), sep, len(values)) == [to_identifier(v) for v in values]
+    assert joined_identifiers("naïve\x1fB-cell", "\x1f", 2) == ["naive", "b_cell"]
+    assert joined_identifiers("a\x00b\x1fc", "\x1f", 2) == ["a_b", "c"]
+    assert joined_identifiers("", "\x1f", 0) == []
 
 
 def test_lookup_attribute_loads_its_record_once_and_completion_loads_none(instance, guide_labels):
@@ -202,3 +210,65 @@ def test_lookup_attribute_loads_its_record_once_and_completion_loads_none(instan
     # the lookup's own attributes are untouched by the attribute rows
     assert lookup._registry == "ULabel" and lookup._field == "name"
     assert "dmso" in vars(type(lookup))  # a class attribute; the instance gives the record
+
+
+def _seen(lookup) -> dict:
+    """What a user sees of a lookup: its names, records per attribute, raw values, length, repr."""
+    names = [n for n in dir(lookup) if n != "dict"]
+    records = {}
+    for n in names:
+        found = getattr(lookup, n)
+        records[n] = sorted(r.uid for r in found) if isinstance(found, list) else found.uid
+    mapping = {v: (sorted(r.uid for r in rs) if isinstance(rs, list) else rs.uid) for v, rs in lookup.dict().items()}
+    return {"names": names, "records": records, "dict": mapping, "len": len(lookup), "repr": repr(lookup),
+            "keys": lookup._ipython_key_completions_()}
+
+
+def test_lookup_read_as_one_string_matches_the_rows(instance, capsys):
+    # an unordered query reads the values joined in one string; an ordered one reads rows
+    ln = instance
+    names = ["DMSO", "naïve T cell", "B cell", "B-cell", "???", "1st", "class", "dict", "x\ty"]
+    descriptions = ["solvent", None, "cells", "cells", None, None, "Cells!", None, None]
+    ln.save([ln.ULabel(name=n, description=d) for n, d in zip(names, descriptions)])
+    joined, rows = ln.ULabel.filter().lookup(), ln.ULabel.filter().order_by("id").lookup()
+    assert fetch_joined_column(ln.ULabel.filter().values_list("name", "pk")) is not None  # the two ways
+    assert fetch_joined_column(ln.ULabel.filter().order_by("id").values_list("name", "pk")) is None
+    assert _seen(joined) == _seen(rows)
+    warnings = [line for line in capsys.readouterr().out.splitlines() if "lookup" in line]
+    assert len(warnings) == 2 and warnings[0] == warnings[1]
+    assert "1 attribute of the ULabel.name lookup stands for several records" in warnings[0]
+    assert joined.naive_t_cell.name == "naïve T cell" and joined.x_y.name == "x\ty"
+    assert sorted(r.name for r in joined.b_cell) == ["B cell", "B-cell"]
+    assert joined["???"].name == "???" and not hasattr(joined, "_")
+    # a field with None values (no attribute) and a value that two records hold (a list)
+    by_description = ln.ULabel.lookup(field="description")
+    assert sorted(dir(by_description)) == ["cells", "dict", "solvent"]
+    assert sorted(r.name for r in by_description["cells"]) == ["B cell", "B-cell"]
+    assert sorted(r.name for r in by_description.cells) == ["B cell", "B-cell", "class"]
+    assert _seen(by_description) == _seen(ln.ULabel.filter().order_by("id").lookup(field="description"))
+    assert len(ln.ULabel.filter(name="no such label").lookup()) == 0
+
+
+def test_lookup_value_holding_the_separator_reads_rows(instance, guide_labels):
+    ln = instance
+    ln.ULabel(name=f"a{JOINED_SEPARATOR}b").save()
+    assert fetch_joined_column(ln.ULabel.filter().values_list("name", "pk")) is None
+    lookup = ln.ULabel.lookup()
+    assert lookup.a_b.name == f"a{JOINED_SEPARATOR}b" and lookup.dmso.name == "DMSO"
+    assert lookup[f"a{JOINED_SEPARATOR}b"].name == f"a{JOINED_SEPARATOR}b"
+    assert len(lookup) == 5
+
+
+def test_lookup_reads_rows_when_the_database_refuses_the_string(instance, guide_labels, monkeypatch):
+    # as for a string over the 1 GB that one value may hold: rows instead, and in a
+    # transaction the next statements still run (PostgreSQL: under a savepoint)
+    from django.db import transaction
+
+    from lamindb_core import query
+
+    refused = {vendor: "SELECT no_such_function({})" for vendor in query._JOINED_SQL}
+    monkeypatch.setattr(query, "_JOINED_SQL", refused)
+    with transaction.atomic():
+        lookup = instance.ULabel.lookup()
+        assert lookup.dmso.name == "DMSO" and len(lookup) == 4
+        assert instance.ULabel.filter(name="IFNG").count() == 1
