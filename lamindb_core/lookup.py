@@ -57,6 +57,7 @@ def _fold_table(separator: str) -> bytes:
 
 _FOLDS = {"\x00": _fold_table("\x00")}
 _RUNS = re.compile(rb"__+")
+_NUMPY_FROM = 1 << 20  # bytes of values; below, bytes methods are about as fast and need no numpy
 _LEADING_DIGIT = re.compile(rb"\x00(?=[0-9])")
 
 
@@ -105,8 +106,9 @@ def to_identifiers(values: Sequence[Any]) -> list[str | None]:
     return idents
 
 
-def joined_identifiers(joined: str, separator: str, count: int) -> list[str | None]:
-    """:func:`to_identifiers` of ``count`` values given joined by ``separator``, which none of them holds.
+def joined_identifiers(joined: str, separator: str, count: int) -> list[str | None] | None:
+    """:func:`to_identifiers` of ``count`` values given joined by ``separator``; None if
+    they do not split into ``count`` values (a value held the separator).
 
     Values read as one string from the database skip the 100,000 strings of a
     list: only the identifiers are made.
@@ -117,10 +119,10 @@ def joined_identifiers(joined: str, separator: str, count: int) -> list[str | No
     """
     if count == 0:
         return []
-    idents = _joined_identifiers(joined, separator, count)
-    if idents is None:  # not ASCII
-        return [to_identifier(v) for v in joined.split(separator)]
-    return idents
+    if joined.isascii():
+        return _joined_identifiers(joined, separator, count)
+    values = joined.split(separator)
+    return [to_identifier(v) for v in values] if len(values) == count else None
 
 
 def _joined_identifiers(joined: str, separator: str, count: int) -> list[str | None] | None:
@@ -131,11 +133,8 @@ def _joined_identifiers(joined: str, separator: str, count: int) -> list[str | N
     fold = _FOLDS.get(separator)
     if fold is None:
         fold = _FOLDS[separator] = _fold_table(separator)
-    data = joined.encode("ascii").translate(fold)
-    if b"__" in data:
-        data = _RUNS.sub(b"_", data)
-    data = b"\x00" + data.replace(b"_\x00", b"\x00").replace(b"\x00_", b"\x00").strip(b"_")
-    if _LEADING_DIGIT.search(data):  # a leading digit gets the prefix
+    data, leading_digit = _squeezed(joined.encode("ascii").translate(fold))
+    if leading_digit:  # a leading digit gets the prefix
         data = _LEADING_DIGIT.sub(b"\x00" + PREFIX.encode(), data)
     idents: list[str | None] = data.decode("ascii").split("\x00")[1:]
     if len(idents) != count:  # a value held the separator
@@ -144,6 +143,39 @@ def _joined_identifiers(joined: str, separator: str, count: int) -> list[str | N
         reserved = _KEYWORDS_AND_RESERVED
         idents = [(PREFIX + i if i in reserved else i) if i else None for i in idents]
     return idents
+
+
+def _squeezed(data: bytes) -> tuple[bytes, bool]:
+    """``b"\\x00" + data`` with every run of "_" made one "_" and the runs at either end of a
+    value dropped; and whether a value may start with a digit (True is checked again).
+
+    ``data`` is folded: only ``[0-9a-z_]`` and the separator "\\x00". Large data go through
+    numpy: a few passes over the bytes instead of ``bytes.replace``'s byte-by-byte search for
+    two-byte patterns (3 times as fast at 100,000 values).
+    """
+    if len(data) < _NUMPY_FROM:
+        if b"__" in data:
+            data = _RUNS.sub(b"_", data)
+        data = b"\x00" + data.replace(b"_\x00", b"\x00").replace(b"\x00_", b"\x00").strip(b"_")
+        return data, _LEADING_DIGIT.search(data) is not None
+    import numpy as np  # here: importing lamindb_core stays light
+
+    a = np.frombuffer(b"\x00" + data + b"\x00", np.uint8)
+    under = a == 95
+    # a "_" after a "_" or a separator: the rest of a run, or a run at a value's start
+    drop = under[1:] & (under[:-1] | (a[:-1] == 0))
+    if drop.any():
+        a = a[np.concatenate(([True], ~drop))]
+        under = a == 95
+    # a "_" before a separator: what is left of a run at a value's end
+    separator = a == 0
+    drop = under[:-1] & separator[1:]
+    if drop.any():
+        a = a[np.concatenate((~drop, [True]))]
+        separator = a == 0
+    # a separator before a byte under "a" (a digit, or another separator: an empty value)
+    leading_digit = bool((separator[:-1] & (a[1:] < 97)).any())
+    return a[:-1].tobytes(), leading_digit
 
 
 class _Attribute:
@@ -377,16 +409,18 @@ def build_joined_lookup(
     count: int,
     items: Callable[[], list],
     fetch: Callable[[list], dict],
-) -> Lookup:
-    """A :class:`Lookup` from ``count`` values joined by ``separator`` (none holds it),
-    as one string read from the database; the values as a list, and the pks (``items()``),
-    are made only when a use needs them.
+) -> Lookup | None:
+    """A :class:`Lookup` from ``count`` values joined by ``separator``, as one string read
+    from the database; None if a value held the separator. The values as a list, and the
+    pks (``items()``), are made only when a use needs them.
 
     Example:
         >>> build_joined_lookup("ULabel", "name", "DMSO\\x1fIFNG", "\\x1f", 2, lambda: [1, 2], fetch)
     """
     with paused_gc():
         idents = joined_identifiers(joined, separator, count)
+        if idents is None:
+            return None
         values = (lambda: joined.split(separator)) if count else list
         return _build(registry, field, None, values, idents, items, fetch)
 

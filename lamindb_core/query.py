@@ -240,9 +240,10 @@ _JOINED_SQL = {
 def fetch_joined_column(qs: models.QuerySet) -> tuple[str, str, int] | None:
     """The values of a ``values_list(field, "pk")`` query joined by :data:`JOINED_SEPARATOR`,
     its integer pks joined by ``","`` (rows of a None value left out, row order kept), and
-    how many rows; None where that does not hold the same rows as ``fetch_all_rows``: an
+    how many rows; None where that would not hold the rows of ``fetch_all_rows``: an
     ordered or sliced query (aggregates keep no order), a pk that is no integer, a column
-    with a converter, another database, or a value that holds the separator.
+    with a converter, another database. A value may hold the separator: the caller checks
+    that the values split into as many as the rows.
 
     Example:
         >>> fetch_joined_column(ln.ULabel.filter().values_list("name", "pk"))
@@ -281,8 +282,6 @@ def fetch_joined_column(qs: models.QuerySet) -> tuple[str, str, int] | None:
         return None
     if count == 0:
         return "", "", 0
-    if joined.count(JOINED_SEPARATOR) != count - 1:
-        return None
     return joined, pks, count
 
 
@@ -642,10 +641,12 @@ class RecordQuerySet(models.QuerySet):
             joined = fetch_joined_column(self.values_list(fname, "pk"))
             if joined is not None:
                 values, pks, count = joined
-                return build_joined_lookup(
+                lookup = build_joined_lookup(
                     model.__name__, fname, values, JOINED_SEPARATOR, count,
                     lambda: list(map(int, pks.split(","))) if count else [], fetch,
                 )
+                if lookup is not None:  # else a value held the separator: rows
+                    return lookup
         with paused_gc():  # the rows are no garbage either
             rows = fetch_all_rows(self.values_list(fname, rname or "pk"))
             lookup = build_lookup(model.__name__, fname, rows, return_field=rname, fetch=fetch)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime
+import random
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from lamindb_core import lookup as lookup_module
 from lamindb_core.lookup import joined_identifiers, to_identifier, to_identifiers
 from lamindb_core.query import JOINED_SEPARATOR, fetch_joined_column
 
@@ -171,7 +173,7 @@ def test_lookup_unknown_field(instance):
         instance.ULabel.lookup(field=instance.Feature.name)
 
 
-def test_lookup_identifiers_of_many_values_match_one_by_one():
+def test_lookup_identifiers_of_many_values_match_one_by_one(monkeypatch):
     # the batch path (all ASCII) and the one-value path must name every attribute alike
     values = [
         "Candidate marker study 1", "  B-cell  ", "__x__", "a__b", "_1x", "1st", "9", "class", "dict",
@@ -183,12 +185,21 @@ def test_lookup_identifiers_of_many_values_match_one_by_one():
     # a value that holds the batch's separator ("\x00") goes one by one
     assert to_identifiers(["a\x00b", "c", "\x00"]) == ["a_b", "c", None] == [to_identifier(v) for v in ["a\x00b", "c", "\x00"]]
     assert to_identifiers([]) == []
-    # values read as one string from the database: the same names
+    rng = random.Random(0)
+    many = ["".join(rng.choice("aZ09_ -+(.") for _ in range(rng.randint(0, 7))) for _ in range(3000)]
+    for numpy_from in (1 << 40, 0):  # large values go through numpy: here none, then all
+        monkeypatch.setattr(lookup_module, "_NUMPY_FROM", numpy_from)
+        assert to_identifiers(values) == [to_identifier(v) for v in values]
+        assert to_identifiers(many) == [to_identifier(v) for v in many]
+    # values read as one string from the database: the same names; None if they do not
+    # split into as many values as the rows (a value held the separator)
     for sep in (JOINED_SEPARATOR, "\x00"):
         assert joined_identifiers(sep.join(values), sep, len(values)) == [to_identifier(v) for v in values]
     assert joined_identifiers("naïve\x1fB-cell", "\x1f", 2) == ["naive", "b_cell"]
     assert joined_identifiers("a\x00b\x1fc", "\x1f", 2) == ["a_b", "c"]
     assert joined_identifiers("", "\x1f", 0) == []
+    assert joined_identifiers("a\x1fb\x1fc", "\x1f", 2) is None
+    assert joined_identifiers("naïve\x1fb\x1fc", "\x1f", 2) is None
 
 
 def test_lookup_attribute_loads_its_record_once_and_completion_loads_none(instance, guide_labels):
@@ -252,8 +263,9 @@ def test_lookup_read_as_one_string_matches_the_rows(instance, capsys):
 def test_lookup_value_holding_the_separator_reads_rows(instance, guide_labels):
     ln = instance
     ln.ULabel(name=f"a{JOINED_SEPARATOR}b").save()
-    assert fetch_joined_column(ln.ULabel.filter().values_list("name", "pk")) is None
-    lookup = ln.ULabel.lookup()
+    with CaptureQueriesContext(connection) as captured:
+        lookup = ln.ULabel.lookup()
+    assert len([q for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]) == 2  # string, rows
     assert lookup.a_b.name == f"a{JOINED_SEPARATOR}b" and lookup.dmso.name == "DMSO"
     assert lookup[f"a{JOINED_SEPARATOR}b"].name == f"a{JOINED_SEPARATOR}b"
     assert len(lookup) == 5
