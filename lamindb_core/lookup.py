@@ -88,9 +88,10 @@ def to_identifiers(values: Sequence[Any]) -> list[str | None]:
 
     ASCII strings (the common case) go through C-level passes over all of them
     joined by ``"\\x00"``: one ``bytes.translate`` folds case and turns every
-    other character into ``_``, one regex collapses runs of ``_``, two
-    ``replace`` strip them at the ends of each value, one regex adds the prefix
-    to leading digits; a Python loop runs only if a keyword or an empty name is there.
+    other character into ``_``; runs of ``_`` are collapsed and stripped at the
+    ends of each value (regex and ``replace``, or numpy passes for 1 MB and more),
+    one regex adds the prefix to leading digits; a Python loop runs only if a
+    keyword or an empty name is there.
 
     Example:
         >>> to_identifiers(["B-cell", "1st", "???"])
@@ -125,9 +126,10 @@ def joined_identifiers(joined: str, separator: str, count: int) -> list[str | No
     return [to_identifier(v) for v in values] if len(values) == count else None
 
 
-def _joined_identifiers(joined: str, separator: str, count: int) -> list[str | None] | None:
+def _joined_identifiers(joined: str, separator: str, count: int, prefixed: bool = True) -> list[str | None] | None:
     """The ASCII batch path of :func:`to_identifiers`; None if ``joined`` is not ASCII or
-    does not split into ``count`` values."""
+    does not split into ``count`` values. Without ``prefixed``, keywords and empty names
+    are left as they are, for a caller that checks them on a dict (see :func:`_prefixed`)."""
     if not joined.isascii():
         return None
     fold = _FOLDS.get(separator)
@@ -139,10 +141,15 @@ def _joined_identifiers(joined: str, separator: str, count: int) -> list[str | N
     idents: list[str | None] = data.decode("ascii").split("\x00")[1:]
     if len(idents) != count:  # a value held the separator
         return None
-    if not _KEYWORDS_AND_RESERVED.isdisjoint(idents) or "" in idents:  # rare: a keyword, or only symbols
-        reserved = _KEYWORDS_AND_RESERVED
-        idents = [(PREFIX + i if i in reserved else i) if i else None for i in idents]
+    if prefixed and (not _KEYWORDS_AND_RESERVED.isdisjoint(idents) or "" in idents):  # rare
+        idents = _prefixed(idents)
     return idents
+
+
+def _prefixed(idents: list[str | None]) -> list[str | None]:
+    """Keywords and reserved names with the prefix, empty names (values of only symbols) None."""
+    reserved = _KEYWORDS_AND_RESERVED
+    return [(PREFIX + i if i in reserved else i) if i else None for i in idents]
 
 
 def _squeezed(data: bytes) -> tuple[bytes, bool]:
@@ -418,7 +425,10 @@ def build_joined_lookup(
         >>> build_joined_lookup("ULabel", "name", "DMSO\\x1fIFNG", "\\x1f", 2, lambda: [1, 2], fetch)
     """
     with paused_gc():
-        idents = joined_identifiers(joined, separator, count)
+        if count and joined.isascii():  # keywords and empty names: _build checks them on its dict
+            idents = _joined_identifiers(joined, separator, count, prefixed=False)
+        else:
+            idents = joined_identifiers(joined, separator, count)
         if idents is None:
             return None
         values = (lambda: joined.split(separator)) if count else list
@@ -427,6 +437,10 @@ def build_joined_lookup(
 
 def _build(registry, field, return_field, values, idents, items, fetch) -> Lookup:
     names = dict.fromkeys(idents, _ATTRIBUTE)
+    # rare, and checked here in 40 lookups, not 100,000: a keyword, a reserved or an empty name
+    if "" in names or not names.keys().isdisjoint(_KEYWORDS_AND_RESERVED):
+        idents = _prefixed(idents)
+        names = dict.fromkeys(idents, _ATTRIBUTE)
     unnamed = idents.count(None) if None in names else 0  # values of only symbols: no attribute
     names.pop(None, None)
     by_ident = None

@@ -238,8 +238,8 @@ def _seen(lookup) -> dict:
 def test_lookup_read_as_one_string_matches_the_rows(instance, capsys):
     # an unordered query reads the values joined in one string; an ordered one reads rows
     ln = instance
-    names = ["DMSO", "naïve T cell", "B cell", "B-cell", "???", "1st", "class", "dict", "x\ty"]
-    descriptions = ["solvent", None, "cells", "cells", None, None, "Cells!", None, None]
+    names = ["DMSO", "naïve T cell", "B cell", "B-cell", "???", "1st", "class", "dict", "x\ty", "Ln class"]
+    descriptions = ["solvent", None, "cells", "cells", None, None, "Cells!", None, None, None]
     ln.save([ln.ULabel(name=n, description=d) for n, d in zip(names, descriptions)])
     joined, rows = ln.ULabel.filter().lookup(), ln.ULabel.filter().order_by("id").lookup()
     assert fetch_joined_column(ln.ULabel.filter().values_list("name", "pk")) is not None  # the two ways
@@ -247,7 +247,8 @@ def test_lookup_read_as_one_string_matches_the_rows(instance, capsys):
     assert _seen(joined) == _seen(rows)
     warnings = [line for line in capsys.readouterr().out.splitlines() if "lookup" in line]
     assert len(warnings) == 2 and warnings[0] == warnings[1]
-    assert "1 attribute of the ULabel.name lookup stands for several records" in warnings[0]
+    assert "2 attributes of the ULabel.name lookup stand for several records" in warnings[0]
+    assert sorted(r.name for r in joined.ln_class) == ["Ln class", "class"]
     assert joined.naive_t_cell.name == "naïve T cell" and joined.x_y.name == "x\ty"
     assert sorted(r.name for r in joined.b_cell) == ["B cell", "B-cell"]
     assert joined["???"].name == "???" and not hasattr(joined, "_")
