@@ -12,6 +12,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import copy
+import json
 import numbers
 import re
 from contextlib import contextmanager
@@ -643,7 +644,7 @@ class RecordQuerySet(models.QuerySet):
                 values, pks, count = joined
                 lookup = build_joined_lookup(
                     model.__name__, fname, values, JOINED_SEPARATOR, count,
-                    lambda: list(map(int, pks.split(","))) if count else [], fetch,
+                    lambda: json.loads(f"[{pks}]"), fetch,  # twice as fast as int() of each
                 )
                 if lookup is not None:  # else a value held the separator: rows
                     return lookup

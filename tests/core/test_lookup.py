@@ -249,6 +249,11 @@ def test_lookup_read_as_one_string_matches_the_rows(instance, capsys):
     assert len(warnings) == 2 and warnings[0] == warnings[1]
     assert "2 attributes of the ULabel.name lookup stand for several records" in warnings[0]
     assert sorted(r.name for r in joined.ln_class) == ["Ln class", "class"]
+    # names that no two rows share: the first reads find their row without the index
+    unique = ln.ULabel.filter(name__in=["DMSO", "naïve T cell", "1st", "dict", "x\ty", "???", "class"])
+    first = unique.lookup()
+    assert [first.x_y.name, first.dmso.name, first.ln_1st.name] == ["x\ty", "DMSO", "1st"]
+    assert _seen(first) == _seen(unique.order_by("id").lookup())
     assert joined.naive_t_cell.name == "naïve T cell" and joined.x_y.name == "x\ty"
     assert sorted(r.name for r in joined.b_cell) == ["B cell", "B-cell"]
     assert joined["???"].name == "???" and not hasattr(joined, "_")
