@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime
+import random
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from lamindb_core.lookup import to_identifier, to_identifiers
+from lamindb_core import lookup as lookup_module
+from lamindb_core.lookup import joined_identifiers, to_identifier, to_identifiers
+from lamindb_core.query import JOINED_SEPARATOR, fetch_joined_column
 
 
 @pytest.fixture
@@ -137,9 +140,10 @@ def test_lookup_default_field_of_other_registries(instance):
 
 
 def test_lookup_builds_from_one_query_and_loads_records_lazily(instance, guide_labels):
-    with CaptureQueriesContext(connection) as queries:
+    with CaptureQueriesContext(connection) as captured:
         lookup = instance.ULabel.lookup()
-    assert len(queries) == 1
+    # (inside the test's transaction on PostgreSQL, the joined string under a savepoint)
+    assert len([q for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]) == 1
     with CaptureQueriesContext(connection) as queries:
         lookup.dmso
         lookup.dmso  # the second read is cached
@@ -169,7 +173,7 @@ def test_lookup_unknown_field(instance):
         instance.ULabel.lookup(field=instance.Feature.name)
 
 
-def test_lookup_identifiers_of_many_values_match_one_by_one():
+def test_lookup_identifiers_of_many_values_match_one_by_one(monkeypatch):
     # the batch path (all ASCII) and the one-value path must name every attribute alike
     values = [
         "Candidate marker study 1", "  B-cell  ", "__x__", "a__b", "_1x", "1st", "9", "class", "dict",
@@ -181,6 +185,21 @@ def test_lookup_identifiers_of_many_values_match_one_by_one():
     # a value that holds the batch's separator ("\x00") goes one by one
     assert to_identifiers(["a\x00b", "c", "\x00"]) == ["a_b", "c", None] == [to_identifier(v) for v in ["a\x00b", "c", "\x00"]]
     assert to_identifiers([]) == []
+    rng = random.Random(0)
+    many = ["".join(rng.choice("aZ09_ -+(.") for _ in range(rng.randint(0, 7))) for _ in range(3000)]
+    for numpy_from in (1 << 40, 0):  # large values go through numpy: here none, then all
+        monkeypatch.setattr(lookup_module, "_NUMPY_FROM", numpy_from)
+        assert to_identifiers(values) == [to_identifier(v) for v in values]
+        assert to_identifiers(many) == [to_identifier(v) for v in many]
+    # values read as one string from the database: the same names; None if they do not
+    # split into as many values as the rows (a value held the separator)
+    for sep in (JOINED_SEPARATOR, "\x00"):
+        assert joined_identifiers(sep.join(values), sep, len(values)) == [to_identifier(v) for v in values]
+    assert joined_identifiers("naïve\x1fB-cell", "\x1f", 2) == ["naive", "b_cell"]
+    assert joined_identifiers("a\x00b\x1fc", "\x1f", 2) == ["a_b", "c"]
+    assert joined_identifiers("", "\x1f", 0) == []
+    assert joined_identifiers("a\x1fb\x1fc", "\x1f", 2) is None
+    assert joined_identifiers("naïve\x1fb\x1fc", "\x1f", 2) is None
 
 
 def test_lookup_attribute_loads_its_record_once_and_completion_loads_none(instance, guide_labels):
@@ -202,3 +221,72 @@ def test_lookup_attribute_loads_its_record_once_and_completion_loads_none(instan
     # the lookup's own attributes are untouched by the attribute rows
     assert lookup._registry == "ULabel" and lookup._field == "name"
     assert "dmso" in vars(type(lookup))  # a class attribute; the instance gives the record
+
+
+def _seen(lookup) -> dict:
+    """What a user sees of a lookup: its names, records per attribute, raw values, length, repr."""
+    names = [n for n in dir(lookup) if n != "dict"]
+    records = {}
+    for n in names:
+        found = getattr(lookup, n)
+        records[n] = sorted(r.uid for r in found) if isinstance(found, list) else found.uid
+    mapping = {v: (sorted(r.uid for r in rs) if isinstance(rs, list) else rs.uid) for v, rs in lookup.dict().items()}
+    return {"names": names, "records": records, "dict": mapping, "len": len(lookup), "repr": repr(lookup),
+            "keys": lookup._ipython_key_completions_()}
+
+
+def test_lookup_read_as_one_string_matches_the_rows(instance, capsys):
+    # an unordered query reads the values joined in one string; an ordered one reads rows
+    ln = instance
+    names = ["DMSO", "naïve T cell", "B cell", "B-cell", "???", "1st", "class", "dict", "x\ty", "Ln class"]
+    descriptions = ["solvent", None, "cells", "cells", None, None, "Cells!", None, None, None]
+    ln.save([ln.ULabel(name=n, description=d) for n, d in zip(names, descriptions)])
+    joined, rows = ln.ULabel.filter().lookup(), ln.ULabel.filter().order_by("id").lookup()
+    assert fetch_joined_column(ln.ULabel.filter().values_list("name", "pk")) is not None  # the two ways
+    assert fetch_joined_column(ln.ULabel.filter().order_by("id").values_list("name", "pk")) is None
+    assert _seen(joined) == _seen(rows)
+    warnings = [line for line in capsys.readouterr().out.splitlines() if "lookup" in line]
+    assert len(warnings) == 2 and warnings[0] == warnings[1]
+    assert "2 attributes of the ULabel.name lookup stand for several records" in warnings[0]
+    assert sorted(r.name for r in joined.ln_class) == ["Ln class", "class"]
+    # names that no two rows share: the first reads find their row without the index
+    unique = ln.ULabel.filter(name__in=["DMSO", "naïve T cell", "1st", "dict", "x\ty", "???", "class"])
+    first = unique.lookup()
+    assert [first.x_y.name, first.dmso.name, first.ln_1st.name] == ["x\ty", "DMSO", "1st"]
+    assert _seen(first) == _seen(unique.order_by("id").lookup())
+    assert joined.naive_t_cell.name == "naïve T cell" and joined.x_y.name == "x\ty"
+    assert sorted(r.name for r in joined.b_cell) == ["B cell", "B-cell"]
+    assert joined["???"].name == "???" and not hasattr(joined, "_")
+    # a field with None values (no attribute) and a value that two records hold (a list)
+    by_description = ln.ULabel.lookup(field="description")
+    assert sorted(dir(by_description)) == ["cells", "dict", "solvent"]
+    assert sorted(r.name for r in by_description["cells"]) == ["B cell", "B-cell"]
+    assert sorted(r.name for r in by_description.cells) == ["B cell", "B-cell", "class"]
+    assert _seen(by_description) == _seen(ln.ULabel.filter().order_by("id").lookup(field="description"))
+    assert len(ln.ULabel.filter(name="no such label").lookup()) == 0
+
+
+def test_lookup_value_holding_the_separator_reads_rows(instance, guide_labels):
+    ln = instance
+    ln.ULabel(name=f"a{JOINED_SEPARATOR}b").save()
+    with CaptureQueriesContext(connection) as captured:
+        lookup = ln.ULabel.lookup()
+    assert len([q for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]) == 2  # string, rows
+    assert lookup.a_b.name == f"a{JOINED_SEPARATOR}b" and lookup.dmso.name == "DMSO"
+    assert lookup[f"a{JOINED_SEPARATOR}b"].name == f"a{JOINED_SEPARATOR}b"
+    assert len(lookup) == 5
+
+
+def test_lookup_reads_rows_when_the_database_refuses_the_string(instance, guide_labels, monkeypatch):
+    # as for a string over the 1 GB that one value may hold: rows instead, and in a
+    # transaction the next statements still run (PostgreSQL: under a savepoint)
+    from django.db import transaction
+
+    from lamindb_core import query
+
+    refused = {vendor: "SELECT no_such_function({})" for vendor in query._JOINED_SQL}
+    monkeypatch.setattr(query, "_JOINED_SQL", refused)
+    with transaction.atomic():
+        lookup = instance.ULabel.lookup()
+        assert lookup.dmso.name == "DMSO" and len(lookup) == 4
+        assert instance.ULabel.filter(name="IFNG").count() == 1
