@@ -6,8 +6,9 @@ them with synonyms):
 - ``ln.ULabel.search(q)`` top 20, records fetched, for a rare word (in 5 labels), a common word
   (in about a third of them), a typo of a word that is in 2% of them, and an exact full name;
   ``.df()`` of the common-word search; ``ln.Feature.search(<a synonym>)``;
-- ``ln.ULabel.lookup()`` (built, one attribute read), and its floor: the same two columns with one raw ``fetchall``,
-  and the identifiers of the fetched names alone (``to_identifiers``, Python's part that no query removes);
+- ``ln.ULabel.lookup()`` (built, one attribute read), and beside it: the same two columns as rows with one raw
+  ``fetchall``, and the identifiers of the fetched names as a list (``to_identifiers``); the lookup reads the
+  two columns as one string each (``group_concat``, ``string_agg``) and needs neither;
 - ``ln.ULabel.from_values(<1,000 names>, create=True)``: 900 existing, 100 new (not saved);
 - ``ln.ULabel.using(<that instance>).search(q)`` from a second, empty instance;
 - relevance: ``RELEVANCE``, 30+ queries with typos, swapped letters, missing and extra words,
@@ -317,7 +318,7 @@ def run_case(backend: str, size: int, repeat: int, pg_url: str, profile_dir: Pat
         del lookup
         gc.collect()
         profiled("lookup", lambda: ln.ULabel.lookup())
-        # the database's floor under it: the same two columns, one raw fetchall
+        # beside it: the same two columns as rows, one raw fetchall (the lookup reads them joined)
         times, raw = timed(lambda: raw_rows(ln, "name", "id"), lookup_repeat, warmup=1)
         check(len(raw) == ln.ULabel.filter().count(), "lookup floor: wrong rows")
         result["lookup_floor"] = summary(times)
@@ -370,8 +371,8 @@ ROWS = (
     ("search_df", "`ULabel.search(\"cell\").df()`", "ms", ""),
     ("search_synonym", "`Feature.search(<a synonym>)` (N/10 features)", "ms", ""),
     ("lookup", "`ULabel.lookup()` build", "ms", "< 100 ms at 10k (LaminDB 1.0: 600 ms), < 150 ms at 100k"),
-    ("lookup_floor", "its floor: `SELECT name, id` of every label, raw `fetchall`", "ms", ""),
-    ("lookup_idents", "its Python floor: the attribute names of those names (`to_identifiers`)", "ms", ""),
+    ("lookup_floor", "beside it: `SELECT name, id` of every label as rows, raw `fetchall` (the lookup reads the two columns as one string each)", "ms", ""),
+    ("lookup_idents", "beside it: the attribute names of those names as a list (`to_identifiers`)", "ms", ""),
     ("from_values", "`ULabel.from_values(1,000 names, create=True)`", "ms", ""),
     ("using_rare", "`ULabel.using(...).search(\"axolotl\")`", "ms", ""),
     ("using_common", "`ULabel.using(...).search(\"cell\")`", "ms", ""),
