@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # pandas is imported when a table is built, not at import tim
 
 __all__ = [
     "queryset_to_df", "first_rows", "count_up_to", "total_text", "annotate_dtypes", "split_features_include",
-    "LIMITED", "COUNT_CAP", "gc_paused",
+    "aggregate_row", "LIMITED", "COUNT_CAP", "gc_paused",
 ]
 
 # df.attrs key: ``(rows, total, exact)`` when a DataFrame holds the first ``rows`` of the
@@ -85,6 +85,25 @@ _ID_ORDERS = {("id",): False, ("pk",): False, ("-id",): True, ("-pk",): True}
 _ARRAYS = {"postgresql": "json_agg({})::text", "sqlite": "json_group_array({})"}
 
 
+def aggregate_row(alias: str, sql: str, params: list) -> tuple | None:
+    """The one row of an aggregate ``sql`` that joins many rows into one value (a JSON array,
+    a joined string), or None if the database refuses it: a value over the size it allows one
+    value (1 GB on SQLite and PostgreSQL), a BLOB in a JSON array. The caller then reads rows.
+
+    In a transaction on PostgreSQL, the statement runs under a savepoint: PostgreSQL would
+    refuse the rest of the transaction after a failed statement (SQLite undoes it alone).
+    """
+    conn = connections[alias]
+    guarded = conn.in_atomic_block and conn.vendor == "postgresql"
+    try:
+        with transaction.atomic(using=alias) if guarded else contextlib.nullcontext():
+            with conn.cursor() as cursor:
+                cursor.execute(sql, params)
+                return cursor.fetchone()
+    except DatabaseError:
+        return None
+
+
 def _read_columns(qs, select: list[str], field_by_name: dict) -> list[list] | None:
     """The values of ``qs.values_list(*select)`` as a list per column, in one row of the database:
     each column as a JSON array (``json_group_array`` on SQLite, ``json_agg`` on PostgreSQL),
@@ -115,17 +134,10 @@ def _read_columns(qs, select: list[str], field_by_name: dict) -> list[list] | No
     if conn.vendor not in _ARRAYS:
         return None
     arrays = [_ARRAYS[conn.vendor].format(q(alias)) for _, _, alias in compiler.select]
-    try:
-        # in a transaction, a savepoint: PostgreSQL would refuse the rest of the transaction
-        # after a failed statement (SQLite undoes the statement alone)
-        guarded = conn.in_atomic_block and conn.vendor == "postgresql"
-        with transaction.atomic(using=qs.db) if guarded else contextlib.nullcontext():
-            with conn.cursor() as cursor:
-                cursor.execute(f"SELECT COUNT(*), {', '.join(arrays)} FROM ({sql}) {q('lamindb_rows')}", params)
-                count, *texts = cursor.fetchone()
-    except DatabaseError:
-        # an array over the size the database allows one value (1 GB on both): the rows instead
+    row = aggregate_row(qs.db, f"SELECT COUNT(*), {', '.join(arrays)} FROM ({sql}) {q('lamindb_rows')}", params)
+    if row is None:
         return None
+    count, *texts = row
     if not count:
         return [[] for _ in select]
     columns = [json.loads(text) for text in texts]

@@ -10,7 +10,6 @@ their meaning. Related managers (``artifact.ulabels``) use the same class, so
 from __future__ import annotations
 
 import builtins
-import contextlib
 import copy
 import json
 import numbers
@@ -29,7 +28,7 @@ from django.db.models import ProtectedError, Q, RestrictedError
 from django.db.models.query import ValuesListIterable
 
 from . import errors, validation
-from .dataframe import queryset_to_df, split_features_include
+from .dataframe import aggregate_row, queryset_to_df, split_features_include
 from .instance import absent_tables, missing_module_error
 from .lookup import Lookup, build_joined_lookup, build_lookup, paused_gc
 from .introspect import is_text_field, name_field
@@ -270,17 +269,10 @@ def fetch_joined_column(qs: models.QuerySet) -> tuple[str, str, int] | None:
     columns = [s[0] for s in compiler.select[: compiler.col_count]]
     if len(columns) != 2 or compiler.get_converters(columns):
         return None
-    try:
-        # in a transaction, a savepoint: PostgreSQL would refuse the rest of the transaction
-        # after a failed statement (SQLite undoes the statement alone)
-        guarded = connection.in_atomic_block and connection.vendor == "postgresql"
-        with transaction.atomic(using=alias) if guarded else contextlib.nullcontext():
-            with connection.cursor() as cursor:
-                cursor.execute(template.format(sql), params)
-                joined, pks, count = cursor.fetchone()
-    except DatabaseError:
-        # a string over the size the database allows one value (1 GB on both): the rows instead
+    row = aggregate_row(alias, template.format(sql), params)
+    if row is None:
         return None
+    joined, pks, count = row
     if count == 0:
         return "", "", 0
     return joined, pks, count
