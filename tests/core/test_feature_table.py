@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+from test_features import make_artifacts
 
 
 
@@ -30,9 +31,7 @@ def annotated(instance, labels):
         ln.Feature(name="study_note", dtype="str"),
         ln.Feature(name="params", dtype="dict"),
     ])
-    storage = ln.Storage.filter().first()
-    artifacts = [ln.Artifact(key=f"table{i:02d}.h5ad", suffix=".h5ad", storage=storage) for i in range(12)]
-    ln.save(artifacts)
+    artifacts = make_artifacts(ln, 12)
     ln.Artifact.features.add_values({
         a: {"temperature": 20.0 + i / 10, "n_cells": i,
             **({"cell_medium": ["DMSO", "IFNG"] if i % 2 else ["DMSO"]} if i % 3 else {}),
