@@ -201,6 +201,45 @@ def test_first_query_without_instance_creates_default_in_one_line(python, home):
     assert again.stdout == "0\n"
 
 
+@pytest.mark.sqlite_only
+def test_first_query_leaves_the_garbage_collector_as_the_process_had_it(python, home):
+    # Django's set-up pauses the cyclic collector and moves what it made to the oldest
+    # generation: after it, the collector runs as before and frees cycles made before it
+    result = python(
+        """
+        import gc, weakref
+        import lamindb_core as ln
+
+        class Node:
+            pass
+
+        node = Node()
+        node.self = node  # a cycle: only the cyclic collector frees it
+        alive = weakref.ref(node)
+        print(ln.ULabel.filter().count())
+        del node
+        gc.collect()
+        print(gc.isenabled(), gc.get_freeze_count(), alive() is None)
+        """
+    )
+    assert result.stdout.splitlines()[-2:] == ["0", "True 0 True"]
+    # a process that froze its objects and turned the collector off keeps both
+    result = python(
+        """
+        import gc
+        import lamindb_core as ln
+
+        gc.disable()
+        gc.freeze()
+        frozen = gc.get_freeze_count()
+        print(ln.ULabel.filter().count())
+        # frozen objects that were freed meanwhile leave the count; none are added or unfrozen
+        print(gc.isenabled(), 0 < gc.get_freeze_count() <= frozen)
+        """
+    )
+    assert result.stdout.splitlines()[-2:] == ["0", "False True"]
+
+
 def test_settings_user_is_the_os_account(instance):
     ln = instance
     user = ln.setup.settings.user
