@@ -12,7 +12,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
 from django.db.models import Q
 
-from . import errors, text_index
+from . import collector, errors, text_index
 from .instance import absent_tables, missing_module_error
 from .logger import logger
 
@@ -538,6 +538,13 @@ def save(records: Any, batch_size: int | None = None) -> None:
     items = _flatten(records)
     if not items:
         return
+    # the rows, ids and saved attributes of thousands of records: no garbage cycles among them
+    with collector.paused():
+        _save(items, batch_size)
+
+
+def _save(items: list, batch_size: int | None) -> None:
+    """``save`` of the flattened records ``items``."""
     batch_size = batch_size or BATCH_SIZE
     kinds = set(map(type, items))
     if len(kinds) == 1:  # the common case: one registry

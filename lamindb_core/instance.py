@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import gc
 import os
 import sys
 import threading
@@ -39,7 +38,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from . import ownership, schema_template
+from . import collector, ownership, schema_template
 from .config import (
     KNOWN_MODULES,
     MODULES,
@@ -371,38 +370,12 @@ def missing_module_error(table: str, using: str = "default") -> MissingModule:
     )
 
 
-@contextlib.contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused for the block, and what the block made
-    moved to the oldest generation at its end.
-
-    Django's set-up imports about 400 modules and defines the registries: some
-    200,000 objects that live as long as the process. Left to the collector, its
-    young-generation passes scan them again and again while the init goes on, and find
-    nothing to free: about a tenth of an init (``benchmarks/bench_init.py``). Paused
-    alone, the first pass after it would scan them all at once. ``gc.freeze()`` then
-    ``gc.unfreeze()`` moves every tracked object to the oldest generation without a
-    scan; a full collection still frees whatever of it becomes garbage, so nothing is
-    kept alive. Left out where the process froze objects of its own (a pre-forking
-    server's ``gc.freeze()``): unfreezing would undo that.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if gc.get_freeze_count() == 0:
-            gc.freeze()
-            gc.unfreeze()
-        if enabled:
-            gc.enable()
-
-
 def ensure_django() -> None:
     """Configure Django for the current instance (no database is opened)."""
     if _state.django_ready:
         return
-    with _state.lock, _cyclic_gc_paused():
+    # Django's set-up makes some 200,000 objects that live as long as the process
+    with _state.lock, collector.paused(age=True):
         if _state.django_ready:
             return
         import django

@@ -22,6 +22,7 @@ BASE = {
     "lamindb_core.errors",
     "lamindb_core.logger",
     "lamindb_core.uids",
+    "lamindb_core.collector",
     "lamindb_core.context",
     "lamindb_core.valueset",
     "lamindb_core.progress",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,25 @@ def test_save_failing_part_way_leaves_the_database_as_it_was(instance):
     ln.save([*good, ok_artifact, bad])
     assert ln.ULabel.filter(name__startswith="new ").count() == 10
     assert ln.Artifact.filter().count() == 1 and bad.id is not None
+
+
+def test_save_turns_the_garbage_collector_back_on_whether_it_saves_or_fails(instance):
+    # ln.save pauses the cyclic collector for its rows and ids
+    ln = instance
+    assert gc.isenabled()
+    ln.save([ln.ULabel(name=f"collected {i}") for i in range(3)])
+    assert gc.isenabled()
+    with pytest.raises(ln.errors.ValidationError):
+        ln.save([ln.ULabel(name="collected 9"), ln.ULabel(name="")])
+    assert gc.isenabled()
+    assert ln.ULabel.filter(name__startswith="collected ").count() == 3
+    # a process that turned it off keeps it off
+    gc.disable()
+    try:
+        ln.save([ln.ULabel(name="collected 10")])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_save_fills_an_artifacts_default_storage_as_save_does(instance):
