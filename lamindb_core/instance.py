@@ -621,11 +621,12 @@ def _ensure_schema(connection) -> None:
                     if plan and fresh and _from_template(connection, instance, apps, plan):
                         plan = []  # the template applied exactly the plan's migrations
                     elif plan and fresh:
-                        with schema_template.recording(connection) as statements:
+                        with schema_template.recording(connection) as statements, collector.sparing():
                             executor.migrate(targets, plan=plan)
                         schema_template.save(connection, apps, statements, drop_tables=[ownership.DB_MARKER_TABLE])
                     elif plan:
-                        executor.migrate(targets, plan=plan)
+                        with collector.sparing():
+                            executor.migrate(targets, plan=plan)
                     _seed(connection, instance, plan)
                     for model in _state.custom_models.values():
                         create_or_extend_table(connection, model, _state.instance)
