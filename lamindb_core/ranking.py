@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field as dataclass_field
+from functools import lru_cache
 from typing import Any
 
 __all__ = [
@@ -107,6 +108,7 @@ TYPO_WORD = 0.7  # one edit (a transposition is one); a typo of the word's start
 TYPO_STEP = 0.05  # less per further edit
 
 
+@lru_cache(maxsize=1024)  # asked for each query word and each new value word of a search
 def typo_edits(word: str) -> int:
     """How many edits a query word of this length may hold: none under 4 letters, or with a
     digit; 1 up to 7 letters; 2 from 8."""
@@ -137,6 +139,8 @@ def word_match(query_word: str, value_word: str, typos: bool = True) -> float:
     if distance <= edits:
         return TYPO_WORD - TYPO_STEP * (distance - 1)
     n = len(query_word)
+    if len(value_word) < n:
+        return 0.0  # the starts tried below, n - 1 letters or more and shorter than it: none
     # a typo in the start of a longer word: "hepatocite" for "hepatocytes"
     distance = min(
         (_edit_distance(query_word, value_word[:k], edits) for k in (n - 1, n, n + 1) if 3 <= k < len(value_word)),
