@@ -337,8 +337,9 @@ def score_row(
             s = score_synonyms(query, value, fuzzy)
         else:
             if not fuzzy:
-                # what score_text says first of most such values (a uid, a description): 0, as
-                # neither the string nor a query word is in it; a row's score is its best column
+                # score_text's first test for such a value (a uid, a description), inline: it
+                # says 0 where neither the string nor a query word is in it, and a 0 changes no
+                # row's best column (most uids, most descriptions)
                 text = value if type(value) is str else str(value)
                 v = text if query.case_sensitive else text.casefold()
                 if t not in v:

@@ -239,7 +239,7 @@ def _result(qs, top: list[tuple[Any, float]], meta: SearchMeta):
         score_sql, score_params = _case_sql(qs, [(pk, float(score)) for pk, score in top])
         rank_sql, rank_params = _case_sql(qs, [(pk, i) for i, pk in enumerate(ids)])
         # what annotate() and order_by() do, on the clone that filter() made: without two more
-        # clones and annotate()'s check of the name against every field (the name is free)
+        # clones and annotate()'s check of the name against every field (search_queryset chose a free one)
         query = result.query
         query.add_annotation(RawSQL(score_sql, score_params, output_field=FloatField()), meta.annotation, select=True)
         query.clear_ordering(force=True, clear_default=False)
