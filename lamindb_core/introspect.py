@@ -29,6 +29,7 @@ import datetime as dt
 import decimal
 import numbers
 import re
+import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -358,9 +359,18 @@ def to_many_relations(model: type[models.Model]) -> list:
     return fields
 
 
+# by registry (a search asks four times); weak: a migration's historical models come and go
+_TEXT_FIELDS: weakref.WeakKeyDictionary[type, tuple[str, ...]] = weakref.WeakKeyDictionary()
+
+
 def text_fields(model: type[models.Model]) -> list[str]:
     """The public text fields of a registry (``CharField``, ``TextField``), in field order."""
-    return [f.name for f in model._meta.concrete_fields if is_text_field(f) and not f.name.startswith("_")]
+    names = _TEXT_FIELDS.get(model)
+    if names is None:
+        names = _TEXT_FIELDS[model] = tuple(
+            f.name for f in model._meta.concrete_fields if is_text_field(f) and not f.name.startswith("_")
+        )
+    return list(names)
 
 
 def name_field(model: type[models.Model]) -> str:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field as dataclass_field
+from functools import lru_cache
 from typing import Any
 
 __all__ = [
@@ -107,6 +108,7 @@ TYPO_WORD = 0.7  # one edit (a transposition is one); a typo of the word's start
 TYPO_STEP = 0.05  # less per further edit
 
 
+@lru_cache(maxsize=1024)  # asked for each query word and each new value word of a search
 def typo_edits(word: str) -> int:
     """How many edits a query word of this length may hold: none under 4 letters, or with a
     digit; 1 up to 7 letters; 2 from 8."""
@@ -137,6 +139,8 @@ def word_match(query_word: str, value_word: str, typos: bool = True) -> float:
     if distance <= edits:
         return TYPO_WORD - TYPO_STEP * (distance - 1)
     n = len(query_word)
+    if len(value_word) < n:
+        return 0.0  # the starts tried below, n - 1 letters or more and shorter than it: none
     # a typo in the start of a longer word: "hepatocite" for "hepatocytes"
     distance = min(
         (_edit_distance(query_word, value_word[:k], edits) for k in (n - 1, n, n + 1) if 3 <= k < len(value_word)),
@@ -216,6 +220,14 @@ def _points(query: SearchQuery, value_words: list[str], typos: bool) -> float:
     if not value_words:
         return 0.0
     matches = query.matches if typos else query.plain_matches
+    if len(query.words) == 1:
+        # one query word, as most searches: its best match among the value's words
+        best = 0.0
+        for w in value_words:
+            found = matches.get(w) or _value_word_matches(query, w, typos)
+            if found[0] > best:
+                best = found[0]
+        return best
     columns = [matches.get(w) or _value_word_matches(query, w, typos) for w in value_words]
     return sum(map(max, zip(*columns))) / len(query.words)
 
@@ -263,7 +275,8 @@ def score_text(query: SearchQuery, value: Any, fuzzy: bool = True) -> float:
     """
     if value is None:
         return 0.0
-    value = str(value)
+    if type(value) is not str:
+        value = str(value)
     v = value if query.case_sensitive else value.casefold()
     t = query.folded
     if not t:
@@ -290,8 +303,9 @@ def score_text(query: SearchQuery, value: Any, fuzzy: bool = True) -> float:
     if query.words and tuple(words) == query.words:
         return 98.0  # the same words, other separators: "T-cell" for "t cell"
     points = _points(query, words, fuzzy) if query.words else 0.0
-    by_words = max(0.0, 100.0 * points - 10.0 + 7.0 * whole_ratio(t, v)) if points > 0 else 0.0
-    best = max(in_one_piece, by_words)
+    by_words = 100.0 * points - 10.0 + 7.0 * whole_ratio(t, v) if points > 0 else 0.0
+    # (no max() calls: a by_words under 0 loses to in_one_piece, 0 or more, as max(0, ...) did)
+    best = by_words if by_words > in_one_piece else in_one_piece
     if best >= 70.0 or (fuzzy and best > 0):
         return best
     if not fuzzy:
@@ -314,6 +328,7 @@ def score_row(
     (a uid) are not matched fuzzily. A fuzzy match (under 70) counts only if no
     column matches otherwise."""
     strong = weak = (0.0, 0, 0)
+    t = query.folded
     for column, value in enumerate(row):
         if value is None:
             continue
@@ -321,6 +336,18 @@ def score_row(
         if column == synonyms_column:
             s = score_synonyms(query, value, fuzzy)
         else:
+            if not fuzzy:
+                # score_text's first test for such a value (a uid, a description), inline: it
+                # says 0 where neither the string nor a query word is in it, and a 0 changes no
+                # row's best column (most uids, most descriptions)
+                text = value if type(value) is str else str(value)
+                v = text if query.case_sensitive else text.casefold()
+                if t not in v:
+                    for w in query.words:
+                        if w in v:
+                            break
+                    else:
+                        continue
             s = score_text(query, value, fuzzy)
         if s >= 70.0:
             if s > strong[0]:

@@ -238,8 +238,12 @@ def _result(qs, top: list[tuple[Any, float]], meta: SearchMeta):
     if ids:
         score_sql, score_params = _case_sql(qs, [(pk, float(score)) for pk, score in top])
         rank_sql, rank_params = _case_sql(qs, [(pk, i) for i, pk in enumerate(ids)])
-        result = result.annotate(**{meta.annotation: RawSQL(score_sql, score_params, output_field=FloatField())})
-        result = result.order_by(RawSQL(rank_sql, rank_params, output_field=IntegerField()).asc())
+        # what annotate() and order_by() do, on the clone that filter() made: without two more
+        # clones and annotate()'s check of the name against every field (search_queryset chose a free one)
+        query = result.query
+        query.add_annotation(RawSQL(score_sql, score_params, output_field=FloatField()), meta.annotation, select=True)
+        query.clear_ordering(force=True, clear_default=False)
+        query.add_ordering(RawSQL(rank_sql, rank_params, output_field=IntegerField()).asc())
         fetch = _fetch(qs)
         if fetch is not None:
             meta.fetch = (fetch, result.query, top)
@@ -295,6 +299,8 @@ class _Fetch:
         self.expressions = [column[0] for column in compiler.select]
         quote = connections[qs.db].ops.quote_name
         self.pk = f"{quote(alias or meta.db_table)}.{quote(meta.pk.column)}"
+        # the converters of the connection that asked last (they cost 40 µs to gather)
+        self.converters: tuple[Any, list] = (None, [])
 
     def records(self, db: str, top: list[tuple[Any, float]], annotation: str) -> list:
         """The records of ``top`` (``(pk, score)``, best first) that still exist, in that order,
@@ -309,12 +315,15 @@ class _Fetch:
         with connection.cursor() as cursor:
             cursor.execute(self.head + where + self.tail, [*self.params_head, *where_params, *self.params_tail])
             rows = cursor.fetchall()
-        converters = [
-            (i, convs, expression)
-            for i, expression in enumerate(self.expressions)
-            for convs in [connection.ops.get_db_converters(expression) + expression.get_db_converters(connection)]
-            if convs
-        ]
+        known, converters = self.converters
+        if known is not connection:
+            converters = [
+                (i, convs, expression)
+                for i, expression in enumerate(self.expressions)
+                for convs in [connection.ops.get_db_converters(expression) + expression.get_db_converters(connection)]
+                if convs
+            ]
+            self.converters = (connection, converters)
         scores = dict(top)
         rank = {pk: i for i, pk in enumerate(ids)}
         records = []
