@@ -148,6 +148,21 @@ def test_filter_leaves_out_the_trash(instance, labels):
     assert "DMSO" not in set(ln.ULabel.df()["name"])
 
 
+def test_filter_without_arguments_gives_a_new_queryset_each_time(instance, labels):
+    # filter() starts from one default queryset per registry: what one caller does with its
+    # queryset never shows in the next one's
+    ln = instance
+    first = ln.ULabel.filter()
+    names = set(first.values_list("name", flat=True))
+    narrowed = first.filter(name="DMSO").order_by("-id")
+    assert list(narrowed.values_list("name", flat=True)) == ["DMSO"]
+    list(first)  # evaluated: its rows are cached on it
+    ln.ULabel(name="saved after the first filter").save()
+    again = ln.ULabel.filter()
+    assert again is not first and not again.query.order_by
+    assert set(again.values_list("name", flat=True)) == names | {"saved after the first filter"}
+
+
 def test_get_by_id_uid_stub_and_field(instance, labels):
     ln = instance
     study1 = labels[2]
