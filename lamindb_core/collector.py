@@ -1,11 +1,19 @@
 """Pauses of Python's cyclic garbage collector around work that makes many objects and no
-garbage cycles: Django's set-up, a bulk save.
+garbage cycles (a bulk save), and a way to leave the process's other objects out of its passes
+while a block makes and drops many cycles (Django's migrations).
 
 The collector runs a pass over the young objects every 700 net allocations, and over older
-ones every tenth and hundredth of those. Work that makes tens of thousands of objects that live
-on (the registries, a save's rows and ids) pays for passes that free nothing: a tenth of an
-init, 4% of ``ln.save`` of 10,000 labels (``benchmarks/``). Paused, the objects are looked at
-by the next pass after the pause, once. A leaf module: it imports nothing of lamindb_core's.
+ones every tenth and hundredth of those; a full pass over all objects once those that reached
+the oldest generation since the last full pass are a quarter of it. Work that makes tens of
+thousands of objects pays for passes that free nothing: 4% of the instructions of ``ln.save``
+of 10,000 labels. A leaf module: it imports nothing of lamindb_core's.
+
+Not used for Django's set-up (about 200,000 objects that live as long as the process): moving
+them to the oldest generation at once (``gc.freeze()`` then ``gc.unfreeze()``) took its 30 ms of
+passes out of an init, but left a full pass over them due at the next step, often the first
+``ln.view()`` (20 -> 65 ms in ``bench_core.py``): the work moved, it did not go. Freezing them for
+good would also freeze whatever the user's code had made before its first query, whose cycles
+would then never be freed.
 """
 
 from __future__ import annotations
@@ -18,18 +26,11 @@ __all__ = ["paused", "sparing"]
 
 
 @contextlib.contextmanager
-def paused(age: bool = False) -> Iterator[None]:
+def paused() -> Iterator[None]:
     """The cyclic collector paused for the block (reference counting frees as always), and
-    turned on again after it if it was on.
-
-    Args:
-        age: Move every object to the oldest generation at the end (``gc.freeze()`` then
-            ``gc.unfreeze()``, which scans nothing): for objects that live as long as the
-            process (Django's set-up), which the young generations' passes would otherwise
-            scan all at once, then again. A full collection still frees whatever of them
-            becomes garbage, so nothing is kept alive. Left out where the process froze
-            objects of its own (a pre-forking server's ``gc.freeze()``): unfreezing would
-            undo that.
+    turned on again after it if it was on. For work whose many objects either die by their
+    reference counts or live on without cycles: the next pass after the block looks at the
+    survivors once.
 
     Example:
         >>> with paused():
@@ -40,9 +41,6 @@ def paused(age: bool = False) -> Iterator[None]:
     try:
         yield
     finally:
-        if age and gc.get_freeze_count() == 0:
-            gc.freeze()
-            gc.unfreeze()
         if enabled:
             gc.enable()
 
@@ -54,8 +52,9 @@ def sparing() -> Iterator[None]:
     puts them back, in the oldest generation), so that its full passes over a block that makes
     and drops many garbage cycles (Django's migrations render thousands of model classes) scan
     the block's objects only, not also the process's hundreds of thousands of others. Garbage
-    among the spared objects is freed by a pass after the block. Left out where the process froze
-    objects of its own.
+    among the spared objects is freed by a pass after the block; one full pass over them is due
+    after it (about 50 ms, against about 0.5 s of passes spared in the migrations of a first
+    init with ``bio``). Left out where the process froze objects of its own.
 
     Example:
         >>> with sparing():

@@ -374,8 +374,7 @@ def ensure_django() -> None:
     """Configure Django for the current instance (no database is opened)."""
     if _state.django_ready:
         return
-    # Django's set-up makes some 200,000 objects that live as long as the process
-    with _state.lock, collector.paused(age=True):
+    with _state.lock:
         if _state.django_ready:
             return
         import django

@@ -203,10 +203,9 @@ def test_first_query_without_instance_creates_default_in_one_line(python, home):
 
 @pytest.mark.sqlite_only
 def test_first_query_leaves_the_garbage_collector_as_the_process_had_it(python, home, tmp_path):
-    # Django's set-up pauses the cyclic collector and moves what it made to the oldest
-    # generation, the migrations spare the objects made before them (a new cache folder: no
-    # template, the schema is migrated); after both, the collector runs as before and frees
-    # cycles made before them
+    # the migrations keep the objects made before them out of the collector's passes (a new
+    # cache folder: no template, the schema is migrated); after them, the collector runs as
+    # before and frees cycles made before them
     result = python(
         f"""
         import gc, os, weakref
