@@ -256,7 +256,8 @@ def run_case(backend: str, size: int, repeat: int, pg_url: str, profile_dir: Pat
 
     import lamindb_core as ln
     from lamindb_core.logger import logger
-    from lamindb_core.lookup import paused_gc, to_identifiers
+    from lamindb_core.collector import paused
+    from lamindb_core.lookup import to_identifiers
 
     logger.verbosity = 0
     profiled = Profiler(profile_dir, f"search-{backend}-{size}", calls=5)
@@ -324,7 +325,7 @@ def run_case(backend: str, size: int, repeat: int, pg_url: str, profile_dir: Pat
         result["lookup_floor"] = summary(times)
         # the Python work no query removes: the attribute names of the fetched values
         def identifiers(values: list[str]) -> list:
-            with paused_gc():  # as the lookup builds them
+            with paused():  # as the lookup builds them
                 return to_identifiers(values)
 
         fetched = [row[0] for row in raw]

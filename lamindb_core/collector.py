@@ -1,5 +1,5 @@
 """Pauses of Python's cyclic garbage collector around work that makes many objects and no
-garbage cycles (a bulk save), and a way to leave the process's other objects out of its passes
+garbage cycles (a bulk save, a lookup's build, a table of features), and a way to leave the process's other objects out of its passes
 while a block makes and drops many cycles (Django's migrations).
 
 The collector runs a pass over the young objects every 700 net allocations, and over older

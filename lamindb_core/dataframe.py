@@ -8,9 +8,7 @@ relations, one per to-many relation in ``include``. It never queries per row.
 from __future__ import annotations
 
 import contextlib
-import gc
 import json
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from django.db import DatabaseError, connections, transaction
@@ -25,7 +23,7 @@ if TYPE_CHECKING:  # pandas is imported when a table is built, not at import tim
 
 __all__ = [
     "queryset_to_df", "first_rows", "count_up_to", "total_text", "annotate_dtypes", "split_features_include",
-    "aggregate_row", "LIMITED", "COUNT_CAP", "gc_paused",
+    "aggregate_row", "LIMITED", "COUNT_CAP",
 ]
 
 # df.attrs key: ``(rows, total, exact)`` when a DataFrame holds the first ``rows`` of the
@@ -39,24 +37,6 @@ LIMITED = "limited"
 # a few milliseconds. Beyond it the table says "more than 100,000", as Django's admin offers
 # to say no total at all (show_full_result_count); QuerySet.count() gives the exact one.
 COUNT_CAP = 100_000
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Hold Python's cyclic garbage collector while a large table is built.
-
-    A table of 100,000 artifacts with five features makes half a million sets and as many
-    rows; each few hundred new containers start a collection that walks every tracked object,
-    which took as long as building them. None of them forms a cycle, so nothing is left
-    for the collector; it is switched back on (if it was on) at the end.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _column(values: list, field: models.Field | None) -> pd.Series:

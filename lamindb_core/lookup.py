@@ -22,22 +22,20 @@ Example:
 from __future__ import annotations
 
 import functools
-import gc
 import itertools
 import keyword
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import Any
 
-from . import errors
+from . import collector, errors
 from .logger import logger
 
 __all__ = [
     "Lookup", "to_identifier", "to_identifiers", "joined_identifiers", "build_lookup", "build_joined_lookup",
-    "paused_gc", "PREFIX",
+    "PREFIX",
 ]
 
 PREFIX = "ln_"  # for values that would not be identifiers (a leading digit, a keyword, a method name)
@@ -349,26 +347,6 @@ class Lookup:
         )
 
 
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """No cyclic garbage collection inside: a lookup of 100,000 values allocates
-    100,000 attribute objects and rows, none of them garbage, and the collections
-    their allocation would trigger scan every object of the process (a third of
-    the build's time). Reference counting still frees what is dropped.
-
-    Example:
-        >>> with paused_gc():
-        ...     lookup = build_lookup("ULabel", "name", rows)
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _collect_duplicates(index: dict, keys: list, wrap: Callable[[list[int]], Any]) -> None:
     """Turn the entries of ``index`` whose key several positions share into ``wrap(positions)``."""
     groups: dict = {}
@@ -407,7 +385,7 @@ def build_lookup(
         return_field: The field whose values the attributes give instead of records.
         fetch: Loads records by pk (``{pk: record}``), used when ``return_field`` is None.
     """
-    with paused_gc():
+    with collector.paused():
         rows = rows if isinstance(rows, list) else list(rows)  # a QuerySet runs its query here
         values = list(map(itemgetter(0), rows))
         items = list(map(itemgetter(1), rows))
@@ -433,7 +411,7 @@ def build_joined_lookup(
     Example:
         >>> build_joined_lookup("ULabel", "name", "DMSO\\x1fIFNG", "\\x1f", 2, lambda: [1, 2], fetch)
     """
-    with paused_gc():
+    with collector.paused():
         if count and joined.isascii():  # keywords and empty names: _build checks them on its dict
             idents = _joined_identifiers(joined, separator, count, prefixed=False)
         else:

@@ -27,10 +27,10 @@ from django.db import DatabaseError, connections, models, transaction
 from django.db.models import ProtectedError, Q, RestrictedError
 from django.db.models.query import ValuesListIterable
 
-from . import errors, validation
+from . import collector, errors, validation
 from .dataframe import aggregate_row, queryset_to_df, split_features_include
 from .instance import absent_tables, missing_module_error
-from .lookup import Lookup, build_joined_lookup, build_lookup, paused_gc
+from .lookup import Lookup, build_joined_lookup, build_lookup
 from .introspect import is_text_field, name_field
 from .search import SearchMeta, field_name, search_display_df, search_queryset, search_repr
 
@@ -640,7 +640,7 @@ class RecordQuerySet(models.QuerySet):
                 )
                 if lookup is not None:  # else a value held the separator: rows
                     return lookup
-        with paused_gc():  # the rows are no garbage either
+        with collector.paused():  # the rows are no garbage either
             rows = fetch_all_rows(self.values_list(fname, rname or "pk"))
             lookup = build_lookup(model.__name__, fname, rows, return_field=rname, fetch=fetch)
             # freed while collection is paused, the rows' tuples leave the collector's count;

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
-from ..dataframe import gc_paused, queryset_to_df
+from .. import collector
+from ..dataframe import queryset_to_df
 from ..query import RecordQuerySet
 from .feature_table import features_table
 
@@ -41,7 +42,7 @@ class ArtifactQuerySet(RecordQuerySet):
         """
         if not features:
             return super().df(include=include)
-        with gc_paused():
+        with collector.paused():
             df = queryset_to_df(self, include=include, short=True)
             if len(df):  # an empty table gets no feature columns, as before any artifact exists
                 df = features_table(df, self, features)
