@@ -63,6 +63,7 @@ from bench_common import (  # noqa: E402
     usage_error,
     write_result,
 )
+from floors import captured_statements, replay_statements  # noqa: E402
 
 BEGIN = "<!-- bench_search:begin -->"
 END = "<!-- bench_search:end -->"
@@ -287,6 +288,10 @@ def run_case(backend: str, size: int, repeat: int, pg_url: str, profile_dir: Pat
             if key in MATCHED_WORDS:
                 result[f"matches_{key}"] = ln.ULabel.filter(name__icontains=MATCHED_WORDS[key]).count()
             profiled(f"search_{key}", lambda q=query: list(ln.ULabel.search(q)))
+        # the typo search's statements through the driver alone: its floor, beside it
+        statements = captured_statements(lambda: list(ln.ULabel.search(QUERIES["typo"])))
+        times, _ = timed(lambda: replay_statements(backend, statements), repeat)
+        result["search_typo_floor"] = {**summary(times), "statements": len(statements)}
         top = [r.name for r in ln.ULabel.search(RARE)]
         check(sorted(top) == sorted(n for n in names if RARE in n), f"rare-word search found {top}")
         top = [r.name for r in ln.ULabel.search("cell")]
@@ -368,6 +373,7 @@ ROWS = (
     ("search_rare", f"`ULabel.search(\"{RARE}\")`, rare word, top 20", "ms", "< 20 ms at 1M"),
     ("search_common", "`ULabel.search(\"cell\")`, common word, top 20", "ms", "< 20 ms at 1M"),
     ("search_typo", f"`ULabel.search(\"{QUERIES['typo']}\")`, typo, top 20", "ms", "< 5 ms at 10k (LaminDB 1.0: 9 ms), < 20 ms at 1M"),
+    ("search_typo_floor", "beside it: its statements, captured from one search, sent through the driver alone one after another, rows read (the database's part)", "ms", ""),
     ("search_exact", "`ULabel.search(<a full name>)`, top 20", "ms", "< 20 ms at 1M"),
     ("search_df", "`ULabel.search(\"cell\").df()`", "ms", ""),
     ("search_synonym", "`Feature.search(<a synonym>)` (N/10 features)", "ms", ""),

@@ -38,7 +38,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-__all__ = ["VARIANTS", "insert_floor", "insert_rows", "prepared_rows", "save_floor", "save_many_floor"]
+__all__ = [
+    "VARIANTS", "captured_statements", "insert_floor", "insert_rows", "prepared_rows", "replay_statements",
+    "save_floor", "save_many_floor",
+]
 
 VARIANTS = ("multirow", "executemany", "multirow_plain")
 
@@ -321,3 +324,44 @@ def save_many_floor(ln, backend: str, sources: list[Path], folder: Path) -> floa
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")
         shutil.rmtree(folder)
+
+
+def captured_statements(func) -> list[tuple[str, list]]:
+    """The statements (``%s`` placeholders) and parameters that one call of ``func`` sends through
+    Django's default connection, in order."""
+    from django.db import connection
+
+    statements: list[tuple[str, list]] = []
+
+    def capture(execute, sql, params, many, context):
+        statements.append((sql, list(params or ())))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(capture):
+        func()
+    return statements
+
+
+def replay_statements(backend: str, statements: list[tuple[str, list]]) -> float:
+    """Seconds to send ``statements`` (see :func:`captured_statements`) one after another through
+    the database driver's own connection and read all their rows, nothing of Django or
+    lamindb-core around them: the floor of whatever sent them. On PostgreSQL through psycopg's
+    client-side binding cursor, as Django's backend binds its parameters."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    raw = connection.connection
+    if backend == "sqlite":
+        start = time.perf_counter()
+        for sql, params in statements:
+            raw.execute(sql.replace("%s", "?"), params).fetchall()
+        return time.perf_counter() - start
+    import psycopg
+
+    start = time.perf_counter()
+    for sql, params in statements:
+        with psycopg.ClientCursor(raw) as cursor:
+            cursor.execute(sql, params)
+            if cursor.description:
+                cursor.fetchall()
+    return time.perf_counter() - start
