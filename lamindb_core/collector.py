@@ -1,6 +1,7 @@
 """Pauses of Python's cyclic garbage collector around work that makes many objects and no
-garbage cycles (a bulk save, a lookup's build, a table of features), and a way to leave the process's other objects out of its passes
-while a block makes and drops many cycles (Django's migrations).
+garbage cycles (a bulk save, a lookup's build, a table of features), and a way to leave the
+process's other objects out of its passes while a block makes and drops many cycles (Django's
+migrations).
 
 The collector runs a pass over the young objects every 700 net allocations, and over older
 ones every tenth and hundredth of those; a full pass over all objects once those that reached
