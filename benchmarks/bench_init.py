@@ -202,10 +202,11 @@ def render(results: list[dict], machine: dict, command: str, repeat: int) -> str
         "set-up of Django's app registry inside the next inits (`apps.populate`, all that `django.setup()` does with "
         "lamindb_core's settings: importing Django's models and defining the registries, with those of "
         "`bio` where the instance has it): what the first use of a registry costs any process, with or without an "
-        "init; the rest is the init's own work (the template's copy, the instance's records, the connection). On "
-        "PostgreSQL the server makes the schema from the template on a connection of its own while Django sets "
-        "up (`schema_template.PostgresReplay`): there the two overlap, and the init takes about the schema's "
-        "time, not the sum.",
+        "init; the rest is the init's own work (the instance's records, the connection, the collector's passes). "
+        "The schema is made from the template on a thread of its own while Django sets up: on SQLite the "
+        "template's copy, checked and synced (`schema_template.SqliteCopy`), on PostgreSQL the server makes it "
+        "on a connection of its own (`schema_template.PostgresReplay`): there the two overlap, and the init "
+        "takes about the schema's time, not the sum.",
         "",
         "The floor (PostgreSQL): the template's statements without parameters (the whole schema: tables, "
         "indexes, constraints, functions, triggers) sent by psycopg alone, one statement at a time, into a new "

@@ -176,7 +176,7 @@ class _State:
         # the tables that a schema lacks, by the modules it has: {table: (registry, module)}
         self.absent_tables: dict[tuple[str, ...], dict[str, tuple[type, str]]] = {}
         # the schema of a new PostgreSQL instance, being made while Django sets up
-        self.new_schema: schema_template.PostgresReplay | None = None
+        self.new_schema: schema_template.SqliteCopy | schema_template.PostgresReplay | None = None
 
 
 _state = _State()
@@ -646,7 +646,8 @@ def _from_template(connection, instance: InstanceSettings, apps: tuple[str, ...]
 
 def _copy_template(connection, instance: InstanceSettings) -> None:
     """A new embedded instance: make its database file a copy of the template of its schema,
-    if one is kept, before the first connection creates an empty one."""
+    if one is kept, before the first connection creates an empty one (unless :func:`new_schema`
+    made it already)."""
     path = instance.sqlite_path
     if connection.vendor != "sqlite" or not instance.is_embedded or os.path.lexists(path):
         return
@@ -655,10 +656,15 @@ def _copy_template(connection, instance: InstanceSettings) -> None:
             return
         # what an empty database needs: every migration of the schema's apps
         apps = _schema_apps(instance)
-        needed = _migration_files(apps)
-        # the file appears whole, marked as the instance's: a process that opens it next (the
-        # default instance, made by the first of several) finds it owned
-        schema_template.copy_sqlite(connection, path, apps, needed, lambda conn: ownership.mark_sqlite_copy(conn, instance))
+        schema_template.copy_sqlite(
+            schema_template.sqlite_template_path(apps), path, _migration_files(apps), _sqlite_marker(instance)
+        )
+
+
+def _sqlite_marker(instance: InstanceSettings):
+    # the file appears whole, marked as the instance's: a process that opens it next (the default
+    # instance, made by the first of several) finds it owned
+    return lambda conn: ownership.mark_sqlite_copy(conn, instance)
 
 
 def _migration_files(apps: tuple[str, ...]) -> set[tuple[str, str]]:
@@ -677,28 +683,36 @@ def _migration_files(apps: tuple[str, ...]) -> set[tuple[str, str]]:
 
 
 @contextlib.contextmanager
-def new_postgres_schema(instance: InstanceSettings) -> Iterator[None]:
-    """Inside the block, the schema of the new PostgreSQL instance ``instance`` is made from the
-    template of its schema on a connection and a thread of their own (if the template is kept and
-    the database is empty: :class:`schema_template.PostgresReplay`), marked as the instance's in
-    the same transaction; :func:`ensure_connected` waits for it once Django is set up, and finds
-    the schema made. On leaving the block, the work is cancelled if it has not ended: a failed
-    ``init`` leaves nothing made behind its back. (SQLite: the template's copy, before the first
-    connection, takes 0.05 s.)"""
-    if instance.is_embedded:
-        yield
-        return
+def new_schema(instance: InstanceSettings) -> Iterator[None]:
+    """Inside the block, the schema of the new instance ``instance`` is made from the template of
+    its schema on a thread of its own (if the template is kept and there is no database yet):
+    an embedded instance's database file is a copy of it (:class:`schema_template.SqliteCopy`),
+    a PostgreSQL instance's schema is made on a connection of its own in its empty database
+    (:class:`schema_template.PostgresReplay`); either marked as the instance's before anyone else
+    sees it. :func:`ensure_connected` waits for it once Django is set up, and finds the schema
+    made. On leaving the block, the work is cancelled if it has not ended: a failed ``init``
+    leaves nothing made behind its back."""
     apps = _schema_apps(instance)
-    replay = schema_template.PostgresReplay(
-        ownership.libpq_url(instance.db), apps, _migration_files(apps), ownership.PG_LOCK_KEY,
-        lambda conn, tables: ownership.create_db_marker(conn, instance, tables),
-    )
-    _state.new_schema = replay
+    if instance.is_embedded:
+        path = instance.sqlite_path
+        if not check_openable(instance) or os.path.lexists(path):
+            yield  # not a new database: the usual path decides what it is
+            return
+        # (the template's name here: the thread's Python work would compete with Django's for the GIL)
+        work = schema_template.SqliteCopy(
+            path, schema_template.sqlite_template_path(apps), _migration_files(apps), Path(str(path) + ".lock"), _sqlite_marker(instance)
+        )
+    else:
+        work = schema_template.PostgresReplay(
+            ownership.libpq_url(instance.db), apps, _migration_files(apps), ownership.PG_LOCK_KEY,
+            lambda conn, tables: ownership.create_db_marker(conn, instance, tables),
+        )
+    _state.new_schema = work
     try:
         yield
     finally:
         _state.new_schema = None
-        replay.cancel()
+        work.cancel()
 
 
 def _adopt_applied_modules(applied_migrations: set[tuple[str, str]], instance: InstanceSettings) -> None:

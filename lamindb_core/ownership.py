@@ -52,6 +52,7 @@ __all__ = [
     "libpq_url",
     "inspect_database",
     "drop_owned_tables",
+    "file_lock",
     "schema_lock",
 ]
 
@@ -426,7 +427,7 @@ def schema_lock(connection, lock_path: Path | None) -> Iterator[None]:
     Two processes connecting to a new database at once would otherwise both
     find the migrations unapplied and both create the tables. SQLite: an
     exclusive ``flock`` on ``lock_path`` (``lamin.db.lock`` beside the database
-    file; None: none); PostgreSQL: a session advisory lock.
+    file; None: none: :func:`file_lock`); PostgreSQL: a session advisory lock.
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -437,12 +438,20 @@ def schema_lock(connection, lock_path: Path | None) -> Iterator[None]:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [PG_LOCK_KEY])
         return
-    try:
-        import fcntl
-    except ImportError:  # Windows: no flock; SQLite's own locking is all there is
+    if lock_path is None:
         yield
         return
-    if lock_path is None:
+    with file_lock(lock_path):
+        yield
+
+
+@contextmanager
+def file_lock(lock_path: Path) -> Iterator[None]:
+    """The schema lock of an SQLite database: an exclusive ``flock`` on ``lock_path``, made if
+    missing (none where the platform has no ``flock``: SQLite's own locking is all there is)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
         yield
         return
     with open(lock_path, "a") as handle:

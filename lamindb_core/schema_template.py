@@ -9,7 +9,8 @@ migrating:
 
 - SQLite: a copy of the database file, taken before any row of the instance is written; a new
   instance's database file is a copy of it, made before the first connection opens the file
-  (:func:`copy_sqlite`), checked, synced to disk and then put in place.
+  (:func:`copy_sqlite`), checked, synced to disk and then put in place; by ``ln.setup.init`` on
+  a thread of its own while Django sets up (:class:`SqliteCopy`).
 - PostgreSQL: the statements the migration ran, recorded as it ran them, run again in the new
   database in one transaction (a database cannot be copied into one that exists); by
   ``ln.setup.init`` on a connection and a thread of their own while Django sets up
@@ -38,7 +39,10 @@ from typing import Any
 from .config import user_cache_dir
 from .logger import logger
 
-__all__ = ["PostgresReplay", "copy_sqlite", "fingerprint", "recording", "restore", "save", "template_path"]
+__all__ = [
+    "PostgresReplay", "SqliteCopy", "copy_sqlite", "fingerprint", "recording", "restore", "save", "sqlite_template_path",
+    "template_path",
+]
 
 _PACKAGE = Path(__file__).resolve().parent
 _fingerprints: dict[tuple, str] = {}
@@ -48,9 +52,7 @@ _SKIPPED = ("SAVEPOINT", "RELEASE", "ROLLBACK")
 
 def _database_version(connection) -> str:
     if connection.vendor == "sqlite":
-        import sqlite3  # here, not at the top: importing lamindb_core loads no database driver
-
-        return f"sqlite {sqlite3.sqlite_version}"
+        return _sqlite_version()
     connection.ensure_connection()
     return f"{connection.vendor} {connection.pg_version}"
 
@@ -69,16 +71,41 @@ def _fingerprint(apps: tuple[str, ...], database_version: str) -> str:
 
         digest = hashlib.sha256()
         digest.update(f"{key}|django {django.__version__}|".encode())
-        for path in sorted(_PACKAGE.rglob("*.py")):
-            digest.update(str(path.relative_to(_PACKAGE)).encode() + b"\0" + path.read_bytes() + b"\0")
+        _code_signature(_PACKAGE, "", digest)
         _fingerprints[key] = digest.hexdigest()[:16]
     return _fingerprints[key]
+
+
+def _code_signature(folder: str | Path, prefix: str, digest) -> None:
+    """Add each Python file under ``folder`` to ``digest``: its path, size and modification time
+    (in nanoseconds), as Python's own bytecode cache tells a changed source file (reading and
+    hashing the package's 1.5 MB took 7-8 ms of each new instance's init, beside 0.8 ms)."""
+    with os.scandir(folder) as listing:
+        entries = sorted(listing, key=lambda entry: entry.name)
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            if entry.name != "__pycache__":
+                _code_signature(entry.path, f"{prefix}{entry.name}/", digest)
+        elif entry.name.endswith(".py"):
+            stat = entry.stat()
+            digest.update(f"{prefix}{entry.name}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
 
 
 def template_path(connection, apps: tuple[str, ...]) -> Path:
     """Where the template of the schema of ``apps`` on ``connection``'s kind of database is
     kept (it may not exist)."""
     return _template_path(apps, connection.vendor, _database_version(connection))
+
+
+def sqlite_template_path(apps: tuple[str, ...]) -> Path:
+    """:func:`template_path` of an SQLite database (no connection needed)."""
+    return _template_path(apps, "sqlite", _sqlite_version())
+
+
+def _sqlite_version() -> str:
+    import sqlite3  # here, not at the top: importing lamindb_core loads no database driver
+
+    return f"sqlite {sqlite3.sqlite_version}"
 
 
 def _template_path(apps: tuple[str, ...], vendor: str, database_version: str) -> Path:
@@ -190,25 +217,24 @@ def _copy_sqlite(connection, tmp: str, drop_tables: list[str]) -> None:
 
 
 def copy_sqlite(
-    connection, database: Path, apps: tuple[str, ...], migrations: set[tuple[str, str]], prepare: Callable[[Any], None]
+    template: Path, database: Path, migrations: set[tuple[str, str]], prepare: Callable[[Any], None],
+    cancelled: Callable[[], bool] = lambda: False,
 ) -> bool:
-    """Make the new SQLite database file ``database`` a copy of the template of ``apps``;
-    return whether it was made.
+    """Make the new SQLite database file ``database`` a copy of ``template`` (the template of its
+    schema: :func:`sqlite_template_path`); return whether it was made.
 
-    ``connection`` is the (not yet opened) Django connection that will open ``database``;
     ``migrations`` are the ``(app, name)`` pairs the schema needs: a template that applies
     others, or whose copy fails SQLite's ``quick_check``, is not used. ``prepare(conn)`` writes
     into the copy (an open ``sqlite3`` connection) what must be there when another process first
     sees the file: its ownership marker. The copy is then synced to disk and linked to
-    ``database``, which is never replaced: if it exists, nothing is made. The caller holds the
-    schema lock.
+    ``database``, which is never replaced: if it exists, nothing is made; nor if ``cancelled()``
+    says so just before. The caller holds the schema lock.
 
     SQLite's backup API into the opened new database wrote each page twice (into the write-ahead
     log, then into the file), with a sync of each.
     """
-    path = template_path(connection, apps)
     try:
-        source = open(path, "rb")
+        source = open(template, "rb")
     except OSError:
         return False
     # with the permissions SQLite gives the files it creates (0644, less the umask)
@@ -217,30 +243,32 @@ def copy_sqlite(
         handle = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     except OSError as exc:
         source.close()
-        logger.debug(f"schema template {path} not used: {exc}")
+        logger.debug(f"schema template {template} not used: {exc}")
         return False
     try:
         with source, os.fdopen(handle, "wb") as target:
             shutil.copyfileobj(source, target, 1 << 20)
-        if not _prepare_copy(tmp, migrations, path, prepare):
+        if not _prepare_copy(tmp, migrations, template, prepare):
             return False
         fd = os.open(tmp, os.O_RDONLY)
         try:
             getattr(os, "fdatasync", os.fsync)(fd)
         finally:
             os.close(fd)
+        if cancelled():
+            return False
         try:
             os.link(tmp, database)
         except FileExistsError:
             return False
         _sync_folder(database.parent)
     except OSError as exc:
-        logger.debug(f"schema template {path} not used: {exc}")
+        logger.debug(f"schema template {template} not used: {exc}")
         return False
     finally:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-    _in_use(path)
+    _in_use(template)
     return True
 
 
@@ -387,7 +415,78 @@ _PG_TABLES = """
 """
 
 
-class PostgresReplay:
+class _Beside:
+    """Work on a thread of its own while the caller goes on (``ln.setup.init`` sets up Django's
+    app registry meanwhile); :meth:`wait` says whether it made the schema. No Django: the thread
+    runs while Django is being configured."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self._cancelled = False
+        self.made = False
+        self._thread = threading.Thread(target=self._work, name="lamindb-core schema", daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        raise NotImplementedError
+
+    def _stop(self) -> None:
+        """Cut the work short (called with ``_cancelled`` set)."""
+
+    def wait(self) -> bool:
+        """Wait for the thread; whether it made the schema. Interrupted (Ctrl-C), it cancels the
+        work first: nothing is made behind the caller's back."""
+        try:
+            self._thread.join()
+        except BaseException:
+            self.cancel()
+            raise
+        return self.made
+
+    def cancel(self) -> None:
+        """Stop the work, undoing what it began, and wait for the thread."""
+        self._cancelled = True
+        self._stop()
+        self._thread.join()
+
+
+class SqliteCopy(_Beside):
+    """The new SQLite database file ``database`` made a copy of ``template`` (the template of its
+    schema: :func:`copy_sqlite`) on a thread of its own, while the caller goes on: copying, checking and
+    syncing the copy waits for the disk and SQLite with the GIL released, beside Django's set-up.
+
+    The thread holds the schema lock (``ownership.file_lock`` on ``lock_path``) while it copies,
+    and makes nothing where the database file or its write-ahead log exists; ``prepare(conn)``
+    writes the ownership marker into the copy before it is put in place. Anything else, a failure
+    included, leaves the folder as it was, and the caller's usual path decides.
+    """
+
+    def __init__(self, database: Path, template: Path, migrations: set[tuple[str, str]], lock_path: Path,
+                 prepare: Callable[[Any], None]) -> None:
+        self._database = database
+        self._template = template
+        self._migrations = migrations
+        self._lock_path = lock_path
+        self._prepare = prepare
+        super().__init__()
+
+    def _work(self) -> None:
+        from .ownership import file_lock
+
+        try:
+            with file_lock(self._lock_path):
+                if self._cancelled or os.path.lexists(self._database) or os.path.lexists(f"{self._database}-wal"):
+                    return
+                self.made = copy_sqlite(
+                    self._template, self._database, self._migrations, self._prepare,
+                    cancelled=lambda: self._cancelled,
+                )
+        except OSError as exc:
+            logger.debug(f"schema template not used: {exc}")
+
+
+class PostgresReplay(_Beside):
     """The schema of ``apps`` made from its template in a new, empty PostgreSQL database, on a
     connection and a thread of their own, while the caller goes on (``ln.setup.init`` sets up
     Django's app registry meanwhile: 0.15-0.2 s of Python beside 0.4-0.6 s that the server
@@ -399,8 +498,7 @@ class PostgresReplay:
     in the same transaction ``prepare(conn, tables)`` writes what must be there when another
     connection first sees the schema (the ownership marker, listing ``tables``). Anything else,
     a failure included, leaves the database as it was, and the caller's usual path decides
-    (:func:`wait` says whether the schema was made). No Django: the thread runs while Django is
-    being configured.
+    (:func:`wait` says whether the schema was made).
     """
 
     def __init__(self, conninfo: str, apps: tuple[str, ...], migrations: set[tuple[str, str]], lock_key: int,
@@ -413,30 +511,15 @@ class PostgresReplay:
         self._lock_key = lock_key
         self._prepare = prepare
         self._conn: Any = None
-        self._cancelled = False
         self._guard = threading.Lock()
-        self.made = False
-        self._thread = threading.Thread(target=self._work, name="lamindb-core schema", daemon=True)
-        self._thread.start()
+        super().__init__()
 
-    def wait(self) -> bool:
-        """Wait for the thread; whether it made the schema. Interrupted (Ctrl-C), it cancels the
-        transaction first: nothing is made behind the caller's back."""
-        try:
-            self._thread.join()
-        except BaseException:
-            self.cancel()
-            raise
-        return self.made
-
-    def cancel(self) -> None:
-        """Stop the work, rolling its transaction back, and wait for the thread."""
+    def _stop(self) -> None:
+        # rolls the transaction back
         with self._guard:
-            self._cancelled = True
             if self._conn is not None:
                 with contextlib.suppress(Exception):
                     self._conn.cancel_safe(timeout=10)
-        self._thread.join()
 
     def _work(self) -> None:
         import psycopg

@@ -154,8 +154,8 @@ def _init(storage: str | Path, db: str | None, name: str | None, modules) -> Ins
     _instance.register_instance(settings)
     try:
         ownership.write_storage_marker(settings, created=False)
-        # PostgreSQL: the schema is made on a connection of its own while Django sets up
-        with _instance.new_postgres_schema(settings):
+        # the schema is made on a thread of its own while Django sets up
+        with _instance.new_schema(settings):
             _switch(settings)
     except BaseException as exc:
         _undo_init(settings, storage_existed, sqlite_existed)

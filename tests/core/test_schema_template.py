@@ -214,13 +214,10 @@ def test_schema_template_a_statement_the_server_refuses_leaves_nothing(init, tmp
 
 @pytest.mark.sqlite_only
 def test_schema_template_copy_never_replaces_a_file_and_leaves_no_temporary_file(tmp_path, monkeypatch):
-    from types import SimpleNamespace
-
     from lamindb_core import schema_template
 
     monkeypatch.setenv("LAMIN_CORE_CACHE_DIR", str(tmp_path / "cache"))
-    connection = SimpleNamespace(vendor="sqlite")
-    template = schema_template.template_path(connection, ("core",))
+    template = schema_template.sqlite_template_path(("core",))
     template.parent.mkdir(parents=True)
     with sqlite3.connect(template) as conn:
         conn.execute("CREATE TABLE django_migrations (app TEXT, name TEXT)")
@@ -235,15 +232,15 @@ def test_schema_template_copy_never_replaces_a_file_and_leaves_no_temporary_file
         conn.execute("INSERT INTO mark VALUES ('me')")
 
     # a template of other migrations is not used
-    assert not schema_template.copy_sqlite(connection, folder / "other.db", ("core",), needed | {("core", "0002_more")}, mark)
+    assert not schema_template.copy_sqlite(template, folder / "other.db", needed | {("core", "0002_more")}, mark)
     # an existing database is never replaced, whatever it holds
     (folder / "lamin.db").write_bytes(b"someone's data")
-    assert not schema_template.copy_sqlite(connection, folder / "lamin.db", ("core",), needed, mark)
+    assert not schema_template.copy_sqlite(template, folder / "lamin.db", needed, mark)
     assert (folder / "lamin.db").read_bytes() == b"someone's data"
     assert sorted(p.name for p in folder.iterdir()) == ["lamin.db"]
 
     # the copy, where there is no file, with what `prepare` wrote; the template stays as it was
-    assert schema_template.copy_sqlite(connection, folder / "new.db", ("core",), needed, mark)
+    assert schema_template.copy_sqlite(template, folder / "new.db", needed, mark)
     with sqlite3.connect(folder / "new.db") as conn:
         assert conn.execute("SELECT app, name FROM django_migrations").fetchall() == [("core", "0001_initial")]
         assert conn.execute("SELECT owner FROM mark").fetchall() == [("me",)]
@@ -256,6 +253,100 @@ def test_schema_template_copy_never_replaces_a_file_and_leaves_no_temporary_file
     umask = os.umask(0o022)
     os.umask(umask)
     assert (folder / "new.db").stat().st_mode & 0o777 == 0o644 & ~umask
+
+
+def _sqlite_template(folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    template = folder / "template.sqlite3"
+    with sqlite3.connect(template) as conn:
+        conn.execute("CREATE TABLE django_migrations (app TEXT, name TEXT)")
+        conn.execute("INSERT INTO django_migrations VALUES ('core', '0001_initial')")
+    conn.close()
+    return template
+
+
+@pytest.mark.sqlite_only
+def test_sqlite_copy_in_the_background_marked_or_not_at_all(tmp_path):
+    import threading
+
+    from lamindb_core import schema_template
+
+    template = _sqlite_template(tmp_path / "cache")
+    folder = tmp_path / "instance"
+    folder.mkdir()
+    needed = {("core", "0001_initial")}
+
+    def mark(conn):
+        conn.execute("CREATE TABLE mark (owner TEXT)")
+        conn.execute("INSERT INTO mark VALUES ('me')")
+
+    copy = schema_template.SqliteCopy(folder / "new.db", template, needed, folder / "new.db.lock", mark)
+    assert copy.wait() and copy.made
+    with sqlite3.connect(folder / "new.db") as conn:
+        assert conn.execute("SELECT owner FROM mark").fetchall() == [("me",)]
+    conn.close()
+
+    # a file that exists (or only its write-ahead log) is left as it is
+    (folder / "old.db").write_bytes(b"someone's data")
+    (folder / "wal.db-wal").write_bytes(b"someone's log")
+    for name in ("old.db", "wal.db"):
+        assert not schema_template.SqliteCopy(folder / name, template, needed, folder / f"{name}.lock", mark).wait()
+    assert (folder / "old.db").read_bytes() == b"someone's data" and not (folder / "wal.db").exists()
+    # a template of other migrations: nothing
+    other = needed | {("core", "0002_more")}
+    assert not schema_template.SqliteCopy(folder / "other.db", template, other, folder / "other.db.lock", mark).wait()
+    assert not (folder / "other.db").exists()
+
+    # cancelled while it works: nothing is put in place, no temporary file is left
+    started, go = threading.Event(), threading.Event()
+
+    def slow_mark(conn):
+        started.set()
+        go.wait(60)
+        mark(conn)
+
+    copy = schema_template.SqliteCopy(folder / "late.db", template, needed, folder / "late.db.lock", slow_mark)
+    assert started.wait(60)
+    stopper = threading.Thread(target=copy.cancel)
+    stopper.start()
+    while not copy._cancelled:  # until cancel() has said so (a wait, not a timing)
+        time.sleep(0.01)
+    go.set()
+    stopper.join()
+    assert not copy.made and not (folder / "late.db").exists()
+    assert not [p.name for p in folder.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_schema_template_name_changes_with_any_python_file_of_the_package(tmp_path):
+    import hashlib
+
+    from lamindb_core import schema_template
+
+    package = tmp_path / "package"
+    (package / "migrations").mkdir(parents=True)
+    (package / "__pycache__").mkdir()
+    (package / "models.py").write_text("x = 1\n")
+    (package / "migrations" / "0001_initial.py").write_text("operations = []\n")
+
+    def signature() -> str:
+        digest = hashlib.sha256()
+        schema_template._code_signature(package, "", digest)
+        return digest.hexdigest()
+
+    first = signature()
+    assert signature() == first
+    (package / "__pycache__" / "models.cpython-311.pyc").write_bytes(b"bytecode")
+    (package / "notes.txt").write_text("not code")
+    assert signature() == first  # neither bytecode nor other files count
+    # the same size, another content: the modification time tells
+    path = package / "migrations" / "0001_initial.py"
+    before = path.stat().st_mtime_ns
+    path.write_text("operations = [1]\n"[:len("operations = []\n")])
+    os.utime(path, ns=(before + 1, before + 1))
+    assert signature() != first
+    second = signature()
+    (package / "migrations" / "0002_more.py").write_text("")
+    assert signature() != second
 
 
 # -- PostgreSQL: the schema made on a connection of its own ---------------------------------------
