@@ -44,12 +44,15 @@ from __future__ import annotations
 import string
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from django.db import DEFAULT_DB_ALIAS, connections, migrations
+from django.db import DEFAULT_DB_ALIAS, connections
 
 from .logger import logger
 from .text_index import cache_of, fts_phrase, index_name, quote_name, words_table
+
+if TYPE_CHECKING:
+    from django.db import migrations
 
 __all__ = [
     "WordIndexInfo",
@@ -244,6 +247,8 @@ def migration_operation(app_label: str, model_name: str, fields: Sequence[str]) 
     def backward(apps, schema_editor):
         table, _, cols = columns(apps)
         drop_word_index(schema_editor.connection, table, cols)
+
+    from django.db import migrations  # here: importing it costs a process that migrates nothing 4 ms
 
     return migrations.RunPython(forward, backward, elidable=False)
 

@@ -116,3 +116,26 @@ def test_import_browsing_loads_no_pandas_and_nothing_of_the_notebook_side(fresh)
     for name in ("pandas", "numpy", "IPython", "ipywidgets", "jupyter_server", "lamindb_jupyter"):
         assert not any(m == name or m.startswith(name + ".") for m in loaded), name
     assert not list(fresh.home.rglob("*.db"))
+
+
+def test_import_a_first_query_of_an_up_to_date_instance_imports_no_migration_machinery(fresh, tmp_path):
+    # a new instance from the template of its schema, then a process that only queries it: the
+    # migrations are all applied, and django.db.migrations (operations, state, the recorder,
+    # about 4 ms of imports) is never needed
+    code = """
+        import sys
+        import lamindb_core as ln
+        {setup}
+        print(ln.ULabel.filter().count(), "django.db.migrations" in sys.modules)
+        """
+    env_cache = {"LAMIN_CORE_CACHE_DIR": str(tmp_path / "cache")}
+    os.environ.update(env_cache)
+    try:
+        fresh(code.format(setup=f"ln.setup.init(storage={str(tmp_path / 'first')!r})"))  # migrates, keeps the template
+        made = fresh(code.format(setup=f"ln.setup.init(storage={str(tmp_path / 'second')!r})"))
+        again = fresh(code.format(setup="ln.setup.connect('second')"))
+    finally:
+        for key in env_cache:
+            os.environ.pop(key)
+    assert made.stdout.split()[-2:] == ["0", "False"]
+    assert again.stdout.split()[-2:] == ["0", "False"]
