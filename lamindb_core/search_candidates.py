@@ -23,8 +23,10 @@ order, each bounded, each reading an index: the text index (``text_index.py``: t
 
 Look-ups whose number of rows decides nothing (the exact and prefix matches, the contained
 string, the prefixes of the corrected string) go in one statement with the next look-up
-(``Candidates.queue``): a typo search of ULabel on PostgreSQL runs 3 statements, the
-vocabulary's look-up among them, before the one that fetches the records.
+(``Candidates.queue``), and on PostgreSQL the first look-ups of step 4 for one word that the
+vocabulary lacks go with those of step 3, their rows held until step 3's are known
+(``Candidates.hold``): a typo search of ULabel on PostgreSQL runs 2 statements, the
+vocabulary's look-up and the candidates', before the one that fetches the records.
 
 When more rows match than a query takes, the indexes hand over the oldest first: FTS5 in the
 order of the ids, PostgreSQL's bitmap scans in the order the table holds the rows, and
@@ -34,7 +36,7 @@ order of the ids, PostgreSQL's bitmap scans in the order the table holds the row
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connections
 from django.db.models import BooleanField, F, Q, Value
@@ -94,6 +96,10 @@ class Candidates:
         self._template: _Template | None = None
         self._pending: list[tuple[Q, int | None]] = []  # look-ups that go with the next one
         self._pending_qs = None
+        # look-ups run ahead of the question whether their rows are wanted (:meth:`hold`): their
+        # positions among the pending ones, then their rows and counts, not yet scored
+        self._held_at: set[int] = set()
+        self._held: list[tuple[list[tuple], int]] = []
 
     def add(self, qs, condition: Q, cap: int | None) -> int:
         """Run ``qs`` filtered by ``condition`` for the value fields (at most ``cap`` rows), with
@@ -107,6 +113,30 @@ class Candidates:
             self.flush()
         self._pending.append((condition, cap))
         self._pending_qs = qs
+
+    def hold(self, qs, condition: Q, cap: int | None) -> None:
+        """Run this look-up with the next one, in the same statement, but keep its rows apart:
+        they count (are scored) only after :meth:`release`; :meth:`discard` drops them. For a
+        look-up that may be needed, asked for before it is known whether it is: one round trip
+        less if it is."""
+        if self._pending and self._pending_qs is not qs:
+            self.flush()
+        self._held_at.add(len(self._pending))
+        self.queue(qs, condition, cap)
+
+    def release(self) -> list[int]:
+        """Score the rows of the held look-ups, in the order they were held, as if they had
+        just run; return how many rows each brought."""
+        self.flush()
+        held, self._held = self._held, []
+        for rows, _ in held:
+            self._score(rows)
+        return [count for _, count in held]
+
+    def discard(self) -> None:
+        """Drop the rows of the held look-ups."""
+        self.flush()
+        self._held = []
 
     def flush(self) -> None:
         """Run the queued look-ups."""
@@ -124,6 +154,7 @@ class Candidates:
         if self._pending and self._pending_qs is not qs:
             self.flush()
         queued, self._pending = self._pending, []
+        held_at, self._held_at = self._held_at, set()
         looks = queued + looks
         if not looks:
             return []
@@ -140,15 +171,26 @@ class Candidates:
                 rows = qs.filter(condition).values_list("pk", *self.value_fields)
                 batches.append(([i], [(*row, 0) for row in (rows[:cap] if cap is not None else rows)]))
         counts = [0] * len(looks)
+        kept: dict[int, list[tuple]] = {i: [] for i in held_at}
         for positions, rows in batches:
             for row in rows:
-                counts[positions[row[-1]]] += 1
-                pk = row[0]
-                if pk not in self.rows:
-                    values = row[1:-1]
-                    self.rows[pk] = values
-                    self.scores[pk] = score_row(self.query, values, self.synonyms_column, self.no_fuzzy)
+                at = positions[row[-1]]
+                counts[at] += 1
+                if at in kept:
+                    kept[at].append(row)
+                else:
+                    self._score((row,))
+        self._held.extend((kept[i], counts[i]) for i in sorted(held_at))
         return counts[len(queued):]
+
+    def _score(self, rows) -> None:
+        # each pk once: its values and score
+        for row in rows:
+            pk = row[0]
+            if pk not in self.rows:
+                values = row[1:-1]
+                self.rows[pk] = values
+                self.scores[pk] = score_row(self.query, values, self.synonyms_column, self.no_fuzzy)
 
     def good(self) -> int:
         """How many candidates match better than fuzzily (score >= 70)."""
@@ -342,15 +384,26 @@ def gather(qs, query: SearchQuery, fields: list[str], named: bool, found: Candid
             _add_contains(found, qs, alias, info, others, [text], cap, narrowed)
 
     # 4. a typo, the words in another order, a word too many: word by word, the words corrected
+    typo_fields = [n for n in searchable if n in found.fuzzy_fields] or searchable
+    by_words = bool(typo_fields) and words.covered(typo_fields) == typo_fields
+    held = None
+    looked_up = words.looked_up()
+    if by_words and words.one_word and connections[alias].vendor == "postgresql" and looked_up is not None and words.words[0] not in looked_up:
+        # one word that the vocabulary lacks (as step 3 found), a typo: what this step looks up
+        # first is known already, and goes in the statement of the look-ups above, its rows held
+        # until it is clear that they are wanted (one round trip less)
+        held = _word_looks(found, qs, alias, info, words, typo_fields, lower_fields, limit, narrowed)
+        held.hold(found, qs)
     if found.good() < (limit or 1):
-        typo_fields = [n for n in searchable if n in found.fuzzy_fields] or searchable
-        if typo_fields and words.covered(typo_fields) == typo_fields:
-            _gather_by_words(found, qs, alias, info, words, typo_fields, lower_fields, limit, narrowed)
+        if by_words:
+            _gather_by_words(found, qs, alias, info, words, typo_fields, lower_fields, limit, narrowed, held)
         elif typo_fields:
             _gather_words(found, qs, alias, info, typo_fields, lower_fields, limit, narrowed)
         found.flush()
         if not any(score[0] > 0 for score in found.scores.values()):
             _scan(found, qs, query, limit)
+    elif held is not None:
+        found.discard()
 
 
 class _QueryWords:
@@ -369,6 +422,10 @@ class _QueryWords:
         # PostgreSQL: the vocabulary's words similar to a long word that it lacks (a typo), from
         # the same look-up (word_index.indexed_words)
         self.similar: dict[str, set[str]] = {}
+
+    def looked_up(self) -> dict[str, word_index.Found] | None:
+        """What :meth:`kinds` found, if it has been asked (None if not: no look-up is made)."""
+        return self._kinds
 
     def covered(self, names: list[str]) -> list[str]:
         """The fields among ``names`` that have a word index."""
@@ -484,7 +541,8 @@ def _gather_words(found: Candidates, qs, alias, info, names: list[str], lower_fi
 
 
 def _gather_by_words(
-    found: Candidates, qs, alias, info, words: _QueryWords, names: list[str], lower_fields: list[str], limit, narrowed
+    found: Candidates, qs, alias, info, words: _QueryWords, names: list[str], lower_fields: list[str], limit, narrowed,
+    looks: _WordLooks | None = None,
 ) -> None:
     """Candidates word by word, through the word index: for a typo, the words in another order,
     a word too many.
@@ -495,7 +553,50 @@ def _gather_by_words(
     word (as typed, or a correction of it: "marker stdy 2" finds "Candidate marker study 2"),
     rows that start with the corrected string or its first word, and, if too few, rows that hold
     all words but one.
+
+    ``looks``: the first round of these look-ups (:func:`_word_looks`), held with the look-ups
+    before them (:meth:`Candidates.hold`) and now wanted.
     """
+    if looks is None:
+        looks = _word_looks(found, qs, alias, info, words, names, lower_fields, limit, narrowed)
+        for condition in looks.prefixes:
+            found.queue(qs, condition, looks.want)
+        _add_first(found, qs, looks.conditions, looks.cap)
+    else:
+        brought = found.release()
+        if looks.conditions and brought[-1] < looks.cap:
+            _add_first(found, qs, looks.conditions[1:], looks.cap)
+    groups = looks.groups
+    if len(groups) >= 2 and found.good() < looks.want:
+        _add_words(found, qs, alias, words.info, names, groups, len(groups) - 1, looks.cap, narrowed)
+
+
+class _WordLooks(NamedTuple):
+    """The first round of :func:`_gather_by_words`: rows that start with the corrected string
+    (``prefixes``, at most ``want`` each), then rows that hold a term of each of ``groups``
+    (``conditions``, to try in turn until one brings ``cap`` rows: ``word_lookup``)."""
+
+    groups: list
+    prefixes: list
+    conditions: list
+    want: int
+    cap: int
+
+    def hold(self, found: Candidates, qs) -> None:
+        """Hold the round's look-ups, the first way of ``conditions`` only (see
+        :meth:`Candidates.hold`)."""
+        for condition in self.prefixes:
+            found.hold(qs, condition, self.want)
+        if self.conditions:
+            found.hold(qs, self.conditions[0], self.cap)
+
+
+def _word_looks(
+    found: Candidates, qs, alias, info, words: _QueryWords, names: list[str], lower_fields: list[str], limit, narrowed
+) -> _WordLooks:
+    """What :func:`_gather_by_words` looks up first: each word that the index lacks corrected (on
+    SQLite after a look-up of the rows that hold a piece of it), the groups of terms to look up
+    and the starts of the corrected string."""
     query = found.query
     want = limit or 20
     cap = max(4 * want, 80)
@@ -532,18 +633,16 @@ def _gather_by_words(
     model = qs.model
     # the corrected string: rows that start with it, or with its first word, shortest first (in
     # one statement with the rows that hold the words)
+    prefixes = []
     corrected = [corrections[w][0] if corrections.get(w) else w for w in words.words]
     if corrected != words.words:
         text = " ".join(corrected)
         starts = [text] + ([corrected[0]] if len(corrected) > 1 and len(corrected[0]) >= 3 else [])
         for n in lower_fields:
             for start in starts:
-                condition = text_index.prefix_condition(alias, model, n, start, None if narrowed else want)
-                found.queue(qs, condition, want)
-    if groups:
-        _add_words(found, qs, alias, words.info, names, groups, None, cap, narrowed)
-    if len(groups) >= 2 and found.good() < want:
-        _add_words(found, qs, alias, words.info, names, groups, len(groups) - 1, cap, narrowed)
+                prefixes.append(text_index.prefix_condition(alias, model, n, start, None if narrowed else want))
+    conditions = words_conditions(alias, model, words.info, names, groups, None if narrowed else cap) if groups else []
+    return _WordLooks(groups, prefixes, conditions, want, cap)
 
 
 def _closest(word: str, candidates) -> list[str]:

@@ -168,6 +168,62 @@ def test_search_candidates_queued_lookups_run_in_one_statement(studies):
     assert again.rows == found.rows and again.scores == found.scores
 
 
+def test_search_candidates_held_lookups_run_with_the_next_and_count_only_when_released(studies):
+    """A held look-up goes in the statement of the next one, but its rows are scored only after
+    release() (which says how many each brought), and discard() drops them."""
+    from django.test.utils import CaptureQueriesContext
+
+    from lamindb_core.ranking import SearchQuery
+    from lamindb_core.search_candidates import Candidates
+
+    ln = studies
+    qs = ln.ULabel.filter()
+    candidate = text_index.prefix_condition("default", ln.ULabel, "name", "candidate", 10)
+    liver = text_index.prefix_condition("default", ln.ULabel, "name", "liver", 10)
+    kinase = text_index.prefix_condition("default", ln.ULabel, "name", "kinase", 10)
+    for then in ("release", "discard"):
+        found = Candidates(SearchQuery.make("kinase"), ["name"], None, ["name"])
+        found.queue(qs, liver, 10)
+        found.hold(qs, candidate, 10)
+        found.hold(qs, kinase, 10)
+        with CaptureQueriesContext(connection) as statements:
+            assert found.good() == 1  # "liver kinase" only: the held rows do not count yet
+        assert len(statements.captured_queries) == 1
+        assert sorted(v[0] for v in found.rows.values()) == ["liver kinase"]
+        with CaptureQueriesContext(connection) as statements:
+            if then == "release":
+                assert found.release() == [2, 1]
+            else:
+                found.discard()
+        assert statements.captured_queries == []
+        expected = ["Candidate marker study 1", "Candidate marker study 2", "kinase lung", "liver kinase"]
+        assert sorted(v[0] for v in found.rows.values()) == (expected if then == "release" else ["liver kinase"])
+    # released, they are scored as if they had run on their own
+    alone = Candidates(SearchQuery.make("kinase"), ["name"], None, ["name"])
+    alone.add_all(qs, [(liver, 10), (candidate, 10), (kinase, 10)])
+    found = Candidates(SearchQuery.make("kinase"), ["name"], None, ["name"])
+    found.queue(qs, liver, 10)
+    found.hold(qs, candidate, 10)
+    found.hold(qs, kinase, 10)
+    found.release()
+    assert found.rows == alone.rows and found.scores == alone.scores
+
+
+@pytest.mark.postgres_only
+def test_search_one_word_typo_runs_its_lookups_in_two_statements_before_the_records(studies):
+    """PostgreSQL: the vocabulary's look-up, then one statement with the literal look-ups and
+    those of the corrected word (held until the literal ones are known), then the records."""
+    from django.test.utils import CaptureQueriesContext
+
+    ln = studies
+    # (a word of 8 letters or more: the vocabulary's look-up brings the words similar to it)
+    list(ln.ULabel.search("candidote"))  # the index's description, read once per process
+    with CaptureQueriesContext(connection) as statements:
+        top = [r.name for r in ln.ULabel.search("candidote")]
+    assert len(statements.captured_queries) == 3, [q["sql"][:80] for q in statements.captured_queries]
+    assert top[:2] == ["Candidate marker study 1", "Candidate marker study 2"]
+
+
 @pytest.mark.postgres_only
 def test_search_candidates_ids_as_an_array_only_where_every_lookup_is_bounded(studies):
     """PostgreSQL: a default queryset's look-ups select at most a few hundred ids, which it reads
