@@ -118,7 +118,8 @@ def test_import_browsing_loads_no_pandas_and_nothing_of_the_notebook_side(fresh)
     assert not list(fresh.home.rglob("*.db"))
 
 
-def test_import_a_first_query_of_an_up_to_date_instance_imports_no_migration_machinery(fresh, tmp_path):
+@pytest.mark.sqlite_only  # embedded instances whatever the run's database: once is enough
+def test_import_a_first_query_of_an_up_to_date_instance_imports_no_migration_machinery(fresh, tmp_path, monkeypatch):
     # a new instance from the template of its schema, then a process that only queries it: the
     # migrations are all applied, and django.db.migrations (operations, state, the recorder,
     # about 4 ms of imports) is never needed
@@ -128,14 +129,9 @@ def test_import_a_first_query_of_an_up_to_date_instance_imports_no_migration_mac
         {setup}
         print(ln.ULabel.filter().count(), "django.db.migrations" in sys.modules)
         """
-    env_cache = {"LAMIN_CORE_CACHE_DIR": str(tmp_path / "cache")}
-    os.environ.update(env_cache)
-    try:
-        fresh(code.format(setup=f"ln.setup.init(storage={str(tmp_path / 'first')!r})"))  # migrates, keeps the template
-        made = fresh(code.format(setup=f"ln.setup.init(storage={str(tmp_path / 'second')!r})"))
-        again = fresh(code.format(setup="ln.setup.connect('second')"))
-    finally:
-        for key in env_cache:
-            os.environ.pop(key)
+    monkeypatch.setenv("LAMIN_CORE_CACHE_DIR", str(tmp_path / "cache"))  # the processes' own templates
+    fresh(code.format(setup=f"ln.setup.init(storage={str(tmp_path / 'first')!r})"))  # migrates, keeps the template
+    made = fresh(code.format(setup=f"ln.setup.init(storage={str(tmp_path / 'second')!r})"))
+    again = fresh(code.format(setup="ln.setup.connect('second')"))
     assert made.stdout.split()[-2:] == ["0", "False"]
     assert again.stdout.split()[-2:] == ["0", "False"]
