@@ -212,24 +212,34 @@ def test_schema_template_a_statement_the_server_refuses_leaves_nothing(init, tmp
     assert int(lines[0]) > 0 and lines[2:] == ["1 1 1", "my label"]
 
 
-@pytest.mark.sqlite_only
-def test_schema_template_copy_never_replaces_a_file_and_leaves_no_temporary_file(tmp_path, monkeypatch):
-    from lamindb_core import schema_template
+_NEEDED = {("core", "0001_initial")}
 
-    monkeypatch.setenv("LAMIN_CORE_CACHE_DIR", str(tmp_path / "cache"))
-    template = schema_template.sqlite_template_path(("core",))
+
+def _sqlite_template(template: Path) -> Path:
+    """An SQLite template at ``template`` that applies the migrations ``_NEEDED``."""
     template.parent.mkdir(parents=True)
     with sqlite3.connect(template) as conn:
         conn.execute("CREATE TABLE django_migrations (app TEXT, name TEXT)")
         conn.execute("INSERT INTO django_migrations VALUES ('core', '0001_initial')")
     conn.close()
+    return template
+
+
+def _mark(conn) -> None:
+    # what a copy's `prepare` writes (the ownership marker, in the real one)
+    conn.execute("CREATE TABLE mark (owner TEXT)")
+    conn.execute("INSERT INTO mark VALUES ('me')")
+
+
+@pytest.mark.sqlite_only
+def test_schema_template_copy_never_replaces_a_file_and_leaves_no_temporary_file(tmp_path, monkeypatch):
+    from lamindb_core import schema_template
+
+    monkeypatch.setenv("LAMIN_CORE_CACHE_DIR", str(tmp_path / "cache"))
+    template = _sqlite_template(schema_template.sqlite_template_path(("core",)))
     folder = tmp_path / "instance"
     folder.mkdir()
-    needed = {("core", "0001_initial")}
-
-    def mark(conn):
-        conn.execute("CREATE TABLE mark (owner TEXT)")
-        conn.execute("INSERT INTO mark VALUES ('me')")
+    needed, mark = _NEEDED, _mark
 
     # a template of other migrations is not used
     assert not schema_template.copy_sqlite(template, folder / "other.db", needed | {("core", "0002_more")}, mark)
@@ -255,14 +265,6 @@ def test_schema_template_copy_never_replaces_a_file_and_leaves_no_temporary_file
     assert (folder / "new.db").stat().st_mode & 0o777 == 0o644 & ~umask
 
 
-def _sqlite_template(folder: Path) -> Path:
-    folder.mkdir(parents=True)
-    template = folder / "template.sqlite3"
-    with sqlite3.connect(template) as conn:
-        conn.execute("CREATE TABLE django_migrations (app TEXT, name TEXT)")
-        conn.execute("INSERT INTO django_migrations VALUES ('core', '0001_initial')")
-    conn.close()
-    return template
 
 
 @pytest.mark.sqlite_only
@@ -271,14 +273,10 @@ def test_sqlite_copy_in_the_background_marked_or_not_at_all(tmp_path):
 
     from lamindb_core import schema_template
 
-    template = _sqlite_template(tmp_path / "cache")
+    template = _sqlite_template(tmp_path / "cache" / "template.sqlite3")
     folder = tmp_path / "instance"
     folder.mkdir()
-    needed = {("core", "0001_initial")}
-
-    def mark(conn):
-        conn.execute("CREATE TABLE mark (owner TEXT)")
-        conn.execute("INSERT INTO mark VALUES ('me')")
+    needed, mark = _NEEDED, _mark
 
     copy = schema_template.SqliteCopy(folder / "new.db", template, needed, folder / "new.db.lock", mark)
     assert copy.wait() and copy.made
