@@ -700,7 +700,8 @@ def new_schema(instance: InstanceSettings) -> Iterator[None]:
             return
         # (the template's name here: the thread's Python work would compete with Django's for the GIL)
         work = schema_template.SqliteCopy(
-            path, schema_template.sqlite_template_path(apps), _migration_files(apps), Path(str(path) + ".lock"), _sqlite_marker(instance)
+            path, schema_template.sqlite_template_path(apps), _migration_files(apps), Path(str(path) + ".lock"),
+            _sqlite_marker(instance),
         )
     else:
         work = schema_template.PostgresReplay(

@@ -24,6 +24,7 @@ is not used, and leaves nothing behind: the instance is then migrated as if ther
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import datetime
 import hashlib
@@ -40,8 +41,8 @@ from .config import user_cache_dir
 from .logger import logger
 
 __all__ = [
-    "PostgresReplay", "SqliteCopy", "copy_sqlite", "fingerprint", "recording", "restore", "save", "sqlite_template_path",
-    "template_path",
+    "PostgresReplay", "SqliteCopy", "copy_sqlite", "fingerprint", "recording", "restore", "save",
+    "sqlite_template_path", "template_path",
 ]
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -415,10 +416,10 @@ _PG_TABLES = """
 """
 
 
-class _Beside:
+class _Beside(abc.ABC):
     """Work on a thread of its own while the caller goes on (``ln.setup.init`` sets up Django's
     app registry meanwhile); :meth:`wait` says whether it made the schema. No Django: the thread
-    runs while Django is being configured."""
+    runs while Django is being configured. A subclass does its work in :meth:`_work`."""
 
     def __init__(self) -> None:
         import threading
@@ -428,8 +429,9 @@ class _Beside:
         self._thread = threading.Thread(target=self._work, name="lamindb-core schema", daemon=True)
         self._thread.start()
 
+    @abc.abstractmethod
     def _work(self) -> None:
-        raise NotImplementedError
+        """The work, on the thread; it sets ``made`` if it made the schema."""
 
     def _stop(self) -> None:
         """Cut the work short (called with ``_cancelled`` set)."""
@@ -453,8 +455,9 @@ class _Beside:
 
 class SqliteCopy(_Beside):
     """The new SQLite database file ``database`` made a copy of ``template`` (the template of its
-    schema: :func:`copy_sqlite`) on a thread of its own, while the caller goes on: copying, checking and
-    syncing the copy waits for the disk and SQLite with the GIL released, beside Django's set-up.
+    schema: :func:`copy_sqlite`) on a thread of its own, while the caller goes on: copying,
+    checking and syncing the copy waits for the disk and SQLite with the GIL released, beside
+    Django's set-up.
 
     The thread holds the schema lock (``ownership.file_lock`` on ``lock_path``) while it copies,
     and makes nothing where the database file or its write-ahead log exists; ``prepare(conn)``

@@ -388,7 +388,8 @@ def gather(qs, query: SearchQuery, fields: list[str], named: bool, found: Candid
     by_words = bool(typo_fields) and words.covered(typo_fields) == typo_fields
     held = None
     looked_up = words.looked_up()
-    if by_words and words.one_word and connections[alias].vendor == "postgresql" and looked_up is not None and words.words[0] not in looked_up:
+    on_postgres = connections[alias].vendor == "postgresql"
+    if by_words and words.one_word and on_postgres and looked_up is not None and words.words[0] not in looked_up:
         # one word that the vocabulary lacks (as step 3 found), a typo: what this step looks up
         # first is known already, and goes in the statement of the look-ups above, its rows held
         # until it is clear that they are wanted (one round trip less)
