@@ -139,9 +139,11 @@ class Scratch:
 
     def __exit__(self, *exc_info) -> None:
         if "django" in sys.modules:
+            from django.conf import settings
             from django.db import connections
 
-            connections.close_all()
+            if settings.configured:  # not where the first init failed before it set Django up
+                connections.close_all()
         for _, database in self.instances:
             if database is not None:
                 pg_admin(self.pg_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')

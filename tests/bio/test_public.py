@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -127,6 +128,38 @@ def test_source_rows_record_the_ontology_and_version_used(bt):
     # using the source again adds no row
     bt.CellType.from_source(ontology_id="CL:0000236")
     assert bt.Source.filter(entity="bio.CellType").count() == 1
+
+
+def test_package_versions_are_those_importlib_metadata_reads():
+    # the version in a .dist-info folder's name, as importlib.metadata reads it from METADATA,
+    # for every distribution of this environment (names written any way the specifications allow)
+    from importlib import metadata
+
+    names = {dist.metadata["Name"] for dist in metadata.distributions()}
+    assert {sources.ONTOLOGY_PACKAGE, sources.GENE_PACKAGE, "django", "pandas"} <= {sources._normalized(n) for n in names}
+    for name in names:
+        assert sources._installed_version(name) == metadata.version(name), name
+        assert sources._installed_version(name.upper().replace("-", "_")) == metadata.version(name), name
+    assert sources._installed_version("no-such-package-lamindb-core") is None
+
+
+def test_package_version_of_other_installations_and_a_missing_package(tmp_path, monkeypatch):
+    # an .egg-info (no version in its name) and two .dist-info folders of one name: importlib.metadata
+    # decides; a package that is not installed is a clear error
+    (tmp_path / "egged.egg-info").mkdir()
+    (tmp_path / "egged.egg-info" / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: egged\nVersion: 3.1.4\n")
+    for version in ("1.0", "2.0"):
+        (tmp_path / f"twice-{version}.dist-info").mkdir()
+        (tmp_path / f"twice-{version}.dist-info" / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: twice\nVersion: {version}\n"
+        )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(sources, "_versions", {})
+    assert sources._dist_info_version("egged") is None and sources._installed_version("egged") == "3.1.4"
+    assert sources._dist_info_version("twice") is None and sources._installed_version("twice") in ("1.0", "2.0")
+    spec = dataclasses.replace(sources.find_spec("CellType"), package="no-such-package-lamindb-core")
+    with pytest.raises(sources.SourceUnavailable, match="no-such-package-lamindb-core, which is not installed"):
+        spec.package_version
 
 
 def test_cache_is_a_parquet_file_and_a_second_process_reads_it(tmp_path):
